@@ -1,0 +1,163 @@
+"""The command line: ``nnsheet trace | template | check | examples`` (DESIGN §6).
+
+Exit status: 0 success, 1 ``check`` found wrong or missing answers, 2 bad input (one line on
+stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import NnsheetError
+from .examples import DEFAULT_EXAMPLE, EXAMPLES, example_path
+from .spec import NOTATIONS, PRESETS, Spec
+from .specfile import load_spec
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise NnsheetError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _spec_arg(value: str | None, overrides: dict[str, object]) -> Spec:
+    """SPEC is a path, or the name of a built-in example, or absent (the course example)."""
+    if value is None:
+        return load_spec(example_path(DEFAULT_EXAMPLE), overrides)
+    p = Path(value)
+    if not p.exists() and value in EXAMPLES:
+        return load_spec(example_path(value), overrides)
+    return load_spec(p, overrides)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    ov: dict[str, object] = {}
+    for k in ("epochs", "preset", "notation"):
+        v = getattr(args, k, None)
+        if v is not None:
+            ov[k] = v
+    return ov
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="nnsheet", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"nnsheet {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("trace", help="train and write the trace workbook and/or table")
+    t.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    t.add_argument("-o", "--output", help="workbook to write (.xlsx)")
+    t.add_argument("--table", help="long-format trace table to write (.csv)")
+    t.add_argument("--epochs", type=_positive, help="override training.epochs")
+    t.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
+    t.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
+    t.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
+
+    e = sub.add_parser("examples", help="list the built-in examples")
+    e.add_argument("--export", metavar="DIR",
+                   help="write each example's spec file, data and workbook into DIR")
+    return p
+
+
+def _inputs_of(spec: Spec) -> list[Path]:
+    """The user's files a command reads (never to be overwritten)."""
+    files = [spec.source] if spec.source else []
+    return [p.resolve() for p in files if p is not None]
+
+
+def _check_output(path: str, suffix: str, inputs: list[Path], what: str) -> Path:
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        raise NnsheetError(f"{path}: {what} must be a {suffix} file")
+    if p.resolve() in inputs:
+        raise NnsheetError(f"{path}: refusing to overwrite an input file; choose another name")
+    if p.is_dir():
+        raise NnsheetError(f"{path}: is a folder; expected a {suffix} file name")
+    if not p.resolve().parent.is_dir():
+        raise NnsheetError(f"{path}: the folder {p.resolve().parent} does not exist")
+    return p
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    spec = _spec_arg(args.spec, _overrides(args))
+    if not args.output and not args.table:
+        raise NnsheetError(
+            "nnsheet trace: nothing to write; give -o OUT.xlsx and/or --table OUT.csv"
+        )
+    inputs = _inputs_of(spec)
+    out = _check_output(args.output, ".xlsx", inputs, "-o") if args.output else None
+    table = _check_output(args.table, ".csv", inputs, "--table") if args.table else None
+    if out is not None and table is not None and out.resolve() == table.resolve():
+        raise NnsheetError(f"{args.table}: the table and the workbook need different names")
+    from .engine import run
+    from .table import write_table
+    from .workbook import make_layout, write_trace_workbook
+
+    layout = make_layout(spec, args.lang)
+    if out is not None:
+        layout.check_limits()
+    trace = run(spec)
+    if out is not None:
+        write_trace_workbook(trace, out, layout)
+        print(f"wrote {out} ({len(trace.steps)} steps, {spec.epochs} epochs)", file=sys.stderr)
+    if table is not None:
+        write_table(trace.table(layout if out is not None else None, lang=args.lang), table)
+        print(f"wrote {table}", file=sys.stderr)
+    return 0
+
+
+def cmd_examples(args: argparse.Namespace) -> int:
+    if args.export:
+        return export_examples(Path(args.export))
+    for name, text in EXAMPLES.items():
+        print(f"{name:10} {text}")
+    print("use one with: nnsheet trace NAME -o NAME.xlsx", file=sys.stderr)
+    return 0
+
+
+def export_examples(folder: Path) -> int:
+    """Write every built-in example's spec (and data) and its workbook into ``folder``."""
+    import shutil
+
+    from .engine import run
+    from .examples import example_files
+    from .workbook import make_layout, write_trace_workbook
+
+    if not folder.is_dir():
+        raise NnsheetError(f"{folder}: no such folder")
+    for name in EXAMPLES:
+        for f in example_files(name):
+            shutil.copyfile(f, folder / f.name)
+        spec = load_spec(folder / f"{name}.toml")
+        write_trace_workbook(run(spec), folder / f"{name}.xlsx", make_layout(spec))
+        print(f"wrote {folder / (name + '.xlsx')}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return {"trace": cmd_trace, "examples": cmd_examples}[args.command](args)
+    except NnsheetError as exc:
+        print(f"nnsheet: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nnsheet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The built-in examples: spec files shipped inside the package (and copied to ``workbooks/``)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import SpecError
+from .spec import Spec
+
+#: name -> one-line description, in the order ``nnsheet examples`` lists them
+EXAMPLES: dict[str, str] = {
+    "course": "the course's 3-2-2 sigmoid network, one epoch of error backpropagation (default)",
+    "mazur": "Matt Mazur's 2-2-2 worked example: one step of the exact gradient",
+    "xor": "XOR with a 2-2-1 sigmoid network over several epochs",
+    "and": "the AND gate learned by a step-function perceptron (no hidden layer)",
+    "linreg": "linear regression y = 2·x1 + 4·x2 with one linear neuron",
+    "symmetry": "a symmetric start: equal weights keep the hidden neurons identical",
+}
+DEFAULT_EXAMPLE = "course"
+
+
+def example_path(name: str) -> Path:
+    """The path of a built-in example's spec file (inside the installed package)."""
+    if name not in EXAMPLES:
+        raise SpecError(f"{name}: no such built-in example; expected one of {', '.join(EXAMPLES)}")
+    ref = resources.files("nnsheet") / "examples" / f"{name}.toml"
+    return Path(str(ref))
+
+
+def example_files(name: str) -> list[Path]:
+    """The spec file and any data file it reads."""
+    p = example_path(name)
+    return [p, *sorted(p.parent.glob(f"{name}*.csv"))]
+
+
+def load_example(name: str, overrides: dict[str, object] | None = None) -> Spec:
+    from .specfile import load_spec
+
+    return load_spec(example_path(name), overrides)

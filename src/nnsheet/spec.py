@@ -1,0 +1,131 @@
+"""The validated spec: what the engine, the workbook and the grader receive.
+
+:func:`load_spec` (in :mod:`nnsheet.specfile`) turns a TOML file into a :class:`Spec`; everything
+here is already checked, so the numerics never validate anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+#: Presets set the training keys in one word; explicit keys override them (DESIGN §2).
+PRESETS: dict[str, dict[str, object]] = {
+    "course": {
+        "rule": "error",
+        "hidden_error": "transpose",
+        "loss": "mse",
+        "mode": "online",
+        "update_biases": True,
+    },
+    "gradient": {
+        "rule": "gradient",
+        "hidden_error": "transpose",
+        "loss": "mse",
+        "mode": "online",
+        "update_biases": True,
+    },
+    "mazur": {
+        "rule": "gradient",
+        "hidden_error": "transpose",
+        "loss": "half_sse",
+        "mode": "online",
+        "update_biases": False,
+    },
+}
+DEFAULT_PRESET = "course"
+NOTATIONS = ("course", "fausett", "mazur")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One computing layer: ``weights`` has shape (size, previous size); row j = into neuron j."""
+
+    size: int
+    activation: str
+    weights: np.ndarray
+    biases: np.ndarray
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """How CSV features were normalised: x' = (x - shift) / scale, per feature."""
+
+    method: str  # "minmax" | "zscore"
+    shift: tuple[float, ...]
+    scale: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    title: str
+    preset: str
+    layers: tuple[Layer, ...]
+    learning_rate: float
+    epochs: int
+    #: "online" | "batch" | "minibatch"
+    mode: str
+    #: samples per update: 1 online, n batch, k mini-batch
+    batch_size: int
+    rule: str
+    loss: str
+    update_biases: bool
+    hidden_error: str
+    round: int | None
+    inputs: np.ndarray  # (n_samples, n0), as the network sees them
+    targets: np.ndarray  # (n_samples, nL)
+    seed: int | None = None
+    init_low: float = -1.0
+    init_high: float = 1.0
+    feature_names: tuple[str, ...] | None = None
+    target_names: tuple[str, ...] | None = None
+    normalization: Normalization | None = None
+    notation: str = "course"
+    source: Path | None = None
+    #: which weights/biases came from [init] (not given explicitly): per layer (w_given, b_given)
+    given: tuple[tuple[bool, bool], ...] = field(default_factory=tuple)
+
+    # ---- derived shape facts
+    @property
+    def n_inputs(self) -> int:
+        return int(self.inputs.shape[1])
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Neurons per layer, layer 0 (inputs) first."""
+        return (self.n_inputs, *(ly.size for ly in self.layers))
+
+    @property
+    def n_layers(self) -> int:
+        """L: the number of computing layers."""
+        return len(self.layers)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.inputs.shape[0])
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layers[-1].size
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-self.n_samples // self.batch_size)
+
+    @property
+    def mode_text(self) -> str:
+        return str(self.batch_size) if self.mode == "minibatch" else self.mode
+
+    @property
+    def binary_targets(self) -> bool:
+        """True when every target is 0 or 1 (accuracy is then reported)."""
+        return bool(np.all((self.targets == 0) | (self.targets == 1)))
+
+    def batches(self) -> list[range]:
+        """Sample indices (0-based) of each update within one epoch, in data order."""
+        if self.mode == "online":
+            return [range(s, s + 1) for s in range(self.n_samples)]
+        k = self.batch_size
+        return [range(s, min(s + k, self.n_samples)) for s in range(0, self.n_samples, k)]

@@ -1,0 +1,466 @@
+"""Reading and writing spec files (TOML, DESIGN §3) with strict validation.
+
+Every problem is a :class:`~nnsheet.errors.SpecError` whose one-line message names the file and the
+key path (``layer[2].weights``) or the CSV row and column, and says what was expected.
+Layers are numbered from 1 in messages, like ``[[layer]]`` tables in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import SpecError
+from .ops import ACTIVATION_NAMES, HIDDEN_ERRORS, LOSS_NAMES, RULE_NAMES
+from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec
+
+TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
+LAYER_KEYS = ("size", "activation", "weights", "biases")
+TRAINING_KEYS = (
+    "learning_rate", "epochs", "mode", "rule", "loss", "update_biases", "hidden_error", "round",
+)  # fmt: skip
+INIT_KEYS = ("seed", "low", "high")
+DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
+MAX_EPOCHS = 1_000_000
+MAX_LAYER_SIZE = 10_000
+DEFAULT_SEED = 42
+DEFAULT_LEARNING_RATE = 0.5
+MAX_SPEC_BYTES = 10 * 1024 * 1024
+MAX_CSV_BYTES = 50 * 1024 * 1024
+
+
+class _Ctx:
+    """Where we are: the file name used in every message."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, key: str, what: str) -> SpecError:
+        return SpecError(f"{self.name}: {key}: {what}" if key else f"{self.name}: {what}")
+
+
+def _describe(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return repr(v) if len(v) <= 40 else repr(v[:37] + "...")
+    if isinstance(v, list):
+        return f"a list of {len(v)}"
+    if isinstance(v, dict):
+        return "a table"
+    return repr(v)
+
+
+def _check_keys(ctx: _Ctx, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+    for k in table:
+        if k not in allowed:
+            close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
+            hint = f"; expected one of {', '.join(allowed)}"
+            if close:
+                hint = f"; did you mean {close[0]}?"
+            raise ctx.fail(f"{prefix}{k}", f"unknown key{hint}")
+
+
+def _number(ctx: _Ctx, key: str, v: object) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ctx.fail(key, f"expected a number, got {_describe(v)}")
+    f = float(v)
+    if not math.isfinite(f):
+        raise ctx.fail(key, f"expected a finite number, got {v}")
+    return f
+
+
+def _integer(ctx: _Ctx, key: str, v: object, low: int, high: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ctx.fail(key, f"expected a whole number from {low} to {high}, got {_describe(v)}")
+    if not low <= v <= high:
+        raise ctx.fail(key, f"expected a whole number from {low} to {high}, got {v}")
+    return int(v)
+
+
+def _choice(ctx: _Ctx, key: str, v: object, options: tuple[str, ...]) -> str:
+    if not isinstance(v, str) or v not in options:
+        hint = ""
+        if isinstance(v, str):
+            close = difflib.get_close_matches(v, options, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ctx.fail(key, f"expected one of {', '.join(options)}, got {_describe(v)}{hint}")
+    return v
+
+
+def _bool(ctx: _Ctx, key: str, v: object) -> bool:
+    if not isinstance(v, bool):
+        raise ctx.fail(key, f"expected true or false, got {_describe(v)}")
+    return v
+
+
+def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None) -> np.ndarray:
+    """A list of equal-length lists of finite numbers, optionally of a given shape."""
+    shape_want = (
+        f"{rows} rows of {cols} numbers" if rows is not None and cols is not None
+        else "a list of rows of numbers"
+    )  # fmt: skip
+    if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
+        raise ctx.fail(key, f"expected {shape_want}, got {_describe(v)}")
+    got = f"{len(v)}×{len(v[0])}" if v and len(set(map(len, v))) == 1 else None
+    if not v or got is None or not v[0] or (rows is not None and len(v) != rows) or (
+        cols is not None and len(v[0]) != cols
+    ):
+        if got is None and v:
+            got = "rows of lengths " + ", ".join(str(len(r)) for r in v[:6])
+        raise ctx.fail(key, f"expected {shape_want}, got {got or 'nothing'}")
+    out = np.empty((len(v), len(v[0])), dtype=np.float64)
+    for r, row in enumerate(v):
+        for c, x in enumerate(row):
+            out[r, c] = _number(ctx, f"{key}[{r + 1}][{c + 1}]", x)
+    return out
+
+
+def _vector(ctx: _Ctx, key: str, v: object, n: int) -> np.ndarray:
+    if not isinstance(v, list) or len(v) != n:
+        got = f"{len(v)} numbers" if isinstance(v, list) else _describe(v)
+        raise ctx.fail(key, f"expected a list of {n} numbers, got {got}")
+    return np.array([_number(ctx, f"{key}[{i + 1}]", x) for i, x in enumerate(v)])
+
+
+def _table(ctx: _Ctx, key: str, v: object) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise ctx.fail(key, f"expected a table [{key}], got {_describe(v)}")
+    return v
+
+
+# --------------------------------------------------------------------------- data
+def _read_csv(
+    ctx: _Ctx, path: Path, key: str
+) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the non-blank data rows and each data row's line number in the file."""
+    if not path.is_file():
+        raise ctx.fail(key, f"CSV file {str(path)!r} not found")
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise ctx.fail(key, f"CSV file {path.name} is larger than {MAX_CSV_BYTES // 2**20} MiB")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ctx.fail(key, f"cannot read CSV file {path.name} as UTF-8 text ({exc})") from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise ctx.fail(key, f"{path.name} is not valid CSV ({exc})") from None
+    rows = [r for _, r in numbered]
+    if len(rows) < 2:
+        raise ctx.fail(key, f"{path.name}: expected a header row and at least one data row")
+    header = [h.strip() for h in rows[0]]
+    dup = [h for h in header if header.count(h) > 1]
+    if dup:
+        raise SpecError(f"{path.name}: row {numbered[0][0]}: column {dup[0]!r} appears more "
+                        "than once")
+    return header, rows[1:], [n for n, _ in numbered[1:]]
+
+
+def _csv_data(
+    ctx: _Ctx, d: dict[str, Any], base: Path
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    csv_name = d["csv"]
+    if not isinstance(csv_name, str) or not csv_name.strip():
+        raise ctx.fail("data.csv", f"expected a file name, got {_describe(csv_name)}")
+    path = (base / csv_name).resolve()
+    header, rows, line_of = _read_csv(ctx, path, "data.csv")
+    fname = path.name
+
+    def columns(key: str, v: object) -> list[str]:
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not v or not all(isinstance(c, str) for c in v):
+            raise ctx.fail(key, f"expected a list of column names, got {_describe(v)}")
+        for c in v:
+            if c not in header:
+                close = difflib.get_close_matches(c, header, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ctx.fail(key, f"column {c!r} is not in {fname} (columns: "
+                               f"{', '.join(header[:12])}){hint}")
+        return list(v)
+
+    if "targets" not in d:
+        raise ctx.fail("data.targets", f"expected the target column names of {fname}")
+    tv = d["targets"]
+    one_hot = isinstance(tv, str)
+    tcols = columns("data.targets", tv)
+    fcols = (
+        columns("data.features", d["features"]) if "features" in d
+        else [h for h in header if h not in tcols]
+    )  # fmt: skip
+    if not fcols:
+        raise ctx.fail("data.features", f"{fname} has no feature columns besides the targets")
+
+    def num(r: int, row: list[str], col: str) -> float:
+        c = header.index(col)
+        cell = row[c].strip() if c < len(row) else ""
+        where = f"{fname}: row {line_of[r]}, column {col}"
+        if cell == "":
+            raise SpecError(f"{where}: expected a number, the cell is empty")
+        try:
+            f = float(cell)
+        except ValueError:
+            raise SpecError(f"{where}: expected a number, got {cell[:30]!r}") from None
+        if not math.isfinite(f):
+            raise SpecError(f"{where}: expected a finite number, got {cell!r}")
+        return f
+
+    X = np.array([[num(r, row, c) for c in fcols] for r, row in enumerate(rows)])
+    if one_hot:
+        col = tcols[0]
+        ci = header.index(col)
+        labels: list[str] = []
+        for r, row in enumerate(rows):
+            cell = row[ci].strip() if ci < len(row) else ""
+            if not cell:
+                raise SpecError(f"{fname}: row {line_of[r]}, column {col}: expected a class label, "
+                                "the cell is empty")
+            labels.append(cell)
+        classes = list(dict.fromkeys(labels))
+        if len(classes) < 2:
+            raise ctx.fail("data.targets", f"column {col!r} of {fname} has only one class")
+        T = np.array([[1.0 if lab == c else 0.0 for c in classes] for lab in labels])
+        return X, T, tuple(fcols), tuple(classes)
+    T = np.array([[num(r, row, c) for c in tcols] for r, row in enumerate(rows)])
+    return X, T, tuple(fcols), tuple(tcols)
+
+
+def _normalize(
+    ctx: _Ctx, X: np.ndarray, method: str, names: tuple[str, ...] | None
+) -> tuple[np.ndarray, Normalization]:
+    if method == "minmax":
+        shift = X.min(axis=0)
+        scale = X.max(axis=0) - shift
+    else:
+        shift = X.mean(axis=0)
+        scale = X.std(axis=0)
+    bad = np.flatnonzero(scale == 0)
+    if bad.size:
+        i = int(bad[0])
+        nm = names[i] if names else f"x{i + 1}"
+        raise ctx.fail("data.normalize", f"feature {nm!r} is constant, so {method} normalisation "
+                       "would divide by zero; drop that column or remove normalize")
+    norm = Normalization(method, tuple(map(float, shift)), tuple(map(float, scale)))
+    return (X - shift) / scale, norm
+
+
+# --------------------------------------------------------------------------- spec
+def parse_spec(
+    doc: dict[str, Any],
+    name: str = "spec",
+    base: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    source: Path | None = None,
+) -> Spec:
+    """Validate a parsed TOML document and resolve it into a :class:`Spec`.
+
+    ``overrides`` may hold ``epochs``, ``preset`` and ``notation`` from the command line.
+    """
+    ctx = _Ctx(name)
+    ov = dict(overrides or {})
+    _check_keys(ctx, doc, TOP_KEYS, "")
+    title = doc.get("title", "Untitled network")
+    if not isinstance(title, str):
+        raise ctx.fail("title", f"expected text, got {_describe(title)}")
+    preset = ov.get("preset") or doc.get("preset", DEFAULT_PRESET)
+    preset = _choice(ctx, "preset", preset, tuple(PRESETS))
+    notation = ov.get("notation") or doc.get("notation", "course")
+    notation = _choice(ctx, "notation", notation, NOTATIONS)
+
+    tr = _table(ctx, "training", doc.get("training", {}))
+    _check_keys(ctx, tr, TRAINING_KEYS, "training.")
+    ini = _table(ctx, "init", doc.get("init", {}))
+    _check_keys(ctx, ini, INIT_KEYS, "init.")
+    if "data" not in doc:
+        raise ctx.fail("data", "missing: expected a [data] table with inputs and targets, or csv")
+    data = _table(ctx, "data", doc["data"])
+    _check_keys(ctx, data, DATA_KEYS, "data.")
+    settings = {**PRESETS[preset], **tr}
+
+    lr = settings.get("learning_rate", DEFAULT_LEARNING_RATE)
+    lr = _number(ctx, "training.learning_rate", lr)
+    if lr < 0:
+        raise ctx.fail("training.learning_rate", f"expected a number ≥ 0, got {lr}")
+    epochs = ov["epochs"] if ov.get("epochs") is not None else settings.get("epochs", 1)
+    epochs = _integer(ctx, "training.epochs", epochs, 1, MAX_EPOCHS)
+    rule = _choice(ctx, "training.rule", settings["rule"], RULE_NAMES)
+    loss = _choice(ctx, "training.loss", settings["loss"], LOSS_NAMES)
+    hidden_error = _choice(ctx, "training.hidden_error", settings["hidden_error"], HIDDEN_ERRORS)
+    update_biases = _bool(ctx, "training.update_biases", settings["update_biases"])
+    digits = settings.get("round")
+    if digits is not None:
+        digits = _integer(ctx, "training.round", digits, 0, 15)
+
+    # data
+    feature_names = target_names = None
+    norm = None
+    if "csv" in data:
+        if "inputs" in data:
+            raise ctx.fail("data.inputs", "give the data either inline (inputs, targets) or as "
+                           "csv, not both")
+        X, T, feature_names, target_names = _csv_data(ctx, data, base or Path.cwd())
+    else:
+        for k in ("features",):
+            if k in data:
+                raise ctx.fail(f"data.{k}", "only used with data.csv")
+        if "inputs" not in data:
+            raise ctx.fail("data.inputs",
+                           "expected the training inputs (a list of rows) or data.csv")
+        if "targets" not in data:
+            raise ctx.fail("data.targets", "expected the training targets (a list of rows)")
+        X = _matrix(ctx, "data.inputs", data["inputs"], None, None)
+        T = _matrix(ctx, "data.targets", data["targets"], None, None)
+        if len(T) != len(X):
+            raise ctx.fail("data.targets",
+                           f"expected {len(X)} rows (one per input row), got {len(T)}")
+    if "normalize" in data:
+        method = _choice(ctx, "data.normalize", data["normalize"], ("minmax", "zscore"))
+        X, norm = _normalize(ctx, X, method, feature_names)
+
+    n0 = X.shape[1]
+    if "inputs" in doc:
+        n_in = _integer(ctx, "inputs", doc["inputs"], 1, MAX_LAYER_SIZE)
+        if n_in != n0:
+            raise ctx.fail("inputs", f"is {n_in} but each data input row has {n0} numbers")
+
+    # layers
+    layers_doc = doc.get("layer")
+    if not isinstance(layers_doc, list) or not layers_doc:
+        raise ctx.fail("layer", "expected at least one [[layer]] table (hidden layers first, "
+                       "output layer last)")
+    seed = ini.get("seed", DEFAULT_SEED)
+    seed = _integer(ctx, "init.seed", seed, 0, 2**63 - 1)
+    low = _number(ctx, "init.low", ini.get("low", -1.0))
+    high = _number(ctx, "init.high", ini.get("high", 1.0))
+    if low > high:
+        raise ctx.fail("init.high", f"expected a number ≥ init.low ({low}), got {high}")
+    rng = np.random.default_rng(seed)
+    layers: list[Layer] = []
+    given: list[tuple[bool, bool]] = []
+    prev = n0
+    for idx, ld in enumerate(layers_doc, start=1):
+        key = f"layer[{idx}]"
+        ld = _table(ctx, key, ld)
+        _check_keys(ctx, ld, LAYER_KEYS, key + ".")
+        if "size" not in ld:
+            raise ctx.fail(f"{key}.size", "expected the number of neurons in this layer")
+        size = _integer(ctx, f"{key}.size", ld["size"], 1, MAX_LAYER_SIZE)
+        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"), ACTIVATION_NAMES)
+        if "weights" in ld:
+            W = _matrix(ctx, f"{key}.weights", ld["weights"], size, prev)
+        else:
+            W = rng.uniform(low, high, (size, prev))
+        if "biases" in ld:
+            B = _vector(ctx, f"{key}.biases", ld["biases"], size)
+        else:
+            B = rng.uniform(low, high, size)
+        layers.append(Layer(size, act, W, B))
+        given.append(("weights" in ld, "biases" in ld))
+        prev = size
+    if T.shape[1] != prev:
+        where = "data.targets"
+        raise ctx.fail(where, f"each target row has {T.shape[1]} numbers but the output layer "
+                       f"(layer[{len(layers)}]) has {prev} neurons")
+
+    mode_v = settings.get("mode", "online")
+    n = X.shape[0]
+    if isinstance(mode_v, str) and mode_v in ("online", "batch"):
+        mode, bs = mode_v, (1 if mode_v == "online" else n)
+    elif isinstance(mode_v, int) and not isinstance(mode_v, bool) and mode_v >= 1:
+        mode, bs = "minibatch", min(int(mode_v), n)
+    else:
+        raise ctx.fail("training.mode", f"expected \"online\", \"batch\" or a mini-batch size "
+                       f"(a whole number ≥ 1), got {_describe(mode_v)}")
+
+    return Spec(
+        title=title, preset=preset, layers=tuple(layers), learning_rate=lr, epochs=epochs,
+        mode=mode, batch_size=bs, rule=rule, loss=loss, update_biases=update_biases,
+        hidden_error=hidden_error, round=digits, inputs=X, targets=T, seed=seed, init_low=low,
+        init_high=high, feature_names=feature_names, target_names=target_names,
+        normalization=norm, notation=notation, source=source, given=tuple(given),
+    )  # fmt: skip
+
+
+def loads_spec(
+    text: str, name: str = "spec", base: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Spec:  # fmt: skip
+    """Parse TOML text into a :class:`Spec`."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{name}: not valid TOML: {exc}") from None
+    return parse_spec(doc, name, base, overrides)
+
+
+def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Spec:
+    """Read and validate a spec file."""
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise SpecError(f"{name}: file not found")
+    if not p.is_file():
+        raise SpecError(f"{name}: expected a spec file (TOML), got a directory")
+    if p.stat().st_size > MAX_SPEC_BYTES:
+        raise SpecError(f"{name}: larger than {MAX_SPEC_BYTES // 2**20} MiB; not a spec file")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{name}: expected a UTF-8 TOML text file") from None
+    except OSError as exc:
+        raise SpecError(f"{name}: cannot read ({exc.strerror})") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{name}: not valid TOML: {exc}") from None
+    return parse_spec(doc, name, p.resolve().parent, overrides, source=p.resolve())
+
+
+# --------------------------------------------------------------------------- writing
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        return repr(float(v))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, list | tuple | np.ndarray):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(type(v))
+
+
+def spec_to_toml(spec: Spec) -> str:
+    """A self-contained TOML text of ``spec``: every weight explicit, the data inline as the
+    network sees it (already normalised). ``loads_spec`` of it gives the same numbers."""
+    out = [f"title = {_toml_value(spec.title)}", f"preset = {_toml_value(spec.preset)}",
+           f"notation = {_toml_value(spec.notation)}", f"inputs = {spec.n_inputs}", ""]
+    for ly in spec.layers:
+        out += ["[[layer]]", f"size = {ly.size}", f"activation = {_toml_value(ly.activation)}",
+                "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]",
+                f"biases = {_toml_value(ly.biases)}", ""]
+    mode: object = spec.batch_size if spec.mode == "minibatch" else spec.mode
+    out += ["[training]", f"learning_rate = {_toml_value(spec.learning_rate)}",
+            f"epochs = {spec.epochs}", f"mode = {_toml_value(mode)}",
+            f"rule = {_toml_value(spec.rule)}", f"loss = {_toml_value(spec.loss)}",
+            f"update_biases = {_toml_value(spec.update_biases)}",
+            f"hidden_error = {_toml_value(spec.hidden_error)}"]
+    if spec.round is not None:
+        out.append(f"round = {spec.round}")
+    out += ["", "[init]", f"seed = {spec.seed if spec.seed is not None else DEFAULT_SEED}",
+            f"low = {_toml_value(spec.init_low)}", f"high = {_toml_value(spec.init_high)}", "",
+            "[data]",
+            "inputs = [" + ",\n          ".join(_toml_value(r) for r in spec.inputs) + "]",
+            "targets = [" + ",\n           ".join(_toml_value(r) for r in spec.targets) + "]", ""]
+    return "\n".join(out)
