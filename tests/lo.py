@@ -1,0 +1,155 @@
+"""Headless LibreOffice helpers for tests and tools (see DESIGN.md §8).
+
+LibreOffice does not recalculate an .xlsx on load by default; it shows the cached values
+that the writer stored. :func:`recalc` therefore runs soffice with a fresh, throw-away
+profile whose registry forces "always recalculate" for OOXML files, converts the workbook
+back to .xlsx and returns the path of the recalculated copy. Read it with openpyxl
+``data_only=True`` to see LibreOffice's results.
+
+soffice exits 0 even when it fails, so every call checks that the output file exists.
+Each call gets its own profile directory, so calls may run concurrently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_TIMEOUT = 180.0
+XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
+PDF_FILTER = "pdf:calc_pdf_Export"
+
+_FALLBACK_PATHS = (
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice/program/soffice",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+)
+
+# (source name, filter, seconds) of every successful conversion in this process;
+# conftest.py prints a summary at the end of the test run.
+TIMINGS: list[tuple[str, str, float]] = []
+
+# OOXMLRecalcMode: 0 = always recalculate, 1 = never, 2 = ask (headless: never).
+_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+           xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
+<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+class LibreOfficeError(RuntimeError):
+    """soffice is missing, timed out, or produced no output."""
+
+
+def soffice_path() -> str | None:
+    """Return the path of the soffice executable, or None when LibreOffice is not installed.
+
+    ``NNSHEET_SOFFICE`` overrides the search; otherwise ``soffice`` / ``libreoffice`` on PATH,
+    then the usual install locations.
+    """
+    override = os.environ.get("NNSHEET_SOFFICE")
+    if override:
+        return override if Path(override).is_file() else shutil.which(override)
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in _FALLBACK_PATHS:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def write_profile(profile: Path) -> Path:
+    """Create a LibreOffice user profile in *profile* that always recalculates on load."""
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    return profile
+
+
+def convert(
+    src: Path | str,
+    outdir: Path | str,
+    filter: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
+    """Convert *src* with ``soffice --convert-to FILTER`` into *outdir*; return the output path.
+
+    *filter* is what ``--convert-to`` takes, e.g. ``"pdf"`` or ``"xlsx:Calc MS Excel 2007 XML"``;
+    the part before ``:`` is the output extension. Formulas are recalculated on load.
+    Raises :class:`LibreOfficeError` when soffice is missing, times out or writes nothing.
+    """
+    src = Path(src).resolve()
+    outdir = Path(outdir).resolve()
+    if not src.is_file():
+        raise FileNotFoundError(src)
+    soffice = soffice_path()
+    if soffice is None:
+        raise LibreOfficeError("LibreOffice (soffice) not found on PATH")
+    outdir.mkdir(parents=True, exist_ok=True)
+    ext = filter.split(":", 1)[0]
+    out = outdir / f"{src.stem}.{ext}"
+    if out.resolve() == src:
+        raise ValueError(f"output would overwrite the input: {src}; use another outdir")
+    if out.exists():
+        out.unlink()
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="nnsheet-lo-profile-") as tmp:
+        profile = write_profile(Path(tmp))
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            filter,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ]
+        env = dict(os.environ)
+        env.setdefault("HOME", tmp)  # soffice wants a HOME; CI may not set one
+        try:
+            proc = subprocess.run(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise LibreOfficeError(
+                f"soffice timed out after {timeout:.0f} s converting {src}"
+            ) from exc
+    if not out.is_file() or out.stat().st_size == 0:
+        raise LibreOfficeError(
+            f"soffice produced no {out.name} (exit {proc.returncode})\n"
+            f"command: {' '.join(cmd)}\nstdout: {proc.stdout.strip()}\n"
+            f"stderr: {proc.stderr.strip()}"
+        )
+    TIMINGS.append((src.name, filter, time.perf_counter() - start))
+    return out
+
+
+def recalc(src: Path | str, outdir: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Recalculate *src* (.xlsx) with headless LibreOffice; return the recalculated copy.
+
+    The copy is written to *outdir* under the same file name (outdir must differ from the
+    source's folder). Read it with ``openpyxl.load_workbook(path, data_only=True)``.
+    """
+    return convert(src, outdir, XLSX_FILTER, timeout=timeout)
