@@ -53,7 +53,8 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="nnsheet", description=__doc__.splitlines()[0])
+    p = _Parser(prog="nnsheet", description="Train a small neural network step by step and "
+                "write every number into a live Excel workbook.")
     p.add_argument("--version", action="version", version=f"nnsheet {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -65,6 +66,25 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
     t.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
     t.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
+    t.add_argument("--detail-epochs", type=_positive, metavar="K",
+                   help="write only the first K epochs row by row on Steps (all are summarised)")
+    t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    m = sub.add_parser("template", help="write a blank exercise workbook to fill in by hand")
+    m.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    m.add_argument("-o", "--output", required=True, help="exercise workbook to write (.xlsx)")
+    m.add_argument("--epochs", type=_positive, help="override training.epochs")
+    m.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
+    m.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
+    m.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
+
+    c = sub.add_parser("check", help="grade filled exercise workbooks")
+    c.add_argument("files", nargs="+", metavar="FILLED.xlsx", help="filled exercise workbooks")
+    c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files")
+    c.add_argument("--report", help="one row per answer cell (.csv)")
+    c.add_argument("--spec", help="grade against this spec instead of the one in the workbook")
+    c.add_argument("--decimals", type=int, metavar="D",
+                   help="tolerance: half a unit in the D-th decimal for every cell")
 
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument("--export", metavar="DIR",
@@ -147,10 +167,26 @@ def export_examples(folder: Path) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from .exercise import cmd_template as run_template
+
+    return run_template(args, _spec_arg(args.spec, _overrides(args)))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .grader import cmd_check as run_check
+
+    return run_check(args)
+
+
+COMMANDS = {"trace": cmd_trace, "template": cmd_template, "check": cmd_check,
+            "examples": cmd_examples}  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"trace": cmd_trace, "examples": cmd_examples}[args.command](args)
+        return COMMANDS[args.command](args)
     except NnsheetError as exc:
         print(f"nnsheet: error: {exc}", file=sys.stderr)
         return 2
