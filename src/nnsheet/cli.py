@@ -94,8 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _inputs_of(spec: Spec) -> list[Path]:
     """The user's files a command reads (never to be overwritten)."""
-    files = [spec.source] if spec.source else []
-    return [p.resolve() for p in files if p is not None]
+    return [p.resolve() for p in (spec.source, spec.data_source) if p is not None]
 
 
 def _check_output(path: str, suffix: str, inputs: list[Path], what: str) -> Path:

@@ -84,6 +84,8 @@ class Spec:
     normalization: Normalization | None = None
     notation: str = "course"
     source: Path | None = None
+    #: the CSV file the data came from, if any (never to be overwritten)
+    data_source: Path | None = None
     #: which weights/biases came from [init] (not given explicitly): per layer (w_given, b_given)
     given: tuple[tuple[bool, bool], ...] = field(default_factory=tuple)
 

@@ -168,7 +168,7 @@ def _read_csv(
 
 def _csv_data(
     ctx: _Ctx, d: dict[str, Any], base: Path
-) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...], Path]:
     csv_name = d["csv"]
     if not isinstance(csv_name, str) or not csv_name.strip():
         raise ctx.fail("data.csv", f"expected a file name, got {_describe(csv_name)}")
@@ -230,9 +230,9 @@ def _csv_data(
         if len(classes) < 2:
             raise ctx.fail("data.targets", f"column {col!r} of {fname} has only one class")
         T = np.array([[1.0 if lab == c else 0.0 for c in classes] for lab in labels])
-        return X, T, tuple(fcols), tuple(classes)
+        return X, T, tuple(fcols), tuple(classes), path
     T = np.array([[num(r, row, c) for c in tcols] for r, row in enumerate(rows)])
-    return X, T, tuple(fcols), tuple(tcols)
+    return X, T, tuple(fcols), tuple(tcols), path
 
 
 def _normalize(
@@ -303,12 +303,13 @@ def parse_spec(
 
     # data
     feature_names = target_names = None
+    data_source = None
     norm = None
     if "csv" in data:
         if "inputs" in data:
             raise ctx.fail("data.inputs", "give the data either inline (inputs, targets) or as "
                            "csv, not both")
-        X, T, feature_names, target_names = _csv_data(ctx, data, base or Path.cwd())
+        X, T, feature_names, target_names, data_source = _csv_data(ctx, data, base or Path.cwd())
     else:
         for k in ("features",):
             if k in data:
@@ -388,6 +389,7 @@ def parse_spec(
         hidden_error=hidden_error, round=digits, inputs=X, targets=T, seed=seed, init_low=low,
         init_high=high, feature_names=feature_names, target_names=target_names,
         normalization=norm, notation=notation, source=source, given=tuple(given),
+        data_source=data_source,
     )  # fmt: skip
 
 
