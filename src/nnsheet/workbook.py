@@ -245,7 +245,7 @@ class WorkbookWriter:
         ws.set_landscape()
         ws.repeat_rows(0, HEADER_ROWS - 1)
         ws.repeat_columns(0, 2)
-        ws.fit_to_pages(0, 0)
+        ws.fit_to_pages(1, 0)  # one page wide, as many pages down as needed
         ws.set_paper(9)  # A4
         # cell formats by column
         self.col_fmt = [None] * lay.n_cols
