@@ -189,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NnsheetError as exc:
         print(f"nnsheet: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # unwritable folder, disk full, output is a folder, …
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"nnsheet: error: {where}{exc.strerror or exc}".replace("\n", " "), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("nnsheet: interrupted", file=sys.stderr)
         return 130

@@ -198,6 +198,20 @@ def initial_weights(spec: Spec) -> tuple[Arrays, Arrays]:
     )
 
 
+def _check_finite(epoch: int, step: int, recs: list[SampleRecord], w: Arrays, b: Arrays,
+                  lr: float) -> None:  # fmt: skip
+    """Raise a clear :class:`TrainingError` when training diverged (a value overflowed)."""
+    if all(np.isfinite(rc.loss) and all(np.isfinite(z).all() for z in rc.z) for rc in recs) and all(
+        np.isfinite(x).all() for x in (*w, *b)
+    ):
+        return
+    raise TrainingError(
+        f"training diverged at epoch {epoch}, step {step}: values grew beyond the largest "
+        f"number a float can hold (about 1.8e308); lower training.learning_rate (now {lr:g}), "
+        "start from smaller weights or normalize the data"
+    )
+
+
 def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
     """Train and yield each :class:`StepRecord` as it is made, then each epoch's summary."""
     net = Network(spec)
@@ -211,14 +225,17 @@ def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
         first = step + 1
         for batch in spec.batches():
             step += 1
-            recs = [net.sample(epoch, step, s, w, b, lr) for s in batch]
-            if spec.mode == "online":
-                rec = recs[0]
-                dw, db = rec.dw, rec.db
-            else:
-                dw = net.mean([rc.dw for rc in recs])
-                db = net.mean([rc.db for rc in recs]) if spec.update_biases else None  # type: ignore[misc]
-            w, b = net.update(w, b, dw, db)
+            # overflow is detected below and reported as one clear error, not as warnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                recs = [net.sample(epoch, step, s, w, b, lr) for s in batch]
+                if spec.mode == "online":
+                    rec = recs[0]
+                    dw, db = rec.dw, rec.db
+                else:
+                    dw = net.mean([rc.dw for rc in recs])
+                    db = net.mean([rc.db for rc in recs]) if spec.update_biases else None  # type: ignore[misc]
+                w, b = net.update(w, b, dw, db)
+            _check_finite(epoch, step, recs, w, b, lr)
             for rc in recs:
                 losses += rc.loss
                 correct += rc.correct

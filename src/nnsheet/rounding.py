@@ -9,9 +9,11 @@ with a learner's calculator and with the workbook's ``ROUND(…, D)`` formulas.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
+
+_WIDE = Context(prec=400)
 
 
 def xround(x: float, digits: int) -> float:
@@ -19,8 +21,10 @@ def xround(x: float, digits: int) -> float:
     if not math.isfinite(x):
         return x
     d = Decimal(format(x, ".15g"))
-    # ROUND_HALF_UP in decimal rounds half away from zero (on the magnitude).
-    return float(d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    # ROUND_HALF_UP in decimal rounds half away from zero (on the magnitude). The wide context
+    # lets large values (up to 1.8e308) be quantized; the default 28 digits raised
+    # InvalidOperation for |x| ≥ 1e28.
+    return float(d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=_WIDE))
 
 
 _vround = np.frompyfunc(xround, 2, 1)

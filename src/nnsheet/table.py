@@ -179,6 +179,15 @@ def write_atomic(path: Path, write) -> None:  # noqa: ANN001
     os.close(fd)
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); give it the mode a new file would get (or the
+        # mode of the file it replaces)
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            mask = os.umask(0o022)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -1,0 +1,113 @@
+"""Checks on untrusted files before anything expands them (README "Security").
+
+An .xlsx file is a zip archive of XML parts. A learner's workbook comes from someone else, so
+before openpyxl opens it :func:`check_xlsx_archive` reads only the archive's central directory
+(a few kilobytes, nothing decompressed) and refuses, with one line naming the file:
+
+- a file that is not a zip archive (or is a damaged one);
+- more than :data:`XlsxLimits.max_members` parts;
+- a total uncompressed size above :data:`XlsxLimits.max_uncompressed` (this also bounds the number
+  of cells a reader could be made to build);
+- a part larger than :data:`XlsxLimits.ratio_min_bytes` that is more than
+  :data:`XlsxLimits.max_ratio` times smaller compressed (a "zip bomb": real workbooks compress
+  about 2-10x);
+- encrypted parts, and XML parts that declare a DTD (``<!DOCTYPE``), which a spreadsheet never
+  needs and which carry entity-expansion ("billion laughs") and external-entity attacks.
+
+The declared sizes can be trusted as upper bounds: Python's ``zipfile`` never returns more bytes
+for a part than its directory entry declares. XML is then parsed by openpyxl through defusedxml
+(a dependency of nnsheet), which refuses entity declarations and external references.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import WorkbookError
+
+MiB = 2**20
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What an untrusted workbook may hold (all checked before anything is decompressed)."""
+
+    #: size of the .xlsx file itself
+    max_file_bytes: int = 100 * MiB
+    #: sum of the declared uncompressed sizes of all parts
+    max_uncompressed: int = 200 * MiB
+    #: number of parts (files) in the archive
+    max_members: int = 10_000
+    #: largest allowed compression ratio of a part bigger than ``ratio_min_bytes``
+    max_ratio: float = 100.0
+    ratio_min_bytes: int = 1 * MiB
+    #: bytes read from the start of each XML part to look for a DTD
+    sniff_bytes: int = 4096
+
+
+DEFAULT_LIMITS = XlsxLimits()
+
+
+def _mib(n: float) -> str:
+    return f"{n / MiB:.0f} MiB" if n >= MiB else f"{n:.0f} bytes"
+
+
+def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) -> None:
+    """Raise :class:`WorkbookError` (one line naming ``path``) unless ``path`` is a zip archive
+    within ``limits``. Only the central directory and the first bytes of each XML part are
+    read, so checking a zip bomb costs nothing."""
+    p = Path(path)
+    name = str(path)
+    try:
+        if not p.is_file():
+            raise WorkbookError(f"{name}: file not found" if not p.exists()
+                                else f"{name}: expected an .xlsx file, got a folder")
+        size = p.stat().st_size
+        if size > limits.max_file_bytes:
+            raise WorkbookError(f"{name}: the file is {_mib(size)}, larger than the "
+                                f"{_mib(limits.max_file_bytes)} nnsheet reads; not a workbook "
+                                "it wrote")  # fmt: skip
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+            if len(infos) > limits.max_members:
+                raise WorkbookError(f"{name}: the archive holds {len(infos)} parts, more than "
+                                    f"the {limits.max_members} nnsheet accepts; refusing to open "
+                                    "it")  # fmt: skip
+            total = 0
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    raise WorkbookError(f"{name}: part {info.filename!r} is encrypted; save the "
+                                        "workbook without a password")  # fmt: skip
+                total += info.file_size
+                if total > limits.max_uncompressed:
+                    raise WorkbookError(f"{name}: it would expand to more than "
+                                        f"{_mib(limits.max_uncompressed)}; refusing to open it "
+                                        "(zip bomb or not a workbook nnsheet wrote)")  # fmt: skip
+                if info.file_size > limits.ratio_min_bytes and (
+                    info.file_size > limits.max_ratio * max(info.compress_size, 1)
+                ):
+                    ratio = info.file_size / max(info.compress_size, 1)
+                    raise WorkbookError(f"{name}: part {info.filename!r} is compressed "
+                                        f"{ratio:.0f}:1 (more than {limits.max_ratio:.0f}:1); "
+                                        "refusing to open a likely zip bomb")  # fmt: skip
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    with zf.open(info) as fh:
+                        head = fh.read(limits.sniff_bytes)
+                    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 XML
+                        head = head.decode("utf-16", "ignore").encode("utf-8")
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        raise WorkbookError(f"{name}: part {info.filename!r} declares a DTD or "
+                                            "entities, which workbooks never need; refusing "
+                                            "to read it")  # fmt: skip
+    except WorkbookError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"{name}: not an .xlsx workbook (not a valid zip archive: {exc})"
+                            ) from None  # fmt: skip
+    except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error) as exc:
+        raise WorkbookError(f"{name}: cannot read the workbook archive "
+                            f"({type(exc).__name__}: {exc})") from None  # fmt: skip
