@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
     m.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
     m.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
+    m.add_argument("--ask", metavar="BLOCKS",
+                   help="blocks to ask, comma-separated: forward,errors,backward,updates "
+                        "(default: all)")
+    m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
 
     c = sub.add_parser("check", help="grade filled exercise workbooks")
     c.add_argument("files", nargs="+", metavar="FILLED.xlsx", help="filled exercise workbooks")

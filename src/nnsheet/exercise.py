@@ -1,0 +1,226 @@
+"""Blank exercise workbooks (``nnsheet template``, DESIGN §6–7).
+
+The exercise has exactly the trace workbook's layout (the writer and :class:`~nnsheet.layout.Layout`
+are reused): the givens are filled in, every *asked* cell is blank, unlocked and styled as an
+answer cell, and the sheets are protected without a password. The file holds no answer, cached or
+hidden:
+
+- asked cells are blank;
+- cells that are computed but not asked (the weights in use on rows after the first, which point
+  at the previous row's new weights; the ``correct`` helper; blocks not asked) are live formulas
+  written with an *empty* cached result, so a spreadsheet computes them from the learner's own
+  numbers and no reader sees nnsheet's value;
+- only the givens (pure references to the Setup sheet) carry cached values.
+
+A very hidden sheet (:data:`META_SHEET`) carries the format version, the options and the spec as
+self-contained TOML (:func:`nnsheet.specfile.spec_to_toml`), so ``nnsheet check`` needs no other
+file. :func:`answer_rows` is the one rule, shared with the grader, of which trace-table rows are
+asked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .engine import EpochRecord, StepRecord, Trace, run
+from .errors import NnsheetError, WorkbookError
+from .layout import EPOCHS, STEPS, Layout
+from .spec import Spec
+from .specfile import spec_to_toml
+from .workbook import WorkbookWriter, make_layout
+
+META_SHEET = "nnsheet_exercise"
+META_MAGIC = "nnsheet exercise"
+FORMAT_VERSION = 1
+INSTRUCTIONS_SHEET = "Exercise"
+
+#: the blocks a template can ask, and the trace quantities of each (DESIGN §5 names)
+BLOCKS: dict[str, tuple[str, ...]] = {
+    "forward": ("z", "a"),
+    "errors": ("e", "loss", "epoch_loss", "accuracy"),
+    "backward": ("err", "fprime", "delta"),
+    "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
+}
+BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
+#: Steps columns that are never asked: the givens and the 0/1 ``correct`` helper
+NEVER_ASKED = ("epoch", "step", "sample", "x", "t", "w", "b", "correct")
+
+
+@dataclass(frozen=True)
+class ExerciseOptions:
+    """Which values an exercise asks for."""
+
+    ask: tuple[str, ...] = tuple(BLOCKS)
+    steps: int | None = None  # only the first K steps (None: all steps of the spec's epochs)
+    lang: str = "en"
+
+    @property
+    def quantities(self) -> frozenset[str]:
+        return frozenset(q for b in self.ask for q in BLOCKS[b])
+
+
+def parse_ask(text: str | None) -> tuple[str, ...]:
+    """``forward,errors`` → the blocks in their canonical order; ``None``/``all`` → every block."""
+    if text is None or text.strip().lower() == "all":
+        return tuple(BLOCKS)
+    words = [w.strip().lower() for w in text.split(",") if w.strip()]
+    bad = [w for w in words if w not in BLOCKS]
+    if bad or not words:
+        raise NnsheetError(f"--ask: expected a comma-separated list of {', '.join(BLOCKS)} "
+                           f"(or all), got {text!r}")  # fmt: skip
+    return tuple(b for b in BLOCKS if b in words)
+
+
+def answer_rows(table: pd.DataFrame, trace: Trace, options: ExerciseOptions) -> pd.DataFrame:
+    """The trace-table rows an exercise asks for (its answer cells), in table order."""
+    asked = options.quantities
+    k = options.steps
+    complete = {ep.epoch for ep in trace.epochs if k is None or ep.last_step <= k}
+    on_steps = (table["sheet"] == STEPS) & table["quantity"].isin(asked)
+    if k is not None:
+        on_steps &= table["step"].fillna(0).astype(int) <= k
+    on_epochs = ((table["sheet"] == EPOCHS) & table["quantity"].isin(asked)
+                 & table["epoch"].fillna(0).astype(int).isin(complete))  # fmt: skip
+    return table[on_steps | on_epochs].reset_index(drop=True)
+
+
+def exercise_records(trace: Trace, options: ExerciseOptions) -> list[StepRecord | EpochRecord]:
+    """The steps written on the exercise (the first K) and the epochs they complete."""
+    k = options.steps
+    steps = [st for st in trace.steps if k is None or st.step <= k]
+    epochs = [ep for ep in trace.epochs if k is None or ep.last_step <= k]
+    return [*steps, *epochs]
+
+
+class ExerciseWriter(WorkbookWriter):
+    """The trace writer with the exercise's rule for each cell (see the module docstring)."""
+
+    def __init__(self, path: Path | str, layout: Layout, options: ExerciseOptions,
+                 meta: list[tuple[str, str]]) -> None:  # fmt: skip
+        super().__init__(path, layout, answers=False, protect=True, extra=self._extra)
+        self.options = options
+        self.meta = meta
+
+    def _steps_header(self, ws) -> None:  # noqa: ANN001
+        super()._steps_header(ws)
+        asked = self.options.quantities
+        self.answer_cols = {seg.index(j, i) for seg in self.layout.segments
+                            if seg.quantity in asked for j, i in seg.elements()}  # fmt: skip
+
+    def _cells(self, ws, row: int, templates, values, ctx: dict) -> None:  # noqa: ANN001
+        fmts, answer, blank = self.col_fmt, self.answer_cols, self.f.answer
+        for c, tmpl in templates:
+            if c in answer:
+                ws.write_blank(row, c, None, blank)
+                continue
+            formula = tmpl.format_map(ctx)
+            given = _is_setup_ref(formula)
+            ws.write_formula(row, c, formula, fmts[c], float(values[c]) if given else "")
+
+    def _epoch(self, ws, ep: EpochRecord) -> None:  # noqa: ANN001
+        lay, f = self.layout, self.f
+        r = lay.epochs_row(ep.epoch)
+        ws.write_number(r, 0, ep.epoch, f.int)
+        a, b = lay.epoch_rows(ep.epoch)
+        cols = {"epoch_loss": 1, "accuracy": 2}
+        for q, tmpl in self.epoch_tmpl.items():
+            if q in self.options.quantities:
+                ws.write_blank(r, cols[q], None, f.answer)
+            else:
+                ws.write_formula(r, cols[q], tmpl.format(a=a + 1, b=b + 1), f.num, "")
+
+    def _extra(self, wb) -> None:  # noqa: ANN001
+        f = self.f
+        ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
+        ws.set_column(0, 0, 110)
+        for r, (kind, text) in enumerate(_instructions(self.options, self.layout)):
+            ws.write_string(r, 0, text, f.title if kind == "title" else f.text)
+        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+        meta = wb.add_worksheet(META_SHEET)
+        for r, (key, val) in enumerate(self.meta):
+            meta.write_string(r, 0, key)
+            if val != "":
+                meta.write_string(r, 1, val)
+        meta.protect("")
+        meta.very_hidden()
+
+
+def _is_setup_ref(formula: str) -> bool:
+    """True for a pure reference to a Setup given (``Setup!$B$12``): safe to cache."""
+    head, _, tail = formula.partition("!")
+    return head == "Setup" and tail.replace("$", "").isalnum()
+
+
+def _instructions(options: ExerciseOptions, layout: Layout) -> list[tuple[str, str]]:
+    blocks = ", ".join(options.ask)
+    steps = ("every step" if options.steps is None else f"the first {options.steps} step(s)")
+    return [
+        ("title", f"Exercise — {layout.spec.title}"),
+        ("text", ""),
+        ("text", f"Compute by hand and type your numbers into the white cells with a blue border "
+                 f"on the Steps and Epochs sheets: {blocks}, for {steps}."),
+        ("text", "The givens (learning rate, initial weights, data) are on the Setup sheet; the "
+                 "Guide sheet explains every formula and symbol."),
+        ("text", "The weights in use on each row are your new weights of the row before; the "
+                 "spreadsheet fills them in from your numbers."),
+        ("text", "Type numbers with as many decimals as you like (at least 2); the grader "
+                 "accepts half a unit in the last decimal you typed. 0,5 and 59.33% are read as "
+                 "numbers."),
+        ("text", "An error of yours carried correctly into later cells is not marked wrong "
+                 "again (carry-forward)."),
+        ("text", "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx"),
+    ]
+
+
+def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
+    """Key/value rows of the hidden sheet: magic, version, options, then the spec TOML line by
+    line (each line its own cell, so no cell approaches the 32,767-character limit)."""
+    rows = [("magic", META_MAGIC), ("format", str(FORMAT_VERSION)), ("lang", options.lang),
+            ("ask", ",".join(options.ask)),
+            ("steps", "" if options.steps is None else str(options.steps))]  # fmt: skip
+    for line in spec_to_toml(spec).split("\n"):
+        if len(line) > 30_000:
+            raise WorkbookError("the spec is too large to embed in an exercise workbook")
+        rows.append(("spec", line))
+    return rows
+
+
+def write_exercise(spec: Spec, path: Path | str, options: ExerciseOptions | None = None,
+                   ) -> tuple[Layout, pd.DataFrame]:  # fmt: skip
+    """Write the exercise for ``spec`` at ``path`` (atomically); return its layout and the
+    trace-table rows of its answer cells."""
+    options = options or ExerciseOptions()
+    layout = make_layout(spec, options.lang)
+    layout.check_limits()
+    trace = run(spec)
+    if options.steps is not None and options.steps > len(trace.steps):
+        raise NnsheetError(f"--steps {options.steps}: the exercise has only {len(trace.steps)} "
+                           "steps")  # fmt: skip
+    ExerciseWriter(path, layout, options, meta_rows(spec, options)).write(
+        exercise_records(trace, options))
+    return layout, answer_rows(trace.table(layout), trace, options)
+
+
+def exercise_spec(spec: Spec, epochs_given: bool) -> Spec:
+    """The template asks for the first epoch unless ``--epochs`` says otherwise."""
+    return spec if epochs_given else dataclasses.replace(spec, epochs=1)
+
+
+def cmd_template(args: argparse.Namespace, spec: Spec) -> int:
+    from .cli import _check_output, _inputs_of
+
+    out = _check_output(args.output, ".xlsx", _inputs_of(spec), "-o")
+    spec = exercise_spec(spec, getattr(args, "epochs", None) is not None)
+    options = ExerciseOptions(ask=parse_ask(getattr(args, "ask", None)),
+                              steps=getattr(args, "steps", None), lang=args.lang)  # fmt: skip
+    _, answers = write_exercise(spec, out, options)
+    print(f"wrote {out} ({len(answers)} answer cells; grade it with: nnsheet check {out})",
+          file=sys.stderr)
+    return 0
+
