@@ -287,6 +287,70 @@ def test_check_refuses_non_workbooks_with_one_line(capsys, tmp_path, content):
     one_line_error(capsys, "check", p)
 
 
+@needs_grader
+def test_check_refuses_highly_compressed_part_with_one_line(capsys, tmp_path):
+    ex = tmp_path / "ex.xlsx"
+    assert main(["template", "-o", str(ex)]) == 0
+    bomb = _zeros_member(tmp_path / "bomb.xlsx", SHEET, 150, base=ex)
+    line = one_line_error(capsys, "check", bomb)
+    assert "compressed" in line and "zip bomb" in line
+
+
+def _filled(ex: Path, out: Path, texts: list[str]) -> Path:
+    """The exercise ``ex`` with ``texts`` typed as text into its first answer cells."""
+    wb = openpyxl.load_workbook(ex)
+    ws = wb["Steps"]
+    todo = list(texts)
+    for row in ws.iter_rows(min_row=3, max_row=3):
+        for c in row:
+            if todo and c.value is None and c.protection.locked is False:
+                c.value = todo.pop(0)
+                c.data_type = "s"  # typed text, as a spreadsheet stores it
+    assert not todo
+    wb.save(out)
+    wb.close()
+    return out
+
+
+@needs_grader
+def test_grading_writes_learner_text_and_file_names_as_text(capsys, tmp_path, monkeypatch):
+    """Found here: the graded copy's Grades sheet turned a file name starting with "=" into a
+    formula, and the --report CSV carried learners' "=cmd|…" text into the teacher's
+    spreadsheet as a formula; the terminal summary printed control characters raw."""
+    ex = tmp_path / "ex.xlsx"
+    assert main(["template", "-o", str(ex)]) == 0
+    # C1 controls: XML forbids ESC itself
+    texts = [HOSTILE_TITLE, "@SUM(A1)", "+1+1", "-2-2", "\x9b2J\x9d0;pwned\x9c"]
+    learner = _filled(ex, tmp_path / '=HYPERLINK("http x").xlsx', texts)
+    before = learner.read_bytes()
+    graded, report = tmp_path / "graded.xlsx", tmp_path / "grades.csv"
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)  # the summary then starts with the file name
+    rc = main(["check", learner.name, "-o", str(graded), "--report", str(report)])
+    out = capsys.readouterr()
+    assert rc == 1 and "Traceback" not in out.err
+    assert "\x9b" not in out.out and "\x9d" not in out.out
+    assert learner.read_bytes() == before  # the learner's file is never modified
+    wb = openpyxl.load_workbook(graded)
+    try:
+        assert not [c.coordinate for row in wb["Grades"].iter_rows() for c in row
+                    if c.data_type == "f"]  # fmt: skip
+        assert any(str(c.value).startswith("=HYPERLINK") for row in wb["Grades"].iter_rows()
+                   for c in row)  # fmt: skip
+    finally:
+        wb.close()
+    import csv
+
+    with open(report, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows[1:]:
+        for field in row:
+            if field[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                float(field)  # only plain numbers may start so
+    given = {r[-1] for r in rows[1:]}
+    assert {"'" + HOSTILE_TITLE, "'@SUM(A1)", "'+1+1", "'-2-2"} <= given
+
+
 # =========================================================================== injection
 HOSTILE_TITLE = "=cmd|' /C calc'!A0"
 HOSTILE_HEADERS = ["@SUM(A1)", "+1", "-2", '=HYPERLINK("http://x")']

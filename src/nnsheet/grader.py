@@ -51,6 +51,7 @@ from .exercise import (
 from .formula import FormulaError, evaluate, parse, references
 from .layout import EPOCHS, SETUP, STEPS, Layout
 from .ops import ACTIVATIONS, LOSSES, RULES
+from .safety import check_xlsx_archive, csv_text, terminal_text
 from .spec import Spec
 from .specfile import loads_spec
 from .table import write_atomic
@@ -353,6 +354,8 @@ def check_file(path: Path) -> None:
                 raise WorkbookError(f"{name}: the archive is encrypted; remove the password")
             if "xl/workbook.xml" not in names:
                 raise WorkbookError(f"{name}: a zip archive but not an .xlsx workbook")
+        # the shared limits (README "Security"): compression ratio (zip bomb), DTD/entities
+        check_xlsx_archive(path)
     except zipfile.BadZipFile:
         raise WorkbookError(f"{name}: truncated or damaged (not a complete .xlsx archive)"
                             ) from None
@@ -755,7 +758,8 @@ def summary(res: Result) -> list[str]:
     if first is not None:
         r = first.row
         lines.append(f"  first wrong: {r['sheet']}!{r['cell']} {r['label']} ({_where(r)}): "
-                     f"expected {_n(float(r['value']))}, you wrote {first.given.text.strip()}"
+                     f"expected {_n(float(r['value']))}, you wrote "
+                     f"{terminal_text(first.given.text.strip())}"
                      + (f" — {first.reason}" if first.given.problem else ""))
         lines.append(f"    {explain(res.key, r)}")
     elif c.get("missing"):
@@ -821,6 +825,10 @@ def write_graded(src: Path, res: Result, out: Path) -> None:
         g.cell(r, 2, f"{m.verdict}: {m.row['label']} ({_where(m.row)}), you wrote "
                      f"{m.given.text.strip() or '(nothing)'}; {m.reason}")
         r += 1
+    for row in g.iter_rows():  # file names and learners' text: text, never a formula
+        for c in row:
+            if isinstance(c.value, str):
+                c.data_type = "s"
     write_atomic(out, wb.save)
 
 
@@ -919,7 +927,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
                 w = csv.writer(fh)
                 w.writerow(REPORT_COLUMNS)
-                w.writerows(report)
+                w.writerows([csv_text(v) for v in row] for row in report)
 
         write_atomic(Path(args.report), write)
         print(f"wrote {args.report} ({len(report)} rows)", file=sys.stderr)

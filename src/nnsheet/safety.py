@@ -111,3 +111,29 @@ def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) ->
     except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error) as exc:
         raise WorkbookError(f"{name}: cannot read the workbook archive "
                             f"({type(exc).__name__}: {exc})") from None  # fmt: skip
+
+
+# --------------------------------------------------------------------------- text going out
+#: a spreadsheet reads a CSV field or a typed cell starting with one of these as a formula
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_text(value: object) -> object:
+    """A CSV field that a spreadsheet opening the CSV will not run as a formula.
+
+    Text starting with ``= + - @``, a tab or a line break gets a leading ``'`` (OWASP's advice
+    against CSV injection) unless it is a plain number such as ``-0.5``; anything else is
+    returned unchanged.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_PREFIXES):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences) shown as ``\\xNN``."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
