@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .notation import LOSS_SYMBOL, Notation
+from .notation import Notation
 from .spec import Spec
 
 LOSS_TEXT = {
@@ -31,8 +31,8 @@ T = {
                 "change a given on the Setup sheet and the whole trace recalculates.",
         "sheets": "Sheets",
         "sheet_setup": "Setup — the givens: learning rate (named learning_rate), initial weights "
-                       "and biases (one matrix per layer, rows = receiving neuron), the data set "
-                       "and the settings.",
+                       "and biases (one table per layer, {orient}), the data set and the "
+                       "settings.",
         "sheet_steps": "Steps — one row per training step, columns in coloured bands (see the "
                        "legend). Row 1 names the band, row 2 the symbol. The weights in use on "
                        "each row are the new weights of the row before (the first row uses Setup).",
@@ -44,35 +44,30 @@ T = {
         "sheet_epochs_values": "Epochs after the first {k} are not written on Steps; their "
                                "rows on Epochs are values computed by nnsheet, not formulas.",
         "rule": "The rule used",
-        "forward": "Forward: net z = Σ_i w_j,i·a_i + b_j ; out a = f(z).",
-        "error": "Error: e = t − y' (target minus output).",
+        "forward": "Forward (net = weighted sum plus bias, then the activation f): {f}.",
+        "error": "Error: {f} (target minus output).",
         "loss": "Loss per sample: ",
-        "grad_out": "Output layer: err = ∂L/∂y' ({g}).",
-        "grad_hidden": "Hidden layers: err_j = Σ_k w_k,j·δ_k (the next layer's deltas, through the "
-                       "weights in use before this step's update).",
-        "err_out": "Output layer: err = e (the error itself, whatever the loss; the loss is only "
-                   "reported).",
-        "err_hidden_t": "Hidden layers: err_j = Σ_k w_k,j·err_k (the next layer's raw errors "
-                        "through the weights in use; not the exact gradient).",
+        "grad_out": "Output layer, the error sent back is the derivative of the loss by the "
+                    "output: {f} = {g}.",
+        "grad_hidden": "Hidden layers: the next layer's deltas through the weights in use before "
+                       "this step's update: {f}.",
+        "err_out": "Output layer, the error sent back is the error itself, whatever the loss (the "
+                   "loss is only reported): {f} = {g}.",
+        "err_hidden_t": "Hidden layers: the next layer's raw errors through the weights in use "
+                        "(not the exact gradient): {f}.",
         "err_hidden_p": "Hidden layers: each error is shared among a neuron's incoming weights in "
-                        "proportion to them: err_i = Σ_k w_k,i/(Σ_m w_k,m)·err_k.",
-        "delta": "Delta: δ = err·f'(z).  Gradient of a weight: δ_j·a_i; of a bias: δ_j.",
-        "update_grad": "Change: Δw = −lr·gradient (down the gradient).  New: w + Δw.",
-        "update_err": "Change: Δw = +lr·δ_j·a_i (err already points downhill).  New: w + Δw.",
+                        "proportion to them: {f}.",
+        "delta": "Delta = error sent back × derivative; gradient of a weight = delta × the "
+                 "weight's input; of a bias = delta: {f}.",
+        "update_grad": "Change = −learning rate × gradient (down the gradient); new = old + "
+                       "change: {f}.",
+        "update_err": "Change = +learning rate × delta × input (the error already points "
+                      "downhill); new = old + change: {f}.",
         "biases_fixed": "Biases are not updated (update_biases = false).",
         "round": "Every computed value is rounded to {d} decimals (ROUND), as with a calculator.",
         "mode": "Mode: {m}.",
         "activations": "Activations",
         "notation": "Notation",
-        "not_x": "x1, x2, … inputs;  t1, … targets;  y'1, … outputs (y aksen);  O1, … hidden "
-                 "outputs",
-        "not_w": "w j,i: weight into hidden neuron j from input i;  wo j,i: into output j from "
-                 "hidden i;  b j, bo j: biases",
-        "not_deep": "With several hidden layers the layer number comes first: O2.1 is neuron 1 of "
-                    "hidden layer 2 and w2.1,3 the weight into it from neuron 3 of layer 1.",
-        "not_z": "net …: the weighted sum z;  e k: error t − y';  eo/eh: the error sent back "
-                 "(output/hidden);  f'…: derivative;  δ…: delta;  ∂w: gradient;  Δw: change;  "
-                 "w … new: updated weight",
         "legend": "Colour legend (every colour also has its band name in row 1 of Steps)",
         "stamp": "Made by nnsheet {v} from spec “{t}” — preset {p}, seed {s}.",
         "band.givens": "Setup: the givens (input cells: change them)",
@@ -85,8 +80,8 @@ T = {
                 "menelusurinya); ubah nilai di lembar Setup dan seluruh jejak dihitung ulang.",
         "sheets": "Lembar",
         "sheet_setup": "Setup — yang diketahui: laju pembelajaran (nama learning_rate), bobot dan "
-                       "bias awal (satu matriks per lapisan, baris = neuron penerima), data latih "
-                       "dan pengaturan.",
+                       "bias awal (satu tabel per lapisan, {orient}), data latih dan "
+                       "pengaturan.",
         "sheet_steps": "Steps — satu baris per langkah pelatihan, kolom dalam pita berwarna (lihat "
                        "legenda). Baris 1 memberi nama pita, baris 2 simbolnya. Bobot yang dipakai "
                        "di tiap baris adalah bobot baru baris sebelumnya (baris pertama memakai "
@@ -99,37 +94,31 @@ T = {
         "sheet_epochs_values": "Epoch sesudah {k} epoch pertama tidak ditulis di Steps; barisnya "
                                "di Epochs berupa nilai dari nnsheet, bukan rumus.",
         "rule": "Aturan yang dipakai",
-        "forward": "Maju: net z = Σ_i w_j,i·a_i + b_j ; keluaran a = f(z).",
-        "error": "Galat: e = t − y' (target dikurangi keluaran).",
+        "forward": "Maju (net = jumlah berbobot ditambah bias, lalu fungsi aktivasi f): {f}.",
+        "error": "Galat: {f} (target dikurangi keluaran).",
         "loss": "Loss per sampel: ",
-        "grad_out": "Lapisan keluaran: err = ∂L/∂y' ({g}).",
-        "grad_hidden": "Lapisan tersembunyi: err_j = Σ_k w_k,j·δ_k (delta lapisan berikutnya "
-                       "melalui bobot sebelum pembaruan langkah ini).",
-        "err_out": "Lapisan keluaran: err = e (galat itu sendiri, apa pun loss-nya; loss hanya "
-                   "dilaporkan).",
-        "err_hidden_t": "Lapisan tersembunyi: err_j = Σ_k w_k,j·err_k (galat mentah lapisan "
-                        "berikutnya melalui bobot yang dipakai; bukan gradien eksak).",
+        "grad_out": "Lapisan keluaran, galat yang dikirim balik adalah turunan loss terhadap "
+                    "keluaran: {f} = {g}.",
+        "grad_hidden": "Lapisan tersembunyi: delta lapisan berikutnya melalui bobot sebelum "
+                       "pembaruan langkah ini: {f}.",
+        "err_out": "Lapisan keluaran, galat yang dikirim balik adalah galat itu sendiri, apa pun "
+                   "loss-nya (loss hanya dilaporkan): {f} = {g}.",
+        "err_hidden_t": "Lapisan tersembunyi: galat mentah lapisan berikutnya melalui bobot yang "
+                        "dipakai (bukan gradien eksak): {f}.",
         "err_hidden_p": "Lapisan tersembunyi: galat dibagi ke bobot masuk sebuah neuron sebanding "
-                        "dengan bobotnya: err_i = Σ_k w_k,i/(Σ_m w_k,m)·err_k.",
-        "delta": "Delta: δ = err·f'(z).  Gradien bobot: δ_j·a_i; gradien bias: δ_j.",
-        "update_grad": "Perubahan: Δw = −lr·gradien (menuruni gradien).  Baru: w + Δw.",
-        "update_err": "Perubahan: Δw = +lr·δ_j·a_i.  Baru: w + Δw.",
+                        "dengan bobotnya: {f}.",
+        "delta": "Delta = galat yang dikirim balik × turunan; gradien bobot = delta × masukan "
+                 "bobot itu; gradien bias = delta: {f}.",
+        "update_grad": "Perubahan = −laju pembelajaran × gradien (menuruni gradien); baru = lama "
+                       "+ perubahan: {f}.",
+        "update_err": "Perubahan = +laju pembelajaran × delta × masukan; baru = lama + "
+                      "perubahan: {f}.",
         "biases_fixed": "Bias tidak diperbarui (update_biases = false).",
         "round": "Setiap nilai hasil hitungan dibulatkan ke {d} desimal (ROUND), seperti "
                  "kalkulator.",
         "mode": "Mode: {m}.",
         "activations": "Fungsi aktivasi",
         "notation": "Notasi",
-        "not_x": "x1, x2, … masukan;  t1, … target;  y'1, … keluaran (y aksen);  O1, … keluaran "
-                 "lapisan tersembunyi",
-        "not_w": "w j,i: bobot ke neuron tersembunyi j dari masukan i;  wo j,i: ke keluaran j dari "
-                 "neuron tersembunyi i;  b j, bo j: bias",
-        "not_deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: O2.1 adalah "
-                    "neuron 1 lapisan tersembunyi 2 dan w2.1,3 bobot ke sana dari neuron 3 "
-                    "lapisan 1.",
-        "not_z": "net …: jumlah berbobot z;  e k: galat t − y';  eo/eh: galat yang dikirim balik "
-                 "(keluaran/tersembunyi);  f'…: turunan;  δ…: delta;  ∂w: gradien;  Δw: perubahan;"
-                 "  w … baru: bobot baru",
         "legend": "Legenda warna (setiap warna juga punya nama pita di baris 1 lembar Steps)",
         "stamp": "Dibuat oleh nnsheet {v} dari spec “{t}” — preset {p}, seed {s}.",
         "band.givens": "Setup: yang diketahui (sel masukan: boleh diubah)",
@@ -142,8 +131,11 @@ def guide_lines(spec: Spec, notation: Notation, version: str,
     """(style, text) lines of the Guide; style is 'title', 'head' or 'text'."""
     lang = notation.lang
     t = T[lang]
+    f = notation.formulas(spec)
     out: list[tuple[str, str]] = [("title", t["title"]), ("text", spec.title), ("text", t["what"]),
-                                  ("head", t["sheets"]), ("text", t["sheet_setup"]),
+                                  ("head", t["sheets"]),
+                                  ("text", t["sheet_setup"].format(
+                                      orient=notation.table_orientation())),
                                   ("text", t["sheet_steps"])]
     if spec.mode != "online":
         out.append(("text", t["sheet_steps_batch"]))
@@ -151,20 +143,24 @@ def guide_lines(spec: Spec, notation: Notation, version: str,
     if detail_epochs < spec.epochs:
         out.append(("text", t["sheet_epochs_values"].format(k=detail_epochs)))
     out += [("head", f"{t['rule']}: rule = {spec.rule}, loss = {spec.loss}"),
-            ("text", t["forward"]), ("text", t["error"]),
-            ("text", t["loss"] + LOSS_TEXT[spec.loss][lang])]
+            ("text", t["forward"].format(f=f["forward"])),
+            ("text", t["error"].format(f=f["error"])),
+            ("text", t["loss"] + notation.loss_text(LOSS_TEXT[spec.loss][lang]))]
+    e = notation.error(0)
+    e = f"({e})" if "−" in e else e
     if spec.rule == "gradient":
-        g = {"mse": "−(2/n)·e", "half_sse": "−e", "sse": "−2·e"}[spec.loss]
-        out.append(("text", t["grad_out"].format(g=g)))
+        g = {"mse": f"−(2/n)·{e}", "half_sse": f"−{e}", "sse": f"−2·{e}"}[spec.loss]
+        out.append(("text", t["grad_out"].format(f=f["out_err"], g=g)))
         if spec.n_layers > 1:
-            out.append(("text", t["grad_hidden"]))
+            out.append(("text", t["grad_hidden"].format(f=f["hidden_grad"])))
     else:
-        out.append(("text", t["err_out"]))
+        out.append(("text", t["err_out"].format(f=f["out_err"], g=notation.error(0))))
         if spec.n_layers > 1:
             key = "err_hidden_t" if spec.hidden_error == "transpose" else "err_hidden_p"
-            out.append(("text", t[key]))
-    out.append(("text", t["delta"]))
-    out.append(("text", t["update_grad" if spec.rule == "gradient" else "update_err"]))
+            out.append(("text", t[key].format(f=f[key.replace("err_", "")])))
+    out.append(("text", t["delta"].format(f=f["delta"])))
+    key = "update_grad" if spec.rule == "gradient" else "update_err"
+    out.append(("text", t[key].format(f=f[key])))
     if not spec.update_biases:
         out.append(("text", t["biases_fixed"]))
     if spec.round is not None:
@@ -172,12 +168,9 @@ def guide_lines(spec: Spec, notation: Notation, version: str,
     out.append(("text", t["mode"].format(m=spec.mode_text)))
     out.append(("head", t["activations"]))
     for l, ly in enumerate(spec.layers, start=1):
-        who = notation.neuron(l, 0).rstrip("1") or "layer"
-        out.append(("text", f"{l}: {who}… {ly.activation}: {ACT_TEXT[ly.activation]}"))
-    out += [("head", t["notation"]), ("text", t["not_x"]), ("text", t["not_w"]),
-            ("text", t["not_z"])]
-    if spec.n_layers > 2:
-        out.append(("text", t["not_deep"]))
-    out.append(("text", f"{LOSS_SYMBOL[spec.loss]}: loss; lr = learning_rate"))
+        who = notation.layer_name(l)
+        out.append(("text", f"{l}: {who} {ly.activation}: {ACT_TEXT[ly.activation]}"))
+    out.append(("head", f"{t['notation']}: {notation.name}"))
+    out += [("text", line) for line in notation.guide_notation()]
     out.append(("stamp", t["stamp"].format(v=version, t=spec.title, p=spec.preset, s=spec.seed)))
     return out

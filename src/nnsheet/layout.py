@@ -113,23 +113,42 @@ def cell_name(row: int, col: int, absolute: bool = False) -> str:
 
 @dataclass(frozen=True)
 class SetupMap:
-    """Where the givens sit on the Setup sheet (0-based rows and columns)."""
+    """Where the givens sit on the Setup sheet (0-based rows and columns).
+
+    A weight table is written in one of two orientations (the notation chooses, it never changes
+    a number): rows = receiving neuron j with the bias column beside (``transposed = False``, the
+    course's), or rows = sending neuron i with the bias row "1" first and columns = receiving
+    neuron j (``transposed = True``, Fausett's "Dari \\ Ke" tables). Ask :meth:`w` and :meth:`b`,
+    never the origins, for a cell."""
 
     lr: tuple[int, int]
-    #: per layer 1..L (index l-1): (first row, first col) of the weight matrix; row j = neuron j
+    #: per layer 1..L (index l-1): (first row, first col) of the table's numbers: w[l][0,0]
+    #: (not transposed) or the bias of neuron 0 (transposed)
     w_origin: tuple[tuple[int, int], ...]
-    #: per layer: column of the bias next to the matrix (row j = neuron j)
+    #: per layer: column of the bias next to the matrix (not transposed; transposed: unused)
     b_col: tuple[int, ...]
     data_row: int  # row of sample 1
     x_col: int
     t_col: int
+    transposed: bool = False
 
     def w(self, layer: int, j: int, i: int) -> tuple[int, int]:
         r, c = self.w_origin[layer - 1]
+        if self.transposed:
+            return r + 1 + i, c + j
         return r + j, c + i
 
     def b(self, layer: int, j: int) -> tuple[int, int]:
-        return self.w_origin[layer - 1][0] + j, self.b_col[layer - 1]
+        r, c = self.w_origin[layer - 1]
+        if self.transposed:
+            return r, c + j
+        return r + j, self.b_col[layer - 1]
+
+    def table_shape(self, layer: int, sizes: tuple[int, ...]) -> tuple[int, int]:
+        """(rows, columns) of the numbers of a layer's weight table, bias included."""
+        if self.transposed:
+            return sizes[layer - 1] + 1, sizes[layer]
+        return sizes[layer], sizes[layer - 1] + 1
 
     def x(self, s: int, i: int) -> tuple[int, int]:
         return self.data_row + s, self.x_col + i
@@ -235,10 +254,13 @@ class Layout:
             row += 2  # caption, column header
             origins.append((row, 1))
             bcols.append(1 + ly.weights.shape[1])
-            row += ly.size + 1
+            # as many rows in either orientation, so the data table sits in the same cells
+            # whatever the notation (transposed: the bias row, then one per sending neuron)
+            row += max(ly.size, ly.weights.shape[1] + 1) + 1
         row += 1  # caption of the data table; next row is its header (and names above it)
         row += 2
-        return SetupMap(lr, tuple(origins), tuple(bcols), row, 1, 1 + spec.n_inputs)
+        return SetupMap(lr, tuple(origins), tuple(bcols), row, 1, 1 + spec.n_inputs,
+                        self.notation.transposed)
 
     def settings_rows(self) -> list[tuple[str, object]]:
         """The settings listed on the Setup sheet (labels are English keys of the spec)."""

@@ -1,8 +1,29 @@
 """Symbols and words shown to users: headers, labels, the Guide (DESIGN §1 notation).
 
-A :class:`Notation` names every quantity of the trace (``w1,2``, ``wo2,1``, ``O1``, ``y'2``,
-``e1``, ``eh1`` …) in one place, so the workbook headers, the table's ``label`` column and the
-grader's explanations always use the same symbols. Indices shown are 1-based.
+A :class:`Notation` names every quantity of the trace in one place, so the workbook headers, the
+Setup tables, the Guide's formulas, the table's ``label`` column and the grader's explanations
+always use the same symbols. Indices shown are 1-based. Three notations (``spec.notation``):
+
+``course`` (:class:`Notation`, the default)
+    ``x1`` inputs, ``O1`` hidden outputs, ``y'1`` outputs, ``t1`` targets; ``w1,2`` the weight into
+    hidden neuron 1 from input 2, ``wo2,1`` into output 2 from hidden 1; biases ``b1``, ``bo1``;
+    ``net O1``; errors ``e1``; the errors sent back ``eo1`` / ``eh1``; ``f'O1``; ``δO1``; ``lr``.
+``fausett`` (:class:`FausettNotation`, Fausett's *Fundamentals of Neural Networks*)
+    ``x1`` inputs, ``z1`` hidden units, ``y1`` outputs, ``t1`` targets; ``v12`` the weight from
+    ``x1`` to ``z2`` (first index = sending, second = receiving), ``w12`` from ``z1`` to ``y2``;
+    biases ``v01``, ``w01``; net inputs ``z_in1``, ``y_in1``; error ``t1−y1``; output error sent
+    back ``err_k1``, hidden ``δ_in_j1``; ``f'(z_in1)``; deltas ``δ_k1`` (output) and ``δ_j1``
+    (hidden); ``Δv12``; ``v12(new)``; ``α``. Setup weight tables are transposed ("Dari \\ Ke"):
+    one row per sending unit, the bias row ``1`` first, one column per receiving unit.
+``mazur`` (:class:`MazurNotation`, Matt Mazur's *A Step by Step Backpropagation Example*)
+    ``i1`` inputs, ``out_h1`` / ``net_h1`` hidden, ``out_o1`` / ``net_o1`` outputs, ``target_o1``;
+    weights numbered ``w1``…``wN`` through the network layer by layer, within a layer neuron by
+    neuron (row-major, as on the Steps sheet); biases ``b1.1`` (layer 1, neuron 1 — Mazur has one
+    bias per layer, nnsheet one per neuron); ``e_o1``; ``E_total``; ``∂E/∂out_o1``;
+    ``∂out_o1/∂net_o1``; ``δ_o1``; ``∂E/∂w5``; ``Δw5``; ``w5⁺``; ``η``.
+
+Deeper networks: every notation puts the hidden layer's number first when there is more than one
+hidden layer (``O2.1``, ``z2.1`` / ``v2.13``, ``h2.1``), as the course does.
 """
 
 from __future__ import annotations
@@ -32,7 +53,11 @@ WORDS: dict[str, dict[str, str]] = {
     "bias": {"en": "bias", "id": "bias"},
     "from": {"en": "from", "id": "dari"},
     "to": {"en": "to", "id": "ke"},
+    "layer": {"en": "layer", "id": "lapisan"},
+    "rows": {"en": "rows", "id": "baris"},
+    "columns": {"en": "columns", "id": "kolom"},
     "data": {"en": "data set", "id": "data latih"},
+    "eg": {"en": "e.g.", "id": "mis."},
     "settings": {"en": "settings", "id": "pengaturan"},
     "givens": {"en": "givens", "id": "yang diketahui"},
     "epoch_loss": {"en": "loss (mean over the epoch's samples)", "id": "loss (rata-rata sampel)"},
@@ -45,18 +70,154 @@ def word(key: str, lang: str = "en") -> str:
 
 LOSS_SYMBOL = {"mse": "MSE", "half_sse": "E", "sse": "SSE"}
 
+#: the Guide's notation section, per notation and language (``{…}`` filled by the notation)
+NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
+    "course": {
+        "en": {
+            "intro": "The course's notation.",
+            "units": "x1, x2, … inputs;  t1, … targets;  y'1, … outputs (y aksen);  O1, … hidden "
+                     "outputs",
+            "weights": "w j,i: weight into hidden neuron j from input i;  wo j,i: into output j "
+                       "from hidden i;  b j, bo j: biases. Setup tables: one row per receiving "
+                       "neuron (“to”), one column per sending neuron (“from”), the bias beside.",
+            "others": "net …: the weighted sum z;  e k: error t − y';  eo/eh: the error sent back "
+                      "(output/hidden);  f'…: derivative;  δ…: delta;  ∂w: gradient;  Δw: change;"
+                      "  w … new: updated weight;  lr: learning rate",
+            "deep": "With several hidden layers the layer number comes first: O2.1 is neuron 1 "
+                    "of hidden layer 2 and w2.1,3 the weight into it from neuron 3 of layer 1.",
+        },
+        "id": {
+            "intro": "Notasi mata kuliah.",
+            "units": "x1, x2, … masukan;  t1, … target;  y'1, … keluaran (y aksen);  O1, … "
+                     "keluaran lapisan tersembunyi",
+            "weights": "w j,i: bobot ke neuron tersembunyi j dari masukan i;  wo j,i: ke keluaran "
+                       "j dari neuron tersembunyi i;  b j, bo j: bias. Tabel di Setup: satu baris "
+                       "per neuron penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias "
+                       "di sampingnya.",
+            "others": "net …: jumlah berbobot z;  e k: galat t − y';  eo/eh: galat yang dikirim "
+                      "balik (keluaran/tersembunyi);  f'…: turunan;  δ…: delta;  ∂w: gradien;  "
+                      "Δw: perubahan;  w … baru: bobot baru;  lr: laju pembelajaran",
+            "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: O2.1 adalah "
+                    "neuron 1 lapisan tersembunyi 2 dan w2.1,3 bobot ke sana dari neuron 3 "
+                    "lapisan 1.",
+        },
+    },
+    "fausett": {
+        "en": {
+            "intro": "Fausett's notation (Fundamentals of Neural Networks).",
+            "units": "x1, x2, … input units;  z1, … hidden units;  y1, … output units;  t1, … "
+                     "targets",
+            "weights": "v ij: weight from input x_i to hidden unit z_j (first index = sending, "
+                       "second = receiving: v12 goes from x1 to z2);  v0j: bias of z_j;  w jk: "
+                       "weight from z_j to output y_k;  w0k: bias of y_k. When an index reaches "
+                       "10 the two are separated by a comma (v1,12). Setup tables are written "
+                       "“From \\ To”: one row per sending unit (the first row, “1”, holds the "
+                       "biases v0j / w0k), one column per receiving unit.",
+            "others": "z_in j, y_in k: net input;  t k−y k: error;  err_k: the output error sent "
+                      "back;  δ_in_j: the error sent back to hidden unit z_j;  f'(…): "
+                      "derivative;  δ_k, δ_j: the deltas of output and hidden units (δ_k1 is δ_k "
+                      "of y1, δ_j2 is δ_j of z2);  ∂v: gradient;  Δv, Δw: change;  v(new): "
+                      "updated weight;  α: learning rate",
+            "deep": "With several hidden layers the hidden layer's number comes first: z2.1 is "
+                    "unit 1 of hidden layer 2, v2.13 the weight into z2.3 from z1.1 and v2.03 "
+                    "its bias; the weights into the output units are w jk from the last hidden "
+                    "layer.",
+            "single": "Without a hidden layer the weights are w ik from x_i to y_k, biases w0k.",
+        },
+        "id": {
+            "intro": "Notasi Fausett (Fundamentals of Neural Networks).",
+            "units": "x1, x2, … unit masukan;  z1, … unit tersembunyi;  y1, … unit keluaran;  "
+                     "t1, … target",
+            "weights": "v ij: bobot dari masukan x_i ke unit tersembunyi z_j (indeks pertama = "
+                       "pengirim, kedua = penerima: v12 dari x1 ke z2);  v0j: bias z_j;  w jk: "
+                       "bobot dari z_j ke keluaran y_k;  w0k: bias y_k. Bila indeks mencapai 10 "
+                       "keduanya dipisah koma (v1,12). Tabel di Setup ditulis “Dari \\ Ke”: satu "
+                       "baris per unit pengirim (baris pertama, “1”, berisi bias v0j / w0k), satu "
+                       "kolom per unit penerima.",
+            "others": "z_in j, y_in k: masukan bersih (net);  t k−y k: galat;  err_k: galat "
+                      "keluaran yang dikirim balik;  δ_in_j: galat yang dikirim balik ke unit "
+                      "tersembunyi z_j;  f'(…): turunan;  δ_k, δ_j: delta unit keluaran dan "
+                      "tersembunyi (δ_k1 adalah δ_k dari y1, δ_j2 adalah δ_j dari z2);  ∂v: "
+                      "gradien;  Δv, Δw: perubahan;  v(baru): bobot baru;  α: laju pembelajaran",
+            "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: z2.1 adalah "
+                    "unit 1 lapisan tersembunyi 2, v2.13 bobot ke z2.3 dari z1.1 dan v2.03 "
+                    "biasnya; bobot ke unit keluaran tetap w jk dari lapisan tersembunyi "
+                    "terakhir.",
+            "single": "Tanpa lapisan tersembunyi bobotnya w ik dari x_i ke y_k, bias w0k.",
+        },
+    },
+    "mazur": {
+        "en": {
+            "intro": "Matt Mazur's notation (A Step by Step Backpropagation Example).",
+            "units": "i1, i2, … inputs;  h1, … hidden neurons;  o1, … outputs;  net_h1, out_h1: "
+                     "the net input and the output of h1 (net_o1, out_o1 for o1);  target_o1: "
+                     "target",
+            "weights": "w1, w2, …: every weight has one number, counted through the network "
+                       "layer by layer and, within a layer, neuron by neuron (first the weights "
+                       "into h1 from i1, i2, …, then into h2, …; then into o1, …). Mazur has one "
+                       "bias per layer (b1, b2); nnsheet has one per neuron: b1.1, b1.2 are the "
+                       "biases of h1, h2 (Mazur's b1), b2.1, b2.2 those of o1, o2 (Mazur's b2). "
+                       "Setup tables: one row per receiving neuron (“to”), one column per sending "
+                       "neuron (“from”), the bias beside.",
+            "others": "e_o1: error target_o1 − out_o1;  E_total: loss;  ∂E/∂out_o1, ∂E/∂out_h1: "
+                      "the error sent back (∂E_total/∂out);  ∂out/∂net: derivative;  δ_o1, δ_h1: "
+                      "delta;  ∂E/∂w5: gradient;  Δw5: change;  w5⁺: updated weight;  η: "
+                      "learning rate",
+            "deep": "With several hidden layers the hidden layer's number comes first: h2.1 is "
+                    "neuron 1 of hidden layer 2; the weights keep one running number.",
+        },
+        "id": {
+            "intro": "Notasi Matt Mazur (A Step by Step Backpropagation Example).",
+            "units": "i1, i2, … masukan;  h1, … neuron tersembunyi;  o1, … keluaran;  net_h1, "
+                     "out_h1: masukan bersih dan keluaran h1 (net_o1, out_o1 untuk o1);  "
+                     "target_o1: target",
+            "weights": "w1, w2, …: setiap bobot bernomor, dihitung lapisan demi lapisan dan, di "
+                       "dalam lapisan, neuron demi neuron (mula-mula bobot ke h1 dari i1, i2, …, "
+                       "lalu ke h2, …; lalu ke o1, …). Mazur memakai satu bias per lapisan (b1, "
+                       "b2); nnsheet satu per neuron: b1.1, b1.2 adalah bias h1, h2 (b1 Mazur), "
+                       "b2.1, b2.2 bias o1, o2 (b2 Mazur). Tabel di Setup: satu baris per neuron "
+                       "penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias di "
+                       "sampingnya.",
+            "others": "e_o1: galat target_o1 − out_o1;  E_total: loss;  ∂E/∂out_o1, ∂E/∂out_h1: "
+                      "galat yang dikirim balik (∂E_total/∂out);  ∂out/∂net: turunan;  δ_o1, "
+                      "δ_h1: delta;  ∂E/∂w5: gradien;  Δw5: perubahan;  w5⁺: bobot baru;  η: "
+                      "laju pembelajaran",
+            "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: h2.1 adalah "
+                    "neuron 1 lapisan tersembunyi 2; bobot tetap bernomor urut.",
+        },
+    },
+}  # fmt: skip
+
+
+ORIENTATION_TEXT = {
+    False: {"en": "rows = receiving neuron, columns = sending neuron, the bias column beside",
+            "id": "baris = neuron penerima, kolom = neuron pengirim, kolom bias di sampingnya"},
+    True: {"en": "rows = sending unit with the bias row “1” first, columns = receiving unit",
+           "id": "baris = unit pengirim dengan baris bias “1” paling atas, kolom = unit "
+                 "penerima"},
+}  # fmt: skip
+
 
 class Notation:
     """Course notation (DESIGN §1): ``w{j},{i}`` into the hidden layer, ``wo{j},{i}`` into the
     output layer, hidden outputs ``O{j}``, outputs ``y'{k}``, errors ``e{k}``, hidden errors
     ``eh{j}``. With more than one hidden layer the hidden layer number is prefixed:
     ``O2.1`` is neuron 1 of hidden layer 2, ``w2.1,3`` the weight into it from neuron 3 of layer 1.
+
+    Subclasses (other notations) override the small pieces below; :meth:`symbol` assembles them.
     """
 
     name = "course"
+    #: Setup weight tables: False = rows are receiving neurons (bias column beside);
+    #: True = rows are sending neurons with the bias row "1" first, columns receiving neurons
+    transposed = False
+    lr_symbol = "lr"
+    #: the error of output k, written generically (the Guide's loss formulas)
+    generic_error = "e_k"
 
     def __init__(self, spec: Spec, lang: str = "en") -> None:
         self.L = spec.n_layers
+        self.sizes = spec.sizes
         self.loss = spec.loss
         self.lang = lang
 
@@ -75,6 +236,17 @@ class Notation:
             return f"y'{j + 1}"
         return f"O{self._hidden_prefix(layer)}{j + 1}"
 
+    def unit(self, layer: int, j: int) -> str:
+        """The neuron's name in the Setup tables' "from"/"to" headers."""
+        return self.neuron(layer, j)
+
+    def layer_name(self, layer: int) -> str:
+        """The neurons of a layer as a group (Guide, Setup captions), e.g. ``O…``."""
+        return self.unit(layer, 0).removesuffix("1") + "…"
+
+    def net(self, layer: int, j: int) -> str:
+        return "net " + self.neuron(layer, j)
+
     def weight(self, layer: int, j: int, i: int) -> str:
         if layer == self.L and self.L > 1:
             return f"wo{j + 1},{i + 1}"
@@ -85,43 +257,76 @@ class Notation:
             return f"bo{j + 1}"
         return f"b{self._hidden_prefix(layer)}{j + 1}"
 
+    def weight_name(self, layer: int) -> str:
+        """The weight matrix of a layer as a group (Setup captions)."""
+        if layer == self.L and self.L > 1:
+            return "wo"
+        return "w" + self._hidden_prefix(layer).rstrip(".")
+
     def err(self, layer: int, j: int) -> str:
         if layer == self.L:
             return f"eo{j + 1}"
         return f"eh{self._hidden_prefix(layer)}{j + 1}"
+
+    def error(self, k: int) -> str:
+        return f"e{k + 1}"
+
+    def target(self, k: int) -> str:
+        return f"t{k + 1}"
+
+    def input(self, i: int) -> str:
+        return f"x{i + 1}"
+
+    def fprime(self, layer: int, j: int) -> str:
+        return "f'" + self.neuron(layer, j)
+
+    def delta(self, layer: int, j: int) -> str:
+        return "δ" + self.neuron(layer, j)
+
+    def loss_symbol(self) -> str:
+        return LOSS_SYMBOL[self.loss]
+
+    def grad(self, s: str) -> str:
+        return "∂" + s
+
+    def change(self, s: str) -> str:
+        return "Δ" + s
+
+    def new(self, s: str) -> str:
+        return f"{s} {self.word('new')}"
 
     # ---- the label of any trace value
     def symbol(self, quantity: str, layer: int | None = None, j: int | None = None,
                i: int | None = None) -> str:  # fmt: skip
         q = quantity
         if q == "x":
-            return f"x{j + 1}"  # type: ignore[operator]
+            return self.input(j)  # type: ignore[arg-type]
         if q == "t":
-            return f"t{j + 1}"  # type: ignore[operator]
+            return self.target(j)  # type: ignore[arg-type]
         if q in ("w", "w_new", "grad_w", "dw"):
             s = self.weight(layer, j, i)  # type: ignore[arg-type]
         elif q in ("b", "b_new", "grad_b", "db"):
             s = self.bias(layer, j)  # type: ignore[arg-type]
         elif q == "z":
-            return "net " + self.neuron(layer, j)  # type: ignore[arg-type]
+            return self.net(layer, j)  # type: ignore[arg-type]
         elif q == "a":
             return self.neuron(layer, j)  # type: ignore[arg-type]
         elif q == "e":
-            return f"e{j + 1}"  # type: ignore[operator]
+            return self.error(j)  # type: ignore[arg-type]
         elif q == "loss":
-            return LOSS_SYMBOL[self.loss]
+            return self.loss_symbol()
         elif q == "err":
             return self.err(layer, j)  # type: ignore[arg-type]
         elif q == "fprime":
-            return "f'" + self.neuron(layer, j)  # type: ignore[arg-type]
+            return self.fprime(layer, j)  # type: ignore[arg-type]
         elif q == "delta":
-            return "δ" + self.neuron(layer, j)  # type: ignore[arg-type]
+            return self.delta(layer, j)  # type: ignore[arg-type]
         elif q == "epoch_loss":
             return self.word("loss")
         elif q == "accuracy":
             return self.word("accuracy")
         elif q == "lr":
-            return "lr"
+            return self.lr_symbol
         elif q == "correct":
             return self.word("correct")
         elif q in ("epoch", "step", "sample"):
@@ -129,13 +334,254 @@ class Notation:
         else:
             raise KeyError(q)
         if q.startswith("grad"):
-            return "∂" + s
+            return self.grad(s)
         if q in ("dw", "db"):
-            return "Δ" + s
+            return self.change(s)
         if q.endswith("_new"):
-            return f"{s} {self.word('new')}"
+            return self.new(s)
         return s
+
+    # ---- Setup weight tables
+    def table_corner(self) -> str:
+        """The corner of a Setup weight table: what its rows \\ columns are."""
+        rows, cols = ("from", "to") if self.transposed else ("to", "from")
+        return f"{self.word(rows).capitalize()} \\ {self.word(cols).capitalize()}"
+
+    def table_caption(self, layer: int) -> str:
+        rows, cols = ("from", "to") if self.transposed else ("to", "from")
+        return (f"{self.word('weights').capitalize()} {self.weight_name(layer)} "
+                f"({self.word('layer')} {layer}: {self.layer_name(layer - 1)} → "
+                f"{self.layer_name(layer)}) — {self.word('rows')} = {self.word(rows)}, "
+                f"{self.word('columns')} = {self.word(cols)}")  # fmt: skip
+
+    def bias_header(self, layer: int) -> str:
+        """Header of the bias column (or, transposed, the bias row "1")."""
+        if self.transposed:
+            return f"{self.word('from')} 1 ({self.word('bias')})"
+        return self.word("bias")
+
+    def table_orientation(self) -> str:
+        """How the Setup weight tables are laid out, in words (the Guide)."""
+        return ORIENTATION_TEXT[self.transposed][self.lang]
+
+    # ---- the Guide
+    def loss_text(self, text: str) -> str:
+        """A loss formula of the Guide (``MSE = (1/n)·Σ e_k² …``) in this notation's symbols."""
+        sym = LOSS_SYMBOL[self.loss]
+        own = self.loss_symbol()
+        if text.startswith(sym + " ") and own != sym:
+            # E_total = ½·Σ …, but E_total = MSE = (1/n)·Σ … (the loss keeps its usual name)
+            text = own + ("" if sym == "E" else " = " + sym) + text[len(sym):]
+        return text.replace("e_k", self.generic_error)
+
+    def guide_notation(self) -> list[str]:
+        """The Guide's notation section (lines, in the notation's language)."""
+        t = NOTATION_TEXT[self.name][self.lang]
+        out = [t["intro"] + " " + t["units"], t["weights"], t["others"]]
+        if self.L > 2:
+            out.append(t["deep"])
+        if self.L == 1 and "single" in t:
+            out.append(t["single"])
+        out.append(f"{self.loss_symbol()}: loss;  {self.lr_symbol} = learning_rate")
+        return out
+
+    def _terms(self, parts: list[str], limit: int = 3) -> str:
+        if len(parts) > limit + 1:
+            parts = parts[:limit] + ["…"]
+        return " + ".join(parts)
+
+    def formulas(self, spec: Spec) -> dict[str, str]:
+        """The rule's formulas written in this notation, for the first neuron of each layer
+        (concrete, so they read like the Steps headers). Keys: forward, error, out_err,
+        hidden_grad, hidden_t, hidden_p, delta, update_grad, update_err."""
+        L, n = self.L, self.sizes
+        fwd = []
+        for l in range(1, L + 1):
+            terms = [f"{self.weight(l, 0, i)}·{self._prev(l, i)}" for i in range(n[l - 1])]
+            fwd.append(f"{self.net(l, 0)} = {self._terms(terms)} + {self.bias(l, 0)}, "
+                       f"{self.neuron(l, 0)} = f({self.net(l, 0)})")  # fmt: skip
+        out = {"forward": ";  ".join(fwd),
+               "error": f"{self.error(0)} = {self.target(0)} − {self.neuron(L, 0)}",
+               "out_err": f"{self.err(L, 0)}"}  # fmt: skip
+        if L > 1:
+            h = L - 1
+            g = [f"{self.weight(L, k, 0)}·{self.delta(L, k)}" for k in range(n[L])]
+            e = [f"{self.weight(L, k, 0)}·{self.err(L, k)}" for k in range(n[L])]
+            p = []
+            for k in range(n[L]):
+                row = self._terms([self.weight(L, k, m) for m in range(n[h])], 2)
+                p.append(f"{self.weight(L, k, 0)}/({row})·{self.err(L, k)}")
+            out["hidden_grad"] = f"{self.err(h, 0)} = {self._terms(g)}"
+            out["hidden_t"] = f"{self.err(h, 0)} = {self._terms(e)}"
+            out["hidden_p"] = f"{self.err(h, 0)} = {self._terms(p, 2)}"
+        d = [f"{self.delta(l, 0)} = {self.err(l, 0)}·{self.fprime(l, 0)}" for l in range(L, 0, -1)]
+        wL, bL = self.weight(L, 0, 0), self.bias(L, 0)
+        out["delta"] = (";  ".join(d) + f";  {self.grad(wL)} = {self.delta(L, 0)}·"
+                        f"{self._prev(L, 0)},  {self.grad(bL)} = {self.delta(L, 0)}")
+        lr = self.lr_symbol
+        out["update_grad"] = (f"{self.change(wL)} = −{lr}·{self.grad(wL)},  "
+                              f"{self.new(wL)} = {wL} + {self.change(wL)}")
+        out["update_err"] = (f"{self.change(wL)} = +{lr}·{self.delta(L, 0)}·{self._prev(L, 0)},  "
+                             f"{self.new(wL)} = {wL} + {self.change(wL)}")
+        return out
+
+    def _prev(self, layer: int, i: int) -> str:
+        """The output of neuron i of the layer before ``layer`` (the input of its weights)."""
+        return self.input(i) if layer == 1 else self.neuron(layer - 1, i)
+
+
+def _pair(a: int, b: int) -> str:
+    """Fausett's two indices: ``12`` while both are single digits, else ``1,12``."""
+    return f"{a}{b}" if a < 10 and b < 10 else f"{a},{b}"
+
+
+class FausettNotation(Notation):
+    """Fausett's notation (*Fundamentals of Neural Networks*, the usual text of Indonesian JST
+    courses): ``v12`` from ``x1`` to ``z2``, ``w12`` from ``z1`` to ``y2``, biases ``v01``,
+    ``w01``; ``z_in1``, ``y_in1``; deltas ``δ_k1`` (output unit y1) and ``δ_j1`` (hidden unit z1);
+    hidden error ``δ_in_j1``; ``α``. Setup tables are transposed (rows = sending unit)."""
+
+    name = "fausett"
+    transposed = True
+    lr_symbol = "α"
+    generic_error = "(t_k − y_k)"
+
+    def _ix(self, layer: int, j: int) -> str:
+        return f"{self._hidden_prefix(layer)}{j + 1}" if layer < self.L else f"{j + 1}"
+
+    def neuron(self, layer: int, j: int) -> str:
+        if layer == 0:
+            return f"x{j + 1}"
+        if layer == self.L:
+            return f"y{j + 1}"
+        return f"z{self._ix(layer, j)}"
+
+    def net(self, layer: int, j: int) -> str:
+        if layer == self.L:
+            return f"y_in{j + 1}"
+        return f"z_in{self._ix(layer, j)}"
+
+    def _letter(self, layer: int) -> str:
+        return "w" if layer == self.L else f"v{self._hidden_prefix(layer)}"
+
+    def weight(self, layer: int, j: int, i: int) -> str:
+        return f"{self._letter(layer)}{_pair(i + 1, j + 1)}"
+
+    def bias(self, layer: int, j: int) -> str:
+        return f"{self._letter(layer)}{_pair(0, j + 1)}"
+
+    def weight_name(self, layer: int) -> str:
+        return self._letter(layer).rstrip(".")
+
+    def error(self, k: int) -> str:
+        return f"t{k + 1}−y{k + 1}"
+
+    def err(self, layer: int, j: int) -> str:
+        if layer == self.L:
+            return f"err_k{j + 1}"
+        return f"δ_in_j{self._ix(layer, j)}"
+
+    def fprime(self, layer: int, j: int) -> str:
+        return f"f'({self.net(layer, j)})"
+
+    def delta(self, layer: int, j: int) -> str:
+        if layer == self.L:
+            return f"δ_k{j + 1}"
+        return f"δ_j{self._ix(layer, j)}"
+
+    def new(self, s: str) -> str:
+        return f"{s}({self.word('new')})"
+
+    def formulas(self, spec: Spec) -> dict[str, str]:
+        out = super().formulas(spec)
+        L = self.L
+        # Fausett writes the bias first: z_in_j = v_0j + Σ_i x_i·v_ij
+        generic_fwd = ("y_in_k = w0k + Σ_i x_i·w ik, y_k = f(y_in_k)" if L == 1 else
+                       "z_in_j = v0j + Σ_i x_i·v ij, z_j = f(z_in_j);  "
+                       "y_in_k = w0k + Σ_j z_j·w jk, y_k = f(y_in_k)")  # fmt: skip
+        out["forward"] = f"{generic_fwd}  ({self.word('eg')} {out['forward']})"
+        out["error"] = f"t_k − y_k  (Steps: {self.error(0)}, …)"
+        if L > 1:
+            out["hidden_grad"] = f"δ_in_j = Σ_k δ_k·w jk  ({self.word('eg')} {out['hidden_grad']})"
+            out["hidden_t"] = f"δ_in_j = Σ_k err_k·w jk  ({self.word('eg')} {out['hidden_t']})"
+        return out
+
+
+class MazurNotation(Notation):
+    """Matt Mazur's notation (*A Step by Step Backpropagation Example*): inputs ``i1``, hidden
+    ``net_h1``/``out_h1``, outputs ``net_o1``/``out_o1``, weights numbered ``w1``…``wN`` through
+    the network (layer by layer, row = receiving neuron), biases ``b1.1`` (layer.neuron),
+    ``E_total``, ``∂E/∂w5``, ``w5⁺``, ``η``."""
+
+    name = "mazur"
+    lr_symbol = "η"
+    generic_error = "(target_o − out_o)"
+
+    def __init__(self, spec: Spec, lang: str = "en") -> None:
+        super().__init__(spec, lang)
+        n = self.sizes
+        self._offset = [0]
+        for l in range(1, self.L + 1):
+            self._offset.append(self._offset[-1] + n[l] * n[l - 1])
+
+    def unit(self, layer: int, j: int) -> str:
+        if layer == 0:
+            return f"i{j + 1}"
+        if layer == self.L:
+            return f"o{j + 1}"
+        return f"h{self._hidden_prefix(layer)}{j + 1}"
+
+    def neuron(self, layer: int, j: int) -> str:
+        return self.unit(0, j) if layer == 0 else "out_" + self.unit(layer, j)
+
+    def input(self, i: int) -> str:
+        return f"i{i + 1}"
+
+    def target(self, k: int) -> str:
+        return f"target_o{k + 1}"
+
+    def net(self, layer: int, j: int) -> str:
+        return "net_" + self.unit(layer, j)
+
+    def weight(self, layer: int, j: int, i: int) -> str:
+        return f"w{self._offset[layer - 1] + j * self.sizes[layer - 1] + i + 1}"
+
+    def bias(self, layer: int, j: int) -> str:
+        return f"b{layer}.{j + 1}"
+
+    def weight_name(self, layer: int) -> str:
+        first, last = self._offset[layer - 1] + 1, self._offset[layer]
+        return f"w{first}" if first == last else f"w{first}…w{last}"
+
+    def error(self, k: int) -> str:
+        return f"e_o{k + 1}"
+
+    def err(self, layer: int, j: int) -> str:
+        return f"∂E/∂{self.neuron(layer, j)}"
+
+    def fprime(self, layer: int, j: int) -> str:
+        return f"∂{self.neuron(layer, j)}/∂{self.net(layer, j)}"
+
+    def delta(self, layer: int, j: int) -> str:
+        return "δ_" + self.unit(layer, j)
+
+    def loss_symbol(self) -> str:
+        return "E_total"
+
+    def grad(self, s: str) -> str:
+        return "∂E/∂" + s
+
+    def new(self, s: str) -> str:
+        return s + "⁺"
+
+
+NOTATION_CLASSES: dict[str, type[Notation]] = {
+    "course": Notation,
+    "fausett": FausettNotation,
+    "mazur": MazurNotation,
+}
 
 
 def notation_for(spec: Spec, lang: str = "en") -> Notation:
-    return Notation(spec, lang)
+    """The :class:`Notation` named by ``spec.notation`` (course, fausett or mazur)."""
+    return NOTATION_CLASSES[getattr(spec, "notation", "course") or "course"](spec, lang)

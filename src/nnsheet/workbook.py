@@ -165,11 +165,12 @@ class WorkbookWriter:
         f, lay, spec, nt = self.f, self.layout, self.spec, self.notation
         st = lay.setup
         ws.set_column(0, 0, 22)
-        ws.set_column(1, max(3, lay.sizes[0] + spec.n_outputs + 1), 12)
+        widest = max(st.table_shape(l, lay.sizes)[1] for l in range(1, spec.n_layers + 1))
+        ws.set_column(1, max(3, lay.sizes[0] + spec.n_outputs + 1, widest + 1), 12)
         ws.write_string(0, 0, f"nnsheet — {spec.title}", f.title)
         ws.write_string(1, 0, nt.word("givens"), f.head)
         r, c = st.lr
-        ws.write_string(r, 0, f"{nt.word('learning_rate')} (lr)", f.label)
+        ws.write_string(r, 0, f"{nt.word('learning_rate')} ({nt.symbol('lr')})", f.label)
         ws.write_number(r, c, spec.learning_rate, f.given)
         wb.define_name("learning_rate", f"={SETUP}!{cell_name(r, c, absolute=True)}")
         ws.write_string(5, 0, nt.word("settings"), f.head)
@@ -181,18 +182,30 @@ class WorkbookWriter:
                 ws.write_string(6 + k, 1, str(val), f.text)
         w0, b0 = initial_weights(spec)
         for l in range(1, spec.n_layers + 1):
+            # one table per layer; its headers say which way it runs (the notation chooses)
             r0, c0 = st.w_origin[l - 1]
             n_in = lay.sizes[l - 1]
-            ws.write_string(r0 - 2, 0, f"{nt.word('weights')} → {nt.neuron(l, 0)[:-1] or 'L'}…"
-                            f" (layer {l}): {nt.word('to')} ↓ / {nt.word('from')} →", f.head)
-            for i in range(n_in):
-                ws.write_string(r0 - 1, c0 + i, f"{nt.word('from')} {nt.neuron(l - 1, i)}", f.label)
-            ws.write_string(r0 - 1, st.b_col[l - 1], nt.word("bias"), f.label)
+            ws.write_string(r0 - 2, 0, nt.table_caption(l), f.head)
+            ws.write_string(r0 - 1, 0, nt.table_corner(), f.label)
+            cells: dict[tuple[int, int], str | float] = {}  # written row by row below
             for j in range(lay.sizes[l]):
-                ws.write_string(r0 + j, 0, f"{nt.word('to')} {nt.neuron(l, j)}", f.label)
                 for i in range(n_in):
-                    self._given(ws, *st.w(l, j, i), w0[l - 1][j, i])
-                self._given(ws, *st.b(l, j), b0[l - 1][j])
+                    cells[st.w(l, j, i)] = float(w0[l - 1][j, i])
+                cells[st.b(l, j)] = float(b0[l - 1][j])
+                to = f"{nt.word('to')} {nt.unit(l, j)}"
+                rb, cb = st.b(l, j)
+                cells[(r0 - 1, cb) if st.transposed else (rb, 0)] = to  # column / row j
+            for i in range(n_in):
+                rw, cw = st.w(l, 0, i)
+                frm = f"{nt.word('from')} {nt.unit(l - 1, i)}"
+                cells[(rw, 0) if st.transposed else (r0 - 1, cw)] = frm  # row 1 + i / column i
+            rb, cb = st.b(l, 0)
+            cells[(rb, 0) if st.transposed else (r0 - 1, cb)] = nt.bias_header(l)
+            for (rr, cc), v in sorted(cells.items()):
+                if isinstance(v, str):
+                    ws.write_string(rr, cc, v, f.label)
+                else:
+                    self._given(ws, rr, cc, v)
         dr = st.data_row
         ws.write_string(dr - 3, 0, nt.word("data"), f.head)
         if spec.feature_names:
