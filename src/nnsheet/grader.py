@@ -776,7 +776,12 @@ def write_graded(src: Path, res: Result, out: Path) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    wb = openpyxl.load_workbook(src, keep_links=False)
+    try:  # the full load reads parts (charts, styles) the grading's read-only pass skipped
+        wb = openpyxl.load_workbook(src, keep_links=False)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable part
+        msg = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise WorkbookError(f"{src}: graded, but no graded copy can be written: a part of the "
+                            f"workbook cannot be read ({msg})") from None  # fmt: skip
     fills = {v: PatternFill(fill_type="solid", fgColor="FF" + c) for v, c in COLOURS.items()}
     for m in res.marks:
         ws = wb[m.row["sheet"]]
