@@ -431,6 +431,13 @@ def test_spec_and_csv_text_is_written_as_text(capsys, hostile_spec, tmp_path):
         assert h in texts, h
     assert any(HOSTILE_TITLE in t for t in texts)
     assert names == {"learning_rate"}
+    import csv
+
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+        for row in list(csv.reader(fh))[1:]:
+            for field in row:
+                if field[:1] in ("=", "+", "-", "@"):
+                    float(field)  # the trace table holds only numbers and nnsheet's labels
     with zipfile.ZipFile(out) as zf:
         parts = zf.namelist()
     assert not [p for p in parts if "externalLink" in p or "vbaProject" in p or "connections" in p]
@@ -640,3 +647,22 @@ def test_spec_and_csv_errors_never_escape_as_exceptions(tmp_path):
     for text in ("\x00\x01", "[[layer]]\nsize = 1e999", "title = 'a'\n" * 3, "[data]\ncsv = '/'"):
         with pytest.raises(SpecError):
             loads_spec(text, "x.toml", tmp_path)
+
+
+# =========================================================================== text helpers
+@pytest.mark.parametrize(("value", "want"), [
+    ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("+1+1", "'+1+1"), ("-2-2", "'-2-2"),
+    ("\t=1", "'\t=1"), ("-0.5", "-0.5"), ("+3", "+3"), ("-1e-3", "-1e-3"), ("0,5", "0,5"),
+    ("plain", "plain"), ("", ""), (1.5, 1.5), (None, None),
+])  # fmt: skip
+def test_csv_text(value, want):
+    from nnsheet.safety import csv_text
+
+    assert csv_text(value) == want
+
+
+def test_terminal_text():
+    from nnsheet.safety import terminal_text
+
+    assert terminal_text("0,5 ok") == "0,5 ok"
+    assert terminal_text("a\x1b[2Jb\x9bc\n") == "a\\x1b[2Jb\\x9bc\\n"
