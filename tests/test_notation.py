@@ -439,3 +439,68 @@ def test_fausett_workbook_recalculates_in_libreoffice(tmp_path: Path) -> None:
         assert abs(got - value) <= 1e-9, (sheet, c, got, value)
         n += 1
     assert n == len(table) and wb[STEPS][cell].value != 123.0
+
+
+# --------------------------------------------------------------------------- the grader
+def test_fausett_exercise_is_graded_with_fausett_symbols(tmp_path: Path, capsys) -> None:
+    """An exercise made with --notation fausett, filled at 4 decimals with one slip (z1 of the
+    first step) and one blank (δ_k1 of step 2), is graded with Fausett's symbols in the terminal
+    summary, the --report CSV and the comments of the graded copy."""
+    import csv
+
+    spec_file = tmp_path / "net.toml"
+    spec_file.write_text(NET_231.format(notation="course"))
+    exercise = tmp_path / "latihan.xlsx"
+    assert main(["template", str(spec_file), "--notation", "fausett", "--epochs", "1",
+                 "-o", str(exercise)]) == 0  # fmt: skip
+    assert "z_in1" in headers(exercise) and "v12" in headers(exercise)
+    # the answers, from the engine's table (never from the grader), written at 4 decimals
+    spec = spec_of(NET_231, "fausett", epochs=1)
+    layout = make_layout(spec)
+    table = nnsheet.run(spec).table(layout)
+    answers = table[table["sheet"].isin(["Steps", "Epochs"])
+                    & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])]  # fmt: skip
+    slip_cell = f"{layout.ref('a', 1, 0)}3"  # z1 of step 1
+    wb = openpyxl.load_workbook(exercise)
+    for sheet, cell, value in zip(answers["sheet"], answers["cell"], answers["value"],
+                                  strict=True):  # fmt: skip
+        wb[sheet][cell] = round(float(value), 4)
+    wb[STEPS][slip_cell] = round(float(wb[STEPS][slip_cell].value) + 0.1, 4)
+    blank_cell = f"{layout.ref('delta', 2, 0)}4"  # δ_k1 of step 2 left blank
+    wb[STEPS][blank_cell] = None
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+
+    graded, report = tmp_path / "graded.xlsx", tmp_path / "grades.csv"
+    capsys.readouterr()
+    rc = main(["check", str(filled), "-o", str(graded), "--report", str(report)])
+    printed = capsys.readouterr().out
+    assert rc == 1
+    assert f"{slip_cell} z1 " in printed
+
+    with open(report, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(answers)
+    nt = layout.notation
+    for r in rows:  # every label is the Fausett symbol of that cell's quantity
+        ints = [int(r[k]) - 1 if r[k] else None for k in ("j", "i")]
+        layer = int(r["layer"]) if r["layer"] else None
+        assert r["label"] == nt.symbol(r["quantity"], layer, *ints), r
+    labels = {r["label"] for r in rows}
+    assert {"z_in1", "z1", "y_in1", "y1", "t1−y1", "δ_k1", "δ_j1", "δ_in_j1", "Δv12",
+            "v12(new)", "w01(new)"} <= labels  # fmt: skip
+    verdict = {r["cell"]: r["verdict"] for r in rows if r["sheet"] == STEPS}
+    assert verdict[slip_cell] == "wrong"
+    assert verdict[blank_cell] == "missing"
+
+    comments = {c.coordinate: c.comment.text
+                for row in openpyxl.load_workbook(graded)[STEPS].iter_rows()
+                for c in row if c.comment is not None}  # fmt: skip
+    assert comments, "the graded copy has comments"
+    slip = comments[slip_cell]
+    assert slip.startswith("WRONG: z1") and "z_in1" in slip, slip
+    assert comments[blank_cell].startswith("MISSING: δ_k1"), comments[blank_cell]
+    text = "\n".join(comments.values())
+    for course_symbol in ("O1", "net O", "wo1", "y'1", "eh1", "eo1"):
+        assert course_symbol not in text, (course_symbol, text[:500])
+    assert re.search(r"\b(z_in|δ_|v\d\d|w\d\d|y\d)", text)
