@@ -7,6 +7,7 @@ writer can stream it); :func:`run` keeps it all in a :class:`Trace`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -198,14 +199,8 @@ def initial_weights(spec: Spec) -> tuple[Arrays, Arrays]:
     )
 
 
-def _check_finite(epoch: int, step: int, recs: list[SampleRecord], w: Arrays, b: Arrays,
-                  lr: float) -> None:  # fmt: skip
-    """Raise a clear :class:`TrainingError` when training diverged (a value overflowed)."""
-    if all(np.isfinite(rc.loss) and all(np.isfinite(z).all() for z in rc.z) for rc in recs) and all(
-        np.isfinite(x).all() for x in (*w, *b)
-    ):
-        return
-    raise TrainingError(
+def _diverged(epoch: int, step: int, lr: float) -> TrainingError:
+    return TrainingError(
         f"training diverged at epoch {epoch}, step {step}: values grew beyond the largest "
         f"number a float can hold (about 1.8e308); lower training.learning_rate (now {lr:g}), "
         "start from smaller weights or normalize the data"
@@ -235,11 +230,17 @@ def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
                     dw = net.mean([rc.dw for rc in recs])
                     db = net.mean([rc.db for rc in recs]) if spec.update_biases else None  # type: ignore[misc]
                 w, b = net.update(w, b, dw, db)
-            _check_finite(epoch, step, recs, w, b, lr)
             for rc in recs:
                 losses += rc.loss
                 correct += rc.correct
+            # an overflow anywhere reaches the loss or the weights, and non-finite weights stay
+            # non-finite: checking the running loss each step and the weights each epoch is
+            # enough, and cheap
+            if not math.isfinite(losses):
+                raise _diverged(epoch, step, lr)
             yield StepRecord(epoch, step, recs, dw, db, w, b)
+        if not all(np.isfinite(x).all() for x in (*w, *b)):
+            raise _diverged(epoch, step, lr)
         accuracy = net.rs(correct / n) if spec.binary_targets else None
         yield EpochRecord(epoch, net.rs(losses / n), accuracy, first, step)
 
