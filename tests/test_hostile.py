@@ -666,3 +666,33 @@ def test_terminal_text():
 
     assert terminal_text("0,5 ok") == "0,5 ok"
     assert terminal_text("a\x1b[2Jb\x9bc\n") == "a\\x1b[2Jb\\x9bc\\n"
+
+
+# =========================================================================== odd files
+@pytest.mark.parametrize("text", ["title = " + "[" * 100_000 + "]" * 100_000,
+                                  "title = " + "{a=" * 5000 + "1" + "}" * 5000,
+                                  "[data]\ninputs = " + "[" * 3000 + "]" * 3000])  # fmt: skip
+def test_deeply_nested_toml_is_one_line(capsys, tmp_path, text):
+    """Found here: tomllib's RecursionError escaped as a traceback."""
+    spec = tmp_path / "deep.toml"
+    spec.write_text(text + "\n", encoding="utf-8")
+    line = one_line_error(capsys, "trace", spec, "-o", tmp_path / "o.xlsx")
+    assert "nested too deeply" in line
+    with pytest.raises(SpecError):
+        loads_spec(text)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_pipes_and_devices_never_hang(capsys, tmp_path):
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    assert "special file" in one_line_error(capsys, "trace", fifo, "-o", tmp_path / "o.xlsx")
+    assert "special file" in one_line_error(capsys, "trace", "/dev/zero", "-o",
+                                            tmp_path / "o.xlsx")  # fmt: skip
+    (tmp_path / "s.toml").write_text('[[layer]]\nsize = 1\n[data]\ncsv = "pipe.csv"\n'
+                                     'targets = ["y"]\n', encoding="utf-8")  # fmt: skip
+    os.mkfifo(tmp_path / "pipe.csv")
+    one_line_error(capsys, "trace", tmp_path / "s.toml", "-o", tmp_path / "o.xlsx")
+    if _has_grader():
+        one_line_error(capsys, "check", fifo)
+        one_line_error(capsys, "check", "/dev/zero")

@@ -402,6 +402,8 @@ def loads_spec(
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{name}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays/tables
+        raise SpecError(f"{name}: not valid TOML: values nested too deeply") from None
     return parse_spec(doc, name, base, overrides)
 
 
@@ -412,7 +414,8 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> S
     if not p.exists():
         raise SpecError(f"{name}: file not found")
     if not p.is_file():
-        raise SpecError(f"{name}: expected a spec file (TOML), got a directory")
+        what = "a directory" if p.is_dir() else "a special file (device or pipe)"
+        raise SpecError(f"{name}: expected a spec file (TOML), got {what}")
     if p.stat().st_size > MAX_SPEC_BYTES:
         raise SpecError(f"{name}: larger than {MAX_SPEC_BYTES // 2**20} MiB; not a spec file")
     try:
@@ -425,6 +428,8 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> S
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{name}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays/tables
+        raise SpecError(f"{name}: not valid TOML: values nested too deeply") from None
     return parse_spec(doc, name, p.resolve().parent, overrides, source=p.resolve())
 
 
