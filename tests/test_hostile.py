@@ -68,7 +68,8 @@ def good_xlsx(tmp_path_factory) -> Path:
 
 def _rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
     """A copy of the workbook ``src`` with some parts replaced."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED,
+                                                      compresslevel=1) as zout:
         for info in zin.infolist():
             zout.writestr(info.filename, replace.get(info.filename, zin.read(info.filename)))
     return dst
@@ -257,6 +258,45 @@ def _has_grader() -> bool:
 
 
 needs_grader = pytest.mark.skipif(not _has_grader(), reason="nnsheet.grader not there yet")
+
+
+def _many_cells(n: int) -> bytes:
+    """A worksheet of ``n`` distinct cells (compresses like a real sheet, about 10:1)."""
+    body = b"".join(b'<c r="A%d"><v>%d</v></c>' % (i, i * 7919 % 1000003) for i in range(n))
+    return (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData><row r="1">' + body +
+            b"</row></sheetData></worksheet>")  # fmt: skip
+
+
+def test_cell_count_limit(good_xlsx, tmp_path):
+    check_xlsx_archive(good_xlsx, XlsxLimits(max_cells=1000))
+    with pytest.raises(WorkbookError, match="more than 100 cells"):
+        check_xlsx_archive(good_xlsx, XlsxLimits(max_cells=100))
+    # prefixed tags count too
+    sheet = _many_cells(200).replace(b"<c ", b"<x:c ")
+    bad = _rewrite(good_xlsx, tmp_path / "prefixed.xlsx", {SHEET: sheet})
+    with pytest.raises(WorkbookError, match="more than 150 cells"):
+        check_xlsx_archive(bad, XlsxLimits(max_cells=150))
+
+
+@pytest.fixture(scope="module")
+def cell_bomb(tmp_path_factory, good_xlsx) -> Path:
+    d = tmp_path_factory.mktemp("cells")
+    return _rewrite(good_xlsx, d / "cells.xlsx", {SHEET: _many_cells(DEFAULT_LIMITS.max_cells + 1)})
+
+
+def test_cell_bomb_within_the_size_limits_is_refused(cell_bomb):
+    with zipfile.ZipFile(cell_bomb) as zf:
+        info = zf.getinfo(SHEET)
+    assert info.file_size < DEFAULT_LIMITS.max_uncompressed  # not caught by size or ratio
+    assert info.file_size < DEFAULT_LIMITS.max_ratio * info.compress_size
+    with pytest.raises(WorkbookError, match="more than 2,000,000 cells"):
+        check_xlsx_archive(cell_bomb)
+
+
+@needs_grader
+def test_check_refuses_cell_bomb_with_one_line(capsys, cell_bomb):
+    assert "2,000,000 cells" in one_line_error(capsys, "check", cell_bomb)
 
 
 @needs_grader

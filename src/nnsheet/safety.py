@@ -21,6 +21,7 @@ for a part than its directory entry declares. XML is then parsed by openpyxl thr
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ class XlsxLimits:
     ratio_min_bytes: int = 1 * MiB
     #: bytes read from the start of each XML part to look for a DTD
     sniff_bytes: int = 4096
+    #: cells in all worksheets together (counted by streaming through the sheets' XML, which
+    #: costs about a second for the largest archive allowed and no memory)
+    max_cells: int = 2_000_000
 
 
 DEFAULT_LIMITS = XlsxLimits()
@@ -53,6 +57,25 @@ DEFAULT_LIMITS = XlsxLimits()
 
 def _mib(n: float) -> str:
     return f"{n / MiB:.0f} MiB" if n >= MiB else f"{n:.0f} bytes"
+
+
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
+    """Cells (``<c`` elements) in a worksheet part, streaming; stops once over ``budget``."""
+    n = 0
+    tail = b""
+    with zf.open(info) as fh:
+        while chunk := fh.read(MiB):
+            data = tail + chunk
+            # keep the last bytes unscanned for the next round: a tag may straddle the chunks
+            cut = max(0, len(data) - 64)
+            n += len(_CELL.findall(data, 0, cut))
+            tail = data[cut:]
+            if n > budget:
+                return n
+    return n + len(_CELL.findall(tail))
 
 
 def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) -> None:
@@ -103,6 +126,15 @@ def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) ->
                         raise WorkbookError(f"{name}: part {info.filename!r} declares a DTD or "
                                             "entities, which workbooks never need; refusing "
                                             "to read it")  # fmt: skip
+            cells = 0
+            for info in infos:
+                if info.filename.lower().startswith("xl/worksheets/") and info.filename.lower(
+                ).endswith(".xml"):  # fmt: skip
+                    cells += _count_cells(zf, info, limits.max_cells - cells)
+                    if cells > limits.max_cells:
+                        raise WorkbookError(f"{name}: more than {limits.max_cells:,} cells; "
+                                            "refusing to read it (not an exercise nnsheet "
+                                            "wrote)")  # fmt: skip
     except WorkbookError:
         raise
     except zipfile.BadZipFile as exc:
