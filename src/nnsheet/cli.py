@@ -125,21 +125,49 @@ def cmd_trace(args: argparse.Namespace) -> int:
     table = _check_output(args.table, ".csv", inputs, "--table") if args.table else None
     if out is not None and table is not None and out.resolve() == table.resolve():
         raise NnsheetError(f"{args.table}: the table and the workbook need different names")
-    from .engine import run
+    from .engine import Trace, initial_weights, iterate
+    from .progress import total_steps, with_progress
     from .table import write_table
-    from .workbook import make_layout, write_trace_workbook
+    from .workbook import WorkbookWriter, make_layout
 
-    layout = make_layout(spec, args.lang)
+    layout = make_layout(spec, args.lang, args.detail_epochs)
     if out is not None:
-        layout.check_limits()
-    trace = run(spec)
-    if out is not None:
-        write_trace_workbook(trace, out, layout)
-        print(f"wrote {out} ({len(trace.steps)} steps, {spec.epochs} epochs)", file=sys.stderr)
+        layout.check_limits()  # before any training: the numbers and the options that fit
+    # The engine's records stream straight into the workbook writer, a row at a time, so without
+    # --table the trace is never held in memory. The table needs every value at the end: with
+    # --table the records are also kept in a Trace as they stream by (memory grows with steps).
+    records = with_progress(iterate(spec), spec, quiet=args.quiet)
+    trace = None
     if table is not None:
+        trace = Trace(spec, *initial_weights(spec))
+        records = _keeping(records, trace)
+    if out is not None:
+        WorkbookWriter(out, layout).write(records)
+        detail = ""
+        if layout.detail_epochs < spec.epochs:
+            detail = f"; Steps rows for the first {layout.detail_epochs} epochs"
+        print(f"wrote {out} ({total_steps(spec)} steps, {spec.epochs} epochs{detail})",
+              file=sys.stderr)
+    else:
+        for _ in records:
+            pass
+    if table is not None:
+        assert trace is not None
         write_table(trace.table(layout if out is not None else None, lang=args.lang), table)
         print(f"wrote {table}", file=sys.stderr)
     return 0
+
+
+def _keeping(records, trace):  # noqa: ANN001, ANN202
+    """Pass ``records`` through, keeping each in ``trace``."""
+    from .engine import StepRecord
+
+    for rec in records:
+        if isinstance(rec, StepRecord):
+            trace.steps.append(rec)
+        else:
+            trace.epochs.append(rec)
+        yield rec
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
@@ -155,9 +183,10 @@ def export_examples(folder: Path) -> int:
     """Write every built-in example's spec (and data) and its workbook into ``folder``."""
     import shutil
 
-    from .engine import run
+    from .engine import iterate
     from .examples import example_files
-    from .workbook import make_layout, write_trace_workbook
+    from .progress import with_progress
+    from .workbook import WorkbookWriter, make_layout
 
     if not folder.is_dir():
         raise NnsheetError(f"{folder}: no such folder")
@@ -165,7 +194,8 @@ def export_examples(folder: Path) -> int:
         for f in example_files(name):
             shutil.copyfile(f, folder / f.name)
         spec = load_spec(folder / f"{name}.toml")
-        write_trace_workbook(run(spec), folder / f"{name}.xlsx", make_layout(spec))
+        records = with_progress(iterate(spec), spec, desc=name)
+        WorkbookWriter(folder / f"{name}.xlsx", make_layout(spec)).write(records)
         print(f"wrote {folder / (name + '.xlsx')}", file=sys.stderr)
     return 0
 

@@ -329,30 +329,44 @@ class Layout:
 
     # ------------------------------------------------------------------ limits
     def check_limits(self) -> None:
-        """Refuse, before anything is written, a trace that cannot fit in a spreadsheet."""
-        spec = self.spec
+        """Refuse, before anything is computed or written, a trace that cannot fit in a
+        spreadsheet: the message gives the rows and columns it would need, which limit it
+        breaks and the options that make it fit."""
         problems = []
+        need = (f"the Steps sheet would need {self.n_rows:,} rows × {self.n_cols:,} columns "
+                f"({self.detail_epochs:,} epochs in detail × {self.rows_per_epoch:,} rows, "
+                f"plus {HEADER_ROWS} header rows)")  # fmt: skip
         if self.n_rows > EXCEL_MAX_ROWS:
-            problems.append(
-                f"{self.n_rows:,} rows on the Steps sheet ({spec.epochs} epochs × "
-                f"{self.rows_per_epoch} rows) but a spreadsheet holds {EXCEL_MAX_ROWS:,}; "
-                f"trace at most {(EXCEL_MAX_ROWS - HEADER_ROWS) // self.rows_per_epoch} epochs "
-                "in detail (--epochs or --detail-epochs) or use fewer samples"
-            )
+            fit = (EXCEL_MAX_ROWS - HEADER_ROWS) // self.rows_per_epoch
+            if fit >= 1:
+                problems.append(
+                    f"more than the {EXCEL_MAX_ROWS:,} rows a spreadsheet holds; to fit, write "
+                    f"at most {fit:,} epochs in detail with --detail-epochs {fit} (every epoch "
+                    f"is still trained and summarised on the Epochs sheet) or train fewer with "
+                    f"--epochs {fit}"
+                )
+            else:
+                problems.append(
+                    f"more than the {EXCEL_MAX_ROWS:,} rows a spreadsheet holds even for one "
+                    f"epoch ({self.rows_per_epoch:,} rows); use fewer samples"
+                )
         if self.n_cols > EXCEL_MAX_COLS:
             problems.append(
-                f"{self.n_cols:,} columns on the Steps sheet but a spreadsheet holds "
-                f"{EXCEL_MAX_COLS:,}; use smaller layers (each weight needs 4 columns: in use, "
-                "gradient, change, new)"
+                f"more than the {EXCEL_MAX_COLS:,} columns a spreadsheet holds; use smaller "
+                "layers (each weight needs 4 columns: in use, gradient, change, new; "
+                "--detail-epochs and --epochs do not change the columns)"
             )
-        widest = max(self.sizes[1:] + (self.spec.n_samples,))
+        # batch means and epoch losses are ranges (SUMPRODUCT(A3:A10)), so only the layer sizes
+        # lengthen a formula: a hidden error sums one term per neuron of the next layer
+        widest = max(self.sizes[1:])
         if widest * 16 > EXCEL_MAX_FORMULA:
             problems.append(
                 f"a formula would sum {widest} terms, longer than a spreadsheet's "
-                f"{EXCEL_MAX_FORMULA:,}-character formula limit; use smaller layers or batches"
+                f"{EXCEL_MAX_FORMULA:,}-character formula limit; use smaller layers"
             )
         if problems:
-            raise WorkbookError("the trace does not fit in a workbook: " + "; ".join(problems))
+            raise WorkbookError(f"the trace does not fit in a workbook: {need}, "
+                                + "; and ".join(problems))
 
     # ------------------------------------------------------------------ formulas
     def _round(self, expr: str) -> str:

@@ -82,6 +82,32 @@ class _Formats:
                                      "locked": False})  # fmt: skip
 
 
+def _skip_formula_rewriting(ws, formulas: Iterable[str]) -> bool:  # noqa: ANN001
+    """Let ``ws`` store formulas as given, skipping XlsxWriter's per-formula rewriting.
+
+    XlsxWriter runs some 30 regular-expression substitutions over every formula to prefix Excel
+    365 functions (``FILTER`` → ``_xlfn._xlws.FILTER``, …); on the Steps sheet that is most of the
+    writing time. Our formulas use none of those functions (only ``+ − * /``, ``EXP``,
+    ``SUMPRODUCT``, ``MAX``, ``IF``, ``ROUND``), so when XlsxWriter's own rewriting returns every
+    one of ``formulas`` (one instance of each Steps template) unchanged, the rewriting is replaced
+    by the identity on this worksheet: the file written is byte for byte the same. Returns whether
+    it did (False with an XlsxWriter that works differently: then nothing changes)."""
+    prepare = getattr(ws, "_prepare_formula", None)
+    if prepare is None:
+        return False
+    try:
+        if any(f.startswith(("=", "{")) or prepare(f) != f for f in formulas):
+            return False
+    except Exception:  # noqa: BLE001 - an XlsxWriter we do not know: keep its behaviour
+        return False
+    ws._prepare_formula = _formula_as_is
+    return True
+
+
+def _formula_as_is(formula: str, expand_future_functions: bool = False) -> str:
+    return formula
+
+
 def _fmt_row(values: np.ndarray, c: int) -> float:
     v = float(values[c])
     return 0.0 if math.isnan(v) else v
@@ -122,6 +148,7 @@ class WorkbookWriter:
         self._steps_header(steps)
         self._epochs_header(epochs)
         last_epoch = 0
+        fast = _skip_formula_rewriting(steps, self._template_samples())
         for rec in records:
             if isinstance(rec, StepRecord):
                 if rec.epoch <= self.layout.detail_epochs:
@@ -129,6 +156,8 @@ class WorkbookWriter:
             else:
                 self._epoch(epochs, rec)
                 last_epoch = rec.epoch
+        if fast:
+            del steps._prepare_formula  # back to XlsxWriter's own for anything written later
         self._epochs_chart(wb, epochs, last_epoch)
         if self.protect:
             for ws in (steps, epochs, wb.get_worksheet_by_name(SETUP)):
@@ -277,12 +306,19 @@ class WorkbookWriter:
         self.tmpl_update = lay.update_formulas()
         self.prev_row: int | None = None  # 1-based row of the previous new weights
 
+    def _template_samples(self) -> list[str]:
+        """Each Steps formula template filled in once (with arbitrary row numbers)."""
+        ctx = {"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2}
+        return [t.format_map(ctx) for ts in (self.tmpl_first, self.tmpl_later, self.tmpl_update)
+                for _, t in ts]
+
     def _cells(self, ws, row: int, templates, values: np.ndarray, ctx: dict) -> None:  # noqa: ANN001
         fmts = self.col_fmt
+        vals = values.tolist()  # Python floats, once per row
+        write = ws.write_formula
         if self.answers:
             for c, tmpl in templates:
-                v = float(values[c])
-                ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], v)
+                write(row, c, tmpl.format_map(ctx), fmts[c], vals[c])
             return
         answer = self.answer_cols
         blank = self.f.answer
@@ -290,7 +326,7 @@ class WorkbookWriter:
             if c in answer:
                 ws.write_blank(row, c, None, blank)
             else:
-                ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], float(values[c]))
+                write(row, c, tmpl.format_map(ctx), fmts[c], vals[c])
 
     def _step(self, ws, st: StepRecord) -> None:  # noqa: ANN001
         lay, spec, f = self.layout, self.spec, self.f
