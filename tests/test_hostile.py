@@ -5,6 +5,7 @@ and operating-system errors on output. Every command-line failure is exit 2 with
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import tomllib
@@ -115,7 +116,7 @@ def test_xml_entity_attacks_are_refused(good_xlsx, tmp_path, payload):
     from defusedxml import DefusedXmlException
 
     with pytest.raises(ValueError) as ei:  # openpyxl wraps the parser's error
-        openpyxl.load_workbook(bad2)
+        openpyxl.load_workbook(io.BytesIO(bad2.read_bytes()))  # no handle left open
     chain, e = [], ei.value
     while e is not None:
         chain.append(e)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import io
 import math
 import re
 import sys
@@ -379,8 +380,12 @@ def read_book(path: Path) -> Book:
 
     check_file(path)
     try:
-        wb_v = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-        wb_f = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        # read from memory (the size is already limited): no file handle outlives a parse error
+        data = path.read_bytes()
+        wb_v = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
+                                      keep_links=False)  # fmt: skip
+        wb_f = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
+                                      keep_links=False)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable file
         msg = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise WorkbookError(f"{path}: cannot be read as an .xlsx workbook ({msg})") from None
@@ -777,7 +782,7 @@ def write_graded(src: Path, res: Result, out: Path) -> None:
     from openpyxl.styles import Font, PatternFill
 
     try:  # the full load reads parts (charts, styles) the grading's read-only pass skipped
-        wb = openpyxl.load_workbook(src, keep_links=False)
+        wb = openpyxl.load_workbook(io.BytesIO(Path(src).read_bytes()), keep_links=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable part
         msg = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise WorkbookError(f"{src}: graded, but no graded copy can be written: a part of the "

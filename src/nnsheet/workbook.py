@@ -7,8 +7,10 @@ steps as they are produced. Addresses and formulas come from :mod:`nnsheet.layou
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -104,6 +106,20 @@ def _skip_formula_rewriting(ws, formulas: Iterable[str]) -> bool:  # noqa: ANN00
     return True
 
 
+def _discard(wb: xlsxwriter.Workbook) -> None:
+    """Release a workbook abandoned mid-write (training failed): close and remove the
+    temporary row files of constant_memory mode; the partial output is never assembled."""
+    for ws in wb.worksheets():
+        fh = getattr(ws, "row_data_fh", None)
+        if fh is not None and not fh.closed:
+            fh.close()
+        name = getattr(ws, "row_data_filename", None)
+        if name:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+    wb.fileclosed = True
+
+
 def _formula_as_is(formula: str, expand_future_functions: bool = False) -> str:
     return formula
 
@@ -140,6 +156,14 @@ class WorkbookWriter:
         })  # fmt: skip
         wb.set_properties({"title": self.spec.title, "subject": "nnsheet trace",
                            "creator": f"nnsheet {__version__}", "created": FIXED_DATE})  # fmt: skip
+        try:
+            self._fill(wb, records)
+        except BaseException:
+            _discard(wb)
+            raise
+        wb.close()
+
+    def _fill(self, wb: xlsxwriter.Workbook, records: Iterable[StepRecord | EpochRecord]) -> None:
         self.f = _Formats(wb)
         self._guide(wb.add_worksheet(GUIDE))
         self._setup(wb.add_worksheet(SETUP), wb)
@@ -165,7 +189,6 @@ class WorkbookWriter:
                                 "format_columns": True, "format_rows": True})  # fmt: skip
         if self.extra is not None:
             self.extra(wb)
-        wb.close()
 
     def _guide(self, ws) -> None:  # noqa: ANN001
         f, lay = self.f, self.layout
