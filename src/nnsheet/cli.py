@@ -184,7 +184,7 @@ def export_examples(folder: Path) -> int:
     import shutil
 
     from .engine import iterate
-    from .examples import example_files
+    from .examples import EXPORT_DETAIL_EPOCHS, example_files
     from .progress import with_progress
     from .workbook import WorkbookWriter, make_layout
 
@@ -195,7 +195,8 @@ def export_examples(folder: Path) -> int:
             shutil.copyfile(f, folder / f.name)
         spec = load_spec(folder / f"{name}.toml")
         records = with_progress(iterate(spec), spec, desc=name)
-        WorkbookWriter(folder / f"{name}.xlsx", make_layout(spec)).write(records)
+        layout = make_layout(spec, detail_epochs=EXPORT_DETAIL_EPOCHS.get(name))
+        WorkbookWriter(folder / f"{name}.xlsx", layout).write(records)
         print(f"wrote {folder / (name + '.xlsx')}", file=sys.stderr)
     return 0
 

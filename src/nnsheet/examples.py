@@ -16,7 +16,11 @@ EXAMPLES: dict[str, str] = {
     "and": "the AND gate learned by a step-function perceptron (no hidden layer)",
     "linreg": "linear regression y = 2·x1 + 4·x2 with one linear neuron",
     "symmetry": "a symmetric start: equal weights keep the hidden neurons identical",
+    "iris": "Fisher's Iris flowers (150 samples from a CSV), a 4-8-3 network, 100 epochs",
 }
+#: examples whose committed workbook (``nnsheet examples --export``) shows only the first K
+#: epochs row by row, as ``--detail-epochs K`` would: Iris in full is 15,000 rows, an 86 MB file
+EXPORT_DETAIL_EPOCHS: dict[str, int] = {"iris": 2}
 DEFAULT_EXAMPLE = "course"
 
 
