@@ -711,7 +711,8 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
         sign = "" if RULES[spec.rule].sign > 0 else "-"
         gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
         g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
-        return (f"{sym} = {sign}lr·{gs} = {sign}{_n(spec.learning_rate)}·{_p(g)} = "
+        lr = nt.symbol("lr")
+        return (f"{sym} = {sign}{lr}·{gs} = {sign}{_n(spec.learning_rate)}·{_p(g)} = "
                 f"{_n(val)}")
     return None
 
@@ -927,7 +928,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if out is not None:
             try:
                 write_graded(f, res, out)
-            except NnsheetError as exc:
+            except (NnsheetError, OSError) as exc:  # one failed copy must not stop the class
                 print(f"nnsheet: error: {exc}", file=sys.stderr)
                 status = 2
                 continue
