@@ -514,16 +514,18 @@ class Layout:
         return out
 
     # ------------------------------------------------------------------ values
+    def _fill(self, v: np.ndarray, rec: SampleRecord | StepRecord, quantities: tuple[str, ...],
+              getter: Callable[[str, int | None], Callable]) -> np.ndarray:  # fmt: skip
+        """Copy ``rec``'s values of ``quantities`` into their columns of ``v``."""
+        for seg in self.segments:
+            if seg.quantity in quantities and not (seg.quantity == "db" and rec.db is None):
+                v[seg.first: seg.first + seg.size] = np.ravel(getter(seg.quantity, seg.layer)(rec))
+        return v
+
     def sample_values(self, rec: SampleRecord) -> np.ndarray:
         """The engine's values of a sample row, indexed by column (NaN where not a sample
         quantity)."""
-        v = np.full(self.n_cols, np.nan)
-        for seg in self.segments:
-            if seg.quantity in SAMPLE_QUANTITIES:
-                if seg.quantity == "db" and rec.db is None:
-                    continue
-                val = _sample_getter(seg.quantity, seg.layer)(rec)
-                v[seg.first: seg.first + seg.size] = np.ravel(val)  # type: ignore[arg-type]
+        v = self._fill(np.full(self.n_cols, np.nan), rec, SAMPLE_QUANTITIES, _sample_getter)
         v[0], v[1], v[2] = rec.epoch, rec.step, rec.sample
         return v
 
@@ -532,10 +534,4 @@ class Layout:
         if v is None:
             v = np.full(self.n_cols, np.nan)
             v[0], v[1] = st.epoch, st.step
-        for seg in self.segments:
-            if seg.quantity in UPDATE_QUANTITIES:
-                if seg.quantity == "db" and st.db is None:
-                    continue
-                val = _step_getter(seg.quantity, seg.layer)(st)
-                v[seg.first: seg.first + seg.size] = np.ravel(val)  # type: ignore[arg-type]
-        return v
+        return self._fill(v, st, UPDATE_QUANTITIES, _step_getter)

@@ -395,16 +395,17 @@ def parse_spec(
 
 def loads_spec(
     text: str, name: str = "spec", base: Path | None = None,
-    overrides: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None, source: Path | None = None,
 ) -> Spec:  # fmt: skip
-    """Parse TOML text into a :class:`Spec`."""
+    """Parse TOML text into a :class:`Spec` (``base``: the folder data files are relative to;
+    ``source``: the spec file it was read from, if any)."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{name}: not valid TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per level of nested arrays/tables
         raise SpecError(f"{name}: not valid TOML: values nested too deeply") from None
-    return parse_spec(doc, name, base, overrides)
+    return parse_spec(doc, name, base, overrides, source=source)
 
 
 def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Spec:
@@ -424,13 +425,7 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> S
         raise SpecError(f"{name}: expected a UTF-8 TOML text file") from None
     except OSError as exc:
         raise SpecError(f"{name}: cannot read ({exc.strerror})") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{name}: not valid TOML: {exc}") from None
-    except RecursionError:  # tomllib recurses once per level of nested arrays/tables
-        raise SpecError(f"{name}: not valid TOML: values nested too deeply") from None
-    return parse_spec(doc, name, p.resolve().parent, overrides, source=p.resolve())
+    return loads_spec(text, name, p.resolve().parent, overrides, source=p.resolve())
 
 
 # --------------------------------------------------------------------------- writing
