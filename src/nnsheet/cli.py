@@ -160,13 +160,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def _keeping(records, trace):  # noqa: ANN001, ANN202
     """Pass ``records`` through, keeping each in ``trace``."""
-    from .engine import StepRecord
-
     for rec in records:
-        if isinstance(rec, StepRecord):
-            trace.steps.append(rec)
-        else:
-            trace.epochs.append(rec)
+        trace.add(rec)
         yield rec
 
 

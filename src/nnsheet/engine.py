@@ -82,6 +82,13 @@ class Trace:
     steps: list[StepRecord] = field(default_factory=list)
     epochs: list[EpochRecord] = field(default_factory=list)
 
+    def add(self, rec: StepRecord | EpochRecord) -> None:
+        """Keep one record of :func:`iterate`."""
+        if isinstance(rec, StepRecord):
+            self.steps.append(rec)
+        else:
+            self.epochs.append(rec)
+
     @property
     def final_weights(self) -> tuple[Arrays, Arrays]:
         if not self.steps:
@@ -250,8 +257,5 @@ def run(spec: Spec) -> Trace:
     w0, b0 = initial_weights(spec)
     trace = Trace(spec, w0, b0)
     for rec in iterate(spec):
-        if isinstance(rec, StepRecord):
-            trace.steps.append(rec)
-        else:
-            trace.epochs.append(rec)
+        trace.add(rec)
     return trace
