@@ -41,6 +41,9 @@ T = {
                              "applies the mean of their changes.",
         "sheet_epochs": "Epochs — the loss (mean of the per-sample losses) for each epoch"
                         " and a chart of it; accuracy where the targets are 0/1.",
+        "correct": "correct (Steps): 1 when every output, read as 1 if y' ≥ 0.5 and 0 otherwise, "
+                   "equals its 0/1 target, else 0; accuracy is the mean of this column over the "
+                   "epoch.",
         "sheet_epochs_values": "Epochs after the first {k} are not written on Steps; their "
                                "rows on Epochs are values computed by nnsheet, not formulas.",
         "rule": "The rule used",
@@ -91,6 +94,9 @@ T = {
                              "menerapkan rata-rata perubahannya.",
         "sheet_epochs": "Epochs — loss (rata-rata loss per sampel) tiap epoch beserta grafiknya; "
                         "akurasi bila target bernilai 0/1.",
+        "correct": "benar (Steps): 1 bila setiap keluaran, dibaca 1 jika y' ≥ 0,5 dan 0 jika "
+                   "tidak, sama dengan targetnya yang 0/1, selain itu 0; akurasi adalah rata-rata "
+                   "kolom ini dalam satu epoch.",
         "sheet_epochs_values": "Epoch sesudah {k} epoch pertama tidak ditulis di Steps; barisnya "
                                "di Epochs berupa nilai dari nnsheet, bukan rumus.",
         "rule": "Aturan yang dipakai",
@@ -140,6 +146,8 @@ def guide_lines(spec: Spec, notation: Notation, version: str,
     if spec.mode != "online":
         out.append(("text", t["sheet_steps_batch"]))
     out.append(("text", t["sheet_epochs"]))
+    if spec.binary_targets:
+        out.append(("text", t["correct"]))
     if detail_epochs < spec.epochs:
         out.append(("text", t["sheet_epochs_values"].format(k=detail_epochs)))
     out += [("head", f"{t['rule']}: rule = {spec.rule}, loss = {spec.loss}"),
