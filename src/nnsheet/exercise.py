@@ -103,7 +103,7 @@ class ExerciseWriter(WorkbookWriter):
 
     def __init__(self, path: Path | str, layout: Layout, options: ExerciseOptions,
                  meta: list[tuple[str, str]]) -> None:  # fmt: skip
-        super().__init__(path, layout, answers=False, protect=True, extra=self._extra)
+        super().__init__(path, layout, protect=True, extra=self._extra)
         self.options = options
         self.meta = meta
 

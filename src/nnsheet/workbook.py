@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import math
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -124,22 +123,16 @@ def _formula_as_is(formula: str, expand_future_functions: bool = False) -> str:
     return formula
 
 
-def _fmt_row(values: np.ndarray, c: int) -> float:
-    v = float(values[c])
-    return 0.0 if math.isnan(v) else v
-
-
 class WorkbookWriter:
-    """Writes one trace workbook. ``answers=False`` writes an exercise: answer cells left blank."""
+    """Writes one trace workbook (the exercise writer, :mod:`nnsheet.exercise`, subclasses it)."""
 
-    def __init__(self, path: Path | str, layout: Layout, *, answers: bool = True,
+    def __init__(self, path: Path | str, layout: Layout, *,
                  protect: bool = False, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
                  ) -> None:  # fmt: skip
         self.path = Path(path)
         self.layout = layout
         self.spec = layout.spec
         self.notation: Notation = layout.notation
-        self.answers = answers
         self.protect = protect
         self.extra = extra
 
@@ -319,11 +312,6 @@ class WorkbookWriter:
                    else f.band_num[seg.band])
             for j, i in seg.elements():
                 self.col_fmt[seg.index(j, i)] = fmt
-        if not self.answers:
-            given = ("epoch", "step", "sample", "x", "t", "w", "b")
-            self.answer_cols = {seg.index(j, i) for seg in lay.segments
-                                if seg.quantity not in given
-                                for j, i in seg.elements()}  # fmt: skip
         self.tmpl_first = lay.sample_formulas(first=True)
         self.tmpl_later = lay.sample_formulas(first=False)
         self.tmpl_update = lay.update_formulas()
@@ -339,17 +327,8 @@ class WorkbookWriter:
         fmts = self.col_fmt
         vals = values.tolist()  # Python floats, once per row
         write = ws.write_formula
-        if self.answers:
-            for c, tmpl in templates:
-                write(row, c, tmpl.format_map(ctx), fmts[c], vals[c])
-            return
-        answer = self.answer_cols
-        blank = self.f.answer
         for c, tmpl in templates:
-            if c in answer:
-                ws.write_blank(row, c, None, blank)
-            else:
-                write(row, c, tmpl.format_map(ctx), fmts[c], vals[c])
+            write(row, c, tmpl.format_map(ctx), fmts[c], vals[c])
 
     def _step(self, ws, st: StepRecord) -> None:  # noqa: ANN001
         lay, spec, f = self.layout, self.spec, self.f
@@ -403,11 +382,8 @@ class WorkbookWriter:
         if ep.epoch <= lay.detail_epochs:
             a, b = lay.epoch_rows(ep.epoch)
             for q, tmpl in self.epoch_tmpl.items():
-                if self.answers:
-                    ws.write_formula(r, cols[q], tmpl.format(a=a + 1, b=b + 1), f.num,
-                                     float(vals[q]))  # type: ignore[arg-type]
-                else:
-                    ws.write_blank(r, cols[q], None, f.answer)
+                ws.write_formula(r, cols[q], tmpl.format(a=a + 1, b=b + 1), f.num,
+                                 float(vals[q]))  # type: ignore[arg-type]
         else:
             for q in self.epoch_tmpl:
                 ws.write_number(r, cols[q], float(vals[q]), f.num)  # type: ignore[arg-type]
