@@ -8,7 +8,7 @@ writer can stream it); :func:`run` keeps it all in a :class:`Trace`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,8 +113,10 @@ class Network:
         self.digits = spec.round
         self.L = spec.n_layers
 
-    def r(self, a: np.ndarray) -> np.ndarray:
-        return round_array(a, self.digits)
+        #: rounds an array like the spreadsheet's ROUND(…, D); the identity without ``round``
+        self.r: Callable[[np.ndarray], np.ndarray] = (
+            _same if self.digits is None else lambda a: round_array(a, self.digits)
+        )
 
     def rs(self, x: float) -> float:
         return x if self.digits is None else xround(x, self.digits)
@@ -197,6 +199,10 @@ class Network:
     def mean(self, parts: list[Arrays]) -> Arrays:
         n = len(parts)
         return [self.r(np.sum(np.stack(p), axis=0) / n) for p in zip(*parts, strict=True)]
+
+
+def _same(a: np.ndarray) -> np.ndarray:
+    return a
 
 
 def initial_weights(spec: Spec) -> tuple[Arrays, Arrays]:

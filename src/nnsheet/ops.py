@@ -25,9 +25,14 @@ def _sigmoid(z: Array) -> Array:
     # exp(-|z|) underflowing to 0 for |z| > ~745 is the right answer, not an error, even when
     # the caller runs under np.errstate(all="raise").
     z = np.asarray(z, dtype=np.float64)
-    with np.errstate(under="ignore"):
-        ez = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + ez), ez / (1.0 + ez))
+    m = np.abs(z)
+    if m.size and m.max() > 700.0:  # exp(-m) may underflow (to the right answer, 0)
+        with np.errstate(under="ignore"):
+            ez = np.exp(-m)
+    else:
+        ez = np.exp(-m)
+    d = 1.0 + ez
+    return np.where(z >= 0, 1.0 / d, ez / d)
 
 
 @dataclass(frozen=True)
