@@ -510,6 +510,32 @@ def test_epoch_loss_and_accuracy():
         assert ep.accuracy == sum(correct) / 4
 
 
+def test_accuracy_of_one_hot_targets_is_argmax():
+    """Class labels (one 1 per target row, several outputs): a sample is correct when its
+    target class has the largest output, even when no output reaches 0.5."""
+    rng = np.random.default_rng(21)
+    ws, bs = random_net(rng, [2, 3, 3])
+    acts = ["sigmoid", "sigmoid"]
+    X = rng.uniform(-1, 1, (6, 2))
+    T = np.eye(3)[[0, 1, 2, 2, 1, 0]]
+    trace = run(parse_spec(make_doc(ws, bs, acts, X, T, rule="gradient", epochs=3), "onehot"))
+    assert trace.spec.one_hot_targets
+    for ep in trace.epochs:
+        recs = [r for st in trace.steps if st.epoch == ep.epoch for r in st.samples]
+        hits = [int(np.argmax(np_forward(r.w, r.b, acts, r.x)) == np.argmax(r.t)) for r in recs]
+        assert [r.correct for r in recs] == hits
+        assert ep.accuracy == sum(hits) / len(hits)
+    # multi-label 0/1 targets (a row with two 1s) keep the per-output 0.5 threshold
+    T2 = T.copy()
+    T2[0] = [1.0, 1.0, 0.0]
+    spec2 = parse_spec(make_doc(ws, bs, acts, X, T2, rule="gradient", epochs=1), "multi")
+    assert spec2.binary_targets and not spec2.one_hot_targets
+    for st in run(spec2).steps:
+        for r in st.samples:
+            y = np_forward(r.w, r.b, acts, r.x)
+            assert r.correct == int(all((y >= 0.5) == (r.t == 1)))
+
+
 # --------------------------------------------------------------------------- rounding
 @pytest.mark.parametrize(
     ("x", "d", "want"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import re
 import tomllib
 import warnings
 import zipfile
@@ -459,10 +458,14 @@ def test_spec_and_csv_text_is_written_as_text(capsys, hostile_spec, tmp_path):
     # nnsheet's one helper column outside the table: `correct` (0/1, for the accuracy)
     layout = make_layout(spec)
     correct_col = col_name(layout.col("correct"))
-    helper = re.compile(r"=IF\(\([A-Z]+\d+>=0\.5\)=\([A-Z]+\d+=1\),1,0\)(\*IF\(.*\))*$")
-    stray = {k: v for k, v in formulas.items() if k not in own
-             and not (k[0] == "Steps" and k[1].rstrip("0123456789") == correct_col
-                      and helper.match(v))}  # fmt: skip
+    helper = dict(layout.sample_formulas(first=True))[layout.col("correct")]
+
+    def is_helper(sheet: str, cell: str, formula: str) -> bool:
+        col, row = cell.rstrip("0123456789"), cell[len(cell.rstrip("0123456789")):]
+        return (sheet == "Steps" and col == correct_col
+                and formula == "=" + helper.format_map({"r": row}))
+
+    stray = {k: v for k, v in formulas.items() if k not in own and not is_helper(*k, v)}
     assert not stray, stray
     n_helper = len(formulas) - len([k for k in formulas if k in own])
     assert not [k for k in formulas if k[0] in ("Setup", "Guide")]

@@ -112,6 +112,7 @@ class Network:
         self.rule = RULES[spec.rule]
         self.digits = spec.round
         self.L = spec.n_layers
+        self.one_hot = spec.one_hot_targets
 
         #: rounds an array like the spreadsheet's ROUND(…, D); the identity without ``round``
         self.r: Callable[[np.ndarray], np.ndarray] = (
@@ -161,7 +162,10 @@ class Network:
             dw.append(r(k * gw))
             db.append(r(k * gb))
         y = as_[-1]
-        correct = int(np.all((y >= 0.5) == (t == 1)))
+        if self.one_hot:  # the target class has the largest output
+            correct = int(y[t == 1][0] >= y.max())
+        else:  # every output, read as 1 when y' >= 0.5, equals its 0/1 target
+            correct = int(np.all((y >= 0.5) == (t == 1)))
         return SampleRecord(
             epoch, step, s + 1, x, t, w, b, zs, as_, e, loss, err, fp, delta,
             grad_w, grad_b, dw, db if spec.update_biases else None, correct,

@@ -623,7 +623,9 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             sy = f"mean of {nt.symbol('loss')} over the samples"
         else:
             parts = [str(s.correct) for s in recs]
-            sy = "share of samples whose outputs all match their 0/1 targets"
+            sy = ("share of samples whose target class has the largest output"
+                  if spec.one_hot_targets
+                  else "share of samples whose outputs all match their 0/1 targets")
         return f"{sym} = {sy} = ({' + '.join(parts)})/{len(recs)} = {_n(val)}"
     st = tr.steps[int(row["step"]) - 1]
     sample = _i(row["sample"])

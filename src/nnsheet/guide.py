@@ -44,6 +44,9 @@ T = {
         "correct": "correct (Steps): 1 when every output, read as 1 if y' ≥ 0.5 and 0 otherwise, "
                    "equals its 0/1 target, else 0; accuracy is the mean of this column over the "
                    "epoch.",
+        "correct_onehot": "correct (Steps): 1 when the target class (the output whose target "
+                          "is 1) has the largest output, else 0 (argmax); accuracy is the mean of "
+                          "this column over the epoch.",
         "sheet_epochs_values": "Epochs after the first {k} are not written on Steps; their "
                                "rows on Epochs are values computed by nnsheet, not formulas.",
         "rule": "The rule used",
@@ -97,6 +100,9 @@ T = {
         "correct": "benar (Steps): 1 bila setiap keluaran, dibaca 1 jika y' ≥ 0,5 dan 0 jika "
                    "tidak, sama dengan targetnya yang 0/1, selain itu 0; akurasi adalah rata-rata "
                    "kolom ini dalam satu epoch.",
+        "correct_onehot": "benar (Steps): 1 bila kelas target (keluaran yang targetnya 1) "
+                          "memiliki keluaran terbesar (argmax), selain itu 0; akurasi adalah "
+                          "rata-rata kolom ini dalam satu epoch.",
         "sheet_epochs_values": "Epoch sesudah {k} epoch pertama tidak ditulis di Steps; barisnya "
                                "di Epochs berupa nilai dari nnsheet, bukan rumus.",
         "rule": "Aturan yang dipakai",
@@ -147,7 +153,7 @@ def guide_lines(spec: Spec, notation: Notation, version: str,
         out.append(("text", t["sheet_steps_batch"]))
     out.append(("text", t["sheet_epochs"]))
     if spec.binary_targets:
-        out.append(("text", t["correct"]))
+        out.append(("text", t["correct_onehot" if spec.one_hot_targets else "correct"]))
     if detail_epochs < spec.epochs:
         out.append(("text", t["sheet_epochs_values"].format(k=detail_epochs)))
     out += [("head", f"{t['rule']}: rule = {spec.rule}, loss = {spec.loss}"),

@@ -412,11 +412,17 @@ class Layout:
         loss = LOSSES[spec.loss]
         out.append((self.col("loss"), R(loss.xl_value(f"{e0}{{r}}:{e1}{{r}}", n[L]))))
         if self.has("correct"):
-            parts = [
-                f"IF(({self.ref('a', L, k)}{{r}}>=0.5)=({self.ref('t', L, k)}{{r}}=1),1,0)"
-                for k in range(n[L])
-            ]
-            out.append((self.col("correct"), "*".join(parts)))
+            y0, y1 = self.ref("a", L, 0), self.ref("a", L, n[L] - 1)
+            t0, t1 = self.ref("t", L, 0), self.ref("t", L, n[L] - 1)
+            if spec.one_hot_targets:  # the target class's output is the largest (argmax)
+                y_rng = f"{y0}{{r}}:{y1}{{r}}"
+                expr = f"IF(SUMPRODUCT({t0}{{r}}:{t1}{{r}},{y_rng})>=MAX({y_rng}),1,0)"
+            else:  # every output read as 1 when >= 0.5 equals its 0/1 target
+                expr = "*".join(
+                    f"IF(({self.ref('a', L, k)}{{r}}>=0.5)=({self.ref('t', L, k)}{{r}}=1),1,0)"
+                    for k in range(n[L])
+                )
+            out.append((self.col("correct"), expr))
         rule = RULES[spec.rule]
         for l in range(L, 0, -1):
             act = ACTIVATIONS[spec.layers[l - 1].activation]

@@ -125,6 +125,14 @@ class Spec:
         """True when every target is 0 or 1 (accuracy is then reported)."""
         return bool(np.all((self.targets == 0) | (self.targets == 1)))
 
+    @property
+    def one_hot_targets(self) -> bool:
+        """True for class labels: several outputs and exactly one target 1 per sample. A sample
+        is then correct when its target class has the largest output (argmax); otherwise when
+        every output read as 1 if y' ≥ 0.5 else 0 equals its 0/1 target."""
+        return (self.n_outputs > 1 and self.binary_targets
+                and bool(np.all(self.targets.sum(axis=1) == 1)))  # fmt: skip
+
     def batches(self) -> list[range]:
         """Sample indices (0-based) of each update within one epoch, in data order."""
         if self.mode == "online":
