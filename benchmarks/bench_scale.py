@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _child import peak_mb, run_child  # benchmarks/ is on sys.path when run as a script
 
 SYNTH_SAMPLES = 200
 IRIS = Path(__file__).resolve().parent.parent / "src" / "nnsheet" / "examples" / "iris.toml"
@@ -76,8 +74,6 @@ def cases(quick: bool, folder: Path) -> list[tuple[str, str, dict]]:
 
 
 # ----------------------------------------------------------------------------- child processes
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
 def child_nnsheet(spec: str, epochs: int | None, out: str) -> dict:
@@ -99,7 +95,7 @@ def child_nnsheet(spec: str, epochs: int | None, out: str) -> dict:
                    {"epochs": epochs} if epochs else None)  # fmt: skip
     lay = make_layout(sp)
     ws = _FormulaCounter(lay)
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "rows": lay.n_rows - 2,
+    return {"seconds": seconds, "peak_mb": peak_mb(), "rows": lay.n_rows - 2,
             "cols": lay.n_cols, "formulas": ws.formulas, "numbers": ws.numbers,
             "formula_len": ws.mean_len, "steps": total_steps(sp), "bytes": Path(out).stat().st_size}
 
@@ -154,16 +150,10 @@ def child_bare(rows: int, cols: int, formula_len: float, out: str) -> dict:
             ws.write_formula(r, c, t.format(r=r + 1), fmt, values[c])
     wb.close()
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "formulas": rows * (cols - 3),
+    return {"seconds": seconds, "peak_mb": peak_mb(), "formulas": rows * (cols - 3),
             "bytes": Path(out).stat().st_size}  # fmt: skip
 
 
-def run_child(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          check=False)  # fmt: skip
-    if proc.returncode != 0:
-        raise SystemExit(f"child {args} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # ----------------------------------------------------------------------------- report
@@ -201,8 +191,8 @@ def main() -> None:
             if a.only and a.only.lower() not in name.lower():
                 continue
             out = str(folder / "nn.xlsx")
-            nn = run_child(["--child", "nnsheet", spec, str(ov.get("epochs", 0)), out])
-            bare = run_child(["--child", "bare", str(nn["rows"]), str(nn["cols"]),
+            nn = run_child(__file__, ["--child", "nnsheet", spec, str(ov.get("epochs", 0)), out])
+            bare = run_child(__file__, ["--child", "bare", str(nn["rows"]), str(nn["cols"]),
                               str(nn["formula_len"]), str(folder / "bare.xlsx")])  # fmt: skip
             results[name] = (nn, bare)
             cells = nn["formulas"] + nn["numbers"]

@@ -31,14 +31,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
 
 import numpy as np
+from _child import peak_mb, run_child  # benchmarks/ is on sys.path when run as a script
 
 TARGET_RATIO = 1.5
 BIG = "4-8-3"
@@ -77,8 +75,6 @@ targets = {rows(t)}
     return loads_spec(text, "bench-4-8-3")
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def count_cells(path: str) -> dict:
@@ -108,13 +104,13 @@ def child_nnsheet(case: str, repeats: int, out: str) -> dict:
     t0 = time.perf_counter()
     trace = nnsheet.run(spec)
     engine = time.perf_counter() - t0
-    before = _rss_mb()
+    before = peak_mb()
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
         write_trace_workbook(trace, out, make_layout(spec))
         best = min(best, time.perf_counter() - t0)
-    return {"engine": engine, "write": best, "rss": _rss_mb(), "rss_before": before,
+    return {"engine": engine, "write": best, "rss": peak_mb(), "rss_before": before,
             **count_cells(out)}  # fmt: skip
 
 
@@ -144,7 +140,7 @@ def child_bare(sheets: list[list[int]], formula_len: float, repeats: int, out: s
     rng = np.random.default_rng(0)
     values = rng.random(4096).tolist()
     tmpl = _template(formula_len)
-    before = _rss_mb()
+    before = peak_mb()
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -169,15 +165,9 @@ def child_bare(sheets: list[list[int]], formula_len: float, repeats: int, out: s
         ws.insert_chart(1, 4, chart)
         wb.close()
         best = min(best, time.perf_counter() - t0)
-    return {"write": best, "rss": _rss_mb(), "rss_before": before, **count_cells(out)}
+    return {"write": best, "rss": peak_mb(), "rss_before": before, **count_cells(out)}
 
 
-def run_child(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          check=False)  # fmt: skip
-    if proc.returncode != 0:
-        raise SystemExit(f"child {args} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # --------------------------------------------------------------------------- main
@@ -210,8 +200,8 @@ def main() -> None:
         for case in cases:
             spec = make_spec(case)
             rep = 1 if spec.n_samples * spec.epochs > 5000 else a.repeats  # big: write once
-            nn = run_child(["--child", "nnsheet", case, str(rep), f"{tmp}/{case}.xlsx"])
-            bare, as_is = (run_child(["--child", kind, json.dumps(nn["sheets"]),
+            nn = run_child(__file__, ["--child", "nnsheet", case, str(rep), f"{tmp}/{case}.xlsx"])
+            bare, as_is = (run_child(__file__, ["--child", kind, json.dumps(nn["sheets"]),
                                       str(nn["formula_len"]), str(rep),
                                       f"{tmp}/{case}-{kind}.xlsx"])
                            for kind in ("bare", "as_is"))  # fmt: skip
