@@ -1,8 +1,9 @@
 """The engine's numbers, checked against numbers from outside the code under test.
 
-Expected values come from Matt Mazur's published figures (/work/shared/reference or the built-in
-``mazur`` example), from central finite differences, from independent re-implementations written
-here with plain Python loops or numpy, and from hand-rounded arithmetic in :mod:`decimal`.
+Expected values come from Matt Mazur's published figures (tests/reference, a copy of the
+project's shared/reference, and the built-in ``mazur`` example), from central finite
+differences, from independent re-implementations written here with plain Python loops or numpy,
+and from hand-rounded arithmetic in :mod:`decimal`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,19 @@ from nnsheet.ops import ACTIVATIONS, LOSSES
 from nnsheet.rounding import round_array, xround
 from nnsheet.specfile import parse_spec
 
-REFERENCE = Path("/work/shared/reference")
+#: the published reference (a copy of ../shared/reference, so the tests run from any clone)
+REFERENCE = Path(__file__).parent / "reference"
+SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 MAZUR_TOML = REFERENCE / "mazur-2-2-2.toml"
 MAZUR_MD = REFERENCE / "mazur-2-2-2.md"
+
+
+def test_reference_copy_matches_the_shared_reference():
+    """tests/reference is a verbatim copy of ../shared/reference (checked where that exists)."""
+    if not SHARED_REFERENCE.is_dir():
+        pytest.skip("no ../shared/reference beside this clone")
+    for f in REFERENCE.iterdir():
+        assert f.read_bytes() == (SHARED_REFERENCE / f.name).read_bytes(), f.name
 
 
 # --------------------------------------------------------------------------- independent helpers
