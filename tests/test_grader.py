@@ -412,7 +412,7 @@ def test_every_unreadable_file_exits_2_with_one_line(template: Path, tmp_path: P
 
 def test_zip_bomb_is_refused_before_loading(template: Path, tmp_path: Path, monkeypatch,
                                             capsys) -> None:  # fmt: skip
-    monkeypatch.setattr(grader, "MAX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(grader, "LIMITS", grader.XlsxLimits(max_uncompressed=1000))
     assert main(["check", str(template)]) == 2
     assert "refusing to open it" in capsys.readouterr().err
 

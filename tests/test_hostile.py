@@ -306,6 +306,20 @@ def test_check_refuses_zip_bomb_with_one_line(capsys, bomb_300):
 
 
 @needs_grader
+def test_check_reads_no_member_before_the_limits(capsys, tmp_path, good_xlsx):
+    """A bomb in the member the grader sniffs first (ODS's ``mimetype``) is refused unread."""
+    import tracemalloc
+
+    bomb = _zeros_member(tmp_path / "mime.xlsx", "mimetype", 300, base=good_xlsx)
+    tracemalloc.start()
+    line = one_line_error(capsys, "check", bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "200 MiB" in line
+    assert peak < 20 * MiB  # nothing was expanded
+
+
+@needs_grader
 @pytest.mark.parametrize("payload", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["laughs", "xxe"])
 def test_check_refuses_xml_attacks_with_one_line(capsys, tmp_path, payload):
     ex = tmp_path / "ex.xlsx"

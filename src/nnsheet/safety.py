@@ -138,7 +138,8 @@ def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) ->
     except WorkbookError:
         raise
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{name}: not an .xlsx workbook (not a valid zip archive: {exc})"
+        raise WorkbookError(f"{name}: not an .xlsx workbook: truncated or damaged (not a valid "
+                            f"zip archive: {exc})"
                             ) from None  # fmt: skip
     except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error) as exc:
         raise WorkbookError(f"{name}: cannot read the workbook archive "
