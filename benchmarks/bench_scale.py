@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _child import peak_mb, run_child  # benchmarks/ is on sys.path when run as a script
+from _common import peak_mb, run_child, toml_rows  # benchmarks/ is on sys.path
 
 SYNTH_SAMPLES = 200
 IRIS = Path(__file__).resolve().parent.parent / "src" / "nnsheet" / "examples" / "iris.toml"
@@ -34,9 +34,6 @@ def synthetic_spec(folder: Path, epochs: int) -> Path:
     rng = np.random.default_rng(7)
     x = rng.random((SYNTH_SAMPLES, 6)).round(3)
     t = (rng.random((SYNTH_SAMPLES, 4)) > 0.5).astype(float)
-
-    def rows(m: np.ndarray) -> str:
-        return "[" + ",\n  ".join("[" + ", ".join(map(repr, r.tolist())) + "]" for r in m) + "]"
 
     text = f"""title = "synthetic 6-12-4"
 preset = "gradient"
@@ -52,8 +49,8 @@ epochs = {epochs}
 [init]
 seed = 1
 [data]
-inputs = {rows(x)}
-targets = {rows(t)}
+inputs = {toml_rows(x)}
+targets = {toml_rows(t)}
 """
     p = folder / f"synthetic-{epochs}.toml"
     p.write_text(text)

@@ -36,7 +36,7 @@ import time
 import zipfile
 
 import numpy as np
-from _child import peak_mb, run_child  # benchmarks/ is on sys.path when run as a script
+from _common import peak_mb, run_child, toml_rows  # benchmarks/ is on sys.path
 
 TARGET_RATIO = 1.5
 BIG = "4-8-3"
@@ -52,9 +52,6 @@ def make_spec(case: str):  # noqa: ANN201
     x = rng.uniform(0.0, 1.0, (150, 4)).round(4)
     t = np.eye(3)[rng.integers(0, 3, 150)]
 
-    def rows(m: np.ndarray) -> str:
-        return "[" + ",\n  ".join("[" + ", ".join(map(repr, r.tolist())) + "]" for r in m) + "]"
-
     text = f"""title = "bench 4-8-3"
 preset = "course"
 [[layer]]
@@ -69,8 +66,8 @@ epochs = 10
 [init]
 seed = 1
 [data]
-inputs = {rows(x)}
-targets = {rows(t)}
+inputs = {toml_rows(x)}
+targets = {toml_rows(t)}
 """
     return loads_spec(text, "bench-4-8-3")
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from specs import DIVERGING
 
 from nnsheet.cli import main
 
@@ -180,21 +181,7 @@ def test_a_complete_run_replaces_the_previous_file(setup, tmp_path):
 def test_failed_run_keeps_previous_and_leaves_no_temp(tmp_path, capsys):
     """A training that fails half-way (it diverges) after the workbook was started."""
     spec = tmp_path / "d.toml"
-    spec.write_text("""\
-[[layer]]
-size = 1
-activation = "linear"
-weights = [[1.0]]
-biases = [0.0]
-[training]
-rule = "gradient"
-loss = "sse"
-learning_rate = 2.0
-epochs = 400
-[data]
-inputs = [[10.0]]
-targets = [[1.0]]
-""", encoding="utf-8")
+    spec.write_text(DIVERGING.format(round=""), encoding="utf-8")
     out = tmp_path / "out.xlsx"
     out.write_bytes(b"previous")
     table = tmp_path / "t.csv"

@@ -10,31 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from specs import COURSE_322
 
 from nnsheet.cli import main
 
-BASE = """\
-title = "t"
-inputs = 3
-
-[[layer]]
-size = 2
-activation = "sigmoid"
-weights = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]
-biases = [0.1, 0.2]
-
-[[layer]]
-size = 2
-activation = "sigmoid"
-
-[training]
-learning_rate = 0.5
-epochs = 1
-
-[data]
-inputs = [[1.0, 0.5, 0.2], [0.2, 1.0, 0.5]]
-targets = [[0.0, 1.0], [1.0, 0.0]]
-"""
+BASE = COURSE_322
 
 W1 = "weights = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]"
 INPUTS = "inputs = [[1.0, 0.5, 0.2], [0.2, 1.0, 0.5]]"
@@ -67,8 +47,8 @@ SPEC_CASES: dict[str, tuple[str, list[str]]] = {
     "weights-scalar": (variant(W1, "weights = 0.5"), ["layer[1].weights"]),
     "biases-length": (variant("biases = [0.1, 0.2]", "biases = [0.1]"),
                       ["layer[1].biases", "2 numbers"]),
-    "layer2-weights-shape": (variant('size = 2\nactivation = "sigmoid"\n\n', 'size = 2\n'
-                                     'activation = "sigmoid"\nweights = [[1.0, 2.0]]\n\n'),
+    "layer2-weights-shape": (variant("weights = [[0.7, 0.8], [0.9, 0.1]]",
+                                     "weights = [[1.0, 2.0]]"),
                              ["layer[2].weights", "2 rows of 2 numbers"]),
     # types
     "weight-text": (variant(W1, 'weights = [[0.1, "x", 0.3], [0.4, 0.5, 0.6]]'),
@@ -126,8 +106,8 @@ SPEC_CASES: dict[str, tuple[str, list[str]]] = {
     # names
     "bad-activation": (variant('activation = "sigmoid"', 'activation = "sigmod"'),
                        ["layer[1].activation", "did you mean 'sigmoid'"]),
-    "bad-activation-layer2": (BASE.replace('activation = "sigmoid"\n\n[training]',
-                                           'activation = "softmax"\n\n[training]'),
+    "bad-activation-layer2": (BASE.replace('activation = "sigmoid"\nweights = [[0.7',
+                                           'activation = "softmax"\nweights = [[0.7'),
                               ["layer[2].activation", "relu"]),
     "bad-loss": (variant("epochs = 1", 'epochs = 1\nloss = "mae"'), ["training.loss", "mse"]),
     "bad-rule": (variant("epochs = 1", 'epochs = 1\nrule = "backprop"'),
@@ -144,7 +124,7 @@ SPEC_CASES: dict[str, tuple[str, list[str]]] = {
     "epochs-zero": (variant("epochs = 1", "epochs = 0"), ["training.epochs"]),
     "epochs-negative": (variant("epochs = 1", "epochs = -3"), ["training.epochs"]),
     # syntax
-    "bad-toml": (variant("epochs = 1", "epochs = = 1"), ["not valid TOML", "line 16"]),
+    "bad-toml": (variant("epochs = 1", "epochs = = 1"), ["not valid TOML", "line 18"]),
     "bad-toml-unclosed": (variant(W1, "weights = [[0.1, 0.2, 0.3]"), ["not valid TOML"]),
     "constant-inline-minmax": (variant(INPUTS, "inputs = [[1.0, 0.5, 0.2], [1.0, 1.0, 0.5]]")
                                + 'normalize = "minmax"\n', ["data.normalize", "x1", "constant"]),
@@ -206,17 +186,29 @@ def test_bad_spec_via_cli(tmp_path, capsys, case):
     assert not out_csv.exists()
 
 
-@pytest.mark.parametrize("case", list(CSV_CASES))
-def test_bad_csv_via_cli(tmp_path, capsys, case):
+def csv_spec_file(path: Path, data_lines: str) -> Path:
+    """A 2-1 network reading data.csv beside ``path``; ``data_lines`` end its [data] table."""
+    path.write_text(f'[[layer]]\nsize = 2\n[[layer]]\nsize = 1\n[data]\ncsv = "data.csv"\n'
+                    f"{data_lines}\n", encoding="utf-8")  # fmt: skip
+    return path
+
+
+def csv_case(tmp_path: Path, case: str) -> tuple[Path, list[str]]:
+    """Write CSV_CASES[case] (its CSV, if any, and its spec); the spec and the words the error
+    must contain."""
     csv_text, data_lines, must = CSV_CASES[case]
     if csv_text is not None:
         (tmp_path / "data.csv").write_text(csv_text, encoding="utf-8")
-    spec = tmp_path / "spec.toml"
-    spec.write_text(f'[[layer]]\nsize = 2\n[[layer]]\nsize = 1\n[data]\ncsv = "data.csv"\n'
-                    f"{data_lines}\n", encoding="utf-8")  # fmt: skip
+    spec = csv_spec_file(tmp_path / "spec.toml", data_lines)
+    return spec, [m.replace("{spec}", str(spec)) for m in must]
+
+
+@pytest.mark.parametrize("case", list(CSV_CASES))
+def test_bad_csv_via_cli(tmp_path, capsys, case):
+    spec, must = csv_case(tmp_path, case)
     out_csv = tmp_path / "out.csv"
     rc, out, err = run_cli(capsys, ["trace", str(spec), "--table", str(out_csv)])
-    assert_one_line_error(rc, out, err, [m.replace("{spec}", str(spec)) for m in must])
+    assert_one_line_error(rc, out, err, must)
     assert not out_csv.exists()
 
 
@@ -228,9 +220,7 @@ def test_valid_base_spec_is_accepted(tmp_path, capsys):
     spec.write_text(BASE, encoding="utf-8")
     assert load_spec(spec).sizes == (3, 2, 2)
     (tmp_path / "data.csv").write_text(CSV_GOOD, encoding="utf-8")
-    csv_spec = tmp_path / "csv.toml"
-    csv_spec.write_text('[[layer]]\nsize = 2\n[[layer]]\nsize = 1\n[data]\ncsv = "data.csv"\n'
-                        'targets = ["y"]\n', encoding="utf-8")  # fmt: skip
+    csv_spec = csv_spec_file(tmp_path / "csv.toml", 'targets = ["y"]')
     assert load_spec(csv_spec).n_samples == 3
 
 
@@ -322,16 +312,10 @@ def test_bad_csv_console_script(tmp_path, case):
     exe = shutil.which("nnsheet")
     if exe is None:
         pytest.skip("the nnsheet console script is not on PATH")
-    csv_text, data_lines, must = CSV_CASES[case]
-    if csv_text is not None:
-        (tmp_path / "data.csv").write_text(csv_text, encoding="utf-8")
-    spec = tmp_path / "spec.toml"
-    spec.write_text(f'[[layer]]\nsize = 2\n[[layer]]\nsize = 1\n[data]\ncsv = "data.csv"\n'
-                    f"{data_lines}\n", encoding="utf-8")  # fmt: skip
+    spec, must = csv_case(tmp_path, case)
     proc = subprocess.run([exe, "trace", str(spec), "--table", str(tmp_path / "out.csv")],
                           capture_output=True, text=True, timeout=120, env=_env())  # fmt: skip
-    assert_one_line_error(proc.returncode, proc.stdout, proc.stderr,
-                          [m.replace("{spec}", str(spec)) for m in must])  # fmt: skip
+    assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, must)
 
 
 def test_missing_file_console_script(tmp_path):

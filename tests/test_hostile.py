@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from specs import DIVERGING
 
 import nnsheet.table
 from nnsheet.cli import main
@@ -606,22 +607,7 @@ targets = [[0.0, 1.0]]
         run(loads_spec(spec.read_text()))
 
 
-DIVERGING = """\
-[[layer]]
-size = 1
-activation = "linear"
-weights = [[1.0]]
-biases = [0.0]
-[training]
-rule = "gradient"
-loss = "sse"
-learning_rate = 2.0
-epochs = 400
-{round}
-[data]
-inputs = [[10.0]]
-targets = [[1.0]]
-"""
+
 
 
 @pytest.mark.parametrize("rnd", ["", "round = 0", "round = 4"])

@@ -217,23 +217,34 @@ UNKNOWN_KEYS = ["colour = 1", "layers = 2", "[trainning]\nlr = 1", "[[layer]]\ns
                 "[data.extra]\nx = 1", "inputs = 2"]  # fmt: skip
 
 
+BYTE_DAMAGE = ("flip", "truncate", "delete", "insert")
+
+
+def damage_bytes(draw, b: bytearray, kind: str, max_delete: int,  # noqa: ANN001
+                 inserts: st.SearchStrategy[bytes]) -> None:  # fmt: skip
+    """One corruption of ``b`` in place: flip a bit, truncate, delete up to ``max_delete``
+    bytes, or insert something drawn from ``inserts``."""
+    if kind == "flip" and b:
+        i = draw(st.integers(0, len(b) - 1))
+        b[i] ^= 1 << draw(st.integers(0, 7))
+    elif kind == "truncate":
+        del b[draw(st.integers(0, len(b))):]
+    elif kind == "delete" and b:
+        i = draw(st.integers(0, len(b) - 1))
+        del b[i:i + draw(st.integers(1, max_delete))]
+    elif kind == "insert":
+        i = draw(st.integers(0, len(b)))
+        b[i:i] = draw(inserts)
+
+
 @st.composite
 def corruptions(draw, text: str) -> str:
     """A spec text after 1-3 random corruptions."""
     b = bytearray(text.encode("utf-8"))
     for _ in range(draw(st.integers(1, 3), label="how many")):
         kind = draw(st.sampled_from(("flip", "truncate", "delete", "insert", "swap", "key")))
-        if kind == "flip" and b:
-            i = draw(st.integers(0, len(b) - 1))
-            b[i] ^= 1 << draw(st.integers(0, 7))
-        elif kind == "truncate":
-            del b[draw(st.integers(0, len(b))):]
-        elif kind == "delete" and b:
-            i = draw(st.integers(0, len(b) - 1))
-            del b[i:i + draw(st.integers(1, 20))]
-        elif kind == "insert":
-            i = draw(st.integers(0, len(b)))
-            b[i:i] = draw(st.binary(min_size=1, max_size=4))
+        if kind in BYTE_DAMAGE:
+            damage_bytes(draw, b, kind, 20, st.binary(min_size=1, max_size=4))
         elif kind == "swap":
             s = b.decode("utf-8", "replace")
             values = list(re.finditer(r"(?m)^(\s*[\w.]+\s*=\s*)(.+)$", s))
@@ -311,18 +322,10 @@ def csv_corruptions(draw) -> bytes:
     b = bytearray(SMALL_CSV.encode())
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(("flip", "truncate", "delete", "insert", "cell", "bom")))
-        if kind == "flip" and b:
-            i = draw(st.integers(0, len(b) - 1))
-            b[i] ^= 1 << draw(st.integers(0, 7))
-        elif kind == "truncate":
-            del b[draw(st.integers(0, len(b))):]
-        elif kind == "delete" and b:
-            i = draw(st.integers(0, len(b) - 1))
-            del b[i:i + draw(st.integers(1, 30))]
-        elif kind == "insert":
-            i = draw(st.integers(0, len(b)))
-            b[i:i] = draw(st.sampled_from([b",", b"\n", b'"', b"\x00", b"\r", b"nan", b"inf",
-                                           b"1e999", b"=1+1", b",,,,", b"\xff\xfe"]))  # fmt: skip
+        if kind in BYTE_DAMAGE:
+            damage_bytes(draw, b, kind, 30, st.sampled_from([
+                b",", b"\n", b'"', b"\x00", b"\r", b"nan", b"inf", b"1e999", b"=1+1", b",,,,",
+                b"\xff\xfe"]))  # fmt: skip
         elif kind == "cell":
             s = b.decode("utf-8", "replace")
             cells = list(re.finditer(r"[^,\n]+", s))
@@ -390,14 +393,10 @@ def exercise_corruptions(draw) -> bytes:
         b = bytearray(raw)
         for _ in range(draw(st.integers(1, 3))):
             kind = draw(st.sampled_from(("flip", "truncate", "delete", "zero")))
-            i = draw(st.integers(0, len(b) - 1))
-            if kind == "flip":
-                b[i] ^= 1 << draw(st.integers(0, 7))
-            elif kind == "truncate":
-                del b[i:]
-            elif kind == "delete":
-                del b[i:i + draw(st.integers(1, 64))]
+            if kind in BYTE_DAMAGE:
+                damage_bytes(draw, b, kind, 64, st.just(b""))
             else:
+                i = draw(st.integers(0, len(b) - 1))
                 b[i:i + 16] = bytes(16)
             if not b:
                 break
@@ -412,15 +411,8 @@ def exercise_corruptions(draw) -> bytes:
         x = bytearray(parts[name])
         for _ in range(draw(st.integers(1, 4))):
             kind = draw(st.sampled_from(("flip", "truncate", "delete", "insert", "number")))
-            i = draw(st.integers(0, max(0, len(x) - 1)))
-            if kind == "flip" and x:
-                x[i] ^= 1 << draw(st.integers(0, 7))
-            elif kind == "truncate":
-                del x[i:]
-            elif kind == "delete":
-                del x[i:i + draw(st.integers(1, 200))]
-            elif kind == "insert":
-                x[i:i] = draw(st.sampled_from(XML_SNIPPETS))
+            if kind in BYTE_DAMAGE:
+                damage_bytes(draw, x, kind, 200, st.sampled_from(XML_SNIPPETS))
             else:
                 nums = list(re.finditer(rb"<v>[^<]*</v>", bytes(x)))
                 if nums:

@@ -11,34 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from specs import COURSE_322
 
 from nnsheet import SpecError, load_example, load_spec, loads_spec, run, spec_to_toml
 from nnsheet.specfile import parse_spec
 
-BASE = """\
-title = "t"
-inputs = 3
-
-[[layer]]
-size = 2
-activation = "sigmoid"
-weights = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]
-biases = [0.1, 0.2]
-
-[[layer]]
-size = 2
-activation = "sigmoid"
-weights = [[0.7, 0.8], [0.9, 0.1]]
-biases = [0.3, 0.4]
-
-[training]
-learning_rate = 0.5
-epochs = 1
-
-[data]
-inputs = [[1.0, 0.5, 0.2], [0.2, 1.0, 0.5]]
-targets = [[0.0, 1.0], [1.0, 0.0]]
-"""
+BASE = COURSE_322
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,5 +1,5 @@
 """Shared by the benchmark scripts: each case runs in a child process of the same script, so its
-peak memory (ru_maxrss) is its own."""
+peak memory (ru_maxrss) is its own; random data goes into TOML spec text."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import resource
 import subprocess
 import sys
+
+import numpy as np
 
 
 def peak_mb() -> float:
@@ -21,3 +23,8 @@ def run_child(script: str, args: list[str]) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"child {args} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def toml_rows(m: np.ndarray) -> str:
+    """A matrix as a TOML array of rows (full precision)."""
+    return "[" + ",\n  ".join("[" + ", ".join(map(repr, r.tolist())) + "]" for r in m) + "]"
