@@ -34,7 +34,7 @@ import tracemalloc
 import numpy as np
 
 from nnsheet import load_example, run
-from nnsheet.specfile import parse_spec
+from nnsheet.core.specfile import parse_spec
 
 #: name -> (description, steps per run)
 CASES = {
@@ -135,7 +135,7 @@ def child(case: str, impl: str, repeats: int) -> None:
 
 def baseline_rss() -> int:
     """Peak RSS of a process that only imports nnsheet and builds nothing (for reference)."""
-    code = ("import resource, sys, numpy, nnsheet, nnsheet.specfile;"
+    code = ("import resource, sys, numpy, nnsheet, nnsheet.core.specfile;"
             "r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
             "print(r if sys.platform == 'darwin' else r * 1024)")  # fmt: skip
     return int(subprocess.check_output([sys.executable, "-c", code], text=True))

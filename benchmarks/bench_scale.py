@@ -75,10 +75,10 @@ def cases(quick: bool, folder: Path) -> list[tuple[str, str, dict]]:
 
 def child_nnsheet(spec: str, epochs: int | None, out: str) -> dict:
     from nnsheet.cli import main
-    from nnsheet.examples import EXAMPLES
-    from nnsheet.progress import total_steps
-    from nnsheet.specfile import load_spec
-    from nnsheet.workbook import make_layout
+    from nnsheet.core.examples import EXAMPLES
+    from nnsheet.core.specfile import load_spec
+    from nnsheet.output.progress import total_steps
+    from nnsheet.output.workbook import make_layout
 
     argv = ["trace", spec, "-o", out, "-q"] + (["--epochs", str(epochs)] if epochs else [])
     t0 = time.perf_counter()
@@ -86,7 +86,7 @@ def child_nnsheet(spec: str, epochs: int | None, out: str) -> dict:
     seconds = time.perf_counter() - t0
     assert rc == 0, rc
     # the shape of what was written (not timed)
-    from nnsheet.examples import example_path
+    from nnsheet.core.examples import example_path
 
     sp = load_spec(example_path(spec) if spec in EXAMPLES else Path(spec),
                    {"epochs": epochs} if epochs else None)  # fmt: skip

@@ -44,7 +44,7 @@ BIG = "4-8-3"
 
 def make_spec(case: str):  # noqa: ANN201
     import nnsheet
-    from nnsheet.specfile import loads_spec
+    from nnsheet.core.specfile import loads_spec
 
     if case != BIG:
         return nnsheet.load_example(case)
@@ -95,7 +95,7 @@ def count_cells(path: str) -> dict:
 # --------------------------------------------------------------------------- children
 def child_nnsheet(case: str, repeats: int, out: str) -> dict:
     import nnsheet
-    from nnsheet.workbook import make_layout, write_trace_workbook
+    from nnsheet.output.workbook import make_layout, write_trace_workbook
 
     spec = make_spec(case)
     t0 = time.perf_counter()

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from nnsheet import TrainingError, load_example, load_spec, loads_spec, run
-from nnsheet.ops import ACTIVATIONS, LOSSES
-from nnsheet.rounding import round_array, xround
-from nnsheet.specfile import parse_spec
+from nnsheet.core.ops import ACTIVATIONS, LOSSES
+from nnsheet.core.rounding import round_array, xround
+from nnsheet.core.specfile import parse_spec
 
 #: the published reference (a copy of ../shared/reference, so the tests run from any clone)
 REFERENCE = Path(__file__).parent / "reference"
@@ -40,7 +40,7 @@ def test_reference_copy_matches_the_shared_reference():
 
 # --------------------------------------------------------------------------- independent helpers
 def np_act(name: str, z: np.ndarray) -> np.ndarray:
-    """Activations written out again, independently of nnsheet.ops."""
+    """Activations written out again, independently of nnsheet.core.ops."""
     if name == "sigmoid":
         return 1.0 / (1.0 + np.exp(-z))
     if name == "tanh":

@@ -17,13 +17,16 @@ import numpy as np
 import openpyxl
 import pytest
 
-from nnsheet import grader
+import nnsheet.grading.read
+from nnsheet import grading as grader
 from nnsheet.cli import main
-from nnsheet.engine import run
-from nnsheet.examples import example_path
-from nnsheet.formula import FormulaError, evaluate, parse
-from nnsheet.specfile import load_spec
-from nnsheet.workbook import make_layout
+from nnsheet.core.engine import run
+from nnsheet.core.examples import example_path
+from nnsheet.core.safety import XlsxLimits
+from nnsheet.core.specfile import load_spec
+from nnsheet.exercise.template import ExerciseOptions
+from nnsheet.output.workbook import make_layout
+from nnsheet.sheet.formula import FormulaError, evaluate, parse
 
 GIVEN_Q = {"x", "t", "w", "b", "lr"}
 
@@ -134,7 +137,7 @@ def test_template_options_ask_and_steps(tmp_path: Path) -> None:
 def test_workbook_formulas_evaluated_on_engine_values_give_engine_values(name: str) -> None:
     """The carry-forward evaluator reproduces every value from the layout's own formulas."""
     spec = load_spec(example_path(name))
-    key = grader.AnswerKey.build(spec, grader.ExerciseOptions())
+    key = grader.AnswerKey.build(spec, ExerciseOptions())
     env = grader.LearnerEnv(key, {(r["sheet"], r["cell"]): float(r["value"])
                                   for r in key.answers.to_dict("records")})  # fmt: skip
     for r in key.answers.to_dict("records"):
@@ -148,7 +151,7 @@ def test_batch_and_rounded_formulas_evaluate_too() -> None:
         import dataclasses
 
         spec = dataclasses.replace(spec, mode="minibatch", batch_size=2, round=4)
-        key = grader.AnswerKey.build(spec, grader.ExerciseOptions())
+        key = grader.AnswerKey.build(spec, ExerciseOptions())
         env = grader.LearnerEnv(key, {(r["sheet"], r["cell"]): float(r["value"])
                                       for r in key.answers.to_dict("records")})  # fmt: skip
         for r in key.answers.to_dict("records"):
@@ -412,14 +415,14 @@ def test_every_unreadable_file_exits_2_with_one_line(template: Path, tmp_path: P
 
 def test_zip_bomb_is_refused_before_loading(template: Path, tmp_path: Path, monkeypatch,
                                             capsys) -> None:  # fmt: skip
-    monkeypatch.setattr(grader, "LIMITS", grader.XlsxLimits(max_uncompressed=1000))
+    monkeypatch.setattr(nnsheet.grading.read, "LIMITS", XlsxLimits(max_uncompressed=1000))
     assert main(["check", str(template)]) == 2
     assert "refusing to open it" in capsys.readouterr().err
 
 
 def test_plain_workbook_with_spec_is_graded_against_it(template: Path, tmp_path: Path) -> None:
     # a trace workbook is not an exercise, but --spec says what it should hold
-    from nnsheet.workbook import write_trace_workbook
+    from nnsheet.output.workbook import write_trace_workbook
 
     tr = tmp_path / "trace.xlsx"
     write_trace_workbook(run(course_spec(epochs=1)), tr)

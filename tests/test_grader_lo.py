@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 from lo import XLSX_FILTER, convert
 
-from nnsheet import grader
+from nnsheet import grading as grader
 from nnsheet.cli import main
-from nnsheet.engine import run
-from nnsheet.examples import example_path
-from nnsheet.specfile import load_spec
-from nnsheet.workbook import make_layout
+from nnsheet.core.engine import run
+from nnsheet.core.examples import example_path
+from nnsheet.core.specfile import load_spec
+from nnsheet.output.workbook import make_layout
 
 pytestmark = pytest.mark.libreoffice
 

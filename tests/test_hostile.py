@@ -17,16 +17,16 @@ import openpyxl
 import pytest
 from specs import DIVERGING
 
-import nnsheet.table
+import nnsheet.output.table
 from nnsheet.cli import main
-from nnsheet.engine import run
-from nnsheet.errors import SpecError, TrainingError, WorkbookError
-from nnsheet.examples import example_path
-from nnsheet.layout import col_name
-from nnsheet.rounding import xround
-from nnsheet.safety import DEFAULT_LIMITS, XlsxLimits, check_xlsx_archive
-from nnsheet.specfile import loads_spec, parse_spec
-from nnsheet.workbook import make_layout, write_trace_workbook
+from nnsheet.core.engine import run
+from nnsheet.core.errors import SpecError, TrainingError, WorkbookError
+from nnsheet.core.examples import example_path
+from nnsheet.core.rounding import xround
+from nnsheet.core.safety import DEFAULT_LIMITS, XlsxLimits, check_xlsx_archive
+from nnsheet.core.specfile import loads_spec, parse_spec
+from nnsheet.output.workbook import make_layout, write_trace_workbook
+from nnsheet.sheet.layout import col_name
 
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 2**20
@@ -252,13 +252,13 @@ def test_encrypted_member_is_refused(good_xlsx, tmp_path):
 # ---- through `nnsheet check` (the grader reads learners' files)
 def _has_grader() -> bool:
     try:
-        import nnsheet.grader  # noqa: F401
+        import nnsheet.grading  # noqa: F401
     except ImportError:
         return False
     return True
 
 
-needs_grader = pytest.mark.skipif(not _has_grader(), reason="nnsheet.grader not there yet")
+needs_grader = pytest.mark.skipif(not _has_grader(), reason="nnsheet.grading not there yet")
 
 
 def _many_cells(n: int) -> bytes:
@@ -507,7 +507,7 @@ def test_spec_and_csv_text_is_written_as_text(capsys, hostile_spec, tmp_path):
 
 
 def test_exercise_from_hostile_spec_has_no_foreign_formula(capsys, hostile_spec, tmp_path):
-    pytest.importorskip("nnsheet.exercise")
+    pytest.importorskip("nnsheet.exercise.template")
     out = tmp_path / "ex.xlsx"
     rc, err = run_cli(capsys, "template", hostile_spec, "-o", out)
     assert rc == 0, err
@@ -642,7 +642,7 @@ def test_unwritable_folder_is_one_line(capsys, tmp_path, monkeypatch):
     def refuse(*a, **k):
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr(nnsheet.table.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(nnsheet.output.files.tempfile, "mkstemp", refuse)
     line = one_line_error(capsys, "trace", "-o", tmp_path / "out.xlsx", "--table",
                           tmp_path / "t.csv")  # fmt: skip
     assert "Permission denied" in line and str(tmp_path) in line
@@ -667,7 +667,7 @@ def test_disk_full_keeps_the_previous_file(capsys, tmp_path, monkeypatch):
     def full(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device", str(dst))
 
-    monkeypatch.setattr(nnsheet.table.os, "replace", full)
+    monkeypatch.setattr(nnsheet.output.files.os, "replace", full)
     line = one_line_error(capsys, "trace", "-o", out, "-q")
     assert "No space left" in line
     assert out.read_bytes() == b"previous"
@@ -700,13 +700,13 @@ def test_spec_and_csv_errors_never_escape_as_exceptions(tmp_path):
     ("plain", "plain"), ("", ""), (1.5, 1.5), (None, None),
 ])  # fmt: skip
 def test_csv_text(value, want):
-    from nnsheet.safety import csv_text
+    from nnsheet.core.safety import csv_text
 
     assert csv_text(value) == want
 
 
 def test_terminal_text():
-    from nnsheet.safety import terminal_text
+    from nnsheet.core.safety import terminal_text
 
     assert terminal_text("0,5 ok") == "0,5 ok"
     assert terminal_text("a\x1b[2Jb\x9bc\n") == "a\\x1b[2Jb\\x9bc\\n"

@@ -21,9 +21,10 @@ import pytest
 
 import nnsheet
 from nnsheet.cli import main
-from nnsheet.guide import guide_lines
-from nnsheet.layout import SETUP, STEPS, Layout
-from nnsheet.notation import (
+from nnsheet.output.workbook import make_layout, write_trace_workbook
+from nnsheet.sheet.layout import SETUP, STEPS, Layout
+from nnsheet.words.guide import guide_lines
+from nnsheet.words.notation import (
     WORDS,
     FausettNotation,
     MazurNotation,
@@ -31,7 +32,6 @@ from nnsheet.notation import (
     notation_for,
     word,
 )
-from nnsheet.workbook import make_layout, write_trace_workbook
 
 NOTATIONS = ("course", "fausett", "mazur")
 

@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from nnsheet.cli import main
-from nnsheet.engine import Network, initial_weights, run
-from nnsheet.errors import TrainingError
-from nnsheet.examples import example_path
-from nnsheet.ops import ACTIVATION_NAMES, LOSS_NAMES, RULE_NAMES
-from nnsheet.specfile import parse_spec
-from nnsheet.workbook import make_layout, write_trace_workbook
+from nnsheet.core.engine import Network, initial_weights, run
+from nnsheet.core.errors import TrainingError
+from nnsheet.core.examples import example_path
+from nnsheet.core.ops import ACTIVATION_NAMES, LOSS_NAMES, RULE_NAMES
+from nnsheet.core.specfile import parse_spec
+from nnsheet.output.workbook import make_layout, write_trace_workbook
 
 
 def _settings(n: int) -> settings:
@@ -352,7 +352,7 @@ def test_corrupted_csv_ends_in_exit_0_or_2_with_one_line(csv_bytes):
 # --------------------------------------------------------------------------- corrupted exercises
 def _filled_exercise() -> bytes:
     """The course exercise with every answer filled in from the engine (a perfect homework)."""
-    from nnsheet.specfile import load_spec
+    from nnsheet.core.specfile import load_spec
 
     spec = load_spec(example_path("course"))
     table = run(spec).table(make_layout(spec))

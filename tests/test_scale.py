@@ -15,15 +15,16 @@ import pandas as pd
 import pytest
 
 import nnsheet
-import nnsheet.engine
-import nnsheet.workbook as workbook_mod
+import nnsheet.cli
+import nnsheet.core.engine
+import nnsheet.output.workbook as workbook_mod
 from nnsheet import iterate, load_example, loads_spec, run
 from nnsheet.cli import main
-from nnsheet.examples import EXAMPLES
-from nnsheet.layout import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
-from nnsheet.progress import wants_bar, with_progress
-from nnsheet.specfile import load_spec
-from nnsheet.workbook import WorkbookWriter, make_layout, write_trace_workbook
+from nnsheet.core.examples import EXAMPLES
+from nnsheet.core.specfile import load_spec
+from nnsheet.output.progress import wants_bar, with_progress
+from nnsheet.output.workbook import WorkbookWriter, make_layout, write_trace_workbook
+from nnsheet.sheet.layout import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
 
 #: the Iris example; registered in EXAMPLES once its committed workbook is settled (see issue 5)
 IRIS = Path(nnsheet.__file__).parent / "examples" / "iris.toml"
@@ -125,7 +126,7 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
     assert wants_bar(True, _Tty()) is False
     assert wants_bar(False, io.StringIO()) is False
     spec = load_example("xor", {"epochs": 20})
-    monkeypatch.setattr("nnsheet.progress.DELAY", 0.0)
+    monkeypatch.setattr("nnsheet.output.progress.DELAY", 0.0)
     shown, quiet = _Tty(), _Tty()
     recs = list(with_progress(iterate(spec), spec, stream=shown))
     assert len(recs) == 20 * 4 + 20  # records pass through unchanged
@@ -139,7 +140,7 @@ def test_too_many_rows_refused_before_any_work(tmp_path, capsys, monkeypatch):
     def no_training(*a, **k):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("trained before checking the limits")
 
-    monkeypatch.setattr(nnsheet.engine, "iterate", no_training)
+    monkeypatch.setattr(nnsheet.cli, "iterate", no_training)
     out = tmp_path / "iris.xlsx"
     assert main(["trace", IRIS_ARG, "--epochs", "8000", "-o", str(out)]) == 2
     err = capsys.readouterr().err
@@ -212,8 +213,8 @@ def test_cli_streams_without_holding_the_trace(tmp_path, monkeypatch):
     def no_run(*a, **k):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("the whole trace was kept")
 
-    monkeypatch.setattr(nnsheet.engine, "run", no_run)
-    monkeypatch.setattr(nnsheet.engine, "Trace", no_run)
+    monkeypatch.setattr(nnsheet.core.engine, "run", no_run)
+    monkeypatch.setattr(nnsheet.cli, "Trace", no_run)
     out = tmp_path / "x.xlsx"
     assert main(["trace", "xor", "-o", str(out), "-q"]) == 0
     ref = tmp_path / "ref.xlsx"
@@ -271,7 +272,7 @@ def test_iris_example_loads():
 
 def test_iris_ships_its_csv():
     if "iris" in EXAMPLES:
-        from nnsheet.examples import example_files
+        from nnsheet.core.examples import example_files
 
         assert [p.name for p in example_files("iris")] == ["iris.toml", "iris.csv"]
     csv = IRIS.with_suffix(".csv")

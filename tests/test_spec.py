@@ -14,7 +14,7 @@ import pytest
 from specs import COURSE_322
 
 from nnsheet import SpecError, load_example, load_spec, loads_spec, run, spec_to_toml
-from nnsheet.specfile import parse_spec
+from nnsheet.core.specfile import parse_spec
 
 BASE = COURSE_322
 

@@ -26,9 +26,9 @@ import pytest
 
 import nnsheet
 from nnsheet.cli import main
-from nnsheet.examples import example_path
-from nnsheet.specfile import parse_spec
-from nnsheet.workbook import make_layout, write_trace_workbook
+from nnsheet.core.examples import example_path
+from nnsheet.core.specfile import parse_spec
+from nnsheet.output.workbook import make_layout, write_trace_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 WORKBOOKS = REPO / "workbooks"

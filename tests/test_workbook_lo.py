@@ -26,7 +26,7 @@ import pytest
 from test_workbook import CASES, Built, _sheets, build
 
 import nnsheet
-from nnsheet.workbook import make_layout
+from nnsheet.output.workbook import make_layout
 
 pytestmark = pytest.mark.libreoffice
 

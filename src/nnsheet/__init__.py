@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-from .engine import EpochRecord, SampleRecord, StepRecord, Trace, iterate, run
-from .errors import NnsheetError, SpecError, TrainingError, WorkbookError
-from .examples import EXAMPLES, load_example
-from .spec import Spec
-from .specfile import load_spec, loads_spec, spec_to_toml
-
-try:
-    __version__ = version("nnsheet")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+src"
+from .core.engine import EpochRecord, SampleRecord, StepRecord, Trace, iterate, run
+from .core.errors import NnsheetError, SpecError, TrainingError, WorkbookError
+from .core.examples import EXAMPLES, load_example
+from .core.spec import Spec
+from .core.specfile import load_spec, loads_spec, spec_to_toml
+from .core.version import __version__
+from .output import table as _table  # noqa: F401 - registers Trace.table
 
 __all__ = [
     "EXAMPLES", "EpochRecord", "NnsheetError", "SampleRecord", "Spec", "SpecError", "StepRecord",

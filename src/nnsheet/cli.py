@@ -1,7 +1,8 @@
-"""The command line: ``nnsheet trace | template | check | examples`` (DESIGN §6).
+"""The command line: ``nnsheet trace | template | check | examples``.
 
-Exit status: 0 success, 1 ``check`` found wrong or missing answers, 2 bad input (one line on
-stderr, never a traceback).
+Thin by design: it parses the arguments, resolves the spec (:func:`~nnsheet.core.examples.
+resolve_spec`), calls the library and maps errors to exit codes: 0 success, 1 ``check`` found
+wrong or missing answers, 2 bad input (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
@@ -11,26 +12,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import NnsheetError
-from .examples import DEFAULT_EXAMPLE, EXAMPLES, example_path
-from .spec import NOTATIONS, PRESETS, Spec
-from .specfile import load_spec
+from .core.engine import Trace, initial_weights, iterate
+from .core.errors import NnsheetError
+from .core.examples import EXAMPLES, resolve_spec
+from .core.spec import NOTATIONS, PRESETS
+from .core.version import __version__
+from .output.export import export_examples
+from .output.files import check_output_path, spec_inputs
+from .output.progress import total_steps, with_progress
+from .output.table import write_table
+from .output.workbook import WorkbookWriter, make_layout
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise NnsheetError(f"{self.prog}: {message} (see {self.prog} --help)")
-
-
-def _spec_arg(value: str | None, overrides: dict[str, object]) -> Spec:
-    """SPEC is a path, or the name of a built-in example, or absent (the course example)."""
-    if value is None:
-        return load_spec(example_path(DEFAULT_EXAMPLE), overrides)
-    p = Path(value)
-    if not p.exists() and value in EXAMPLES:
-        return load_spec(example_path(value), overrides)
-    return load_spec(p, overrides)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -52,6 +48,15 @@ def _positive(text: str) -> int:
     return v
 
 
+def _spec_options(p: argparse.ArgumentParser) -> None:
+    """The options ``trace`` and ``template`` share."""
+    p.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    p.add_argument("--epochs", type=_positive, help="override training.epochs")
+    p.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
+    p.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
+    p.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nnsheet", description="Train a small neural network step by step and "
                 "write every number into a live Excel workbook.")
@@ -59,24 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = sub.add_parser("trace", help="train and write the trace workbook and/or table")
-    t.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    _spec_options(t)
     t.add_argument("-o", "--output", help="workbook to write (.xlsx)")
     t.add_argument("--table", help="long-format trace table to write (.csv)")
-    t.add_argument("--epochs", type=_positive, help="override training.epochs")
-    t.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
-    t.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
-    t.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
     t.add_argument("--detail-epochs", type=_positive, metavar="K",
                    help="write only the first K epochs row by row on Steps (all are summarised)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     m = sub.add_parser("template", help="write a blank exercise workbook to fill in by hand")
-    m.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    _spec_options(m)
     m.add_argument("-o", "--output", required=True, help="exercise workbook to write (.xlsx)")
-    m.add_argument("--epochs", type=_positive, help="override training.epochs")
-    m.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
-    m.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
-    m.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
     m.add_argument("--ask", metavar="BLOCKS",
                    help="blocks to ask, comma-separated: forward,errors,backward,updates "
                         "(default: all)")
@@ -96,40 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _inputs_of(spec: Spec) -> list[Path]:
-    """The user's files a command reads (never to be overwritten)."""
-    return [p.resolve() for p in (spec.source, spec.data_source) if p is not None]
-
-
-def _check_output(path: str, suffix: str, inputs: list[Path], what: str) -> Path:
-    p = Path(path)
-    if p.suffix.lower() != suffix:
-        raise NnsheetError(f"{path}: {what} must be a {suffix} file")
-    if p.resolve() in inputs:
-        raise NnsheetError(f"{path}: refusing to overwrite an input file; choose another name")
-    if p.is_dir():
-        raise NnsheetError(f"{path}: is a folder; expected a {suffix} file name")
-    if not p.resolve().parent.is_dir():
-        raise NnsheetError(f"{path}: the folder {p.resolve().parent} does not exist")
-    return p
-
-
 def cmd_trace(args: argparse.Namespace) -> int:
-    spec = _spec_arg(args.spec, _overrides(args))
+    spec = resolve_spec(args.spec, _overrides(args))
     if not args.output and not args.table:
         raise NnsheetError(
             "nnsheet trace: nothing to write; give -o OUT.xlsx and/or --table OUT.csv"
         )
-    inputs = _inputs_of(spec)
-    out = _check_output(args.output, ".xlsx", inputs, "-o") if args.output else None
-    table = _check_output(args.table, ".csv", inputs, "--table") if args.table else None
+    inputs = spec_inputs(spec)
+    out = check_output_path(args.output, ".xlsx", inputs, "-o") if args.output else None
+    table = check_output_path(args.table, ".csv", inputs, "--table") if args.table else None
     if out is not None and table is not None and out.resolve() == table.resolve():
         raise NnsheetError(f"{args.table}: the table and the workbook need different names")
-    from .engine import Trace, initial_weights, iterate
-    from .progress import total_steps, with_progress
-    from .table import write_table
-    from .workbook import WorkbookWriter, make_layout
-
     layout = make_layout(spec, args.lang, args.detail_epochs)
     if out is not None:
         layout.check_limits()  # before any training: the numbers and the options that fit
@@ -165,47 +139,39 @@ def _keeping(records, trace):  # noqa: ANN001, ANN202
         yield rec
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `nnsheet trace` loads neither pandas nor the grader
+    from .exercise.template import ExerciseOptions, exercise_spec, parse_ask, write_exercise
+
+    spec = resolve_spec(args.spec, _overrides(args))
+    out = check_output_path(args.output, ".xlsx", spec_inputs(spec), "-o")
+    spec = exercise_spec(spec, args.epochs is not None)
+    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang)
+    _, answers = write_exercise(spec, out, options)
+    print(f"wrote {out} ({len(answers)} answer cells; grade it with: nnsheet check {out})",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .grading.batch import check_files
+
+    decimals = args.decimals
+    if decimals is not None and not 0 <= decimals <= 15:
+        raise NnsheetError(f"--decimals: expected a whole number from 0 to 15, got {decimals}")
+    spec = resolve_spec(args.spec) if args.spec is not None else None
+    return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
+                       output=args.output, report=args.report)
+
+
 def cmd_examples(args: argparse.Namespace) -> int:
     if args.export:
-        return export_examples(Path(args.export))
+        export_examples(Path(args.export))
+        return 0
     for name, text in EXAMPLES.items():
         print(f"{name:10} {text}")
     print("use one with: nnsheet trace NAME -o NAME.xlsx", file=sys.stderr)
     return 0
-
-
-def export_examples(folder: Path) -> int:
-    """Write every built-in example's spec (and data) and its workbook into ``folder``."""
-    import shutil
-
-    from .engine import iterate
-    from .examples import EXPORT_DETAIL_EPOCHS, example_files
-    from .progress import with_progress
-    from .workbook import WorkbookWriter, make_layout
-
-    if not folder.is_dir():
-        raise NnsheetError(f"{folder}: no such folder")
-    for name in EXAMPLES:
-        for f in example_files(name):
-            shutil.copyfile(f, folder / f.name)
-        spec = load_spec(folder / f"{name}.toml")
-        records = with_progress(iterate(spec), spec, desc=name)
-        layout = make_layout(spec, detail_epochs=EXPORT_DETAIL_EPOCHS.get(name))
-        WorkbookWriter(folder / f"{name}.xlsx", layout).write(records)
-        print(f"wrote {folder / (name + '.xlsx')}", file=sys.stderr)
-    return 0
-
-
-def cmd_template(args: argparse.Namespace) -> int:
-    from .exercise import cmd_template as run_template
-
-    return run_template(args, _spec_arg(args.spec, _overrides(args)))
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    from .grader import cmd_check as run_check
-
-    return run_check(args)
 
 
 COMMANDS = {"trace": cmd_trace, "template": cmd_template, "check": cmd_check,

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
-from .engine import SampleRecord, StepRecord
-from .errors import WorkbookError
-from .notation import Notation
-from .ops import ACTIVATIONS, LOSSES, RULES, xl_dw
-from .spec import Spec
+from ..core.engine import SampleRecord, StepRecord
+from ..core.errors import WorkbookError
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, xl_dw
+from ..core.spec import Spec
+from ..words.notation import Notation
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384

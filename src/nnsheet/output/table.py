@@ -7,18 +7,19 @@ then each Steps row from left to right, then the Epochs sheet.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from .engine import Trace
-from .errors import NnsheetError
-from .layout import EPOCHS, SETUP, STEPS, UPDATE_QUANTITIES, Layout, cell_name, col_name
-from .notation import Notation, notation_for
+from ..core.engine import Trace, register_table_builder
+from ..sheet.layout import EPOCHS, SETUP, STEPS, UPDATE_QUANTITIES, Layout, cell_name, col_name
+from ..words.notation import Notation, notation_for
+from .files import write_atomic
+
+if TYPE_CHECKING:  # pandas is imported only when a table is built
+    import pandas as pd
 
 COLUMNS = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "label", "value", "sheet",
            "cell"]  # fmt: skip
@@ -74,6 +75,8 @@ class _Builder:
         p["cell"].append(cell if cell is not None else [""] * n)
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         data = {}
         for k in COLUMNS:
             chunks = self.parts[k]
@@ -169,29 +172,8 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
     write_atomic(path, lambda tmp: out.to_csv(tmp, index=False))
 
 
-def write_atomic(path: Path, write) -> None:  # noqa: ANN001
-    """Call ``write(tmp_path)`` then rename over ``path``: readers see the old file or the new."""
-    path = Path(path)
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise NnsheetError(f"{path}: the folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        # mkstemp makes the file private (0600); give it the mode a new file would get (or the
-        # mode of the file it replaces)
-        try:
-            mode = path.stat().st_mode & 0o777
-        except OSError:
-            mask = os.umask(0o022)
-            os.umask(mask)
-            mode = 0o666 & ~mask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def _trace_table(trace: Trace, layout: object | None, lang: str) -> pd.DataFrame:
+    return trace_table(trace, layout=layout, lang=lang)  # type: ignore[arg-type]
+
+
+register_table_builder(_trace_table)

@@ -20,20 +20,18 @@ asked.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .engine import EpochRecord, StepRecord, Trace, run
-from .errors import NnsheetError, WorkbookError
-from .layout import EPOCHS, STEPS, Layout
-from .spec import Spec
-from .specfile import spec_to_toml
-from .workbook import WorkbookWriter, make_layout
+from ..core.engine import EpochRecord, StepRecord, Trace, run
+from ..core.errors import NnsheetError, WorkbookError
+from ..core.spec import Spec
+from ..core.specfile import spec_to_toml
+from ..output.workbook import WorkbookWriter, make_layout
+from ..sheet.layout import EPOCHS, STEPS, Layout
 
 META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
@@ -210,17 +208,3 @@ def write_exercise(spec: Spec, path: Path | str, options: ExerciseOptions | None
 def exercise_spec(spec: Spec, epochs_given: bool) -> Spec:
     """The template asks for the first epoch unless ``--epochs`` says otherwise."""
     return spec if epochs_given else dataclasses.replace(spec, epochs=1)
-
-
-def cmd_template(args: argparse.Namespace, spec: Spec) -> int:
-    from .cli import _check_output, _inputs_of
-
-    out = _check_output(args.output, ".xlsx", _inputs_of(spec), "-o")
-    spec = exercise_spec(spec, getattr(args, "epochs", None) is not None)
-    options = ExerciseOptions(ask=parse_ask(getattr(args, "ask", None)),
-                              steps=getattr(args, "steps", None), lang=args.lang)  # fmt: skip
-    _, answers = write_exercise(spec, out, options)
-    print(f"wrote {out} ({len(answers)} answer cells; grade it with: nnsheet check {out})",
-          file=sys.stderr)
-    return 0
-

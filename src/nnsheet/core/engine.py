@@ -96,10 +96,21 @@ class Trace:
         return self.steps[-1].w_new, self.steps[-1].b_new
 
     def table(self, layout: object | None = None, lang: str = "en"):  # noqa: ANN201
-        """The long-format trace table (DESIGN §5) as a pandas DataFrame."""
-        from .table import trace_table
+        """The long-format trace table as a pandas DataFrame, with ``sheet``/``cell`` filled in
+        when the workbook's ``layout`` is given."""
+        if _TABLE_BUILDER is None:  # pragma: no cover - nnsheet/__init__ registers it
+            raise RuntimeError("import nnsheet.output.table to build trace tables")
+        return _TABLE_BUILDER(self, layout, lang)
 
-        return trace_table(self, layout=layout, lang=lang)
+
+#: the trace table's builder; the output stage (``nnsheet.output.table``) registers it, so the
+#: engine knows nothing of tables, layouts or pandas
+_TABLE_BUILDER: Callable[[Trace, object | None, str], object] | None = None
+
+
+def register_table_builder(builder: Callable[[Trace, object | None, str], object]) -> None:
+    global _TABLE_BUILDER
+    _TABLE_BUILDER = builder
 
 
 class Network:

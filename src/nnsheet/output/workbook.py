@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
-from . import __version__
-from .engine import EpochRecord, StepRecord, Trace, initial_weights
-from .guide import T as GUIDE_TEXT
-from .guide import guide_lines
-from .layout import (
+from ..core.engine import EpochRecord, StepRecord, Trace, initial_weights
+from ..core.spec import Spec
+from ..core.version import __version__
+from ..sheet.layout import (
     BANDS,
     EPOCHS,
     GUIDE,
@@ -30,9 +29,10 @@ from .layout import (
     Layout,
     cell_name,
 )
-from .notation import Notation, notation_for
-from .spec import Spec
-from .table import write_atomic
+from ..words.guide import T as GUIDE_TEXT
+from ..words.guide import guide_lines
+from ..words.notation import Notation, notation_for
+from .files import write_atomic
 
 NUMBER_FORMAT = "0.000000"
 #: fill colours of the Steps bands (and of the Setup givens); the Guide lists them with text

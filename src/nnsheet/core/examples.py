@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import SpecError
 from .spec import Spec
+from .specfile import load_spec
 
 #: name -> one-line description, in the order ``nnsheet examples`` lists them
 EXAMPLES: dict[str, str] = {
@@ -39,6 +40,15 @@ def example_files(name: str) -> list[Path]:
 
 
 def load_example(name: str, overrides: dict[str, object] | None = None) -> Spec:
-    from .specfile import load_spec
-
     return load_spec(example_path(name), overrides)
+
+
+def resolve_spec(value: str | None, overrides: dict[str, object] | None = None) -> Spec:
+    """SPEC as given on the command line: a path, the name of a built-in example, or absent (the
+    course example). A file of that name wins over an example."""
+    if value is None:
+        return load_spec(example_path(DEFAULT_EXAMPLE), overrides)
+    p = Path(value)
+    if not p.exists() and value in EXAMPLES:
+        return load_spec(example_path(value), overrides)
+    return load_spec(p, overrides)

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from .rounding import xround
+from ..core.rounding import xround
 
 
 class FormulaError(ValueError):

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from .engine import EpochRecord, StepRecord
-from .spec import Spec
+from ..core.engine import EpochRecord, StepRecord
+from ..core.spec import Spec
 
 #: seconds before the bar appears: shorter traces never show one
 DELAY = 1.0

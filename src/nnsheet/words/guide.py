@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..core.spec import Spec
 from .notation import Notation
-from .spec import Spec
 
 LOSS_TEXT = {
     "mse": {"en": "MSE = (1/n)·Σ e_k² (mean of the squared errors of the n outputs)",

@@ -28,7 +28,7 @@ hidden layer (``O2.1``, ``z2.1`` / ``v2.13``, ``h2.1``), as the course does.
 
 from __future__ import annotations
 
-from .spec import Spec
+from ..core.spec import Spec
 
 #: words in English and Indonesian; keys are the English words' ids
 WORDS: dict[str, dict[str, str]] = {

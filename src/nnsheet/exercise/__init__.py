@@ -1,0 +1,1 @@
+"""Stage 5: blank exercise workbooks (``nnsheet template``)."""

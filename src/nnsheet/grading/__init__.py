@@ -1,0 +1,40 @@
+"""Stage 6: grading filled exercise workbooks (``nnsheet check``).
+
+The answer key (:mod:`.key`) is built from the spec the exercise carries (or ``--spec``): the
+engine's trace, the trace table as the map of answer cells and expected values, and the layout
+map's formula for every cell (the single source of truth). The modules, in data-flow order:
+
+- :mod:`.read`: archive checks before parsing, then what the learner typed (``Book``, ``Given``);
+- :mod:`.key`: the answer key and the learner's environment (formulas on the learner's numbers);
+- :mod:`.explain`: the expected value's formula with symbols, then numbers;
+- :mod:`.mark`: one verdict per answer cell;
+- :mod:`.report`: terminal summary, graded copy, ``--report`` rows;
+- :mod:`.batch`: several files in one call.
+
+Each answer cell gets one verdict:
+
+- ``correct``: within the tolerance of the engine's value. The tolerance is half a unit in the last
+  decimal the learner typed (at least :data:`~.mark.MIN_DECIMALS` decimals are expected), or in
+  the D-th decimal with ``--decimals D``.
+- ``carried`` (correct by carry-forward): wrong against the engine, but right when the cell's own
+  workbook formula is evaluated (:mod:`nnsheet.sheet.formula`) on the learner's earlier values.
+  Cells the learner was not asked for (the weights in use, which point at the previous row's new
+  weights) are computed from the learner's values by their formulas as well, so an error carried
+  through a weight update is followed too.
+- ``wrong``: neither; or text that is not a number, a spreadsheet error value, or a formula the
+  learner typed whose result was never computed (file not saved by a spreadsheet).
+- ``missing``: blank.
+"""
+
+from __future__ import annotations
+
+from .batch import check_files
+from .explain import explain
+from .key import AnswerKey, LearnerEnv, key_for
+from .mark import VERDICTS, close, grade_book, tolerance
+from .read import OLE_MAGIC, parse_text, read_book, read_given
+from .report import COLOURS, REPORT_COLUMNS, summary, write_graded
+
+__all__ = ["COLOURS", "OLE_MAGIC", "REPORT_COLUMNS", "VERDICTS", "AnswerKey", "LearnerEnv",
+           "check_files", "close", "explain", "grade_book", "key_for", "parse_text", "read_book",
+           "read_given", "summary", "tolerance", "write_graded"]  # fmt: skip

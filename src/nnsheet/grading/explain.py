@@ -1,0 +1,181 @@
+"""Explanations: the expected value's formula with the symbols, then with the numbers."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from ..core.ops import ACTIVATIONS, LOSSES, RULES
+from .key import AnswerKey
+
+
+# =========================================================================== explanations
+def _n(v: float) -> str:
+    """A number for explanations: up to 6 significant digits, no exponent for usual sizes."""
+    if v == 0:
+        return "0"
+    s = f"{v:.6g}"
+    return s
+
+
+def _p(v: float) -> str:
+    """A number as a factor: negative numbers in parentheses."""
+    s = _n(v)
+    return f"({s})" if s.startswith("-") else s
+
+
+def explain(key: AnswerKey, row: dict) -> str:
+    """The expected value's formula with the symbols, then the numbers substituted:
+    ``O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589``."""
+    try:
+        text = _explain(key, row)
+    except (KeyError, IndexError, TypeError, ValueError):
+        text = None
+    if text is None:
+        text = _explain_formula(key, row)
+    if key.spec.round is not None:
+        text += f" (rounded to {key.spec.round} decimals)"
+    return text
+
+
+def _i(v: object) -> int | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA \
+        else int(v)  # type: ignore[arg-type]  # noqa: E501
+
+
+def _explain(key: AnswerKey, row: dict) -> str | None:
+    spec, nt, tr = key.spec, key.layout.notation, key.trace
+    q = row["quantity"]
+    L = spec.n_layers
+    val = float(row["value"])
+    sym = row["label"]
+    layer, j, i = _i(row["layer"]), _i(row["j"]), _i(row["i"])
+    j0 = None if j is None else j - 1
+    i0 = None if i is None else i - 1
+    if q in ("epoch_loss", "accuracy"):
+        ep = tr.epochs[int(row["epoch"]) - 1]
+        recs = [s for st in tr.steps[ep.first_step - 1: ep.last_step] for s in st.samples]
+        if q == "epoch_loss":
+            parts = [_n(s.loss) for s in recs]
+            sy = f"mean of {nt.symbol('loss')} over the samples"
+        else:
+            parts = [str(s.correct) for s in recs]
+            sy = ("share of samples whose target class has the largest output"
+                  if spec.one_hot_targets
+                  else "share of samples whose outputs all match their 0/1 targets")
+        return f"{sym} = {sy} = ({' + '.join(parts)})/{len(recs)} = {_n(val)}"
+    st = tr.steps[int(row["step"]) - 1]
+    sample = _i(row["sample"])
+    rec = None
+    if sample is not None:
+        rec = next(s for s in st.samples if s.sample == sample)
+    k = (layer or 1) - 1
+    if q in ("w_new", "b_new"):
+        src = st.samples[0]
+        if q == "w_new":
+            w, d = src.w[k][j0, i0], st.dw[k][j0, i0]
+            base, dsym = nt.symbol("w", layer, j0, i0), nt.symbol("dw", layer, j0, i0)
+        else:
+            w = src.b[k][j0]
+            base = nt.symbol("b", layer, j0)
+            if st.db is None:
+                return f"{sym} = {base} = {_n(w)} (biases are not updated)"
+            d, dsym = st.db[k][j0], nt.symbol("db", layer, j0)
+        return f"{sym} = {base} + {dsym} = {_n(w)} + {_p(d)} = {_n(val)}"
+    if rec is None:  # batch update row: dw / db mean over the batch
+        if q == "dw":
+            parts = [_p(s.dw[k][j0, i0]) for s in st.samples]
+        else:
+            parts = [_p(s.db[k][j0]) for s in st.samples]  # type: ignore[index]
+        return (f"{sym} = mean of {sym} over the batch's samples = ({' + '.join(parts)})/"
+                f"{len(parts)} = {_n(val)}")
+    a_in = rec.x if layer == 1 else (rec.a[k - 1] if layer else None)
+    if q == "z":
+        prev = [nt.symbol("a" if layer > 1 else "x", layer - 1, m) for m in range(len(a_in))]
+        ws = [nt.symbol("w", layer, j0, m) for m in range(len(a_in))]
+        sy = " + ".join(f"{w}·{p}" for w, p in zip(ws, prev, strict=True))
+        sy += f" + {nt.symbol('b', layer, j0)}"
+        return f"{sym} = {sy} = {_z_text(rec, k, j0)} = {_n(val)}"
+    if q == "a":
+        act = ACTIVATIONS[spec.layers[k].activation]
+        zs = nt.symbol("z", layer, j0)
+        return (f"{sym} = {act.text_value(zs)} = {act.text_value(_z_text(rec, k, j0))} = "
+                f"{_n(val)}")
+    if q == "e":
+        ts, ys = nt.symbol("t", L, j0), nt.symbol("a", L, j0)
+        return f"{sym} = {ts} - {ys} = {_n(rec.t[j0])} - {_p(rec.a[L - 1][j0])} = {_n(val)}"
+    if q == "loss":
+        loss = LOSSES[spec.loss]
+        es = [nt.symbol("e", L, m) for m in range(len(rec.e))]
+        return (f"{sym} = {loss.text_value(es)} = {loss.text_value([_p(v) for v in rec.e])} = "
+                f"{_n(val)}")
+    if q == "err":
+        rule = RULES[spec.rule]
+        n = spec.sizes[L]
+        if layer == L:
+            es = nt.symbol("e", L, j0)
+            return (f"{sym} = {rule.text_output_err(LOSSES[spec.loss], es, n)} = "
+                    f"{rule.text_output_err(LOSSES[spec.loss], _p(rec.e[j0]), n)} = {_n(val)}")
+        src = "delta" if rule.backprop_delta else "err"
+        W = rec.w[k + 1]
+        nxt = getattr(rec, src)[k + 1]
+        syms, nums = [], []
+        for m in range(W.shape[0]):
+            ws, es = nt.symbol("w", layer + 1, m, j0), nt.symbol(src, layer + 1, m)
+            if not rule.backprop_delta and spec.hidden_error == "proportional":
+                tot = " + ".join(nt.symbol("w", layer + 1, m, c) for c in range(W.shape[1]))
+                totn = " + ".join(_p(x) for x in W[m])
+                syms.append(f"{ws}/({tot})·{es}")
+                nums.append(f"{_p(W[m, j0])}/({totn})·{_p(nxt[m])}")
+            else:
+                syms.append(f"{ws}·{es}")
+                nums.append(f"{_p(W[m, j0])}·{_p(nxt[m])}")
+        return f"{sym} = {' + '.join(syms)} = {' + '.join(nums)} = {_n(val)}"
+    if q == "fprime":
+        act = ACTIVATIONS[spec.layers[k].activation]
+        zs, as_ = nt.symbol("z", layer, j0), nt.symbol("a", layer, j0)
+        return (f"{sym} = {act.text_deriv(zs, as_)} = "
+                f"{act.text_deriv(_p(rec.z[k][j0]), _p(rec.a[k][j0]))} = {_n(val)}")
+    if q == "delta":
+        es, fs = nt.symbol("err", layer, j0), nt.symbol("fprime", layer, j0)
+        return (f"{sym} = {es}·{fs} = {_p(rec.err[k][j0])}·{_p(rec.fprime[k][j0])} = "
+                f"{_n(val)}")
+    if q in ("grad_w", "grad_b"):
+        ds = nt.symbol("delta", layer, j0)
+        if q == "grad_b":
+            return f"{sym} = {ds} = {_n(val)}"
+        ps = nt.symbol("a" if layer > 1 else "x", layer - 1, i0)
+        return f"{sym} = {ds}·{ps} = {_p(rec.delta[k][j0])}·{_p(a_in[i0])} = {_n(val)}"
+    if q in ("dw", "db"):
+        sign = "" if RULES[spec.rule].sign > 0 else "-"
+        gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
+        g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
+        lr = nt.symbol("lr")
+        return (f"{sym} = {sign}{lr}·{gs} = {sign}{_n(spec.learning_rate)}·{_p(g)} = "
+                f"{_n(val)}")
+    return None
+
+
+def _z_text(rec, k: int, j: int) -> str:  # noqa: ANN001
+    a_in = rec.x if k == 0 else rec.a[k - 1]
+    w = rec.w[k][j]
+    terms = [f"{_p(w[m])}·{_p(a_in[m])}" for m in range(len(a_in))]
+    return " + ".join([*terms, _p(rec.b[k][j])])
+
+
+def _explain_formula(key: AnswerKey, row: dict) -> str:
+    """Fallback: the cell's own formula with each reference replaced by the engine's value."""
+    k = (row["sheet"], row["cell"])
+    f = key.formulas.get(k, "")
+
+    def sub(m: re.Match) -> str:
+        ref = m.group(0)
+        sheet, _, cell = ref.rpartition("!")
+        cell = cell.replace("$", "")
+        v = key.values.get((sheet or k[0], cell))
+        return _p(v) if v is not None else ref
+
+    body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
+    return f"{row['label']} = {f} → {body} = {_n(float(row['value']))}"

@@ -1,0 +1,244 @@
+"""The answer key of an exercise (spec, options, layout, trace, answer cells, formulas) and the
+learner's environment that evaluates those formulas on the learner's own numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.engine import Trace, run
+from ..core.errors import NnsheetError, WorkbookError
+from ..core.spec import Spec
+from ..core.specfile import loads_spec
+from ..exercise.template import (
+    FORMAT_VERSION,
+    META_MAGIC,
+    ExerciseOptions,
+    answer_rows,
+    parse_ask,
+)
+from ..output.workbook import WorkbookWriter, make_layout
+from ..sheet.formula import FormulaError, evaluate, parse, references
+from ..sheet.layout import EPOCHS, SETUP, STEPS, Layout
+from .read import Book
+
+
+# =========================================================================== the answer key
+class _Recorder(WorkbookWriter):
+    """The trace writer, noting every formula it writes: the key's formulas are exactly the
+    workbook's."""
+
+    def __init__(self, path: Path, layout: Layout) -> None:
+        super().__init__(path, layout)
+        self.formulas: dict[tuple[str, str], str] = {}
+
+    def _cells(self, ws, row: int, templates, values, ctx: dict) -> None:  # noqa: ANN001
+        from ..sheet.layout import cell_name
+
+        for c, tmpl in templates:
+            self.formulas[(STEPS, cell_name(row, c))] = tmpl.format_map(ctx)
+        super()._cells(ws, row, templates, values, ctx)
+
+    def _epoch(self, ws, ep) -> None:  # noqa: ANN001
+        from ..sheet.layout import cell_name
+
+        lay = self.layout
+        if ep.epoch <= lay.detail_epochs:
+            a, b = lay.epoch_rows(ep.epoch)
+            for q, tmpl in self.epoch_tmpl.items():
+                c = 1 if q == "epoch_loss" else 2
+                self.formulas[(EPOCHS, cell_name(lay.epochs_row(ep.epoch), c))] = tmpl.format(
+                    a=a + 1, b=b + 1)
+        super()._epoch(ws, ep)
+
+
+@dataclass
+class AnswerKey:
+    """Everything needed to grade one exercise: spec, layout, trace, answer cells, formulas."""
+
+    spec: Spec
+    options: ExerciseOptions
+    layout: Layout
+    trace: Trace
+    answers: pd.DataFrame
+    givens: dict[tuple[str, str], float]
+    formulas: dict[tuple[str, str], str]
+    values: dict[tuple[str, str], float]  # engine value of every cell in the table
+    _trees: dict[tuple[str, str], tuple] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, spec: Spec, options: ExerciseOptions) -> AnswerKey:
+        layout = make_layout(spec, options.lang)
+        trace = run(spec)
+        table = trace.table(layout)
+        with tempfile.TemporaryDirectory(prefix="nnsheet-key-") as tmp:
+            rec = _Recorder(Path(tmp) / "key.xlsx", layout)
+            rec.write([*trace.steps, *trace.epochs])
+        setup = table[table["sheet"] == SETUP]
+        givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"], setup["value"], strict=True)}
+        cells = zip(table["sheet"], table["cell"], table["value"], strict=True)
+        values = {(s, c): float(v) for s, c, v in cells if c}
+        return cls(spec, options, layout, trace, answer_rows(table, trace, options), givens,
+                   rec.formulas, values)
+
+    def tree(self, key: tuple[str, str]) -> tuple:
+        t = self._trees.get(key)
+        if t is None:
+            t = self._trees[key] = parse(self.formulas[key])
+        return t
+
+
+class LearnerEnv:
+    """Cell values as the learner's workbook would compute them: answer cells are what the
+    learner typed, givens come from Setup, every other cell is its own formula evaluated on
+    these (memoised)."""
+
+    def __init__(self, key: AnswerKey, given: dict[tuple[str, str], float | None]) -> None:
+        self.key = key
+        self.given = given
+        self.memo: dict[tuple[str, str], float] = {}
+        self.active: set[tuple[str, str]] = set()
+
+    def cell(self, sheet: str, ref: str) -> float:
+        k = (sheet, ref)
+        if k in self.given:
+            v = self.given[k]
+            if v is None:
+                raise FormulaError(f"{sheet}!{ref} holds no number")
+            return v
+        if sheet == SETUP:
+            if k not in self.key.givens:
+                raise FormulaError(f"{sheet}!{ref} is not a given")
+            return self.key.givens[k]
+        if k in self.memo:
+            return self.memo[k]
+        if k in self.active:
+            raise FormulaError(f"{sheet}!{ref} refers to itself")
+        if k not in self.key.formulas:
+            return 0.0  # an empty cell, as a spreadsheet reads it (e.g. update rows in a range)
+        self.active.add(k)
+        try:
+            v = evaluate(self.key.tree(k), self, sheet)
+        finally:
+            self.active.discard(k)
+        self.memo[k] = v
+        return v
+
+    def name(self, name: str) -> float:
+        return self.key.spec.learning_rate
+
+    def compute(self, key: tuple[str, str]) -> float | None:
+        """The cell's formula on the learner's values, or None when an input is unusable."""
+        try:
+            return evaluate(self.key.tree(key), self, key[0])
+        except (FormulaError, OverflowError, KeyError):
+            return None
+
+    def inputs(self, key: tuple[str, str]) -> list[tuple[str, str]]:
+        """The learner's answer cells a cell's formula reads, directly or through cells the
+        learner was not asked for (the weights in use)."""
+        out: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        todo = list(references(self.key.tree(key), key[0]))
+        while todo:
+            k = todo.pop()
+            if k in seen:
+                continue
+            seen.add(k)
+            if k in self.given:
+                out.append(k)
+            elif k[0] != SETUP and k in self.key.formulas:
+                todo.extend(references(self.key.tree(k), k[0]))
+        return out
+
+    def slack(self, key: tuple[str, str], base: float, tols: dict[tuple[str, str], float]) -> float:
+        """How far the cell may move when each of its inputs moves within its own tolerance (the
+        learner rounded what they typed but may have kept more digits on the calculator)."""
+        total = 0.0
+        for k in self.inputs(key):
+            v, t = self.given.get(k), tols.get(k, 0.0)
+            if v is None or t == 0.0:
+                continue
+            worst = 0.0
+            for sign in (1.0, -1.0):
+                moved = LearnerEnv(self.key, {**self.given, k: v + sign * t})
+                w = moved.compute(key)
+                if w is not None:
+                    worst = max(worst, abs(w - base))
+            total += worst
+        return total
+
+
+def key_for(book: Book, path: Path, spec_override: Spec | None,
+            cache: dict[str, AnswerKey]) -> AnswerKey:  # fmt: skip
+    """The answer key of a workbook: its embedded spec and options, or ``--spec``."""
+    meta: dict[str, str] = {}
+    spec_lines: list[str] = []
+    for k, v in book.meta:
+        if k == "spec":
+            spec_lines.append(v)
+        else:
+            meta[k] = v
+    has_meta = meta.get("magic") == META_MAGIC
+    if has_meta:
+        try:
+            version = int(meta.get("format", ""))
+        except ValueError:
+            version = -1
+        if version > FORMAT_VERSION or version < 1:
+            raise WorkbookError(f"{path}: exercise format {meta.get('format')!r} is not one this "
+                                f"nnsheet reads (it reads up to {FORMAT_VERSION}); upgrade nnsheet")
+        try:
+            steps = int(meta["steps"]) if meta.get("steps") else None
+            options = ExerciseOptions(ask=parse_ask(meta.get("ask") or None), steps=steps,
+                                      lang=meta.get("lang", "en") if meta.get("lang") in (
+                                          "en", "id") else "en")  # fmt: skip
+        except (ValueError, NnsheetError):
+            raise WorkbookError(f"{path}: the exercise's hidden settings are damaged") from None
+    elif spec_override is None:
+        raise WorkbookError(f"{path}: not an nnsheet exercise (no embedded spec); give the spec "
+                            "with --spec SPEC")  # fmt: skip
+    else:
+        options = ExerciseOptions()
+    if spec_override is not None:
+        epochs = 1  # the template's default: the first epoch
+        if has_meta and spec_lines:
+            try:
+                epochs = loads_spec("\n".join(spec_lines), name=str(path)).epochs
+            except NnsheetError:
+                pass
+        spec = dataclasses.replace(spec_override, epochs=epochs)
+        cache_id = f"override:{id(spec_override)}:{epochs}:{options}"
+    else:
+        text = "\n".join(spec_lines)
+        cache_id = f"{text}\n{options}"
+        if cache_id not in cache:
+            try:
+                spec = loads_spec(text, name=f"{path} (embedded spec)")
+            except NnsheetError as exc:
+                raise WorkbookError(f"{path}: the embedded spec is damaged ({exc})") from None
+    if cache_id not in cache:
+        cache[cache_id] = AnswerKey.build(spec, options)
+    key = cache[cache_id]
+    _check_layout(book, key, path)
+    return key
+
+
+def _check_layout(book: Book, key: AnswerKey, path: Path) -> None:
+    from ..sheet.layout import cell_name
+
+    if STEPS not in book.sheets:
+        raise WorkbookError(f"{path}: no Steps sheet; not an nnsheet exercise")
+    nt = key.layout.notation
+    for seg in key.layout.segments:
+        for j, i in seg.elements():
+            ref = cell_name(1, seg.index(j, i))
+            want = nt.symbol(seg.quantity, seg.layer, j, i)
+            got = book.header.get(ref)
+            if got != want:
+                raise WorkbookError(f"{path}: Steps!{ref} is {got!r} but the spec expects "
+                                    f"{want!r}; the workbook does not match the spec")
