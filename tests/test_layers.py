@@ -45,3 +45,20 @@ def test_library_never_imports_the_cli() -> None:
             continue
         text = p.read_text(encoding="utf-8")
         assert "from ..cli" not in text and "from .cli" not in text and "nnsheet.cli" not in text, p
+
+
+def test_readme_links_stay_inside_the_repository() -> None:
+    """A clone has no ../shared: every relative link in README.md and docs/design.md names a file
+    of the repository."""
+    import re
+
+    for doc in (ROOT / "README.md", ROOT / "docs" / "design.md"):
+        text = doc.read_text(encoding="utf-8")
+        links = re.findall(r"\]\(([^)\s]+)\)", text)
+        assert links, doc
+        for link in links:
+            if link.startswith(("http://", "https://", "#")):
+                continue
+            target = (doc.parent / link.split("#")[0]).resolve()
+            assert target.is_relative_to(ROOT), (doc.name, link)
+            assert target.exists(), (doc.name, link)
