@@ -46,6 +46,7 @@ class AnswerKey:
         layout = make_layout(spec, options.lang)
         trace = run(spec)
         table = trace.table(layout)
+        layout.check_limits()  # a key is a workbook's: refused where the workbook would be
         setup = table[table["sheet"] == SETUP]
         givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"], setup["value"], strict=True)}
         cells = zip(table["sheet"], table["cell"], table["value"], strict=True)

@@ -1,7 +1,12 @@
-"""The one layout map: where every trace value sits in the workbook, and its formula.
+"""The one layout map: where every cell of the workbook sits, what it is, and its formula.
 
-The workbook writer, the ``sheet``/``cell`` columns of the trace table, the exercise template and
-the grader all ask this module; nothing else computes an address.
+Given the engine's records, :meth:`Layout.cells` yields every cell of the Setup, Steps and Epochs
+sheets once, in writing order: a :class:`Cell` (sheet, row, column, kind, value, formula, and the
+trace quantity it holds) for the Setup sheet, the headers and each epoch's summary, and for the
+Steps sheet one :class:`StepsRow` per row (its row, templates, their bindings, the engine's values
+and each column's kind), so a long trace never costs a Python object per cell. The workbook writer,
+the exercise writer, the trace table (its ``sheet``/``cell`` columns) and the grader's answer key
+all consume that stream; nothing else computes an address.
 
 Steps sheet (DESIGN §4): two header rows (band, symbol), then one row per sample (online: that row
 also applies the update) and, in batch and mini-batch modes, an update row after each batch.
