@@ -127,11 +127,13 @@ def _child(src: Path, args: list[str]) -> dict:
 
 
 def _walls(cmds: list[tuple[Path, list[str], str]], repeats: int) -> list[float]:
-    """Median wall time of each (tree, argv, cwd) command, the trees interleaved in every round
-    (so a change in the machine's load falls on all of them alike)."""
+    """Median wall time of each (tree, argv, cwd) command, the commands interleaved in every
+    round and their order reversed every other round (so a change in the machine's load, or a
+    penalty for coming first or last, falls on all of them alike)."""
     times: list[list[float]] = [[] for _ in cmds]
     for k in range(repeats + 1):  # round 0 warms the disk cache
-        for n, (src, argv, cwd) in enumerate(cmds):
+        order = list(enumerate(cmds))
+        for n, (src, argv, cwd) in (order if k % 2 else order[::-1]):
             env = {**os.environ, "PYTHONPATH": str(src)}
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "nnsheet.cli", *argv], env=env, cwd=cwd,
