@@ -48,8 +48,10 @@ class AnswerKey:
         table = trace.table(layout)
         layout.check_limits()  # a key is a workbook's: refused where the workbook would be
         setup = table[table["sheet"] == SETUP]
-        givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"], setup["value"], strict=True)}
-        cells = zip(table["sheet"], table["cell"], table["value"], strict=True)
+        givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"].tolist(),
+                                                        setup["value"].tolist(), strict=True)}
+        cells = zip(table["sheet"].tolist(), table["cell"].tolist(), table["value"].tolist(),
+                    strict=True)  # fmt: skip
         values = {(s, c): float(v) for s, c, v in cells if c}
         return cls(spec, options, layout, trace, answer_rows(table, trace, options), givens,
                    key_formulas(layout, trace), values)
@@ -68,9 +70,9 @@ def key_formulas(layout: Layout, trace: Trace) -> dict[tuple[str, str], str]:
     letters = layout.letters
     for item in layout.body([*trace.steps, *trace.epochs]):
         if isinstance(item, StepsRow):
-            row = str(item.row + 1)  # type: ignore[operator]
-            for c, formula in item.formulas():
-                formulas[(STEPS, letters[c] + row)] = formula
+            row, ctx = str(item.row + 1), item.ctx  # type: ignore[operator]
+            for c, tmpl in item.templates:
+                formulas[(STEPS, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
         elif item.formula is not None:
             formulas[(item.sheet, item.ref)] = item.formula
     return formulas

@@ -27,6 +27,7 @@ one contiguous range (SUMPRODUCT with the previous layer's outputs).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -83,7 +84,7 @@ class Segment:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape)) if self.shape else 1
+        return math.prod(self.shape)  # 1 for a scalar
 
     def index(self, j: int | None = None, i: int | None = None) -> int:
         """Column of element (j, i) (0-based)."""
@@ -605,18 +606,34 @@ class Layout:
         return out
 
     # ------------------------------------------------------------------ values
-    def _fill(self, v: np.ndarray, rec: SampleRecord | StepRecord, quantities: tuple[str, ...],
-              getter: Callable[[str, int | None], Callable]) -> np.ndarray:  # fmt: skip
-        """Copy ``rec``'s values of ``quantities`` into their columns of ``v``."""
-        for seg in self.segments:
-            if seg.quantity in quantities and not (seg.quantity == "db" and rec.db is None):
-                v[seg.first: seg.first + seg.size] = np.ravel(getter(seg.quantity, seg.layer)(rec))
+    def _plan(self, quantities: tuple[str, ...], getter: Callable[[str, int | None], Callable],
+              ) -> list[tuple[int, int, str, Callable]]:  # fmt: skip
+        """(first column, end column, quantity, getter) of each segment of ``quantities``."""
+        return [(s.first, s.first + s.size, s.quantity, getter(s.quantity, s.layer))
+                for s in self.segments if s.quantity in quantities]  # fmt: skip
+
+    @cached_property
+    def _sample_plan(self) -> list[tuple[int, int, str, Callable]]:
+        return self._plan(SAMPLE_QUANTITIES, _sample_getter)
+
+    @cached_property
+    def _update_plan(self) -> list[tuple[int, int, str, Callable]]:
+        return self._plan(UPDATE_QUANTITIES, _step_getter)
+
+    @staticmethod
+    def _fill(v: np.ndarray, rec: SampleRecord | StepRecord,
+              plan: list[tuple[int, int, str, Callable]]) -> np.ndarray:  # fmt: skip
+        """Copy ``rec``'s values of the ``plan``'s quantities into their columns of ``v``."""
+        no_db = rec.db is None
+        for first, end, q, get in plan:
+            if not (no_db and q == "db"):
+                v[first:end] = np.ravel(get(rec))
         return v
 
     def sample_values(self, rec: SampleRecord) -> np.ndarray:
         """The engine's values of a sample row, indexed by column (NaN where not a sample
         quantity)."""
-        v = self._fill(np.full(self.n_cols, np.nan), rec, SAMPLE_QUANTITIES, _sample_getter)
+        v = self._fill(np.full(self.n_cols, np.nan), rec, self._sample_plan)
         v[0], v[1], v[2] = rec.epoch, rec.step, rec.sample
         return v
 
@@ -625,7 +642,7 @@ class Layout:
         if v is None:
             v = np.full(self.n_cols, np.nan)
             v[0], v[1] = st.epoch, st.step
-        return self._fill(v, st, UPDATE_QUANTITIES, _step_getter)
+        return self._fill(v, st, self._update_plan)
 
     # ------------------------------------------------------------------ the cell stream
     # Every cell of a trace workbook, placed once: the Setup sheet, the Steps and Epochs headers,
