@@ -31,7 +31,7 @@ from ..core.errors import NnsheetError, WorkbookError
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
 from ..output.workbook import WorkbookWriter, make_layout
-from ..sheet.layout import EPOCHS, STEPS, Layout
+from ..sheet.layout import COMPUTED, EPOCHS, GIVEN, STEPS, Cell, Layout, StepsRow
 
 META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
@@ -107,31 +107,25 @@ class ExerciseWriter(WorkbookWriter):
 
     def _steps_header(self, ws) -> None:  # noqa: ANN001
         super()._steps_header(ws)
-        asked = self.options.quantities
-        self.answer_cols = {seg.index(j, i) for seg in self.layout.segments
-                            if seg.quantity in asked for j, i in seg.elements()}  # fmt: skip
+        self.answer_cols = self.layout.columns_of(self.options.quantities)
 
-    def _cells(self, ws, row: int, templates, values, ctx: dict) -> None:  # noqa: ANN001
+    def _cells(self, ws, sr: StepsRow) -> None:  # noqa: ANN001
         fmts, answer, blank = self.col_fmt, self.answer_cols, self.f.answer
-        for c, tmpl in templates:
+        row, ctx, values, kinds = sr.row, sr.ctx, sr.values, sr.kinds
+        for c, tmpl in sr.templates:
             if c in answer:
                 ws.write_blank(row, c, None, blank)
                 continue
-            formula = tmpl.format_map(ctx)
-            given = _is_setup_ref(formula)
-            ws.write_formula(row, c, formula, fmts[c], float(values[c]) if given else "")
+            cached = float(values[c]) if kinds[c] == GIVEN else ""  # only givens carry a value
+            ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], cached)
 
-    def _epoch(self, ws, ep: EpochRecord) -> None:  # noqa: ANN001
-        lay, f = self.layout, self.f
-        r = lay.epochs_row(ep.epoch)
-        ws.write_number(r, 0, ep.epoch, f.int)
-        a, b = lay.epoch_rows(ep.epoch)
-        cols = {"epoch_loss": 1, "accuracy": 2}
-        for q, tmpl in self.epoch_tmpl.items():
-            if q in self.options.quantities:
-                ws.write_blank(r, cols[q], None, f.answer)
-            else:
-                ws.write_formula(r, cols[q], tmpl.format(a=a + 1, b=b + 1), f.num, "")
+    def _put(self, ws, cell: Cell) -> None:  # noqa: ANN001
+        if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
+            super()._put(ws, cell)
+        elif cell.quantity in self.options.quantities:
+            ws.write_blank(cell.row, cell.col, None, self.f.answer)
+        else:
+            ws.write_formula(cell.row, cell.col, cell.formula, self.f.style(cell), "")
 
     def _extra(self, wb) -> None:  # noqa: ANN001
         f = self.f
@@ -147,12 +141,6 @@ class ExerciseWriter(WorkbookWriter):
                 meta.write_string(r, 1, val)
         meta.protect("")
         meta.very_hidden()
-
-
-def _is_setup_ref(formula: str) -> bool:
-    """True for a pure reference to a Setup given (``Setup!$B$12``): safe to cache."""
-    head, _, tail = formula.partition("!")
-    return head == "Setup" and tail.replace("$", "").isalnum()
 
 
 def _instructions(options: ExerciseOptions, layout: Layout) -> list[tuple[str, str]]:

@@ -4,7 +4,6 @@ learner's environment that evaluates those formulas on the learner's own numbers
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,41 +20,13 @@ from ..exercise.template import (
     answer_rows,
     parse_ask,
 )
-from ..output.workbook import WorkbookWriter, make_layout
+from ..output.workbook import make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
-from ..sheet.layout import EPOCHS, SETUP, STEPS, Layout
+from ..sheet.layout import SETUP, STEPS, SYMBOL, Layout, StepsRow
 from .read import Book
 
 
 # =========================================================================== the answer key
-class _Recorder(WorkbookWriter):
-    """The trace writer, noting every formula it writes: the key's formulas are exactly the
-    workbook's."""
-
-    def __init__(self, path: Path, layout: Layout) -> None:
-        super().__init__(path, layout)
-        self.formulas: dict[tuple[str, str], str] = {}
-
-    def _cells(self, ws, row: int, templates, values, ctx: dict) -> None:  # noqa: ANN001
-        from ..sheet.layout import cell_name
-
-        for c, tmpl in templates:
-            self.formulas[(STEPS, cell_name(row, c))] = tmpl.format_map(ctx)
-        super()._cells(ws, row, templates, values, ctx)
-
-    def _epoch(self, ws, ep) -> None:  # noqa: ANN001
-        from ..sheet.layout import cell_name
-
-        lay = self.layout
-        if ep.epoch <= lay.detail_epochs:
-            a, b = lay.epoch_rows(ep.epoch)
-            for q, tmpl in self.epoch_tmpl.items():
-                c = 1 if q == "epoch_loss" else 2
-                self.formulas[(EPOCHS, cell_name(lay.epochs_row(ep.epoch), c))] = tmpl.format(
-                    a=a + 1, b=b + 1)
-        super()._epoch(ws, ep)
-
-
 @dataclass
 class AnswerKey:
     """Everything needed to grade one exercise: spec, layout, trace, answer cells, formulas."""
@@ -75,21 +46,36 @@ class AnswerKey:
         layout = make_layout(spec, options.lang)
         trace = run(spec)
         table = trace.table(layout)
-        with tempfile.TemporaryDirectory(prefix="nnsheet-key-") as tmp:
-            rec = _Recorder(Path(tmp) / "key.xlsx", layout)
-            rec.write([*trace.steps, *trace.epochs])
+        layout.check_limits()  # a key is a workbook's: refused where the workbook would be
         setup = table[table["sheet"] == SETUP]
-        givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"], setup["value"], strict=True)}
-        cells = zip(table["sheet"], table["cell"], table["value"], strict=True)
+        givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"].tolist(),
+                                                        setup["value"].tolist(), strict=True)}
+        cells = zip(table["sheet"].tolist(), table["cell"].tolist(), table["value"].tolist(),
+                    strict=True)  # fmt: skip
         values = {(s, c): float(v) for s, c, v in cells if c}
         return cls(spec, options, layout, trace, answer_rows(table, trace, options), givens,
-                   rec.formulas, values)
+                   key_formulas(layout, trace), values)
 
     def tree(self, key: tuple[str, str]) -> tuple:
         t = self._trees.get(key)
         if t is None:
             t = self._trees[key] = parse(self.formulas[key])
         return t
+
+
+def key_formulas(layout: Layout, trace: Trace) -> dict[tuple[str, str], str]:
+    """Every formula of the trace workbook by (sheet, A1 cell), read from the layout's cell
+    stream: exactly the formulas the workbook holds, and no file is written."""
+    formulas: dict[tuple[str, str], str] = {}
+    letters = layout.letters
+    for item in layout.body([*trace.steps, *trace.epochs]):
+        if isinstance(item, StepsRow):
+            row, ctx = str(item.row + 1), item.ctx  # type: ignore[operator]
+            for c, tmpl in item.templates:
+                formulas[(STEPS, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
+        elif item.formula is not None:
+            formulas[(item.sheet, item.ref)] = item.formula
+    return formulas
 
 
 class LearnerEnv:
@@ -229,16 +215,12 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
 
 
 def _check_layout(book: Book, key: AnswerKey, path: Path) -> None:
-    from ..sheet.layout import cell_name
-
     if STEPS not in book.sheets:
         raise WorkbookError(f"{path}: no Steps sheet; not an nnsheet exercise")
-    nt = key.layout.notation
-    for seg in key.layout.segments:
-        for j, i in seg.elements():
-            ref = cell_name(1, seg.index(j, i))
-            want = nt.symbol(seg.quantity, seg.layer, j, i)
-            got = book.header.get(ref)
-            if got != want:
-                raise WorkbookError(f"{path}: Steps!{ref} is {got!r} but the spec expects "
-                                    f"{want!r}; the workbook does not match the spec")
+    for cell in key.layout.steps_header_cells():
+        if cell.kind != SYMBOL:
+            continue
+        got = book.header.get(cell.ref)
+        if got != cell.value:
+            raise WorkbookError(f"{path}: Steps!{cell.ref} is {got!r} but the spec expects "
+                                f"{cell.value!r}; the workbook does not match the spec")

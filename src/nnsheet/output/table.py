@@ -14,7 +14,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.engine import Trace, register_table_builder
-from ..sheet.layout import EPOCHS, SETUP, STEPS, UPDATE_QUANTITIES, Layout, cell_name, col_name
+from ..sheet.layout import (
+    COMPUTED,
+    EPOCHS,
+    GIVEN,
+    ONLINE_ROW,
+    SAMPLE_ROW,
+    SETUP,
+    STEPS,
+    UPDATE_QUANTITIES,
+    UPDATE_ROW,
+    Cell,
+    Layout,
+    StepsRow,
+    col_name,
+)
 from ..words.notation import Notation, notation_for
 from .files import write_atomic
 
@@ -101,68 +115,43 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
     b = _Builder()
     sheet_or_blank = (lambda s: s) if cells else (lambda s: "")
 
-    # ---- step 0: the givens on Setup
-    def given(q, layer, j, i, sample, value):
-        r, c = lay.setup_cell(q, layer, j, i, sample)
-        b.add(1, epoch=0, step=0, sample=None if sample is None else sample + 1, quantity=[q],
-              layer=[layer], j=[None if j is None else j + 1], i=[None if i is None else i + 1],
-              label=[notation.symbol(q, layer, j, i)], value=[value],
-              sheet=sheet_or_blank(SETUP), cell=[cell_name(r, c)] if cells else None)
+    # ---- step 0: the givens on Setup, in the table's order (lr; per layer w, b; per sample x, t)
+    givens = [c for c in lay.setup_cells(trace.w0, trace.b0) if c.kind == GIVEN]
+    for c in sorted(givens, key=_given_order):
+        b.add(1, epoch=0, step=0, sample=None if c.sample is None else c.sample + 1,
+              quantity=[c.quantity], layer=[c.layer], j=[None if c.j is None else c.j + 1],
+              i=[None if c.i is None else c.i + 1],
+              label=[notation.symbol(c.quantity, c.layer, c.j, c.i)], value=[c.value],
+              sheet=sheet_or_blank(SETUP), cell=[c.ref] if cells else None)  # fmt: skip
 
-    given("lr", None, None, None, None, spec.learning_rate)
-    for l, (w, bias) in enumerate(zip(trace.w0, trace.b0, strict=True), start=1):
-        for j in range(w.shape[0]):
-            for i in range(w.shape[1]):
-                given("w", l, j, i, None, w[j, i])
-        for j in range(w.shape[0]):
-            given("b", l, j, None, None, bias[j])
-    for s in range(spec.n_samples):
-        for i in range(spec.n_inputs):
-            given("x", 0, i, None, s, spec.inputs[s, i])
-        for k in range(spec.n_outputs):
-            given("t", spec.n_layers, k, None, s, spec.targets[s, k])
-
-    # ---- Steps rows
+    # ---- Steps rows (every step, with cells only where written in detail), then the Epochs sheet
     sample_q = {q for q in ("x", "t", "w", "b", "z", "a", "e", "loss", "err", "fprime", "delta",
                             "grad_w", "grad_b", "dw", "db")}  # fmt: skip
-    kind_sample = _RowKind.of(lay, notation, sample_q)
-    kind_online = _RowKind.of(lay, notation, sample_q | {"w_new", "b_new"})
-    kind_update = _RowKind.of(lay, notation, set(UPDATE_QUANTITIES))
-
-    def emit(kind: _RowKind, values: np.ndarray, epoch: int, step: int, sample, row: int | None):
-        in_book = cells and row is not None
-        b.add(len(kind.cols), epoch=epoch, step=step, sample=sample, quantity=kind.quantity,
-              layer=kind.layer, j=kind.j, i=kind.i, label=kind.label, value=values[kind.cols],
-              sheet=STEPS if in_book else "",
-              cell=list(kind.letters + str(row + 1)) if in_book else None)
-
-    for st in trace.steps:
-        detailed = st.epoch <= lay.detail_epochs
-        for rec in st.samples:
-            s = rec.sample - 1
-            row = lay.sample_row(st.epoch, s) if detailed else None
-            v = lay.sample_values(rec)
-            if spec.mode == "online":
-                lay.update_values(st, v)
-                emit(kind_online, v, st.epoch, st.step, rec.sample, row)
-            else:
-                emit(kind_sample, v, st.epoch, st.step, rec.sample, row)
-        if spec.mode != "online":
-            batch = (st.samples[0].sample - 1) // spec.batch_size
-            row = lay.update_row(st.epoch, batch) if detailed else None
-            emit(kind_update, lay.update_values(st), st.epoch, st.step, None, row)
-
-    # ---- Epochs sheet
-    for ep in trace.epochs:
-        r = lay.epochs_row(ep.epoch)
-        items = [("epoch_loss", ep.loss, 1)]
-        if ep.accuracy is not None:
-            items.append(("accuracy", ep.accuracy, 2))
-        for q, val, c in items:
-            b.add(1, epoch=ep.epoch, step=None, sample=None, quantity=[q], layer=[None], j=[None],
-                  i=[None], label=[notation.symbol(q)], value=[val],
-                  sheet=sheet_or_blank(EPOCHS), cell=[cell_name(r, c)] if cells else None)
+    kinds = {SAMPLE_ROW: _RowKind.of(lay, notation, sample_q),
+             ONLINE_ROW: _RowKind.of(lay, notation, sample_q | {"w_new", "b_new"}),
+             UPDATE_ROW: _RowKind.of(lay, notation, set(UPDATE_QUANTITIES))}  # fmt: skip
+    for item in lay.body([*trace.steps, *trace.epochs], detail_only=False):
+        if isinstance(item, StepsRow):
+            kind = kinds[item.kind]
+            in_book = cells and item.row is not None
+            b.add(len(kind.cols), epoch=item.epoch, step=item.step, sample=item.sample,
+                  quantity=kind.quantity, layer=kind.layer, j=kind.j, i=kind.i, label=kind.label,
+                  value=item.values[kind.cols], sheet=STEPS if in_book else "",
+                  cell=list(kind.letters + str(item.row + 1)) if in_book else None)  # fmt: skip
+        elif item.kind == COMPUTED:
+            q = item.quantity
+            b.add(1, epoch=item.epoch, step=None, sample=None, quantity=[q], layer=[None],
+                  j=[None], i=[None], label=[notation.symbol(q)], value=[item.value],
+                  sheet=sheet_or_blank(EPOCHS), cell=[item.ref] if cells else None)
     return b.frame()
+
+
+def _given_order(c: Cell) -> tuple:
+    if c.quantity == "lr":
+        return (0,)
+    if c.quantity in ("w", "b"):
+        return (1, c.layer, c.quantity == "b", c.j, c.i or 0)
+    return (2, c.sample, c.quantity == "t", c.j)
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:

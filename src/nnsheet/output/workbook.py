@@ -2,7 +2,9 @@
 
 Every computed cell is a plain formula carrying the engine's value as its cached result. Rows are
 written strictly in order (XlsxWriter ``constant_memory``), so the writer can consume the engine's
-steps as they are produced. Addresses and formulas come from :mod:`nnsheet.layout`.
+steps as they are produced. Every cell, its place, kind and formula come from the layout's cell
+stream (:meth:`nnsheet.sheet.layout.Layout.cells`); this module only maps each kind to a style and
+writes.
 """
 
 from __future__ import annotations
@@ -13,20 +15,33 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
 import xlsxwriter
 
-from ..core.engine import EpochRecord, StepRecord, Trace, initial_weights
+from ..core.engine import EpochRecord, StepRecord, Trace
 from ..core.spec import Spec
 from ..core.version import __version__
 from ..sheet.layout import (
+    BAND,
     BANDS,
+    COMPUTED,
     EPOCHS,
+    GIVEN,
     GUIDE,
+    HEAD,
     HEADER_ROWS,
+    HELPER,
+    INDEX,
+    INTEGER,
+    LABEL,
+    NUMBER,
     SETUP,
     STEPS,
+    SYMBOL,
+    TEXT,
+    TITLE,
+    Cell,
     Layout,
+    StepsRow,
     cell_name,
 )
 from ..words.guide import T as GUIDE_TEXT
@@ -81,6 +96,17 @@ class _Formats:
         self.answer = wb.add_format({"num_format": NUMBER_FORMAT, "bg_color": "#FFFFFF",
                                      "border": 1, "border_color": "#4472C4",
                                      "locked": False})  # fmt: skip
+        #: the style of each cell kind (band and symbol headers take their band's colour)
+        self.of_kind = {TITLE: self.title, HEAD: self.head, LABEL: self.label, TEXT: self.text,
+                        GIVEN: self.given, INTEGER: self.int, NUMBER: self.num,
+                        COMPUTED: self.num}  # fmt: skip
+
+    def style(self, cell: Cell) -> object:
+        if cell.kind == BAND:
+            return self.band_head[cell.band]  # type: ignore[index]
+        if cell.kind == SYMBOL:
+            return self.band_sym[cell.band]  # type: ignore[index]
+        return self.of_kind[cell.kind]
 
 
 def _skip_formula_rewriting(ws, formulas: Iterable[str]) -> bool:  # noqa: ANN001
@@ -166,13 +192,12 @@ class WorkbookWriter:
         self._epochs_header(epochs)
         last_epoch = 0
         fast = _skip_formula_rewriting(steps, self._template_samples())
-        for rec in records:
-            if isinstance(rec, StepRecord):
-                if rec.epoch <= self.layout.detail_epochs:
-                    self._step(steps, rec)
+        for item in self.layout.body(records):
+            if type(item) is StepsRow:
+                self._row(steps, item)
             else:
-                self._epoch(epochs, rec)
-                last_epoch = rec.epoch
+                self._put(epochs, item)  # type: ignore[arg-type]
+                last_epoch = item.epoch  # type: ignore[union-attr]
         if fast:
             del steps._prepare_formula  # back to XlsxWriter's own for anything written later
         self._epochs_chart(wb, epochs, last_epoch)
@@ -207,186 +232,79 @@ class WorkbookWriter:
             r += 1
 
     def _setup(self, ws, wb) -> None:  # noqa: ANN001
-        f, lay, spec, nt = self.f, self.layout, self.spec, self.notation
-        st = lay.setup
-        ws.set_column(0, 0, 22)
-        widest = max(st.table_shape(l, lay.sizes)[1] for l in range(1, spec.n_layers + 1))
-        ws.set_column(1, max(3, lay.sizes[0] + spec.n_outputs + 1, widest + 1), 12)
-        ws.write_string(0, 0, f"nnsheet — {spec.title}", f.title)
-        ws.write_string(1, 0, nt.word("givens"), f.head)
-        r, c = st.lr
-        ws.write_string(r, 0, f"{nt.word('learning_rate')} ({nt.symbol('lr')})", f.label)
-        ws.write_number(r, c, spec.learning_rate, f.given)
-        wb.define_name("learning_rate", f"={SETUP}!{cell_name(r, c, absolute=True)}")
-        ws.write_string(5, 0, nt.word("settings"), f.head)
-        for k, (key, val) in enumerate(lay.settings_rows()):
-            ws.write_string(6 + k, 0, key, f.label)
-            if isinstance(val, int | float) and not isinstance(val, bool):
-                ws.write_number(6 + k, 1, val, f.int)
-            else:
-                ws.write_string(6 + k, 1, str(val), f.text)
-        w0, b0 = initial_weights(spec)
-        for l in range(1, spec.n_layers + 1):
-            # one table per layer; its headers say which way it runs (the notation chooses)
-            r0, c0 = st.w_origin[l - 1]
-            n_in = lay.sizes[l - 1]
-            ws.write_string(r0 - 2, 0, nt.table_caption(l), f.head)
-            ws.write_string(r0 - 1, 0, nt.table_corner(), f.label)
-            cells: dict[tuple[int, int], str | float] = {}  # written row by row below
-            for j in range(lay.sizes[l]):
-                for i in range(n_in):
-                    cells[st.w(l, j, i)] = float(w0[l - 1][j, i])
-                cells[st.b(l, j)] = float(b0[l - 1][j])
-                to = f"{nt.word('to')} {nt.unit(l, j)}"
-                rb, cb = st.b(l, j)
-                cells[(r0 - 1, cb) if st.transposed else (rb, 0)] = to  # column / row j
-            for i in range(n_in):
-                rw, cw = st.w(l, 0, i)
-                frm = f"{nt.word('from')} {nt.unit(l - 1, i)}"
-                cells[(rw, 0) if st.transposed else (r0 - 1, cw)] = frm  # row 1 + i / column i
-            rb, cb = st.b(l, 0)
-            cells[(rb, 0) if st.transposed else (r0 - 1, cb)] = nt.bias_header(l)
-            for (rr, cc), v in sorted(cells.items()):
-                if isinstance(v, str):
-                    ws.write_string(rr, cc, v, f.label)
-                else:
-                    self._given(ws, rr, cc, v)
-        dr = st.data_row
-        ws.write_string(dr - 3, 0, nt.word("data"), f.head)
-        if spec.feature_names:
-            for i, name in enumerate(spec.feature_names):
-                ws.write_string(dr - 2, st.x_col + i, str(name), f.text)
-        if spec.target_names:
-            for k, name in enumerate(spec.target_names):
-                ws.write_string(dr - 2, st.t_col + k, str(name), f.text)
-        ws.write_string(dr - 1, 0, nt.word("sample"), f.label)
-        for i in range(spec.n_inputs):
-            ws.write_string(dr - 1, st.x_col + i, nt.symbol("x", 0, i), f.label)
-        for k in range(spec.n_outputs):
-            ws.write_string(dr - 1, st.t_col + k, nt.symbol("t", spec.n_layers, k), f.label)
-        for s in range(spec.n_samples):
-            ws.write_number(dr + s, 0, s + 1, f.int)
-            for i in range(spec.n_inputs):
-                self._given(ws, *st.x(s, i), spec.inputs[s, i])
-            for k in range(spec.n_outputs):
-                self._given(ws, *st.t(s, k), spec.targets[s, k])
-        if spec.normalization is not None:
-            nm = spec.normalization
-            r = dr + spec.n_samples + 1
-            ws.write_string(r, 0, f"normalize = {nm.method}: x' = (x − shift) / scale", f.head)
-            ws.write_string(r + 1, 0, "shift", f.label)
-            ws.write_string(r + 2, 0, "scale", f.label)
-            for i, (sh, sc) in enumerate(zip(nm.shift, nm.scale, strict=True)):
-                ws.write_number(r + 1, st.x_col + i, sh, f.num)
-                ws.write_number(r + 2, st.x_col + i, sc, f.num)
+        for c0, c1, width in self.layout.setup_widths():
+            ws.set_column(c0, c1, width)
+        for cell in self.layout.setup_cells():
+            self._put(ws, cell)
+            if cell.name is not None:
+                wb.define_name(cell.name, f"={SETUP}!{cell_name(cell.row, cell.col, True)}")
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
 
-    def _given(self, ws, r: int, c: int, v: float) -> None:  # noqa: ANN001
-        ws.write_number(r, c, float(v), self.f.given)
+    def _put(self, ws, cell: Cell) -> None:  # noqa: ANN001
+        """Write one cell of the stream in its kind's style."""
+        fmt, v = self.f.style(cell), cell.value
+        if cell.formula is not None:
+            ws.write_formula(cell.row, cell.col, cell.formula, fmt, v)
+        elif isinstance(v, str):
+            if cell.last_col is not None and cell.last_col > cell.col:
+                ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, v, fmt)
+            else:
+                ws.write_string(cell.row, cell.col, v, fmt)
+        else:
+            ws.write_number(cell.row, cell.col, v, fmt)
 
     # ------------------------------------------------------------------ Steps
     def _steps_header(self, ws) -> None:  # noqa: ANN001
-        f, lay, nt = self.f, self.layout, self.notation
-        for band, c0, c1 in lay.band_ranges:
-            name = nt.word("band." + band)
-            if c1 > c0:
-                ws.merge_range(0, c0, 0, c1, name, f.band_head[band])
-            else:
-                ws.write_string(0, c0, name, f.band_head[band])
-            ws.set_column(c0, c1, 7 if band == "step" else 11)
-        for seg in lay.segments:
-            for j, i in seg.elements():
-                ws.write_string(1, seg.index(j, i), nt.symbol(seg.quantity, seg.layer, j, i),
-                                f.band_sym[seg.band])
+        f, lay = self.f, self.layout
+        for c0, c1, width in lay.steps_widths():
+            ws.set_column(c0, c1, width)
+        for cell in lay.steps_header_cells():
+            self._put(ws, cell)
         ws.freeze_panes(HEADER_ROWS, 3)
         ws.set_landscape()
         ws.repeat_rows(0, HEADER_ROWS - 1)
         ws.repeat_columns(0, 2)
         ws.fit_to_pages(1, 0)  # one page wide, as many pages down as needed
         ws.set_paper(9)  # A4
-        # cell formats by column
-        self.col_fmt = [None] * lay.n_cols
-        for seg in lay.segments:
-            fmt = (f.band_int[seg.band] if seg.quantity in ("epoch", "step", "sample", "correct")
-                   else f.band_num[seg.band])
-            for j, i in seg.elements():
-                self.col_fmt[seg.index(j, i)] = fmt
-        self.tmpl_first = lay.sample_formulas(first=True)
-        self.tmpl_later = lay.sample_formulas(first=False)
-        self.tmpl_update = lay.update_formulas()
-        self.prev_row: int | None = None  # 1-based row of the previous new weights
+        # cell formats by column: counts and the 0/1 helper as integers, the rest as decimals
+        self.col_fmt = [
+            (f.band_int if kind in (INDEX, HELPER) else f.band_num)[seg.band]
+            for seg in lay.segments for kind in lay.kinds_later[seg.first: seg.first + seg.size]
+        ]  # fmt: skip
 
     def _template_samples(self) -> list[str]:
         """Each Steps formula template filled in once (with arbitrary row numbers)."""
         ctx = {"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2}
-        return [t.format_map(ctx) for ts in (self.tmpl_first, self.tmpl_later, self.tmpl_update)
+        tm = self.layout.templates
+        return [t.format_map(ctx) for ts in (tm["first"], tm["later"], tm["update"])
                 for _, t in ts]
 
-    def _cells(self, ws, row: int, templates, values: np.ndarray, ctx: dict) -> None:  # noqa: ANN001
-        fmts = self.col_fmt
-        vals = values.tolist()  # Python floats, once per row
+    def _cells(self, ws, sr: StepsRow) -> None:  # noqa: ANN001
+        fmts, row, ctx = self.col_fmt, sr.row, sr.ctx
+        vals = sr.values.tolist()  # Python floats, once per row
         write = ws.write_formula
-        for c, tmpl in templates:
+        for c, tmpl in sr.templates:
             write(row, c, tmpl.format_map(ctx), fmts[c], vals[c])
 
-    def _step(self, ws, st: StepRecord) -> None:  # noqa: ANN001
-        lay, spec, f = self.layout, self.spec, self.f
-        online = spec.mode == "online"
-        tmpl = self.tmpl_first if self.prev_row is None else self.tmpl_later
-        first_row = lay.sample_row(st.epoch, st.samples[0].sample - 1)
-        for rec in st.samples:
-            row = lay.sample_row(st.epoch, rec.sample - 1)
-            v = lay.sample_values(rec)
-            ws.write_number(row, 0, rec.epoch, self.col_fmt[0])
-            ws.write_number(row, 1, rec.step, self.col_fmt[1])
-            ws.write_number(row, 2, rec.sample, self.col_fmt[2])
-            ctx = {"r": row + 1, "p": self.prev_row, "d": lay.setup.data_row + rec.sample}
-            self._cells(ws, row, tmpl, v, ctx)
-            if online:
-                lay.update_values(st, v)
-                self._cells(ws, row, self.tmpl_update, v, ctx)
-        if online:
-            self.prev_row = first_row + 1
-            return
-        batch = (st.samples[0].sample - 1) // spec.batch_size
-        row = lay.update_row(st.epoch, batch)
-        v = lay.update_values(st)
-        ws.write_number(row, 0, st.epoch, self.col_fmt[0])
-        ws.write_number(row, 1, st.step, self.col_fmt[1])
-        ws.write_string(row, 2, self.notation.word("update"), f.band_int["step"])
-        ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(st.samples)}
-        self._cells(ws, row, self.tmpl_update, v, ctx)
-        self.prev_row = row + 1
+    def _row(self, ws, sr: StepsRow) -> None:  # noqa: ANN001
+        """One Steps row: its head (epoch, step, sample or the update label), then its cells."""
+        fmts, row = self.col_fmt, sr.row
+        ws.write_number(row, 0, sr.epoch, fmts[0])
+        ws.write_number(row, 1, sr.step, fmts[1])
+        if sr.sample is None:
+            ws.write_string(row, 2, self.layout.update_label, fmts[2])
+        else:
+            ws.write_number(row, 2, sr.sample, fmts[2])
+        self._cells(ws, sr)
 
     # ------------------------------------------------------------------ Epochs
     def _epochs_header(self, ws) -> None:  # noqa: ANN001
-        f, nt = self.f, self.notation
-        ws.write_string(0, 0, f"{nt.word('epoch_loss')}", f.head)
-        heads = [nt.word("epoch"), nt.symbol("epoch_loss")]
-        if self.layout.has("correct"):
-            heads.append(nt.symbol("accuracy"))
-        for c, h in enumerate(heads):
-            ws.write_string(1, c, h, f.band_sym["errors"])
-        ws.set_column(0, 0, 8)
-        ws.set_column(1, 2, 14)
+        for cell in self.layout.epochs_header_cells():
+            self._put(ws, cell)
+        for c0, c1, width in self.layout.epochs_widths():
+            ws.set_column(c0, c1, width)
         ws.freeze_panes(HEADER_ROWS, 0)
-        self.epoch_tmpl = self.layout.epoch_formulas()
-
-    def _epoch(self, ws, ep: EpochRecord) -> None:  # noqa: ANN001
-        lay, f = self.layout, self.f
-        r = lay.epochs_row(ep.epoch)
-        ws.write_number(r, 0, ep.epoch, f.int)
-        vals = {"epoch_loss": ep.loss, "accuracy": ep.accuracy}
-        cols = {"epoch_loss": 1, "accuracy": 2}
-        if ep.epoch <= lay.detail_epochs:
-            a, b = lay.epoch_rows(ep.epoch)
-            for q, tmpl in self.epoch_tmpl.items():
-                ws.write_formula(r, cols[q], tmpl.format(a=a + 1, b=b + 1), f.num,
-                                 float(vals[q]))  # type: ignore[arg-type]
-        else:
-            for q in self.epoch_tmpl:
-                ws.write_number(r, cols[q], float(vals[q]), f.num)  # type: ignore[arg-type]
 
     def _epochs_chart(self, wb, ws, last_epoch: int) -> None:  # noqa: ANN001
         if last_epoch < 1:

@@ -1,7 +1,12 @@
-"""The one layout map: where every trace value sits in the workbook, and its formula.
+"""The one layout map: where every cell of the workbook sits, what it is, and its formula.
 
-The workbook writer, the ``sheet``/``cell`` columns of the trace table, the exercise template and
-the grader all ask this module; nothing else computes an address.
+Given the engine's records, :meth:`Layout.cells` yields every cell of the Setup, Steps and Epochs
+sheets once, in writing order: a :class:`Cell` (sheet, row, column, kind, value, formula, and the
+trace quantity it holds) for the Setup sheet, the headers and each epoch's summary, and for the
+Steps sheet one :class:`StepsRow` per row (its row, templates, their bindings, the engine's values
+and each column's kind), so a long trace never costs a Python object per cell. The workbook writer,
+the exercise writer, the trace table (its ``sheet``/``cell`` columns) and the grader's answer key
+all consume that stream; nothing else computes an address.
 
 Steps sheet (DESIGN §4): two header rows (band, symbol), then one row per sample (online: that row
 also applies the update) and, in batch and mini-batch modes, an update row after each batch.
@@ -22,13 +27,15 @@ one contiguous range (SUMPRODUCT with the previous layer's outputs).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
-from ..core.engine import SampleRecord, StepRecord
+from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights
 from ..core.errors import WorkbookError
 from ..core.ops import ACTIVATIONS, LOSSES, RULES, xl_dw
 from ..core.spec import Spec
@@ -41,6 +48,21 @@ HEADER_ROWS = 2
 
 STEPS, SETUP, EPOCHS, GUIDE = "Steps", "Setup", "Epochs", "Guide"
 BANDS = ("step", "data", "weights", "forward", "errors", "backward", "gradients", "new")
+
+#: the Epochs sheet's columns (0-based)
+EPOCHS_COLUMNS = {"epoch": 0, "epoch_loss": 1, "accuracy": 2}
+
+# ---- cell kinds (what a cell is; a writer maps each kind to a style)
+TITLE, HEAD, LABEL, TEXT = "title", "head", "label", "text"  # words
+BAND, SYMBOL = "band", "symbol"  # header cells: a band's name (over a range), a quantity's symbol
+GIVEN = "given"  # a given number (Setup), or a pure reference to one (Steps)
+INTEGER, NUMBER = "integer", "number"  # plain numbers: a count or index, a decimal
+INDEX = "index"  # epoch, step, sample at the head of a Steps row
+CARRIED = "carried"  # the weights in use after the first row: the previous row's new weights
+COMPUTED = "computed"  # a formula with a value: what an exercise can ask
+HELPER = "helper"  # a formula the workbook needs but no exercise asks (the 0/1 ``correct``)
+# ---- Steps row kinds
+SAMPLE_ROW, ONLINE_ROW, UPDATE_ROW = "sample", "online", "update"
 
 #: quantities computed per sample (sample rows) and per update (update rows / online rows)
 SAMPLE_QUANTITIES = (
@@ -62,7 +84,7 @@ class Segment:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape)) if self.shape else 1
+        return math.prod(self.shape)  # 1 for a scalar
 
     def index(self, j: int | None = None, i: int | None = None) -> int:
         """Column of element (j, i) (0-based)."""
@@ -109,6 +131,70 @@ def cell_name(row: int, col: int, absolute: bool = False) -> str:
     if absolute:
         return f"${xl_col_to_name(col)}${row + 1}"
     return f"{xl_col_to_name(col)}{row + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell of the workbook, as the layout places it (0-based row and column).
+
+    ``value`` is a number or a text (a formula's cached result when ``formula`` is set, which is
+    written without its ``=``). Givens and computed cells say which trace quantity they hold
+    (``quantity``, ``layer`` 1..L or 0, ``j``, ``i`` 0-based, ``sample`` 0-based, ``epoch``).
+    ``last_col`` is set on a band header merged over several columns; ``name`` on a cell the
+    workbook names (the learning rate)."""
+
+    sheet: str
+    row: int
+    col: int
+    kind: str
+    value: float | int | str | None = None
+    formula: str | None = None
+    quantity: str | None = None
+    layer: int | None = None
+    j: int | None = None
+    i: int | None = None
+    sample: int | None = None
+    epoch: int | None = None
+    band: str | None = None
+    last_col: int | None = None
+    name: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """A1 name, e.g. ``B4``."""
+        return cell_name(self.row, self.col)
+
+
+@dataclass(slots=True)
+class StepsRow:
+    """One row of the Steps sheet, placed but not yet spelled out: the hot path of a long trace
+    makes one of these per row, never one object per cell.
+
+    ``templates`` are the row's (column, formula template) pairs (shared by every row of the same
+    kind) and ``ctx`` binds their placeholders (``template.format_map(ctx)``); ``values`` holds the
+    engine's value of every column (NaN where the row has none); ``kinds`` the kind of each column
+    (:data:`GIVEN`, :data:`CARRIED`, :data:`COMPUTED`, …). ``row`` and ``ctx`` are None for a
+    step trained beyond the epochs written in detail (it has values but no cells). The head cells
+    are ``epoch``, ``step`` and ``sample`` (1-based; None on a batch's update row, whose head reads
+    :attr:`Layout.update_label`)."""
+
+    kind: str  # SAMPLE_ROW, ONLINE_ROW or UPDATE_ROW
+    row: int | None
+    epoch: int
+    step: int
+    sample: int | None
+    templates: list[tuple[int, str]]
+    ctx: dict[str, int | None] | None
+    values: np.ndarray
+    kinds: list[str]
+
+    def formulas(self) -> Iterator[tuple[int, str]]:
+        """(column, formula) of each formula cell of the row."""
+        ctx = self.ctx
+        if ctx is None:
+            return
+        for c, tmpl in self.templates:
+            yield c, tmpl.format_map(ctx)
 
 
 @dataclass(frozen=True)
@@ -520,18 +606,34 @@ class Layout:
         return out
 
     # ------------------------------------------------------------------ values
-    def _fill(self, v: np.ndarray, rec: SampleRecord | StepRecord, quantities: tuple[str, ...],
-              getter: Callable[[str, int | None], Callable]) -> np.ndarray:  # fmt: skip
-        """Copy ``rec``'s values of ``quantities`` into their columns of ``v``."""
-        for seg in self.segments:
-            if seg.quantity in quantities and not (seg.quantity == "db" and rec.db is None):
-                v[seg.first: seg.first + seg.size] = np.ravel(getter(seg.quantity, seg.layer)(rec))
+    def _plan(self, quantities: tuple[str, ...], getter: Callable[[str, int | None], Callable],
+              ) -> list[tuple[int, int, str, Callable]]:  # fmt: skip
+        """(first column, end column, quantity, getter) of each segment of ``quantities``."""
+        return [(s.first, s.first + s.size, s.quantity, getter(s.quantity, s.layer))
+                for s in self.segments if s.quantity in quantities]  # fmt: skip
+
+    @cached_property
+    def _sample_plan(self) -> list[tuple[int, int, str, Callable]]:
+        return self._plan(SAMPLE_QUANTITIES, _sample_getter)
+
+    @cached_property
+    def _update_plan(self) -> list[tuple[int, int, str, Callable]]:
+        return self._plan(UPDATE_QUANTITIES, _step_getter)
+
+    @staticmethod
+    def _fill(v: np.ndarray, rec: SampleRecord | StepRecord,
+              plan: list[tuple[int, int, str, Callable]]) -> np.ndarray:  # fmt: skip
+        """Copy ``rec``'s values of the ``plan``'s quantities into their columns of ``v``."""
+        no_db = rec.db is None
+        for first, end, q, get in plan:
+            if not (no_db and q == "db"):
+                v[first:end] = np.ravel(get(rec))
         return v
 
     def sample_values(self, rec: SampleRecord) -> np.ndarray:
         """The engine's values of a sample row, indexed by column (NaN where not a sample
         quantity)."""
-        v = self._fill(np.full(self.n_cols, np.nan), rec, SAMPLE_QUANTITIES, _sample_getter)
+        v = self._fill(np.full(self.n_cols, np.nan), rec, self._sample_plan)
         v[0], v[1], v[2] = rec.epoch, rec.step, rec.sample
         return v
 
@@ -540,4 +642,244 @@ class Layout:
         if v is None:
             v = np.full(self.n_cols, np.nan)
             v[0], v[1] = st.epoch, st.step
-        return self._fill(v, st, UPDATE_QUANTITIES, _step_getter)
+        return self._fill(v, st, self._update_plan)
+
+    # ------------------------------------------------------------------ the cell stream
+    # Every cell of a trace workbook, placed once: the Setup sheet, the Steps and Epochs headers,
+    # then the records (a Steps row per sample or update, the cells of each epoch's summary). The
+    # workbook writer, the exercise writer, the trace table and the grader's answer key all read
+    # these; none of them computes an address.
+
+    def cells(self, records: Iterable[StepRecord | EpochRecord], *, w0: list | None = None,
+              b0: list | None = None, detail_only: bool = True,
+              ) -> Iterator[Cell | StepsRow]:  # fmt: skip
+        """The whole workbook in writing order (see :meth:`body` for ``detail_only``)."""
+        yield from self.setup_cells(w0, b0)
+        yield from self.steps_header_cells()
+        yield from self.epochs_header_cells()
+        yield from self.body(records, detail_only=detail_only)
+
+    @cached_property
+    def update_label(self) -> str:
+        """The head of a batch's update row (where its sample number would be)."""
+        return self.notation.word("update")
+
+    @cached_property
+    def letters(self) -> list[str]:
+        """Column letters of the Steps sheet, by column."""
+        return [col_name(c) for c in range(self.n_cols)]
+
+    def columns_of(self, quantities: Iterable[str]) -> set[int]:
+        """The Steps columns of the given quantities."""
+        qs = set(quantities)
+        return {seg.index(j, i) for seg in self.segments if seg.quantity in qs
+                for j, i in seg.elements()}  # fmt: skip
+
+    def _column_kinds(self, first: bool) -> list[str]:
+        out = [COMPUTED] * self.n_cols
+        for seg in self.segments:
+            q = seg.quantity
+            if q in ("epoch", "step", "sample"):
+                kind = INDEX
+            elif q in ("x", "t") or (first and q in ("w", "b")):
+                kind = GIVEN  # a pure reference to the Setup sheet
+            elif q in ("w", "b"):
+                kind = CARRIED
+            elif q == "correct":
+                kind = HELPER
+            else:
+                kind = COMPUTED
+            out[seg.first: seg.first + seg.size] = [kind] * seg.size
+        return out
+
+    @cached_property
+    def kinds_first(self) -> list[str]:
+        """Kind of each Steps column on the first row (weights in use read from Setup)."""
+        return self._column_kinds(True)
+
+    @cached_property
+    def kinds_later(self) -> list[str]:
+        """Kind of each Steps column on later rows (weights in use carried from the row above)."""
+        return self._column_kinds(False)
+
+    @cached_property
+    def templates(self) -> dict[str, list[tuple[int, str]]]:
+        """The Steps row templates: ``first``/``later`` sample rows (``first``: the weights in use
+        are Setup's), ``update`` (a batch's update row); online rows are a sample row followed by
+        the update (``first_online``/``later_online``)."""
+        first, later = self.sample_formulas(first=True), self.sample_formulas(first=False)
+        update = self.update_formulas()
+        return {"first": first, "later": later, "update": update,
+                "first_online": first + update, "later_online": later + update}  # fmt: skip
+
+    @cached_property
+    def epoch_templates(self) -> dict[str, str]:
+        return self.epoch_formulas()
+
+    # ---- Setup
+    def setup_widths(self) -> list[tuple[int, int, float]]:
+        """(first column, last column, width) of the Setup sheet's columns."""
+        st, sizes, spec = self.setup, self.sizes, self.spec
+        widest = max(st.table_shape(l, sizes)[1] for l in range(1, self.L + 1))
+        return [(0, 0, 22), (1, max(3, sizes[0] + spec.n_outputs + 1, widest + 1), 12)]
+
+    def setup_cells(self, w0: list | None = None, b0: list | None = None) -> Iterator[Cell]:
+        """The Setup sheet, row by row: title, learning rate, settings, one weight table per layer
+        (the notation chooses its orientation and headers), the data, the normalisation. ``w0``,
+        ``b0``: the initial weights (by default the spec's)."""
+        spec, nt, st, S = self.spec, self.notation, self.setup, SETUP
+        if w0 is None or b0 is None:
+            w0, b0 = initial_weights(spec)
+        yield Cell(S, 0, 0, TITLE, f"nnsheet — {spec.title}")
+        yield Cell(S, 1, 0, HEAD, nt.word("givens"))
+        r, c = st.lr
+        yield Cell(S, r, 0, LABEL, f"{nt.word('learning_rate')} ({nt.symbol('lr')})")
+        yield Cell(S, r, c, GIVEN, spec.learning_rate, quantity="lr", name="learning_rate")
+        yield Cell(S, 5, 0, HEAD, nt.word("settings"))
+        for k, (key, val) in enumerate(self.settings_rows()):
+            yield Cell(S, 6 + k, 0, LABEL, key)
+            if isinstance(val, int | float) and not isinstance(val, bool):
+                yield Cell(S, 6 + k, 1, INTEGER, val)
+            else:
+                yield Cell(S, 6 + k, 1, TEXT, str(val))
+        for l in range(1, self.L + 1):
+            # one table per layer; its headers say which way it runs (the notation chooses)
+            r0, _ = st.w_origin[l - 1]
+            n_in = self.sizes[l - 1]
+            yield Cell(S, r0 - 2, 0, HEAD, nt.table_caption(l))
+            yield Cell(S, r0 - 1, 0, LABEL, nt.table_corner())
+            table: list[Cell] = []  # yielded row by row below
+            for j in range(self.sizes[l]):
+                for i in range(n_in):
+                    r, c = st.w(l, j, i)
+                    table.append(Cell(S, r, c, GIVEN, float(w0[l - 1][j, i]), quantity="w",
+                                      layer=l, j=j, i=i))  # fmt: skip
+                r, c = st.b(l, j)
+                table.append(Cell(S, r, c, GIVEN, float(b0[l - 1][j]), quantity="b", layer=l,
+                                  j=j))  # fmt: skip
+                r, c = (r0 - 1, c) if st.transposed else (r, 0)  # column / row j
+                table.append(Cell(S, r, c, LABEL, f"{nt.word('to')} {nt.unit(l, j)}"))
+            for i in range(n_in):
+                r, c = st.w(l, 0, i)
+                r, c = (r, 0) if st.transposed else (r0 - 1, c)  # row 1 + i / column i
+                table.append(Cell(S, r, c, LABEL, f"{nt.word('from')} {nt.unit(l - 1, i)}"))
+            r, c = st.b(l, 0)
+            r, c = (r, 0) if st.transposed else (r0 - 1, c)
+            table.append(Cell(S, r, c, LABEL, nt.bias_header(l)))
+            yield from sorted(table, key=lambda cell: (cell.row, cell.col))
+        dr, L = st.data_row, self.L
+        yield Cell(S, dr - 3, 0, HEAD, nt.word("data"))
+        for i, name in enumerate(spec.feature_names or ()):
+            yield Cell(S, dr - 2, st.x_col + i, TEXT, str(name))
+        for k, name in enumerate(spec.target_names or ()):
+            yield Cell(S, dr - 2, st.t_col + k, TEXT, str(name))
+        yield Cell(S, dr - 1, 0, LABEL, nt.word("sample"))
+        for i in range(spec.n_inputs):
+            yield Cell(S, dr - 1, st.x_col + i, LABEL, nt.symbol("x", 0, i))
+        for k in range(spec.n_outputs):
+            yield Cell(S, dr - 1, st.t_col + k, LABEL, nt.symbol("t", L, k))
+        for s in range(spec.n_samples):
+            yield Cell(S, dr + s, 0, INTEGER, s + 1)
+            for i in range(spec.n_inputs):
+                r, c = st.x(s, i)
+                yield Cell(S, r, c, GIVEN, float(spec.inputs[s, i]), quantity="x", layer=0, j=i,
+                           sample=s)  # fmt: skip
+            for k in range(spec.n_outputs):
+                r, c = st.t(s, k)
+                yield Cell(S, r, c, GIVEN, float(spec.targets[s, k]), quantity="t", layer=L, j=k,
+                           sample=s)  # fmt: skip
+        if spec.normalization is not None:
+            nm = spec.normalization
+            r = dr + spec.n_samples + 1
+            yield Cell(S, r, 0, HEAD, f"normalize = {nm.method}: x' = (x − shift) / scale")
+            yield Cell(S, r + 1, 0, LABEL, "shift")
+            yield Cell(S, r + 2, 0, LABEL, "scale")
+            for i, (sh, sc) in enumerate(zip(nm.shift, nm.scale, strict=True)):
+                yield Cell(S, r + 1, st.x_col + i, NUMBER, sh)
+                yield Cell(S, r + 2, st.x_col + i, NUMBER, sc)
+
+    # ---- Steps and Epochs headers
+    def steps_widths(self) -> list[tuple[int, int, float]]:
+        """(first column, last column, width) of each band of the Steps sheet."""
+        return [(c0, c1, 7 if band == "step" else 11) for band, c0, c1 in self.band_ranges]
+
+    def steps_header_cells(self) -> Iterator[Cell]:
+        """Row 1: each band's name over its columns; row 2: each column's symbol."""
+        nt = self.notation
+        for band, c0, c1 in self.band_ranges:
+            yield Cell(STEPS, 0, c0, BAND, nt.word("band." + band), band=band, last_col=c1)
+        for seg in self.segments:
+            for j, i in seg.elements():
+                yield Cell(STEPS, 1, seg.index(j, i), SYMBOL,
+                           nt.symbol(seg.quantity, seg.layer, j, i), quantity=seg.quantity,
+                           layer=seg.layer, j=j, i=i, band=seg.band)  # fmt: skip
+
+    def epochs_widths(self) -> list[tuple[int, int, float]]:
+        return [(0, 0, 8), (1, 2, 14)]
+
+    def epochs_header_cells(self) -> Iterator[Cell]:
+        nt = self.notation
+        yield Cell(EPOCHS, 0, 0, HEAD, nt.word("epoch_loss"))
+        heads = [("epoch", nt.word("epoch")), ("epoch_loss", nt.symbol("epoch_loss"))]
+        if self.has("correct"):
+            heads.append(("accuracy", nt.symbol("accuracy")))
+        for q, text in heads:
+            yield Cell(EPOCHS, 1, EPOCHS_COLUMNS[q], SYMBOL, text, quantity=q, band="errors")
+
+    # ---- the records
+    def body(self, records: Iterable[StepRecord | EpochRecord], *, detail_only: bool = True,
+             ) -> Iterator[Cell | StepsRow]:  # fmt: skip
+        """A :class:`StepsRow` per sample row and update row of each step, the :class:`Cell`\\ s
+        of each epoch's summary, in the order of ``records``. Steps of epochs beyond
+        ``detail_epochs`` are skipped, or with ``detail_only=False`` yielded without cells."""
+        online, batch_size = self.online, self.spec.batch_size
+        tm, d0, detail = self.templates, self.setup.data_row, self.detail_epochs
+        kinds_first, kinds_later = self.kinds_first, self.kinds_later
+        prev: int | None = None  # 1-based row of the previous new weights
+        for rec in records:
+            if not isinstance(rec, StepRecord):
+                yield from self.epoch_cells(rec)
+                continue
+            detailed = rec.epoch <= detail
+            if not detailed and detail_only:
+                continue
+            first = prev is None
+            kinds = kinds_first if first else kinds_later
+            if online:
+                tmpl, kind = (tm["first_online"] if first else tm["later_online"]), ONLINE_ROW
+            else:
+                tmpl, kind = (tm["first"] if first else tm["later"]), SAMPLE_ROW
+            row: int | None = None
+            ctx: dict[str, int | None] | None = None
+            for s in rec.samples:
+                v = self.sample_values(s)
+                if online:
+                    self.update_values(rec, v)
+                if detailed:
+                    row = self.sample_row(rec.epoch, s.sample - 1)
+                    ctx = {"r": row + 1, "p": prev, "d": d0 + s.sample}
+                yield StepsRow(kind, row, rec.epoch, rec.step, s.sample, tmpl, ctx, v, kinds)
+            if online:
+                if detailed:
+                    prev = row + 1  # type: ignore[operator]
+                continue
+            if detailed:
+                first_row = self.sample_row(rec.epoch, rec.samples[0].sample - 1)
+                row = self.update_row(rec.epoch, (rec.samples[0].sample - 1) // batch_size)
+                ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples)}
+                prev = row + 1
+            yield StepsRow(UPDATE_ROW, row, rec.epoch, rec.step, None, tm["update"], ctx,
+                           self.update_values(rec), kinds_later)  # fmt: skip
+
+    def epoch_cells(self, ep: EpochRecord) -> Iterator[Cell]:
+        """An epoch's row on the Epochs sheet: its number, its loss and accuracy (formulas over
+        its Steps rows when the epoch is written in detail, else plain values)."""
+        r = self.epochs_row(ep.epoch)
+        yield Cell(EPOCHS, r, EPOCHS_COLUMNS["epoch"], INTEGER, ep.epoch, epoch=ep.epoch)
+        a, b = self.epoch_rows(ep.epoch)
+        detailed = ep.epoch <= self.detail_epochs
+        for q, tmpl in self.epoch_templates.items():
+            value = ep.loss if q == "epoch_loss" else ep.accuracy
+            yield Cell(EPOCHS, r, EPOCHS_COLUMNS[q], COMPUTED, float(value),  # type: ignore[arg-type]
+                       formula=tmpl.format(a=a + 1, b=b + 1) if detailed else None, quantity=q,
+                       epoch=ep.epoch)  # fmt: skip
