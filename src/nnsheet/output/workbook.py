@@ -32,6 +32,7 @@ from ..sheet.layout import (
 from ..words.guide import T as GUIDE_TEXT
 from ..words.guide import guide_lines
 from ..words.notation import Notation, notation_for
+from . import printing
 from .files import write_atomic
 
 NUMBER_FORMAT = "0.000000"
@@ -48,6 +49,12 @@ BAND_COLOURS = {
 }
 GIVEN_FILL, GIVEN_FONT = "#FFCC99", "#3F3F76"  # Excel's "Input" cell style
 FIXED_DATE = datetime.datetime(2000, 1, 1)
+#: column widths (characters): Steps' epoch/step/sample columns and every other Steps column;
+#: the Guide's colour swatches; Setup's labels and numbers; Epochs' epoch, loss and accuracy
+STEP_COL_WIDTH, STEPS_COL_WIDTH = 7, 11
+SWATCH_WIDTH = 4
+SETUP_LABEL_WIDTH, SETUP_COL_WIDTH = 22, 12
+EPOCHS_WIDTHS = (8, 14, 14)
 
 
 class _Formats:
@@ -81,6 +88,12 @@ class _Formats:
         self.answer = wb.add_format({"num_format": NUMBER_FORMAT, "bg_color": "#FFFFFF",
                                      "border": 1, "border_color": "#4472C4",
                                      "locked": False})  # fmt: skip
+        #: text that wraps inside its column (the Guide, the exercise's instructions)
+        wrap = {"text_wrap": True, "valign": "top"}
+        self.wrap = {"title": wb.add_format({**wrap, "bold": True, "font_size": 14}),
+                     "head": wb.add_format({**wrap, "bold": True, "font_size": 11}),
+                     "text": wb.add_format(wrap),
+                     "stamp": wb.add_format({**wrap, "italic": True, "font_color": "#595959"})}
 
 
 def _skip_formula_rewriting(ws, formulas: Iterable[str]) -> bool:  # noqa: ANN001
@@ -165,11 +178,13 @@ class WorkbookWriter:
         self._steps_header(steps)
         self._epochs_header(epochs)
         last_epoch = 0
+        self.last_step: StepRecord | None = None
         fast = _skip_formula_rewriting(steps, self._template_samples())
         for rec in records:
             if isinstance(rec, StepRecord):
                 if rec.epoch <= self.layout.detail_epochs:
                     self._step(steps, rec)
+                    self.last_step = rec
             else:
                 self._epoch(epochs, rec)
                 last_epoch = rec.epoch
@@ -185,18 +200,16 @@ class WorkbookWriter:
 
     def _guide(self, ws) -> None:  # noqa: ANN001
         f, lay = self.f, self.layout
-        ws.set_column(0, 0, 4)
-        ws.set_column(1, 1, 120)
+        self._text_sheet(ws, 1)
         r = 0
-        style = {"title": f.title, "head": f.head, "text": f.text, "stamp": f.stamp}
         for kind, text in guide_lines(self.spec, self.notation, __version__, lay.detail_epochs):
             if kind == "head":
                 r += 1
-            ws.write_string(r, 1, text, style[kind])
+            self._text_row(ws, r, 1, text, kind)
             r += 1
         r += 1
         t = GUIDE_TEXT[self.notation.lang]
-        ws.write_string(r, 1, t["legend"], f.head)
+        self._text_row(ws, r, 1, t["legend"], "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
         ws.write_string(r, 1, t["band.givens"], f.text)
@@ -206,12 +219,55 @@ class WorkbookWriter:
             ws.write_string(r, 1, f"Steps: {self.notation.word('band.' + band)}", f.text)
             r += 1
 
+    # ------------------------------------------------------------------ printing
+    def _page_setup(self, ws, *, landscape: bool, scale: int | None = None,  # noqa: ANN001
+                    gridlines: bool = False) -> None:  # fmt: skip
+        printing.page_setup(ws, self.spec.title, self.notation.lang, landscape=landscape,
+                            scale=scale, gridlines=gridlines)  # fmt: skip
+
+    def _text_sheet(self, ws, text_col: int) -> None:  # noqa: ANN001
+        """A sheet of text in column ``text_col`` (a swatch column before it, if any): portrait,
+        the text column as wide as the page leaves, so wrapped lines are never cut."""
+        before = printing.col_px(SWATCH_WIDTH) * text_col
+        if text_col:
+            ws.set_column(0, text_col - 1, SWATCH_WIDTH)
+        width = printing.text_column_width(before)
+        ws.set_column(text_col, text_col, width)
+        self.text_px = printing.col_px(width)
+        self._page_setup(ws, landscape=False)
+
+    def _text_row(self, ws, r: int, c: int, text: str, kind: str) -> None:  # noqa: ANN001
+        """Text that wraps in its column (``kind``: title, head, text, stamp), in a row as tall
+        as its lines (spreadsheets do not all fit a row to wrapped text by themselves)."""
+        ws.set_row(r, printing.text_height(text, self.text_px, 14 if kind == "title" else 11))
+        ws.write_string(r, c, text, self.f.wrap[kind])
+
+    def _setup_print(self, ws, n_cols: int) -> None:  # noqa: ANN001
+        """Setup: portrait if its ``n_cols`` columns fit (else landscape, else scaled down),
+        and a page break before each table that would straddle two pages."""
+        width = (printing.col_px(SETUP_LABEL_WIDTH)
+                 + (n_cols - 1) * printing.col_px(SETUP_COL_WIDTH))  # fmt: skip
+        landscape, scale = printing.fit(width)
+        self._page_setup(ws, landscape=landscape, scale=scale)
+        ws.set_h_pagebreaks(printing.setup_row_breaks(self.layout, landscape, scale))
+
+    def _steps_print(self, ws) -> None:  # noqa: ANN001
+        """Steps: landscape at a readable scale, breaks between bands (self.col_breaks), the
+        header rows and the step columns on every page, pages over then down (steps in order)."""
+        self._page_setup(ws, landscape=True, scale=printing.STEPS_SCALE, gridlines=True)
+        ws.repeat_rows(0, HEADER_ROWS - 1)
+        ws.repeat_columns(0, 2)
+        ws.set_v_pagebreaks(self.col_breaks)
+        ws.print_across()
+
     def _setup(self, ws, wb) -> None:  # noqa: ANN001
         f, lay, spec, nt = self.f, self.layout, self.spec, self.notation
         st = lay.setup
-        ws.set_column(0, 0, 22)
+        ws.set_column(0, 0, SETUP_LABEL_WIDTH)
         widest = max(st.table_shape(l, lay.sizes)[1] for l in range(1, spec.n_layers + 1))
-        ws.set_column(1, max(3, lay.sizes[0] + spec.n_outputs + 1, widest + 1), 12)
+        last_col = max(3, lay.sizes[0] + spec.n_outputs + 1, widest + 1)
+        ws.set_column(1, last_col, SETUP_COL_WIDTH)
+        self._setup_print(ws, last_col + 1)
         ws.write_string(0, 0, f"nnsheet — {spec.title}", f.title)
         ws.write_string(1, 0, nt.word("givens"), f.head)
         r, c = st.lr
@@ -279,8 +335,6 @@ class WorkbookWriter:
             for i, (sh, sc) in enumerate(zip(nm.shift, nm.scale, strict=True)):
                 ws.write_number(r + 1, st.x_col + i, sh, f.num)
                 ws.write_number(r + 2, st.x_col + i, sc, f.num)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
 
     def _given(self, ws, r: int, c: int, v: float) -> None:  # noqa: ANN001
         ws.write_number(r, c, float(v), self.f.given)
@@ -288,23 +342,21 @@ class WorkbookWriter:
     # ------------------------------------------------------------------ Steps
     def _steps_header(self, ws) -> None:  # noqa: ANN001
         f, lay, nt = self.f, self.layout, self.notation
-        for band, c0, c1 in lay.band_ranges:
-            name = nt.word("band." + band)
+        self.col_breaks = printing.column_breaks(lay, 3 * printing.col_px(STEP_COL_WIDTH),
+                                                 printing.col_px(STEPS_COL_WIDTH))  # fmt: skip
+        for band, c0, c1 in printing.split_at(lay.band_ranges, self.col_breaks):
+            name = nt.word("band." + band)  # on every page a band spans
             if c1 > c0:
                 ws.merge_range(0, c0, 0, c1, name, f.band_head[band])
             else:
                 ws.write_string(0, c0, name, f.band_head[band])
-            ws.set_column(c0, c1, 7 if band == "step" else 11)
+            ws.set_column(c0, c1, STEP_COL_WIDTH if band == "step" else STEPS_COL_WIDTH)
         for seg in lay.segments:
             for j, i in seg.elements():
                 ws.write_string(1, seg.index(j, i), nt.symbol(seg.quantity, seg.layer, j, i),
                                 f.band_sym[seg.band])
         ws.freeze_panes(HEADER_ROWS, 3)
-        ws.set_landscape()
-        ws.repeat_rows(0, HEADER_ROWS - 1)
-        ws.repeat_columns(0, 2)
-        ws.fit_to_pages(1, 0)  # one page wide, as many pages down as needed
-        ws.set_paper(9)  # A4
+        self._steps_print(ws)
         # cell formats by column
         self.col_fmt = [None] * lay.n_cols
         for seg in lay.segments:
@@ -368,9 +420,11 @@ class WorkbookWriter:
             heads.append(nt.symbol("accuracy"))
         for c, h in enumerate(heads):
             ws.write_string(1, c, h, f.band_sym["errors"])
-        ws.set_column(0, 0, 8)
-        ws.set_column(1, 2, 14)
+        for c, width in enumerate(EPOCHS_WIDTHS):
+            ws.set_column(c, c, width)
         ws.freeze_panes(HEADER_ROWS, 0)
+        self._page_setup(ws, landscape=True)
+        ws.repeat_rows(0, HEADER_ROWS - 1)
         self.epoch_tmpl = self.layout.epoch_formulas()
 
     def _epoch(self, ws, ep: EpochRecord) -> None:  # noqa: ANN001
@@ -389,21 +443,44 @@ class WorkbookWriter:
                 ws.write_number(r, cols[q], float(vals[q]), f.num)  # type: ignore[arg-type]
 
     def _epochs_chart(self, wb, ws, last_epoch: int) -> None:  # noqa: ANN001
-        if last_epoch < 1:
-            return
-        first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
+        """The loss per epoch; with one epoch, the loss of every sample (the Steps loss column)
+        instead of a single point. Sized to sit on the first printed page beside the table."""
+        nt, lay = self.notation, self.layout
         chart = wb.add_chart({"type": "line"})
-        chart.add_series({
-            "name": self.notation.symbol("epoch_loss"),
-            "categories": [EPOCHS, first, 0, last, 0],
-            "values": [EPOCHS, first, 1, last, 1],
-            "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
-        })  # fmt: skip
-        chart.set_title({"name": self.notation.word("epoch_loss")})
-        chart.set_x_axis({"name": self.notation.word("epoch")})
-        chart.set_y_axis({"name": self.notation.symbol("epoch_loss")})
+        if self.spec.epochs == 1 and self.last_step is not None:
+            # online: one row per step; batch: one per sample (the update rows, with no loss,
+            # are gaps), labelled by sample
+            last = max(lay.sample_row(1, s.sample - 1) for s in self.last_step.samples)
+            first, label = HEADER_ROWS, (1 if lay.online else 2)
+            loss = lay.col("loss")
+            chart.add_series({
+                "name": nt.symbol("loss"),
+                "categories": [STEPS, first, label, last, label],
+                "values": [STEPS, first, loss, last, loss],
+                "marker": {"type": "circle", "size": 4} if last - first < 50 else {"type": "none"},
+            })  # fmt: skip
+            chart.show_blanks_as("gap")
+            chart.set_title({"name": nt.word("sample_loss")})
+            chart.set_x_axis({"name": nt.word("step" if lay.online else "sample")})
+            chart.set_y_axis({"name": nt.symbol("loss")})
+        elif last_epoch >= 1:
+            first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
+            chart.add_series({
+                "name": nt.symbol("epoch_loss"),
+                "categories": [EPOCHS, first, 0, last, 0],
+                "values": [EPOCHS, first, 1, last, 1],
+                "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
+            })  # fmt: skip
+            chart.set_title({"name": nt.word("epoch_loss")})
+            chart.set_x_axis({"name": nt.word("epoch")})
+            chart.set_y_axis({"name": nt.symbol("epoch_loss")})
+        else:
+            return
         chart.set_legend({"none": True})
-        ws.insert_chart(1, 4, chart, {"x_scale": 1.4, "y_scale": 1.2})
+        table = sum(printing.col_px(w) for w in EPOCHS_WIDTHS) + printing.col_px(8.43)
+        width, height = printing.epochs_chart_size(table)
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(1, len(EPOCHS_WIDTHS) + 1, chart)
 
 
 def write_trace_workbook(trace: Trace, path: Path | str, layout: Layout | None = None,
