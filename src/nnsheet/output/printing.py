@@ -7,19 +7,20 @@ Every sheet prints on A4 paper with the workbook's title (and the sheet's name) 
   never "fit to one page wide", which shrank the course workbook's text to 0.9 pt). Its vertical
   page breaks fall between colour bands, so a band is never split; a band wider than a page is
   split between layers, then between quantities (segments), then between neurons, only as far as
-  needed (:func:`column_breaks`). The two header rows and the epoch/step/sample columns are print
-  titles, repeated on every page. Pages go **over, then down**: all the bands of the first block of
-  rows, then all the bands of the next block, so the pages follow the steps in order — a step's
-  row is complete (forward, backward, update) before the next steps begin, as a learner follows
-  it, instead of the first band of every step coming before the second band of any.
+  needed, and its first part may share a page with the band before (:func:`column_breaks`). The
+  two header rows and the epoch/step/sample columns are print titles, repeated on every page.
+  Pages go **over, then down**: all the bands of the first block of rows, then all the bands of
+  the next block, so the pages follow the steps in order — a step's row is complete (forward,
+  backward, update) before the next steps begin, as a learner follows it, instead of the first
+  band of every step coming before the second band of any.
 - **Guide** (and the exercise's instructions): portrait; the text wraps inside one column as wide
   as the page (:func:`text_column_width`), so no line is cut.
 - **Setup**: portrait when its tables fit the width at 85 % or more, else landscape (scaled down
   only if they do not fit); a page break goes before a table that would straddle two pages
   (:func:`setup_row_breaks`), so each table is on one page with its header (a table longer than a
-  page starts a page of its own).
-- **Epochs**: landscape, the chart sized to sit on the first page beside the table
-  (:func:`epochs_chart_size`).
+  page is split between rows).
+- **Epochs**: landscape, the chart sized to sit on the first page beside the table, whatever the
+  font (:func:`epochs_chart_size`).
 
 Widths are computed as XlsxWriter and Excel compute them (a column of width w characters is
 ``7·w + 5`` pixels at 96 dpi) with a few per cent to spare, so LibreOffice and Excel never need a
@@ -106,8 +107,8 @@ Block = tuple[int, int, list]
 def pack(blocks: Iterable[Block], capacity: int) -> list[int]:
     """Page breaks (the first column/row of every page after the first) placing ``blocks`` in
     order on pages of ``capacity`` units: a block goes on the current page if it fits, else on a
-    new page; a block larger than a page starts a new page and is split into its parts, each
-    placed the same way (so it is split only where its parts meet)."""
+    new page; a block larger than a page is split into its parts, each placed the same way (so
+    it is split only where its parts meet, and its first parts may fill the current page)."""
     capacity = max(1, capacity)
     breaks: list[int] = []
     used = 0
@@ -117,15 +118,13 @@ def pack(blocks: Iterable[Block], capacity: int) -> list[int]:
         first, size, parts = block
         if used + size <= capacity:
             used += size
-            return
-        if used:
-            breaks.append(first)
-            used = 0
-        if size <= capacity or not parts:
+        elif size > capacity and parts:
+            for part in parts:
+                place(part)
+        else:
+            if used:
+                breaks.append(first)
             used = size
-            return
-        for part in parts:
-            place(part)
 
     for b in blocks:
         place(b)
@@ -230,28 +229,32 @@ def text_column_width(first_col_px: int) -> float:
     return float(int((room - 5) / 7))
 
 
-def text_height(text: str, col_px: int, font_pt: float) -> float:
-    """Height (points) of a row holding ``text`` wrapped in a column ``col_px`` wide: its lines
-    counted by wrapping at word boundaries with a generous width per character (0.47 em; Carlito
-    sets the Guide's text at 0.42 em a character), so the row is never too short for its text."""
+def wrapped_lines(text: str, col_px: int, font_pt: float) -> int:
+    """Lines ``text`` takes wrapped at word boundaries in a column ``col_px`` wide, counting a
+    generous width per character (0.47 em; Carlito sets the Guide's text at about 0.42 em), so
+    that the count is never too low; a word longer than a line takes as many lines as it needs."""
     per_line = max(1, int((col_px - 8) / (0.47 * font_pt * 96 / 72)))
     lines, used = 1, 0
-    for w in text.split():
-        n = len(w)
-        if used and used + 1 + n > per_line:
-            lines += 1 + (n - 1) // per_line
-            used = (n - 1) % per_line + 1
-        elif not used:
-            lines += (n - 1) // per_line
-            used = (n - 1) % per_line + 1
-        else:
+    for token in text.split():
+        n = len(token)
+        if used and used + 1 + n <= per_line:
             used += 1 + n
-    return round(lines * font_pt * 1.36 + 0.5, 2)
+            continue
+        if used:
+            lines += 1
+        lines += (n - 1) // per_line
+        used = (n - 1) % per_line + 1
+    return lines
+
+
+def text_height(text: str, col_px: int, font_pt: float) -> float:
+    """Height (points) of a row holding ``text`` wrapped in a column ``col_px`` wide."""
+    return round(wrapped_lines(text, col_px, font_pt) * font_pt * 1.36 + 1, 1)
 
 
 def epochs_chart_size(table_px: int) -> tuple[int, int]:
     """Width and height (pixels) of the Epochs chart beside a table ``table_px`` wide, so that
-    the chart fits on the first landscape page."""
-    width, height = printable_px(True)
-    return (int(min(720, width - table_px * ANY_FONT)),
-            int(min(360, height - 2 * ROW_PX * HEADER_ROWS)))
+    the chart fits on the first landscape page. A chart is anchored to cells, so a spreadsheet
+    that draws columns wider stretches it as much as the table: both are counted widened."""
+    width, height = printable_px(True, widen=ANY_FONT)
+    return int(min(720, width - table_px)), int(min(320, height - 2 * ROW_PX * HEADER_ROWS))

@@ -212,11 +212,11 @@ class WorkbookWriter:
         self._text_row(ws, r, 1, t["legend"], "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
-        ws.write_string(r, 1, t["band.givens"], f.text)
+        self._text_row(ws, r, 1, t["band.givens"], "text")
         r += 1
         for band in BANDS:
             ws.write_blank(r, 0, None, f.band_swatch[band])
-            ws.write_string(r, 1, f"Steps: {self.notation.word('band.' + band)}", f.text)
+            self._text_row(ws, r, 1, f"Steps: {self.notation.word('band.' + band)}", "text")
             r += 1
 
     # ------------------------------------------------------------------ printing
