@@ -286,6 +286,14 @@ def test_setup_tables_stay_on_one_page(books: dict[str, Path], name: str) -> Non
             assert not inside, (name, a, b, inside)
     edges = [0, *breaks, tables[-1][1] + 1]
     assert all(b - a <= page_rows for a, b in itertools.pairwise(edges)), edges
+    # the data table runs over pages only for Iris (150 samples): its two header rows (the
+    # feature names and the symbols, just above sample 1) are repeated there
+    data_first = tables[-1][0] + 3  # caption, names, symbols, then sample 1
+    if name == "iris":
+        assert ws.print_title_rows == f"${data_first - 1}:${data_first}"  # 1-based
+        assert ws["B" + str(data_first)].value == "x1"
+    else:
+        assert ws.print_title_rows is None
 
 
 def test_text_sheets_fit_a_portrait_page_in_any_font(books: dict[str, Path]) -> None:

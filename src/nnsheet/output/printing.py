@@ -18,7 +18,7 @@ Every sheet prints on A4 paper with the workbook's title (and the sheet's name) 
 - **Setup**: portrait when its tables fit the width at 85 % or more, else landscape (scaled down
   only if they do not fit); a page break goes before a table that would straddle two pages
   (:func:`setup_row_breaks`), so each table is on one page with its header (a table longer than a
-  page is split between rows).
+  page is split between rows, and the data table's header rows repeat on its pages).
 - **Epochs**: landscape, the chart sized to sit on the first page beside the table, whatever the
   font (:func:`epochs_chart_size`).
 
@@ -207,10 +207,20 @@ def setup_blocks(layout: Layout) -> list[Block]:
 
 def setup_row_breaks(layout: Layout, landscape: bool, scale: int = 100) -> list[int]:
     """Horizontal page breaks of the Setup sheet: before a table that would straddle two pages
-    (the title row, in 14 pt, counts as two rows)."""
+    (the title row, in 14 pt, counts as two rows; each page keeps room for the data table's two
+    header rows, repeated where the table runs over pages: :func:`setup_title_rows`)."""
     _, height = printable_px(landscape, scale)
-    capacity = int(height // ROW_PX) - 1
+    capacity = int(height // ROW_PX) - 1 - 2
     return pack(setup_blocks(layout), capacity)[:MAX_BREAKS]
+
+
+def setup_title_rows(layout: Layout, breaks: Sequence[int]) -> tuple[int, int] | None:
+    """The data table's header rows (names, symbols) to repeat on the pages the table runs
+    over, when a break falls inside it (a spreadsheet repeats them only from where they are)."""
+    st = layout.setup
+    if any(st.data_row <= b < st.data_row + layout.spec.n_samples for b in breaks):
+        return st.data_row - 2, st.data_row - 1
+    return None
 
 
 def fit(width_px: float) -> tuple[bool, int]:

@@ -243,13 +243,18 @@ class WorkbookWriter:
         ws.write_string(r, c, text, self.f.wrap[kind])
 
     def _setup_print(self, ws, n_cols: int) -> None:  # noqa: ANN001
-        """Setup: portrait if its ``n_cols`` columns fit (else landscape, else scaled down),
-        and a page break before each table that would straddle two pages."""
+        """Setup: portrait if its ``n_cols`` columns fit (else landscape, else scaled down), a
+        page break before each table that would straddle two pages, and the data table's
+        header rows repeated on the pages it runs over."""
         width = (printing.col_px(SETUP_LABEL_WIDTH)
                  + (n_cols - 1) * printing.col_px(SETUP_COL_WIDTH))  # fmt: skip
         landscape, scale = printing.fit(width)
         self._page_setup(ws, landscape=landscape, scale=scale)
-        ws.set_h_pagebreaks(printing.setup_row_breaks(self.layout, landscape, scale))
+        breaks = printing.setup_row_breaks(self.layout, landscape, scale)
+        ws.set_h_pagebreaks(breaks)
+        titles = printing.setup_title_rows(self.layout, breaks)
+        if titles is not None:
+            ws.repeat_rows(*titles)
 
     def _steps_print(self, ws) -> None:  # noqa: ANN001
         """Steps: landscape at a readable scale, breaks between bands (self.col_breaks), the
