@@ -370,6 +370,21 @@ def test_pdf_path_is_checked_like_other_outputs(tmp_path: Path,
     assert not (tmp_path / "t.xlsx").exists()  # checked before anything is written
 
 
+def test_a_handout_of_thousands_of_pages_is_refused_before_training(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:  # fmt: skip
+    """Iris in full detail (100 epochs x 150 samples = 15,000 Steps rows) would print on
+    thousands of pages: refused at once, naming how many epochs in detail fit; nothing written."""
+    out, pdf = tmp_path / "iris.xlsx", tmp_path / "iris.pdf"
+    assert _run("trace", "iris", "-o", out, "--pdf", pdf) == 2
+    err = capsys.readouterr().err
+    assert "pages" in err and "--detail-epochs" in err and "leave out --pdf" in err, err
+    k = int(re.search(r"--detail-epochs (\d+) or fewer", err)[1])
+    assert 1 <= k < 100
+    assert not out.exists() and not pdf.exists()
+    assert _run("template", "iris", "--epochs", "60", "-o", out, "--pdf", pdf) == 2
+    assert "--epochs" in capsys.readouterr().err and not out.exists()
+
+
 def test_soffice_that_writes_nothing_is_an_error_and_the_old_pdf_stays(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
 ) -> None:  # fmt: skip

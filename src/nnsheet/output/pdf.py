@@ -25,6 +25,7 @@ from .files import write_atomic
 
 INSTALL = "apt-get install libreoffice-calc-nogui"
 TIMEOUT = 600.0  #: seconds LibreOffice may take (the course workbook takes about 3)
+MAX_PAGES = 2000  #: a handout of more Steps pages is refused before anything is trained
 PDF_FILTER = "pdf:calc_pdf_Export"
 _FALLBACK_PATHS = (
     "/usr/lib/libreoffice/program/soffice",

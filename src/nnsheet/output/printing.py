@@ -168,6 +168,12 @@ def column_breaks(layout: Layout, title_px: int, col_width_px: int,
     return pack(steps_blocks(layout), capacity)[:MAX_BREAKS]
 
 
+def rows_per_page(scale: int = STEPS_SCALE) -> int:
+    """Steps rows a landscape page holds below the repeated header rows (at least; rows of
+    15 pt)."""
+    return max(1, int(printable_px(True, scale)[1] // ROW_PX) - HEADER_ROWS)
+
+
 def split_at(ranges: Iterable[tuple[str, int, int]], breaks: Sequence[int]
              ) -> list[tuple[str, int, int]]:  # fmt: skip
     """``(name, first, last)`` column ranges cut where a page break falls inside one (so a merged

@@ -500,5 +500,13 @@ def write_trace_workbook(trace: Trace, path: Path | str, layout: Layout | None =
     return layout
 
 
+def steps_pages(layout: Layout) -> tuple[int, int]:
+    """About how many pages the Steps sheet prints on: (pages across, blocks of rows down)."""
+    across = 1 + len(printing.column_breaks(layout, 3 * printing.col_px(STEP_COL_WIDTH),
+                                            printing.col_px(STEPS_COL_WIDTH)))  # fmt: skip
+    down = -(-(layout.n_rows - HEADER_ROWS) // printing.rows_per_page())
+    return across, max(1, down)
+
+
 def make_layout(spec: Spec, lang: str = "en", detail_epochs: int | None = None) -> Layout:
     return Layout(spec, notation_for(spec, lang), detail_epochs)
