@@ -55,6 +55,8 @@ STEP_COL_WIDTH, STEPS_COL_WIDTH = 7, 11
 SWATCH_WIDTH = 4
 SETUP_LABEL_WIDTH, SETUP_COL_WIDTH = 22, 12
 EPOCHS_WIDTHS = (8, 14, 14)
+#: the loss chart's y-axis title (a symbol such as MSE) reads upright, not turned on its side
+UPRIGHT = {"bold": True, "rotation": 0}
 
 
 class _Formats:
@@ -467,7 +469,7 @@ class WorkbookWriter:
             chart.show_blanks_as("gap")
             chart.set_title({"name": nt.word("sample_loss")})
             chart.set_x_axis({"name": nt.word("step" if lay.online else "sample")})
-            chart.set_y_axis({"name": nt.symbol("loss")})
+            chart.set_y_axis({"name": nt.symbol("loss"), "name_font": UPRIGHT})
         elif last_epoch >= 1:
             first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
             chart.add_series({
@@ -478,7 +480,7 @@ class WorkbookWriter:
             })  # fmt: skip
             chart.set_title({"name": nt.word("epoch_loss")})
             chart.set_x_axis({"name": nt.word("epoch")})
-            chart.set_y_axis({"name": nt.symbol("epoch_loss")})
+            chart.set_y_axis({"name": nt.symbol("epoch_loss"), "name_font": UPRIGHT})
         else:
             return
         chart.set_legend({"none": True})
