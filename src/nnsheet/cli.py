@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from .core.errors import NnsheetError
 from .core.examples import EXAMPLES, resolve_spec
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
+from .output import pdf as pdf_export
 from .output.export import export_examples
 from .output.files import check_output_path, spec_inputs
+from .output.printing import rows_per_page
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
-from .output.workbook import WorkbookWriter, make_layout
+from .output.workbook import WorkbookWriter, make_layout, steps_pages
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +58,8 @@ def _spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
     p.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
+    p.add_argument("--pdf", metavar="OUT.pdf",
+                   help="also write the workbook as a PDF handout (A4; needs LibreOffice)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,18 +100,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_trace(args: argparse.Namespace) -> int:
     spec = resolve_spec(args.spec, _overrides(args))
-    if not args.output and not args.table:
+    if not args.output and not args.table and not args.pdf:
         raise NnsheetError(
-            "nnsheet trace: nothing to write; give -o OUT.xlsx and/or --table OUT.csv"
+            "nnsheet trace: nothing to write; give -o OUT.xlsx, --table OUT.csv and/or "
+            "--pdf OUT.pdf"
         )
     inputs = spec_inputs(spec)
     out = check_output_path(args.output, ".xlsx", inputs, "-o") if args.output else None
     table = check_output_path(args.table, ".csv", inputs, "--table") if args.table else None
+    pdf = check_output_path(args.pdf, ".pdf", inputs, "--pdf") if args.pdf else None
     if out is not None and table is not None and out.resolve() == table.resolve():
         raise NnsheetError(f"{args.table}: the table and the workbook need different names")
+    if pdf is not None and out is None and pdf_export.soffice_path() is None:
+        raise NnsheetError(pdf_export.missing_message(pdf))  # nothing else would be written
+    with tempfile.TemporaryDirectory(prefix="nnsheet-") as tmp:
+        if pdf is not None and out is None:  # the PDF alone: its workbook is a temporary file
+            return _trace(args, spec, Path(tmp) / f"{pdf.stem}.xlsx", table, pdf, keep=False)
+        return _trace(args, spec, out, table, pdf)
+
+
+def _trace(args: argparse.Namespace, spec, out: Path | None, table: Path | None,  # noqa: ANN001
+           pdf: Path | None, keep: bool = True) -> int:  # fmt: skip
     layout = make_layout(spec, args.lang, args.detail_epochs)
     if out is not None:
         layout.check_limits()  # before any training: the numbers and the options that fit
+    if pdf is not None:
+        _check_pdf_pages(layout, pdf, "--detail-epochs")
     # The engine's records stream straight into the workbook writer, a row at a time, so without
     # --table the trace is never held in memory. The table needs every value at the end: with
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
@@ -120,8 +139,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
         detail = ""
         if layout.detail_epochs < spec.epochs:
             detail = f"; Steps rows for the first {layout.detail_epochs} epochs"
-        print(f"wrote {out} ({total_steps(spec)} steps, {spec.epochs} epochs{detail})",
-              file=sys.stderr)
+        if keep:
+            print(f"wrote {out} ({total_steps(spec)} steps, {spec.epochs} epochs{detail})",
+                  file=sys.stderr)
     else:
         for _ in records:
             pass
@@ -129,7 +149,33 @@ def cmd_trace(args: argparse.Namespace) -> int:
         assert trace is not None
         write_table(trace.table(layout if out is not None else None, lang=args.lang), table)
         print(f"wrote {table}", file=sys.stderr)
+    if pdf is not None:
+        assert out is not None
+        _write_pdf(out, pdf, args.quiet, kept=keep)
     return 0
+
+
+def _check_pdf_pages(layout, pdf: Path, option: str) -> None:  # noqa: ANN001
+    """Refuse, before training, a handout whose Steps sheet would print on more than
+    pdf.MAX_PAGES pages, saying how many epochs in detail would fit (``option``)."""
+    across, down = steps_pages(layout)
+    if across * down <= pdf_export.MAX_PAGES:
+        return
+    fit = (pdf_export.MAX_PAGES // across) * rows_per_page() // layout.rows_per_epoch
+    advice = (f"use {option} {fit} or fewer" if fit >= 1
+              else "use a smaller network or fewer samples")  # fmt: skip
+    raise NnsheetError(f"{pdf}: the Steps sheet would print on about {across * down:,} pages "
+                       f"({across} across × {down:,} down), more than the {pdf_export.MAX_PAGES:,}"
+                       f" a handout may have; {advice}, or leave out --pdf")  # fmt: skip
+
+
+def _write_pdf(xlsx: Path, pdf: Path, quiet: bool = False, kept: bool = True) -> None:
+    """``--pdf``: the workbook written, exported by LibreOffice."""
+    pdf_export.export_pdf(xlsx, pdf, kept=kept)
+    note = pdf_export.font_note()
+    if note and not quiet:
+        print(f"nnsheet: note: {note}", file=sys.stderr)
+    print(f"wrote {pdf}", file=sys.stderr)
 
 
 def _keeping(records, trace):  # noqa: ANN001, ANN202
@@ -145,11 +191,16 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     spec = resolve_spec(args.spec, _overrides(args))
     out = check_output_path(args.output, ".xlsx", spec_inputs(spec), "-o")
+    pdf = check_output_path(args.pdf, ".pdf", spec_inputs(spec), "--pdf") if args.pdf else None
     spec = exercise_spec(spec, args.epochs is not None)
     options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang)
+    if pdf is not None:
+        _check_pdf_pages(make_layout(spec, args.lang), pdf, "--epochs")
     _, answers = write_exercise(spec, out, options)
     print(f"wrote {out} ({len(answers)} answer cells; grade it with: nnsheet check {out})",
           file=sys.stderr)
+    if pdf is not None:
+        _write_pdf(out, pdf)
     return 0
 
 

@@ -128,11 +128,10 @@ class ExerciseWriter(WorkbookWriter):
             ws.write_formula(cell.row, cell.col, cell.formula, self.f.style(cell), "")
 
     def _extra(self, wb) -> None:  # noqa: ANN001
-        f = self.f
         ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
-        ws.set_column(0, 0, 110)
+        self._text_sheet(ws, 0)  # portrait A4, wrapped in a page-wide column
         for r, (kind, text) in enumerate(_instructions(self.options, self.layout)):
-            ws.write_string(r, 0, text, f.title if kind == "title" else f.text)
+            self._text_row(ws, r, 0, text, kind)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         meta = wb.add_worksheet(META_SHEET)
         for r, (key, val) in enumerate(self.meta):

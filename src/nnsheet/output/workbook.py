@@ -10,6 +10,7 @@ writes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import os
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ from ..sheet.layout import (
     BANDS,
     COMPUTED,
     EPOCHS,
+    EPOCHS_WIDTHS,
     GIVEN,
     GUIDE,
     HEAD,
@@ -35,7 +37,11 @@ from ..sheet.layout import (
     LABEL,
     NUMBER,
     SETUP,
+    SETUP_COL_WIDTH,
+    SETUP_LABEL_WIDTH,
+    STEP_COL_WIDTH,
     STEPS,
+    STEPS_COL_WIDTH,
     SYMBOL,
     TEXT,
     TITLE,
@@ -47,6 +53,7 @@ from ..sheet.layout import (
 from ..words.guide import T as GUIDE_TEXT
 from ..words.guide import guide_lines
 from ..words.notation import Notation, notation_for
+from . import printing
 from .files import write_atomic
 
 NUMBER_FORMAT = "0.000000"
@@ -63,6 +70,11 @@ BAND_COLOURS = {
 }
 GIVEN_FILL, GIVEN_FONT = "#FFCC99", "#3F3F76"  # Excel's "Input" cell style
 FIXED_DATE = datetime.datetime(2000, 1, 1)
+#: the Guide's colour swatches (column width in characters; the other sheets' widths are the
+#: layout's)
+SWATCH_WIDTH = 4
+#: the loss chart's y-axis title (a symbol such as MSE) reads upright, not turned on its side
+UPRIGHT = {"bold": True, "rotation": 0}
 
 
 class _Formats:
@@ -96,6 +108,12 @@ class _Formats:
         self.answer = wb.add_format({"num_format": NUMBER_FORMAT, "bg_color": "#FFFFFF",
                                      "border": 1, "border_color": "#4472C4",
                                      "locked": False})  # fmt: skip
+        #: text that wraps inside its column (the Guide, the exercise's instructions)
+        wrap = {"text_wrap": True, "valign": "top"}
+        self.wrap = {"title": wb.add_format({**wrap, "bold": True, "font_size": 14}),
+                     "head": wb.add_format({**wrap, "bold": True, "font_size": 11}),
+                     "text": wb.add_format(wrap),
+                     "stamp": wb.add_format({**wrap, "italic": True, "font_color": "#595959"})}
         #: the style of each cell kind (band and symbol headers take their band's colour)
         self.of_kind = {TITLE: self.title, HEAD: self.head, LABEL: self.label, TEXT: self.text,
                         GIVEN: self.given, INTEGER: self.int, NUMBER: self.num,
@@ -191,10 +209,13 @@ class WorkbookWriter:
         self._steps_header(steps)
         self._epochs_header(epochs)
         last_epoch = 0
+        self.last_sample_row: int | None = None  # the last sample row written on Steps
         fast = _skip_formula_rewriting(steps, self._template_samples())
         for item in self.layout.body(records):
             if type(item) is StepsRow:
                 self._row(steps, item)
+                if item.sample is not None:
+                    self.last_sample_row = item.row
             else:
                 self._put(epochs, item)  # type: ignore[arg-type]
                 last_epoch = item.epoch  # type: ignore[union-attr]
@@ -210,36 +231,80 @@ class WorkbookWriter:
 
     def _guide(self, ws) -> None:  # noqa: ANN001
         f, lay = self.f, self.layout
-        ws.set_column(0, 0, 4)
-        ws.set_column(1, 1, 120)
+        self._text_sheet(ws, 1)
         r = 0
-        style = {"title": f.title, "head": f.head, "text": f.text, "stamp": f.stamp}
         for kind, text in guide_lines(self.spec, self.notation, __version__, lay.detail_epochs):
             if kind == "head":
                 r += 1
-            ws.write_string(r, 1, text, style[kind])
+            self._text_row(ws, r, 1, text, kind)
             r += 1
         r += 1
         t = GUIDE_TEXT[self.notation.lang]
-        ws.write_string(r, 1, t["legend"], f.head)
+        self._text_row(ws, r, 1, t["legend"], "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
-        ws.write_string(r, 1, t["band.givens"], f.text)
+        self._text_row(ws, r, 1, t["band.givens"], "text")
         r += 1
         for band in BANDS:
             ws.write_blank(r, 0, None, f.band_swatch[band])
-            ws.write_string(r, 1, f"Steps: {self.notation.word('band.' + band)}", f.text)
+            self._text_row(ws, r, 1, f"Steps: {self.notation.word('band.' + band)}", "text")
             r += 1
 
+    # ------------------------------------------------------------------ printing
+    def _page_setup(self, ws, *, landscape: bool, scale: int | None = None,  # noqa: ANN001
+                    gridlines: bool = False) -> None:  # fmt: skip
+        printing.page_setup(ws, self.spec.title, self.notation.lang, landscape=landscape,
+                            scale=scale, gridlines=gridlines)  # fmt: skip
+
+    def _text_sheet(self, ws, text_col: int) -> None:  # noqa: ANN001
+        """A sheet of text in column ``text_col`` (a swatch column before it, if any): portrait,
+        the text column as wide as the page leaves, so wrapped lines are never cut."""
+        before = printing.col_px(SWATCH_WIDTH) * text_col
+        if text_col:
+            ws.set_column(0, text_col - 1, SWATCH_WIDTH)
+        width = printing.text_column_width(before)
+        ws.set_column(text_col, text_col, width)
+        self.text_px = printing.col_px(width)
+        self._page_setup(ws, landscape=False)
+
+    def _text_row(self, ws, r: int, c: int, text: str, kind: str) -> None:  # noqa: ANN001
+        """Text that wraps in its column (``kind``: title, head, text, stamp), in a row as tall
+        as its lines (spreadsheets do not all fit a row to wrapped text by themselves)."""
+        ws.set_row(r, printing.text_height(text, self.text_px, 14 if kind == "title" else 11))
+        ws.write_string(r, c, text, self.f.wrap[kind])
+
+    def _setup_print(self, ws, n_cols: int) -> None:  # noqa: ANN001
+        """Setup: portrait if its ``n_cols`` columns fit (else landscape, else scaled down), a
+        page break before each table that would straddle two pages, and the data table's
+        header rows repeated on the pages it runs over."""
+        width = (printing.col_px(SETUP_LABEL_WIDTH)
+                 + (n_cols - 1) * printing.col_px(SETUP_COL_WIDTH))  # fmt: skip
+        landscape, scale = printing.fit(width)
+        self._page_setup(ws, landscape=landscape, scale=scale)
+        breaks = printing.setup_row_breaks(self.layout, landscape, scale)
+        ws.set_h_pagebreaks(breaks)
+        titles = printing.setup_title_rows(self.layout, breaks)
+        if titles is not None:
+            ws.repeat_rows(*titles)
+
+    def _steps_print(self, ws) -> None:  # noqa: ANN001
+        """Steps: landscape at a readable scale, breaks between bands (self.col_breaks), the
+        header rows and the step columns on every page, pages over then down (steps in order)."""
+        self._page_setup(ws, landscape=True, scale=printing.STEPS_SCALE, gridlines=True)
+        ws.repeat_rows(0, HEADER_ROWS - 1)
+        ws.repeat_columns(0, 2)
+        ws.set_v_pagebreaks(self.col_breaks)
+        ws.print_across()
+
     def _setup(self, ws, wb) -> None:  # noqa: ANN001
-        for c0, c1, width in self.layout.setup_widths():
+        widths = self.layout.setup_widths()
+        for c0, c1, width in widths:
             ws.set_column(c0, c1, width)
+        self._setup_print(ws, widths[-1][1] + 1)
         for cell in self.layout.setup_cells():
             self._put(ws, cell)
             if cell.name is not None:
                 wb.define_name(cell.name, f"={SETUP}!{cell_name(cell.row, cell.col, True)}")
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
 
     def _put(self, ws, cell: Cell) -> None:  # noqa: ANN001
         """Write one cell of the stream in its kind's style."""
@@ -257,16 +322,19 @@ class WorkbookWriter:
     # ------------------------------------------------------------------ Steps
     def _steps_header(self, ws) -> None:  # noqa: ANN001
         f, lay = self.f, self.layout
+        self.col_breaks = printing.column_breaks(lay, 3 * printing.col_px(STEP_COL_WIDTH),
+                                                 printing.col_px(STEPS_COL_WIDTH))  # fmt: skip
         for c0, c1, width in lay.steps_widths():
             ws.set_column(c0, c1, width)
         for cell in lay.steps_header_cells():
-            self._put(ws, cell)
+            if cell.kind == BAND:  # a band's name on every page it spans
+                for _, c0, c1 in printing.split_at([(cell.band, cell.col, cell.last_col)],
+                                                   self.col_breaks):  # fmt: skip
+                    self._put(ws, dataclasses.replace(cell, col=c0, last_col=c1))
+            else:
+                self._put(ws, cell)
         ws.freeze_panes(HEADER_ROWS, 3)
-        ws.set_landscape()
-        ws.repeat_rows(0, HEADER_ROWS - 1)
-        ws.repeat_columns(0, 2)
-        ws.fit_to_pages(1, 0)  # one page wide, as many pages down as needed
-        ws.set_paper(9)  # A4
+        self._steps_print(ws)
         # cell formats by column: counts and the 0/1 helper as integers, the rest as decimals
         self.col_fmt = [
             (f.band_int if kind in (INDEX, HELPER) else f.band_num)[seg.band]
@@ -305,23 +373,48 @@ class WorkbookWriter:
         for c0, c1, width in self.layout.epochs_widths():
             ws.set_column(c0, c1, width)
         ws.freeze_panes(HEADER_ROWS, 0)
+        self._page_setup(ws, landscape=True)
+        ws.repeat_rows(0, HEADER_ROWS - 1)
 
     def _epochs_chart(self, wb, ws, last_epoch: int) -> None:  # noqa: ANN001
-        if last_epoch < 1:
-            return
-        first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
+        """The loss per epoch; with one epoch, the loss of every sample (the Steps loss column)
+        instead of a single point. Sized to sit on the first printed page beside the table."""
+        nt, lay = self.notation, self.layout
         chart = wb.add_chart({"type": "line"})
-        chart.add_series({
-            "name": self.notation.symbol("epoch_loss"),
-            "categories": [EPOCHS, first, 0, last, 0],
-            "values": [EPOCHS, first, 1, last, 1],
-            "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
-        })  # fmt: skip
-        chart.set_title({"name": self.notation.word("epoch_loss")})
-        chart.set_x_axis({"name": self.notation.word("epoch")})
-        chart.set_y_axis({"name": self.notation.symbol("epoch_loss")})
+        if self.spec.epochs == 1 and self.last_sample_row is not None:
+            # online: one row per step; batch: one per sample (the update rows, with no loss,
+            # are gaps), labelled by sample
+            last = self.last_sample_row
+            first, label = HEADER_ROWS, (1 if lay.online else 2)
+            loss = lay.col("loss")
+            chart.add_series({
+                "name": nt.symbol("loss"),
+                "categories": [STEPS, first, label, last, label],
+                "values": [STEPS, first, loss, last, loss],
+                "marker": {"type": "circle", "size": 4} if last - first < 50 else {"type": "none"},
+            })  # fmt: skip
+            chart.show_blanks_as("gap")
+            chart.set_title({"name": nt.word("sample_loss")})
+            chart.set_x_axis({"name": nt.word("step" if lay.online else "sample")})
+            chart.set_y_axis({"name": nt.symbol("loss"), "name_font": UPRIGHT})
+        elif last_epoch >= 1:
+            first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
+            chart.add_series({
+                "name": nt.symbol("epoch_loss"),
+                "categories": [EPOCHS, first, 0, last, 0],
+                "values": [EPOCHS, first, 1, last, 1],
+                "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
+            })  # fmt: skip
+            chart.set_title({"name": nt.word("epoch_loss")})
+            chart.set_x_axis({"name": nt.word("epoch")})
+            chart.set_y_axis({"name": nt.symbol("epoch_loss"), "name_font": UPRIGHT})
+        else:
+            return
         chart.set_legend({"none": True})
-        ws.insert_chart(1, 4, chart, {"x_scale": 1.4, "y_scale": 1.2})
+        table = sum(printing.col_px(w) for w in EPOCHS_WIDTHS) + printing.col_px(8.43)
+        width, height = printing.epochs_chart_size(table)
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(1, len(EPOCHS_WIDTHS) + 1, chart)
 
 
 def write_trace_workbook(trace: Trace, path: Path | str, layout: Layout | None = None,
@@ -334,6 +427,14 @@ def write_trace_workbook(trace: Trace, path: Path | str, layout: Layout | None =
     records.extend(trace.epochs)
     WorkbookWriter(path, layout).write(records)
     return layout
+
+
+def steps_pages(layout: Layout) -> tuple[int, int]:
+    """About how many pages the Steps sheet prints on: (pages across, blocks of rows down)."""
+    across = 1 + len(printing.column_breaks(layout, 3 * printing.col_px(STEP_COL_WIDTH),
+                                            printing.col_px(STEPS_COL_WIDTH)))  # fmt: skip
+    down = -(-(layout.n_rows - HEADER_ROWS) // printing.rows_per_page())
+    return across, max(1, down)
 
 
 def make_layout(spec: Spec, lang: str = "en", detail_epochs: int | None = None) -> Layout:

@@ -44,6 +44,11 @@ from ..words.notation import Notation
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 EXCEL_MAX_FORMULA = 8_192
+#: column widths (characters): Steps' epoch/step/sample columns and every other Steps column;
+#: Setup's labels and numbers; Epochs' epoch, loss and accuracy (printing reads them too)
+STEP_COL_WIDTH, STEPS_COL_WIDTH = 7, 11
+SETUP_LABEL_WIDTH, SETUP_COL_WIDTH = 22, 12
+EPOCHS_WIDTHS = (8, 14, 14)
 HEADER_ROWS = 2
 
 STEPS, SETUP, EPOCHS, GUIDE = "Steps", "Setup", "Epochs", "Guide"
@@ -721,7 +726,8 @@ class Layout:
         """(first column, last column, width) of the Setup sheet's columns."""
         st, sizes, spec = self.setup, self.sizes, self.spec
         widest = max(st.table_shape(l, sizes)[1] for l in range(1, self.L + 1))
-        return [(0, 0, 22), (1, max(3, sizes[0] + spec.n_outputs + 1, widest + 1), 12)]
+        last = max(3, sizes[0] + spec.n_outputs + 1, widest + 1)
+        return [(0, 0, SETUP_LABEL_WIDTH), (1, last, SETUP_COL_WIDTH)]
 
     def setup_cells(self, w0: list | None = None, b0: list | None = None) -> Iterator[Cell]:
         """The Setup sheet, row by row: title, learning rate, settings, one weight table per layer
@@ -801,7 +807,8 @@ class Layout:
     # ---- Steps and Epochs headers
     def steps_widths(self) -> list[tuple[int, int, float]]:
         """(first column, last column, width) of each band of the Steps sheet."""
-        return [(c0, c1, 7 if band == "step" else 11) for band, c0, c1 in self.band_ranges]
+        return [(c0, c1, STEP_COL_WIDTH if band == "step" else STEPS_COL_WIDTH)
+                for band, c0, c1 in self.band_ranges]
 
     def steps_header_cells(self) -> Iterator[Cell]:
         """Row 1: each band's name over its columns; row 2: each column's symbol."""
@@ -815,7 +822,7 @@ class Layout:
                            layer=seg.layer, j=j, i=i, band=seg.band)  # fmt: skip
 
     def epochs_widths(self) -> list[tuple[int, int, float]]:
-        return [(0, 0, 8), (1, 2, 14)]
+        return [(c, c, w) for c, w in enumerate(EPOCHS_WIDTHS)]
 
     def epochs_header_cells(self) -> Iterator[Cell]:
         nt = self.notation

@@ -61,6 +61,9 @@ WORDS: dict[str, dict[str, str]] = {
     "settings": {"en": "settings", "id": "pengaturan"},
     "givens": {"en": "givens", "id": "yang diketahui"},
     "epoch_loss": {"en": "loss (mean over the epoch's samples)", "id": "loss (rata-rata sampel)"},
+    "page": {"en": "Page", "id": "Halaman"},
+    "of": {"en": "of", "id": "dari"},
+    "sample_loss": {"en": "loss per sample (epoch 1)", "id": "loss per sampel (epoch 1)"},
 }
 
 
