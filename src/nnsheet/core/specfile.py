@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .errors import SpecError
-from .ops import ACTIVATION_NAMES, HIDDEN_ERRORS, LOSS_NAMES, RULE_NAMES
+from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
@@ -293,9 +293,10 @@ def parse_spec(
         raise ctx.fail("training.learning_rate", f"expected a number ≥ 0, got {lr}")
     epochs = ov["epochs"] if ov.get("epochs") is not None else settings.get("epochs", 1)
     epochs = _integer(ctx, "training.epochs", epochs, 1, MAX_EPOCHS)
-    rule = _choice(ctx, "training.rule", settings["rule"], RULE_NAMES)
-    loss = _choice(ctx, "training.loss", settings["loss"], LOSS_NAMES)
-    hidden_error = _choice(ctx, "training.hidden_error", settings["hidden_error"], HIDDEN_ERRORS)
+    rule = _choice(ctx, "training.rule", settings["rule"], tuple(RULES))
+    loss = _choice(ctx, "training.loss", settings["loss"], tuple(LOSSES))
+    hidden_error = _choice(ctx, "training.hidden_error", settings["hidden_error"],
+                           tuple(HIDDEN_ERROR_RULES))
     update_biases = _bool(ctx, "training.update_biases", settings["update_biases"])
     digits = settings.get("round")
     if digits is not None:
@@ -356,7 +357,8 @@ def parse_spec(
         if "size" not in ld:
             raise ctx.fail(f"{key}.size", "expected the number of neurons in this layer")
         size = _integer(ctx, f"{key}.size", ld["size"], 1, MAX_LAYER_SIZE)
-        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"), ACTIVATION_NAMES)
+        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"),
+                      tuple(ACTIVATIONS))
         if "weights" in ld:
             W = _matrix(ctx, f"{key}.weights", ld["weights"], size, prev)
         else:

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from ..core.ops import ACTIVATIONS, LOSSES, RULES
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
 from .key import AnswerKey
 
 
@@ -62,9 +62,7 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             sy = f"mean of {nt.symbol('loss')} over the samples"
         else:
             parts = [str(s.correct) for s in recs]
-            sy = ("share of samples whose target class has the largest output"
-                  if spec.one_hot_targets
-                  else "share of samples whose outputs all match their 0/1 targets")
+            sy = correct_rule(spec.one_hot_targets).text["en"]
         return f"{sym} = {sy} = ({' + '.join(parts)})/{len(recs)} = {_n(val)}"
     st = tr.steps[int(row["step"]) - 1]
     sample = _i(row["sample"])
@@ -118,21 +116,14 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             es = nt.symbol("e", L, j0)
             return (f"{sym} = {rule.text_output_err(LOSSES[spec.loss], es, n)} = "
                     f"{rule.text_output_err(LOSSES[spec.loss], _p(rec.e[j0]), n)} = {_n(val)}")
-        src = "delta" if rule.backprop_delta else "err"
+        hidden = hidden_error_rule(spec.rule, spec.hidden_error)
         W = rec.w[k + 1]
-        nxt = getattr(rec, src)[k + 1]
-        syms, nums = [], []
-        for m in range(W.shape[0]):
-            ws, es = nt.symbol("w", layer + 1, m, j0), nt.symbol(src, layer + 1, m)
-            if not rule.backprop_delta and spec.hidden_error == "proportional":
-                tot = " + ".join(nt.symbol("w", layer + 1, m, c) for c in range(W.shape[1]))
-                totn = " + ".join(_p(x) for x in W[m])
-                syms.append(f"{ws}/({tot})·{es}")
-                nums.append(f"{_p(W[m, j0])}/({totn})·{_p(nxt[m])}")
-            else:
-                syms.append(f"{ws}·{es}")
-                nums.append(f"{_p(W[m, j0])}·{_p(nxt[m])}")
-        return f"{sym} = {' + '.join(syms)} = {' + '.join(nums)} = {_n(val)}"
+        sent = getattr(rec, hidden.source)[k + 1]
+        syms = [(nt.symbol("w", layer + 1, m, j0),
+                 [nt.symbol("w", layer + 1, m, c) for c in range(W.shape[1])],
+                 nt.symbol(hidden.source, layer + 1, m)) for m in range(W.shape[0])]
+        nums = [(_p(W[m, j0]), [_p(x) for x in W[m]], _p(sent[m])) for m in range(W.shape[0])]
+        return f"{sym} = {hidden.text(syms)} = {hidden.text(nums)} = {_n(val)}"
     if q == "fprime":
         act = ACTIVATIONS[spec.layers[k].activation]
         zs, as_ = nt.symbol("z", layer, j0), nt.symbol("a", layer, j0)
@@ -149,11 +140,11 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
         ps = nt.symbol("a" if layer > 1 else "x", layer - 1, i0)
         return f"{sym} = {ds}·{ps} = {_p(rec.delta[k][j0])}·{_p(a_in[i0])} = {_n(val)}"
     if q in ("dw", "db"):
-        sign = "" if RULES[spec.rule].sign > 0 else "-"
+        text_dw = RULES[spec.rule].text_dw
         gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
         g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
         lr = nt.symbol("lr")
-        return (f"{sym} = {sign}{lr}·{gs} = {sign}{_n(spec.learning_rate)}·{_p(g)} = "
+        return (f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), _p(g))} = "
                 f"{_n(val)}")
     return None
 

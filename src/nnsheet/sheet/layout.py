@@ -30,7 +30,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..core.engine import SampleRecord, StepRecord
 from ..core.errors import WorkbookError
-from ..core.ops import ACTIVATIONS, LOSSES, RULES, xl_dw
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, xl_dw
 from ..core.spec import Spec
 from ..words.notation import Notation
 
@@ -412,16 +412,9 @@ class Layout:
         loss = LOSSES[spec.loss]
         out.append((self.col("loss"), R(loss.xl_value(f"{e0}{{r}}:{e1}{{r}}", n[L]))))
         if self.has("correct"):
-            y0, y1 = self.ref("a", L, 0), self.ref("a", L, n[L] - 1)
-            t0, t1 = self.ref("t", L, 0), self.ref("t", L, n[L] - 1)
-            if spec.one_hot_targets:  # the target class's output is the largest (argmax)
-                y_rng = f"{y0}{{r}}:{y1}{{r}}"
-                expr = f"IF(SUMPRODUCT({t0}{{r}}:{t1}{{r}},{y_rng})>=MAX({y_rng}),1,0)"
-            else:  # every output read as 1 when >= 0.5 equals its 0/1 target
-                expr = "*".join(
-                    f"IF(({self.ref('a', L, k)}{{r}}>=0.5)=({self.ref('t', L, k)}{{r}}=1),1,0)"
-                    for k in range(n[L])
-                )
+            ys = [f"{self.ref('a', L, k)}{{r}}" for k in range(n[L])]
+            ts = [f"{self.ref('t', L, k)}{{r}}" for k in range(n[L])]
+            expr = correct_rule(spec.one_hot_targets).xl(ys, ts)
             out.append((self.col("correct"), expr))
         rule = RULES[spec.rule]
         for l in range(L, 0, -1):
@@ -459,19 +452,12 @@ class Layout:
 
     def _hidden_err_formula(self, l: int, i: int) -> str:
         """err of neuron i of hidden layer l from layer l+1 (weights in use on this row)."""
-        spec, n = self.spec, self.sizes
-        rule = RULES[spec.rule]
-        src = "delta" if rule.backprop_delta else "err"
-        terms = []
-        for j in range(n[l + 1]):
-            w = f"{self.ref('w', l + 1, j, i)}{{r}}"
-            e = f"{self.ref(src, l + 1, j)}{{r}}"
-            if not rule.backprop_delta and spec.hidden_error == "proportional":
-                row = "+".join(f"{self.ref('w', l + 1, j, m)}{{r}}" for m in range(n[l]))
-                terms.append(f"{w}/({row})*{e}")
-            else:
-                terms.append(f"{w}*{e}")
-        return "+".join(terms)
+        n = self.sizes
+        hidden = hidden_error_rule(self.spec.rule, self.spec.hidden_error)
+        return hidden.xl([(f"{self.ref('w', l + 1, j, i)}{{r}}",
+                           [f"{self.ref('w', l + 1, j, m)}{{r}}" for m in range(n[l])],
+                           f"{self.ref(hidden.source, l + 1, j)}{{r}}")
+                          for j in range(n[l + 1])])
 
     def update_formulas(self) -> list[tuple[int, str]]:
         """(column, template) for where an update is applied. Online: on the sample row itself

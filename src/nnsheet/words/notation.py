@@ -28,6 +28,7 @@ hidden layer (``O2.1``, ``z2.1`` / ``v2.13``, ``h2.1``), as the course does.
 
 from __future__ import annotations
 
+from ..core.ops import LOSSES, RULES, hidden_error_rule
 from ..core.spec import Spec
 
 #: words in English and Indonesian; keys are the English words' ids
@@ -67,8 +68,6 @@ WORDS: dict[str, dict[str, str]] = {
 def word(key: str, lang: str = "en") -> str:
     return WORDS[key][lang]
 
-
-LOSS_SYMBOL = {"mse": "MSE", "half_sse": "E", "sse": "SSE"}
 
 #: the Guide's notation section, per notation and language (``{…}`` filled by the notation)
 NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
@@ -214,6 +213,8 @@ class Notation:
     lr_symbol = "lr"
     #: the error of output k, written generically (the Guide's loss formulas)
     generic_error = "e_k"
+    #: an output, written generically (the Guide's accuracy rule)
+    generic_output = "y'"
 
     def __init__(self, spec: Spec, lang: str = "en") -> None:
         self.L = spec.n_layers
@@ -284,7 +285,7 @@ class Notation:
         return "δ" + self.neuron(layer, j)
 
     def loss_symbol(self) -> str:
-        return LOSS_SYMBOL[self.loss]
+        return LOSSES[self.loss].symbol
 
     def grad(self, s: str) -> str:
         return "∂" + s
@@ -367,7 +368,7 @@ class Notation:
     # ---- the Guide
     def loss_text(self, text: str) -> str:
         """A loss formula of the Guide (``MSE = (1/n)·Σ e_k² …``) in this notation's symbols."""
-        sym = LOSS_SYMBOL[self.loss]
+        sym = LOSSES[self.loss].symbol
         own = self.loss_symbol()
         if text.startswith(sym + " ") and own != sym:
             # E_total = ½·Σ …, but E_total = MSE = (1/n)·Σ … (the loss keeps its usual name)
@@ -405,29 +406,30 @@ class Notation:
                "out_err": f"{self.err(L, 0)}"}  # fmt: skip
         if L > 1:
             h = L - 1
-            g = [f"{self.weight(L, k, 0)}·{self.delta(L, k)}" for k in range(n[L])]
-            e = [f"{self.weight(L, k, 0)}·{self.err(L, k)}" for k in range(n[L])]
-            p = []
-            for k in range(n[L]):
-                row = self._terms([self.weight(L, k, m) for m in range(n[h])], 2)
-                p.append(f"{self.weight(L, k, 0)}/({row})·{self.err(L, k)}")
-            out["hidden_grad"] = f"{self.err(h, 0)} = {self._terms(g)}"
-            out["hidden_t"] = f"{self.err(h, 0)} = {self._terms(e)}"
-            out["hidden_p"] = f"{self.err(h, 0)} = {self._terms(p, 2)}"
+            hidden = hidden_error_rule(spec.rule, spec.hidden_error)
+            limit = 2 if hidden.name == "proportional" else 3
+            terms = [(self.weight(L, k, 0), _cut([self.weight(L, k, m) for m in range(n[h])], 2),
+                      self.symbol(hidden.source, L, k)) for k in range(n[L])]
+            text = (hidden.text(terms) if len(terms) <= limit + 1
+                    else hidden.text(terms[:limit]) + " + …")  # fmt: skip
+            out["hidden"] = f"{self.err(h, 0)} = {text}"
         d = [f"{self.delta(l, 0)} = {self.err(l, 0)}·{self.fprime(l, 0)}" for l in range(L, 0, -1)]
         wL, bL = self.weight(L, 0, 0), self.bias(L, 0)
         out["delta"] = (";  ".join(d) + f";  {self.grad(wL)} = {self.delta(L, 0)}·"
                         f"{self._prev(L, 0)},  {self.grad(bL)} = {self.delta(L, 0)}")
-        lr = self.lr_symbol
-        out["update_grad"] = (f"{self.change(wL)} = −{lr}·{self.grad(wL)},  "
-                              f"{self.new(wL)} = {wL} + {self.change(wL)}")
-        out["update_err"] = (f"{self.change(wL)} = +{lr}·{self.delta(L, 0)}·{self._prev(L, 0)},  "
-                             f"{self.new(wL)} = {wL} + {self.change(wL)}")
+        lr, rule = self.lr_symbol, RULES[spec.rule]
+        dw = rule.guide_dw(lr, self.grad(wL), self.delta(L, 0), self._prev(L, 0))
+        out["update"] = f"{self.change(wL)} = {dw},  {self.new(wL)} = {wL} + {self.change(wL)}"
         return out
 
     def _prev(self, layer: int, i: int) -> str:
         """The output of neuron i of the layer before ``layer`` (the input of its weights)."""
         return self.input(i) if layer == 1 else self.neuron(layer - 1, i)
+
+
+def _cut(parts: list[str], limit: int) -> list[str]:
+    """The first ``limit`` parts and "…" when there are more than ``limit + 1``."""
+    return parts[:limit] + ["…"] if len(parts) > limit + 1 else parts
 
 
 def _pair(a: int, b: int) -> str:
@@ -445,6 +447,7 @@ class FausettNotation(Notation):
     transposed = True
     lr_symbol = "α"
     generic_error = "(t_k − y_k)"
+    generic_output = "y_k"
 
     def _ix(self, layer: int, j: int) -> str:
         return f"{self._hidden_prefix(layer)}{j + 1}" if layer < self.L else f"{j + 1}"
@@ -501,9 +504,10 @@ class FausettNotation(Notation):
                        "y_in_k = w0k + Σ_j z_j·w jk, y_k = f(y_in_k)")  # fmt: skip
         out["forward"] = f"{generic_fwd}  ({self.word('eg')} {out['forward']})"
         out["error"] = f"t_k − y_k  (Steps: {self.error(0)}, …)"
-        if L > 1:
-            out["hidden_grad"] = f"δ_in_j = Σ_k δ_k·w jk  ({self.word('eg')} {out['hidden_grad']})"
-            out["hidden_t"] = f"δ_in_j = Σ_k err_k·w jk  ({self.word('eg')} {out['hidden_t']})"
+        hidden = hidden_error_rule(spec.rule, spec.hidden_error)
+        if L > 1 and hidden.name != "proportional":  # Fausett's δ_in_j, in his general form
+            sent = "δ_k" if hidden.source == "delta" else "err_k"
+            out["hidden"] = f"δ_in_j = Σ_k {sent}·w jk  ({self.word('eg')} {out['hidden']})"
         return out
 
 
@@ -516,6 +520,7 @@ class MazurNotation(Notation):
     name = "mazur"
     lr_symbol = "η"
     generic_error = "(target_o − out_o)"
+    generic_output = "out_o"
 
     def __init__(self, spec: Spec, lang: str = "en") -> None:
         super().__init__(spec, lang)
