@@ -23,7 +23,7 @@ from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
-LAYER_KEYS = ("size", "activation", "weights", "biases")
+LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
 TRAINING_KEYS = (
     "learning_rate", "epochs", "mode", "rule", "loss", "update_biases", "hidden_error", "round",
 )  # fmt: skip
@@ -102,10 +102,13 @@ def _bool(ctx: _Ctx, key: str, v: object) -> bool:
     return v
 
 
-def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None) -> np.ndarray:
-    """A list of equal-length lists of finite numbers, optionally of a given shape."""
+def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None,
+            orient: str = "") -> np.ndarray:  # fmt: skip
+    """A list of equal-length lists of finite numbers, optionally of a given shape (``orient``:
+    how the rows and columns read, added to a shape error)."""
     shape_want = (
-        f"{rows} rows of {cols} numbers" if rows is not None and cols is not None
+        f"{rows} row{'s' * (rows != 1)} of {cols} number{'s' * (cols != 1)}"
+        if rows is not None and cols is not None
         else "a list of rows of numbers"
     )  # fmt: skip
     if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
@@ -116,7 +119,7 @@ def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None) 
     ):
         if got is None and v:
             got = "rows of lengths " + ", ".join(str(len(r)) for r in v[:6])
-        raise ctx.fail(key, f"expected {shape_want}, got {got or 'nothing'}")
+        raise ctx.fail(key, f"expected {shape_want}, got {got or 'nothing'}{orient}")
     out = np.empty((len(v), len(v[0])), dtype=np.float64)
     for r, row in enumerate(v):
         for c, x in enumerate(row):
@@ -274,7 +277,8 @@ def parse_spec(
         raise ctx.fail("title", f"expected text, got {_describe(title)}")
     preset = ov.get("preset") or doc.get("preset", DEFAULT_PRESET)
     preset = _choice(ctx, "preset", preset, tuple(PRESETS))
-    notation = ov.get("notation") or doc.get("notation", "course")
+    notation = (ov.get("notation") or doc.get("notation")
+                or PRESETS[preset].get("notation", "course"))
     notation = _choice(ctx, "notation", notation, NOTATIONS)
 
     tr = _table(ctx, "training", doc.get("training", {}))
@@ -359,8 +363,19 @@ def parse_spec(
         size = _integer(ctx, f"{key}.size", ld["size"], 1, MAX_LAYER_SIZE)
         act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"),
                       tuple(ACTIVATIONS))
+        if "weights" in ld and "weights_from" in ld:
+            raise ctx.fail(key, "give weights (row j = the weights into neuron j) or weights_from "
+                           "(row i = the weights out of sending unit i), not both")
         if "weights" in ld:
-            W = _matrix(ctx, f"{key}.weights", ld["weights"], size, prev)
+            W = _matrix(ctx, f"{key}.weights", ld["weights"], size, prev,
+                        " (weights: row j = the weights into neuron j of this layer, one "
+                        "column per sending unit; for the book's table, one row per sending "
+                        "unit, use weights_from)")
+        elif "weights_from" in ld:
+            # the book's table (Fausett's v_ij, w_jk): row i = out of sending unit i
+            W = _matrix(ctx, f"{key}.weights_from", ld["weights_from"], prev, size,
+                        " (weights_from: row i = the weights out of sending unit i, one column "
+                        "per receiving neuron, biases not included)").T.copy()
         else:
             W = rng.uniform(low, high, (size, prev))
         if "biases" in ld:
@@ -368,7 +383,7 @@ def parse_spec(
         else:
             B = rng.uniform(low, high, size)
         layers.append(Layer(size, act, W, B))
-        given.append(("weights" in ld, "biases" in ld))
+        given.append(("weights" in ld or "weights_from" in ld, "biases" in ld))
         prev = size
     if T.shape[1] != prev:
         where = "data.targets"
