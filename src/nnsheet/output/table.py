@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.engine import Trace, register_table_builder
-from ..sheet.layout import EPOCHS, SETUP, STEPS, UPDATE_QUANTITIES, Layout, cell_name, col_name
+from ..sheet.layout import UPDATE_QUANTITIES, Layout, cell_name, col_name
 from ..words.notation import Notation, notation_for
 from .files import write_atomic
 
@@ -107,7 +107,7 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
         b.add(1, epoch=0, step=0, sample=None if sample is None else sample + 1, quantity=[q],
               layer=[layer], j=[None if j is None else j + 1], i=[None if i is None else i + 1],
               label=[notation.symbol(q, layer, j, i)], value=[value],
-              sheet=sheet_or_blank(SETUP), cell=[cell_name(r, c)] if cells else None)
+              sheet=sheet_or_blank(lay.sheets.setup), cell=[cell_name(r, c)] if cells else None)
 
     given("lr", None, None, None, None, spec.learning_rate)
     for l, (w, bias) in enumerate(zip(trace.w0, trace.b0, strict=True), start=1):
@@ -133,7 +133,7 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
         in_book = cells and row is not None
         b.add(len(kind.cols), epoch=epoch, step=step, sample=sample, quantity=kind.quantity,
               layer=kind.layer, j=kind.j, i=kind.i, label=kind.label, value=values[kind.cols],
-              sheet=STEPS if in_book else "",
+              sheet=lay.sheets.steps if in_book else "",
               cell=list(kind.letters + str(row + 1)) if in_book else None)
 
     for st in trace.steps:
@@ -161,7 +161,8 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
         for q, val, c in items:
             b.add(1, epoch=ep.epoch, step=None, sample=None, quantity=[q], layer=[None], j=[None],
                   i=[None], label=[notation.symbol(q)], value=[val],
-                  sheet=sheet_or_blank(EPOCHS), cell=[cell_name(r, c)] if cells else None)
+                  sheet=sheet_or_blank(lay.sheets.epochs),
+                  cell=[cell_name(r, c)] if cells else None)
     return b.frame()
 
 

@@ -21,17 +21,13 @@ from ..core.spec import Spec
 from ..core.version import __version__
 from ..sheet.layout import (
     BANDS,
-    EPOCHS,
-    GUIDE,
     HEADER_ROWS,
-    SETUP,
-    STEPS,
     Layout,
     cell_name,
 )
-from ..words.guide import T as GUIDE_TEXT
 from ..words.guide import guide_lines
-from ..words.notation import Notation, notation_for
+from ..words.guide import text as guide_text
+from ..words.notation import Notation, notation_for, setting_label, setting_value
 from .files import write_atomic
 
 NUMBER_FORMAT = "0.000000"
@@ -158,10 +154,11 @@ class WorkbookWriter:
 
     def _fill(self, wb: xlsxwriter.Workbook, records: Iterable[StepRecord | EpochRecord]) -> None:
         self.f = _Formats(wb)
-        self._guide(wb.add_worksheet(GUIDE))
-        self._setup(wb.add_worksheet(SETUP), wb)
-        steps = wb.add_worksheet(STEPS)
-        epochs = wb.add_worksheet(EPOCHS)
+        names = self.layout.sheets
+        self._guide(wb.add_worksheet(names.guide))
+        self._setup(wb.add_worksheet(names.setup), wb)
+        steps = wb.add_worksheet(names.steps)
+        epochs = wb.add_worksheet(names.epochs)
         self._steps_header(steps)
         self._epochs_header(epochs)
         last_epoch = 0
@@ -177,7 +174,7 @@ class WorkbookWriter:
             del steps._prepare_formula  # back to XlsxWriter's own for anything written later
         self._epochs_chart(wb, epochs, last_epoch)
         if self.protect:
-            for ws in (steps, epochs, wb.get_worksheet_by_name(SETUP)):
+            for ws in (steps, epochs, wb.get_worksheet_by_name(names.setup)):
                 ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
                                 "format_columns": True, "format_rows": True})  # fmt: skip
         if self.extra is not None:
@@ -195,15 +192,15 @@ class WorkbookWriter:
             ws.write_string(r, 1, text, style[kind])
             r += 1
         r += 1
-        t = GUIDE_TEXT[self.notation.lang]
-        ws.write_string(r, 1, t["legend"], f.head)
+        ws.write_string(r, 1, guide_text("legend", self.notation), f.head)
         r += 1
         ws.write_blank(r, 0, None, f.given)
-        ws.write_string(r, 1, t["band.givens"], f.text)
+        ws.write_string(r, 1, guide_text("band.givens", self.notation), f.text)
         r += 1
         for band in BANDS:
             ws.write_blank(r, 0, None, f.band_swatch[band])
-            ws.write_string(r, 1, f"Steps: {self.notation.word('band.' + band)}", f.text)
+            ws.write_string(r, 1, f"{lay.sheets.steps}: {self.notation.word('band.' + band)}",
+                            f.text)
             r += 1
 
     def _setup(self, ws, wb) -> None:  # noqa: ANN001
@@ -217,10 +214,11 @@ class WorkbookWriter:
         r, c = st.lr
         ws.write_string(r, 0, f"{nt.word('learning_rate')} ({nt.symbol('lr')})", f.label)
         ws.write_number(r, c, spec.learning_rate, f.given)
-        wb.define_name("learning_rate", f"={SETUP}!{cell_name(r, c, absolute=True)}")
+        wb.define_name("learning_rate", f"={lay.sheets.setup}!{cell_name(r, c, absolute=True)}")
         ws.write_string(5, 0, nt.word("settings"), f.head)
         for k, (key, val) in enumerate(lay.settings_rows()):
-            ws.write_string(6 + k, 0, key, f.label)
+            val = setting_value(key, val, nt.lang)
+            ws.write_string(6 + k, 0, setting_label(key, nt.lang), f.label)
             if isinstance(val, int | float) and not isinstance(val, bool):
                 ws.write_number(6 + k, 1, val, f.int)
             else:
@@ -273,9 +271,10 @@ class WorkbookWriter:
         if spec.normalization is not None:
             nm = spec.normalization
             r = dr + spec.n_samples + 1
-            ws.write_string(r, 0, f"normalize = {nm.method}: x' = (x − shift) / scale", f.head)
-            ws.write_string(r + 1, 0, "shift", f.label)
-            ws.write_string(r + 2, 0, "scale", f.label)
+            ws.write_string(r, 0, f"normalize = {nm.method}: x' = (x − {nt.word('shift')}) / "
+                                  f"{nt.word('scale')}", f.head)
+            ws.write_string(r + 1, 0, nt.word("shift"), f.label)
+            ws.write_string(r + 2, 0, nt.word("scale"), f.label)
             for i, (sh, sc) in enumerate(zip(nm.shift, nm.scale, strict=True)):
                 ws.write_number(r + 1, st.x_col + i, sh, f.num)
                 ws.write_number(r + 2, st.x_col + i, sc, f.num)
@@ -395,8 +394,8 @@ class WorkbookWriter:
         chart = wb.add_chart({"type": "line"})
         chart.add_series({
             "name": self.notation.symbol("epoch_loss"),
-            "categories": [EPOCHS, first, 0, last, 0],
-            "values": [EPOCHS, first, 1, last, 1],
+            "categories": [self.layout.sheets.epochs, first, 0, last, 0],
+            "values": [self.layout.sheets.epochs, first, 1, last, 1],
             "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
         })  # fmt: skip
         chart.set_title({"name": self.notation.word("epoch_loss")})

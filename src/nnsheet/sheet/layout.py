@@ -39,6 +39,7 @@ EXCEL_MAX_COLS = 16_384
 EXCEL_MAX_FORMULA = 8_192
 HEADER_ROWS = 2
 
+#: the English sheet names; a layout's own (its language's) are ``Layout.sheets``
 STEPS, SETUP, EPOCHS, GUIDE = "Steps", "Setup", "Epochs", "Guide"
 BANDS = ("step", "data", "weights", "forward", "errors", "backward", "gradients", "new")
 
@@ -163,6 +164,8 @@ class Layout:
     def __init__(self, spec: Spec, notation: Notation, detail_epochs: int | None = None) -> None:
         self.spec = spec
         self.notation = notation
+        #: the sheet names in the notation's language
+        self.sheets = notation.sheets
         self.L = spec.n_layers
         self.sizes = spec.sizes
         self.online = spec.mode == "online"
@@ -301,7 +304,7 @@ class Layout:
     def setup_ref(self, q: str, layer: int | None = None, j: int | None = None,
                   i: int | None = None, sample: int | None = None) -> str:  # fmt: skip
         r, c = self.setup_cell(q, layer, j, i, sample)
-        return f"{SETUP}!{cell_name(r, c, absolute=True)}"
+        return f"{self.sheets.setup}!{cell_name(r, c, absolute=True)}"
 
     # ------------------------------------------------------------------ rows
     def sample_row(self, epoch: int, s: int) -> int:
@@ -381,9 +384,11 @@ class Layout:
         out: list[tuple[int, str]] = []
         st = self.setup
         for i in range(n[0]):
-            out.append((self.col("x", 0, i), f"{SETUP}!${col_name(st.x_col + i)}${{d}}"))
+            out.append((self.col("x", 0, i),
+                        f"{self.sheets.setup}!${col_name(st.x_col + i)}${{d}}"))
         for k in range(n[L]):
-            out.append((self.col("t", L, k), f"{SETUP}!${col_name(st.t_col + k)}${{d}}"))
+            out.append((self.col("t", L, k),
+                        f"{self.sheets.setup}!${col_name(st.t_col + k)}${{d}}"))
         for l in range(1, L + 1):
             for j in range(n[l]):
                 for i in range(n[l - 1]):
@@ -499,10 +504,11 @@ class Layout:
         """Epochs sheet formulas with ``{a}``..``{b}`` the epoch's Steps rows (1-based)."""
         n = self.spec.n_samples
         loss = self.ref("loss")
-        out = {"epoch_loss": self._round(f"SUMPRODUCT({STEPS}!${loss}${{a}}:${loss}${{b}})/{n}")}
+        steps = self.sheets.steps
+        out = {"epoch_loss": self._round(f"SUMPRODUCT({steps}!${loss}${{a}}:${loss}${{b}})/{n}")}
         if self.has("correct"):
             c = self.ref("correct")
-            out["accuracy"] = self._round(f"SUMPRODUCT({STEPS}!${c}${{a}}:${c}${{b}})/{n}")
+            out["accuracy"] = self._round(f"SUMPRODUCT({steps}!${c}${{a}}:${c}${{b}})/{n}")
         return out
 
     # ------------------------------------------------------------------ values
