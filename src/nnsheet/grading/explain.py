@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
+from ..words.grading_text import say
 from .key import AnswerKey
 
 
@@ -26,17 +27,17 @@ def _p(v: float) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
-def explain(key: AnswerKey, row: dict) -> str:
+def explain(key: AnswerKey, row: dict, lang: str = "en") -> str:
     """The expected value's formula with the symbols, then the numbers substituted:
     ``O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589``."""
     try:
-        text = _explain(key, row)
+        text = _explain(key, row, lang)
     except (KeyError, IndexError, TypeError, ValueError):
         text = None
     if text is None:
         text = _explain_formula(key, row)
     if key.spec.round is not None:
-        text += f" (rounded to {key.spec.round} decimals)"
+        text += say("rounded", lang, d=key.spec.round)
     return text
 
 
@@ -45,7 +46,7 @@ def _i(v: object) -> int | None:
         else int(v)  # type: ignore[arg-type]  # noqa: E501
 
 
-def _explain(key: AnswerKey, row: dict) -> str | None:
+def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
     spec, nt, tr = key.spec, key.layout.notation, key.trace
     q = row["quantity"]
     L = spec.n_layers
@@ -59,10 +60,10 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
         recs = [s for st in tr.steps[ep.first_step - 1: ep.last_step] for s in st.samples]
         if q == "epoch_loss":
             parts = [_n(s.loss) for s in recs]
-            sy = f"mean of {nt.symbol('loss')} over the samples"
+            sy = say("mean_loss", lang, loss=nt.symbol("loss"))
         else:
             parts = [str(s.correct) for s in recs]
-            sy = correct_rule(spec.one_hot_targets).text["en"]
+            sy = correct_rule(spec.one_hot_targets).text[lang]
         return f"{sym} = {sy} = ({' + '.join(parts)})/{len(recs)} = {_n(val)}"
     st = tr.steps[int(row["step"]) - 1]
     sample = _i(row["sample"])
@@ -79,7 +80,7 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             w = src.b[k][j0]
             base = nt.symbol("b", layer, j0)
             if st.db is None:
-                return f"{sym} = {base} = {_n(w)} (biases are not updated)"
+                return f"{sym} = {base} = {_n(w)} {say('biases_fixed', lang)}"
             d, dsym = st.db[k][j0], nt.symbol("db", layer, j0)
         return f"{sym} = {base} + {dsym} = {_n(w)} + {_p(d)} = {_n(val)}"
     if rec is None:  # batch update row: dw / db mean over the batch
@@ -87,7 +88,7 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             parts = [_p(s.dw[k][j0, i0]) for s in st.samples]
         else:
             parts = [_p(s.db[k][j0]) for s in st.samples]  # type: ignore[index]
-        return (f"{sym} = mean of {sym} over the batch's samples = ({' + '.join(parts)})/"
+        return (f"{sym} = {say('batch_mean', lang, sym=sym)} = ({' + '.join(parts)})/"
                 f"{len(parts)} = {_n(val)}")
     a_in = rec.x if layer == 1 else (rec.a[k - 1] if layer else None)
     if q == "z":

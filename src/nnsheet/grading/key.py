@@ -23,7 +23,7 @@ from ..exercise.template import (
 )
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
-from ..sheet.layout import EPOCHS, SETUP, STEPS, Layout
+from ..sheet.layout import Layout
 from .read import Book
 
 
@@ -39,8 +39,9 @@ class _Recorder(WorkbookWriter):
     def _cells(self, ws, row: int, templates, values, ctx: dict) -> None:  # noqa: ANN001
         from ..sheet.layout import cell_name
 
+        steps = self.layout.sheets.steps
         for c, tmpl in templates:
-            self.formulas[(STEPS, cell_name(row, c))] = tmpl.format_map(ctx)
+            self.formulas[(steps, cell_name(row, c))] = tmpl.format_map(ctx)
         super()._cells(ws, row, templates, values, ctx)
 
     def _epoch(self, ws, ep) -> None:  # noqa: ANN001
@@ -51,8 +52,8 @@ class _Recorder(WorkbookWriter):
             a, b = lay.epoch_rows(ep.epoch)
             for q, tmpl in self.epoch_tmpl.items():
                 c = 1 if q == "epoch_loss" else 2
-                self.formulas[(EPOCHS, cell_name(lay.epochs_row(ep.epoch), c))] = tmpl.format(
-                    a=a + 1, b=b + 1)
+                where = (lay.sheets.epochs, cell_name(lay.epochs_row(ep.epoch), c))
+                self.formulas[where] = tmpl.format(a=a + 1, b=b + 1)
         super()._epoch(ws, ep)
 
 
@@ -78,8 +79,9 @@ class AnswerKey:
         with tempfile.TemporaryDirectory(prefix="nnsheet-key-") as tmp:
             rec = _Recorder(Path(tmp) / "key.xlsx", layout)
             rec.write([*trace.steps, *trace.epochs])
-        setup = table[table["sheet"] == SETUP]
-        givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"], setup["value"], strict=True)}
+        name = layout.sheets.setup
+        setup = table[table["sheet"] == name]
+        givens = {(name, c): float(v) for c, v in zip(setup["cell"], setup["value"], strict=True)}
         cells = zip(table["sheet"], table["cell"], table["value"], strict=True)
         values = {(s, c): float(v) for s, c, v in cells if c}
         return cls(spec, options, layout, trace, answer_rows(table, trace, options), givens,
@@ -110,7 +112,7 @@ class LearnerEnv:
             if v is None:
                 raise FormulaError(f"{sheet}!{ref} holds no number")
             return v
-        if sheet == SETUP:
+        if sheet == self.key.layout.sheets.setup:
             if k not in self.key.givens:
                 raise FormulaError(f"{sheet}!{ref} is not a given")
             return self.key.givens[k]
@@ -151,7 +153,7 @@ class LearnerEnv:
             seen.add(k)
             if k in self.given:
                 out.append(k)
-            elif k[0] != SETUP and k in self.key.formulas:
+            elif k[0] != self.key.layout.sheets.setup and k in self.key.formulas:
                 todo.extend(references(self.key.tree(k), k[0]))
         return out
 
@@ -231,8 +233,9 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
 def _check_layout(book: Book, key: AnswerKey, path: Path) -> None:
     from ..sheet.layout import cell_name
 
-    if STEPS not in book.sheets:
-        raise WorkbookError(f"{path}: no Steps sheet; not an nnsheet exercise")
+    steps = key.layout.sheets.steps
+    if steps not in book.sheets:
+        raise WorkbookError(f"{path}: no {steps} sheet; not an nnsheet exercise")
     nt = key.layout.notation
     for seg in key.layout.segments:
         for j, i in seg.elements():
@@ -240,5 +243,5 @@ def _check_layout(book: Book, key: AnswerKey, path: Path) -> None:
             want = nt.symbol(seg.quantity, seg.layer, j, i)
             got = book.header.get(ref)
             if got != want:
-                raise WorkbookError(f"{path}: Steps!{ref} is {got!r} but the spec expects "
+                raise WorkbookError(f"{path}: {steps}!{ref} is {got!r} but the spec expects "
                                     f"{want!r}; the workbook does not match the spec")

@@ -45,7 +45,7 @@ WORDS: dict[str, dict[str, str]] = {
     "band.new": {"en": "new weights and biases", "id": "bobot dan bias baru"},
     "epoch": {"en": "epoch", "id": "epoch"},
     "step": {"en": "step", "id": "langkah"},
-    "sample": {"en": "sample", "id": "sampel"},
+    "sample": {"en": "sample", "id": "pola"},  # Fausett's training pattern, "pola" in JST books
     "update": {"en": "update", "id": "pembaruan"},
     "correct": {"en": "correct", "id": "benar"},
     "loss": {"en": "loss", "id": "loss"},
@@ -63,7 +63,8 @@ WORDS: dict[str, dict[str, str]] = {
     "eg": {"en": "e.g.", "id": "mis."},
     "settings": {"en": "settings", "id": "pengaturan"},
     "givens": {"en": "givens", "id": "yang diketahui"},
-    "epoch_loss": {"en": "loss (mean over the epoch's samples)", "id": "loss (rata-rata sampel)"},
+    "epoch_loss": {"en": "loss (mean over the epoch's samples)",
+                   "id": "loss (rata-rata semua pola)"},
     "shift": {"en": "shift", "id": "geser"},
     "scale": {"en": "scale", "id": "skala"},
 }
