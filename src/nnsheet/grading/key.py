@@ -24,6 +24,7 @@ from ..exercise.template import (
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
 from ..sheet.layout import Layout
+from ..words.notation import SHEET_NAMES
 from .read import Book
 
 
@@ -204,8 +205,9 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
     elif spec_override is None:
         raise WorkbookError(f"{path}: not an nnsheet exercise (no embedded spec); give the spec "
                             "with --spec SPEC")  # fmt: skip
-    else:
-        options = ExerciseOptions()
+    else:  # a workbook without the exercise's sheet: its sheet names tell its language
+        options = ExerciseOptions(lang=next(
+            (lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en"))
     if spec_override is not None:
         epochs = 1  # the template's default: the first epoch
         if has_meta and spec_lines:

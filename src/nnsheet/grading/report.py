@@ -48,7 +48,7 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     lang = _lang(res, lang)
     c = res.counts
     lines = [say("summary", lang, path=res.path, total=len(res.marks), counts=_counts(c, lang))]
-    width = max(len(w) for w in BLOCK_WORDS[lang].values())
+    width = max(9, *(len(w) for w in BLOCK_WORDS[lang].values()))
     for b in BLOCKS:
         ms = [m for m in res.marks if m.block == b]
         if ms:
