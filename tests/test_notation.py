@@ -434,7 +434,7 @@ def test_fausett_workbook_recalculates_in_libreoffice(tmp_path: Path) -> None:
     # the first row's z_in1 reads v11, v21, v01 from the transposed Setup table
     cell = f"{layout.ref('z', 1, 0)}3"
     _plant(src, planted, cell, 123.0)
-    assert openpyxl.load_workbook(planted, data_only=True)[STEPS][cell].value == 123.0
+    assert openpyxl.load_workbook(planted, data_only=True)[layout.sheets.steps][cell].value == 123.0
     out = recalc(planted, tmp_path / "out")
     wb = openpyxl.load_workbook(out, data_only=True)
     n = 0
@@ -443,7 +443,7 @@ def test_fausett_workbook_recalculates_in_libreoffice(tmp_path: Path) -> None:
         assert isinstance(got, int | float), (sheet, c, got)
         assert abs(got - value) <= 1e-9, (sheet, c, got, value)
         n += 1
-    assert n == len(table) and wb[STEPS][cell].value != 123.0
+    assert n == len(table) and wb[layout.sheets.steps][cell].value != 123.0
 
 
 # --------------------------------------------------------------------------- the grader
