@@ -272,3 +272,32 @@ def test_weights_from_is_refused_as_text(tmp_path: Path) -> None:
         loads_spec(XOR_231.replace("weights_from = [[0.2, 0.3, -0.1],    # from x1 to z1, z2, "
                                    "z3\n                [0.3, 0.1, -0.1]]    # from x2",
                                    'weights_from = "0.2 0.3"'))
+
+
+@pytest.mark.libreoffice
+def test_fausett_preset_workbook_recalculates_in_libreoffice(tmp_path: Path) -> None:
+    """The hidden error from the deltas under the error rule, in an Indonesian workbook whose
+    formulas read Inisialisasi and Langkah: LibreOffice recalculates it (cached values stripped
+    by an openpyxl re-save) to the engine's numbers."""
+    import openpyxl
+    from lo import recalc
+
+    from nnsheet.output.workbook import make_layout, write_trace_workbook
+
+    spec = loads_spec(NET_232)
+    layout = make_layout(spec, "id")
+    trace = run(spec)
+    src = tmp_path / "src.xlsx"
+    write_trace_workbook(trace, src, layout)
+    bare = tmp_path / "bare" / "fausett.xlsx"
+    bare.parent.mkdir()
+    openpyxl.load_workbook(src).save(bare)  # formulas kept, cached values gone
+    wv = openpyxl.load_workbook(recalc(bare, tmp_path / "out"), data_only=True)
+    table = trace.table(layout)
+    rows = table[table["sheet"].isin(("Langkah", "Epoch"))]
+    bad = [(s, c, wv[s][c].value, v) for s, c, v in zip(rows["sheet"], rows["cell"],
+                                                        rows["value"], strict=True)
+           if not isinstance(wv[s][c].value, int | float)
+           or not math.isclose(wv[s][c].value, v, rel_tol=1e-9, abs_tol=1e-12)]  # fmt: skip
+    assert not bad, bad[:5]
+    assert len(rows) > 500
