@@ -409,7 +409,7 @@ CORRECT_RULES: dict[str, Correct] = {
             lambda ys, ts: "*".join(f"IF(({y}>={THRESHOLD})=({t}=1),1,0)"
                                     for y, t in zip(ys, ts, strict=True)),
             {"en": "share of samples whose outputs all match their 0/1 targets",
-             "id": "bagian sampel yang semua keluarannya sama dengan target 0/1-nya"},
+             "id": "bagian pola yang semua keluarannya sama dengan target 0/1-nya"},
             {"en": "{correct} ({steps}): 1 when every output, read as 1 if {y} ≥ 0.5 and 0 "
                    "otherwise, equals its 0/1 target, else 0; accuracy is the mean of this "
                    "column over the epoch.",
@@ -424,7 +424,7 @@ CORRECT_RULES: dict[str, Correct] = {
             lambda ys, ts: (f"IF(SUMPRODUCT({ts[0]}:{ts[-1]},{ys[0]}:{ys[-1]})"
                             f">=MAX({ys[0]}:{ys[-1]}),1,0)"),
             {"en": "share of samples whose target class has the largest output",
-             "id": "bagian sampel yang kelas targetnya memiliki keluaran terbesar"},
+             "id": "bagian pola yang kelas targetnya memiliki keluaran terbesar"},
             {"en": "{correct} ({steps}): 1 when the target class (the output whose target is 1) "
                    "has the largest output, else 0 (argmax); accuracy is the mean of this column "
                    "over the epoch.",
