@@ -31,7 +31,6 @@ from nnsheet.sheet.layout import (
     COMPUTED,
     EPOCHS,
     GIVEN,
-    SETUP,
     STEPS,
     Cell,
     Layout,
@@ -127,6 +126,8 @@ def _stream(spec: Spec, lang: str) -> tuple[Layout, list[Cell | StepsRow]]:
 def test_every_formula_the_layout_emits_parses_and_gives_the_engine_value(spec: Spec,
                                                                            lang: str) -> None:
     layout, items = _stream(spec, lang)
+    # the sheets' names in the layout's language (Langkah, Inisialisasi, Epoch with --lang id)
+    STEPS, SETUP = layout.sheets.steps, layout.sheets.setup  # noqa: N806
     placed = _Placed(spec)
     formulas: list[tuple[str, str, str, float]] = []  # sheet, cell, formula, cached value
     setup_givens: set[str] = set()
@@ -174,6 +175,8 @@ def test_every_formula_the_layout_emits_parses_and_gives_the_engine_value(spec: 
 def test_each_cell_is_placed_once_and_every_steps_column_is_filled(name: str) -> None:
     spec, lang = next((s, lang) for n, s, lang in VARIANTS if n == name)
     layout, items = _stream(spec, lang)
+    # the sheets' names in the layout's language (Langkah, Inisialisasi, Epoch with --lang id)
+    STEPS, EPOCHS = layout.sheets.steps, layout.sheets.epochs  # noqa: N806
     seen: set[tuple[str, int, int]] = set()
     row_cols: dict[str, set[int]] = {}
 

@@ -30,6 +30,7 @@ from nnsheet.words.notation import (
     MazurNotation,
     Notation,
     notation_for,
+    sheet_names,
     word,
 )
 
@@ -116,7 +117,7 @@ def traced(text: str, notation: str, folder: Path, lang: str = "en"
 
 
 def headers(path: Path) -> list[str]:
-    ws = openpyxl.load_workbook(path, read_only=True)[STEPS]
+    ws = openpyxl.load_workbook(path, read_only=True).worksheets[2]  # Steps, in any language
     return [c for c in next(ws.iter_rows(min_row=2, max_row=2, values_only=True))]
 
 
@@ -239,27 +240,28 @@ def _cells(path: Path, sheet: str) -> dict[str, object]:
 def test_same_values_in_the_same_cells_in_every_notation(books, name: str, lang: str) -> None:
     _, _, course = books[(name, "course", lang)]
     key = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "sheet", "cell"]
-    base = course[course["sheet"] != SETUP]
+    sh = sheet_names(lang)
+    base = course[course["sheet"] != sh.setup]
     for notation in ("fausett", "mazur"):
         path, layout, table = books[(name, notation, lang)]
-        other = table[table["sheet"] != SETUP]
+        other = table[table["sheet"] != sh.setup]
         pd.testing.assert_frame_equal(base[key + ["value"]].reset_index(drop=True),
                                       other[key + ["value"]].reset_index(drop=True))
         # Setup: the same numbers; only w/b may sit elsewhere (Fausett's transposed tables)
-        cs, os_ = course[course["sheet"] == SETUP], table[table["sheet"] == SETUP]
+        cs, os_ = course[course["sheet"] == sh.setup], table[table["sheet"] == sh.setup]
         assert list(cs["value"]) == list(os_["value"])
         same_place = ~cs["quantity"].isin(["w", "b"]).to_numpy()
         assert list(cs["cell"][same_place]) == list(os_["cell"][same_place])
         moved = (cs["cell"].to_numpy() != os_["cell"].to_numpy())
         assert moved.any() == (notation == "fausett")
         # and the cached values of the whole Steps and Epochs sheets are the same
-        for sheet in ("Steps", "Epochs"):
+        for sheet in (sh.steps, sh.epochs):
             a, b = _cells(books[(name, "course", lang)][0], sheet), _cells(path, sheet)
             assert a.keys() == b.keys()
             for c, va in a.items():
                 if isinstance(va, float):
                     assert va == pytest.approx(b[c], rel=1e-15, abs=1e-300), (sheet, c)
-                elif sheet == "Steps" and c[0] == "C" and not isinstance(va, int | float):
+                elif sheet == sh.steps and c[0] == "C" and not isinstance(va, int | float):
                     assert va == b[c]  # "update" on batch rows
 
 
@@ -267,8 +269,8 @@ def test_same_values_in_the_same_cells_in_every_notation(books, name: str, lang:
 def test_setup_givens_are_where_the_layout_says(books, lang: str) -> None:
     for notation in NOTATIONS:
         path, _, table = books[("deep", notation, lang)]
-        ws = openpyxl.load_workbook(path)[SETUP]
-        given = table[table["sheet"] == SETUP]
+        ws = openpyxl.load_workbook(path)[sheet_names(lang).setup]
+        given = table[table["sheet"] == sheet_names(lang).setup]
         assert len(given) > 0
         for cell, value in zip(given["cell"], given["value"], strict=True):
             assert ws[cell].value == pytest.approx(value, rel=1e-15), (notation, cell)
@@ -297,13 +299,16 @@ def test_lang_id_combines_with_every_notation(books, notation: str) -> None:
     assert list(table["cell"]) == list(en_table["cell"])
     assert list(table["value"]) == list(en_table["value"])
     wb = openpyxl.load_workbook(path)
-    bands = [c.value for c in wb[STEPS][1] if c.value]
+    assert wb.sheetnames == ["Panduan", "Inisialisasi", "Langkah", "Epoch"]
+    bands = [c.value for c in wb["Langkah"][1] if c.value]
     assert word("band.forward", "id") in bands and word("band.new", "id") in bands
-    setup = [c.value for row in wb[SETUP].iter_rows() for c in row if isinstance(c.value, str)]
+    setup = [c.value for row in wb["Inisialisasi"].iter_rows() for c in row
+             if isinstance(c.value, str)]  # fmt: skip
     corner = "Dari \\ Ke" if notation == "fausett" else "Ke \\ Dari"
     assert corner in setup
     assert any(v.startswith("dari ") for v in setup) and any(v.startswith("ke ") for v in setup)
-    guide = [c.value for row in wb["Guide"].iter_rows() for c in row if isinstance(c.value, str)]
+    guide = [c.value for row in wb["Panduan"].iter_rows() for c in row
+             if isinstance(c.value, str)]  # fmt: skip
     assert f"Notasi: {notation}" in guide
     new = {"course": "w1,1 baru", "fausett": "v11(baru)", "mazur": "w1⁺"}[notation]
     assert new in headers(path)
@@ -429,7 +434,7 @@ def test_fausett_workbook_recalculates_in_libreoffice(tmp_path: Path) -> None:
     # the first row's z_in1 reads v11, v21, v01 from the transposed Setup table
     cell = f"{layout.ref('z', 1, 0)}3"
     _plant(src, planted, cell, 123.0)
-    assert openpyxl.load_workbook(planted, data_only=True)[STEPS][cell].value == 123.0
+    assert openpyxl.load_workbook(planted, data_only=True)[layout.sheets.steps][cell].value == 123.0
     out = recalc(planted, tmp_path / "out")
     wb = openpyxl.load_workbook(out, data_only=True)
     n = 0
@@ -438,7 +443,7 @@ def test_fausett_workbook_recalculates_in_libreoffice(tmp_path: Path) -> None:
         assert isinstance(got, int | float), (sheet, c, got)
         assert abs(got - value) <= 1e-9, (sheet, c, got, value)
         n += 1
-    assert n == len(table) and wb[STEPS][cell].value != 123.0
+    assert n == len(table) and wb[layout.sheets.steps][cell].value != 123.0
 
 
 # --------------------------------------------------------------------------- the grader

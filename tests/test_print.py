@@ -41,6 +41,7 @@ from nnsheet.core.specfile import load_spec
 from nnsheet.output import pdf as pdf_export
 from nnsheet.output.printing import pack, wrapped_lines
 from nnsheet.output.workbook import make_layout
+from nnsheet.words.notation import sheet_names
 
 COURSE_BREAKS = [8, 22, 34, 46, 62, 74]
 #: the band each Steps page of the course starts with (after the repeated step columns)
@@ -160,7 +161,8 @@ def test_every_sheet_prints_on_a4_with_title_and_page_x_of_y(books: dict[str, Pa
     title = wb.properties.title
     footer = "Halaman &P dari &N" if name.endswith("_id") else "Page &P of &N"
     printed = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-    assert [ws.title for ws in printed][:4] == ["Guide", "Setup", "Steps", "Epochs"]
+    n = sheet_names("id" if name.endswith("_id") else "en")
+    assert [ws.title for ws in printed][:4] == [n.guide, n.setup, n.steps, n.epochs]
     for ws in printed:
         assert ws.page_setup.paperSize == 9, ws.title  # A4
         assert ws.oddHeader.left.text == title.replace("&", "&&"), ws.title
@@ -168,11 +170,11 @@ def test_every_sheet_prints_on_a4_with_title_and_page_x_of_y(books: dict[str, Pa
         assert ws.oddFooter.center.text == footer, ws.title
         fit = ws.sheet_properties.pageSetUpPr
         assert fit is None or not fit.fitToPage, ws.title  # never shrunk to fit
-    assert wb["Guide"].page_setup.orientation == "portrait"
-    assert wb["Steps"].page_setup.orientation == "landscape"
-    assert wb["Epochs"].page_setup.orientation == "landscape"
+    assert wb[n.guide].page_setup.orientation == "portrait"
+    assert wb[n.steps].page_setup.orientation == "landscape"
+    assert wb[n.epochs].page_setup.orientation == "landscape"
     if name == "exercise_id":
-        assert wb["Exercise"].page_setup.orientation == "portrait"
+        assert wb[n.exercise].page_setup.orientation == "portrait"
 
 
 def test_title_with_ampersand_is_escaped_in_the_header(books: dict[str, Path]) -> None:
@@ -300,7 +302,8 @@ def test_text_sheets_fit_a_portrait_page_in_any_font(books: dict[str, Path]) -> 
     """The Guide's (and the exercise's) text column fits the page even when LibreOffice draws
     columns a third wider (DejaVu Sans for Calibri), and every line wraps in it."""
     wb = openpyxl.load_workbook(books["exercise_id"])
-    for name, text_col in (("Guide", 1), ("Exercise", 0)):
+    n = sheet_names("id")
+    for name, text_col in ((n.guide, 1), (n.exercise, 0)):
         ws = wb[name]
         widths = _widths(ws)
         total = sum(_col_px(widths[c]) for c in range(text_col + 1))
@@ -596,12 +599,13 @@ def test_exercise_pdf_in_indonesian(tmp_path: Path) -> None:
         assert p.body, f"page {p.number} is blank"
         assert p.text(p.footer) == f"Halaman {p.number} dari {n}"
     sheets = _sheets(pages)
-    assert list(sheets) == ["Guide", "Setup", "Steps", "Epochs", "Exercise"]
-    assert all(p.width < p.height for p in sheets["Exercise"])
-    assert "loss per sampel (epoch 1)" in sheets["Epochs"][0].text()
+    n = sheet_names("id")
+    assert list(sheets) == [n.guide, n.setup, n.steps, n.epochs, n.exercise]
+    assert all(p.width < p.height for p in sheets[n.exercise])
+    assert "loss per pola (epoch 1)" in sheets[n.epochs][0].text()
     # the course's net O1 at step 1 is 0.1*1 + 0.2*0.5 + 0.3*0.2 + 0.1 = 0.36 (DESIGN §3's
     # weights and data): asked, so it is not printed
-    text = " ".join(p.text() for p in sheets["Steps"])
+    text = " ".join(p.text() for p in sheets[n.steps])
     assert "0.360000" not in text
     assert "1.000000" in text  # the givens (x1 = 1) are printed
 

@@ -396,32 +396,42 @@ def test_readable_layout(built: dict[str, Built]) -> None:
 
 # --------------------------------------------------------------------------- languages
 def test_lang_id_same_numbers_same_cells(built: dict[str, Built], tmp_path: Path) -> None:
+    """Indonesian: the same numbers and formulas in the same cells; only the words differ, the
+    sheet names included (Panduan, Inisialisasi, Langkah, Epoch), and formulas that read
+    another sheet name it in Indonesian."""
+    names = {"Guide": "Panduan", "Setup": "Inisialisasi", "Steps": "Langkah", "Epochs": "Epoch"}
     for name in ("course", "minibatch3_fixed_biases"):
         en = built[name]
         idb = build(name, tmp_path, lang="id")
         cols = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "value", "sheet",
                 "cell"]  # fmt: skip
-        pd.testing.assert_frame_equal(en.table[cols], idb.table[cols])
+        want = en.table[cols].copy()
+        want["sheet"] = want["sheet"].map(names)
+        pd.testing.assert_frame_equal(want, idb.table[cols])
         wen, ven = _books(en.path)
         wid, vid = _books(idb.path)
+        assert wid.sheetnames == list(names.values())
         for sheet in ("Setup", "Steps", "Epochs"):
-            for ra, rb in zip(ven[sheet].iter_rows(), vid[sheet].iter_rows(), strict=True):
+            for ra, rb in zip(ven[sheet].iter_rows(), vid[names[sheet]].iter_rows(), strict=True):
                 for a, c in zip(ra, rb, strict=True):
                     if isinstance(a.value, int | float):
                         assert a.value == c.value, (sheet, a.coordinate)
-            for ra, rb in zip(wen[sheet].iter_rows(), wid[sheet].iter_rows(), strict=True):
+            for ra, rb in zip(wen[sheet].iter_rows(), wid[names[sheet]].iter_rows(), strict=True):
                 for a, c in zip(ra, rb, strict=True):
                     if isinstance(a.value, str) and a.value.startswith("="):
-                        assert a.value == c.value, (sheet, a.coordinate)
+                        translated = a.value.replace("Setup!", "Inisialisasi!").replace(
+                            "Steps!", "Langkah!")
+                        assert translated == c.value, (sheet, a.coordinate)
+        assert list(wid.defined_names["learning_rate"].destinations)[0][0] == "Inisialisasi"
     wid, _ = _books(tmp_path / "course.xlsx")
-    bands = [k for k, _ in itertools.groupby(c.value for c in wid["Steps"][1] if c.value)]
+    bands = [k for k, _ in itertools.groupby(c.value for c in wid["Langkah"][1] if c.value)]
     assert bands == ["langkah", "masukan dan target", "bobot dan bias yang dipakai",
                      "propagasi maju", "galat dan loss", "propagasi mundur",
                      "gradien dan perubahan", "bobot dan bias baru"]  # fmt: skip
-    setup_text = " ".join(str(c.value) for row in wid["Setup"].iter_rows() for c in row
+    setup_text = " ".join(str(c.value) for row in wid["Inisialisasi"].iter_rows() for c in row
                           if isinstance(c.value, str)).lower()  # fmt: skip
     assert "laju pembelajaran" in setup_text and "bobot" in setup_text
-    guide_text = " ".join(str(c.value) for row in wid["Guide"].iter_rows() for c in row
+    guide_text = " ".join(str(c.value) for row in wid["Panduan"].iter_rows() for c in row
                           if isinstance(c.value, str)).lower()  # fmt: skip
     assert "galat" in guide_text and "bobot" in guide_text
 

@@ -25,6 +25,7 @@ from .output.printing import rows_per_page
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
 from .output.workbook import WorkbookWriter, make_layout, steps_pages
+from .words.messages import message
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--spec", help="grade against this spec instead of the one in the workbook")
     c.add_argument("--decimals", type=int, metavar="D",
                    help="tolerance: half a unit in the D-th decimal for every cell")
+    c.add_argument("--lang", choices=("en", "id"),
+                   help="language of the summary, graded copy and explanations (default: the "
+                        "exercise's)")
 
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument("--export", metavar="DIR",
@@ -138,17 +142,17 @@ def _trace(args: argparse.Namespace, spec, out: Path | None, table: Path | None,
         WorkbookWriter(out, layout).write(records)
         detail = ""
         if layout.detail_epochs < spec.epochs:
-            detail = f"; Steps rows for the first {layout.detail_epochs} epochs"
+            detail = message("detail", args.lang, k=layout.detail_epochs)
         if keep:
-            print(f"wrote {out} ({total_steps(spec)} steps, {spec.epochs} epochs{detail})",
-                  file=sys.stderr)
+            print(message("wrote_trace", args.lang, path=out, steps=total_steps(spec),
+                          epochs=spec.epochs, detail=detail), file=sys.stderr)
     else:
         for _ in records:
             pass
     if table is not None:
         assert trace is not None
         write_table(trace.table(layout if out is not None else None, lang=args.lang), table)
-        print(f"wrote {table}", file=sys.stderr)
+        print(message("wrote_table", args.lang, path=table), file=sys.stderr)
     if pdf is not None:
         assert out is not None
         _write_pdf(out, pdf, args.quiet, kept=keep)
@@ -197,8 +201,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     if pdf is not None:
         _check_pdf_pages(make_layout(spec, args.lang), pdf, "--epochs")
     _, answers = write_exercise(spec, out, options)
-    print(f"wrote {out} ({len(answers)} answer cells; grade it with: nnsheet check {out})",
-          file=sys.stderr)
+    print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
         _write_pdf(out, pdf)
     return 0
@@ -212,7 +215,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise NnsheetError(f"--decimals: expected a whole number from 0 to 15, got {decimals}")
     spec = resolve_spec(args.spec) if args.spec is not None else None
     return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
-                       output=args.output, report=args.report)
+                       output=args.output, report=args.report, lang=args.lang)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:

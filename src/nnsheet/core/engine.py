@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import TrainingError
-from .ops import ACTIVATIONS, LOSSES, RULES
+from .ops import ACTIVATIONS, LOSSES, RULES, ZeroShare, correct_rule, hidden_error_rule
 from .rounding import round_array, xround
 from .spec import Spec
 
@@ -121,9 +121,10 @@ class Network:
         self.acts = [ACTIVATIONS[ly.activation] for ly in spec.layers]
         self.loss = LOSSES[spec.loss]
         self.rule = RULES[spec.rule]
+        self.hidden = hidden_error_rule(spec.rule, spec.hidden_error)
+        self.correct = correct_rule(spec.one_hot_targets)
         self.digits = spec.round
         self.L = spec.n_layers
-        self.one_hot = spec.one_hot_targets
 
         #: rounds an array like the spreadsheet's ROUND(…, D); the identity without ``round``
         self.r: Callable[[np.ndarray], np.ndarray] = (
@@ -156,7 +157,8 @@ class Network:
         err[L - 1] = r(self.rule.output_err(self.loss, e))
         for l in range(L - 1, -1, -1):
             if l < L - 1:
-                err[l] = r(self._hidden_err(l, w[l + 1], err[l + 1], delta[l + 1], epoch, step))
+                sent = delta if self.hidden.source == "delta" else err
+                err[l] = r(self._hidden_err(l, w[l + 1], sent[l + 1], epoch, step))
             fp[l] = r(self.acts[l].deriv(zs[l], as_[l]))
             delta[l] = r(err[l] * fp[l])
         grad_w: Arrays = []
@@ -172,38 +174,24 @@ class Network:
             grad_b.append(gb)
             dw.append(r(k * gw))
             db.append(r(k * gb))
-        y = as_[-1]
-        if self.one_hot:  # the target class has the largest output
-            correct = int(y[t == 1][0] >= y.max())
-        else:  # every output, read as 1 when y' >= 0.5, equals its 0/1 target
-            correct = int(np.all((y >= 0.5) == (t == 1)))
+        correct = self.correct.value(as_[-1], t)
         return SampleRecord(
             epoch, step, s + 1, x, t, w, b, zs, as_, e, loss, err, fp, delta,
             grad_w, grad_b, dw, db if spec.update_biases else None, correct,
         )  # fmt: skip
 
-    def _hidden_err(
-        self, l: int, w_next: np.ndarray, err_next: np.ndarray, delta_next: np.ndarray,
-        epoch: int, step: int,
-    ) -> np.ndarray:  # fmt: skip
-        """err of hidden layer index l (0-based) from the layer above."""
-        if self.rule.backprop_delta:
-            return w_next.T @ delta_next
-        if self.spec.hidden_error == "transpose":
-            return w_next.T @ err_next
-        # proportional: each error shared among a neuron's incoming weights in proportion to them
-        sums = w_next.sum(axis=1)
-        zero = np.flatnonzero(sums == 0)
-        if zero.size:
-            j = int(zero[0])
+    def _hidden_err(self, l: int, w_next: np.ndarray, sent: np.ndarray, epoch: int,
+                    step: int) -> np.ndarray:  # fmt: skip
+        """err of hidden layer index l (0-based) from the layer above (its err or delta)."""
+        try:
+            return self.hidden.value(w_next, sent)
+        except ZeroShare as exc:
             raise TrainingError(
-                f"hidden_error = \"proportional\": the weights into neuron {j + 1} of "
+                f"hidden_error = \"{self.hidden.name}\": the weights into neuron {exc.k + 1} of "
                 f"layer {l + 2} sum to zero at epoch {epoch}, step {step}, so its error cannot be "
                 "shared in "
                 "proportion to them; use hidden_error = \"transpose\" or change those weights"
-            )
-        share = w_next / sums[:, None]
-        return (share * err_next[:, None]).sum(axis=0)
+            ) from None
 
     def update(self, w: Arrays, b: Arrays, dw: Arrays, db: Arrays | None) -> tuple[Arrays, Arrays]:
         w_new = [self.r(wl + dl) for wl, dl in zip(w, dw, strict=True)]

@@ -1,12 +1,17 @@
-"""Every activation, loss and backpropagation rule, defined once.
+"""Every activation, loss, backpropagation rule, hidden-error variant and accuracy rule, defined
+once.
 
-Each definition keeps side by side its value, its derivative and its spreadsheet formula (and a
-plain-text form used in explanations), so the engine, the workbook and the grader can never disagree
-about it. Adding an activation or a loss is a single entry here.
+Each entry keeps side by side everything any stage needs of it: its value (numpy, for the
+engine), its derivative, its spreadsheet formula (the layout map), its plain-text formula (the
+grader's explanations and the Guide's formulas), its Guide sentence in English and Indonesian and,
+for losses, its symbol. The engine, the layout map, the notation and Guide and the grader all read
+these entries, so they can never disagree about one, and adding an activation, a loss or a
+hidden-error variant is a single entry here (spec validation accepts the names in these
+registries).
 
 Spreadsheet formulas use only ``+ - * /``, ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND``.
-The ``xl_*`` functions take cell references (strings such as ``"H5"``) and return an expression
-without the leading ``=``.
+The ``xl*`` functions take cell references (strings such as ``"H5"``) and return an expression
+without the leading ``=``; the ``text*`` functions take symbols or numbers as text.
 """
 
 from __future__ import annotations
@@ -17,6 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 
 Array = np.ndarray
+#: a text in each language the workbooks speak
+Texts = dict[str, str]
+
+
+def paren(s: str) -> str:
+    """``s`` as a factor: in parentheses when it is a sum or difference (``t1−y1``)."""
+    if s.startswith("(") and s.endswith(")"):
+        return s
+    return f"({s})" if any(op in s[1:] for op in "+−- ") else s
 
 
 # --------------------------------------------------------------------------- activations
@@ -51,6 +65,8 @@ class Activation:
     text_deriv: Callable[[str, str], str]
     #: whether f is differentiable everywhere (finite-difference checks apply)
     smooth: bool
+    #: the Guide's line for f and f' (per language)
+    guide: Texts
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -66,6 +82,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"1/(1+e^-({z}))",
             lambda z, a: f"{a}·(1-{a})",
             True,
+            {"en": "f(z) = 1/(1+e^-z), f' = a·(1−a)", "id": "f(z) = 1/(1+e^-z), f' = a·(1−a)"},
         ),
         Activation(
             "tanh",
@@ -78,6 +95,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"tanh({z})",
             lambda z, a: f"1-{a}²",
             True,
+            {"en": "f(z) = tanh z, f' = 1−a²", "id": "f(z) = tanh z, f' = 1−a²"},
         ),
         Activation(
             "relu",
@@ -88,6 +106,8 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"max(0, {z})",
             lambda z, a: f"(1 if {z} > 0 else 0)",
             False,
+            {"en": "f(z) = max(0, z), f' = 1 if z > 0 else 0",
+             "id": "f(z) = max(0, z), f' = 1 jika z > 0, selain itu 0"},
         ),
         Activation(
             "linear",
@@ -98,6 +118,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"{z}",
             lambda z, a: "1",
             True,
+            {"en": "f(z) = z, f' = 1", "id": "f(z) = z, f' = 1"},
         ),
         Activation(
             "step",
@@ -109,6 +130,8 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"(1 if {z} ≥ 0 else 0)",
             lambda z, a: "1",
             False,
+            {"en": "f(z) = 1 if z ≥ 0 else 0, f' taken as 1 (perceptron rule)",
+             "id": "f(z) = 1 jika z ≥ 0, selain itu 0; f' dianggap 1 (aturan perceptron)"},
         ),
     )
 }
@@ -130,6 +153,12 @@ class Loss:
     text_value: Callable[[Sequence[str]], str]
     #: plain-text dL/dy' given the text of e_k and the number of outputs
     text_grad: Callable[[str, int], str]
+    #: the loss's usual symbol (the course's; a notation may name it otherwise)
+    symbol: str
+    #: the Guide's formula of the loss, ``e_k`` standing for the error of output k
+    guide: Texts
+    #: the Guide's dL/dy' given the text of the error (n outputs written ``n``)
+    guide_grad: Callable[[str], str]
 
 
 def _sq(terms: Sequence[str]) -> str:
@@ -146,7 +175,11 @@ LOSSES: dict[str, Loss] = {
             lambda rng, n: f"SUMPRODUCT({rng},{rng})/{n}",
             lambda e, n: f"-2/{n}*{e}",
             lambda es: f"({_sq(es)})/{len(es)}",
-            lambda e, n: f"-2/{n}·{e}",
+            lambda e, n: f"-2/{n}·{paren(e)}",
+            "MSE",
+            {"en": "MSE = (1/n)·Σ e_k² (mean of the squared errors of the n outputs)",
+             "id": "MSE = (1/n)·Σ e_k² (rata-rata kuadrat galat n keluaran)"},
+            lambda e: f"−(2/n)·{paren(e)}",
         ),
         Loss(
             "half_sse",
@@ -155,7 +188,11 @@ LOSSES: dict[str, Loss] = {
             lambda rng, n: f"SUMPRODUCT({rng},{rng})/2",
             lambda e, n: f"-{e}",
             lambda es: f"({_sq(es)})/2",
-            lambda e, n: f"-{e}",
+            lambda e, n: f"-{paren(e)}",
+            "E",
+            {"en": "E = ½·Σ e_k² (half the sum of squared errors)",
+             "id": "E = ½·Σ e_k² (setengah jumlah kuadrat galat)"},
+            lambda e: f"−{paren(e)}",
         ),
         Loss(
             "sse",
@@ -164,7 +201,90 @@ LOSSES: dict[str, Loss] = {
             lambda rng, n: f"SUMPRODUCT({rng},{rng})",
             lambda e, n: f"-2*{e}",
             lambda es: _sq(es),
-            lambda e, n: f"-2·{e}",
+            lambda e, n: f"-2·{paren(e)}",
+            "SSE",
+            {"en": "SSE = Σ e_k² (sum of squared errors)",
+             "id": "SSE = Σ e_k² (jumlah kuadrat galat)"},
+            lambda e: f"−2·{paren(e)}",
+        ),
+    )
+}
+
+
+# --------------------------------------------------------------------------- hidden errors
+#: one term of a hidden error: (the weight w[l+1][k,j] from neuron j to neuron k of the next
+#: layer, all the weights into neuron k, the error or delta of neuron k) — as cells or as text
+HiddenTerm = tuple[str, Sequence[str], str]
+
+
+class ZeroShare(ArithmeticError):
+    """The weights into neuron ``k`` (0-based) of the next layer sum to zero (proportional)."""
+
+    def __init__(self, k: int) -> None:
+        super().__init__(k)
+        self.k = k
+
+
+def _proportional(w_next: Array, v_next: Array) -> Array:
+    # each error is shared among a neuron's incoming weights in proportion to them
+    sums = w_next.sum(axis=1)
+    zero = np.flatnonzero(sums == 0)
+    if zero.size:
+        raise ZeroShare(int(zero[0]))
+    return ((w_next / sums[:, None]) * v_next[:, None]).sum(axis=0)
+
+
+@dataclass(frozen=True)
+class HiddenError:
+    """How a hidden layer's error is formed from the next layer (DESIGN §2)."""
+
+    name: str
+    #: which quantity of the next layer is sent back: "err" (raw errors) or "delta"
+    source: str
+    #: err of the hidden layer from W[l+1] (rows = next layer's neurons) and that quantity
+    value: Callable[[Array, Array], Array]
+    #: spreadsheet formula of err_l[j] from its terms (cells)
+    xl: Callable[[Sequence[HiddenTerm]], str]
+    #: plain-text formula of err_l[j] from its terms (symbols or numbers)
+    text: Callable[[Sequence[HiddenTerm]], str]
+    #: the Guide's sentence, ``{f}`` the formula in the notation's symbols
+    guide: Texts
+
+
+def _xl_products(terms: Sequence[HiddenTerm]) -> str:
+    return "+".join(f"{w}*{v}" for w, _, v in terms)
+
+
+def _text_products(terms: Sequence[HiddenTerm]) -> str:
+    return " + ".join(f"{w}·{v}" for w, _, v in terms)
+
+
+HIDDEN_ERROR_RULES: dict[str, HiddenError] = {
+    h.name: h
+    for h in (
+        HiddenError(
+            "transpose", "err", lambda w_next, v: w_next.T @ v, _xl_products, _text_products,
+            {"en": "Hidden layers: the next layer's raw errors through the weights in use "
+                   "(not the exact gradient): {f}.",
+             "id": "Lapisan tersembunyi: galat mentah lapisan berikutnya melalui bobot yang "
+                   "dipakai (bukan gradien eksak): {f}."},
+        ),
+        HiddenError(
+            "proportional", "err", _proportional,
+            lambda ts: "+".join(f"{w}/({'+'.join(row)})*{v}" for w, row, v in ts),
+            lambda ts: " + ".join(f"{w}/({' + '.join(row)})·{v}" for w, row, v in ts),
+            {"en": "Hidden layers: each error is shared among a neuron's incoming weights in "
+                   "proportion to them: {f}.",
+             "id": "Lapisan tersembunyi: galat dibagi ke bobot masuk sebuah neuron sebanding "
+                   "dengan bobotnya: {f}."},
+        ),
+        HiddenError(
+            # W[l+1]ᵀ·δ[l+1]: the gradient rule's, and Fausett's δ_in_j = Σ_k δ_k·w_jk
+            "delta", "delta", lambda w_next, v: w_next.T @ v, _xl_products, _text_products,
+            {"en": "Hidden layers: the next layer's deltas through the weights in use before "
+                   "this step's update: {f}.",
+             "id": "Lapisan tersembunyi: delta lapisan berikutnya melalui bobot sebelum "
+                   "pembaruan langkah ini: {f}."},
         ),
     )
 }
@@ -173,18 +293,29 @@ LOSSES: dict[str, Loss] = {
 # --------------------------------------------------------------------------- rules
 @dataclass(frozen=True)
 class Rule:
-    """A backpropagation rule: how the output error is formed and the sign of the update."""
+    """A backpropagation rule: how the output error is formed, how hidden errors are formed and
+    the sign of the update."""
 
     name: str
     #: err_L from e (and the loss); vector
     output_err: Callable[[Loss, Array], Array]
     #: spreadsheet formula of err_L,k given the cell of e_k and the number of outputs
     xl_output_err: Callable[[Loss, str, int], str]
+    #: plain-text err_L,k given the text of e_k and the number of outputs
     text_output_err: Callable[[Loss, str, int], str]
-    #: hidden layers are fed the next layer's delta (gradient) or raw err (error rule)
-    backprop_delta: bool
+    #: the Guide's err_L,k given the text of e_k (n outputs written ``n``)
+    guide_output_err: Callable[[Loss, str], str]
+    #: the hidden-error entry every spec of this rule uses; None: the spec's ``hidden_error``
+    hidden: str | None
     #: +1: dw = +lr*grad (error rule); -1: dw = -lr*grad (gradient rule)
     sign: int
+    #: plain-text dw from the learning rate and the gradient's text
+    text_dw: Callable[[str, str], str]
+    #: the Guide's update formula from the symbols of lr, the gradient, the delta and the input
+    guide_dw: Callable[[str, str, str, str], str]
+    #: the Guide's sentences: "out" (the output error, ``{f}`` = ``{g}``), "update" (``{f}``)
+    #: and "signs" (the sign convention of the err/δ/∂ columns)
+    guide: dict[str, Texts]
 
 
 RULES: dict[str, Rule] = {
@@ -195,21 +326,124 @@ RULES: dict[str, Rule] = {
             lambda loss, e: loss.grad(e),
             lambda loss, e, n: loss.xl_grad(e, n),
             lambda loss, e, n: loss.text_grad(e, n),
-            True,
+            lambda loss, e: loss.guide_grad(e),
+            "delta",
             -1,
+            lambda lr, g: f"-{lr}·{g}",
+            lambda lr, g, d, a: f"−{lr}·{g}",
+            {
+                "out": {"en": "Output layer, the error sent back is the derivative of the loss "
+                              "by the output: {f} = {g}.",
+                        "id": "Lapisan keluaran, galat yang dikirim balik adalah turunan loss "
+                              "terhadap keluaran: {f} = {g}."},
+                "update": {"en": "Change = −learning rate × gradient (down the gradient); new = "
+                                 "old + change: {f}.",
+                           "id": "Perubahan = −laju pembelajaran × gradien (menuruni gradien); "
+                                 "baru = lama + perubahan: {f}."},
+                "signs": {"en": "Signs: err, δ and ∂ carry the derivative's sign (∂loss/∂…, as "
+                                "in Mazur's example): positive when the output is too large.",
+                          "id": "Tanda: err, δ dan ∂ bertanda turunan (∂loss/∂…, seperti contoh "
+                                "Mazur): positif bila keluaran terlalu besar."},
+            },
         ),
         Rule(
             "error",
             lambda loss, e: np.array(e, dtype=np.float64),
             lambda loss, e, n: f"{e}",
             lambda loss, e, n: f"{e}",
-            False,
+            lambda loss, e: e,
+            None,
             +1,
+            lambda lr, g: f"{lr}·{g}",
+            lambda lr, g, d, a: f"+{lr}·{d}·{a}",
+            {
+                "out": {"en": "Output layer, the error sent back is the error itself, whatever "
+                              "the loss (the loss is only reported): {f} = {g}.",
+                        "id": "Lapisan keluaran, galat yang dikirim balik adalah galat itu "
+                              "sendiri, apa pun loss-nya (loss hanya dilaporkan): {f} = {g}."},
+                "update": {"en": "Change = +learning rate × delta × input (the error already "
+                                 "points downhill); new = old + change: {f}.",
+                           "id": "Perubahan = +laju pembelajaran × delta × masukan; baru = lama "
+                                 "+ perubahan: {f}."},
+                "signs": {"en": "Signs: err, δ and ∂ carry the error's sign t − y (as in "
+                                "Fausett): positive when the output is too small.",
+                          "id": "Tanda: err, δ dan ∂ bertanda galat t − y (seperti Fausett): "
+                                "positif bila keluaran terlalu kecil."},
+            },
         ),
     )
 }
 
-HIDDEN_ERRORS = ("transpose", "proportional")
+
+def hidden_error_rule(rule: str, hidden_error: str) -> HiddenError:
+    """The hidden-error entry a spec uses: its rule's own, or the spec's ``hidden_error``."""
+    return HIDDEN_ERROR_RULES[RULES[rule].hidden or hidden_error]
+
+
+# --------------------------------------------------------------------------- accuracy
+@dataclass(frozen=True)
+class Correct:
+    """When a sample counts as correct (the Steps ``correct`` column; accuracy is its mean)."""
+
+    name: str
+    #: 1 or 0 from the outputs y and the 0/1 targets t of one sample
+    value: Callable[[Array, Array], int]
+    #: spreadsheet formula from the cells of the outputs and of the targets (contiguous)
+    xl: Callable[[Sequence[str], Sequence[str]], str]
+    #: what accuracy counts, in words (explanations)
+    text: Texts
+    #: the Guide's sentence; ``{correct}`` the column's name, ``{steps}`` the sheet's, ``{y}``
+    #: an output in the notation's symbols
+    guide: Texts
+
+
+THRESHOLD = 0.5
+
+CORRECT_RULES: dict[str, Correct] = {
+    c.name: c
+    for c in (
+        Correct(
+            # every output, read as 1 when y >= 0.5, equals its 0/1 target
+            "threshold",
+            lambda y, t: int(np.all((y >= THRESHOLD) == (t == 1))),
+            lambda ys, ts: "*".join(f"IF(({y}>={THRESHOLD})=({t}=1),1,0)"
+                                    for y, t in zip(ys, ts, strict=True)),
+            {"en": "share of samples whose outputs all match their 0/1 targets",
+             "id": "bagian pola yang semua keluarannya sama dengan target 0/1-nya"},
+            {"en": "{correct} ({steps}): 1 when every output, read as 1 if {y} ≥ 0.5 and 0 "
+                   "otherwise, equals its 0/1 target, else 0; accuracy is the mean of this "
+                   "column over the epoch.",
+             "id": "{correct} ({steps}): 1 bila setiap keluaran, dibaca 1 jika {y} ≥ 0,5 dan 0 "
+                   "jika tidak, sama dengan targetnya yang 0/1, selain itu 0; akurasi adalah "
+                   "rata-rata kolom ini dalam satu epoch."},
+        ),
+        Correct(
+            # one-hot class targets: the target class has the largest output (argmax)
+            "argmax",
+            lambda y, t: int(y[t == 1][0] >= y.max()),
+            lambda ys, ts: (f"IF(SUMPRODUCT({ts[0]}:{ts[-1]},{ys[0]}:{ys[-1]})"
+                            f">=MAX({ys[0]}:{ys[-1]}),1,0)"),
+            {"en": "share of samples whose target class has the largest output",
+             "id": "bagian pola yang kelas targetnya memiliki keluaran terbesar"},
+            {"en": "{correct} ({steps}): 1 when the target class (the output whose target is 1) "
+                   "has the largest output, else 0 (argmax); accuracy is the mean of this column "
+                   "over the epoch.",
+             "id": "{correct} ({steps}): 1 bila kelas target (keluaran yang targetnya 1) memiliki "
+                   "keluaran terbesar (argmax), selain itu 0; akurasi adalah rata-rata kolom ini "
+                   "dalam satu epoch."},
+        ),
+    )
+}
+
+
+def correct_rule(one_hot: bool) -> Correct:
+    """Argmax for one-hot class targets, else every output thresholded at 0.5."""
+    return CORRECT_RULES["argmax" if one_hot else "threshold"]
+
+
+# The registries' names, for validation and tests. Spec validation reads the registries
+# themselves, so an entry added at run time is accepted.
+HIDDEN_ERRORS = tuple(HIDDEN_ERROR_RULES)
 LOSS_NAMES = tuple(LOSSES)
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 RULE_NAMES = tuple(RULES)

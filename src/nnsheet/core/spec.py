@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-#: Presets set the training keys in one word; explicit keys override them (DESIGN §2).
+#: Presets set the training keys (and the fausett preset the notation) in one word; explicit keys
+#: override them (DESIGN §2).
 PRESETS: dict[str, dict[str, object]] = {
     "course": {
         "rule": "error",
@@ -33,6 +34,16 @@ PRESETS: dict[str, dict[str, object]] = {
         "loss": "half_sse",
         "mode": "online",
         "update_biases": False,
+    },
+    # Fausett's generalized delta rule in his signs: δ_k = (t−y)·f', δ_in_j = Σ_k δ_k·w_jk
+    # (the error rule with the hidden error taken from the deltas), Δ = +α·δ·input
+    "fausett": {
+        "rule": "error",
+        "hidden_error": "delta",
+        "loss": "half_sse",
+        "mode": "online",
+        "update_biases": True,
+        "notation": "fausett",
     },
 }
 DEFAULT_PRESET = "course"

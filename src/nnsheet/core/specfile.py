@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from .errors import SpecError
-from .ops import ACTIVATION_NAMES, HIDDEN_ERRORS, LOSS_NAMES, RULE_NAMES
+from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
-LAYER_KEYS = ("size", "activation", "weights", "biases")
+LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
 TRAINING_KEYS = (
     "learning_rate", "epochs", "mode", "rule", "loss", "update_biases", "hidden_error", "round",
 )  # fmt: skip
@@ -102,10 +102,13 @@ def _bool(ctx: _Ctx, key: str, v: object) -> bool:
     return v
 
 
-def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None) -> np.ndarray:
-    """A list of equal-length lists of finite numbers, optionally of a given shape."""
+def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None,
+            orient: str = "") -> np.ndarray:  # fmt: skip
+    """A list of equal-length lists of finite numbers, optionally of a given shape (``orient``:
+    how the rows and columns read, added to a shape error)."""
     shape_want = (
-        f"{rows} rows of {cols} numbers" if rows is not None and cols is not None
+        f"{rows} row{'s' * (rows != 1)} of {cols} number{'s' * (cols != 1)}"
+        if rows is not None and cols is not None
         else "a list of rows of numbers"
     )  # fmt: skip
     if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
@@ -116,7 +119,7 @@ def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None) 
     ):
         if got is None and v:
             got = "rows of lengths " + ", ".join(str(len(r)) for r in v[:6])
-        raise ctx.fail(key, f"expected {shape_want}, got {got or 'nothing'}")
+        raise ctx.fail(key, f"expected {shape_want}, got {got or 'nothing'}{orient}")
     out = np.empty((len(v), len(v[0])), dtype=np.float64)
     for r, row in enumerate(v):
         for c, x in enumerate(row):
@@ -274,7 +277,8 @@ def parse_spec(
         raise ctx.fail("title", f"expected text, got {_describe(title)}")
     preset = ov.get("preset") or doc.get("preset", DEFAULT_PRESET)
     preset = _choice(ctx, "preset", preset, tuple(PRESETS))
-    notation = ov.get("notation") or doc.get("notation", "course")
+    notation = (ov.get("notation") or doc.get("notation")
+                or PRESETS[preset].get("notation", "course"))
     notation = _choice(ctx, "notation", notation, NOTATIONS)
 
     tr = _table(ctx, "training", doc.get("training", {}))
@@ -293,9 +297,10 @@ def parse_spec(
         raise ctx.fail("training.learning_rate", f"expected a number ≥ 0, got {lr}")
     epochs = ov["epochs"] if ov.get("epochs") is not None else settings.get("epochs", 1)
     epochs = _integer(ctx, "training.epochs", epochs, 1, MAX_EPOCHS)
-    rule = _choice(ctx, "training.rule", settings["rule"], RULE_NAMES)
-    loss = _choice(ctx, "training.loss", settings["loss"], LOSS_NAMES)
-    hidden_error = _choice(ctx, "training.hidden_error", settings["hidden_error"], HIDDEN_ERRORS)
+    rule = _choice(ctx, "training.rule", settings["rule"], tuple(RULES))
+    loss = _choice(ctx, "training.loss", settings["loss"], tuple(LOSSES))
+    hidden_error = _choice(ctx, "training.hidden_error", settings["hidden_error"],
+                           tuple(HIDDEN_ERROR_RULES))
     update_biases = _bool(ctx, "training.update_biases", settings["update_biases"])
     digits = settings.get("round")
     if digits is not None:
@@ -356,9 +361,21 @@ def parse_spec(
         if "size" not in ld:
             raise ctx.fail(f"{key}.size", "expected the number of neurons in this layer")
         size = _integer(ctx, f"{key}.size", ld["size"], 1, MAX_LAYER_SIZE)
-        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"), ACTIVATION_NAMES)
+        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"),
+                      tuple(ACTIVATIONS))
+        if "weights" in ld and "weights_from" in ld:
+            raise ctx.fail(key, "give weights (row j = the weights into neuron j) or weights_from "
+                           "(row i = the weights out of sending unit i), not both")
         if "weights" in ld:
-            W = _matrix(ctx, f"{key}.weights", ld["weights"], size, prev)
+            W = _matrix(ctx, f"{key}.weights", ld["weights"], size, prev,
+                        " (weights: row j = the weights into neuron j of this layer, one "
+                        "column per sending unit; for the book's table, one row per sending "
+                        "unit, use weights_from)")
+        elif "weights_from" in ld:
+            # the book's table (Fausett's v_ij, w_jk): row i = out of sending unit i
+            W = _matrix(ctx, f"{key}.weights_from", ld["weights_from"], prev, size,
+                        " (weights_from: row i = the weights out of sending unit i, one column "
+                        "per receiving neuron, biases not included)").T.copy()
         else:
             W = rng.uniform(low, high, (size, prev))
         if "biases" in ld:
@@ -366,7 +383,7 @@ def parse_spec(
         else:
             B = rng.uniform(low, high, size)
         layers.append(Layer(size, act, W, B))
-        given.append(("weights" in ld, "biases" in ld))
+        given.append(("weights" in ld or "weights_from" in ld, "biases" in ld))
         prev = size
     if T.shape[1] != prev:
         where = "data.targets"

@@ -31,12 +31,14 @@ from ..core.errors import NnsheetError, WorkbookError
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
 from ..output.workbook import WorkbookWriter, make_layout
-from ..sheet.layout import COMPUTED, EPOCHS, GIVEN, STEPS, Cell, Layout, StepsRow
+from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
+from ..words.exercise_text import instructions
+from ..words.notation import sheet_names
 
 META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
 FORMAT_VERSION = 1
-INSTRUCTIONS_SHEET = "Exercise"
+INSTRUCTIONS_SHEET = "Exercise"  # English; the layout's language names it (Layout.sheets)
 
 #: the blocks a template can ask, and the trace quantities of each (DESIGN §5 names)
 BLOCKS: dict[str, tuple[str, ...]] = {
@@ -80,10 +82,11 @@ def answer_rows(table: pd.DataFrame, trace: Trace, options: ExerciseOptions) -> 
     asked = options.quantities
     k = options.steps
     complete = {ep.epoch for ep in trace.epochs if k is None or ep.last_step <= k}
-    on_steps = (table["sheet"] == STEPS) & table["quantity"].isin(asked)
+    sheets = sheet_names(options.lang)
+    on_steps = (table["sheet"] == sheets.steps) & table["quantity"].isin(asked)
     if k is not None:
         on_steps &= table["step"].fillna(0).astype(int) <= k
-    on_epochs = ((table["sheet"] == EPOCHS) & table["quantity"].isin(asked)
+    on_epochs = ((table["sheet"] == sheets.epochs) & table["quantity"].isin(asked)
                  & table["epoch"].fillna(0).astype(int).isin(complete))  # fmt: skip
     return table[on_steps | on_epochs].reset_index(drop=True)
 
@@ -128,9 +131,11 @@ class ExerciseWriter(WorkbookWriter):
             ws.write_formula(cell.row, cell.col, cell.formula, self.f.style(cell), "")
 
     def _extra(self, wb) -> None:  # noqa: ANN001
-        ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
+        lay, opt = self.layout, self.options
+        ws = wb.add_worksheet(lay.sheets.exercise)
         self._text_sheet(ws, 0)  # portrait A4, wrapped in a page-wide column
-        for r, (kind, text) in enumerate(_instructions(self.options, self.layout)):
+        lines = instructions(opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps)
+        for r, (kind, text) in enumerate(lines):
             self._text_row(ws, r, 0, text, kind)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         meta = wb.add_worksheet(META_SHEET)
@@ -142,25 +147,6 @@ class ExerciseWriter(WorkbookWriter):
         meta.very_hidden()
 
 
-def _instructions(options: ExerciseOptions, layout: Layout) -> list[tuple[str, str]]:
-    blocks = ", ".join(options.ask)
-    steps = ("every step" if options.steps is None else f"the first {options.steps} step(s)")
-    return [
-        ("title", f"Exercise — {layout.spec.title}"),
-        ("text", ""),
-        ("text", f"Compute by hand and type your numbers into the white cells with a blue border "
-                 f"on the Steps and Epochs sheets: {blocks}, for {steps}."),
-        ("text", "The givens (learning rate, initial weights, data) are on the Setup sheet; the "
-                 "Guide sheet explains every formula and symbol."),
-        ("text", "The weights in use on each row are your new weights of the row before; the "
-                 "spreadsheet fills them in from your numbers."),
-        ("text", "Type numbers with as many decimals as you like (at least 2); the grader "
-                 "accepts half a unit in the last decimal you typed. 0,5 and 59.33% are read as "
-                 "numbers."),
-        ("text", "An error of yours carried correctly into later cells is not marked wrong "
-                 "again (carry-forward)."),
-        ("text", "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx"),
-    ]
 
 
 def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from ..core.errors import NnsheetError
 from ..core.safety import csv_text
 from ..core.spec import Spec
 from ..output.files import write_atomic
+from ..words.grading_text import say as _say
 from .key import AnswerKey, key_for
 from .mark import Result, grade_book
 from .read import read_book
@@ -36,11 +37,12 @@ def _graded_path(src: Path, output: str | None, several: bool) -> Path | None:
 
 def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: int | None = None,
                 output: str | None = None, report: str | None = None,
-                say: Callable[[str], None] = print) -> int:
+                say: Callable[[str], None] = print, lang: str | None = None) -> int:
     """Grade ``files`` (``nnsheet check``): a summary per file through ``say``, graded copies
     (``output``: a file, or a folder for several) and the ``report`` CSV. Each file is judged on
     its own; an unreadable one is one line on stderr and the others are still graded. Returns the
-    exit status: 0 all correct, 1 something wrong or missing, 2 a file could not be read."""
+    exit status: 0 all correct, 1 something wrong or missing, 2 a file could not be read.
+    ``lang``: the language of what is said (default: each exercise's own)."""
     files = [Path(f) for f in files]
     several = len(files) > 1
     if output is not None:
@@ -73,6 +75,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     cache: dict[str, AnswerKey] = {}
     status = 0
     rows: list[list[object]] = []
+    said: str | None = None  # the first graded exercise's language
     for f in files:
         try:
             res = check_file_grade(f, spec, decimals, cache)
@@ -80,20 +83,21 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             print(f"nnsheet: error: {exc}", file=sys.stderr)
             status = 2
             continue
-        for line in summary(res):
+        for line in summary(res, lang):
             say(line)
         rows.extend(report_rows(res))
+        said = said or res.key.options.lang
         if not res.all_correct:
             status = max(status, 1)
         out = _graded_path(f, output, several)
         if out is not None:
             try:
-                write_graded(f, res, out)
+                write_graded(f, res, out, lang)
             except (NnsheetError, OSError) as exc:  # one failed copy must not stop the class
                 print(f"nnsheet: error: {exc}", file=sys.stderr)
                 status = 2
                 continue
-            say(f"  graded copy: {out}")
+            say(_say("graded_copy", lang or res.key.options.lang, path=out))
     if report is not None:
         def write(tmp: str) -> None:
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
@@ -102,7 +106,8 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                 w.writerows([csv_text(v) for v in row] for row in rows)
 
         write_atomic(Path(report), write)
-        print(f"wrote {report} ({len(rows)} rows)", file=sys.stderr)
+        print(_say("wrote_report", lang or said or "en", path=report, n=len(rows)),
+              file=sys.stderr)
     return status
 
 

@@ -7,7 +7,8 @@ import re
 
 import pandas as pd
 
-from ..core.ops import ACTIVATIONS, LOSSES, RULES
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
+from ..words.grading_text import say
 from .key import AnswerKey
 
 
@@ -26,17 +27,17 @@ def _p(v: float) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
-def explain(key: AnswerKey, row: dict) -> str:
+def explain(key: AnswerKey, row: dict, lang: str = "en") -> str:
     """The expected value's formula with the symbols, then the numbers substituted:
     ``O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589``."""
     try:
-        text = _explain(key, row)
+        text = _explain(key, row, lang)
     except (KeyError, IndexError, TypeError, ValueError):
         text = None
     if text is None:
         text = _explain_formula(key, row)
     if key.spec.round is not None:
-        text += f" (rounded to {key.spec.round} decimals)"
+        text += say("rounded", lang, d=key.spec.round)
     return text
 
 
@@ -45,7 +46,7 @@ def _i(v: object) -> int | None:
         else int(v)  # type: ignore[arg-type]  # noqa: E501
 
 
-def _explain(key: AnswerKey, row: dict) -> str | None:
+def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
     spec, nt, tr = key.spec, key.layout.notation, key.trace
     q = row["quantity"]
     L = spec.n_layers
@@ -59,12 +60,10 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
         recs = [s for st in tr.steps[ep.first_step - 1: ep.last_step] for s in st.samples]
         if q == "epoch_loss":
             parts = [_n(s.loss) for s in recs]
-            sy = f"mean of {nt.symbol('loss')} over the samples"
+            sy = say("mean_loss", lang, loss=nt.symbol("loss"))
         else:
             parts = [str(s.correct) for s in recs]
-            sy = ("share of samples whose target class has the largest output"
-                  if spec.one_hot_targets
-                  else "share of samples whose outputs all match their 0/1 targets")
+            sy = correct_rule(spec.one_hot_targets).text[lang]
         return f"{sym} = {sy} = ({' + '.join(parts)})/{len(recs)} = {_n(val)}"
     st = tr.steps[int(row["step"]) - 1]
     sample = _i(row["sample"])
@@ -81,7 +80,7 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             w = src.b[k][j0]
             base = nt.symbol("b", layer, j0)
             if st.db is None:
-                return f"{sym} = {base} = {_n(w)} (biases are not updated)"
+                return f"{sym} = {base} = {_n(w)} {say('biases_fixed', lang)}"
             d, dsym = st.db[k][j0], nt.symbol("db", layer, j0)
         return f"{sym} = {base} + {dsym} = {_n(w)} + {_p(d)} = {_n(val)}"
     if rec is None:  # batch update row: dw / db mean over the batch
@@ -89,7 +88,7 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             parts = [_p(s.dw[k][j0, i0]) for s in st.samples]
         else:
             parts = [_p(s.db[k][j0]) for s in st.samples]  # type: ignore[index]
-        return (f"{sym} = mean of {sym} over the batch's samples = ({' + '.join(parts)})/"
+        return (f"{sym} = {say('batch_mean', lang, sym=sym)} = ({' + '.join(parts)})/"
                 f"{len(parts)} = {_n(val)}")
     a_in = rec.x if layer == 1 else (rec.a[k - 1] if layer else None)
     if q == "z":
@@ -118,21 +117,14 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
             es = nt.symbol("e", L, j0)
             return (f"{sym} = {rule.text_output_err(LOSSES[spec.loss], es, n)} = "
                     f"{rule.text_output_err(LOSSES[spec.loss], _p(rec.e[j0]), n)} = {_n(val)}")
-        src = "delta" if rule.backprop_delta else "err"
+        hidden = hidden_error_rule(spec.rule, spec.hidden_error)
         W = rec.w[k + 1]
-        nxt = getattr(rec, src)[k + 1]
-        syms, nums = [], []
-        for m in range(W.shape[0]):
-            ws, es = nt.symbol("w", layer + 1, m, j0), nt.symbol(src, layer + 1, m)
-            if not rule.backprop_delta and spec.hidden_error == "proportional":
-                tot = " + ".join(nt.symbol("w", layer + 1, m, c) for c in range(W.shape[1]))
-                totn = " + ".join(_p(x) for x in W[m])
-                syms.append(f"{ws}/({tot})·{es}")
-                nums.append(f"{_p(W[m, j0])}/({totn})·{_p(nxt[m])}")
-            else:
-                syms.append(f"{ws}·{es}")
-                nums.append(f"{_p(W[m, j0])}·{_p(nxt[m])}")
-        return f"{sym} = {' + '.join(syms)} = {' + '.join(nums)} = {_n(val)}"
+        sent = getattr(rec, hidden.source)[k + 1]
+        syms = [(nt.symbol("w", layer + 1, m, j0),
+                 [nt.symbol("w", layer + 1, m, c) for c in range(W.shape[1])],
+                 nt.symbol(hidden.source, layer + 1, m)) for m in range(W.shape[0])]
+        nums = [(_p(W[m, j0]), [_p(x) for x in W[m]], _p(sent[m])) for m in range(W.shape[0])]
+        return f"{sym} = {hidden.text(syms)} = {hidden.text(nums)} = {_n(val)}"
     if q == "fprime":
         act = ACTIVATIONS[spec.layers[k].activation]
         zs, as_ = nt.symbol("z", layer, j0), nt.symbol("a", layer, j0)
@@ -149,11 +141,11 @@ def _explain(key: AnswerKey, row: dict) -> str | None:
         ps = nt.symbol("a" if layer > 1 else "x", layer - 1, i0)
         return f"{sym} = {ds}·{ps} = {_p(rec.delta[k][j0])}·{_p(a_in[i0])} = {_n(val)}"
     if q in ("dw", "db"):
-        sign = "" if RULES[spec.rule].sign > 0 else "-"
+        text_dw = RULES[spec.rule].text_dw
         gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
         g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
         lr = nt.symbol("lr")
-        return (f"{sym} = {sign}{lr}·{gs} = {sign}{_n(spec.learning_rate)}·{_p(g)} = "
+        return (f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), _p(g))} = "
                 f"{_n(val)}")
     return None
 

@@ -22,7 +22,8 @@ from ..exercise.template import (
 )
 from ..output.workbook import make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
-from ..sheet.layout import SETUP, STEPS, SYMBOL, Layout, StepsRow
+from ..sheet.layout import SYMBOL, Layout, StepsRow
+from ..words.notation import SHEET_NAMES
 from .read import Book
 
 
@@ -47,9 +48,10 @@ class AnswerKey:
         trace = run(spec)
         table = trace.table(layout)
         layout.check_limits()  # a key is a workbook's: refused where the workbook would be
-        setup = table[table["sheet"] == SETUP]
-        givens = {(SETUP, c): float(v) for c, v in zip(setup["cell"].tolist(),
-                                                        setup["value"].tolist(), strict=True)}
+        name = layout.sheets.setup
+        setup = table[table["sheet"] == name]
+        givens = {(name, c): float(v) for c, v in zip(setup["cell"].tolist(),
+                                                      setup["value"].tolist(), strict=True)}
         cells = zip(table["sheet"].tolist(), table["cell"].tolist(), table["value"].tolist(),
                     strict=True)  # fmt: skip
         values = {(s, c): float(v) for s, c, v in cells if c}
@@ -67,12 +69,12 @@ def key_formulas(layout: Layout, trace: Trace) -> dict[tuple[str, str], str]:
     """Every formula of the trace workbook by (sheet, A1 cell), read from the layout's cell
     stream: exactly the formulas the workbook holds, and no file is written."""
     formulas: dict[tuple[str, str], str] = {}
-    letters = layout.letters
+    letters, steps = layout.letters, layout.sheets.steps
     for item in layout.body([*trace.steps, *trace.epochs]):
         if isinstance(item, StepsRow):
             row, ctx = str(item.row + 1), item.ctx  # type: ignore[operator]
             for c, tmpl in item.templates:
-                formulas[(STEPS, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
+                formulas[(steps, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
         elif item.formula is not None:
             formulas[(item.sheet, item.ref)] = item.formula
     return formulas
@@ -96,7 +98,7 @@ class LearnerEnv:
             if v is None:
                 raise FormulaError(f"{sheet}!{ref} holds no number")
             return v
-        if sheet == SETUP:
+        if sheet == self.key.layout.sheets.setup:
             if k not in self.key.givens:
                 raise FormulaError(f"{sheet}!{ref} is not a given")
             return self.key.givens[k]
@@ -137,7 +139,7 @@ class LearnerEnv:
             seen.add(k)
             if k in self.given:
                 out.append(k)
-            elif k[0] != SETUP and k in self.key.formulas:
+            elif k[0] != self.key.layout.sheets.setup and k in self.key.formulas:
                 todo.extend(references(self.key.tree(k), k[0]))
         return out
 
@@ -188,8 +190,9 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
     elif spec_override is None:
         raise WorkbookError(f"{path}: not an nnsheet exercise (no embedded spec); give the spec "
                             "with --spec SPEC")  # fmt: skip
-    else:
-        options = ExerciseOptions()
+    else:  # a workbook without the exercise's sheet: its sheet names tell its language
+        options = ExerciseOptions(lang=next(
+            (lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en"))
     if spec_override is not None:
         epochs = 1  # the template's default: the first epoch
         if has_meta and spec_lines:
@@ -215,12 +218,13 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
 
 
 def _check_layout(book: Book, key: AnswerKey, path: Path) -> None:
-    if STEPS not in book.sheets:
-        raise WorkbookError(f"{path}: no Steps sheet; not an nnsheet exercise")
+    steps = key.layout.sheets.steps
+    if steps not in book.sheets:
+        raise WorkbookError(f"{path}: no {steps} sheet; not an nnsheet exercise")
     for cell in key.layout.steps_header_cells():
         if cell.kind != SYMBOL:
             continue
         got = book.header.get(cell.ref)
         if got != cell.value:
-            raise WorkbookError(f"{path}: Steps!{cell.ref} is {got!r} but the spec expects "
+            raise WorkbookError(f"{path}: {steps}!{cell.ref} is {got!r} but the spec expects "
                                 f"{cell.value!r}; the workbook does not match the spec")

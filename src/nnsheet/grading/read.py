@@ -16,7 +16,11 @@ from ..core.safety import XlsxLimits, check_xlsx_archive
 from ..exercise.template import (
     META_SHEET,
 )
-from ..sheet.layout import EPOCHS, STEPS
+from ..words.notation import SHEET_NAMES
+
+#: the sheets holding answers, in every language (the exercise's language names them)
+_STEPS = tuple(n.steps for n in SHEET_NAMES.values())
+_ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
 
 LIMITS = XlsxLimits(max_file_bytes=50 * 2**20, max_uncompressed=200 * 2**20, max_members=5_000)
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
@@ -187,14 +191,14 @@ def read_book(path: Path) -> Book:
         values: dict[tuple[str, str], tuple[object, str | None]] = {}
         formulas: dict[tuple[str, str], object] = {}
         header: dict[str, object] = {}
-        for sheet in (STEPS, EPOCHS):
+        for sheet in _ANSWER_SHEETS:
             if sheet not in sheets:
                 continue
             for row in wb_v[sheet].iter_rows():
                 for c in row:
                     if getattr(c, "coordinate", None) is None:
                         continue
-                    if sheet == STEPS and c.row == 2:
+                    if sheet in _STEPS and c.row == 2:
                         header[c.coordinate] = c.value
                     if c.value is not None:
                         values[(sheet, c.coordinate)] = (c.value, c.data_type)

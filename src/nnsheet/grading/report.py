@@ -12,61 +12,67 @@ from ..exercise.template import (
     BLOCKS,
 )
 from ..output.files import write_atomic
-from ..sheet.layout import EPOCHS
+from ..words.grading_text import BLOCK_WORDS, reason, say, verdict
+from ..words.notation import SHEET_NAMES
 from .explain import _i, _n, explain
 from .mark import VERDICTS, Result
 
 REPORT_COLUMNS = ["file", "sheet", "cell", "label", "quantity", "epoch", "step", "sample", "layer",
                   "j", "i", "verdict", "expected", "given"]  # fmt: skip
 COLOURS = {"correct": "C6EFCE", "carried": "DDEBF7", "wrong": "FFC7CE", "missing": "D9D9D9"}
-LEGEND = {
-    "correct": "correct: within the tolerance of the expected value",
-    "carried": "carried: correct by carry-forward, right when computed from your own earlier "
-               "values",
-    "wrong": "wrong: see the cell's comment",
-    "missing": "missing: nothing typed",
-}
-#: limits on an untrusted .xlsx before anything is decompressed
 
 
 # =========================================================================== output
-def _where(row: dict) -> str:
-    if row["sheet"] == EPOCHS:
-        return f"epoch {row['epoch']}"
-    s = f"step {row['step']}"
+_EPOCHS = {n.epochs for n in SHEET_NAMES.values()}
+
+
+def _lang(res: Result, lang: str | None) -> str:
+    """The language of what check says: ``--lang``, else the exercise's own."""
+    return lang or res.key.options.lang
+
+
+def _where(row: dict, lang: str = "en") -> str:
+    if row["sheet"] in _EPOCHS:
+        return say("epoch", lang, epoch=row["epoch"])
+    s = say("step", lang, step=row["step"])
     if _i(row["sample"]) is not None:
-        s += f", sample {row['sample']}"
+        s += say("sample", lang, sample=row["sample"])
     return s
 
 
-def summary(res: Result) -> list[str]:
+def _counts(c: Counter, lang: str) -> str:
+    return ", ".join(f"{c.get(v, 0)} {verdict(v, lang)}" for v in VERDICTS)
+
+
+def summary(res: Result, lang: str | None = None) -> list[str]:
+    lang = _lang(res, lang)
     c = res.counts
-    total = len(res.marks)
-    lines = [f"{res.path}: {total} answer cells — " + ", ".join(
-        f"{c.get(v, 0)} {v}" for v in VERDICTS)]  # fmt: skip
+    lines = [say("summary", lang, path=res.path, total=len(res.marks), counts=_counts(c, lang))]
+    width = max(9, *(len(w) for w in BLOCK_WORDS[lang].values()))
     for b in BLOCKS:
         ms = [m for m in res.marks if m.block == b]
         if ms:
             cb = Counter(m.verdict for m in ms)
-            lines.append(f"  {b:9} " + ", ".join(f"{cb.get(v, 0)} {v}" for v in VERDICTS))
+            lines.append(f"  {BLOCK_WORDS[lang][b]:{width}} {_counts(cb, lang)}")
     first = next((m for m in res.marks if m.verdict == "wrong"), None)
     if first is not None:
         r = first.row
-        lines.append(f"  first wrong: {r['sheet']}!{r['cell']} {r['label']} ({_where(r)}): "
-                     f"expected {_n(float(r['value']))}, you wrote "
-                     f"{terminal_text(first.given.text.strip())}"
-                     + (f" — {first.reason}" if first.given.problem else ""))
-        lines.append(f"    {explain(res.key, r)}")
+        where = f"{r['sheet']}!{r['cell']} {r['label']} ({_where(r, lang)})"
+        lines.append(say("first_wrong", lang, where=where, expected=_n(float(r['value'])),
+                         given=terminal_text(first.given.text.strip()))
+                     + (f" — {reason(first.reason, lang)}" if first.given.problem else ""))
+        lines.append(f"    {explain(res.key, r, lang)}")
     elif c.get("missing"):
         m = next(m for m in res.marks if m.verdict == "missing")
-        lines.append(f"  first missing: {m.row['sheet']}!{m.row['cell']} {m.row['label']} "
-                     f"({_where(m.row)})")
+        lines.append(say("first_missing", lang, where=f"{m.row['sheet']}!{m.row['cell']} "
+                         f"{m.row['label']} ({_where(m.row, lang)})"))
     return lines
 
 
-def write_graded(src: Path, res: Result, out: Path) -> None:
+def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> None:
     """A graded copy of the learner's file: answer cells coloured by verdict, a comment on each
     cell that is not plainly correct, and a Grades sheet with the legend and the summary."""
+    lang = _lang(res, lang)
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -84,18 +90,19 @@ def write_graded(src: Path, res: Result, out: Path) -> None:
         cell.fill = fills[m.verdict]
         if m.verdict == "correct":
             continue
-        text = f"{m.verdict.upper()}: {m.row['label']} ({_where(m.row)})\n"
+        text = f"{verdict(m.verdict, lang).upper()}: {m.row['label']} ({_where(m.row, lang)})\n"
+        expected, why = _n(float(m.row["value"])), reason(m.reason, lang)
         if m.verdict == "wrong":
-            text += f"you wrote {m.given.text.strip()}; {m.reason}\n{explain(res.key, m.row)}"
+            text += (say("comment_wrong", lang, given=m.given.text.strip(), reason=why)
+                     + f"\n{explain(res.key, m.row, lang)}")
         elif m.verdict == "carried":
-            text += (f"expected {_n(float(m.row['value']))}, but {m.reason}: "
-                     "your earlier mistake was carried correctly")
+            text += say("comment_carried", lang, expected=expected, reason=why)
         else:
-            text += f"expected {_n(float(m.row['value']))}"
+            text += say("comment_missing", lang, expected=expected)
         cm = Comment(text, "nnsheet check")
         cm.width, cm.height = 420, 160
         cell.comment = cm
-    g = wb.create_sheet("Grades", 0)
+    g = wb.create_sheet(SHEET_NAMES[lang].grades, 0)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False
     g.sheet_view.tabSelected = True
@@ -105,25 +112,27 @@ def write_graded(src: Path, res: Result, out: Path) -> None:
     g["A1"] = "nnsheet check"
     g["A1"].font = Font(bold=True, size=14)
     r = 3
-    for line in summary(res):
+    for line in summary(res, lang):
         g.cell(r, 1, line.strip())
         r += 1
     r += 1
-    g.cell(r, 1, "Legend").font = Font(bold=True)
+    g.cell(r, 1, say("legend", lang)).font = Font(bold=True)
     r += 1
     for v in VERDICTS:
-        g.cell(r, 1, v).fill = fills[v]
-        g.cell(r, 2, LEGEND[v])
+        g.cell(r, 1, verdict(v, lang)).fill = fills[v]
+        g.cell(r, 2, say("legend." + v, lang))
         r += 1
     r += 1
-    g.cell(r, 1, "Not correct").font = Font(bold=True)
+    g.cell(r, 1, say("not_correct", lang)).font = Font(bold=True)
     r += 1
     for m in res.marks:
         if m.verdict == "correct":
             continue
         g.cell(r, 1, f"{m.row['sheet']}!{m.row['cell']}").fill = fills[m.verdict]
-        g.cell(r, 2, f"{m.verdict}: {m.row['label']} ({_where(m.row)}), you wrote "
-                     f"{m.given.text.strip() or '(nothing)'}; {m.reason}")
+        g.cell(r, 2, say("you_wrote", lang, verdict=verdict(m.verdict, lang),
+                         label=m.row["label"], where=_where(m.row, lang),
+                         given=m.given.text.strip() or say("nothing", lang),
+                         reason=reason(m.reason, lang)))
         r += 1
     for row in g.iter_rows():  # file names and learners' text: text, never a formula
         for c in row:

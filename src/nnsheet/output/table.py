@@ -16,12 +16,9 @@ import numpy as np
 from ..core.engine import Trace, register_table_builder
 from ..sheet.layout import (
     COMPUTED,
-    EPOCHS,
     GIVEN,
     ONLINE_ROW,
     SAMPLE_ROW,
-    SETUP,
-    STEPS,
     UPDATE_QUANTITIES,
     UPDATE_ROW,
     Cell,
@@ -122,7 +119,7 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
               quantity=[c.quantity], layer=[c.layer], j=[None if c.j is None else c.j + 1],
               i=[None if c.i is None else c.i + 1],
               label=[notation.symbol(c.quantity, c.layer, c.j, c.i)], value=[c.value],
-              sheet=sheet_or_blank(SETUP), cell=[c.ref] if cells else None)  # fmt: skip
+              sheet=sheet_or_blank(c.sheet), cell=[c.ref] if cells else None)  # fmt: skip
 
     # ---- Steps rows (every step, with cells only where written in detail), then the Epochs sheet
     sample_q = {q for q in ("x", "t", "w", "b", "z", "a", "e", "loss", "err", "fprime", "delta",
@@ -136,13 +133,13 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
             in_book = cells and item.row is not None
             b.add(len(kind.cols), epoch=item.epoch, step=item.step, sample=item.sample,
                   quantity=kind.quantity, layer=kind.layer, j=kind.j, i=kind.i, label=kind.label,
-                  value=item.values[kind.cols], sheet=STEPS if in_book else "",
+                  value=item.values[kind.cols], sheet=lay.sheets.steps if in_book else "",
                   cell=list(kind.letters + str(item.row + 1)) if in_book else None)  # fmt: skip
         elif item.kind == COMPUTED:
             q = item.quantity
             b.add(1, epoch=item.epoch, step=None, sample=None, quantity=[q], layer=[None],
                   j=[None], i=[None], label=[notation.symbol(q)], value=[item.value],
-                  sheet=sheet_or_blank(EPOCHS), cell=[item.ref] if cells else None)
+                  sheet=sheet_or_blank(item.sheet), cell=[item.ref] if cells else None)
     return b.frame()
 
 

@@ -25,10 +25,8 @@ from ..sheet.layout import (
     BAND,
     BANDS,
     COMPUTED,
-    EPOCHS,
     EPOCHS_WIDTHS,
     GIVEN,
-    GUIDE,
     HEAD,
     HEADER_ROWS,
     HELPER,
@@ -36,11 +34,9 @@ from ..sheet.layout import (
     INTEGER,
     LABEL,
     NUMBER,
-    SETUP,
     SETUP_COL_WIDTH,
     SETUP_LABEL_WIDTH,
     STEP_COL_WIDTH,
-    STEPS,
     STEPS_COL_WIDTH,
     SYMBOL,
     TEXT,
@@ -50,8 +46,8 @@ from ..sheet.layout import (
     StepsRow,
     cell_name,
 )
-from ..words.guide import T as GUIDE_TEXT
 from ..words.guide import guide_lines
+from ..words.guide import text as guide_text
 from ..words.notation import Notation, notation_for
 from . import printing
 from .files import write_atomic
@@ -202,10 +198,11 @@ class WorkbookWriter:
 
     def _fill(self, wb: xlsxwriter.Workbook, records: Iterable[StepRecord | EpochRecord]) -> None:
         self.f = _Formats(wb)
-        self._guide(wb.add_worksheet(GUIDE))
-        self._setup(wb.add_worksheet(SETUP), wb)
-        steps = wb.add_worksheet(STEPS)
-        epochs = wb.add_worksheet(EPOCHS)
+        names = self.layout.sheets
+        self._guide(wb.add_worksheet(names.guide))
+        self._setup(wb.add_worksheet(names.setup), wb)
+        steps = wb.add_worksheet(names.steps)
+        epochs = wb.add_worksheet(names.epochs)
         self._steps_header(steps)
         self._epochs_header(epochs)
         last_epoch = 0
@@ -223,7 +220,7 @@ class WorkbookWriter:
             del steps._prepare_formula  # back to XlsxWriter's own for anything written later
         self._epochs_chart(wb, epochs, last_epoch)
         if self.protect:
-            for ws in (steps, epochs, wb.get_worksheet_by_name(SETUP)):
+            for ws in (steps, epochs, wb.get_worksheet_by_name(names.setup)):
                 ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
                                 "format_columns": True, "format_rows": True})  # fmt: skip
         if self.extra is not None:
@@ -239,15 +236,16 @@ class WorkbookWriter:
             self._text_row(ws, r, 1, text, kind)
             r += 1
         r += 1
-        t = GUIDE_TEXT[self.notation.lang]
-        self._text_row(ws, r, 1, t["legend"], "head")
+        lay = self.layout
+        self._text_row(ws, r, 1, guide_text("legend", self.notation), "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
-        self._text_row(ws, r, 1, t["band.givens"], "text")
+        self._text_row(ws, r, 1, guide_text("band.givens", self.notation), "text")
         r += 1
         for band in BANDS:
             ws.write_blank(r, 0, None, f.band_swatch[band])
-            self._text_row(ws, r, 1, f"Steps: {self.notation.word('band.' + band)}", "text")
+            self._text_row(ws, r, 1, f"{lay.sheets.steps}: {self.notation.word('band.' + band)}",
+                           "text")
             r += 1
 
     # ------------------------------------------------------------------ printing
@@ -304,7 +302,7 @@ class WorkbookWriter:
         for cell in self.layout.setup_cells():
             self._put(ws, cell)
             if cell.name is not None:
-                wb.define_name(cell.name, f"={SETUP}!{cell_name(cell.row, cell.col, True)}")
+                wb.define_name(cell.name, f"={cell.sheet}!{cell_name(cell.row, cell.col, True)}")
 
     def _put(self, ws, cell: Cell) -> None:  # noqa: ANN001
         """Write one cell of the stream in its kind's style."""
@@ -389,8 +387,8 @@ class WorkbookWriter:
             loss = lay.col("loss")
             chart.add_series({
                 "name": nt.symbol("loss"),
-                "categories": [STEPS, first, label, last, label],
-                "values": [STEPS, first, loss, last, loss],
+                "categories": [lay.sheets.steps, first, label, last, label],
+                "values": [lay.sheets.steps, first, loss, last, loss],
                 "marker": {"type": "circle", "size": 4} if last - first < 50 else {"type": "none"},
             })  # fmt: skip
             chart.show_blanks_as("gap")
@@ -401,8 +399,8 @@ class WorkbookWriter:
             first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
             chart.add_series({
                 "name": nt.symbol("epoch_loss"),
-                "categories": [EPOCHS, first, 0, last, 0],
-                "values": [EPOCHS, first, 1, last, 1],
+                "categories": [lay.sheets.epochs, first, 0, last, 0],
+                "values": [lay.sheets.epochs, first, 1, last, 1],
                 "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
             })  # fmt: skip
             chart.set_title({"name": nt.word("epoch_loss")})

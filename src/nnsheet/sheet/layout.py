@@ -37,9 +37,9 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights
 from ..core.errors import WorkbookError
-from ..core.ops import ACTIVATIONS, LOSSES, RULES, xl_dw
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, xl_dw
 from ..core.spec import Spec
-from ..words.notation import Notation
+from ..words.notation import Notation, setting_label, setting_value
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -51,6 +51,7 @@ SETUP_LABEL_WIDTH, SETUP_COL_WIDTH = 22, 12
 EPOCHS_WIDTHS = (8, 14, 14)
 HEADER_ROWS = 2
 
+#: the English sheet names; a layout's own (its language's) are ``Layout.sheets``
 STEPS, SETUP, EPOCHS, GUIDE = "Steps", "Setup", "Epochs", "Guide"
 BANDS = ("step", "data", "weights", "forward", "errors", "backward", "gradients", "new")
 
@@ -254,6 +255,8 @@ class Layout:
     def __init__(self, spec: Spec, notation: Notation, detail_epochs: int | None = None) -> None:
         self.spec = spec
         self.notation = notation
+        #: the sheet names in the notation's language
+        self.sheets = notation.sheets
         self.L = spec.n_layers
         self.sizes = spec.sizes
         self.online = spec.mode == "online"
@@ -392,7 +395,7 @@ class Layout:
     def setup_ref(self, q: str, layer: int | None = None, j: int | None = None,
                   i: int | None = None, sample: int | None = None) -> str:  # fmt: skip
         r, c = self.setup_cell(q, layer, j, i, sample)
-        return f"{SETUP}!{cell_name(r, c, absolute=True)}"
+        return f"{self.sheets.setup}!{cell_name(r, c, absolute=True)}"
 
     # ------------------------------------------------------------------ rows
     def sample_row(self, epoch: int, s: int) -> int:
@@ -472,9 +475,11 @@ class Layout:
         out: list[tuple[int, str]] = []
         st = self.setup
         for i in range(n[0]):
-            out.append((self.col("x", 0, i), f"{SETUP}!${col_name(st.x_col + i)}${{d}}"))
+            out.append((self.col("x", 0, i),
+                        f"{self.sheets.setup}!${col_name(st.x_col + i)}${{d}}"))
         for k in range(n[L]):
-            out.append((self.col("t", L, k), f"{SETUP}!${col_name(st.t_col + k)}${{d}}"))
+            out.append((self.col("t", L, k),
+                        f"{self.sheets.setup}!${col_name(st.t_col + k)}${{d}}"))
         for l in range(1, L + 1):
             for j in range(n[l]):
                 for i in range(n[l - 1]):
@@ -503,16 +508,9 @@ class Layout:
         loss = LOSSES[spec.loss]
         out.append((self.col("loss"), R(loss.xl_value(f"{e0}{{r}}:{e1}{{r}}", n[L]))))
         if self.has("correct"):
-            y0, y1 = self.ref("a", L, 0), self.ref("a", L, n[L] - 1)
-            t0, t1 = self.ref("t", L, 0), self.ref("t", L, n[L] - 1)
-            if spec.one_hot_targets:  # the target class's output is the largest (argmax)
-                y_rng = f"{y0}{{r}}:{y1}{{r}}"
-                expr = f"IF(SUMPRODUCT({t0}{{r}}:{t1}{{r}},{y_rng})>=MAX({y_rng}),1,0)"
-            else:  # every output read as 1 when >= 0.5 equals its 0/1 target
-                expr = "*".join(
-                    f"IF(({self.ref('a', L, k)}{{r}}>=0.5)=({self.ref('t', L, k)}{{r}}=1),1,0)"
-                    for k in range(n[L])
-                )
+            ys = [f"{self.ref('a', L, k)}{{r}}" for k in range(n[L])]
+            ts = [f"{self.ref('t', L, k)}{{r}}" for k in range(n[L])]
+            expr = correct_rule(spec.one_hot_targets).xl(ys, ts)
             out.append((self.col("correct"), expr))
         rule = RULES[spec.rule]
         for l in range(L, 0, -1):
@@ -550,19 +548,12 @@ class Layout:
 
     def _hidden_err_formula(self, l: int, i: int) -> str:
         """err of neuron i of hidden layer l from layer l+1 (weights in use on this row)."""
-        spec, n = self.spec, self.sizes
-        rule = RULES[spec.rule]
-        src = "delta" if rule.backprop_delta else "err"
-        terms = []
-        for j in range(n[l + 1]):
-            w = f"{self.ref('w', l + 1, j, i)}{{r}}"
-            e = f"{self.ref(src, l + 1, j)}{{r}}"
-            if not rule.backprop_delta and spec.hidden_error == "proportional":
-                row = "+".join(f"{self.ref('w', l + 1, j, m)}{{r}}" for m in range(n[l]))
-                terms.append(f"{w}/({row})*{e}")
-            else:
-                terms.append(f"{w}*{e}")
-        return "+".join(terms)
+        n = self.sizes
+        hidden = hidden_error_rule(self.spec.rule, self.spec.hidden_error)
+        return hidden.xl([(f"{self.ref('w', l + 1, j, i)}{{r}}",
+                           [f"{self.ref('w', l + 1, j, m)}{{r}}" for m in range(n[l])],
+                           f"{self.ref(hidden.source, l + 1, j)}{{r}}")
+                          for j in range(n[l + 1])])
 
     def update_formulas(self) -> list[tuple[int, str]]:
         """(column, template) for where an update is applied. Online: on the sample row itself
@@ -604,10 +595,11 @@ class Layout:
         """Epochs sheet formulas with ``{a}``..``{b}`` the epoch's Steps rows (1-based)."""
         n = self.spec.n_samples
         loss = self.ref("loss")
-        out = {"epoch_loss": self._round(f"SUMPRODUCT({STEPS}!${loss}${{a}}:${loss}${{b}})/{n}")}
+        steps = self.sheets.steps
+        out = {"epoch_loss": self._round(f"SUMPRODUCT({steps}!${loss}${{a}}:${loss}${{b}})/{n}")}
         if self.has("correct"):
             c = self.ref("correct")
-            out["accuracy"] = self._round(f"SUMPRODUCT({STEPS}!${c}${{a}}:${c}${{b}})/{n}")
+            out["accuracy"] = self._round(f"SUMPRODUCT({steps}!${c}${{a}}:${c}${{b}})/{n}")
         return out
 
     # ------------------------------------------------------------------ values
@@ -733,7 +725,7 @@ class Layout:
         """The Setup sheet, row by row: title, learning rate, settings, one weight table per layer
         (the notation chooses its orientation and headers), the data, the normalisation. ``w0``,
         ``b0``: the initial weights (by default the spec's)."""
-        spec, nt, st, S = self.spec, self.notation, self.setup, SETUP
+        spec, nt, st, S = self.spec, self.notation, self.setup, self.sheets.setup
         if w0 is None or b0 is None:
             w0, b0 = initial_weights(spec)
         yield Cell(S, 0, 0, TITLE, f"nnsheet — {spec.title}")
@@ -743,7 +735,8 @@ class Layout:
         yield Cell(S, r, c, GIVEN, spec.learning_rate, quantity="lr", name="learning_rate")
         yield Cell(S, 5, 0, HEAD, nt.word("settings"))
         for k, (key, val) in enumerate(self.settings_rows()):
-            yield Cell(S, 6 + k, 0, LABEL, key)
+            val = setting_value(key, val, nt.lang)
+            yield Cell(S, 6 + k, 0, LABEL, setting_label(key, nt.lang))
             if isinstance(val, int | float) and not isinstance(val, bool):
                 yield Cell(S, 6 + k, 1, INTEGER, val)
             else:
@@ -797,9 +790,10 @@ class Layout:
         if spec.normalization is not None:
             nm = spec.normalization
             r = dr + spec.n_samples + 1
-            yield Cell(S, r, 0, HEAD, f"normalize = {nm.method}: x' = (x − shift) / scale")
-            yield Cell(S, r + 1, 0, LABEL, "shift")
-            yield Cell(S, r + 2, 0, LABEL, "scale")
+            shift, scale = nt.word("shift"), nt.word("scale")
+            yield Cell(S, r, 0, HEAD, f"normalize = {nm.method}: x' = (x − {shift}) / {scale}")
+            yield Cell(S, r + 1, 0, LABEL, shift)
+            yield Cell(S, r + 2, 0, LABEL, scale)
             for i, (sh, sc) in enumerate(zip(nm.shift, nm.scale, strict=True)):
                 yield Cell(S, r + 1, st.x_col + i, NUMBER, sh)
                 yield Cell(S, r + 2, st.x_col + i, NUMBER, sc)
@@ -814,10 +808,11 @@ class Layout:
         """Row 1: each band's name over its columns; row 2: each column's symbol."""
         nt = self.notation
         for band, c0, c1 in self.band_ranges:
-            yield Cell(STEPS, 0, c0, BAND, nt.word("band." + band), band=band, last_col=c1)
+            yield Cell(self.sheets.steps, 0, c0, BAND, nt.word("band." + band), band=band,
+                       last_col=c1)
         for seg in self.segments:
             for j, i in seg.elements():
-                yield Cell(STEPS, 1, seg.index(j, i), SYMBOL,
+                yield Cell(self.sheets.steps, 1, seg.index(j, i), SYMBOL,
                            nt.symbol(seg.quantity, seg.layer, j, i), quantity=seg.quantity,
                            layer=seg.layer, j=j, i=i, band=seg.band)  # fmt: skip
 
@@ -826,12 +821,13 @@ class Layout:
 
     def epochs_header_cells(self) -> Iterator[Cell]:
         nt = self.notation
-        yield Cell(EPOCHS, 0, 0, HEAD, nt.word("epoch_loss"))
+        yield Cell(self.sheets.epochs, 0, 0, HEAD, nt.word("epoch_loss"))
         heads = [("epoch", nt.word("epoch")), ("epoch_loss", nt.symbol("epoch_loss"))]
         if self.has("correct"):
             heads.append(("accuracy", nt.symbol("accuracy")))
         for q, text in heads:
-            yield Cell(EPOCHS, 1, EPOCHS_COLUMNS[q], SYMBOL, text, quantity=q, band="errors")
+            yield Cell(self.sheets.epochs, 1, EPOCHS_COLUMNS[q], SYMBOL, text, quantity=q,
+                       band="errors")
 
     # ---- the records
     def body(self, records: Iterable[StepRecord | EpochRecord], *, detail_only: bool = True,
@@ -882,11 +878,12 @@ class Layout:
         """An epoch's row on the Epochs sheet: its number, its loss and accuracy (formulas over
         its Steps rows when the epoch is written in detail, else plain values)."""
         r = self.epochs_row(ep.epoch)
-        yield Cell(EPOCHS, r, EPOCHS_COLUMNS["epoch"], INTEGER, ep.epoch, epoch=ep.epoch)
+        yield Cell(self.sheets.epochs, r, EPOCHS_COLUMNS["epoch"], INTEGER, ep.epoch,
+                   epoch=ep.epoch)
         a, b = self.epoch_rows(ep.epoch)
         detailed = ep.epoch <= self.detail_epochs
         for q, tmpl in self.epoch_templates.items():
             value = ep.loss if q == "epoch_loss" else ep.accuracy
-            yield Cell(EPOCHS, r, EPOCHS_COLUMNS[q], COMPUTED, float(value),  # type: ignore[arg-type]
+            yield Cell(self.sheets.epochs, r, EPOCHS_COLUMNS[q], COMPUTED, float(value),  # type: ignore[arg-type]
                        formula=tmpl.format(a=a + 1, b=b + 1) if detailed else None, quantity=q,
                        epoch=ep.epoch)  # fmt: skip

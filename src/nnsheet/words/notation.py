@@ -28,6 +28,9 @@ hidden layer (``O2.1``, ``z2.1`` / ``v2.13``, ``h2.1``), as the course does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from ..core.ops import LOSSES, RULES, hidden_error_rule
 from ..core.spec import Spec
 
 #: words in English and Indonesian; keys are the English words' ids
@@ -42,7 +45,7 @@ WORDS: dict[str, dict[str, str]] = {
     "band.new": {"en": "new weights and biases", "id": "bobot dan bias baru"},
     "epoch": {"en": "epoch", "id": "epoch"},
     "step": {"en": "step", "id": "langkah"},
-    "sample": {"en": "sample", "id": "sampel"},
+    "sample": {"en": "sample", "id": "pola"},  # Fausett's training pattern, "pola" in JST books
     "update": {"en": "update", "id": "pembaruan"},
     "correct": {"en": "correct", "id": "benar"},
     "loss": {"en": "loss", "id": "loss"},
@@ -60,10 +63,13 @@ WORDS: dict[str, dict[str, str]] = {
     "eg": {"en": "e.g.", "id": "mis."},
     "settings": {"en": "settings", "id": "pengaturan"},
     "givens": {"en": "givens", "id": "yang diketahui"},
-    "epoch_loss": {"en": "loss (mean over the epoch's samples)", "id": "loss (rata-rata sampel)"},
+    "epoch_loss": {"en": "loss (mean over the epoch's samples)",
+                   "id": "loss (rata-rata semua pola)"},
+    "shift": {"en": "shift", "id": "geser"},
+    "scale": {"en": "scale", "id": "skala"},
     "page": {"en": "Page", "id": "Halaman"},
     "of": {"en": "of", "id": "dari"},
-    "sample_loss": {"en": "loss per sample (epoch 1)", "id": "loss per sampel (epoch 1)"},
+    "sample_loss": {"en": "loss per sample (epoch 1)", "id": "loss per pola (epoch 1)"},
 }
 
 
@@ -71,7 +77,66 @@ def word(key: str, lang: str = "en") -> str:
     return WORDS[key][lang]
 
 
-LOSS_SYMBOL = {"mse": "MSE", "half_sse": "E", "sse": "SSE"}
+@dataclass(frozen=True)
+class SheetNames:
+    """The workbook's sheet names in one language (letters only: no quoting in formulas)."""
+
+    guide: str
+    setup: str
+    steps: str
+    epochs: str
+    exercise: str
+    grades: str
+
+
+#: sheet names as Indonesian JST courses write them: the givens are the algorithm's
+#: "Inisialisasi" (initial weights, α, data), each training step a "Langkah"
+SHEET_NAMES: dict[str, SheetNames] = {
+    "en": SheetNames("Guide", "Setup", "Steps", "Epochs", "Exercise", "Grades"),
+    "id": SheetNames("Panduan", "Inisialisasi", "Langkah", "Epoch", "Petunjuk", "Nilai"),
+}
+
+
+def sheet_names(lang: str = "en") -> SheetNames:
+    return SHEET_NAMES[lang]
+
+
+#: Setup's settings: labels (the spec's keys in English) and the words of their values
+SETTING_LABELS: dict[str, dict[str, str]] = {
+    "id": {"preset": "preset", "rule": "aturan", "hidden_error": "galat lapisan tersembunyi",
+           "loss": "fungsi loss", "mode": "mode pelatihan", "epochs": "jumlah epoch",
+           "update_biases": "bias diperbarui", "round": "pembulatan",
+           "activations": "fungsi aktivasi", "layer sizes": "arsitektur (unit per lapisan)",
+           "init": "bobot awal acak", "normalize": "normalisasi"},
+}  # fmt: skip
+SETTING_VALUES: dict[str, dict[str, str]] = {
+    "id": {"true": "ya", "false": "tidak", "none": "tidak ada",
+           "online": "online (bobot diperbarui tiap pola)",
+           "batch": "batch (bobot diperbarui tiap epoch)",
+           "error": "error (propagasi balik galat)", "gradient": "gradient (gradien eksak)",
+           "transpose": "transpose (galat mentah lewat bobot)",
+           "proportional": "proportional (galat dibagi sebanding bobot)",
+           "delta": "delta (δ lapisan berikutnya lewat bobot)",
+           "mse": "mse (rata-rata kuadrat galat)", "half_sse": "half_sse (½ jumlah kuadrat galat)",
+           "sse": "sse (jumlah kuadrat galat)", "minmax": "minmax", "zscore": "zscore"},
+}  # fmt: skip
+
+
+def setting_label(key: str, lang: str = "en") -> str:
+    return SETTING_LABELS.get(lang, {}).get(key, key)
+
+
+def setting_value(key: str, value: object, lang: str = "en") -> object:
+    """A Setup setting's value in ``lang``: keywords get their meaning beside them."""
+    if lang == "en" or not isinstance(value, str):
+        return value
+    if key == "mode" and value.isdigit():
+        return f"mini-batch {value} (bobot diperbarui tiap {value} pola)"
+    if key == "init" and value.startswith("seed "):
+        seed, _, rest = value.partition(", ")
+        return f"{seed}, acak seragam {rest.removeprefix('uniform')}"
+    return SETTING_VALUES.get(lang, {}).get(value, value)
+
 
 #: the Guide's notation section, per notation and language (``{…}`` filled by the notation)
 NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
@@ -94,9 +159,9 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
             "units": "x1, x2, … masukan;  t1, … target;  y'1, … keluaran (y aksen);  O1, … "
                      "keluaran lapisan tersembunyi",
             "weights": "w j,i: bobot ke neuron tersembunyi j dari masukan i;  wo j,i: ke keluaran "
-                       "j dari neuron tersembunyi i;  b j, bo j: bias. Tabel di Setup: satu baris "
-                       "per neuron penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias "
-                       "di sampingnya.",
+                       "j dari neuron tersembunyi i;  b j, bo j: bias. Tabel di lembar {setup}: "
+                       "satu baris per neuron penerima (“ke”), satu kolom per neuron pengirim "
+                       "(“dari”), bias di sampingnya.",
             "others": "net …: jumlah berbobot z;  e k: galat t − y';  eo/eh: galat yang dikirim "
                       "balik (keluaran/tersembunyi);  f'…: turunan;  δ…: delta;  ∂w: gradien;  "
                       "Δw: perubahan;  w … baru: bobot baru;  lr: laju pembelajaran",
@@ -134,9 +199,9 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
             "weights": "v ij: bobot dari masukan x_i ke unit tersembunyi z_j (indeks pertama = "
                        "pengirim, kedua = penerima: v12 dari x1 ke z2);  v0j: bias z_j;  w jk: "
                        "bobot dari z_j ke keluaran y_k;  w0k: bias y_k. Bila indeks mencapai 10 "
-                       "keduanya dipisah koma (v1,12). Tabel di Setup ditulis “Dari \\ Ke”: satu "
-                       "baris per unit pengirim (baris pertama, “1”, berisi bias v0j / w0k), satu "
-                       "kolom per unit penerima.",
+                       "keduanya dipisah koma (v1,12). Tabel di lembar {setup} ditulis “Dari \\ "
+                       "Ke”: satu baris per unit pengirim (baris pertama, “1”, berisi bias v0j / "
+                       "w0k), satu kolom per unit penerima.",
             "others": "z_in j, y_in k: masukan bersih (net);  t k−y k: galat;  err_k: galat "
                       "keluaran yang dikirim balik;  δ_in_j: galat yang dikirim balik ke unit "
                       "tersembunyi z_j;  f'(…): turunan;  δ_k, δ_j: delta unit keluaran dan "
@@ -178,9 +243,9 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
                        "dalam lapisan, neuron demi neuron (mula-mula bobot ke h1 dari i1, i2, …, "
                        "lalu ke h2, …; lalu ke o1, …). Mazur memakai satu bias per lapisan (b1, "
                        "b2); nnsheet satu per neuron: b1.1, b1.2 adalah bias h1, h2 (b1 Mazur), "
-                       "b2.1, b2.2 bias o1, o2 (b2 Mazur). Tabel di Setup: satu baris per neuron "
-                       "penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias di "
-                       "sampingnya.",
+                       "b2.1, b2.2 bias o1, o2 (b2 Mazur). Tabel di lembar {setup}: satu baris "
+                       "per neuron penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias "
+                       "di sampingnya.",
             "others": "e_o1: galat target_o1 − out_o1;  E_total: loss;  ∂E/∂out_o1, ∂E/∂out_h1: "
                       "galat yang dikirim balik (∂E_total/∂out);  ∂out/∂net: turunan;  δ_o1, "
                       "δ_h1: delta;  ∂E/∂w5: gradien;  Δw5: perubahan;  w5⁺: bobot baru;  η: "
@@ -217,12 +282,15 @@ class Notation:
     lr_symbol = "lr"
     #: the error of output k, written generically (the Guide's loss formulas)
     generic_error = "e_k"
+    #: an output, written generically (the Guide's accuracy rule)
+    generic_output = "y'"
 
     def __init__(self, spec: Spec, lang: str = "en") -> None:
         self.L = spec.n_layers
         self.sizes = spec.sizes
         self.loss = spec.loss
         self.lang = lang
+        self.sheets = sheet_names(lang)
 
     def word(self, key: str) -> str:
         return word(key, self.lang)
@@ -287,7 +355,7 @@ class Notation:
         return "δ" + self.neuron(layer, j)
 
     def loss_symbol(self) -> str:
-        return LOSS_SYMBOL[self.loss]
+        return LOSSES[self.loss].symbol
 
     def grad(self, s: str) -> str:
         return "∂" + s
@@ -370,7 +438,7 @@ class Notation:
     # ---- the Guide
     def loss_text(self, text: str) -> str:
         """A loss formula of the Guide (``MSE = (1/n)·Σ e_k² …``) in this notation's symbols."""
-        sym = LOSS_SYMBOL[self.loss]
+        sym = LOSSES[self.loss].symbol
         own = self.loss_symbol()
         if text.startswith(sym + " ") and own != sym:
             # E_total = ½·Σ …, but E_total = MSE = (1/n)·Σ … (the loss keeps its usual name)
@@ -380,7 +448,8 @@ class Notation:
     def guide_notation(self) -> list[str]:
         """The Guide's notation section (lines, in the notation's language)."""
         t = NOTATION_TEXT[self.name][self.lang]
-        out = [t["intro"] + " " + t["units"], t["weights"], t["others"]]
+        weights = t["weights"].replace("{setup}", self.sheets.setup)
+        out = [t["intro"] + " " + t["units"], weights, t["others"]]
         if self.L > 2:
             out.append(t["deep"])
         if self.L == 1 and "single" in t:
@@ -408,29 +477,30 @@ class Notation:
                "out_err": f"{self.err(L, 0)}"}  # fmt: skip
         if L > 1:
             h = L - 1
-            g = [f"{self.weight(L, k, 0)}·{self.delta(L, k)}" for k in range(n[L])]
-            e = [f"{self.weight(L, k, 0)}·{self.err(L, k)}" for k in range(n[L])]
-            p = []
-            for k in range(n[L]):
-                row = self._terms([self.weight(L, k, m) for m in range(n[h])], 2)
-                p.append(f"{self.weight(L, k, 0)}/({row})·{self.err(L, k)}")
-            out["hidden_grad"] = f"{self.err(h, 0)} = {self._terms(g)}"
-            out["hidden_t"] = f"{self.err(h, 0)} = {self._terms(e)}"
-            out["hidden_p"] = f"{self.err(h, 0)} = {self._terms(p, 2)}"
+            hidden = hidden_error_rule(spec.rule, spec.hidden_error)
+            limit = 2 if hidden.name == "proportional" else 3
+            terms = [(self.weight(L, k, 0), _cut([self.weight(L, k, m) for m in range(n[h])], 2),
+                      self.symbol(hidden.source, L, k)) for k in range(n[L])]
+            text = (hidden.text(terms) if len(terms) <= limit + 1
+                    else hidden.text(terms[:limit]) + " + …")  # fmt: skip
+            out["hidden"] = f"{self.err(h, 0)} = {text}"
         d = [f"{self.delta(l, 0)} = {self.err(l, 0)}·{self.fprime(l, 0)}" for l in range(L, 0, -1)]
         wL, bL = self.weight(L, 0, 0), self.bias(L, 0)
         out["delta"] = (";  ".join(d) + f";  {self.grad(wL)} = {self.delta(L, 0)}·"
                         f"{self._prev(L, 0)},  {self.grad(bL)} = {self.delta(L, 0)}")
-        lr = self.lr_symbol
-        out["update_grad"] = (f"{self.change(wL)} = −{lr}·{self.grad(wL)},  "
-                              f"{self.new(wL)} = {wL} + {self.change(wL)}")
-        out["update_err"] = (f"{self.change(wL)} = +{lr}·{self.delta(L, 0)}·{self._prev(L, 0)},  "
-                             f"{self.new(wL)} = {wL} + {self.change(wL)}")
+        lr, rule = self.lr_symbol, RULES[spec.rule]
+        dw = rule.guide_dw(lr, self.grad(wL), self.delta(L, 0), self._prev(L, 0))
+        out["update"] = f"{self.change(wL)} = {dw},  {self.new(wL)} = {wL} + {self.change(wL)}"
         return out
 
     def _prev(self, layer: int, i: int) -> str:
         """The output of neuron i of the layer before ``layer`` (the input of its weights)."""
         return self.input(i) if layer == 1 else self.neuron(layer - 1, i)
+
+
+def _cut(parts: list[str], limit: int) -> list[str]:
+    """The first ``limit`` parts and "…" when there are more than ``limit + 1``."""
+    return parts[:limit] + ["…"] if len(parts) > limit + 1 else parts
 
 
 def _pair(a: int, b: int) -> str:
@@ -448,6 +518,7 @@ class FausettNotation(Notation):
     transposed = True
     lr_symbol = "α"
     generic_error = "(t_k − y_k)"
+    generic_output = "y_k"
 
     def _ix(self, layer: int, j: int) -> str:
         return f"{self._hidden_prefix(layer)}{j + 1}" if layer < self.L else f"{j + 1}"
@@ -503,10 +574,11 @@ class FausettNotation(Notation):
                        "z_in_j = v0j + Σ_i x_i·v ij, z_j = f(z_in_j);  "
                        "y_in_k = w0k + Σ_j z_j·w jk, y_k = f(y_in_k)")  # fmt: skip
         out["forward"] = f"{generic_fwd}  ({self.word('eg')} {out['forward']})"
-        out["error"] = f"t_k − y_k  (Steps: {self.error(0)}, …)"
-        if L > 1:
-            out["hidden_grad"] = f"δ_in_j = Σ_k δ_k·w jk  ({self.word('eg')} {out['hidden_grad']})"
-            out["hidden_t"] = f"δ_in_j = Σ_k err_k·w jk  ({self.word('eg')} {out['hidden_t']})"
+        out["error"] = f"t_k − y_k  ({self.sheets.steps}: {self.error(0)}, …)"
+        hidden = hidden_error_rule(spec.rule, spec.hidden_error)
+        if L > 1 and hidden.name != "proportional":  # Fausett's δ_in_j, in his general form
+            sent = "δ_k" if hidden.source == "delta" else "err_k"
+            out["hidden"] = f"δ_in_j = Σ_k {sent}·w jk  ({self.word('eg')} {out['hidden']})"
         return out
 
 
@@ -519,6 +591,7 @@ class MazurNotation(Notation):
     name = "mazur"
     lr_symbol = "η"
     generic_error = "(target_o − out_o)"
+    generic_output = "out_o"
 
     def __init__(self, spec: Spec, lang: str = "en") -> None:
         super().__init__(spec, lang)

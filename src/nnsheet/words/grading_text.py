@@ -1,0 +1,121 @@
+"""What ``nnsheet check`` says to a learner or teacher, in English and Indonesian: the terminal
+summary, the Grades sheet, the cell comments and the explanations.
+
+The ``--report`` CSV keeps English column names and the English verdict codes (``correct``,
+``carried``, ``wrong``, ``missing``): scripts read it. Only what people read is translated here.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: the verdicts as people read them (the codes themselves stay English in the CSV)
+VERDICT_WORDS: dict[str, dict[str, str]] = {
+    "en": {"correct": "correct", "carried": "carried", "wrong": "wrong", "missing": "missing"},
+    "id": {"correct": "benar", "carried": "terbawa", "wrong": "salah", "missing": "kosong"},
+}
+
+#: the exercise's blocks in the summary
+BLOCK_WORDS: dict[str, dict[str, str]] = {
+    "en": {"forward": "forward", "errors": "errors", "backward": "backward",
+           "updates": "updates"},
+    "id": {"forward": "maju", "errors": "galat", "backward": "mundur", "updates": "pembaruan"},
+}  # fmt: skip
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "summary": "{path}: {total} answer cells — {counts}",
+        "first_wrong": "  first wrong: {where}: expected {expected}, you wrote {given}",
+        "first_missing": "  first missing: {where}",
+        "epoch": "epoch {epoch}",
+        "step": "step {step}",
+        "sample": ", sample {sample}",
+        "graded_copy": "  graded copy: {path}",
+        "wrote_report": "wrote {path} ({n} rows)",
+        "comment_wrong": "you wrote {given}; {reason}",
+        "comment_carried": "expected {expected}, but {reason}: your earlier mistake was carried "
+                           "correctly",
+        "comment_missing": "expected {expected}",
+        "legend": "Legend",
+        "not_correct": "Not correct",
+        "you_wrote": "{verdict}: {label} ({where}), you wrote {given}; {reason}",
+        "nothing": "(nothing)",
+        "legend.correct": "correct: within the tolerance of the expected value",
+        "legend.carried": "carried: correct by carry-forward, right when computed from your own "
+                          "earlier values",
+        "legend.wrong": "wrong: see the cell's comment",
+        "legend.missing": "missing: nothing typed",
+        # explanations
+        "mean_loss": "mean of {loss} over the samples",
+        "biases_fixed": "(biases are not updated)",
+        "batch_mean": "mean of {sym} over the batch's samples",
+        "rounded": " (rounded to {d} decimals)",
+    },
+    "id": {
+        "summary": "{path}: {total} sel jawaban — {counts}",
+        "first_wrong": "  salah pertama: {where}: seharusnya {expected}, Anda menulis {given}",
+        "first_missing": "  kosong pertama: {where}",
+        "epoch": "epoch {epoch}",
+        "step": "langkah {step}",
+        "sample": ", pola {sample}",
+        "graded_copy": "  hasil penilaian: {path}",
+        "wrote_report": "menulis {path} ({n} baris)",
+        "comment_wrong": "Anda menulis {given}; {reason}",
+        "comment_carried": "seharusnya {expected}, tetapi {reason}: kesalahan Anda sebelumnya "
+                           "terbawa dengan benar",
+        "comment_missing": "seharusnya {expected}",
+        "legend": "Keterangan",
+        "not_correct": "Belum benar",
+        "you_wrote": "{verdict}: {label} ({where}), Anda menulis {given}; {reason}",
+        "nothing": "(kosong)",
+        "legend.correct": "benar: dalam batas toleransi nilai yang seharusnya",
+        "legend.carried": "terbawa: benar bila dihitung dari nilai Anda sendiri sebelumnya "
+                          "(kesalahan sebelumnya terbawa dengan benar, carry-forward)",
+        "legend.wrong": "salah: lihat komentar pada sel",
+        "legend.missing": "kosong: tidak ada yang diketik",
+        "mean_loss": "rata-rata {loss} semua pola",
+        "biases_fixed": "(bias tidak diperbarui)",
+        "batch_mean": "rata-rata {sym} pola-pola dalam batch",
+        "rounded": " (dibulatkan sampai {d} angka di belakang koma)",
+    },
+}  # fmt: skip
+
+#: the reasons the grader gives (English, as :mod:`nnsheet.grading.mark` and
+#: :mod:`nnsheet.grading.read` write them) and their Indonesian; the first full match wins
+_REASONS_ID: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.S), r) for p, r in (
+        (r"nothing typed", "tidak ada yang diketik"),
+        (r"expected (\S+) \(or (\S+) from your own earlier values\)",
+         r"seharusnya \1 (atau \2 bila dihitung dari nilai Anda sendiri sebelumnya)"),
+        (r"expected (\S+)", r"seharusnya \1"),
+        (r"from your own earlier values it is (\S+)",
+         r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1"),
+        (r"the text (.*) is not a number", r"teks \1 bukan angka"),
+        (r"(.*) is not a finite number", r"\1 bukan angka yang terhingga"),
+        (r"not a finite number", "bukan angka yang terhingga"),
+        (r"the spreadsheet error (.*)", r"galat spreadsheet \1"),
+        (r"a formula with no computed result \(not computed: open the file in a spreadsheet "
+         r"and save it\)",
+         "rumus tanpa hasil hitungan (belum dihitung: buka berkas ini di spreadsheet lalu "
+         "simpan)"),
+        (r"(.*) is not a number", r"\1 bukan angka"),
+    )
+]  # fmt: skip
+
+
+def say(key: str, lang: str, **fields: object) -> str:
+    return TEXT[lang][key].format(**fields)
+
+
+def verdict(v: str, lang: str) -> str:
+    return VERDICT_WORDS[lang][v]
+
+
+def reason(text: str, lang: str) -> str:
+    """A grader's reason in ``lang`` (left as it is when no translation matches)."""
+    if lang == "en":
+        return text
+    for pattern, repl in _REASONS_ID:
+        if pattern.fullmatch(text):
+            return pattern.sub(repl, text)
+    return text
