@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="blocks to ask, comma-separated: forward,errors,backward,updates "
                         "(default: all)")
     m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
+    m.add_argument("--decimals", type=int, metavar="D", default=4,
+                   help="decimals the answers need, stated on the Exercise sheet (default 4)")
 
     c = sub.add_parser("check", help="grade filled exercise workbooks")
     c.add_argument("files", nargs="+", metavar="FILLED.xlsx", help="filled exercise workbooks")
@@ -85,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--report", help="one row per answer cell (.csv)")
     c.add_argument("--spec", help="grade against this spec instead of the one in the workbook")
     c.add_argument("--decimals", type=int, metavar="D",
-                   help="tolerance: half a unit in the D-th decimal for every cell")
+                   help="judge at least D decimals instead of the exercise's stated decimals")
 
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument("--export", metavar="DIR",
@@ -139,14 +141,21 @@ def _keeping(records, trace):  # noqa: ANN001, ANN202
         yield rec
 
 
+def _check_decimals(decimals: int) -> None:
+    if not 0 <= decimals <= 15:
+        raise NnsheetError(f"--decimals: expected a whole number from 0 to 15, got {decimals}")
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     # imported here, not at the top: `nnsheet trace` loads neither pandas nor the grader
     from .exercise.template import ExerciseOptions, exercise_spec, parse_ask, write_exercise
 
+    _check_decimals(args.decimals)
     spec = resolve_spec(args.spec, _overrides(args))
     out = check_output_path(args.output, ".xlsx", spec_inputs(spec), "-o")
     spec = exercise_spec(spec, args.epochs is not None)
-    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang)
+    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang,
+                              decimals=args.decimals)  # fmt: skip
     _, answers = write_exercise(spec, out, options)
     print(f"wrote {out} ({len(answers)} answer cells; grade it with: nnsheet check {out})",
           file=sys.stderr)
@@ -157,8 +166,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .grading.batch import check_files
 
     decimals = args.decimals
-    if decimals is not None and not 0 <= decimals <= 15:
-        raise NnsheetError(f"--decimals: expected a whole number from 0 to 15, got {decimals}")
+    if decimals is not None:
+        _check_decimals(decimals)
     spec = resolve_spec(args.spec) if args.spec is not None else None
     return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
                        output=args.output, report=args.report)

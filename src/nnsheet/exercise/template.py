@@ -37,6 +37,12 @@ META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
 FORMAT_VERSION = 1
 INSTRUCTIONS_SHEET = "Exercise"
+#: decimals an exercise states when ``template --decimals`` is not given
+DEFAULT_DECIMALS = 4
+#: decimals graded for an exercise written before exercises stated them (it said "at least 2")
+UNSTATED_DECIMALS = 2
+#: workbook defined names of the learner's two input cells on the Exercise sheet
+STUDENT_NAMES = ("student", "student_id")
 
 #: the blocks a template can ask, and the trace quantities of each (DESIGN §5 names)
 BLOCKS: dict[str, tuple[str, ...]] = {
@@ -57,6 +63,7 @@ class ExerciseOptions:
     ask: tuple[str, ...] = tuple(BLOCKS)
     steps: int | None = None  # only the first K steps (None: all steps of the spec's epochs)
     lang: str = "en"
+    decimals: int = DEFAULT_DECIMALS  # answers are judged at least this strictly
 
     @property
     def quantities(self) -> frozenset[str]:
@@ -137,8 +144,23 @@ class ExerciseWriter(WorkbookWriter):
         f = self.f
         ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
         ws.set_column(0, 0, 110)
-        for r, (kind, text) in enumerate(_instructions(self.options, self.layout)):
+        # the learner's name and number: two unlocked text cells under the title, each with a
+        # workbook defined name the grader reads (``student``, ``student_id``)
+        entry = wb.add_format({"num_format": "@", "bg_color": "#FFFFFF", "border": 1,
+                               "border_color": "#4472C4", "locked": False})  # fmt: skip
+        lines = _instructions(self.options, self.layout)
+        r = 0
+        for n, (kind, text) in enumerate(lines):
             ws.write_string(r, 0, text, f.title if kind == "title" else f.text)
+            r += 1
+            if n == 0:
+                for name, label in zip(STUDENT_NAMES, _name_labels(), strict=True):
+                    r += 1
+                    ws.write_string(r, 0, label, f.head)
+                    ws.write_blank(r + 1, 0, None, entry)
+                    wb.define_name(name, f"={INSTRUCTIONS_SHEET}!$A${r + 2}")
+                    r += 1
+                r += 1
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         meta = wb.add_worksheet(META_SHEET)
         for r, (key, val) in enumerate(self.meta):
@@ -155,6 +177,11 @@ def _is_setup_ref(formula: str) -> bool:
     return head == "Setup" and tail.replace("$", "").isalnum()
 
 
+def _name_labels() -> tuple[str, str]:
+    return ("Your name (type it in the cell below):",
+            "Your student number (type it in the cell below):")
+
+
 def _instructions(options: ExerciseOptions, layout: Layout) -> list[tuple[str, str]]:
     blocks = ", ".join(options.ask)
     steps = ("every step" if options.steps is None else f"the first {options.steps} step(s)")
@@ -167,13 +194,28 @@ def _instructions(options: ExerciseOptions, layout: Layout) -> list[tuple[str, s
                  "Guide sheet explains every formula and symbol."),
         ("text", "The weights in use on each row are your new weights of the row before; the "
                  "spreadsheet fills them in from your numbers."),
-        ("text", "Type numbers with as many decimals as you like (at least 2); the grader "
-                 "accepts half a unit in the last decimal you typed. 0,5 and 59.33% are read as "
-                 "numbers."),
+        ("text", f"Give every answer to {_decimals_words(options.decimals)}: an answer typed "
+                 f"with fewer decimals must still be within half a unit of the "
+                 f"{_ordinal(options.decimals)} decimal; one typed with more decimals is judged "
+                 "at half a unit of the last decimal typed. 0,5 and 59.33% are read as numbers."),
+        ("text", "Rounding every step on a calculator is fine: a value computed correctly from "
+                 "your own earlier values is correct when those were correct too."),
         ("text", "An error of yours carried correctly into later cells is not marked wrong "
                  "again (carry-forward)."),
         ("text", "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx"),
     ]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _decimals_words(d: int) -> str:
+    if d == 0:
+        return "whole numbers (0 decimals)"
+    v = 0.576712345678
+    return f"at least {d} decimal{'s' if d != 1 else ''} ({v:.{d}f}, not {v:.{d - 1}f})"
 
 
 def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
@@ -181,7 +223,8 @@ def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
     line (each line its own cell, so no cell approaches the 32,767-character limit)."""
     rows = [("magic", META_MAGIC), ("format", str(FORMAT_VERSION)), ("lang", options.lang),
             ("ask", ",".join(options.ask)),
-            ("steps", "" if options.steps is None else str(options.steps))]  # fmt: skip
+            ("steps", "" if options.steps is None else str(options.steps)),
+            ("decimals", str(options.decimals))]  # fmt: skip
     for line in spec_to_toml(spec).split("\n"):
         if len(line) > 30_000:
             raise WorkbookError("the spec is too large to embed in an exercise workbook")

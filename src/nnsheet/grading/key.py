@@ -17,6 +17,7 @@ from ..core.specfile import loads_spec
 from ..exercise.template import (
     FORMAT_VERSION,
     META_MAGIC,
+    UNSTATED_DECIMALS,
     ExerciseOptions,
     answer_rows,
     parse_ask,
@@ -24,6 +25,7 @@ from ..exercise.template import (
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
 from ..sheet.layout import EPOCHS, SETUP, STEPS, Layout
+from .locate import locate
 from .read import Book
 
 
@@ -194,9 +196,13 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
                                 f"nnsheet reads (it reads up to {FORMAT_VERSION}); upgrade nnsheet")
         try:
             steps = int(meta["steps"]) if meta.get("steps") else None
+            # an exercise written before exercises stated their decimals said "at least 2"
+            decimals = int(meta["decimals"]) if meta.get("decimals") else UNSTATED_DECIMALS
+            if not 0 <= decimals <= 15:
+                raise ValueError(decimals)
             options = ExerciseOptions(ask=parse_ask(meta.get("ask") or None), steps=steps,
                                       lang=meta.get("lang", "en") if meta.get("lang") in (
-                                          "en", "id") else "en")  # fmt: skip
+                                          "en", "id") else "en", decimals=decimals)  # fmt: skip
         except (ValueError, NnsheetError):
             raise WorkbookError(f"{path}: the exercise's hidden settings are damaged") from None
     elif spec_override is None:
@@ -224,21 +230,5 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
     if cache_id not in cache:
         cache[cache_id] = AnswerKey.build(spec, options)
     key = cache[cache_id]
-    _check_layout(book, key, path)
+    locate(book, key, path)  # the answers by their headers (raises when not sure)
     return key
-
-
-def _check_layout(book: Book, key: AnswerKey, path: Path) -> None:
-    from ..sheet.layout import cell_name
-
-    if STEPS not in book.sheets:
-        raise WorkbookError(f"{path}: no Steps sheet; not an nnsheet exercise")
-    nt = key.layout.notation
-    for seg in key.layout.segments:
-        for j, i in seg.elements():
-            ref = cell_name(1, seg.index(j, i))
-            want = nt.symbol(seg.quantity, seg.layer, j, i)
-            got = book.header.get(ref)
-            if got != want:
-                raise WorkbookError(f"{path}: Steps!{ref} is {got!r} but the spec expects "
-                                    f"{want!r}; the workbook does not match the spec")
