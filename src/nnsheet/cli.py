@@ -18,7 +18,7 @@ from .core.examples import EXAMPLES, resolve_spec
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
 from .output.export import export_examples
-from .output.files import check_output_path, spec_inputs
+from .output.files import check_output_path, silence_stdout, spec_inputs
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
 from .output.workbook import WorkbookWriter, make_layout
@@ -82,9 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decimals the answers need, stated on the Exercise sheet (default 4)")
 
     c = sub.add_parser("check", help="grade filled exercise workbooks")
-    c.add_argument("files", nargs="+", metavar="FILLED.xlsx", help="filled exercise workbooks")
-    c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files")
+    c.add_argument("files", nargs="+", metavar="FILLED",
+                   help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
+                        "directly inside it, in name order")
+    c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files "
+                                          "(created when missing)")
     c.add_argument("--report", help="one row per answer cell (.csv)")
+    c.add_argument("--gradebook", metavar="GRADEBOOK.csv",
+                   help="one row per submitted file, unreadable ones included (.csv)")
     c.add_argument("--spec", help="grade against this spec instead of the one in the workbook")
     c.add_argument("--decimals", type=int, metavar="D",
                    help="judge at least D decimals instead of the exercise's stated decimals")
@@ -170,7 +175,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         _check_decimals(decimals)
     spec = resolve_spec(args.spec) if args.spec is not None else None
     return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
-                       output=args.output, report=args.report)
+                       output=args.output, report=args.report, gradebook=args.gradebook)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
@@ -190,10 +195,22 @@ COMMANDS = {"trace": cmd_trace, "template": cmd_template, "check": cmd_check,
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        try:
+            sys.stdout.flush()  # a pipe is block-buffered: a closed reader shows up here
+        except BrokenPipeError:
+            silence_stdout()
+            # check has graded and written everything asked for: its status still holds
+            return status if args.command == "check" else 141
+        return status
     except NnsheetError as exc:
         print(f"nnsheet: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # stdout's reader went away (`nnsheet examples | head`): stop quietly, as Unix tools
+        # do, with the status a shell shows for a process ended by SIGPIPE (128 + 13)
+        silence_stdout()
+        return 141
     except OSError as exc:  # unwritable folder, disk full, output is a folder, …
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"nnsheet: error: {where}{exc.strerror or exc}".replace("\n", " "), file=sys.stderr)
