@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exercise.template import (
@@ -30,6 +30,8 @@ class Mark:
     reason: str = ""
     cell: str = ""  # where the learner's answer is (A1; differs from row["cell"] when shifted)
     drift: bool = False  # correct although off the exact value: rounding from correct values
+    #: carried: the learner's earlier wrong (or missing) answer it follows from
+    root: Mark | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -133,8 +135,10 @@ def _settle(m: Mark, inputs: list[Mark], book: Book) -> None:
         m.reason = (f"rounding, not a mistake: from your own earlier values, which are correct, "
                     f"it is {_n(m.carry)} (unrounded {exact})")  # fmt: skip
         return
-    root = next((i for i in bad if i.verdict in ("wrong", "missing")), bad[0])
-    m.verdict = "carried"
+    root = next((i for i in bad if i.verdict in ("wrong", "missing")), None)
+    if root is None:  # only carried inputs: the mistake they follow
+        root = next((i.root for i in bad if i.root is not None), bad[0])
+    m.verdict, m.root = "carried", root
     m.reason = (f"from your own earlier values it is {_n(m.carry)}: it follows correctly from "
                 f"your earlier {root.verdict} value {root.row['sheet']}!{root.cell} "
                 f"{root.row['label']} (expected {exact})")  # fmt: skip
