@@ -251,6 +251,25 @@ def test_check_into_a_closed_pipe_ends_quietly_and_still_writes_the_gradebook(
     assert len(_csv(gb)) == 12
 
 
+def test_two_cells_far_apart_in_an_xlsx_are_refused_before_the_reader_builds_them(
+        tmp_path: Path, capsys) -> None:  # fmt: skip
+    """python-calamine builds a sheet as the dense rectangle its cells span: A1 and ZZ200000
+    would cost about 5 GB; the archive check refuses it from the cell references alone."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Steps"
+    wb.active["A1"] = 1
+    wb.active["ZZ200000"] = 2
+    far = tmp_path / "far.xlsx"
+    wb.save(far)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    assert main(["check", str(far)]) == 2
+    assert time.perf_counter() - t0 < 5
+    assert tracemalloc.get_traced_memory()[1] < 50 * 2**20
+    tracemalloc.stop()
+    assert "more than 2,000,000 cells" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------- hostile .ods
 _ODS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
              '<office:document-content '

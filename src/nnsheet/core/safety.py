@@ -8,6 +8,8 @@ before openpyxl opens it :func:`check_xlsx_archive` reads only the archive's cen
 - more than :data:`XlsxLimits.max_members` parts;
 - a total uncompressed size above :data:`XlsxLimits.max_uncompressed` (this also bounds the number
   of cells a reader could be made to build);
+- more than :data:`XlsxLimits.max_cells` cells, or a sheet whose cells span a larger rectangle
+  (python-calamine, the grader's reader, builds each sheet as a dense rectangle);
 - a part larger than :data:`XlsxLimits.ratio_min_bytes` that is more than
   :data:`XlsxLimits.max_ratio` times smaller compressed (a "zip bomb": real workbooks compress
   about 2-10x);
@@ -60,23 +62,45 @@ def _mib(n: float) -> str:
     return f"{n / MiB:.0f} MiB" if n >= MiB else f"{n:.0f} bytes"
 
 
-_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+#: a cell's start tag, with its reference (``r="AB12"``) when it has one
+_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?:[^<>]*?\sr="([A-Z]{1,3})(\d{1,9})")?')
 
 
-def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
-    """Cells (``<c`` elements) in a worksheet part, streaming; stops once over ``budget``."""
+def _col_number(letters: bytes) -> int:
     n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[int, int]:
+    """Cells (``<c`` elements) in a worksheet part and the rectangle their references span
+    (rows × columns, which a reader such as python-calamine allocates however few cells there
+    are), streaming; stops once either is over ``budget``. Each chunk is scanned up to its last
+    ``<``, so no tag is cut in two (``<`` cannot occur inside a tag)."""
+    n = rows = cols = 0
     tail = b""
     with zf.open(info) as fh:
         while chunk := fh.read(MiB):
             data = tail + chunk
-            # keep the last bytes unscanned for the next round: a tag may straddle the chunks
-            cut = max(0, len(data) - 64)
-            n += len(_CELL.findall(data, 0, cut))
+            cut = data.rfind(b"<")
+            if cut < 0:
+                cut = len(data)
+            for col, row in _CELL.findall(data, 0, cut):
+                n += 1
+                if row:
+                    rows = max(rows, int(row))
+                    cols = max(cols, _col_number(col))
             tail = data[cut:]
-            if n > budget:
-                return n
-    return n + len(_CELL.findall(tail))
+            if len(tail) > MiB:
+                raise ValueError(f"part {info.filename!r} has a tag longer than 1 MiB")
+            if n > budget or rows * cols > budget:
+                return n, rows * cols
+    for col, row in _CELL.findall(tail):
+        n += 1
+        if row:
+            rows, cols = max(rows, int(row)), max(cols, _col_number(col))
+    return n, rows * cols
 
 
 def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) -> None:
@@ -101,8 +125,9 @@ def _xlsx_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
     for info in infos:
         if info.filename.lower().startswith("xl/worksheets/") and info.filename.lower(
         ).endswith(".xml"):  # fmt: skip
-            cells += _count_cells(zf, info, limits.max_cells - cells)
-            if cells > limits.max_cells:
+            n, span = _count_cells(zf, info, limits.max_cells - cells)
+            cells += n
+            if cells > limits.max_cells or span > limits.max_cells:
                 raise WorkbookError(f"{name}: more than {limits.max_cells:,} cells; "
                                     "refusing to read it (not an exercise nnsheet "
                                     "wrote)")  # fmt: skip

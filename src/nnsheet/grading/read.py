@@ -90,6 +90,8 @@ def read_given(value: object, dtype: str | None, formula: object) -> Given:
         if not math.isfinite(v):
             return Given(repr(v), problem="not a finite number")
         text = repr(value) if isinstance(value, float) else str(value)
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            text = str(int(value))  # a typed 1 (python-calamine reads every number as a float)
         g = Given(text, v, _decimals(text))
         if typed_formula:
             g.text = f"{formula} → {text}"
@@ -247,49 +249,90 @@ def _meta(rows: list[list[object]] | list[tuple]) -> list[tuple[str, str]]:
     return meta
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...]
+                 ) -> tuple[dict[str, Grid], dict[str, tuple[str, Pos]]]:  # fmt: skip
+    """What python-calamine does not say about an .xlsx: each typed formula's text and each
+    error cell (calamine reads ``#DIV/0!`` as an empty string) of ``sheets``, streamed from
+    their XML parts, and the workbook's defined names ``student``/``student_id``."""
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    book = fromstring(zf.read("xl/workbook.xml"))
+    rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(_PKG_REL + "Relationship")}
+    parts: dict[str, str] = {}
+    for sh in book.iter(_MAIN + "sheet"):
+        t = targets.get(sh.get(_REL + "id"), "")
+        parts[sh.get("name", "")] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    names: dict[str, tuple[str, Pos]] = {}
+    for dn in book.iter(_MAIN + "definedName"):
+        m = re.fullmatch(r"'?([^'!]+)'?!(\$?[A-Z]{1,3}\$?\d+)", (dn.text or "").strip())
+        if dn.get("name") in STUDENT_NAMES and dn.get("localSheetId") is None and m:
+            names[dn.get("name", "")] = (m.group(1), _pos(m.group(2)))
+    grids: dict[str, Grid] = {}
+    for sheet in sheets:
+        part = parts.get(sheet)
+        if part is None:
+            continue
+        g = grids[sheet] = Grid()
+        with zf.open(part) as fh:
+            for _event, elem in iterparse(fh, events=("end",)):
+                if elem.tag == _MAIN + "c":
+                    f = elem.find(_MAIN + "f")
+                    ref = elem.get("r")
+                    if ref is not None and (f is not None or elem.get("t") == "e"):
+                        pos = _pos(ref)
+                        if f is not None:
+                            g.formulas[pos] = "=" + (f.text or "(shared formula)")
+                        if elem.get("t") == "e":
+                            v = elem.find(_MAIN + "v")
+                            g.cells[pos] = ((v.text or "#VALUE!") if v is not None
+                                            else "#VALUE!", "e")  # fmt: skip
+                    elem.clear()
+                elif elem.tag == _MAIN + "row":
+                    elem.clear()
+    return grids, names
+
+
+def _cell(rows: list[list[object]], pos: Pos) -> object:
+    r, c = pos
+    return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+
+
 def _read_xlsx(path: Path) -> Book:
-    import openpyxl
+    """An .xlsx through python-calamine (the values), with the typed formulas, error cells and
+    defined names from the XML (:func:`_xlsx_extras`)."""
+    import python_calamine
 
     # read from memory (the size is already limited): no file handle outlives a parse error
     data = path.read_bytes()
-    wb_v = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
-                                  keep_links=False)  # fmt: skip
-    wb_f = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                                  keep_links=False)  # fmt: skip
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        extras, names_at = _xlsx_extras(zf, (STEPS, EPOCHS))
+    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
-        sheets = list(wb_v.sheetnames)
-        meta = _meta(list(wb_v[META_SHEET].iter_rows(values_only=True))) \
-            if META_SHEET in sheets else []  # fmt: skip
+        sheets = list(wb.sheet_names)
+
+        def rows(sheet: str) -> list[list[object]]:
+            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+        meta = _meta(rows(META_SHEET)) if META_SHEET in sheets else []
         grids: dict[str, Grid] = {}
         for sheet in (STEPS, EPOCHS):
             if sheet not in sheets:
                 continue
-            g = grids[sheet] = Grid()
-            for row in wb_v[sheet].iter_rows():
-                for c in row:
-                    if c.value is not None and getattr(c, "row", None) is not None:
-                        g.cells[(c.row - 1, c.column - 1)] = (c.value, c.data_type)
-            for row in wb_f[sheet].iter_rows():
-                for c in row:
-                    if isinstance(c.value, str) and c.value.startswith("=") and getattr(
-                            c, "row", None) is not None:  # fmt: skip
-                        g.formulas[(c.row - 1, c.column - 1)] = c.value
-        names: dict[str, object] = {}
-        for n in STUDENT_NAMES:
-            dn = wb_v.defined_names.get(n)
-            if dn is None:
-                continue
-            for sheet, ref in dn.destinations:
-                if sheet in sheets and _A1.fullmatch(ref.replace("$", "")):
-                    r, c = _pos(ref)
-                    for row in wb_v[sheet].iter_rows(min_row=r + 1, max_row=r + 1,
-                                                     min_col=c + 1, max_col=c + 1,
-                                                     values_only=True):  # fmt: skip
-                        names[n] = row[0] if row else None
-                break
+            g = grids[sheet] = extras.get(sheet, Grid())
+            for r, row in enumerate(rows(sheet)):
+                for c, v in enumerate(row):
+                    if v is not None and v != "" and (r, c) not in g.cells:
+                        g.cells[(r, c)] = (v, None)
+        names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in names_at.items()
+                 if sheet in sheets}  # fmt: skip
     finally:
-        wb_v.close()
-        wb_f.close()
+        wb.close()
     return Book(meta, sheets, grids, names, "xlsx")
 
 
@@ -369,11 +412,8 @@ def _read_ods(path: Path) -> Book:
                         g.cells[(r, c)] = (v, None)
             for pos, text in errors.get(sheet, {}).items():
                 g.cells[pos] = (text, "e")
-        names: dict[str, object] = {}
-        for n, (sheet, (r, c)) in ranges.items():
-            if sheet in sheets:
-                data = rows(sheet)
-                names[n] = data[r][c] if r < len(data) and c < len(data[r]) else None
+        names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in ranges.items()
+                 if sheet in sheets}  # fmt: skip
     finally:
         wb.close()
     return Book(meta, sheets, grids, names, "ods")
