@@ -330,3 +330,34 @@ def test_hostile_ods_is_refused_before_any_reader_builds_it(tmp_path: Path, caps
         assert main(["check", str(f)]) == 2
         err = capsys.readouterr().err.strip()
         assert words in err and str(f) in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("name,lang,batch", [("course", "id", 2), ("xor", "en", 2),
+                                             ("mazur", "id", None)])  # fmt: skip
+def test_shifted_tables_of_other_specs_languages_and_batch_update_rows(
+        tmp_path: Path, name: str, lang: str, batch: int | None) -> None:  # fmt: skip
+    """Update rows (sample column: the word "update"/"pembaruan") and Indonesian headers are
+    found too; values are the engine's trace table's, the column shift is openpyxl's."""
+    import dataclasses
+
+    from nnsheet import grading as grader
+    from nnsheet.exercise.template import ExerciseOptions, write_exercise
+
+    spec = load_spec(example_path(name), {"epochs": 2})
+    if batch is not None:
+        spec = dataclasses.replace(spec, mode="minibatch", batch_size=batch)
+    f = tmp_path / f"{name}.xlsx"
+    _, answers = write_exercise(spec, f, ExerciseOptions(lang=lang))
+    wb = openpyxl.load_workbook(f)
+    for r in answers.to_dict("records"):
+        wb[r["sheet"]][r["cell"]] = round(float(r["value"]), 6)
+    wb["Steps"].insert_cols(2, 2)
+    wb["Epochs"].insert_rows(1)
+    wb.save(f)
+    book = grader.read_book(f)
+    res = grader.grade_book(book, grader.key_for(book, f, None, {}), f)
+    assert dict(res.counts) == {"correct": len(answers)}
+    assert book.shifted == ("layout shifted, answers found by their headers: Steps: 2 extra "
+                            "columns (B, C); Epochs: 1 extra row (1)")
+    if batch is not None:
+        assert answers["sample"].isna().any()  # there are update rows, and they were found

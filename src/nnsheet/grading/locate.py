@@ -166,7 +166,7 @@ def _epochs(book: Book, key: AnswerKey, path: Path
         ep = _number(v)
         if r > row and c == cols[0] and ep is not None:
             rows[ep] = -2 if ep in rows else r
-    return cols, rows, set(range(row + 1))
+    return cols, rows, {row - 1, row}  # the title row above the header, the header
 
 
 def _describe(sheet: str, used_cols: set[int], used_rows: set[int]) -> str:
