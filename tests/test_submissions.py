@@ -97,7 +97,8 @@ def _short_answer() -> tuple[tuple[str, str], float, float]:
 
 
 def test_fewer_decimals_than_stated_are_judged_at_the_stated_decimal(template: Path,
-                                                                     tmp_path: Path) -> None:
+                                                                     tmp_path: Path,
+                                                                     capsys) -> None:
     where, short, exact = _short_answer()
     vals = {**_exact(), where: short}
     f = _fill(template, tmp_path / "short.xlsx", vals)
@@ -108,6 +109,10 @@ def test_fewer_decimals_than_stated_are_judged_at_the_stated_decimal(template: P
         return next(r["verdict"] for r in _csv(rep) if (r["sheet"], r["cell"]) == where)
 
     assert verdict() == "wrong"  # 4 decimals stated: 0.577 for 0.5767 is wrong
+    capsys.readouterr()
+    main(["check", str(f)])
+    assert "— typed with 3 decimals, but this exercise asks for at least 4" in \
+        capsys.readouterr().out  # fmt: skip
     assert verdict("--decimals", "3") == "correct"  # the teacher's override
     t3 = tmp_path / "ex3.xlsx"
     assert main(["template", "-o", str(t3), "--decimals", "3"]) == 0
@@ -182,6 +187,7 @@ def test_gradebook_a_row_per_file_in_name_order(template: Path, tmp_path: Path, 
     _fill(template, sub / "budi.xlsx", {}, name="  ")  # nothing typed; a blank name
     (sub / "dewi.xlsx").write_text("name,answer\n")  # saved as CSV under an .xlsx name
     (sub / "notes.txt").write_text("not a submission")
+    (sub / "eko.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # Excel 97
     (sub / "~$ana.xlsx").write_bytes(b"\0" * 165)  # Excel's lock file
     (sub / ".hidden.xlsx").write_bytes(b"")
     gb = tmp_path / "gb.csv"
@@ -190,14 +196,15 @@ def test_gradebook_a_row_per_file_in_name_order(template: Path, tmp_path: Path, 
     rc = main(["check", str(sub), "--gradebook", str(gb), "-o", str(graded)])
     cap = capsys.readouterr()
     assert rc == 2
-    assert f"{sub}: not graded (not .xlsx or .ods): .hidden.xlsx, notes.txt, ~$ana.xlsx" \
+    assert f"{sub}: not graded (not .xlsx, .ods or .xls): .hidden.xlsx, notes.txt, ~$ana.xlsx" \
         in cap.err  # fmt: skip
     with open(gb, newline="", encoding="utf-8") as fh:
         assert next(csv.reader(fh)) == GRADEBOOK_COLUMNS
     rows = _csv(gb)
     assert [Path(r["file"]).name for r in rows] == ["ana.xlsx", "budi.xlsx", "citra.xlsx",
-                                                    "dewi.xlsx"]  # fmt: skip
-    ana, budi, citra, dewi = rows
+                                                    "dewi.xlsx", "eko.xls"]  # fmt: skip
+    ana, budi, citra, dewi, eko = rows
+    assert eko["status"] == "unreadable" and "save it as an Excel Workbook" in eko["message"]
     assert (ana["student"], ana["student_id"], ana["status"], ana["score"]) == (
         "Ana Putri", "007", "graded", "100.0")
     assert (ana["correct"], ana["carried"], ana["wrong"], ana["missing"],

@@ -20,8 +20,9 @@ from .report import REPORT_COLUMNS, report_rows, summary, write_graded
 
 GRADEBOOK_COLUMNS = ["file", "student", "student_id", "status", "score", "correct", "carried",
                      "wrong", "missing", "answer_cells", "first_wrong", "flags", "message"]
-#: what ``check DIR`` grades: the files directly inside the folder with these suffixes
-SUBMISSION_SUFFIXES = (".xlsx", ".ods")
+#: what ``check DIR`` grades: the files directly inside the folder with these suffixes (an .xls
+#: is refused, but as a gradebook row saying to save it as .xlsx or .ods)
+SUBMISSION_SUFFIXES = (".xlsx", ".ods", ".xls")
 
 
 # =========================================================================== command
@@ -33,8 +34,9 @@ def check_file_grade(path: Path, spec: Spec | None, decimals: int | None,
 
 
 def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[list[Path], bool]:
-    """The files to grade: each path given, and for a folder every .xlsx/.ods directly inside
-    it, in name order (hidden files and Excel's ``~$`` lock files are not submissions). Returns
+    """The files to grade: each path given, and for a folder every .xlsx/.ods (and .xls, to be
+    refused with a gradebook row) directly inside it, in name order (hidden files and Excel's
+    ``~$`` lock files are not submissions). Returns
     the files and whether they are several (a folder always is: ``-o`` then names a folder)."""
     files: list[Path] = []
     folder = False
@@ -48,10 +50,10 @@ def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[
                  and not f.name.startswith((".", "~$"))]  # fmt: skip
         other = [f.name for f in inside if f not in found]
         if other:
-            say_err(f"{p}: not graded (not .xlsx or .ods): {', '.join(other[:5])}"
+            say_err(f"{p}: not graded (not .xlsx, .ods or .xls): {', '.join(other[:5])}"
                     + (f", … ({len(other)} in all)" if len(other) > 5 else ""))
         if not found:
-            raise NnsheetError(f"{p}: no .xlsx or .ods file directly inside this folder")
+            raise NnsheetError(f"{p}: no .xlsx, .ods or .xls file directly inside this folder")
         files.extend(found)
     return files, folder or len(files) > 1
 

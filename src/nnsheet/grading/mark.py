@@ -105,6 +105,10 @@ def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = No
             why = f"expected {_n(expected)}"
             if carry is not None and not close(carry, expected, tol):
                 why += f" (or {_n(carry)} from your own earlier values)"
+            typed = g.decimals or 0
+            if typed < stated and close(g.value, expected, 0.5 * 10.0 ** -typed):
+                why += (f"; typed with {typed} decimal{'s' if typed != 1 else ''}, but this "
+                        f"exercise asks for at least {stated}")
             m.reason = why
     order = {k: n for n, k in enumerate(keys)}
     for k0 in near:

@@ -61,7 +61,9 @@ def summary(res: Result) -> list[str]:
         lines.append(f"  first wrong: {r['sheet']}!{first.cell} {r['label']} ({_where(r)}): "
                      f"expected {_n(float(r['value']))}, you wrote "
                      f"{terminal_text(first.given.text.strip())}"
-                     + (f" — {first.reason}" if first.given.problem else ""))
+                     + (f" — {first.reason}" if first.given.problem else "")
+                     + (f" — {first.reason.partition('; ')[2]}" if "; typed with" in first.reason
+                        else ""))
         lines.append(f"    {explain(res.key, r)}")
     elif c.get("missing"):
         m = next(m for m in res.marks if m.verdict == "missing")
