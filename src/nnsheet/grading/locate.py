@@ -57,9 +57,9 @@ def _number(v: object) -> int | None:
     return None
 
 
-def _refuse(path: Path, sheet: str, what: str) -> WorkbookError:
+def _refuse(path: Path, sheet: str, what: str, fix: str = "the table's headers") -> WorkbookError:
     return WorkbookError(f"{path}: {sheet}: {what}; cannot tell which cells hold the answers "
-                         "(put the table's headers back as the exercise had them)")
+                         f"(put {fix} back as the exercise had them)")
 
 
 def _header_row(grid: Grid, wanted: set[str]) -> tuple[int, int]:
@@ -213,7 +213,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
             if row is None or row < 0:
                 what = (f"the row of {_where(r)} not found" if row is None else
                         f"{-row} rows are {_where(r)}")
-                raise _refuse(path, STEPS, what)
+                raise _refuse(path, STEPS, what, "the epoch, step and sample cells")
             pos = (row, s_cols[col0])
         else:
             ep = int(r["epoch"])
@@ -221,7 +221,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
             if row is None or row < 0:
                 what = (f"the row of epoch {ep} not found" if row is None else
                         f"{-row} rows are epoch {ep}")
-                raise _refuse(path, EPOCHS, what)
+                raise _refuse(path, EPOCHS, what, "the epoch numbers")
             pos = (row, e_cols[col0])
         if pos != (row0, col0):
             where[(sheet, cell)] = pos
