@@ -330,7 +330,7 @@ def test_typed_text_percentages_blanks_errors_and_words(template: Path, tmp_path
     put(y1, None)  # blank
     put(y2, "#DIV/0!")  # an error value
     put(e1, "abc")  # a stray word
-    put(z1, f"{float(z1['value']):.3f}")  # a number typed as text with a dot
+    put(z1, f"{float(z1['value']):.5f}")  # a number typed as text with a dot
     put(f1, "=X3*(1-X3)")  # a formula typed by the learner, never computed (saved by openpyxl)
     f = fill(template, tmp_path / "text.xlsx", vals)
     book = grader.read_book(f)
@@ -365,7 +365,13 @@ def test_tolerance_half_a_unit_in_the_last_decimal() -> None:
     g = grader.parse_text("0.5933")
     assert grader.close(g.value, 0.593269992, grader.tolerance(g, None))
     assert not grader.close(g.value, 0.59320, grader.tolerance(g, None))
-    assert grader.close(g.value, 0.59320, grader.tolerance(g, 3))
+    # stated decimals make it stricter, never looser than the decimals typed (issue 10)
+    assert not grader.close(g.value, 0.59320, grader.tolerance(g, 3))
+    short = grader.parse_text("0.577")  # 3 decimals typed where 4 are stated
+    assert not grader.close(short.value, 0.5767, grader.tolerance(short, 4))
+    assert grader.close(short.value, 0.57704, grader.tolerance(short, 4))
+    assert not grader.close(short.value, 0.57706, grader.tolerance(short, 4))
+    assert grader.close(short.value, 0.5767, grader.tolerance(short, 2))
 
 
 # ----------------------------------------------------------------------------- unreadable files
@@ -397,7 +403,8 @@ def _unreadable(tmp_path: Path, template: Path) -> dict[str, Path]:
 
 
 MESSAGES = {
-    "xls": "Excel 97-2003 (.xls)", "encrypted": "password-protected", "ods": "OpenDocument",
+    "xls": "Excel 97-2003 (.xls)", "encrypted": "password-protected",
+    "ods": "cannot be read as an .ods workbook",
     "csv": "text (CSV?) file", "empty": "empty", "truncated": "truncated or damaged",
     "plain": "not an nnsheet exercise",
 }  # fmt: skip

@@ -156,8 +156,8 @@ def test_mistakes_are_explained_in_indonesian(homework, capsys) -> None:
         ("epoch_loss", None, None, None))}  # fmt: skip
     assert at[("err", 1, 1, None)].startswith("SALAH: δ_in_j1 (langkah 1, pola 1)\nAnda menulis")
     assert "δ_in_j1 = w11·δ_k1 = 0.5·(" in at[("err", 1, 1, None)]
-    assert at[("a", 1, 1, None)].startswith("TERBAWA: z1") and "terbawa dengan benar" in \
-        at[("a", 1, 1, None)]
+    assert at[("a", 1, 1, None)].startswith("TERBAWA: z1") and "mengikuti dengan benar dari " \
+        "nilai Anda yang salah, Langkah!" in at[("a", 1, 1, None)]
     assert "teks 'nol koma empat' bukan angka" in at[("a", 2, 1, None)]
     assert at[("fprime", 2, 1, None)].startswith("KOSONG: f'(y_in1)")
     assert "galat spreadsheet #DIV/0!" in at[("epoch_loss", None, None, None)]

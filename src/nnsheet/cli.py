@@ -20,7 +20,7 @@ from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
 from .output import pdf as pdf_export
 from .output.export import export_examples
-from .output.files import check_output_path, spec_inputs
+from .output.files import check_output_path, silence_stdout, spec_inputs
 from .output.printing import rows_per_page
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
@@ -84,14 +84,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="blocks to ask, comma-separated: forward,errors,backward,updates "
                         "(default: all)")
     m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
+    m.add_argument("--decimals", type=int, metavar="D", default=4,
+                   help="decimals the answers need, stated on the Exercise sheet (default 4)")
 
     c = sub.add_parser("check", help="grade filled exercise workbooks")
-    c.add_argument("files", nargs="+", metavar="FILLED.xlsx", help="filled exercise workbooks")
-    c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files")
+    c.add_argument("files", nargs="+", metavar="FILLED",
+                   help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
+                        "directly inside it, in name order")
+    c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files "
+                                          "(created when missing)")
     c.add_argument("--report", help="one row per answer cell (.csv)")
+    c.add_argument("--gradebook", metavar="GRADEBOOK.csv",
+                   help="one row per submitted file, unreadable ones included (.csv)")
     c.add_argument("--spec", help="grade against this spec instead of the one in the workbook")
     c.add_argument("--decimals", type=int, metavar="D",
-                   help="tolerance: half a unit in the D-th decimal for every cell")
+                   help="judge at least D decimals instead of the exercise's stated decimals")
     c.add_argument("--lang", choices=("en", "id"),
                    help="language of the summary, graded copy and explanations (default: the "
                         "exercise's)")
@@ -189,15 +196,22 @@ def _keeping(records, trace):  # noqa: ANN001, ANN202
         yield rec
 
 
+def _check_decimals(decimals: int) -> None:
+    if not 0 <= decimals <= 15:
+        raise NnsheetError(f"--decimals: expected a whole number from 0 to 15, got {decimals}")
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     # imported here, not at the top: `nnsheet trace` loads neither pandas nor the grader
     from .exercise.template import ExerciseOptions, exercise_spec, parse_ask, write_exercise
 
+    _check_decimals(args.decimals)
     spec = resolve_spec(args.spec, _overrides(args))
     out = check_output_path(args.output, ".xlsx", spec_inputs(spec), "-o")
     pdf = check_output_path(args.pdf, ".pdf", spec_inputs(spec), "--pdf") if args.pdf else None
     spec = exercise_spec(spec, args.epochs is not None)
-    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang)
+    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang,
+                              decimals=args.decimals)  # fmt: skip
     if pdf is not None:
         _check_pdf_pages(make_layout(spec, args.lang), pdf, "--epochs")
     _, answers = write_exercise(spec, out, options)
@@ -211,11 +225,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .grading.batch import check_files
 
     decimals = args.decimals
-    if decimals is not None and not 0 <= decimals <= 15:
-        raise NnsheetError(f"--decimals: expected a whole number from 0 to 15, got {decimals}")
+    if decimals is not None:
+        _check_decimals(decimals)
     spec = resolve_spec(args.spec) if args.spec is not None else None
     return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
-                       output=args.output, report=args.report, lang=args.lang)
+                       output=args.output, report=args.report, gradebook=args.gradebook,
+                       lang=args.lang)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
@@ -235,10 +250,22 @@ COMMANDS = {"trace": cmd_trace, "template": cmd_template, "check": cmd_check,
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        try:
+            sys.stdout.flush()  # a pipe is block-buffered: a closed reader shows up here
+        except BrokenPipeError:
+            silence_stdout()
+            # check has graded and written everything asked for: its status still holds
+            return status if args.command == "check" else 141
+        return status
     except NnsheetError as exc:
         print(f"nnsheet: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # stdout's reader went away (`nnsheet examples | head`): stop quietly, as Unix tools
+        # do, with the status a shell shows for a process ended by SIGPIPE (128 + 13)
+        silence_stdout()
+        return 141
     except OSError as exc:  # unwritable folder, disk full, output is a folder, …
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"nnsheet: error: {where}{exc.strerror or exc}".replace("\n", " "), file=sys.stderr)

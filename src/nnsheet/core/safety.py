@@ -8,6 +8,8 @@ before openpyxl opens it :func:`check_xlsx_archive` reads only the archive's cen
 - more than :data:`XlsxLimits.max_members` parts;
 - a total uncompressed size above :data:`XlsxLimits.max_uncompressed` (this also bounds the number
   of cells a reader could be made to build);
+- more than :data:`XlsxLimits.max_cells` cells, or a sheet whose cells span a larger rectangle
+  (python-calamine, the grader's reader, builds each sheet as a dense rectangle);
 - a part larger than :data:`XlsxLimits.ratio_min_bytes` that is more than
   :data:`XlsxLimits.max_ratio` times smaller compressed (a "zip bomb": real workbooks compress
   about 2-10x);
@@ -24,6 +26,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,35 +62,146 @@ def _mib(n: float) -> str:
     return f"{n / MiB:.0f} MiB" if n >= MiB else f"{n:.0f} bytes"
 
 
-_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+#: a cell's start tag, with its reference (``r="AB12"``) when it has one
+_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?:[^<>]*?\sr="([A-Z]{1,3})(\d{1,9})")?')
 
 
-def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
-    """Cells (``<c`` elements) in a worksheet part, streaming; stops once over ``budget``."""
+def _col_number(letters: bytes) -> int:
     n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[int, int]:
+    """Cells (``<c`` elements) in a worksheet part and the rectangle their references span
+    (rows × columns, which a reader such as python-calamine allocates however few cells there
+    are), streaming; stops once either is over ``budget``. Each chunk is scanned up to its last
+    ``<``, so no tag is cut in two (``<`` cannot occur inside a tag)."""
+    n = rows = cols = 0
     tail = b""
     with zf.open(info) as fh:
         while chunk := fh.read(MiB):
             data = tail + chunk
-            # keep the last bytes unscanned for the next round: a tag may straddle the chunks
-            cut = max(0, len(data) - 64)
-            n += len(_CELL.findall(data, 0, cut))
+            cut = data.rfind(b"<")
+            if cut < 0:
+                cut = len(data)
+            for col, row in _CELL.findall(data, 0, cut):
+                n += 1
+                if row:
+                    rows = max(rows, int(row))
+                    cols = max(cols, _col_number(col))
             tail = data[cut:]
-            if n > budget:
-                return n
-    return n + len(_CELL.findall(tail))
+            if len(tail) > MiB:
+                raise ValueError(f"part {info.filename!r} has a tag longer than 1 MiB")
+            if n > budget or rows * cols > budget:
+                return n, rows * cols
+    for col, row in _CELL.findall(tail):
+        n += 1
+        if row:
+            rows, cols = max(rows, int(row)), max(cols, _col_number(col))
+    return n, rows * cols
 
 
 def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) -> None:
     """Raise :class:`WorkbookError` (one line naming ``path``) unless ``path`` is a zip archive
     within ``limits``. Only the central directory and the first bytes of each XML part are
     read, so checking a zip bomb costs nothing."""
+    _check_zip(path, limits, _xlsx_cells, ".xlsx")
+
+
+def check_ods_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) -> None:
+    """The same limits for an OpenDocument spreadsheet (``.ods``: a zip archive whose cells are
+    all in ``content.xml``), plus: no ODF encryption (declared in ``META-INF/manifest.xml``, not
+    in the zip flags) and, since a reader builds each sheet as a dense rectangle, the rectangle
+    spanned by each sheet's non-empty cells (repeated rows and cells counted as often as they
+    repeat) within ``max_cells``. ``content.xml`` is streamed, never held whole."""
+    _check_zip(path, limits, _odf_cells, ".ods")
+
+
+def _xlsx_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
+                limits: XlsxLimits) -> None:  # fmt: skip
+    cells = 0
+    for info in infos:
+        if info.filename.lower().startswith("xl/worksheets/") and info.filename.lower(
+        ).endswith(".xml"):  # fmt: skip
+            n, span = _count_cells(zf, info, limits.max_cells - cells)
+            cells += n
+            if cells > limits.max_cells or span > limits.max_cells:
+                raise WorkbookError(f"{name}: more than {limits.max_cells:,} cells; "
+                                    "refusing to read it (not an exercise nnsheet "
+                                    "wrote)")  # fmt: skip
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _repeat(elem: object, attr: str) -> int:
+    try:
+        return max(1, int(elem.get(_TABLE + attr, "1")))  # type: ignore[attr-defined]
+    except ValueError:
+        return 1
+
+
+def _odf_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
+               limits: XlsxLimits) -> None:  # fmt: skip
+    from defusedxml.ElementTree import iterparse  # refuses DTDs, entities, external references
+
+    names = {i.filename for i in infos}
+    if "content.xml" not in names:
+        raise WorkbookError(f"{name}: a zip archive but not an OpenDocument spreadsheet (no "
+                            "content.xml)")  # fmt: skip
+    if "META-INF/manifest.xml" in names:
+        with zf.open("META-INF/manifest.xml") as fh:
+            if b"encryption-data" in fh.read(limits.sniff_bytes * 64):
+                raise WorkbookError(f"{name}: the spreadsheet is password-protected "
+                                    "(encrypted); save it without a password")  # fmt: skip
+    too_many = WorkbookError(f"{name}: more than {limits.max_cells:,} cells; refusing to read it "
+                             "(not an exercise nnsheet wrote)")  # fmt: skip
+    total = 0
+    row = col = 0
+    last_row = last_col = -1  # extent of the current sheet's non-empty cells
+    row_cells = row_last = 0
+    stack: list = []  # open elements: each finished row or cell is dropped from its parent
+    with zf.open("content.xml") as fh:
+        for event, elem in iterparse(fh, events=("start", "end")):
+            tag = elem.tag
+            if event == "start":
+                stack.append(elem)
+                if tag == _TABLE + "table":
+                    row, last_row, last_col = 0, -1, -1
+                elif tag == _TABLE + "table-row":
+                    col, row_cells, row_last = 0, 0, -1
+                continue
+            stack.pop()
+            if tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
+                n = _repeat(elem, "number-columns-repeated")
+                if elem.get(_OFFICE + "value-type") is not None or len(elem):
+                    row_cells += n
+                    row_last = col + n - 1
+                col += n
+                stack[-1].remove(elem)
+            elif tag == _TABLE + "table-row":
+                n = _repeat(elem, "number-rows-repeated")
+                if row_cells:
+                    total += row_cells * n
+                    last_row, last_col = row + n - 1, max(last_col, row_last)
+                    span = (last_row + 1) * (last_col + 1)
+                    if total > limits.max_cells or span > limits.max_cells:
+                        raise too_many
+                row += n
+                stack[-1].remove(elem)
+
+
+def _check_zip(path: str | Path, limits: XlsxLimits, cells: Callable[..., None],
+               ext: str) -> None:  # fmt: skip
     p = Path(path)
     name = str(path)
     try:
         if not p.is_file():
             raise WorkbookError(f"{name}: file not found" if not p.exists()
-                                else f"{name}: expected an .xlsx file, got a folder")
+                                else f"{name}: expected an {ext} file, got a folder")
         size = p.stat().st_size
         if size > limits.max_file_bytes:
             raise WorkbookError(f"{name}: the file is {_mib(size)}, larger than the "
@@ -117,7 +231,7 @@ def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) ->
                                         f"{ratio:.0f}:1 (more than {limits.max_ratio:.0f}:1); "
                                         "refusing to open a likely zip bomb")  # fmt: skip
             for info in infos:
-                if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                if info.filename.lower().endswith((".xml", ".rels", ".vml", ".rdf")):
                     with zf.open(info) as fh:
                         head = fh.read(limits.sniff_bytes)
                     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 XML
@@ -126,24 +240,19 @@ def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) ->
                         raise WorkbookError(f"{name}: part {info.filename!r} declares a DTD or "
                                             "entities, which workbooks never need; refusing "
                                             "to read it")  # fmt: skip
-            cells = 0
-            for info in infos:
-                if info.filename.lower().startswith("xl/worksheets/") and info.filename.lower(
-                ).endswith(".xml"):  # fmt: skip
-                    cells += _count_cells(zf, info, limits.max_cells - cells)
-                    if cells > limits.max_cells:
-                        raise WorkbookError(f"{name}: more than {limits.max_cells:,} cells; "
-                                            "refusing to read it (not an exercise nnsheet "
-                                            "wrote)")  # fmt: skip
+            cells(zf, infos, name, limits)
     except WorkbookError:
         raise
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{name}: not an .xlsx workbook: truncated or damaged (not a valid "
+        raise WorkbookError(f"{name}: not an {ext} workbook: truncated or damaged (not a valid "
                             f"zip archive: {exc})"
                             ) from None  # fmt: skip
     except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error) as exc:
         raise WorkbookError(f"{name}: cannot read the workbook archive "
                             f"({type(exc).__name__}: {exc})") from None  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - defusedxml's refusals and XML syntax errors
+        msg = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise WorkbookError(f"{name}: cannot read the workbook's XML ({msg})") from None
 
 
 # --------------------------------------------------------------------------- text going out

@@ -32,13 +32,19 @@ from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
-from ..words.exercise_text import instructions
+from ..words.exercise_text import instructions, name_labels
 from ..words.notation import sheet_names
 
 META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
 FORMAT_VERSION = 1
 INSTRUCTIONS_SHEET = "Exercise"  # English; the layout's language names it (Layout.sheets)
+#: decimals an exercise states when ``template --decimals`` is not given
+DEFAULT_DECIMALS = 4
+#: decimals graded for an exercise written before exercises stated them (it said "at least 2")
+UNSTATED_DECIMALS = 2
+#: workbook defined names of the learner's two input cells on the Exercise sheet
+STUDENT_NAMES = ("student", "student_id")
 
 #: the blocks a template can ask, and the trace quantities of each (DESIGN §5 names)
 BLOCKS: dict[str, tuple[str, ...]] = {
@@ -59,6 +65,7 @@ class ExerciseOptions:
     ask: tuple[str, ...] = tuple(BLOCKS)
     steps: int | None = None  # only the first K steps (None: all steps of the spec's epochs)
     lang: str = "en"
+    decimals: int = DEFAULT_DECIMALS  # answers are judged at least this strictly
 
     @property
     def quantities(self) -> frozenset[str]:
@@ -134,9 +141,24 @@ class ExerciseWriter(WorkbookWriter):
         lay, opt = self.layout, self.options
         ws = wb.add_worksheet(lay.sheets.exercise)
         self._text_sheet(ws, 0)  # portrait A4, wrapped in a page-wide column
-        lines = instructions(opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps)
-        for r, (kind, text) in enumerate(lines):
+        # the learner's name and number: two unlocked text cells under the title, each with a
+        # workbook defined name the grader reads (``student``, ``student_id``)
+        entry = wb.add_format({"num_format": "@", "bg_color": "#FFFFFF", "border": 1,
+                               "border_color": "#4472C4", "locked": False})  # fmt: skip
+        lines = instructions(opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps,
+                             opt.decimals)  # fmt: skip
+        r = 0
+        for n, (kind, text) in enumerate(lines):
             self._text_row(ws, r, 0, text, kind)
+            r += 1
+            if n == 0:
+                for name, label in zip(STUDENT_NAMES, name_labels(opt.lang), strict=True):
+                    r += 1
+                    self._text_row(ws, r, 0, label, "head")
+                    ws.write_blank(r + 1, 0, None, entry)
+                    wb.define_name(name, f"={lay.sheets.exercise}!$A${r + 2}")
+                    r += 1
+                r += 1
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         meta = wb.add_worksheet(META_SHEET)
         for r, (key, val) in enumerate(self.meta):
@@ -147,14 +169,13 @@ class ExerciseWriter(WorkbookWriter):
         meta.very_hidden()
 
 
-
-
 def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
     """Key/value rows of the hidden sheet: magic, version, options, then the spec TOML line by
     line (each line its own cell, so no cell approaches the 32,767-character limit)."""
     rows = [("magic", META_MAGIC), ("format", str(FORMAT_VERSION)), ("lang", options.lang),
             ("ask", ",".join(options.ask)),
-            ("steps", "" if options.steps is None else str(options.steps))]  # fmt: skip
+            ("steps", "" if options.steps is None else str(options.steps)),
+            ("decimals", str(options.decimals))]  # fmt: skip
     for line in spec_to_toml(spec).split("\n"):
         if len(line) > 30_000:
             raise WorkbookError("the spec is too large to embed in an exercise workbook")

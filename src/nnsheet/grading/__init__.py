@@ -4,20 +4,24 @@ The answer key (:mod:`.key`) is built from the spec the exercise carries (or ``-
 engine's trace, the trace table as the map of answer cells and expected values, and the layout
 map's formula for every cell (the single source of truth). The modules, in data-flow order:
 
-- :mod:`.read`: archive checks before parsing, then what the learner typed (``Book``, ``Given``);
+- :mod:`.read`: archive checks before parsing, then what the learner typed (``Book``, ``Given``),
+  from an .xlsx (openpyxl) or an .ods (python-calamine);
+- :mod:`.locate`: the answer cells found by the table's headers (inserted columns and rows);
 - :mod:`.key`: the answer key and the learner's environment (formulas on the learner's numbers);
 - :mod:`.explain`: the expected value's formula with symbols, then numbers;
 - :mod:`.mark`: one verdict per answer cell;
 - :mod:`.report`: terminal summary, graded copy, ``--report`` rows;
-- :mod:`.batch`: several files in one call.
+- :mod:`.batch`: several files (or a folder) in one call, and the gradebook.
 
 Each answer cell gets one verdict:
 
 - ``correct``: within the tolerance of the engine's value. The tolerance is half a unit in the last
-  decimal the learner typed (at least :data:`~.mark.MIN_DECIMALS` decimals are expected), or in
-  the D-th decimal with ``--decimals D``.
+  decimal the learner typed, and at least in the exercise's stated decimal (default 4; ``--decimals
+  D`` replaces it). Also correct: right when the cell's own workbook formula is evaluated on the
+  learner's earlier values when those are all correct themselves (rounding drift).
 - ``carried`` (correct by carry-forward): wrong against the engine, but right when the cell's own
-  workbook formula is evaluated (:mod:`nnsheet.sheet.formula`) on the learner's earlier values.
+  workbook formula is evaluated (:mod:`nnsheet.sheet.formula`) on the learner's earlier values, one
+  of which is wrong.
   Cells the learner was not asked for (the weights in use, which point at the previous row's new
   weights) are computed from the learner's values by their formulas as well, so an error carried
   through a weight update is followed too.
@@ -28,13 +32,14 @@ Each answer cell gets one verdict:
 
 from __future__ import annotations
 
-from .batch import check_files
+from .batch import GRADEBOOK_COLUMNS, check_files
 from .explain import explain
 from .key import AnswerKey, LearnerEnv, key_for
 from .mark import VERDICTS, close, grade_book, tolerance
 from .read import OLE_MAGIC, parse_text, read_book, read_given
 from .report import COLOURS, REPORT_COLUMNS, summary, write_graded
 
-__all__ = ["COLOURS", "OLE_MAGIC", "REPORT_COLUMNS", "VERDICTS", "AnswerKey", "LearnerEnv",
+__all__ = ["COLOURS", "GRADEBOOK_COLUMNS", "OLE_MAGIC", "REPORT_COLUMNS", "VERDICTS", "AnswerKey",
+           "LearnerEnv",
            "check_files", "close", "explain", "grade_book", "key_for", "parse_text", "read_book",
            "read_given", "summary", "tolerance", "write_graded"]  # fmt: skip

@@ -16,14 +16,16 @@ from ..core.specfile import loads_spec
 from ..exercise.template import (
     FORMAT_VERSION,
     META_MAGIC,
+    UNSTATED_DECIMALS,
     ExerciseOptions,
     answer_rows,
     parse_ask,
 )
 from ..output.workbook import make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
-from ..sheet.layout import SYMBOL, Layout, StepsRow
+from ..sheet.layout import Layout, StepsRow
 from ..words.notation import SHEET_NAMES
+from .locate import locate
 from .read import Book
 
 
@@ -182,9 +184,13 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
                                 f"nnsheet reads (it reads up to {FORMAT_VERSION}); upgrade nnsheet")
         try:
             steps = int(meta["steps"]) if meta.get("steps") else None
+            # an exercise written before exercises stated their decimals said "at least 2"
+            decimals = int(meta["decimals"]) if meta.get("decimals") else UNSTATED_DECIMALS
+            if not 0 <= decimals <= 15:
+                raise ValueError(decimals)
             options = ExerciseOptions(ask=parse_ask(meta.get("ask") or None), steps=steps,
                                       lang=meta.get("lang", "en") if meta.get("lang") in (
-                                          "en", "id") else "en")  # fmt: skip
+                                          "en", "id") else "en", decimals=decimals)  # fmt: skip
         except (ValueError, NnsheetError):
             raise WorkbookError(f"{path}: the exercise's hidden settings are damaged") from None
     elif spec_override is None:
@@ -213,18 +219,5 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
     if cache_id not in cache:
         cache[cache_id] = AnswerKey.build(spec, options)
     key = cache[cache_id]
-    _check_layout(book, key, path)
+    locate(book, key, path)  # the answers by their headers (raises when not sure)
     return key
-
-
-def _check_layout(book: Book, key: AnswerKey, path: Path) -> None:
-    steps = key.layout.sheets.steps
-    if steps not in book.sheets:
-        raise WorkbookError(f"{path}: no {steps} sheet; not an nnsheet exercise")
-    for cell in key.layout.steps_header_cells():
-        if cell.kind != SYMBOL:
-            continue
-        got = book.header.get(cell.ref)
-        if got != cell.value:
-            raise WorkbookError(f"{path}: {steps}!{cell.ref} is {got!r} but the spec expects "
-                                f"{cell.value!r}; the workbook does not match the spec")

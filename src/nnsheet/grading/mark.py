@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exercise.template import (
@@ -28,6 +28,10 @@ class Mark:
     verdict: str
     carry: float | None = None
     reason: str = ""
+    cell: str = ""  # where the learner's answer is (A1; differs from row["cell"] when shifted)
+    drift: bool = False  # correct although off the exact value: rounding from correct values
+    #: carried: the learner's earlier wrong (or missing) answer it follows from
+    root: Mark | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Result:
     path: Path
     key: AnswerKey
     marks: list[Mark]
+    book: Book | None = None
+    decimals: int = MIN_DECIMALS  # the decimals judged (stated by the exercise, or --decimals)
 
     @property
     def counts(self) -> Counter:
@@ -46,8 +52,10 @@ class Result:
 
 
 def tolerance(g: Given, decimals: int | None) -> float:
-    d = decimals if decimals is not None else max(g.decimals or 0, MIN_DECIMALS)
-    return 0.5 * 10.0 ** (-d)
+    """Half a unit in the last decimal typed, and at least in the ``decimals``-th (the
+    exercise's stated decimals, or ``--decimals``): 0.577 for 0.5767 is wrong at 4 decimals."""
+    stated = MIN_DECIMALS if decimals is None else decimals
+    return 0.5 * 10.0 ** (-max(g.decimals or 0, stated))
 
 
 def close(a: float, b: float, tol: float) -> bool:
@@ -55,39 +63,87 @@ def close(a: float, b: float, tol: float) -> bool:
 
 
 def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = None) -> Result:
+    """One verdict per answer cell. ``decimals`` (``--decimals``) replaces the exercise's stated
+    decimals.
+
+    A value off the exact one but right when its own formula is evaluated on the learner's
+    earlier values is ``correct`` (rounding drift: a calculator's rounded steps) when every
+    earlier answer it reads is itself correct, and ``carried`` when one of them is not (an
+    earlier mistake carried correctly). Cells are settled inputs first."""
+    stated = key.options.decimals if decimals is None else decimals
     rows = key.answers.to_dict("records")
-    givens: dict[tuple[str, str], Given] = {}
-    for r in rows:
-        k = (r["sheet"], r["cell"])
-        val, dtype = book.values.get(k, (None, None))
-        givens[k] = read_given(val, dtype, book.formulas.get(k))
+    keys = [(r["sheet"], r["cell"]) for r in rows]
+    givens = {k: read_given(*book.value(k), book.formula(k)) for k in keys}
     env = LearnerEnv(key, {k: g.value for k, g in givens.items()})
-    tols = {k: tolerance(g, decimals) for k, g in givens.items() if g.value is not None}
-    marks: list[Mark] = []
-    for r in rows:
-        k = (r["sheet"], r["cell"])
+    tols = {k: tolerance(g, stated) for k, g in givens.items() if g.value is not None}
+    marks: dict[tuple[str, str], Mark] = {}
+    near: dict[tuple[str, str], Mark] = {}  # right from the learner's own values: settled below
+    for k, r in zip(keys, rows, strict=True):
         g = givens[k]
         block = BLOCK_OF.get(r["quantity"], "errors")
+        m = Mark(r, block, g, "wrong", cell=book.ref(k))
+        marks[k] = m
         expected = float(r["value"])
         if g.blank:
-            marks.append(Mark(r, block, g, "missing", reason="nothing typed"))
+            m.verdict, m.reason = "missing", "nothing typed"
             continue
         if g.problem is not None:
-            marks.append(Mark(r, block, g, "wrong", reason=g.problem))
+            m.reason = g.problem
             continue
-        tol = tolerance(g, decimals)
+        tol = tols[k]
         assert g.value is not None
         if close(g.value, expected, tol):
-            marks.append(Mark(r, block, g, "correct"))
+            m.verdict = "correct"
             continue
         carry = env.compute(k) if k in key.formulas else None
-        slack = env.slack(k, carry, tols) if carry is not None else 0.0
-        if carry is not None and close(g.value, carry, tol + slack):
-            marks.append(Mark(r, block, g, "carried", carry,
-                              reason=f"from your own earlier values it is {_n(carry)}"))
+        m.carry = carry
+        # the inputs' own rounding may move it too (costly: only when needed)
+        if carry is not None and (close(g.value, carry, tol)
+                                  or close(g.value, carry, tol + env.slack(k, carry, tols))):
+            near[k] = m
         else:
             why = f"expected {_n(expected)}"
             if carry is not None and not close(carry, expected, tol):
                 why += f" (or {_n(carry)} from your own earlier values)"
-            marks.append(Mark(r, block, g, "wrong", carry, reason=why))
-    return Result(path, key, marks)
+            typed = g.decimals or 0
+            if typed < stated and close(g.value, expected, 0.5 * 10.0 ** -typed):
+                why += (f"; typed with {typed} decimal{'s' if typed != 1 else ''}, but this "
+                        f"exercise asks for at least {stated}")
+            m.reason = why
+    order = {k: n for n, k in enumerate(keys)}
+    for k0 in near:
+        stack, visiting = [k0], set()
+        while stack:
+            k = stack[-1]
+            m = marks[k]
+            if k not in near or m.verdict != "wrong" or m.reason:  # settled
+                stack.pop()
+                continue
+            ins = sorted(env.inputs(k), key=order.__getitem__)
+            todo = [i for i in ins if i in near and not marks[i].reason and i not in visiting]
+            if todo:
+                visiting.add(k)
+                stack.extend(todo)
+                continue
+            stack.pop()
+            _settle(m, [marks[i] for i in ins], book)
+    return Result(path, key, list(marks.values()), book, stated)
+
+
+def _settle(m: Mark, inputs: list[Mark], book: Book) -> None:
+    """Correct (rounding drift) or carried, by the verdicts of the answers ``m`` reads."""
+    assert m.carry is not None
+    exact = _n(float(m.row["value"]))
+    bad = [i for i in inputs if i.verdict != "correct"]
+    if not bad:
+        m.verdict, m.drift = "correct", True
+        m.reason = (f"rounding, not a mistake: from your own earlier values, which are correct, "
+                    f"it is {_n(m.carry)} (unrounded {exact})")  # fmt: skip
+        return
+    root = next((i for i in bad if i.verdict in ("wrong", "missing")), None)
+    if root is None:  # only carried inputs: the mistake they follow
+        root = next((i.root for i in bad if i.root is not None), bad[0])
+    m.verdict, m.root = "carried", root
+    m.reason = (f"from your own earlier values it is {_n(m.carry)}: it follows correctly from "
+                f"your earlier {root.verdict} value {root.row['sheet']}!{root.cell} "
+                f"{root.row['label']} (expected {exact})")  # fmt: skip

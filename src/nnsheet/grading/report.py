@@ -48,6 +48,11 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     lang = _lang(res, lang)
     c = res.counts
     lines = [say("summary", lang, path=res.path, total=len(res.marks), counts=_counts(c, lang))]
+    if res.book is not None and res.book.shifted:
+        lines.append(f"  {say('shifted', lang, notes=res.book.shifted)}")
+    drift = sum(m.drift for m in res.marks)
+    if drift:
+        lines.append(f"  {say('drift', lang, n=drift)}")
     width = max(9, *(len(w) for w in BLOCK_WORDS[lang].values()))
     for b in BLOCKS:
         ms = [m for m in res.marks if m.block == b]
@@ -57,38 +62,63 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     first = next((m for m in res.marks if m.verdict == "wrong"), None)
     if first is not None:
         r = first.row
-        where = f"{r['sheet']}!{r['cell']} {r['label']} ({_where(r, lang)})"
+        where = f"{r['sheet']}!{first.cell} {r['label']} ({_where(r, lang)})"
+        why = reason(first.reason, lang)
         lines.append(say("first_wrong", lang, where=where, expected=_n(float(r['value'])),
                          given=terminal_text(first.given.text.strip()))
-                     + (f" — {reason(first.reason, lang)}" if first.given.problem else ""))
+                     + (f" — {why}" if first.given.problem else "")
+                     + (f" — {why.partition('; ')[2]}" if "; typed with" in first.reason
+                        else ""))
         lines.append(f"    {explain(res.key, r, lang)}")
     elif c.get("missing"):
         m = next(m for m in res.marks if m.verdict == "missing")
-        lines.append(say("first_missing", lang, where=f"{m.row['sheet']}!{m.row['cell']} "
+        lines.append(say("first_missing", lang, where=f"{m.row['sheet']}!{m.cell} "
                          f"{m.row['label']} ({_where(m.row, lang)})"))
     return lines
 
 
+def _values_copy(res: Result):  # noqa: ANN202
+    """A new workbook with the learner's Steps and Epochs sheets as values (a graded copy of an
+    .ods, which openpyxl cannot open)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    assert res.book is not None
+    for name, grid in res.book.grids.items():
+        ws = wb.create_sheet(name)
+        for (r, c), (v, _t) in sorted(grid.cells.items()):
+            if isinstance(v, str | int | float | bool):
+                cell = ws.cell(r + 1, c + 1, v)
+                if isinstance(v, str):
+                    cell.data_type = "s"  # learners' text stays text, never a formula
+    return wb
+
+
 def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> None:
     """A graded copy of the learner's file: answer cells coloured by verdict, a comment on each
-    cell that is not plainly correct, and a Grades sheet with the legend and the summary."""
+    cell that is not plainly correct, and a Grades sheet with the legend and the summary. The
+    copy is an .xlsx; of an .ods it holds the Steps and Epochs sheets as values."""
     lang = _lang(res, lang)
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    try:  # the full load reads parts (charts, styles) the grading's read-only pass skipped
-        wb = openpyxl.load_workbook(io.BytesIO(Path(src).read_bytes()), keep_links=False)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable part
-        msg = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise WorkbookError(f"{src}: graded, but no graded copy can be written: a part of the "
-                            f"workbook cannot be read ({msg})") from None  # fmt: skip
+    if res.book is not None and res.book.kind == "ods":
+        wb = _values_copy(res)
+    else:
+        try:  # the full load reads parts (charts, styles) the grading's read-only pass skipped
+            wb = openpyxl.load_workbook(io.BytesIO(Path(src).read_bytes()), keep_links=False)
+        except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable part
+            msg = " ".join(str(exc).split())[:160] or type(exc).__name__
+            raise WorkbookError(f"{src}: graded, but no graded copy can be written: a part of "
+                                f"the workbook cannot be read ({msg})") from None  # fmt: skip
     fills = {v: PatternFill(fill_type="solid", fgColor="FF" + c) for v, c in COLOURS.items()}
     for m in res.marks:
         ws = wb[m.row["sheet"]]
-        cell = ws[m.row["cell"]]
+        cell = ws[m.cell or m.row["cell"]]
         cell.fill = fills[m.verdict]
-        if m.verdict == "correct":
+        if m.verdict == "correct" and not m.drift:
             continue
         text = f"{verdict(m.verdict, lang).upper()}: {m.row['label']} ({_where(m.row, lang)})\n"
         expected, why = _n(float(m.row["value"])), reason(m.reason, lang)
@@ -97,6 +127,8 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
                      + f"\n{explain(res.key, m.row, lang)}")
         elif m.verdict == "carried":
             text += say("comment_carried", lang, expected=expected, reason=why)
+        elif m.verdict == "correct":  # rounding drift, not a mistake
+            text += why
         else:
             text += say("comment_missing", lang, expected=expected)
         cm = Comment(text, "nnsheet check")
@@ -128,7 +160,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
     for m in res.marks:
         if m.verdict == "correct":
             continue
-        g.cell(r, 1, f"{m.row['sheet']}!{m.row['cell']}").fill = fills[m.verdict]
+        g.cell(r, 1, f"{m.row['sheet']}!{m.cell}").fill = fills[m.verdict]
         g.cell(r, 2, say("you_wrote", lang, verdict=verdict(m.verdict, lang),
                          label=m.row["label"], where=_where(m.row, lang),
                          given=m.given.text.strip() or say("nothing", lang),
@@ -147,6 +179,6 @@ def report_rows(res: Result) -> list[list[object]]:
         r = m.row
         ints = [("" if _i(r[k]) is None else _i(r[k])) for k in ("epoch", "step", "sample",
                                                                  "layer", "j", "i")]  # fmt: skip
-        out.append([str(res.path), r["sheet"], r["cell"], r["label"], r["quantity"], *ints,
-                    m.verdict, repr(float(r["value"])), m.given.text.strip()])
+        out.append([str(res.path), r["sheet"], m.cell or r["cell"], r["label"], r["quantity"],
+                    *ints, m.verdict, repr(float(r["value"])), m.given.text.strip()])
     return out

@@ -56,3 +56,16 @@ def check_output_path(path: str, suffix: str, inputs: list[Path], what: str) -> 
     if not p.resolve().parent.is_dir():
         raise NnsheetError(f"{path}: the folder {p.resolve().parent} does not exist")
     return p
+
+
+def silence_stdout() -> None:
+    """After a broken pipe (``nnsheet check … | head``): send the rest of stdout to the null
+    device, so nothing more is written and Python's final flush raises no second error."""
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (a test's capture)
+        pass

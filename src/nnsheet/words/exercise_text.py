@@ -23,9 +23,16 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
                   "the {guide} sheet explains every formula and symbol.",
         "chain": "The weights in use on each row are your new weights of the row before; the "
                  "spreadsheet fills them in from your numbers.",
-        "decimals": "Type numbers with as many decimals as you like (at least 2); the grader "
-                    "accepts half a unit in the last decimal you typed. 0,5 and 59.33% are read "
-                    "as numbers.",
+        "decimals": "Give every answer to {how}: an answer typed with fewer decimals must "
+                    "still be within half a unit of the {nth} decimal; one typed with more "
+                    "decimals is judged at half a unit of the last decimal typed. 0,5 and 59.33% "
+                    "are read as numbers.",
+        "how": "at least {d} decimal{s} ({good}, not {bad})",
+        "how0": "whole numbers (0 decimals)",
+        "drift": "Rounding every step on a calculator is fine: a value computed correctly from "
+                 "your own earlier values is correct when those were correct too.",
+        "name": "Your name (type it in the cell below):",
+        "number": "Your student number (type it in the cell below):",
         "carry": "An error of yours carried correctly into later cells is not marked wrong "
                  "again (carry-forward).",
         "grade": "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx",
@@ -40,10 +47,18 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
                   "{setup}; lembar {guide} menjelaskan setiap rumus dan simbol.",
         "chain": "Bobot yang dipakai di setiap baris adalah bobot baru Anda dari baris "
                  "sebelumnya; spreadsheet mengisinya sendiri dari angka Anda.",
-        "decimals": "Ketik angka dengan desimal sebanyak yang Anda mau (paling sedikit 2 angka "
-                    "di belakang koma); jawaban diterima bila selisihnya paling banyak setengah "
+        "decimals": "Tulis setiap jawaban {how}: jawaban dengan angka di belakang koma yang "
+                    "lebih sedikit harus tetap berselisih paling banyak setengah satuan pada "
+                    "desimal ke-{d}; jawaban dengan lebih banyak desimal dinilai sampai setengah "
                     "satuan desimal terakhir yang Anda ketik. 0,5 dan 59,33% dibaca sebagai "
                     "angka.",
+        "how": "paling sedikit {d} angka di belakang koma ({good}, bukan {bad})",
+        "how0": "sebagai bilangan bulat (tanpa desimal)",
+        "drift": "Membulatkan setiap langkah dengan kalkulator tidak apa-apa: nilai yang dihitung "
+                 "benar dari jawaban Anda sebelumnya tetap benar bila jawaban sebelumnya juga "
+                 "benar.",
+        "name": "Nama Anda (ketik di sel di bawah ini):",
+        "number": "NIM Anda (ketik di sel di bawah ini):",
         "carry": "Kesalahan Anda yang terbawa dengan benar ke sel-sel berikutnya tidak dinilai "
                  "salah lagi (carry-forward).",
         "grade": "Periksa dengan:  nnsheet check FILE_INI.xlsx -o hasil.xlsx",
@@ -51,8 +66,31 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _decimals_text(lang: str, d: int) -> str:
+    t = INSTRUCTIONS[lang]
+    if d == 0:
+        how = t["how0"]
+    else:
+        v = 0.576712345678
+        good, bad = f"{v:.{d}f}", f"{v:.{d - 1}f}"
+        if lang == "id":  # the decimal comma, as an Indonesian spreadsheet shows it
+            good, bad = good.replace(".", ","), bad.replace(".", ",")
+        how = t["how"].format(d=d, s="s" if d != 1 else "", good=good, bad=bad)
+    return t["decimals"].format(how=how, d=d, nth=_ordinal(d))
+
+
+def name_labels(lang: str) -> tuple[str, str]:
+    """The labels above the learner's name and student-number cells."""
+    return INSTRUCTIONS[lang]["name"], INSTRUCTIONS[lang]["number"]
+
+
 def instructions(lang: str, sheets: SheetNames, title: str, ask: tuple[str, ...],
-                 steps: int | None) -> list[tuple[str, str]]:  # fmt: skip
+                 steps: int | None, decimals: int) -> list[tuple[str, str]]:  # fmt: skip
     """(kind, text) lines of the exercise's instructions sheet."""
     t = INSTRUCTIONS[lang]
     blocks = ", ".join(BLOCK_NAMES[lang][b] for b in ask)
@@ -65,7 +103,8 @@ def instructions(lang: str, sheets: SheetNames, title: str, ask: tuple[str, ...]
         ("text", t["fill"].format(blocks=blocks, which=which, **names)),
         ("text", t["givens"].format(**names)),
         ("text", t["chain"]),
-        ("text", t["decimals"]),
+        ("text", _decimals_text(lang, decimals)),
+        ("text", t["drift"]),
         ("text", t["carry"]),
         ("text", t["grade"]),
     ]

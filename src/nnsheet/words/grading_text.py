@@ -32,9 +32,12 @@ TEXT: dict[str, dict[str, str]] = {
         "sample": ", sample {sample}",
         "graded_copy": "  graded copy: {path}",
         "wrote_report": "wrote {path} ({n} rows)",
+        "wrote_gradebook": "wrote {path} ({n} files)",
         "comment_wrong": "you wrote {given}; {reason}",
-        "comment_carried": "expected {expected}, but {reason}: your earlier mistake was carried "
-                           "correctly",
+        "comment_carried": "expected {expected}, but {reason}",
+        "shifted": "layout shifted, answers found by their headers: {notes}",
+        "drift": "{n} correct value(s) differ from the exact ones only by rounding your own "
+                 "correct earlier values (not a mistake)",
         "comment_missing": "expected {expected}",
         "legend": "Legend",
         "not_correct": "Not correct",
@@ -42,7 +45,7 @@ TEXT: dict[str, dict[str, str]] = {
         "nothing": "(nothing)",
         "legend.correct": "correct: within the tolerance of the expected value",
         "legend.carried": "carried: correct by carry-forward, right when computed from your own "
-                          "earlier values",
+                          "earlier values, one of which was wrong",
         "legend.wrong": "wrong: see the cell's comment",
         "legend.missing": "missing: nothing typed",
         # explanations
@@ -60,17 +63,21 @@ TEXT: dict[str, dict[str, str]] = {
         "sample": ", pola {sample}",
         "graded_copy": "  hasil penilaian: {path}",
         "wrote_report": "menulis {path} ({n} baris)",
+        "wrote_gradebook": "menulis {path} ({n} berkas)",
         "comment_wrong": "Anda menulis {given}; {reason}",
-        "comment_carried": "seharusnya {expected}, tetapi {reason}: kesalahan Anda sebelumnya "
-                           "terbawa dengan benar",
+        "comment_carried": "seharusnya {expected}, tetapi {reason}",
+        "shifted": "tata letak bergeser, jawaban ditemukan lewat judul kolomnya: {notes}",
+        "drift": "{n} nilai benar berbeda dari nilai eksak hanya karena pembulatan nilai Anda "
+                 "sendiri sebelumnya yang benar (bukan kesalahan)",
         "comment_missing": "seharusnya {expected}",
         "legend": "Keterangan",
         "not_correct": "Belum benar",
         "you_wrote": "{verdict}: {label} ({where}), Anda menulis {given}; {reason}",
         "nothing": "(kosong)",
         "legend.correct": "benar: dalam batas toleransi nilai yang seharusnya",
-        "legend.carried": "terbawa: benar bila dihitung dari nilai Anda sendiri sebelumnya "
-                          "(kesalahan sebelumnya terbawa dengan benar, carry-forward)",
+        "legend.carried": "terbawa: benar bila dihitung dari nilai Anda sendiri sebelumnya, "
+                          "yang salah satunya keliru (kesalahan sebelumnya terbawa dengan benar, "
+                          "carry-forward)",
         "legend.wrong": "salah: lihat komentar pada sel",
         "legend.missing": "kosong: tidak ada yang diketik",
         "mean_loss": "rata-rata {loss} semua pola",
@@ -85,6 +92,18 @@ TEXT: dict[str, dict[str, str]] = {
 _REASONS_ID: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.S), r) for p, r in (
         (r"nothing typed", "tidak ada yang diketik"),
+        (r"rounding, not a mistake: from your own earlier values, which are correct, it is "
+         r"(\S+) \(unrounded (\S+)\)",
+         r"pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang "
+         r"benar, hasilnya \1 (tanpa pembulatan \2)"),
+        (r"from your own earlier values it is (\S+): it follows correctly from your earlier "
+         r"wrong value (.*) \(expected (\S+)\)",
+         r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
+         r"dengan benar dari nilai Anda yang salah, \2 (seharusnya \3)"),
+        (r"from your own earlier values it is (\S+): it follows correctly from your earlier "
+         r"missing value (.*) \(expected (\S+)\)",
+         r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
+         r"dengan benar dari sel Anda yang kosong, \2 (seharusnya \3)"),
         (r"expected (\S+) \(or (\S+) from your own earlier values\)",
          r"seharusnya \1 (atau \2 bila dihitung dari nilai Anda sendiri sebelumnya)"),
         (r"expected (\S+)", r"seharusnya \1"),
@@ -103,6 +122,10 @@ _REASONS_ID: list[tuple[re.Pattern[str], str]] = [
 ]  # fmt: skip
 
 
+_TYPED = re.compile(r"(.*); typed with (\d+) decimals?, but this exercise asks for at least "
+                    r"(\d+)", re.S)
+
+
 def say(key: str, lang: str, **fields: object) -> str:
     return TEXT[lang][key].format(**fields)
 
@@ -115,6 +138,10 @@ def reason(text: str, lang: str) -> str:
     """A grader's reason in ``lang`` (left as it is when no translation matches)."""
     if lang == "en":
         return text
+    typed = _TYPED.fullmatch(text)
+    if typed is not None:  # "…; typed with 3 decimals, but this exercise asks for at least 4"
+        return (f"{reason(typed.group(1), lang)}; diketik dengan {typed.group(2)} angka di "
+                f"belakang koma, padahal latihan ini meminta paling sedikit {typed.group(3)}")
     for pattern, repl in _REASONS_ID:
         if pattern.fullmatch(text):
             return pattern.sub(repl, text)

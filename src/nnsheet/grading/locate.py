@@ -1,0 +1,241 @@
+"""Finding the answers in a learner's table by its headers, not by fixed addresses.
+
+A learner may insert columns (scratch work) or rows, or type notes beside the table. The Steps
+sheet is read through its two header rows — the band row (``forward pass`` …, merged over its
+columns) above the symbol row (``O1``, ``y'2``, ``Δw1,1`` …) — and its epoch/step/sample columns:
+
+- the symbol row is the row, among the first :data:`SCAN_ROWS`, holding the most of the layout's
+  symbols; the band row is the nearest row above it naming a band; a column belongs to the last
+  band named at or left of it (a merged band names only its first column);
+- each layout column is the one learner column under its band with its symbol; none, or more
+  than one, refuses the file with one line naming the sheet and that header;
+- each layout row is the learner row whose epoch, step and sample (or "update") cells match;
+  none, or several, refuses the file the same way.
+
+The Epochs sheet is read the same way (its header row: epoch, loss, accuracy; rows by epoch).
+Cells under no expected header (scratch columns, notes) are never read. The answers are then
+looked up by the layout's own addresses (:attr:`~.read.Book.where`), so the answer key's formulas
+and carry-forward stay as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..core.errors import WorkbookError
+from ..sheet.layout import col_name
+from .read import Book, Grid, Pos, _pos
+
+if TYPE_CHECKING:
+    from .key import AnswerKey
+
+#: rows searched for the header rows (a learner may insert rows above the table)
+SCAN_ROWS = 50
+
+
+def _text(v: object) -> str | None:
+    if isinstance(v, str):
+        return v.strip()
+    return None
+
+
+def _number(v: object) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float) and math.isfinite(v) and float(v) == int(v):
+        return int(v)
+    if isinstance(v, str):
+        try:
+            f = float(v.strip())
+        except ValueError:
+            return None
+        return int(f) if math.isfinite(f) and f == int(f) else None
+    return None
+
+
+def _refuse(path: Path, sheet: str, what: str, fix: str = "the table's headers") -> WorkbookError:
+    return WorkbookError(f"{path}: {sheet}: {what}; cannot tell which cells hold the answers "
+                         f"(put {fix} back as the exercise had them)")
+
+
+def _header_row(grid: Grid, wanted: set[str]) -> tuple[int, int]:
+    """(row, matches) of the row among the first SCAN_ROWS holding most of ``wanted``."""
+    counts: dict[int, int] = {}
+    for (r, _c), (v, _t) in grid.cells.items():
+        if r < SCAN_ROWS and _text(v) in wanted:
+            counts[r] = counts.get(r, 0) + 1
+    if not counts:
+        return -1, 0
+    best = max(counts.values())
+    return min(r for r, n in counts.items() if n == best), best
+
+
+def _row_cells(grid: Grid, row: int) -> dict[int, object]:
+    return {c: v for (r, c), (v, _t) in grid.cells.items() if r == row}
+
+
+def _steps(book: Book, key: AnswerKey, path: Path
+           ) -> tuple[dict[int, int], dict[tuple, int], set[int]]:  # fmt: skip
+    """Learner column of each layout column, learner row of each (epoch, step, sample) (minus
+    the number of rows when several match), and the two header rows."""
+    STEPS = key.layout.sheets.steps  # noqa: N806 - the sheet's name in the exercise's language
+    lay, nt = key.layout, key.layout.notation
+    grid = book.grids[STEPS]
+    want = [(nt.word("band." + seg.band), nt.symbol(seg.quantity, seg.layer, j, i), seg.index(j, i))
+            for seg in lay.segments for j, i in seg.elements()]  # fmt: skip
+    sym_row, _ = _header_row(grid, {s for _, s, _ in want})
+    if sym_row < 0:
+        raise _refuse(path, STEPS, f"header {want[0][1]!r} not found")
+    bands = {b for b, _, _ in want}
+    band_row = next((r for r in range(sym_row - 1, -1, -1)
+                     if any(_text(v) in bands for v in _row_cells(grid, r).values())), -1)
+    if band_row < 0:
+        raise _refuse(path, STEPS, f"header {want[0][0]!r} (the band row above the symbols) "
+                                   "not found")  # fmt: skip
+    band_cells = {c: _text(v) for c, v in _row_cells(grid, band_row).items()
+                  if _text(v) in bands}  # fmt: skip
+    symbols: dict[tuple[str, str], list[int]] = {}
+    band_at: str | None = None
+    sym_cells = _row_cells(grid, sym_row)
+    for c in range(max([*sym_cells, *band_cells, 0]) + 1):
+        band_at = band_cells.get(c, band_at)
+        s = _text(sym_cells.get(c))
+        if s and band_at is not None:
+            symbols.setdefault((band_at, s), []).append(c)
+    cols: dict[int, int] = {}
+    for band, sym, col in want:
+        found = symbols.get((band, sym), [])
+        if len(found) != 1:
+            what = (f"header {sym!r} (under {band!r}) not found" if not found else
+                    f"header {sym!r} (under {band!r}) is in {len(found)} columns "
+                    f"({', '.join(col_name(c) for c in found)})")
+            raise _refuse(path, STEPS, what)
+        cols[col] = found[0]
+    # rows: epoch, step and sample (a number, or the word "update" on a batch's update row)
+    ce, cs, cm = cols[lay.col("epoch")], cols[lay.col("step")], cols[lay.col("sample")]
+    update = nt.word("update")
+    rows: dict[tuple, list[int]] = {}
+    for (r, c), (v, _t) in grid.cells.items():
+        if r <= sym_row or c != ce:
+            continue
+        ep, st = _number(v), _number(grid.value((r, cs)))
+        sv = grid.value((r, cm))
+        sm = None if _text(sv) == update else _number(sv)
+        if ep is None or st is None or (sm is None and _text(sv) != update):
+            continue
+        rows.setdefault((ep, st, sm), []).append(r)
+    return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, {band_row,
+                                                                                    sym_row}
+
+
+def _row_key(r: dict) -> tuple:
+    s = r["sample"]
+    sample = None if s is None or s is pd.NA or (isinstance(s, float) and math.isnan(s)) \
+        else int(s)  # fmt: skip
+    return int(r["epoch"]), int(r["step"]), sample
+
+
+def _where(r: dict) -> str:
+    ep, st, sm = _row_key(r)
+    return f"epoch {ep}, step {st}, " + ("update" if sm is None else f"sample {sm}")
+
+
+def _epochs(book: Book, key: AnswerKey, path: Path
+            ) -> tuple[dict[int, int], dict[int, int], set[int]]:  # fmt: skip
+    EPOCHS = key.layout.sheets.epochs  # noqa: N806 - the sheet's name in the exercise's language
+    nt = key.layout.notation
+    grid = book.grids[EPOCHS]
+    heads = [nt.word("epoch"), nt.symbol("epoch_loss")]
+    if key.layout.has("correct"):
+        heads.append(nt.symbol("accuracy"))
+    row, _ = _header_row(grid, set(heads))
+    cols: dict[int, int] = {}
+    cells = _row_cells(grid, row) if row >= 0 else {}
+    for c, h in enumerate(heads):
+        found = [k for k, v in sorted(cells.items()) if _text(v) == h]
+        if len(found) != 1:
+            what = (f"header {h!r} not found" if not found else
+                    f"header {h!r} is in {len(found)} columns "
+                    f"({', '.join(col_name(k) for k in found)})")
+            raise _refuse(path, EPOCHS, what)
+        cols[c] = found[0]
+    rows: dict[int, int] = {}
+    for (r, c), (v, _t) in grid.cells.items():
+        ep = _number(v)
+        if r > row and c == cols[0] and ep is not None:
+            rows[ep] = -2 if ep in rows else r
+    return cols, rows, {row - 1, row}  # the title row above the header, the header
+
+
+def _describe(sheet: str, used_cols: set[int], used_rows: set[int]) -> str:
+    """One phrase for how a sheet's table moved: the learner's extra columns and rows inside
+    it (scratch work), or "cells moved" when cells changed place otherwise."""
+    extra_c = [c for c in range(max(used_cols) + 1) if c not in used_cols]
+    extra_r = [r for r in range(max(used_rows) + 1) if r not in used_rows]
+    parts = []
+    if extra_c:
+        parts.append(f"{len(extra_c)} extra column{'s' if len(extra_c) > 1 else ''} "
+                     f"({_runs([col_name(c) for c in extra_c])})")
+    if extra_r:
+        parts.append(f"{len(extra_r)} extra row{'s' if len(extra_r) > 1 else ''} "
+                     f"({_runs([str(r + 1) for r in extra_r])})")
+    return f"{sheet}: " + (" and ".join(parts) if parts else "cells moved")
+
+
+def _runs(names: list[str]) -> str:
+    return ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
+
+
+def locate(book: Book, key: AnswerKey, path: Path) -> None:
+    """Find every answer cell of ``key`` in ``book`` by the headers; fill ``book.where`` and
+    ``book.shifted`` or refuse the file (one line naming the sheet and the header or row)."""
+    # the sheets' names in the exercise's language
+    STEPS, EPOCHS = key.layout.sheets.steps, key.layout.sheets.epochs  # noqa: N806
+    if STEPS not in book.grids:
+        raise WorkbookError(f"{path}: no {STEPS} sheet; not an nnsheet exercise")
+    answers = key.answers.to_dict("records")
+    s_cols, s_rows, s_head = _steps(book, key, path)
+    e_cols: dict[int, int] = {}
+    e_rows: dict[int, int] = {}
+    e_head: set[int] = set()
+    if any(r["sheet"] == EPOCHS for r in answers):
+        if EPOCHS not in book.grids:
+            raise WorkbookError(f"{path}: no {EPOCHS} sheet; not an nnsheet exercise")
+        e_cols, e_rows, e_head = _epochs(book, key, path)
+    where: dict[tuple[str, str], Pos] = {}
+    moved = {STEPS: False, EPOCHS: False}
+    for r in answers:
+        sheet, cell = r["sheet"], r["cell"]
+        row0, col0 = _pos(cell)
+        if sheet == STEPS:
+            k = _row_key(r)
+            row = s_rows.get(k)
+            if row is None or row < 0:
+                what = (f"the row of {_where(r)} not found" if row is None else
+                        f"{-row} rows are {_where(r)}")
+                raise _refuse(path, STEPS, what, "the epoch, step and sample cells")
+            pos = (row, s_cols[col0])
+        else:
+            ep = int(r["epoch"])
+            row = e_rows.get(ep)
+            if row is None or row < 0:
+                what = (f"the row of epoch {ep} not found" if row is None else
+                        f"{-row} rows are epoch {ep}")
+                raise _refuse(path, EPOCHS, what, "the epoch numbers")
+            pos = (row, e_cols[col0])
+        if pos != (row0, col0):
+            where[(sheet, cell)] = pos
+            moved[sheet] = True
+    book.where = where
+    notes = []
+    if moved[STEPS]:
+        notes.append(_describe(STEPS, set(s_cols.values()),
+                               s_head | {r for r in s_rows.values() if r >= 0}))
+    if moved[EPOCHS]:
+        notes.append(_describe(EPOCHS, set(e_cols.values()),
+                               e_head | {r for r in e_rows.values() if r >= 0}))
+    book.shifted = "; ".join(notes) if notes else None
