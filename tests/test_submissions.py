@@ -135,7 +135,6 @@ def test_fewer_decimals_than_stated_are_judged_at_the_stated_decimal(template: P
 # ----------------------------------------------------------------------------- headers
 @pytest.mark.parametrize("edit,message", [
     ({"F2": "x 3"}, "Steps: header 'x3' (under 'inputs and targets') not found"),
-    ({"A4": None}, "Steps: the row of epoch 1, step 2, sample 2 not found"),
     ({"A5": 1, "B5": 2, "C5": 2}, "Steps: 2 rows are epoch 1, step 2, sample 2"),
     ("bands", "Steps: header 'step' (the band row above the symbols) not found"),
 ])  # fmt: skip
@@ -279,7 +278,7 @@ def test_two_cells_far_apart_in_an_xlsx_are_refused_before_the_reader_builds_the
     assert time.perf_counter() - t0 < 5
     assert tracemalloc.get_traced_memory()[1] < 50 * 2**20
     tracemalloc.stop()
-    assert "more than 2,000,000 cells" in capsys.readouterr().err
+    assert "a cell as far as ZZ200000" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- hostile .ods

@@ -94,11 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files "
                                           "(created when missing)")
     c.add_argument("--report", help="one row per answer cell (.csv)")
-    c.add_argument("--gradebook", metavar="GRADEBOOK.csv",
-                   help="one row per submitted file, unreadable ones included (.csv)")
-    c.add_argument("--spec", help="grade against this spec instead of the one in the workbook")
+    c.add_argument("--gradebook", metavar="GRADEBOOK",
+                   help="one row per submitted file, unreadable ones included (.csv, or .xlsx "
+                        "for a workbook)")
+    c.add_argument("--spec", help="grade against this spec instead of the one in the workbook; "
+                                  "with the options below as template had them, the record: an "
+                                  "exercise whose hidden settings differ is flagged tampered")
+    c.add_argument("--ask", metavar="BLOCKS", help="the blocks the exercise asked (as template)")
+    c.add_argument("--steps", type=_positive, metavar="K",
+                   help="the exercise asked only the first K steps (as template)")
+    c.add_argument("--epochs", type=_positive, metavar="N",
+                   help="the exercise's epochs (as template; default with --spec: 1)")
     c.add_argument("--decimals", type=int, metavar="D",
-                   help="judge at least D decimals instead of the exercise's stated decimals")
+                   help="judge at least D decimals instead of the exercise's stated decimals "
+                        "(with --spec: the decimals template stated, default 4)")
     c.add_argument("--lang", choices=("en", "id"),
                    help="language of the summary, graded copy and explanations (default: the "
                         "exercise's)")
@@ -227,10 +236,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     decimals = args.decimals
     if decimals is not None:
         _check_decimals(decimals)
+    from .exercise.template import parse_ask
+    from .grading.key import Record
+
     spec = resolve_spec(args.spec) if args.spec is not None else None
+    ask = parse_ask(args.ask) if args.ask is not None else None
+    record = Record(spec, ask, args.steps, args.epochs, decimals if spec is not None else None)
     return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
                        output=args.output, report=args.report, gradebook=args.gradebook,
-                       lang=args.lang)
+                       record=record, lang=args.lang)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:

@@ -62,8 +62,9 @@ def _mib(n: float) -> str:
     return f"{n / MiB:.0f} MiB" if n >= MiB else f"{n:.0f} bytes"
 
 
-#: a cell's start tag, with its reference (``r="AB12"``) when it has one
-_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?:[^<>]*?\sr="([A-Z]{1,3})(\d{1,9})")?')
+#: a cell's start tag (its attributes, and a ``/`` at the end when it is empty: ``<c r="A1"/>``)
+_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^<>]*)>')
+_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,9})"')
 
 
 def _col_number(letters: bytes) -> int:
@@ -73,34 +74,51 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[int, int]:
-    """Cells (``<c`` elements) in a worksheet part and the rectangle their references span
-    (rows × columns, which a reader such as python-calamine allocates however few cells there
-    are), streaming; stops once either is over ``budget``. Each chunk is scanned up to its last
-    ``<``, so no tag is cut in two (``<`` cannot occur inside a tag)."""
+def _col_letters(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
+                 ) -> tuple[int, int, int]:  # fmt: skip
+    """Cells (``<c`` elements) in a worksheet part and the rectangle (rows, columns) spanned by
+    the references of those that hold something — a reader such as python-calamine allocates
+    it however few cells there are; an empty ``<c r="XFD1048576"/>`` (a format, no value) costs
+    it nothing and does not count — streaming; stops once either is over ``budget``. Each chunk
+    is scanned up to its last ``<``, so no tag is cut in two (``<`` cannot occur inside a tag).
+    The sheet's declared ``<dimension>`` is never trusted."""
     n = rows = cols = 0
     tail = b""
+
+    def scan(data: bytes, end: int) -> None:
+        nonlocal n, rows, cols
+        for m in _CELL.finditer(data, 0, end):
+            n += 1
+            attrs = m.group(1)
+            if attrs.endswith(b"/"):
+                continue
+            ref = _REF.search(attrs)
+            if ref is not None:
+                rows = max(rows, int(ref.group(2)))
+                cols = max(cols, _col_number(ref.group(1)))
+
     with zf.open(info) as fh:
         while chunk := fh.read(MiB):
             data = tail + chunk
             cut = data.rfind(b"<")
             if cut < 0:
                 cut = len(data)
-            for col, row in _CELL.findall(data, 0, cut):
-                n += 1
-                if row:
-                    rows = max(rows, int(row))
-                    cols = max(cols, _col_number(col))
+            scan(data, cut)
             tail = data[cut:]
             if len(tail) > MiB:
                 raise ValueError(f"part {info.filename!r} has a tag longer than 1 MiB")
             if n > budget or rows * cols > budget:
-                return n, rows * cols
-    for col, row in _CELL.findall(tail):
-        n += 1
-        if row:
-            rows, cols = max(rows, int(row)), max(cols, _col_number(col))
-    return n, rows * cols
+                return n, rows, cols
+    scan(tail, len(tail))
+    return n, rows, cols
 
 
 def check_xlsx_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) -> None:
@@ -125,12 +143,18 @@ def _xlsx_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
     for info in infos:
         if info.filename.lower().startswith("xl/worksheets/") and info.filename.lower(
         ).endswith(".xml"):  # fmt: skip
-            n, span = _count_cells(zf, info, limits.max_cells - cells)
+            n, rows, cols = _count_cells(zf, info, limits.max_cells - cells)
             cells += n
-            if cells > limits.max_cells or span > limits.max_cells:
+            if cells > limits.max_cells:
                 raise WorkbookError(f"{name}: more than {limits.max_cells:,} cells; "
                                     "refusing to read it (not an exercise nnsheet "
                                     "wrote)")  # fmt: skip
+            if rows * cols > limits.max_cells:
+                raise WorkbookError(f"{name}: a cell as far as {_col_letters(cols)}{rows} makes "
+                                    f"a sheet of {rows * cols:,} cells, more than the "
+                                    f"{limits.max_cells:,} nnsheet reads; refusing to read it "
+                                    "(delete what is typed that far out and save it "
+                                    "again)")  # fmt: skip
 
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import sys
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import NnsheetError
@@ -14,7 +15,7 @@ from ..core.safety import csv_text
 from ..core.spec import Spec
 from ..output.files import silence_stdout, write_atomic
 from ..words.grading_text import say as _say
-from .key import AnswerKey, key_for
+from .key import AnswerKey, Record, key_for
 from .mark import Result, grade_book
 from .read import Book, read_book
 from .report import REPORT_COLUMNS, report_rows, summary, write_graded
@@ -27,7 +28,7 @@ SUBMISSION_SUFFIXES = (".xlsx", ".ods", ".xls")
 
 
 # =========================================================================== command
-def check_file_grade(path: Path, spec: Spec | None, decimals: int | None,
+def check_file_grade(path: Path, spec: Spec | Record | None, decimals: int | None,
                      cache: dict[str, AnswerKey]) -> Result:  # fmt: skip
     book = read_book(path)
     key = key_for(book, path, spec, cache)
@@ -74,8 +75,9 @@ def _graded_path(src: Path, output: str | None, several: bool,
 
 def _csv_path(path: str, what: str, files: list[Path]) -> Path:
     p = Path(path)
-    if p.suffix.lower() != ".csv":
-        raise NnsheetError(f"{p}: {what} must be a .csv file")
+    suffixes = (".csv", ".xlsx") if what == "--gradebook" else (".csv",)
+    if p.suffix.lower() not in suffixes:
+        raise NnsheetError(f"{p}: {what} must be a {' or '.join(suffixes)} file")
     if p.resolve() in {f.resolve() for f in files}:
         raise NnsheetError(f"{p}: refusing to overwrite an input file")
     if not p.resolve().parent.is_dir():
@@ -100,6 +102,10 @@ class _Row:
     book: Book | None = None
     result: Result | None = None
     problem: str | None = None
+    #: gradebook flag codes, in the order they were added (``flags`` column, joined by ";")
+    flags: list[str] = field(default_factory=list)
+    #: notes after the shifted/problem text in ``message`` (joined by "; ")
+    notes: list[str] = field(default_factory=list)
 
     def cells(self) -> list[object]:
         names = self.book.names if self.book is not None else {}
@@ -109,8 +115,9 @@ class _Row:
             msg = self.problem or ""
             prefix = f"{self.path}: "
             msg = msg[len(prefix):] if msg.startswith(prefix) else msg
-            return [str(self.path), student, sid, "unreadable", "", "", "", "", "", "", "", "",
-                    msg]  # fmt: skip
+            msg = "; ".join(x for x in (msg, *self.notes) if x)
+            return [str(self.path), student, sid, "unreadable", "", "", "", "", "", "", "",
+                    ";".join(self.flags), msg]  # fmt: skip
         res = self.result
         c, n = res.counts, len(res.marks)
         score = f"{100.0 * (c['correct'] + c['carried']) / n:.1f}" if n else ""
@@ -119,14 +126,15 @@ class _Row:
                        if first is not None else "")  # fmt: skip
         shifted = self.book.shifted if self.book else None
         msg = "; ".join(x for x in ((_say("shifted", "en", notes=shifted) if shifted else None),
-                                    self.problem) if x)  # fmt: skip
+                                    self.problem, *self.notes) if x)  # fmt: skip
         return [str(self.path), student, sid, "graded", score, c["correct"], c["carried"],
-                c["wrong"], c["missing"], n, first_wrong, "", msg]  # fmt: skip
+                c["wrong"], c["missing"], n, first_wrong, ";".join(self.flags),
+                msg]  # fmt: skip
 
 
 def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: int | None = None,
                 output: str | None = None, report: str | None = None,
-                gradebook: str | None = None,
+                gradebook: str | None = None, record: Record | None = None,
                 say: Callable[[str], None] = print, lang: str | None = None) -> int:  # fmt: skip
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it): a
     summary per file through ``say``, graded copies (``output``: a file, or a folder for
@@ -186,31 +194,41 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     rows: list[list[object]] = []
     book_rows: list[_Row] = []
     said: str | None = None  # the first graded exercise's language
+    the_record = record or Record(spec, decimals=decimals if spec is not None else None)
     for f in files:
         row = _Row(f)
         book_rows.append(row)
-        try:
-            row.book = read_book(f)
-            key = key_for(row.book, f, spec, cache)
-            res = row.result = grade_book(row.book, key, f, decimals)
-        except NnsheetError as exc:
-            row.problem = str(exc)
-            err(f"nnsheet: error: {exc}")
-            status = 2
-            continue
-        for line in summary(res, lang):
-            out(line)
-        said = said or res.key.options.lang
-        rows.extend(report_rows(res))
-        if not res.all_correct:
-            status = max(status, 1)
-        dest = _graded_path(f, output, several, stems) if output is not None else None
-        if dest is not None:
+        with warnings.catch_warnings():  # a reader's warnings are not the teacher's business
+            warnings.simplefilter("ignore")
+            try:
+                row.book = read_book(f)
+                key = key_for(row.book, f, the_record, cache)
+                res = row.result = grade_book(row.book, key, f, decimals)
+            except Exception as exc:  # noqa: BLE001 - one file's trouble never stops the class
+                row.problem = _problem(f, exc, "cannot be graded")
+                err(f"nnsheet: error: {row.problem}")
+                status = 2
+                continue
+            if row.book.tampered:
+                row.flags.append("tampered")
+                row.notes.append("tampered: " + "; ".join(row.book.tampered))
+            if row.book.lost_rows:
+                row.notes.append(f"rows not found: {row.book.lost_rows}")
+            for line in summary(res, lang):
+                out(line)
+            said = said or res.key.options.lang
+            rows.extend(report_rows(res))
+            if not res.all_correct:
+                status = max(status, 1)
+            dest = _graded_path(f, output, several, stems) if output is not None else None
+            if dest is None:
+                continue
             try:
                 write_graded(f, res, dest, lang)
-            except (NnsheetError, OSError) as exc:  # one failed copy must not stop the class
-                row.problem = f"no graded copy: {exc}"
-                err(f"nnsheet: error: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one failed copy must not stop the class
+                why = _problem(f, exc, "no graded copy can be written")
+                row.notes.append(f"no graded copy: {why.removeprefix(f'{f}: ')}")
+                err(f"nnsheet: error: {why}")
                 status = 2
                 continue
             out(_say("graded_copy", lang or res.key.options.lang, path=dest))
@@ -218,9 +236,46 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         _write_csv(paths["--report"], REPORT_COLUMNS, rows)
         err(_say("wrote_report", lang or said or "en", path=report, n=len(rows)))
     if gradebook is not None:
-        _write_csv(paths["--gradebook"], GRADEBOOK_COLUMNS, [r.cells() for r in book_rows])
+        cells = [r.cells() for r in book_rows]
+        if paths["--gradebook"].suffix.lower() == ".xlsx":
+            _write_xlsx(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
+        else:
+            _write_csv(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
         err(_say("wrote_gradebook", lang or said or "en", path=gradebook, n=len(book_rows)))
     return status
+
+
+def _problem(path: Path, exc: Exception, what: str) -> str:
+    """One line for whatever went wrong with one file: nnsheet's own message, or (a fault the
+    grader did not foresee) the file, what could not be done and the exception in brief."""
+    if isinstance(exc, NnsheetError | OSError) and str(exc):
+        text = " ".join(str(exc).split())
+        return text if text.startswith(str(path)) else f"{path}: {text}"
+    msg = " ".join(str(exc).split())[:160]
+    return f"{path}: {what} ({type(exc).__name__}{': ' + msg if msg else ''})"
+
+
+def _write_xlsx(path: Path, columns: list[str], rows: list[list[object]]) -> None:
+    """The gradebook as a workbook (a comma-separated file opens in one column in a
+    comma-decimal locale's Excel): every text a text cell, never run as a formula."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "gradebook"
+    ws.append(columns)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    score = columns.index("score")
+    for row in rows:  # the score as a number (the CSV's text); every other text stays text
+        ws.append([float(v) if k == score and v != "" else v for k, v in enumerate(row)])
+    for line in ws.iter_rows():
+        for c in line:
+            if isinstance(c.value, str):
+                c.data_type = "s"
+    ws.freeze_panes = "A2"
+    write_atomic(path, wb.save)
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:

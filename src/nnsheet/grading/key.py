@@ -12,10 +12,13 @@ import pandas as pd
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
 from ..core.spec import Spec
-from ..core.specfile import loads_spec
+from ..core.specfile import loads_spec, spec_to_toml
 from ..exercise.template import (
+    BLOCKS,
+    DEFAULT_DECIMALS,
     FORMAT_VERSION,
     META_MAGIC,
+    META_SHEET,
     UNSTATED_DECIMALS,
     ExerciseOptions,
     answer_rows,
@@ -163,9 +166,112 @@ class LearnerEnv:
         return total
 
 
-def key_for(book: Book, path: Path, spec_override: Spec | None,
+@dataclass(frozen=True)
+class Record:
+    """The exercise as the teacher states it on ``check`` (the same options as ``template``):
+    ``--spec``, ``--ask``, ``--steps``, ``--epochs``, ``--decimals``. Given ``spec``, the teacher's
+    options are the record (an option left out is ``template``'s default); without it, the
+    embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record
+    (``--decimals`` then only replaces the stated decimals, as before)."""
+
+    spec: Spec | None = None
+    ask: tuple[str, ...] | None = None
+    steps: int | None = None
+    epochs: int | None = None
+    decimals: int | None = None
+
+
+def _flat(value: object, name: str = "") -> dict[str, object]:
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{name}.{k}" if name else str(k)))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        out = {}
+        for n, v in enumerate(value, 1):
+            out.update(_flat(v, f"{name}[{n}]"))
+        return out
+    return {name: value}
+
+
+def _short(v: object) -> str:
+    text = " ".join(str(v).split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def spec_differences(embedded: Spec, record: Spec) -> list[str]:
+    """What differs between two specs, e.g. ``training.epochs 10000 (the record: 1)``, read from
+    their self-contained TOML (the same text ``template`` embeds)."""
+    import tomllib
+
+    a = _flat(tomllib.loads(spec_to_toml(embedded)))
+    b = _flat(tomllib.loads(spec_to_toml(record)))
+    return [f"{k} {_short(a.get(k, '(none)'))} (the record: {_short(b.get(k, '(none)'))})"
+            for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]  # fmt: skip
+
+
+def _option_differences(embedded: ExerciseOptions, record: ExerciseOptions,
+                        decimals: bool) -> list[str]:  # fmt: skip
+    def ask(o: ExerciseOptions) -> str:
+        return ",".join(o.ask) if o.ask != tuple(BLOCKS) else "all"
+
+    out = []
+    if embedded.ask != record.ask:
+        out.append(f"ask {ask(embedded)} (the record: {ask(record)})")
+    if embedded.steps != record.steps:
+        out.append(f"steps {embedded.steps or 'all'} (the record: {record.steps or 'all'})")
+    if decimals and embedded.decimals != record.decimals:
+        out.append(f"decimals {embedded.decimals} (the record: {record.decimals})")
+    return out
+
+
+def _steps_rows(book: Book) -> int:
+    """How many rows the learner's answer sheets really hold (rows with any cell)."""
+    return sum(len({r for r, _c in g.cells}) for g in book.grids.values())
+
+
+def bounded_spec(spec: Spec, options: ExerciseOptions, book: Book, path: Path) -> Spec:
+    """The spec to train for a key: never more work than the file can hold answers for.
+
+    Refused (one line, before any training) when the exercise asks for more steps than the
+    learner's answer sheets have rows — every asked step has at least one row of its own; and
+    trained only up to the epoch of the last step asked (``--steps K``)."""
+    per_epoch = spec.batches_per_epoch
+    total = spec.epochs * per_epoch
+    asked = total if options.steps is None else min(options.steps, total)
+    have = _steps_rows(book)
+    if asked > have:
+        raise WorkbookError(f"{path}: the exercise asks for {asked:,} steps, but its answer "
+                            f"sheets hold only {have:,} rows; refusing to grade it (its hidden "
+                            "settings were edited?); grade it with --spec and the exercise's "
+                            "options")  # fmt: skip
+    epochs = min(spec.epochs, -(-asked // per_epoch))
+    return spec if epochs == spec.epochs else dataclasses.replace(spec, epochs=epochs)
+
+
+def _renamed(book: Book, path: Path, lang: str) -> None:
+    """Refuse, naming the sheet, a workbook whose Steps (or Epochs) sheet is not found."""
+    names = SHEET_NAMES[lang]
+    ours = {n for sn in SHEET_NAMES.values() for n in (sn.guide, sn.setup, sn.steps, sn.epochs,
+                                                         sn.exercise, sn.grades)}
+    ours.add(META_SHEET)
+    for want in (names.steps,):
+        if want in book.grids:
+            continue
+        other = [s for s in book.sheets if s not in ours]
+        guess = (f"renamed to {other[0]!r}?" if len(other) == 1 else
+                 f"its sheets are {', '.join(repr(s) for s in book.sheets[:8])}")
+        raise WorkbookError(f"{path}: no sheet named {want!r} ({guess}); give it its name "
+                            f"{want!r} back")  # fmt: skip
+
+
+def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
             cache: dict[str, AnswerKey]) -> AnswerKey:  # fmt: skip
-    """The answer key of a workbook: its embedded spec and options, or ``--spec``."""
+    """The answer key of a workbook: its embedded spec and options, or the teacher's record
+    (:class:`Record`: ``--spec`` and the options). Differences between the embedded settings
+    and the record are listed in ``book.tampered`` (graded on the record)."""
+    record = spec_override if isinstance(spec_override, Record) else Record(spec_override)
     meta: dict[str, str] = {}
     spec_lines: list[str] = []
     for k, v in book.meta:
@@ -174,6 +280,7 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
         else:
             meta[k] = v
     has_meta = meta.get("magic") == META_MAGIC
+    embedded: ExerciseOptions | None = None
     if has_meta:
         try:
             version = int(meta.get("format", ""))
@@ -184,38 +291,59 @@ def key_for(book: Book, path: Path, spec_override: Spec | None,
                                 f"nnsheet reads (it reads up to {FORMAT_VERSION}); upgrade nnsheet")
         try:
             steps = int(meta["steps"]) if meta.get("steps") else None
+            if steps is not None and steps < 1:
+                raise ValueError(steps)
             # an exercise written before exercises stated their decimals said "at least 2"
             decimals = int(meta["decimals"]) if meta.get("decimals") else UNSTATED_DECIMALS
             if not 0 <= decimals <= 15:
                 raise ValueError(decimals)
-            options = ExerciseOptions(ask=parse_ask(meta.get("ask") or None), steps=steps,
-                                      lang=meta.get("lang", "en") if meta.get("lang") in (
-                                          "en", "id") else "en", decimals=decimals)  # fmt: skip
+            embedded = ExerciseOptions(ask=parse_ask(meta.get("ask") or None), steps=steps,
+                                       lang=meta.get("lang", "en") if meta.get("lang") in (
+                                           "en", "id") else "en", decimals=decimals)  # fmt: skip
         except (ValueError, NnsheetError):
-            raise WorkbookError(f"{path}: the exercise's hidden settings are damaged") from None
-    elif spec_override is None:
+            if record.spec is None:
+                raise WorkbookError(f"{path}: the exercise's hidden settings are damaged"
+                                    ) from None
+    elif record.spec is None:
         raise WorkbookError(f"{path}: not an nnsheet exercise (no embedded spec); give the spec "
                             "with --spec SPEC")  # fmt: skip
-    else:  # a workbook without the exercise's sheet: its sheet names tell its language
-        options = ExerciseOptions(lang=next(
-            (lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en"))
-    if spec_override is not None:
-        epochs = 1  # the template's default: the first epoch
-        if has_meta and spec_lines:
+    lang = embedded.lang if embedded is not None else next(
+        (lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en")
+    _renamed(book, path, lang)
+    tampered: list[str] = []
+    if record.spec is not None:
+        options = ExerciseOptions(ask=record.ask or tuple(BLOCKS), steps=record.steps, lang=lang,
+                                  decimals=DEFAULT_DECIMALS if record.decimals is None
+                                  else record.decimals)  # fmt: skip
+        spec = dataclasses.replace(record.spec, epochs=record.epochs or 1)  # as template does
+        if embedded is not None:
+            tampered += _option_differences(embedded, options, decimals=True)
             try:
-                epochs = loads_spec("\n".join(spec_lines), name=str(path)).epochs
+                tampered += spec_differences(loads_spec("\n".join(spec_lines), name=str(path)),
+                                             spec)  # fmt: skip
             except NnsheetError:
-                pass
-        spec = dataclasses.replace(spec_override, epochs=epochs)
-        cache_id = f"override:{id(spec_override)}:{epochs}:{options}"
+                tampered.append("the embedded spec is damaged")
+        elif has_meta:
+            tampered.append("the exercise's hidden settings are damaged")
+        elif book.exercise:  # an exercise (its instructions sheet) without its hidden sheet
+            tampered.append("the exercise's hidden sheet is missing")
+        cache_id = f"record:{id(record.spec)}:{spec.epochs}:{options}"
     else:
+        assert embedded is not None
+        options = dataclasses.replace(embedded, ask=record.ask or embedded.ask,
+                                      steps=record.steps or embedded.steps)  # fmt: skip
+        tampered += _option_differences(embedded, options, decimals=False)
         text = "\n".join(spec_lines)
-        cache_id = f"{text}\n{options}"
-        if cache_id not in cache:
-            try:
-                spec = loads_spec(text, name=f"{path} (embedded spec)")
-            except NnsheetError as exc:
-                raise WorkbookError(f"{path}: the embedded spec is damaged ({exc})") from None
+        try:
+            spec = loads_spec(text, name=f"{path} (embedded spec)")
+        except NnsheetError as exc:
+            raise WorkbookError(f"{path}: the embedded spec is damaged ({exc})") from None
+        if record.epochs is not None and record.epochs != spec.epochs:
+            tampered.append(f"training.epochs {spec.epochs} (the record: {record.epochs})")
+            spec = dataclasses.replace(spec, epochs=record.epochs)
+        cache_id = f"{text}\n{spec.epochs}\n{options}"
+    book.tampered = tampered
+    spec = bounded_spec(spec, options, book, path)  # before any training
     if cache_id not in cache:
         cache[cache_id] = AnswerKey.build(spec, options)
     key = cache[cache_id]

@@ -10,7 +10,9 @@ columns) above the symbol row (``O1``, ``y'2``, ``Δw1,1`` …) — and its epoc
 - each layout column is the one learner column under its band with its symbol; none, or more
   than one, refuses the file with one line naming the sheet and that header;
 - each layout row is the learner row whose epoch, step and sample (or "update") cells match;
-  none, or several, refuses the file the same way.
+  several refuse the file the same way; none (a deleted row) makes that row's answers
+  ``missing`` (:attr:`~.read.Book.absent`, said in :attr:`~.read.Book.lost_rows`) while the
+  other rows are graded as themselves — a file where no row is found at all is refused.
 
 The Epochs sheet is read the same way (its header row: epoch, loss, accuracy; rows by epoch).
 Cells under no expected header (scratch columns, notes) are never read. The answers are then
@@ -207,29 +209,40 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
             raise WorkbookError(f"{path}: no {EPOCHS} sheet; not an nnsheet exercise")
         e_cols, e_rows, e_head = _epochs(book, key, path)
     where: dict[tuple[str, str], Pos] = {}
+    absent: set[tuple[str, str]] = set()
+    lost: dict[str, list[str]] = {}  # the rows not found, by sheet, in table order
     moved = {STEPS: False, EPOCHS: False}
     for r in answers:
         sheet, cell = r["sheet"], r["cell"]
         row0, col0 = _pos(cell)
         if sheet == STEPS:
-            k = _row_key(r)
-            row = s_rows.get(k)
-            if row is None or row < 0:
-                what = (f"the row of {_where(r)} not found" if row is None else
-                        f"{-row} rows are {_where(r)}")
-                raise _refuse(path, STEPS, what, "the epoch, step and sample cells")
-            pos = (row, s_cols[col0])
+            row = s_rows.get(_row_key(r))
+            if row is not None and row < 0:
+                raise _refuse(path, STEPS, f"{-row} rows are {_where(r)}",
+                              "the epoch, step and sample cells")
+            what = _where(r)
         else:
             ep = int(r["epoch"])
             row = e_rows.get(ep)
-            if row is None or row < 0:
-                what = (f"the row of epoch {ep} not found" if row is None else
-                        f"{-row} rows are epoch {ep}")
-                raise _refuse(path, EPOCHS, what, "the epoch numbers")
-            pos = (row, e_cols[col0])
+            if row is not None and row < 0:
+                raise _refuse(path, EPOCHS, f"{-row} rows are epoch {ep}", "the epoch numbers")
+            what = f"epoch {ep}"
+        if row is None:  # the row was deleted: its answers are missing, the others still graded
+            absent.add((sheet, cell))
+            if what not in lost.setdefault(sheet, []):
+                lost[sheet].append(what)
+            continue
+        pos = (row, (s_cols if sheet == STEPS else e_cols)[col0])
         if pos != (row0, col0):
             where[(sheet, cell)] = pos
             moved[sheet] = True
+    if len(absent) == len(answers):  # no row at all: not a table this exercise wrote
+        first = answers[0]
+        sheet = first["sheet"]
+        raise _refuse(path, sheet, f"the row of {lost[sheet][0]} not found",
+                      "the epoch, step and sample cells" if sheet == STEPS else "the epoch numbers")
+    book.absent = absent
+    book.lost_rows = "; ".join(f"{s}: {_runs(w)}" for s, w in lost.items()) or None
     book.where = where
     notes = []
     if moved[STEPS]:

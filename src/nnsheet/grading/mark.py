@@ -84,6 +84,13 @@ def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = No
         m = Mark(r, block, g, "wrong", cell=book.ref(k))
         marks[k] = m
         expected = float(r["value"])
+        if k in book.absent:  # its row was deleted: nothing to colour in the learner's file
+            m.verdict, m.reason, m.cell = "missing", "its row is not in your table", ""
+            continue
+        under = book.covered(k)
+        if under is not None:  # merged away: only the merged cell's top-left keeps a value
+            m.verdict, m.reason = "missing", f"merged into {under}; only {under} keeps a value"
+            continue
         if g.blank:
             m.verdict, m.reason = "missing", "nothing typed"
             continue

@@ -3,6 +3,7 @@ type and formula (``Book``), and typed text read as the number it means (``Given
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 import re
@@ -21,8 +22,12 @@ from ..words.notation import SHEET_NAMES
 _STEPS = tuple(n.steps for n in SHEET_NAMES.values())
 _ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
 
+#: merged ranges an answer sheet may have (an exercise has a handful, in its header)
+MAX_MERGED = 10_000
 LIMITS = XlsxLimits(max_file_bytes=50 * 2**20, max_uncompressed=200 * 2**20, max_members=5_000)
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
+#: the data type of a number stored under a date or time format (read as the number)
+DATE = "d"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -34,6 +39,7 @@ class Given:
     value: float | None = None
     decimals: int | None = None
     problem: str | None = None  # why it is not a number
+    note: str | None = None  # how it was stored, when that is worth saying (a date format)
 
     @property
     def blank(self) -> bool:
@@ -52,9 +58,13 @@ def _decimals(text: str) -> int:
 
 
 def parse_text(text: str) -> Given:
-    """Read typed text as the number it means: ``0,5``, `` 0.5 ``, ``59.33%``, ``−0.2``."""
+    """Read typed text as the number it means: ``0,5``, `` 0.5 ``, ``59.33%``, ``−0.2``,
+    ``'0,5890`` (the apostrophe a spreadsheet uses to keep text as text, kept in the text)."""
     shown = text
-    s = text.strip().replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+    s = text.strip()
+    if s[:1] in ("'", "\u2019"):  # a kept text prefix: '0,5890 as typed into a text cell
+        s = s[1:]
+    s = s.replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
     if s == "":
         return Given("")
     pct = s.endswith("%")
@@ -90,6 +100,10 @@ def read_given(value: object, dtype: str | None, formula: object) -> Given:
         return Given(str(value), problem=f"the spreadsheet error {value}")
     if isinstance(value, bool):
         return Given(str(value).upper(), problem=f"{str(value).upper()} is not a number")
+    if dtype == DATE and isinstance(value, float):  # a number under a date or time format
+        g = read_given(value, None, formula)
+        g.note = "stored under a date or time format; graded as the number it holds"
+        return g
     if isinstance(value, int | float):
         v = float(value)
         if not math.isfinite(v):
@@ -181,9 +195,21 @@ class Grid:
 
     cells: dict[Pos, tuple[object, str | None]] = field(default_factory=dict)
     formulas: dict[Pos, str] = field(default_factory=dict)
+    #: merged ranges: (top-left, bottom-right) 0-based
+    merged: list[tuple[Pos, Pos]] = field(default_factory=list)
+    #: the stored text of each number (an .xlsx's ``<v>``): exact under a date format too
+    numbers: dict[Pos, str] = field(default_factory=dict)
 
     def value(self, pos: Pos) -> object:
         return self.cells.get(pos, (None, None))[0]
+
+    def covered(self, pos: Pos) -> Pos | None:
+        """The top-left cell of the merged range ``pos`` is hidden under (None when it is not)."""
+        r, c = pos
+        for (r0, c0), (r1, c1) in self.merged:
+            if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0):
+                return r0, c0
+        return None
 
 
 @dataclass
@@ -201,6 +227,17 @@ class Book:
     where: dict[tuple[str, str], Pos] = field(default_factory=dict)
     #: how the learner's table moved, e.g. "Steps: 1 extra column (W)" (None when it did not)
     shifted: str | None = None
+    #: layout cells whose row is not in the learner's table (deleted): missing, never looked up
+    absent: set[tuple[str, str]] = field(default_factory=set)
+    #: the rows not found, e.g. "Steps: epoch 1, step 2, sample 2" (None when none is missing)
+    lost_rows: str | None = None
+    #: how the exercise's hidden settings differ from the teacher's record (set by the key)
+    tampered: list[str] = field(default_factory=list)
+
+    @property
+    def exercise(self) -> bool:
+        """Whether the workbook has an exercise's instructions sheet (in any language)."""
+        return any(n.exercise in self.sheets for n in SHEET_NAMES.values())
 
     def pos(self, key: tuple[str, str]) -> Pos:
         p = self.where.get(key)
@@ -213,11 +250,38 @@ class Book:
 
     def value(self, key: tuple[str, str]) -> tuple[object, str | None]:
         g = self.grids.get(key[0])
-        return (None, None) if g is None else g.cells.get(self.pos(key), (None, None))
+        if g is None or key in self.absent:
+            return None, None
+        return g.cells.get(self.pos(key), (None, None))
 
     def formula(self, key: tuple[str, str]) -> str | None:
         g = self.grids.get(key[0])
-        return None if g is None else g.formulas.get(self.pos(key))
+        return None if g is None or key in self.absent else g.formulas.get(self.pos(key))
+
+    def covered(self, key: tuple[str, str]) -> str | None:
+        """The learner's A1 address of the merged cell a layout cell is hidden under."""
+        g = self.grids.get(key[0])
+        at = None if g is None or key in self.absent else g.covered(self.pos(key))
+        return None if at is None else cell_name(*at)
+
+
+_DATES = (datetime.date, datetime.time, datetime.timedelta)  # datetime.datetime is a date
+_NULL_DATE = datetime.datetime(1899, 12, 30)  # day 0 of LibreOffice and of Excel after 1900-03-01
+
+
+def _serial(v: object) -> float:
+    """A date, time or duration a reader built from a stored number, as that number (days):
+    an .ods stores dates and times as such, not as numbers."""
+    if isinstance(v, datetime.timedelta):
+        days = v.total_seconds() / 86400
+    elif isinstance(v, datetime.time):
+        days = (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
+    elif isinstance(v, datetime.datetime):
+        days = (v - _NULL_DATE).total_seconds() / 86400
+    else:
+        assert isinstance(v, datetime.date)
+        days = float((v - _NULL_DATE.date()).days)
+    return round(days, 9)  # a reader keeps microseconds: ~1e-11 of a day
 
 
 _A1 = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
@@ -259,7 +323,7 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...]
+def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...], name: str
                  ) -> tuple[dict[str, Grid], dict[str, tuple[str, Pos]]]:  # fmt: skip
     """What python-calamine does not say about an .xlsx: each typed formula's text and each
     error cell (calamine reads ``#DIV/0!`` as an empty string) of ``sheets``, streamed from
@@ -287,20 +351,48 @@ def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...]
         with zf.open(part) as fh:
             for _event, elem in iterparse(fh, events=("end",)):
                 if elem.tag == _MAIN + "c":
-                    f = elem.find(_MAIN + "f")
-                    ref = elem.get("r")
-                    if ref is not None and (f is not None or elem.get("t") == "e"):
-                        pos = _pos(ref)
-                        if f is not None:
-                            g.formulas[pos] = "=" + (f.text or "(shared formula)")
-                        if elem.get("t") == "e":
-                            v = elem.find(_MAIN + "v")
-                            g.cells[pos] = ((v.text or "#VALUE!") if v is not None
-                                            else "#VALUE!", "e")  # fmt: skip
+                    _xlsx_cell(g, elem, sheet, name)
                     elem.clear()
                 elif elem.tag == _MAIN + "row":
                     elem.clear()
+                elif elem.tag == _MAIN + "mergeCell":
+                    m = re.fullmatch(r"(\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)",
+                                     elem.get("ref", ""))
+                    if m is not None:
+                        g.merged.append((_pos(m.group(1)), _pos(m.group(2))))
+                    if len(g.merged) > MAX_MERGED:
+                        raise WorkbookError(f"{name}: {sheet}: more than {MAX_MERGED:,} merged "
+                                            "ranges; not an exercise nnsheet wrote")  # fmt: skip
     return grids, names
+
+
+def _xlsx_cell(g: Grid, elem: object, sheet: str, name: str) -> None:
+    """One ``<c>`` of an answer sheet: a typed formula's text, an error value, and a number's
+    stored text — a stored ``NaN`` or ``INF`` (no spreadsheet writes one) refuses the file."""
+    f = elem.find(_MAIN + "f")  # type: ignore[attr-defined]
+    ref = elem.get("r")  # type: ignore[attr-defined]
+    if ref is None:
+        return
+    t = elem.get("t")  # type: ignore[attr-defined]
+    if f is None and t not in (None, "n", "e"):
+        return
+    pos = _pos(ref)
+    if f is not None:
+        g.formulas[pos] = "=" + (f.text or "(shared formula)")
+    v = elem.find(_MAIN + "v")  # type: ignore[attr-defined]
+    if t == "e":
+        g.cells[pos] = ((v.text or "#VALUE!") if v is not None else "#VALUE!", "e")
+    elif t in (None, "n") and v is not None and v.text is not None:
+        text = v.text.strip()
+        try:
+            ok = math.isfinite(float(text))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise WorkbookError(f"{name}: {sheet}!{ref} stores {text[:20]!r}, which is not a "
+                                "number (no spreadsheet saves that); open the file in a "
+                                "spreadsheet, type the cell again and save it")  # fmt: skip
+        g.numbers[pos] = text
 
 
 def _cell(rows: list[list[object]], pos: Pos) -> object:
@@ -316,7 +408,7 @@ def _read_xlsx(path: Path) -> Book:
     # read from memory (the size is already limited): no file handle outlives a parse error
     data = path.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        extras, names_at = _xlsx_extras(zf, _ANSWER_SHEETS)
+        extras, names_at = _xlsx_extras(zf, _ANSWER_SHEETS, str(path))
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
         sheets = list(wb.sheet_names)
@@ -333,7 +425,12 @@ def _read_xlsx(path: Path) -> Book:
             for r, row in enumerate(rows(sheet)):
                 for c, v in enumerate(row):
                     if v is not None and v != "" and (r, c) not in g.cells:
-                        g.cells[(r, c)] = (v, None)
+                        if isinstance(v, _DATES):  # the number stored, whatever its format
+                            text = g.numbers.get((r, c))
+                            v, t = (float(text) if text else _serial(v)), DATE
+                        else:
+                            t = None
+                        g.cells[(r, c)] = (v, t)
         names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in names_at.items()
                  if sheet in sheets}  # fmt: skip
     finally:
@@ -346,12 +443,15 @@ _ODF_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcex
 _ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 
 
-def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]]]:
+def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]],
+                                     dict[str, list[tuple[Pos, Pos]]]]:  # fmt: skip
     """What python-calamine does not say about an .ods: the error cells of Steps and Epochs
-    (calamine reads ``#DIV/0!`` as an empty string) and the workbook's named ranges."""
+    (calamine reads ``#DIV/0!`` as an empty string), their merged ranges and the workbook's
+    named ranges."""
     from defusedxml.ElementTree import iterparse
 
     errors: dict[str, dict[Pos, str]] = {}
+    merged: dict[str, list[tuple[Pos, Pos]]] = {}
     ranges: dict[str, tuple[str, Pos]] = {}
     table = ""
     row = col = 0
@@ -371,6 +471,14 @@ def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[
                 if table in _ANSWER_SHEETS and elem.get(_ODF_CALCEXT + "value-type") == "error":
                     text = "".join(elem.itertext()).strip() or "#VALUE!"
                     errors.setdefault(table, {})[(row, col)] = text
+                across = _odf_repeat(elem, "number-columns-spanned")
+                down = _odf_repeat(elem, "number-rows-spanned")
+                if table in _ANSWER_SHEETS and (across > 1 or down > 1):
+                    m = merged.setdefault(table, [])
+                    m.append(((row, col), (row + down - 1, col + across - 1)))
+                    if len(m) > MAX_MERGED:
+                        raise WorkbookError(f"{path}: {table}: more than {MAX_MERGED:,} merged "
+                                            "ranges; not an exercise nnsheet wrote")  # fmt: skip
                 col += _odf_repeat(elem, "number-columns-repeated")
                 stack[-1].remove(elem)
             elif tag == _ODF_TABLE + "table-row":
@@ -382,7 +490,7 @@ def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[
                                  elem.get(_ODF_TABLE + "cell-range-address", ""))
                 if name in STUDENT_NAMES and m is not None:
                     ranges[name] = (m.group(1), _pos(m.group(2)))
-    return errors, ranges
+    return errors, ranges, merged
 
 
 def _odf_repeat(elem: object, attr: str) -> int:
@@ -397,7 +505,7 @@ def _read_ods(path: Path) -> Book:
     stores each formula's result, so the learner's formulas are not needed (and not read)."""
     import python_calamine
 
-    errors, ranges = _odf_extras(path)
+    errors, ranges, merged = _odf_extras(path)
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     try:
         sheets = list(wb.sheet_names)
@@ -410,11 +518,12 @@ def _read_ods(path: Path) -> Book:
         for sheet in _ANSWER_SHEETS:
             if sheet not in sheets:
                 continue
-            g = grids[sheet] = Grid()
+            g = grids[sheet] = Grid(merged=merged.get(sheet, []))
             for r, row in enumerate(rows(sheet)):
                 for c, v in enumerate(row):
                     if v is not None and v != "":
-                        g.cells[(r, c)] = (v, None)
+                        g.cells[(r, c)] = (_serial(v), DATE) if isinstance(v, _DATES) else (
+                            v, None)  # fmt: skip
             for pos, text in errors.get(sheet, {}).items():
                 g.cells[pos] = (text, "e")
         names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in ranges.items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from ..output.files import write_atomic
 from ..words.grading_text import BLOCK_WORDS, reason, say, verdict
 from ..words.notation import SHEET_NAMES
 from .explain import _i, _n, explain
-from .mark import VERDICTS, Result
+from .mark import VERDICTS, Mark, Result
 
 REPORT_COLUMNS = ["file", "sheet", "cell", "label", "quantity", "epoch", "step", "sample", "layer",
                   "j", "i", "verdict", "expected", "given"]  # fmt: skip
@@ -40,6 +41,11 @@ def _where(row: dict, lang: str = "en") -> str:
     return s
 
 
+def _at(m: Mark) -> str:
+    """Where the learner's answer is: ``Steps!W3``, or the sheet alone when its row is gone."""
+    return f"{m.row['sheet']}!{m.cell}" if m.cell else m.row["sheet"]
+
+
 def _counts(c: Counter, lang: str) -> str:
     return ", ".join(f"{c.get(v, 0)} {verdict(v, lang)}" for v in VERDICTS)
 
@@ -50,6 +56,14 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     lines = [say("summary", lang, path=res.path, total=len(res.marks), counts=_counts(c, lang))]
     if res.book is not None and res.book.shifted:
         lines.append(f"  {say('shifted', lang, notes=res.book.shifted)}")
+    if res.book is not None and res.book.lost_rows:
+        lines.append(f"  {say('lost_rows', lang, rows=res.book.lost_rows)}")
+    if res.book is not None and res.book.tampered:
+        what = "; ".join(reason(t, lang) for t in res.book.tampered)
+        lines.append(f"  {say('tampered', lang, what=what)}")
+    dated = sum(m.given.note is not None for m in res.marks)
+    if dated:
+        lines.append(f"  {say('dated', lang, n=dated)}")
     drift = sum(m.drift for m in res.marks)
     if drift:
         lines.append(f"  {say('drift', lang, n=drift)}")
@@ -72,7 +86,7 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
         lines.append(f"    {explain(res.key, r, lang)}")
     elif c.get("missing"):
         m = next(m for m in res.marks if m.verdict == "missing")
-        lines.append(say("first_missing", lang, where=f"{m.row['sheet']}!{m.cell} "
+        lines.append(say("first_missing", lang, where=f"{_at(m)} "
                          f"{m.row['label']} ({_where(m.row, lang)})"))
     return lines
 
@@ -95,6 +109,34 @@ def _values_copy(res: Result):  # noqa: ANN202
     return wb
 
 
+def _unmerge(wb, marks: list[Mark]) -> None:  # noqa: ANN001
+    """Split every merged range holding an answer cell, so that each answer cell of the graded
+    copy has its own colour and comment (the hidden cells of a merge cannot)."""
+    by_sheet: dict[str, set[str]] = {}
+    for m in marks:
+        by_sheet.setdefault(m.row["sheet"], set()).add(m.cell)
+    for sheet, cells in by_sheet.items():
+        ws = wb[sheet]
+        for rng in list(ws.merged_cells.ranges):
+            if any(c in rng for c in cells):
+                ws.unmerge_cells(str(rng))
+
+
+def _as_value(cell, m: Mark) -> None:  # noqa: ANN001
+    """What the learner put in an answer cell, as a value or as text, never as a formula: a
+    learner's ``=HYPERLINK(…)`` or external reference stays dead in the graded copy."""
+    v = cell.value
+    if isinstance(v, str | int | float) and not (isinstance(v, str) and v.startswith("=")):
+        if isinstance(v, str):
+            cell.data_type = "s"
+        return
+    if v is None:
+        return
+    cell.value = m.given.value if m.given.value is not None else m.given.text
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+
+
 def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> None:
     """A graded copy of the learner's file: answer cells coloured by verdict, a comment on each
     cell that is not plainly correct, and a Grades sheet with the legend and the summary. The
@@ -108,17 +150,22 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         wb = _values_copy(res)
     else:
         try:  # the full load reads parts (charts, styles) the grading's read-only pass skipped
-            wb = openpyxl.load_workbook(io.BytesIO(Path(src).read_bytes()), keep_links=False)
+            with warnings.catch_warnings():  # openpyxl's notes on parts it drops: not ours
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(io.BytesIO(Path(src).read_bytes()), keep_links=False)
         except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable part
             msg = " ".join(str(exc).split())[:160] or type(exc).__name__
             raise WorkbookError(f"{src}: graded, but no graded copy can be written: a part of "
                                 f"the workbook cannot be read ({msg})") from None  # fmt: skip
     fills = {v: PatternFill(fill_type="solid", fgColor="FF" + c) for v, c in COLOURS.items()}
-    for m in res.marks:
+    marks = [m for m in res.marks if m.cell]  # not the answers of a deleted row
+    _unmerge(wb, marks)
+    for m in marks:
         ws = wb[m.row["sheet"]]
-        cell = ws[m.cell or m.row["cell"]]
+        cell = ws[m.cell]
+        _as_value(cell, m)
         cell.fill = fills[m.verdict]
-        if m.verdict == "correct" and not m.drift:
+        if m.verdict == "correct" and not m.drift and m.given.note is None:
             continue
         text = f"{verdict(m.verdict, lang).upper()}: {m.row['label']} ({_where(m.row, lang)})\n"
         expected, why = _n(float(m.row["value"])), reason(m.reason, lang)
@@ -128,9 +175,12 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         elif m.verdict == "carried":
             text += say("comment_carried", lang, expected=expected, reason=why)
         elif m.verdict == "correct":  # rounding drift, not a mistake
-            text += why
+            text += why if m.drift else ""
         else:
             text += say("comment_missing", lang, expected=expected)
+        if m.given.note is not None:
+            text += ("\n" if m.verdict != "correct" or m.drift else "") + reason(m.given.note,
+                                                                                lang)
         cm = Comment(text, "nnsheet check")
         cm.width, cm.height = 420, 160
         cell.comment = cm
@@ -160,7 +210,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
     for m in res.marks:
         if m.verdict == "correct":
             continue
-        g.cell(r, 1, f"{m.row['sheet']}!{m.cell}").fill = fills[m.verdict]
+        g.cell(r, 1, _at(m)).fill = fills[m.verdict]
         g.cell(r, 2, say("you_wrote", lang, verdict=verdict(m.verdict, lang),
                          label=m.row["label"], where=_where(m.row, lang),
                          given=m.given.text.strip() or say("nothing", lang),
@@ -179,6 +229,6 @@ def report_rows(res: Result) -> list[list[object]]:
         r = m.row
         ints = [("" if _i(r[k]) is None else _i(r[k])) for k in ("epoch", "step", "sample",
                                                                  "layer", "j", "i")]  # fmt: skip
-        out.append([str(res.path), r["sheet"], m.cell or r["cell"], r["label"], r["quantity"],
+        out.append([str(res.path), r["sheet"], m.cell, r["label"], r["quantity"],
                     *ints, m.verdict, repr(float(r["value"])), m.given.text.strip()])
     return out

@@ -39,6 +39,12 @@ TEXT: dict[str, dict[str, str]] = {
         "drift": "{n} correct value(s) differ from the exact ones only by rounding your own "
                  "correct earlier values (not a mistake)",
         "comment_missing": "expected {expected}",
+        "lost_rows": "rows not found in your table (deleted?), their answers missing: {rows}",
+        "tampered": "TAMPERED: the exercise's hidden settings differ from the teacher's; graded "
+                    "on the teacher's: {what}",
+        "dated": "{n} answer(s) stored under a date or time format, graded as the numbers they "
+                 "hold",
+        "no_copy": "no graded copy: {why}",
         "legend": "Legend",
         "not_correct": "Not correct",
         "you_wrote": "{verdict}: {label} ({where}), you wrote {given}; {reason}",
@@ -70,6 +76,12 @@ TEXT: dict[str, dict[str, str]] = {
         "drift": "{n} nilai benar berbeda dari nilai eksak hanya karena pembulatan nilai Anda "
                  "sendiri sebelumnya yang benar (bukan kesalahan)",
         "comment_missing": "seharusnya {expected}",
+        "lost_rows": "baris tidak ditemukan di tabel Anda (terhapus?), jawabannya kosong: {rows}",
+        "tampered": "DIUBAH: pengaturan tersembunyi latihan berbeda dari milik pengajar; dinilai "
+                    "dengan milik pengajar: {what}",
+        "dated": "{n} jawaban tersimpan dengan format tanggal atau waktu, dinilai sebagai angka "
+                 "yang tersimpan",
+        "no_copy": "tidak ada hasil penilaian: {why}",
         "legend": "Keterangan",
         "not_correct": "Belum benar",
         "you_wrote": "{verdict}: {label} ({where}), Anda menulis {given}; {reason}",
@@ -92,6 +104,15 @@ TEXT: dict[str, dict[str, str]] = {
 _REASONS_ID: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.S), r) for p, r in (
         (r"nothing typed", "tidak ada yang diketik"),
+        (r"its row is not in your table", "barisnya tidak ada di tabel Anda"),
+        (r"(.*) \(the record: (.*)\)", r"\1 (milik pengajar: \2)"),
+        (r"the exercise's hidden sheet is missing", "lembar tersembunyi latihan tidak ada"),
+        (r"the exercise's hidden settings are damaged", "pengaturan tersembunyi latihan rusak"),
+        (r"the embedded spec is damaged", "spesifikasi yang tertanam rusak"),
+        (r"merged into (\S+); only (\S+) keeps a value",
+         r"digabung ke \1; hanya \2 yang menyimpan nilai"),
+        (r"stored under a date or time format; graded as the number it holds",
+         "tersimpan dengan format tanggal atau waktu; dinilai sebagai angka yang tersimpan"),
         (r"rounding, not a mistake: from your own earlier values, which are correct, it is "
          r"(\S+) \(unrounded (\S+)\)",
          r"pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang "
