@@ -16,6 +16,7 @@ Operations (rows and columns 0-based, cells in A1 notation):
     {"op": "delete_rows", "sheet": "Steps", "at": 3, "count": 1}
     {"op": "value", "sheet": "Steps", "cells": {"F3": 0.5767, ...}}   # typed numbers
     {"op": "text", "sheet": "Steps", "cells": {"G3": "0,5", ...}}     # typed text
+    {"op": "merge", "sheet": "Steps", "range": "W3:X3"}               # Format > Merge Cells
 
 A sheet is unprotected (the exercise protects it without a password, as a learner would undo)
 before any operation on it. Exit status 0 on success; anything else prints one line on stderr.
@@ -85,6 +86,8 @@ def _apply(doc, ops: list[dict]) -> None:  # noqa: ANN001
         elif kind == "text":
             for ref, v in op["cells"].items():
                 sheet.getCellRangeByName(ref).setString(str(v))
+        elif kind == "merge":
+            sheet.getCellRangeByName(op["range"]).merge(True)
         else:
             raise ValueError(f"unknown operation {kind!r}")
 

@@ -178,6 +178,8 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
             text += why if m.drift else ""
         else:
             text += say("comment_missing", lang, expected=expected)
+            if m.reason != "nothing typed":  # merged away
+                text += f"; {why}"
         if m.given.note is not None:
             text += ("\n" if m.verdict != "correct" or m.drift else "") + reason(m.given.note,
                                                                                 lang)
