@@ -93,3 +93,20 @@ def test_a_row_deleted_in_libreoffice_is_missing_and_read_cheaply(filled: Path, 
         if r["sheet"] == "Steps":
             verdicts.setdefault(r["step"], set()).add(r["verdict"])
     assert verdicts == {"1": {"correct"}, "2": {"missing"}, "3": {"correct"}}
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_numbers_typed_into_date_formatted_cells_and_saved_by_libreoffice(
+        filled: Path, tmp_path: Path, suffix: str) -> None:  # fmt: skip
+    """A cell that once got an entry auto-converted to a date keeps the date format; the
+    learner then types the right number into it (0.36 shows as 08:38:24)."""
+    f = uno_edit(filled, tmp_path / f"dated{suffix}", [
+        {"op": "number_format", "sheet": "Steps", "cells": ["W3"], "format": "HH:MM:SS"},
+        {"op": "number_format", "sheet": "Steps", "cells": ["X3"], "format": "DD/MM/YYYY"},
+        {"op": "value", "sheet": "Steps", "cells": {"W3": 0.36, "X3": 0.97}},
+    ])  # fmt: skip
+    rep, out = tmp_path / "r.csv", tmp_path / "g.xlsx"
+    assert main(["check", str(f), "--report", str(rep), "-o", str(out)]) == 0
+    given = {r["cell"]: (r["verdict"], r["given"]) for r in _csv(rep)}
+    assert given["W3"] == ("correct", "0.36") and given["X3"] == ("correct", "0.97")
+    assert "date or time format" in openpyxl.load_workbook(out)["Steps"]["W3"].comment.text

@@ -17,6 +17,7 @@ Operations (rows and columns 0-based, cells in A1 notation):
     {"op": "value", "sheet": "Steps", "cells": {"F3": 0.5767, ...}}   # typed numbers
     {"op": "text", "sheet": "Steps", "cells": {"G3": "0,5", ...}}     # typed text
     {"op": "merge", "sheet": "Steps", "range": "W3:X3"}               # Format > Merge Cells
+    {"op": "number_format", "sheet": "Steps", "cells": ["W3"], "format": "HH:MM:SS"}
 
 A sheet is unprotected (the exercise protects it without a password, as a learner would undo)
 before any operation on it. Exit status 0 on success; anything else prints one line on stderr.
@@ -86,6 +87,15 @@ def _apply(doc, ops: list[dict]) -> None:  # noqa: ANN001
         elif kind == "text":
             for ref, v in op["cells"].items():
                 sheet.getCellRangeByName(ref).setString(str(v))
+        elif kind == "number_format":  # Format > Cells > Numbers, in the en-US format code
+            formats = doc.NumberFormats
+            locale = uno.createUnoStruct("com.sun.star.lang.Locale")
+            locale.Language, locale.Country = "en", "US"
+            key = formats.queryKey(op["format"], locale, False)
+            if key == -1:
+                key = formats.addNew(op["format"], locale)
+            for ref in op["cells"]:
+                sheet.getCellRangeByName(ref).NumberFormat = key
         elif kind == "merge":
             sheet.getCellRangeByName(op["range"]).merge(True)
         else:
