@@ -355,3 +355,22 @@ def test_gradebook_as_a_workbook_keeps_text_as_text(filled: Path, tmp_path: Path
     assert rows[2][3] == "unreadable"
     with zipfile.ZipFile(gb) as zf:
         assert "<f>" not in zf.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_an_exercise_of_k_steps_trains_only_the_epochs_those_steps_need(tmp_path: Path,
+                                                                        capsys) -> None:
+    """``--steps 2`` on a spec edited to 100,000 epochs: the key is trained up to step 2 (the
+    first epoch), not 300,000 steps."""
+    tmpl = tmp_path / "ex.xlsx"
+    assert main(["template", "-o", str(tmpl), "--steps", "2"]) == 0
+    wb = openpyxl.load_workbook(tmpl)
+    for r in answers():
+        if r["sheet"] == "Steps" and int(r["step"]) <= 2:
+            wb["Steps"][r["cell"]] = round(float(r["value"]), 6)
+    _meta(wb, "epochs", "100000")
+    f = tmp_path / "steps2.xlsx"
+    wb.save(f)
+    t0 = time.perf_counter()
+    assert main(["check", str(f)]) == 0
+    assert time.perf_counter() - t0 < 10
+    assert "130 answer cells — 130 correct" in capsys.readouterr().out
