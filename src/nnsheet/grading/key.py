@@ -18,7 +18,6 @@ from ..exercise.template import (
     DEFAULT_DECIMALS,
     FORMAT_VERSION,
     META_MAGIC,
-    META_SHEET,
     UNSTATED_DECIMALS,
     ExerciseOptions,
     answer_rows,
@@ -28,7 +27,7 @@ from ..output.workbook import make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
 from ..sheet.layout import Layout, StepsRow
 from ..words.notation import SHEET_NAMES
-from .locate import locate
+from .locate import locate, no_sheet
 from .read import Book
 
 
@@ -250,22 +249,6 @@ def bounded_spec(spec: Spec, options: ExerciseOptions, book: Book, path: Path) -
     return spec if epochs == spec.epochs else dataclasses.replace(spec, epochs=epochs)
 
 
-def _renamed(book: Book, path: Path, lang: str) -> None:
-    """Refuse, naming the sheet, a workbook whose Steps (or Epochs) sheet is not found."""
-    names = SHEET_NAMES[lang]
-    ours = {n for sn in SHEET_NAMES.values() for n in (sn.guide, sn.setup, sn.steps, sn.epochs,
-                                                         sn.exercise, sn.grades)}
-    ours.add(META_SHEET)
-    for want in (names.steps,):
-        if want in book.grids:
-            continue
-        other = [s for s in book.sheets if s not in ours]
-        guess = (f"renamed to {other[0]!r}?" if len(other) == 1 else
-                 f"its sheets are {', '.join(repr(s) for s in book.sheets[:8])}")
-        raise WorkbookError(f"{path}: no sheet named {want!r} ({guess}); give it its name "
-                            f"{want!r} back")  # fmt: skip
-
-
 def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
             cache: dict[str, AnswerKey]) -> AnswerKey:  # fmt: skip
     """The answer key of a workbook: its embedded spec and options, or the teacher's record
@@ -309,7 +292,8 @@ def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
                             "with --spec SPEC")  # fmt: skip
     lang = embedded.lang if embedded is not None else next(
         (lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en")
-    _renamed(book, path, lang)
+    if SHEET_NAMES[lang].steps not in book.grids:
+        raise no_sheet(book, path, SHEET_NAMES[lang].steps)
     tampered: list[str] = []
     if record.spec is not None:
         options = ExerciseOptions(ask=record.ask or tuple(BLOCKS), steps=record.steps, lang=lang,

@@ -22,6 +22,7 @@ and carry-forward stay as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ import pandas as pd
 
 from ..core.errors import WorkbookError
 from ..sheet.layout import col_name
+from ..words.notation import SHEET_NAMES
 from .read import Book, Grid, Pos, _pos
 
 if TYPE_CHECKING:
@@ -57,6 +59,19 @@ def _number(v: object) -> int | None:
             return None
         return int(f) if math.isfinite(f) and f == int(f) else None
     return None
+
+
+def no_sheet(book: Book, path: Path, want: str) -> WorkbookError:
+    """The refusal of a workbook without its ``want`` sheet, naming the sheet that looks like it
+    was renamed (the one sheet an exercise does not have), or the sheets it has."""
+    from ..exercise.template import META_SHEET
+
+    ours = {META_SHEET, *(n for sn in SHEET_NAMES.values() for n in dataclasses.astuple(sn))}
+    other = [s for s in book.sheets if s not in ours]
+    guess = (f"renamed to {other[0]!r}?" if len(other) == 1 else
+             f"its sheets are {', '.join(repr(s) for s in book.sheets[:8])}")
+    return WorkbookError(f"{path}: no sheet named {want!r} ({guess}); give it its name {want!r} "
+                         "back")
 
 
 def _refuse(path: Path, sheet: str, what: str, fix: str = "the table's headers") -> WorkbookError:
@@ -198,7 +213,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
     # the sheets' names in the exercise's language
     STEPS, EPOCHS = key.layout.sheets.steps, key.layout.sheets.epochs  # noqa: N806
     if STEPS not in book.grids:
-        raise WorkbookError(f"{path}: no {STEPS} sheet; not an nnsheet exercise")
+        raise no_sheet(book, path, STEPS)
     answers = key.answers.to_dict("records")
     s_cols, s_rows, s_head = _steps(book, key, path)
     e_cols: dict[int, int] = {}
@@ -206,7 +221,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
     e_head: set[int] = set()
     if any(r["sheet"] == EPOCHS for r in answers):
         if EPOCHS not in book.grids:
-            raise WorkbookError(f"{path}: no {EPOCHS} sheet; not an nnsheet exercise")
+            raise no_sheet(book, path, EPOCHS)
         e_cols, e_rows, e_head = _epochs(book, key, path)
     where: dict[tuple[str, str], Pos] = {}
     absent: set[tuple[str, str]] = set()
