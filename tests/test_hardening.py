@@ -204,7 +204,7 @@ def test_a_deleted_step_row_is_missing_and_the_next_step_graded_as_itself(
     # step 3 is found in its new row (row 4) and step 2's answers have no cell
     assert {r["cell"] for r in rows if r["step"] == "2" and r["sheet"] == "Steps"} == {""}
     assert all(r["cell"].endswith("4") for r in rows if r["step"] == "3")
-    assert "rows not found: Steps: epoch 1, step 2, sample 2" in gradebook(gb)[0]["message"]
+    assert "rows not found: Steps: step 2, sample 2" in gradebook(gb)[0]["message"]
 
 
 # ----------------------------------------------------------------------------- 5 live formulas

@@ -85,7 +85,7 @@ def test_a_row_deleted_in_libreoffice_is_missing_and_read_cheaply(filled: Path, 
     tracemalloc.stop()
     assert took < 10 and peak < 200 * 2**20, (took, peak)
     out = capsys.readouterr().out
-    assert "rows not found in your table (deleted?), their answers missing: Steps: epoch 1, " \
+    assert "rows not found in your table (deleted?), their answers missing: Steps: " \
            "step 2, sample 2" in out  # fmt: skip
     assert "WRONG" not in out.upper().replace("0 WRONG", "")
     verdicts: dict[str, set[str]] = {}

@@ -243,8 +243,8 @@ def bounded_spec(spec: Spec, options: ExerciseOptions, book: Book, path: Path) -
     if asked > have:
         raise WorkbookError(f"{path}: the exercise asks for {asked:,} steps, but its answer "
                             f"sheets hold only {have:,} rows; refusing to grade it (its hidden "
-                            "settings were edited?); grade it with --spec and the exercise's "
-                            "options")  # fmt: skip
+                            "settings edited? grade it with --spec and the options the exercise "
+                            "was written with)")  # fmt: skip
     epochs = min(spec.epochs, -(-asked // per_epoch))
     return spec if epochs == spec.epochs else dataclasses.replace(spec, epochs=epochs)
 

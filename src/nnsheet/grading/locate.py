@@ -196,14 +196,14 @@ def _describe(sheet: str, used_cols: set[int], used_rows: set[int]) -> str:
     parts = []
     if extra_c:
         parts.append(f"{len(extra_c)} extra column{'s' if len(extra_c) > 1 else ''} "
-                     f"({_runs([col_name(c) for c in extra_c])})")
+                     f"({runs([col_name(c) for c in extra_c])})")
     if extra_r:
         parts.append(f"{len(extra_r)} extra row{'s' if len(extra_r) > 1 else ''} "
-                     f"({_runs([str(r + 1) for r in extra_r])})")
+                     f"({runs([str(r + 1) for r in extra_r])})")
     return f"{sheet}: " + (" and ".join(parts) if parts else "cells moved")
 
 
-def _runs(names: list[str]) -> str:
+def runs(names: list[str]) -> str:
     return ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
 
 
@@ -225,7 +225,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
         e_cols, e_rows, e_head = _epochs(book, key, path)
     where: dict[tuple[str, str], Pos] = {}
     absent: set[tuple[str, str]] = set()
-    lost: dict[str, list[str]] = {}  # the rows not found, by sheet, in table order
+    lost: dict[tuple[str, str], dict] = {}  # the rows not found: the first answer of each
     moved = {STEPS: False, EPOCHS: False}
     for r in answers:
         sheet, cell = r["sheet"], r["cell"]
@@ -244,26 +244,24 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
             what = f"epoch {ep}"
         if row is None:  # the row was deleted: its answers are missing, the others still graded
             absent.add((sheet, cell))
-            if what not in lost.setdefault(sheet, []):
-                lost[sheet].append(what)
+            lost.setdefault((sheet, what), r)
             continue
         pos = (row, (s_cols if sheet == STEPS else e_cols)[col0])
         if pos != (row0, col0):
             where[(sheet, cell)] = pos
             moved[sheet] = True
     if len(absent) == len(answers):  # no row at all: not a table this exercise wrote
-        first = answers[0]
-        sheet = first["sheet"]
-        raise _refuse(path, sheet, f"the row of {lost[sheet][0]} not found",
+        sheet, what = next(iter(lost))
+        raise _refuse(path, sheet, f"the row of {what} not found",
                       "the epoch, step and sample cells" if sheet == STEPS else "the epoch numbers")
     book.absent = absent
-    book.lost_rows = "; ".join(f"{s}: {_runs(w)}" for s, w in lost.items()) or None
+    book.lost_rows = list(lost.values())
     book.where = where
     notes = []
-    if moved[STEPS]:
-        notes.append(_describe(STEPS, set(s_cols.values()),
-                               s_head | {r for r in s_rows.values() if r >= 0}))
-    if moved[EPOCHS]:
-        notes.append(_describe(EPOCHS, set(e_cols.values()),
-                               e_head | {r for r in e_rows.values() if r >= 0}))
+    for sheet, cols, head, rows in ((STEPS, s_cols, s_head, s_rows),
+                                    (EPOCHS, e_cols, e_head, e_rows)):  # fmt: skip
+        if moved[sheet]:
+            note = _describe(sheet, set(cols.values()), head | {r for r in rows.values() if r >= 0})
+            if not (note.endswith("cells moved") and any(k[0] == sheet for k in lost)):
+                notes.append(note)  # (rows moving up over a deleted row is said as such)
     book.shifted = "; ".join(notes) if notes else None

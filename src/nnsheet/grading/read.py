@@ -229,8 +229,8 @@ class Book:
     shifted: str | None = None
     #: layout cells whose row is not in the learner's table (deleted): missing, never looked up
     absent: set[tuple[str, str]] = field(default_factory=set)
-    #: the rows not found, e.g. "Steps: epoch 1, step 2, sample 2" (None when none is missing)
-    lost_rows: str | None = None
+    #: the rows not found (deleted): the answer-key record of each one's first answer cell
+    lost_rows: list[dict] = field(default_factory=list)
     #: how the exercise's hidden settings differ from the teacher's record (set by the key)
     tampered: list[str] = field(default_factory=list)
 

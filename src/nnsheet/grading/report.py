@@ -16,6 +16,7 @@ from ..output.files import write_atomic
 from ..words.grading_text import BLOCK_WORDS, reason, say, verdict
 from ..words.notation import SHEET_NAMES
 from .explain import _i, _n, explain
+from .locate import runs
 from .mark import VERDICTS, Mark, Result
 
 REPORT_COLUMNS = ["file", "sheet", "cell", "label", "quantity", "epoch", "step", "sample", "layer",
@@ -41,6 +42,14 @@ def _where(row: dict, lang: str = "en") -> str:
     return s
 
 
+def lost_text(rows: list[dict], lang: str) -> str:
+    """The rows not found, e.g. ``Steps: step 2, sample 2``, by sheet."""
+    by: dict[str, list[str]] = {}
+    for r in rows:
+        by.setdefault(r["sheet"], []).append(_where(r, lang))
+    return "; ".join(f"{s}: {runs(w)}" for s, w in by.items())
+
+
 def _at(m: Mark) -> str:
     """Where the learner's answer is: ``Steps!W3``, or the sheet alone when its row is gone."""
     return f"{m.row['sheet']}!{m.cell}" if m.cell else m.row["sheet"]
@@ -57,7 +66,7 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     if res.book is not None and res.book.shifted:
         lines.append(f"  {say('shifted', lang, notes=res.book.shifted)}")
     if res.book is not None and res.book.lost_rows:
-        lines.append(f"  {say('lost_rows', lang, rows=res.book.lost_rows)}")
+        lines.append(f"  {say('lost_rows', lang, rows=lost_text(res.book.lost_rows, lang))}")
     if res.book is not None and res.book.tampered:
         what = "; ".join(reason(t, lang) for t in res.book.tampered)
         lines.append(f"  {say('tampered', lang, what=what)}")
