@@ -374,3 +374,19 @@ def test_an_exercise_of_k_steps_trains_only_the_epochs_those_steps_need(tmp_path
     assert main(["check", str(f)]) == 0
     assert time.perf_counter() - t0 < 10
     assert "130 answer cells — 130 correct" in capsys.readouterr().out
+
+
+def test_merges_covering_too_many_cells_are_refused_in_one_line(filled: Path, tmp_path: Path,
+                                                                capsys) -> None:
+    """Finding the cell an answer hides under costs what the merges cover: many merged ranges,
+    or one over whole columns, are refused before grading."""
+    many = "".join(f'<mergeCell ref="CM{r}:CN{r}"/>' for r in range(1, 50_002))
+    f = rewritten(filled, tmp_path / "merges.xlsx", STEPS_PART, lambda x: re.sub(
+        r'<mergeCells count="\d+">', f'<mergeCells count="99999">{many}', x))
+    capsys.readouterr()
+    t0 = time.perf_counter()
+    assert main(["check", str(f)]) == 2
+    assert time.perf_counter() - t0 < 10
+    err = capsys.readouterr().err.strip()
+    assert err == (f"nnsheet: error: {f}: Steps: merged ranges cover more than 100,000 cells; "
+                   "unmerge them (not an exercise nnsheet wrote)")  # fmt: skip

@@ -22,8 +22,9 @@ from ..words.notation import SHEET_NAMES
 _STEPS = tuple(n.steps for n in SHEET_NAMES.values())
 _ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
 
-#: merged ranges an answer sheet may have (an exercise has a handful, in its header)
-MAX_MERGED = 10_000
+#: cells an answer sheet's merged ranges may cover in all (an exercise's header merges about a
+#: hundred; a learner merges a few more)
+MAX_MERGED = 100_000
 LIMITS = XlsxLimits(max_file_bytes=50 * 2**20, max_uncompressed=200 * 2**20, max_members=5_000)
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 #: the data type of a number stored under a date or time format (read as the number)
@@ -197,6 +198,8 @@ class Grid:
     formulas: dict[Pos, str] = field(default_factory=dict)
     #: merged ranges: (top-left, bottom-right) 0-based
     merged: list[tuple[Pos, Pos]] = field(default_factory=list)
+    merged_cells: int = 0  # the cells they cover, in all
+    _cover: dict[Pos, Pos] | None = field(default=None, repr=False)
     #: the stored text of each number (an .xlsx's ``<v>``): exact under a date format too
     numbers: dict[Pos, str] = field(default_factory=dict)
 
@@ -205,11 +208,11 @@ class Grid:
 
     def covered(self, pos: Pos) -> Pos | None:
         """The top-left cell of the merged range ``pos`` is hidden under (None when it is not)."""
-        r, c = pos
-        for (r0, c0), (r1, c1) in self.merged:
-            if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0):
-                return r0, c0
-        return None
+        if self._cover is None:  # every hidden cell once (their number is limited when read)
+            self._cover = {(r, c): (r0, c0) for (r0, c0), (r1, c1) in self.merged
+                           for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+                           if (r, c) != (r0, c0)}  # fmt: skip
+        return self._cover.get(pos)
 
 
 @dataclass
@@ -359,10 +362,7 @@ def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...], name: str
                     m = re.fullmatch(r"(\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)",
                                      elem.get("ref", ""))
                     if m is not None:
-                        g.merged.append((_pos(m.group(1)), _pos(m.group(2))))
-                    if len(g.merged) > MAX_MERGED:
-                        raise WorkbookError(f"{name}: {sheet}: more than {MAX_MERGED:,} merged "
-                                            "ranges; not an exercise nnsheet wrote")  # fmt: skip
+                        _merge(g, _pos(m.group(1)), _pos(m.group(2)), f"{name}: {sheet}")
     return grids, names
 
 
@@ -393,6 +393,19 @@ def _xlsx_cell(g: Grid, elem: object, sheet: str, name: str) -> None:
                                 "number (no spreadsheet saves that); open the file in a "
                                 "spreadsheet, type the cell again and save it")  # fmt: skip
         g.numbers[pos] = text
+
+
+def _merge(g: Grid, first: Pos, last: Pos, where: str) -> None:
+    """Add a merged range to ``g``, refusing (one line) more than :data:`MAX_MERGED` cells merged
+    in all: finding the cell an answer hides under then costs what the file really holds."""
+    (r0, c0), (r1, c1) = first, last
+    if r1 < r0 or c1 < c0:
+        return
+    g.merged_cells += (r1 - r0 + 1) * (c1 - c0 + 1)
+    if g.merged_cells > MAX_MERGED:
+        raise WorkbookError(f"{where}: merged ranges cover more than {MAX_MERGED:,} cells; "
+                            "unmerge them (not an exercise nnsheet wrote)")  # fmt: skip
+    g.merged.append((first, last))
 
 
 def _cell(rows: list[list[object]], pos: Pos) -> object:
@@ -444,14 +457,14 @@ _ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 
 
 def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]],
-                                     dict[str, list[tuple[Pos, Pos]]]]:  # fmt: skip
+                                     dict[str, Grid]]:  # fmt: skip
     """What python-calamine does not say about an .ods: the error cells of Steps and Epochs
     (calamine reads ``#DIV/0!`` as an empty string), their merged ranges and the workbook's
     named ranges."""
     from defusedxml.ElementTree import iterparse
 
     errors: dict[str, dict[Pos, str]] = {}
-    merged: dict[str, list[tuple[Pos, Pos]]] = {}
+    merged: dict[str, Grid] = {}  # the merged ranges of each answer sheet
     ranges: dict[str, tuple[str, Pos]] = {}
     table = ""
     row = col = 0
@@ -474,11 +487,8 @@ def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[
                 across = _odf_repeat(elem, "number-columns-spanned")
                 down = _odf_repeat(elem, "number-rows-spanned")
                 if table in _ANSWER_SHEETS and (across > 1 or down > 1):
-                    m = merged.setdefault(table, [])
-                    m.append(((row, col), (row + down - 1, col + across - 1)))
-                    if len(m) > MAX_MERGED:
-                        raise WorkbookError(f"{path}: {table}: more than {MAX_MERGED:,} merged "
-                                            "ranges; not an exercise nnsheet wrote")  # fmt: skip
+                    _merge(merged.setdefault(table, Grid()), (row, col),
+                           (row + down - 1, col + across - 1), f"{path}: {table}")
                 col += _odf_repeat(elem, "number-columns-repeated")
                 stack[-1].remove(elem)
             elif tag == _ODF_TABLE + "table-row":
@@ -518,7 +528,7 @@ def _read_ods(path: Path) -> Book:
         for sheet in _ANSWER_SHEETS:
             if sheet not in sheets:
                 continue
-            g = grids[sheet] = Grid(merged=merged.get(sheet, []))
+            g = grids[sheet] = Grid(merged=merged.get(sheet, Grid()).merged)
             for r, row in enumerate(rows(sheet)):
                 for c, v in enumerate(row):
                     if v is not None and v != "":

@@ -121,13 +121,16 @@ def _values_copy(res: Result):  # noqa: ANN202
 def _unmerge(wb, marks: list[Mark]) -> None:  # noqa: ANN001
     """Split every merged range holding an answer cell, so that each answer cell of the graded
     copy has its own colour and comment (the hidden cells of a merge cannot)."""
+    from openpyxl.utils import get_column_letter
+
     by_sheet: dict[str, set[str]] = {}
     for m in marks:
         by_sheet.setdefault(m.row["sheet"], set()).add(m.cell)
     for sheet, cells in by_sheet.items():
         ws = wb[sheet]
-        for rng in list(ws.merged_cells.ranges):
-            if any(c in rng for c in cells):
+        for rng in list(ws.merged_cells.ranges):  # their cells are limited when read
+            if any(f"{get_column_letter(c)}{r}" in cells for r in range(rng.min_row,
+                   rng.max_row + 1) for c in range(rng.min_col, rng.max_col + 1)):  # fmt: skip
                 ws.unmerge_cells(str(rng))
 
 
