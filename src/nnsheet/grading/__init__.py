@@ -27,19 +27,23 @@ Each answer cell gets one verdict:
   through a weight update is followed too.
 - ``wrong``: neither; or text that is not a number, a spreadsheet error value, or a formula the
   learner typed whose result was never computed (file not saved by a spreadsheet).
-- ``missing``: blank.
+- ``missing``: blank; or its row was deleted (rows are found by their epoch/step/sample cells);
+  or hidden under a merged cell (the merge's top-left cell is graded).
+
+The teacher's record (:class:`~.key.Record`: ``--spec`` and ``template``'s options) says what is
+asked; an exercise whose hidden settings differ is flagged ``tampered`` and graded on the record.
 """
 
 from __future__ import annotations
 
 from .batch import GRADEBOOK_COLUMNS, check_files
 from .explain import explain
-from .key import AnswerKey, LearnerEnv, key_for
+from .key import AnswerKey, LearnerEnv, Record, key_for
 from .mark import VERDICTS, close, grade_book, tolerance
 from .read import OLE_MAGIC, parse_text, read_book, read_given
 from .report import COLOURS, REPORT_COLUMNS, summary, write_graded
 
 __all__ = ["COLOURS", "GRADEBOOK_COLUMNS", "OLE_MAGIC", "REPORT_COLUMNS", "VERDICTS", "AnswerKey",
-           "LearnerEnv",
+           "LearnerEnv", "Record",
            "check_files", "close", "explain", "grade_book", "key_for", "parse_text", "read_book",
            "read_given", "summary", "tolerance", "write_graded"]  # fmt: skip
