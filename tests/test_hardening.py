@@ -390,3 +390,29 @@ def test_merges_covering_too_many_cells_are_refused_in_one_line(filled: Path, tm
     err = capsys.readouterr().err.strip()
     assert err == (f"nnsheet: error: {f}: Steps: merged ranges cover more than 100,000 cells; "
                    "unmerge them (not an exercise nnsheet wrote)")  # fmt: skip
+
+
+def test_an_unforeseen_fault_grading_one_file_is_one_line_and_its_gradebook_row(
+        filled: Path, tmp_path: Path, capsys, monkeypatch) -> None:  # fmt: skip
+    import nnsheet.grading.batch as batch
+
+    a = edited(filled, tmp_path / "a.xlsx", lambda wb: None)
+    b = edited(filled, tmp_path / "b.xlsx", lambda wb: None)
+    real = batch.grade_book
+
+    def broken(book, key, path, decimals=None):  # noqa: ANN001, ANN202
+        if Path(path).name == "a.xlsx":
+            raise KeyError("O1")
+        return real(book, key, path, decimals)
+
+    monkeypatch.setattr(batch, "grade_book", broken)
+    gb, rep = tmp_path / "g.csv", tmp_path / "r.csv"
+    capsys.readouterr()
+    assert main(["check", str(a), str(b), "--gradebook", str(gb), "--report", str(rep)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == f"nnsheet: error: {a}: cannot be graded (KeyError: 'O1')"
+    assert "Traceback" not in err
+    rows = gradebook(gb)
+    assert [r["status"] for r in rows] == ["unreadable", "graded"]
+    assert rows[0]["message"] == "cannot be graded (KeyError: 'O1')"
+    assert len(report(rep)) == 197  # b's rows

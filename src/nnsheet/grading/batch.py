@@ -203,21 +203,23 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             try:
                 row.book = read_book(f)
                 key = key_for(row.book, f, the_record, cache)
-                res = row.result = grade_book(row.book, key, f, decimals)
+                res = grade_book(row.book, key, f, decimals)
+                lines, cells = summary(res, lang), report_rows(res)
             except Exception as exc:  # noqa: BLE001 - one file's trouble never stops the class
                 row.problem = _problem(f, exc, "cannot be graded")
                 err(f"nnsheet: error: {row.problem}")
                 status = 2
                 continue
+            row.result = res
             if row.book.tampered:
                 row.flags.append("tampered")
                 row.notes.append("tampered: " + "; ".join(row.book.tampered))
             if row.book.lost_rows:
                 row.notes.append(f"rows not found: {lost_text(row.book.lost_rows, 'en')}")
-            for line in summary(res, lang):
+            for line in lines:
                 out(line)
             said = said or res.key.options.lang
-            rows.extend(report_rows(res))
+            rows.extend(cells)
             if not res.all_correct:
                 status = max(status, 1)
             dest = _graded_path(f, output, several, stems) if output is not None else None
