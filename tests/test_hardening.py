@@ -79,6 +79,23 @@ def comment(path: Path, sheet: str, cell: str) -> str:
     return "" if c is None else c.text
 
 
+def break_for(monkeypatch, name: str, file: str, exc: Exception) -> None:  # noqa: ANN001
+    """Make the batch's ``name`` raise ``exc`` for ``file`` (the path is write_graded's first
+    argument, grade_book's third):
+    a fault nobody foresaw."""
+    import nnsheet.grading.batch as batch
+
+    real = getattr(batch, name)
+
+    def broken(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        path = args[0] if name == "write_graded" else args[2]
+        if Path(path).name == file:
+            raise exc
+        return real(*args, **kw)
+
+    monkeypatch.setattr(batch, name, broken)
+
+
 # ----------------------------------------------------------------------------- 1 merged cells
 def test_a_merged_answer_cell_neither_stops_the_class_nor_loses_the_report(
         filled: Path, tmp_path: Path, capsys, monkeypatch) -> None:  # fmt: skip
@@ -99,16 +116,8 @@ def test_a_merged_answer_cell_neither_stops_the_class_nor_loses_the_report(
     assert "merged into W3" in comment(out / "b.xlsx", "Steps", "X3")
     assert (out / "c.xlsx").is_file()
     # any fault writing one graded copy: one line, that file's gradebook row says so, the rest go on
-    import nnsheet.grading.batch as batch
-
-    real = batch.write_graded
-
-    def broken(src, res, dest, lang=None):  # noqa: ANN001, ANN202
-        if Path(src).name == "b.xlsx":
-            raise AttributeError("'MergedCell' object attribute 'comment' is read-only")
-        return real(src, res, dest, lang)
-
-    monkeypatch.setattr(batch, "write_graded", broken)
+    break_for(monkeypatch, "write_graded", "b.xlsx",
+              AttributeError("'MergedCell' object attribute 'comment' is read-only"))
     out2, gb2 = tmp_path / "out2", tmp_path / "g2.csv"
     assert main(["check", str(a), str(b), str(c), "-o", str(out2), "--gradebook",
                  str(gb2)]) == 2  # fmt: skip
@@ -394,18 +403,9 @@ def test_merges_covering_too_many_cells_are_refused_in_one_line(filled: Path, tm
 
 def test_an_unforeseen_fault_grading_one_file_is_one_line_and_its_gradebook_row(
         filled: Path, tmp_path: Path, capsys, monkeypatch) -> None:  # fmt: skip
-    import nnsheet.grading.batch as batch
-
     a = edited(filled, tmp_path / "a.xlsx", lambda wb: None)
     b = edited(filled, tmp_path / "b.xlsx", lambda wb: None)
-    real = batch.grade_book
-
-    def broken(book, key, path, decimals=None):  # noqa: ANN001, ANN202
-        if Path(path).name == "a.xlsx":
-            raise KeyError("O1")
-        return real(book, key, path, decimals)
-
-    monkeypatch.setattr(batch, "grade_book", broken)
+    break_for(monkeypatch, "grade_book", "a.xlsx", KeyError("O1"))
     gb, rep = tmp_path / "g.csv", tmp_path / "r.csv"
     capsys.readouterr()
     assert main(["check", str(a), str(b), "--gradebook", str(gb), "--report", str(rep)]) == 2
