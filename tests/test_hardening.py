@@ -80,9 +80,8 @@ def comment(path: Path, sheet: str, cell: str) -> str:
 
 
 def break_for(monkeypatch, name: str, file: str, exc: Exception) -> None:  # noqa: ANN001
-    """Make the batch's ``name`` raise ``exc`` for ``file`` (the path is write_graded's first
-    argument, grade_book's third):
-    a fault nobody foresaw."""
+    """Make the batch's ``name`` raise ``exc`` for ``file`` (a fault nobody foresaw); the path is
+    write_graded's first argument, grade_book's third."""
     import nnsheet.grading.batch as batch
 
     real = getattr(batch, name)
