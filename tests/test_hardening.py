@@ -163,7 +163,9 @@ def test_edited_ask_is_flagged_tampered_and_graded_on_the_teachers_options(
     assert main(["check", str(f), "--spec", "course", "--gradebook", str(gb)]) == 0
     row = gradebook(gb)[0]
     assert row["flags"] == "tampered" and row["answer_cells"] == "197"
-    assert "ask forward (the record: all)" in row["message"]
+    assert row["message"] == ("the exercise's hidden settings differ from the teacher's record "
+                              "(graded on the record): ask forward instead of all in the hidden "
+                              "settings")  # fmt: skip
     assert "TAMPERED" in capsys.readouterr().out
     # the teacher's --ask, without --spec, is the record too
     assert main(["check", str(f), "--ask", "all", "--gradebook", str(gb)]) == 0
@@ -191,7 +193,7 @@ def test_edited_epochs_is_refused_in_one_line_before_any_training(
     gb = tmp_path / "g.csv"
     assert main(["check", str(f), "--spec", "course", "--gradebook", str(gb)]) == 0
     row = gradebook(gb)[0]
-    assert row["flags"] == "tampered" and "training.epochs 10000 (the record: 1)" in row["message"]
+    assert row["flags"] == "tampered" and "epochs 10000 instead of 1" in row["message"]
 
 
 # ----------------------------------------------------------------------------- 4 deleted rows

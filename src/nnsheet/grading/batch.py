@@ -18,7 +18,14 @@ from ..words.grading_text import say as _say
 from .key import AnswerKey, Record, key_for
 from .mark import Result, grade_book
 from .read import Book, read_book
-from .report import REPORT_COLUMNS, lost_text, report_rows, summary, write_graded
+from .report import (
+    REPORT_COLUMNS,
+    lost_text,
+    report_rows,
+    settings_note,
+    summary,
+    write_graded,
+)
 
 GRADEBOOK_COLUMNS = ["file", "student", "student_id", "status", "score", "correct", "carried",
                      "wrong", "missing", "answer_cells", "first_wrong", "flags", "message"]
@@ -213,7 +220,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             row.result = res
             if row.book.tampered:
                 row.flags.append("tampered")
-                row.notes.append("tampered: " + "; ".join(row.book.tampered))
+                row.notes.append(settings_note(row.book, "en"))
             if row.book.lost_rows:
                 row.notes.append(f"rows not found: {lost_text(row.book.lost_rows, 'en')}")
             for line in lines:

@@ -12,7 +12,7 @@ import pandas as pd
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
 from ..core.spec import Spec
-from ..core.specfile import loads_spec, spec_to_toml
+from ..core.specfile import loads_spec
 from ..exercise.template import (
     BLOCKS,
     DEFAULT_DECIMALS,
@@ -180,49 +180,28 @@ class Record:
     decimals: int | None = None
 
 
-def _flat(value: object, name: str = "") -> dict[str, object]:
-    if isinstance(value, dict):
-        out: dict[str, object] = {}
-        for k, v in value.items():
-            out.update(_flat(v, f"{name}.{k}" if name else str(k)))
-        return out
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        out = {}
-        for n, v in enumerate(value, 1):
-            out.update(_flat(v, f"{name}[{n}]"))
-        return out
-    return {name: value}
-
-
-def _short(v: object) -> str:
-    text = " ".join(str(v).split())
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def spec_differences(embedded: Spec, record: Spec) -> list[str]:
-    """What differs between two specs, e.g. ``training.epochs 10000 (the record: 1)``, read from
-    their self-contained TOML (the same text ``template`` embeds)."""
-    import tomllib
-
-    a = _flat(tomllib.loads(spec_to_toml(embedded)))
-    b = _flat(tomllib.loads(spec_to_toml(record)))
-    return [f"{k} {_short(a.get(k, '(none)'))} (the record: {_short(b.get(k, '(none)'))})"
-            for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]  # fmt: skip
+#: one difference from the teacher's record: a text key of :mod:`nnsheet.words.grading_text` and
+#: its fields (the shape :mod:`.batch` lists a flag's findings in)
+Diff = tuple[str, dict[str, object]]
 
 
 def _option_differences(embedded: ExerciseOptions, record: ExerciseOptions,
-                        decimals: bool) -> list[str]:  # fmt: skip
+                        decimals: bool) -> list[Diff]:  # fmt: skip
+    """What the exercise's hidden options change of the record's (the epochs are compared where
+    the spec is read; the givens, by :mod:`.batch`)."""
     def ask(o: ExerciseOptions) -> str:
         return ",".join(o.ask) if o.ask != tuple(BLOCKS) else "all"
 
-    out = []
-    if embedded.ask != record.ask:
-        out.append(f"ask {ask(embedded)} (the record: {ask(record)})")
-    if embedded.steps != record.steps:
-        out.append(f"steps {embedded.steps or 'all'} (the record: {record.steps or 'all'})")
-    if decimals and embedded.decimals != record.decimals:
-        out.append(f"decimals {embedded.decimals} (the record: {record.decimals})")
-    return out
+    pairs = [("ask", ask(embedded), ask(record)),
+             ("steps", embedded.steps or "all", record.steps or "all")]
+    if decimals:
+        pairs.append(("decimals", embedded.decimals, record.decimals))
+    return [("diff.option", {"what": w, "got": got, "want": want})
+            for w, got, want in pairs if got != want]  # fmt: skip
+
+
+def _epochs_difference(got: int, want: int) -> list[Diff]:
+    return [] if got == want else [("diff.option", {"what": "epochs", "got": got, "want": want})]
 
 
 def _steps_rows(book: Book) -> int:
@@ -294,7 +273,7 @@ def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
         (lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en")
     if SHEET_NAMES[lang].steps not in book.grids:
         raise no_sheet(book, path, SHEET_NAMES[lang].steps)
-    tampered: list[str] = []
+    tampered: list[Diff] = []
     if record.spec is not None:
         options = ExerciseOptions(ask=record.ask or tuple(BLOCKS), steps=record.steps, lang=lang,
                                   decimals=DEFAULT_DECIMALS if record.decimals is None
@@ -302,15 +281,16 @@ def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
         spec = dataclasses.replace(record.spec, epochs=record.epochs or 1)  # as template does
         if embedded is not None:
             tampered += _option_differences(embedded, options, decimals=True)
-            try:
-                tampered += spec_differences(loads_spec("\n".join(spec_lines), name=str(path)),
-                                             spec)  # fmt: skip
+            try:  # the givens are compared by the batch; the epochs are the options' business
+                theirs = loads_spec("\n".join(spec_lines), name=str(path)).epochs
             except NnsheetError:
-                tampered.append("the embedded spec is damaged")
+                tampered.append(("diff.bad_settings", {}))
+            else:
+                tampered += _epochs_difference(theirs, spec.epochs)
         elif has_meta:
-            tampered.append("the exercise's hidden settings are damaged")
+            tampered.append(("diff.bad_settings", {}))
         elif book.exercise:  # an exercise (its instructions sheet) without its hidden sheet
-            tampered.append("the exercise's hidden sheet is missing")
+            tampered.append(("diff.no_settings", {}))
         cache_id = f"record:{id(record.spec)}:{spec.epochs}:{options}"
     else:
         assert embedded is not None
@@ -323,7 +303,7 @@ def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
         except NnsheetError as exc:
             raise WorkbookError(f"{path}: the embedded spec is damaged ({exc})") from None
         if record.epochs is not None and record.epochs != spec.epochs:
-            tampered.append(f"training.epochs {spec.epochs} (the record: {record.epochs})")
+            tampered += _epochs_difference(spec.epochs, record.epochs)
             spec = dataclasses.replace(spec, epochs=record.epochs)
         cache_id = f"{text}\n{spec.epochs}\n{options}"
     book.tampered = tampered

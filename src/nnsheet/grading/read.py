@@ -234,8 +234,9 @@ class Book:
     absent: set[tuple[str, str]] = field(default_factory=set)
     #: the rows not found (deleted): the answer-key record of each one's first answer cell
     lost_rows: list[dict] = field(default_factory=list)
-    #: how the exercise's hidden settings differ from the teacher's record (set by the key)
-    tampered: list[str] = field(default_factory=list)
+    #: how the exercise's hidden settings differ from the teacher's record (set by the key): text
+    #: keys of :mod:`nnsheet.words.grading_text` and their fields
+    tampered: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
     @property
     def exercise(self) -> bool:

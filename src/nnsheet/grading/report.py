@@ -18,6 +18,7 @@ from ..words.notation import SHEET_NAMES
 from .explain import _i, _n, explain
 from .locate import runs
 from .mark import VERDICTS, Mark, Result
+from .read import Book
 
 REPORT_COLUMNS = ["file", "sheet", "cell", "label", "quantity", "epoch", "step", "sample", "layer",
                   "j", "i", "verdict", "expected", "given"]  # fmt: skip
@@ -40,6 +41,12 @@ def _where(row: dict, lang: str = "en") -> str:
     if _i(row["sample"]) is not None:
         s += say("sample", lang, sample=row["sample"])
     return s
+
+
+def settings_note(book: Book, lang: str) -> str:
+    """How the exercise's hidden settings differ from the teacher's record, in ``lang``."""
+    what = ", ".join(say(k, lang, **f) for k, f in book.tampered)
+    return say("note.settings", lang, what=what)
 
 
 def lost_text(rows: list[dict], lang: str) -> str:
@@ -68,8 +75,7 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     if res.book is not None and res.book.lost_rows:
         lines.append(f"  {say('lost_rows', lang, rows=lost_text(res.book.lost_rows, lang))}")
     if res.book is not None and res.book.tampered:
-        what = "; ".join(reason(t, lang) for t in res.book.tampered)
-        lines.append(f"  {say('tampered', lang, what=what)}")
+        lines.append(f"  TAMPERED: {settings_note(res.book, lang)}")
     dated = sum(m.given.note is not None for m in res.marks)
     if dated:
         lines.append(f"  {say('dated', lang, n=dated)}")

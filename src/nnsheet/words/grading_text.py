@@ -40,8 +40,11 @@ TEXT: dict[str, dict[str, str]] = {
                  "correct earlier values (not a mistake)",
         "comment_missing": "expected {expected}",
         "lost_rows": "rows not found in your table (deleted?), their answers missing: {rows}",
-        "tampered": "TAMPERED: the exercise's hidden settings differ from the teacher's; graded "
-                    "on the teacher's: {what}",
+        "note.settings": "the exercise's hidden settings differ from the teacher's record "
+                         "(graded on the record): {what}",
+        "diff.option": "{what} {got} instead of {want} in the hidden settings",
+        "diff.no_settings": "the exercise's hidden sheet is missing",
+        "diff.bad_settings": "the exercise's hidden settings are damaged",
         "dated": "{n} answer(s) stored under a date or time format, graded as the numbers they "
                  "hold",
         "no_copy": "no graded copy: {why}",
@@ -77,8 +80,11 @@ TEXT: dict[str, dict[str, str]] = {
                  "sendiri sebelumnya yang benar (bukan kesalahan)",
         "comment_missing": "seharusnya {expected}",
         "lost_rows": "baris tidak ditemukan di tabel Anda (terhapus?), jawabannya kosong: {rows}",
-        "tampered": "DIUBAH: pengaturan tersembunyi latihan berbeda dari milik pengajar; dinilai "
-                    "dengan milik pengajar: {what}",
+        "note.settings": "pengaturan tersembunyi latihan berbeda dari catatan guru (dinilai "
+                         "dengan catatan guru): {what}",
+        "diff.option": "{what} {got}, seharusnya {want}, di pengaturan tersembunyi",
+        "diff.no_settings": "lembar tersembunyi latihan tidak ada",
+        "diff.bad_settings": "pengaturan tersembunyi latihan rusak",
         "dated": "{n} jawaban tersimpan dengan format tanggal atau waktu, dinilai sebagai angka "
                  "yang tersimpan",
         "no_copy": "tidak ada hasil penilaian: {why}",
@@ -105,10 +111,6 @@ _REASONS_ID: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.S), r) for p, r in (
         (r"nothing typed", "tidak ada yang diketik"),
         (r"its row is not in your table", "barisnya tidak ada di tabel Anda"),
-        (r"(.*) \(the record: (.*)\)", r"\1 (milik pengajar: \2)"),
-        (r"the exercise's hidden sheet is missing", "lembar tersembunyi latihan tidak ada"),
-        (r"the exercise's hidden settings are damaged", "pengaturan tersembunyi latihan rusak"),
-        (r"the embedded spec is damaged", "spesifikasi yang tertanam rusak"),
         (r"merged into (\S+); only (\S+) keeps a value",
          r"digabung ke \1; hanya \2 yang menyimpan nilai"),
         (r"stored under a date or time format; graded as the number it holds",
