@@ -499,3 +499,22 @@ def test_identical_needs_shared_wrong_answers(tmp_path: Path, capsys) -> None:
     assert rows["c.xlsx"]["flags"] == "identical:d.xlsx"
     assert rows["d.xlsx"]["flags"] == "identical:c.xlsx"
     assert rows["e.xlsx"]["flags"] == ""  # 1 of 8 differs: 87.5% < 95%
+
+
+def test_trace_workbook_graded_with_spec_is_not_flagged(tmp_path: Path, capsys) -> None:
+    """A trace workbook has no hidden spec to differ: with --spec it is graded, not flagged;
+    with its Setup edited it is ``tampered``."""
+    from nnsheet.cli import main
+
+    spec = tmp_path / "one.toml"
+    spec.write_text(_explicit(7, "2301"), encoding="utf-8")
+    trace = tmp_path / "trace.xlsx"
+    assert main(["trace", str(spec), "-o", str(trace)]) == 0
+    book = tmp_path / "g.csv"
+    assert main(["check", str(trace), "--spec", str(spec), "--gradebook", str(book)]) == 0
+    assert _gradebook(book)["trace.xlsx"]["flags"] == ""
+    wb = openpyxl.load_workbook(trace)
+    wb["Setup"][_setup_cell("b", 1, 1)] = 0.75
+    wb.save(tmp_path / "edited.xlsx")
+    main(["check", str(tmp_path / "edited.xlsx"), "--spec", str(spec), "--gradebook", str(book)])
+    assert _gradebook(book)["edited.xlsx"]["flags"] == "tampered"
