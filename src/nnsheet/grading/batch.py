@@ -231,15 +231,18 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         book_rows.append(row)
         try:
             row.book = read_book(f)
-            record, sid = spec, None
+            record, unknown = spec, None  # the record it is graded on; an id not on the roster
             if roster is not None:
                 assert spec is not None
                 sid = _name_text(row.book.names.get("student_id")) or f.stem
                 st = class_list.get(sid.casefold())
-                record = None if st is None else specs.setdefault(st.id,
-                                                                  student_spec(spec, st.id))
-                if st is not None:
-                    ids[len(book_rows) - 1], sid = st.id, None
+                if st is None:
+                    record, unknown = None, sid  # graded on the file's own spec
+                else:
+                    if st.id not in specs:
+                        specs[st.id] = student_spec(spec, st.id)
+                    record = specs[st.id]
+                    ids[len(book_rows) - 1] = st.id
             key = key_for(row.book, f, record, cache)
             res = row.result = grade_book(row.book, key, f, decimals)
         except NnsheetError as exc:
@@ -247,7 +250,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             err(f"nnsheet: error: {exc}")
             status = 2
             continue
-        _check_givens(row, key, record, sid, lang or key.options.lang, roster is not None)
+        _check_givens(row, key, record, unknown, lang or key.options.lang, roster is not None)
         for line in [*summary(res, lang), *row.said]:
             out(line)
         said = said or res.key.options.lang
