@@ -15,9 +15,10 @@ from ..core.spec import Spec
 from ..output.files import silence_stdout, write_atomic
 from ..words.grading_text import say as _say
 from .key import AnswerKey, key_for
-from .mark import Result, grade_book
+from .mark import Result, grade_book, place
 from .read import Book, read_book
 from .report import REPORT_COLUMNS, report_rows, summary, write_graded
+from .values import is_values, read_values
 
 GRADEBOOK_COLUMNS = ["file", "student", "student_id", "status", "score", "correct", "carried",
                      "wrong", "missing", "answer_cells", "first_wrong", "flags", "message"]
@@ -28,10 +29,18 @@ SUBMISSION_SUFFIXES = (".xlsx", ".ods", ".xls")
 
 # =========================================================================== command
 def check_file_grade(path: Path, spec: Spec | None, decimals: int | None,
-                     cache: dict[str, AnswerKey]) -> Result:  # fmt: skip
-    book = read_book(path)
-    key = key_for(book, path, spec, cache)
+                     cache: dict[str, AnswerKey], lang: str | None = None) -> Result:  # fmt: skip
+    book, key = _read(path, spec, cache, lang)
     return grade_book(book, key, path, decimals)
+
+
+def _read(path: Path, spec: Spec | None, cache: dict[str, AnswerKey],
+          lang: str | None) -> tuple[Book, AnswerKey]:  # fmt: skip
+    """A submission and its answer key: a workbook, or a program's values (.csv, --spec)."""
+    if is_values(path):
+        return read_values(path, spec, lang, cache)
+    book = read_book(path)
+    return book, key_for(book, path, spec, cache)
 
 
 def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[list[Path], bool]:
@@ -115,7 +124,7 @@ class _Row:
         c, n = res.counts, len(res.marks)
         score = f"{100.0 * (c['correct'] + c['carried']) / n:.1f}" if n else ""
         first = next((m for m in res.marks if m.verdict == "wrong"), None)
-        first_wrong = (f"{first.row['sheet']}!{first.cell} {first.row['label']}"
+        first_wrong = (f"{place(self.book, first)} {first.row['label']}"
                        if first is not None else "")  # fmt: skip
         shifted = self.book.shifted if self.book else None
         msg = "; ".join(x for x in ((_say("shifted", "en", notes=shifted) if shifted else None),
@@ -142,6 +151,9 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         print(line, file=sys.stderr)
 
     files, several = submissions([Path(f) for f in files], err)
+    if output is not None and (csvs := [f for f in files if is_values(f)]):
+        raise NnsheetError(f"{csvs[0]}: a program's values have no graded copy; leave out -o "
+                           "(--report gives every value's verdict)")  # fmt: skip
     stems: dict[str, int] = {}
     for f in files:
         stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
@@ -190,8 +202,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         row = _Row(f)
         book_rows.append(row)
         try:
-            row.book = read_book(f)
-            key = key_for(row.book, f, spec, cache)
+            row.book, key = _read(f, spec, cache, lang)
             res = row.result = grade_book(row.book, key, f, decimals)
         except NnsheetError as exc:
             row.problem = str(exc)
