@@ -140,12 +140,13 @@ def _fill(template: Path, out: Path, cells: dict[Key, tuple[str, str]],
 
 
 def _report(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    """A CSV's rows as text (an empty field stays ``""``)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
 
 
 @pytest.fixture(scope="module")
 def course_exercise(tmp_path_factory) -> Path:
+    """The course's exercise (``nnsheet template``: first epoch, every block)."""
     out = tmp_path_factory.mktemp("ex") / "course.xlsx"
     assert main(["template", "-o", str(out)]) == 0
     return out

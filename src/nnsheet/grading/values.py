@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import NnsheetError
+from ..core.safety import read_text_file
 from ..core.spec import Spec
 from ..exercise.template import BLOCK_OF, BLOCKS, ExerciseOptions
 from .key import AnswerKey
@@ -84,17 +85,7 @@ def _describe(k: Key) -> str:
 def _read_rows(path: Path) -> list[tuple[int, Key, str]]:
     """(CSV row, key, value text) of each non-blank row, the key columns checked."""
     name = str(path)
-    if not path.is_file():
-        raise NnsheetError(f"{name}: file not found" if not path.exists() else
-                           f"{name}: is a folder, not a values CSV")
-    if path.stat().st_size > MAX_BYTES:
-        raise NnsheetError(f"{name}: larger than {MAX_BYTES // 2**20} MB; not a values CSV")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise NnsheetError(f"{name}: not UTF-8 text; save the values CSV as UTF-8") from None
-    except OSError as exc:
-        raise NnsheetError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    text = read_text_file(path, "a values CSV", MAX_BYTES, bom=True)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
