@@ -4,6 +4,8 @@ learner's environment that evaluates those formulas on the learner's own numbers
 from __future__ import annotations
 
 import dataclasses
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +117,7 @@ class LearnerEnv:
     learner typed, givens come from Setup, every other cell is its own formula evaluated on
     these (memoised)."""
 
-    def __init__(self, key: AnswerKey, given: dict[tuple[str, str], float | None]) -> None:
+    def __init__(self, key: AnswerKey, given: Mapping[tuple[str, str], float | None]) -> None:
         self.key = key
         self.given = given
         self.memo: dict[tuple[str, str], float] = {}
@@ -186,7 +188,8 @@ class LearnerEnv:
                 continue
             worst = 0.0
             for sign in (1.0, -1.0):
-                moved = LearnerEnv(self.key, {**self.given, k: v + sign * t})
+                # one input moved; the others read through (no copy of every answer)
+                moved = LearnerEnv(self.key, ChainMap({k: v + sign * t}, self.given))
                 w = moved.compute(key, tree)
                 if w is not None:
                     worst = max(worst, abs(w - base))
