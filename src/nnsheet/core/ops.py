@@ -7,7 +7,9 @@ grader's explanations and the Guide's formulas), its Guide sentence in English a
 for losses, its symbol. The engine, the layout map, the notation and Guide and the grader all read
 these entries, so they can never disagree about one, and adding an activation, a loss or a
 hidden-error variant is a single entry here (spec validation accepts the names in these
-registries).
+registries). The steps every rule shares have their formulas here too (:data:`EXACT`), and so
+does each classic mistake (:data:`MISTAKES`: those formulas with one step slipped), which the
+grader names when it reproduces a learner's wrong value.
 
 Spreadsheet formulas use only ``+ - * /``, ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND``.
 The ``xl*`` functions take cell references (strings such as ``"H5"``) and return an expression
@@ -534,4 +536,3 @@ MISTAKES: dict[str, Mistake] = {
                                     new=lambda w, dw: f"{w}-{dw}")),
     )
 }
-MISTAKE_CODES = tuple(MISTAKES)

@@ -282,6 +282,8 @@ class Layout:
         self.rows_per_epoch = n if self.online else n + spec.batches_per_epoch
         self.n_rows = HEADER_ROWS + self.detail_epochs * self.rows_per_epoch
         self.band_ranges = self._band_ranges()
+        #: :meth:`slipped`'s templates, by mistake, then by the exact templates' id
+        self._slipped: dict[str, dict[int, dict[int, str]]] = {}
 
     # ------------------------------------------------------------------ columns
     def _build_columns(self) -> None:
@@ -746,10 +748,6 @@ class Layout:
                                            if c in cols and t != exact}
                 for name, rows in slipped.items()}  # fmt: skip
         return cache.get(id(templates), {})
-
-    @cached_property
-    def _slipped(self) -> dict[str, dict[int, dict[int, str]]]:
-        return {}
 
     @cached_property
     def epoch_templates(self) -> dict[str, str]:
