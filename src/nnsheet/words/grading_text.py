@@ -100,29 +100,29 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "forgot_bias": "the net computed without the bias",
         "error_sign": "the error taken as output − target instead of target − output",
         "fprime_from_net": "the derivative computed from the net instead of the neuron's output",
-        "no_fprime": "δ computed without the derivative factor (δ = error)",
-        "new_weights_in_backprop": "the hidden error computed with the already updated weights "
-                                   "of the layer above (use the weights before this step's "
-                                   "update)",
+        "no_fprime": "δ taken as the error itself, without the derivative factor",
+        "new_weights_in_backprop": "the hidden error computed with the weights of the layer "
+                                   "above already updated in this step, not the weights before "
+                                   "the update",
         "rule_swap": "the hidden error computed from the {other} of the layer above, where this "
                      "rule sends back its {sent}",
         "no_learning_rate": "the change computed without the learning rate",
-        "update_sign": "the update taken with the wrong sign (the change subtracted where the "
-                       "rule adds it, or the reverse)",
+        "update_sign": "the update taken with the wrong sign: the change subtracted where the "
+                       "rule adds it, or the reverse",
     },
     "id": {
         "forgot_bias": "net dihitung tanpa bias",
         "error_sign": "galat dihitung sebagai keluaran − target, bukan target − keluaran",
         "fprime_from_net": "turunan dihitung dari net, bukan dari keluaran neuron",
-        "no_fprime": "δ dihitung tanpa faktor turunan (δ = galat)",
+        "no_fprime": "δ diambil sama dengan galat, tanpa faktor turunan",
         "new_weights_in_backprop": "galat tersembunyi dihitung dengan bobot lapisan di atasnya "
-                                   "yang sudah diperbarui (pakai bobot sebelum pembaruan langkah "
-                                   "ini)",
+                                   "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "
+                                   "pembaruan",
         "rule_swap": "galat tersembunyi dihitung dari {other} lapisan di atasnya, padahal aturan "
                      "ini mengirim balik {sent}",
         "no_learning_rate": "perubahan dihitung tanpa laju pembelajaran",
-        "update_sign": "tanda pembaruan terbalik (perubahan dikurangkan padahal aturannya "
-                       "menambahkannya, atau sebaliknya)",
+        "update_sign": "tanda pembaruan terbalik: perubahan dikurangkan padahal aturannya "
+                       "menambahkannya, atau sebaliknya",
     },
 }  # fmt: skip
 
