@@ -4,6 +4,7 @@ gradebook (one row per submitted file, unreadable ones included)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -13,10 +14,21 @@ from pathlib import Path
 from ..core.errors import NnsheetError
 from ..core.safety import csv_text
 from ..core.spec import Spec
+from ..core.specfile import loads_spec
+from ..exercise.roster import Student, draws_anything, student_spec
 from ..output.files import silence_stdout, write_atomic
 from ..words.grading_text import say as _say
+from .integrity import (
+    Diff,
+    copied_from,
+    identical_pairs,
+    may_be_copied,
+    setup_differences,
+    share_correct,
+    spec_differences,
+)
 from .key import AnswerKey, Record, key_for
-from .mark import Result, grade_book
+from .mark import Result, grade_book, place
 from .read import Book, read_book
 from .report import (
     REPORT_COLUMNS,
@@ -26,6 +38,7 @@ from .report import (
     summary,
     write_graded,
 )
+from .values import is_values, read_values
 
 GRADEBOOK_COLUMNS = ["file", "student", "student_id", "status", "score", "correct", "carried",
                      "wrong", "missing", "answer_cells", "first_wrong", "flags", "message"]
@@ -35,13 +48,6 @@ SUBMISSION_SUFFIXES = (".xlsx", ".ods", ".xls")
 
 
 # =========================================================================== command
-def check_file_grade(path: Path, spec: Spec | Record | None, decimals: int | None,
-                     cache: dict[str, AnswerKey]) -> Result:  # fmt: skip
-    book = read_book(path)
-    key = key_for(book, path, spec, cache)
-    return grade_book(book, key, path, decimals)
-
-
 def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[list[Path], bool]:
     """The files to grade: each path given, and for a folder every .xlsx/.ods (and .xls, to be
     refused with a gradebook row) directly inside it, in name order (hidden files and Excel's
@@ -109,10 +115,21 @@ class _Row:
     book: Book | None = None
     result: Result | None = None
     problem: str | None = None
-    #: gradebook flag codes, in the order they were added (``flags`` column, joined by ";")
+    #: gradebook flag codes, in the order they were added (``;`` in the ``flags`` column)
     flags: list[str] = field(default_factory=list)
-    #: notes after the shifted/problem text in ``message`` (joined by "; ")
+    #: what each flag found, in English (``; `` in ``message``, after the other text)
     notes: list[str] = field(default_factory=list)
+    #: the flags' lines for the terminal, in the language ``check`` speaks
+    said: list[str] = field(default_factory=list)
+
+    def flag(self, code: str, note: str = "", lang: str = "en", text: str = "") -> None:
+        """Add the flag ``code`` (once) with its English ``note`` for the gradebook and its
+        ``text`` in ``lang`` for the terminal (the note when not given)."""
+        if code not in self.flags:
+            self.flags.append(code)
+        if note and note not in self.notes:
+            self.notes.append(note)
+            self.said.append(_say("flag", lang, code=code, note=text or note))
 
     def cells(self) -> list[object]:
         names = self.book.names if self.book is not None else {}
@@ -129,7 +146,7 @@ class _Row:
         c, n = res.counts, len(res.marks)
         score = f"{100.0 * (c['correct'] + c['carried']) / n:.1f}" if n else ""
         first = next((m for m in res.marks if m.verdict == "wrong"), None)
-        first_wrong = (f"{first.row['sheet']}!{first.cell} {first.row['label']}"
+        first_wrong = (f"{place(self.book, first)} {first.row['label']}"
                        if first is not None else "")  # fmt: skip
         shifted = self.book.shifted if self.book else None
         msg = "; ".join(x for x in ((_say("shifted", "en", notes=shifted) if shifted else None),
@@ -142,7 +159,8 @@ class _Row:
 def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: int | None = None,
                 output: str | None = None, report: str | None = None,
                 gradebook: str | None = None, record: Record | None = None,
-                say: Callable[[str], None] = print, lang: str | None = None) -> int:  # fmt: skip
+                say: Callable[[str], None] = print, lang: str | None = None,
+                roster: Sequence[Student] | None = None) -> int:  # fmt: skip
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it): a
     summary per file through ``say``, graded copies (``output``: a file, or a folder for
     several, created when missing), the ``report`` CSV (one row per answer cell) and the
@@ -152,11 +170,22 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
 
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for (graded copies, report, gradebook) is still written. ``lang``: the language
-    of what is said (default: each exercise's own); the CSV files stay English."""
+    of what is said (default: each exercise's own); the CSV files stay English.
+
+    ``roster`` (with ``spec``): each file is graded on its student's givens, regenerated from
+    ``spec`` and the id in its ``student_id`` cell (else its file name). Gradebook flags:
+    ``tampered`` (the embedded spec or Setup givens differ from the record: ``spec``, drawn for
+    the student with a roster), ``unknown_student`` (an id not on the roster: graded on the
+    file's own spec), ``givens_changed`` (no record: Setup differs from the embedded spec),
+    ``copied:<id>`` and ``identical:<file>`` (across the files of the run;
+    :mod:`.integrity`)."""
     def err(line: str) -> None:
         print(line, file=sys.stderr)
 
     files, several = submissions([Path(f) for f in files], err)
+    if output is not None and (csvs := [f for f in files if is_values(f)]):
+        raise NnsheetError(f"{csvs[0]}: a program's values have no graded copy; leave out -o "
+                           "(--report gives every value's verdict)")  # fmt: skip
     stems: dict[str, int] = {}
     for f in files:
         stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
@@ -202,14 +231,33 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     book_rows: list[_Row] = []
     said: str | None = None  # the first graded exercise's language
     the_record = record or Record(spec, decimals=decimals if spec is not None else None)
+    class_list = {st.id.casefold(): st for st in roster or ()}
+    specs: dict[str, Spec] = {}  # each student's record, kept alive (the key cache ids them)
+    ids: dict[int, str] = {}  # book_rows index → the roster id it was graded as
     for f in files:
         row = _Row(f)
         book_rows.append(row)
         with warnings.catch_warnings():  # a reader's warnings are not the teacher's business
             warnings.simplefilter("ignore")
             try:
-                row.book = read_book(f)
-                key = key_for(row.book, f, the_record, cache)
+                if is_values(f):  # a program's values: no student cells, graded on --spec
+                    given, unknown = spec, None
+                    row.book, key = read_values(f, spec, lang, cache)
+                else:
+                    row.book = read_book(f)
+                    given, unknown = spec, None  # the spec it is graded on; an id not on roster
+                    if roster is not None:
+                        assert spec is not None
+                        sid = _name_text(row.book.names.get("student_id")) or f.stem
+                        st = class_list.get(sid.casefold())
+                        if st is None:
+                            given, unknown = None, sid  # graded on the file's own spec
+                        else:
+                            if st.id not in specs:
+                                specs[st.id] = student_spec(spec, st.id)
+                            given = specs[st.id]
+                            ids[len(book_rows) - 1] = st.id
+                    key = key_for(row.book, f, dataclasses.replace(the_record, spec=given), cache)
                 res = grade_book(row.book, key, f, decimals)
                 lines, cells = summary(res, lang), report_rows(res)
             except Exception as exc:  # noqa: BLE001 - one file's trouble never stops the class
@@ -218,12 +266,14 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                 status = 2
                 continue
             row.result = res
-            if row.book.tampered:
-                row.flags.append("tampered")
-                row.notes.append(settings_note(row.book, "en"))
+            said_lang = lang or key.options.lang
+            _check_givens(row, key, given, unknown, said_lang, roster is not None)
+            if row.book.tampered:  # the hidden options (the givens: _check_givens)
+                row.flag("tampered", settings_note(row.book, "en"), said_lang,
+                         settings_note(row.book, said_lang))  # fmt: skip
             if row.book.lost_rows:
                 row.notes.append(f"rows not found: {lost_text(row.book.lost_rows, 'en')}")
-            for line in lines:
+            for line in [*lines, *row.said]:
                 out(line)
             said = said or res.key.options.lang
             rows.extend(cells)
@@ -241,6 +291,20 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                 status = 2
                 continue
             out(_say("graded_copy", lang or res.key.options.lang, path=dest))
+    before = [len(r.said) for r in book_rows]
+    if roster is not None and spec is not None and draws_anything(spec):
+        _flag_copies(book_rows, ids, specs, the_record, cache, decimals, lang)
+    for i, j, agree, filled, wrong in identical_pairs([r.result for r in book_rows]):
+        for a, b in ((i, j), (j, i)):
+            r = book_rows[a]
+            _flag(r, f"identical:{book_rows[b].path.name}", "note.identical",
+                  lang or _lang_of(r), agree=agree, filled=filled, wrong=wrong,
+                  file=book_rows[b].path.name)  # fmt: skip
+    for r, n in zip(book_rows, before, strict=True):
+        if len(r.said) > n:
+            out(f"{r.path}:")
+            for line in r.said[n:]:
+                out(line)
     if report is not None:
         _write_csv(paths["--report"], REPORT_COLUMNS, rows)
         err(_say("wrote_report", lang or said or "en", path=report, n=len(rows)))
@@ -285,6 +349,84 @@ def _write_xlsx(path: Path, columns: list[str], rows: list[list[object]]) -> Non
                 c.data_type = "s"
     ws.freeze_panes = "A2"
     write_atomic(path, wb.save)
+
+
+def _lang_of(row: _Row) -> str:
+    return row.result.key.options.lang if row.result is not None else "en"
+
+
+def _flag(row: _Row, code: str, text_key: str, lang: str, what: Sequence[Diff] = (),
+          **fields: object) -> None:  # fmt: skip
+    """Flag ``row`` with ``code``; its note is the ``text_key`` text (English in the gradebook,
+    ``lang`` on the terminal), ``what`` the differences it lists."""
+    def text(lg: str) -> str:
+        listed = ", ".join(_say(k, lg, **f) for k, f in what)
+        return _say(text_key, lg, what=listed, **fields)
+
+    row.flag(code, text("en"), lang, text(lang))
+
+
+def _embedded(book: Book, path: Path) -> Spec | None:
+    """The spec the exercise carries on its hidden sheet (None when missing or damaged)."""
+    lines = [v for k, v in book.meta if k == "spec"]
+    if not lines:
+        return None
+    try:
+        return loads_spec("\n".join(lines), name=f"{path} (embedded spec)")
+    except NnsheetError:
+        return None
+
+
+def _check_givens(row: _Row, key: AnswerKey, record: Spec | None, unknown: str | None,
+                  lang: str, roster: bool) -> None:  # fmt: skip
+    """Flag a file whose givens are not the record's (``tampered``; ``record``: ``--spec``, or
+    the student's with a ``roster``), an id not on the roster (``unknown``:
+    ``unknown_student``), or without a record, Setup givens that are not the embedded spec's
+    (``givens_changed``). A workbook without the exercise's hidden sheet (a trace workbook
+    graded with ``--spec``) claims no spec, so only its Setup is compared."""
+    assert row.book is not None
+    if unknown is not None:
+        _flag(row, "unknown_student", "note.unknown_student", lang, sid=unknown)
+    if record is None:
+        diffs = setup_differences(row.book, key)
+        if diffs:
+            _flag(row, "givens_changed", "note.givens_changed", lang, diffs,
+                  setup=key.layout.sheets.setup)  # fmt: skip
+        return
+    embedded = _embedded(row.book, row.path)
+    found: list[Diff] = []
+    if embedded is not None:
+        found += spec_differences(embedded, record)
+    elif row.book.meta or roster:  # an exercise's hidden sheet, or a handout that had one
+        found.append(("note.no_spec", {}))
+    found += setup_differences(row.book, key)
+    if found:
+        _flag(row, "tampered", "note.tampered", lang, found)
+
+
+def _flag_copies(rows: list[_Row], ids: dict[int, str], specs: dict[str, Spec], record: Record,
+                 cache: dict[str, AnswerKey], decimals: int | None,
+                 lang: str | None) -> None:  # fmt: skip
+    """``copied:<id>``: a file mostly wrong for its own givens but right for another student's
+    (one whose file is in this run)."""
+    for i, sid in ids.items():
+        row = rows[i]
+        res = row.result
+        if res is None or row.book is None or not may_be_copied(res):
+            continue
+        others: dict[str, Result] = {}
+        for other in sorted(set(ids.values()) - {sid}):
+            try:
+                key = key_for(row.book, row.path, dataclasses.replace(record, spec=specs[other]),
+                              cache)  # fmt: skip
+                others[other] = grade_book(row.book, key, row.path, decimals)
+            except NnsheetError:
+                continue
+        found = copied_from(res, others)
+        if found is not None:
+            _flag(row, f"copied:{found[0]}", "note.copied", lang or _lang_of(row),
+                  sid=found[0], other=f"{100 * found[1]:.0f}",
+                  own=f"{100 * share_correct(res):.0f}")
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:

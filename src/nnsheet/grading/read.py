@@ -21,6 +21,8 @@ from ..words.notation import SHEET_NAMES
 #: the sheets holding answers, in every language (the exercise's language names them)
 _STEPS = tuple(n.steps for n in SHEET_NAMES.values())
 _ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
+#: the sheets holding the givens (compared with the record: edited givens are flagged)
+_SETUP_SHEETS = tuple(dict.fromkeys(n.setup for n in SHEET_NAMES.values()))
 
 #: cells an answer sheet's merged ranges may cover in all (an exercise's header merges about a
 #: hundred; a learner merges a few more)
@@ -242,6 +244,9 @@ class Book:
     def exercise(self) -> bool:
         """Whether the workbook has an exercise's instructions sheet (in any language)."""
         return any(n.exercise in self.sheets for n in SHEET_NAMES.values())
+    #: the values on the Setup sheet (by sheet name, then position): the givens as the file has
+    #: them, compared with the record's (``tampered``, ``givens_changed``)
+    setup: dict[str, dict[Pos, object]] = field(default_factory=dict)
 
     def pos(self, key: tuple[str, str]) -> Pos:
         p = self.where.get(key)
@@ -251,6 +256,11 @@ class Book:
         """The learner's A1 address of a layout cell."""
         r, c = self.pos(key)
         return cell_name(r, c)
+
+    def place(self, key: tuple[str, str]) -> str:
+        """Where the learner finds the answer of a layout cell: ``Steps!X3`` (the sheet alone when
+        its row was deleted)."""
+        return key[0] if key in self.absent else f"{key[0]}!{self.ref(key)}"
 
     def value(self, key: tuple[str, str]) -> tuple[object, str | None]:
         g = self.grids.get(key[0])
@@ -407,6 +417,11 @@ def _merge(g: Grid, first: Pos, last: Pos, where: str) -> None:
         raise WorkbookError(f"{where}: merged ranges cover more than {MAX_MERGED:,} cells; "
                             "unmerge them (not an exercise nnsheet wrote)")  # fmt: skip
     g.merged.append((first, last))
+def _setup_values(sheets: list[str], rows) -> dict[str, dict[Pos, object]]:  # noqa: ANN001
+    """Every non-blank value of the Setup sheet(s) present, by position."""
+    return {name: {(r, c): v for r, row in enumerate(rows(name)) for c, v in enumerate(row)
+                   if v is not None and v != ""}
+            for name in _SETUP_SHEETS if name in sheets}  # fmt: skip
 
 
 def _cell(rows: list[list[object]], pos: Pos) -> object:
@@ -447,9 +462,10 @@ def _read_xlsx(path: Path) -> Book:
                         g.cells[(r, c)] = (v, t)
         names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in names_at.items()
                  if sheet in sheets}  # fmt: skip
+        setup = _setup_values(sheets, rows)
     finally:
         wb.close()
-    return Book(meta, sheets, grids, names, "xlsx")
+    return Book(meta, sheets, grids, names, "xlsx", setup=setup)
 
 
 _ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -539,6 +555,7 @@ def _read_ods(path: Path) -> Book:
                 g.cells[pos] = (text, "e")
         names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in ranges.items()
                  if sheet in sheets}  # fmt: skip
+        setup = _setup_values(sheets, rows)
     finally:
         wb.close()
-    return Book(meta, sheets, grids, names, "ods")
+    return Book(meta, sheets, grids, names, "ods", setup=setup)
