@@ -3,7 +3,7 @@
     python docs/make_steps_png.py [WORKBOOK.xlsx] [OUT.png]
 
 Default: the course example trained for 3 epochs. Headless LibreOffice (a fresh profile that
-recalculates on load, DESIGN §8) exports the workbook to PDF with one page per sheet; pdftoppm
+recalculates on load, see tests/lo.py) exports the workbook to PDF with one page per sheet; pdftoppm
 rasterises the Steps page; the very wide row is cut into strips stacked under one another, so the
 picture stays legible. Needs LibreOffice and poppler-utils (pdftoppm); numpy for the stitching.
 """

@@ -1,4 +1,4 @@
-"""Headless LibreOffice helpers for tests and tools (see DESIGN.md §8).
+"""Headless LibreOffice helpers for tests and tools.
 
 LibreOffice does not recalculate an .xlsx on load by default; it shows the cached values
 that the writer stored. :func:`recalc` therefore runs soffice with a fresh, throw-away

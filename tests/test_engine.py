@@ -51,7 +51,7 @@ def np_act(name: str, z: np.ndarray) -> np.ndarray:
 
 
 def np_loss(name: str, t: np.ndarray, y: np.ndarray) -> float:
-    """Per-sample losses of DESIGN §1, written out again."""
+    """Per-sample losses of design.md §1, written out again."""
     e = t - y
     if name == "mse":
         return float(np.sum(e * e) / e.size)
@@ -281,7 +281,7 @@ def _sig(z: float) -> float:
 
 
 def error_rule_reference(ws, bs, X, T, lr, epochs, hidden="transpose", update_biases=True):
-    """DESIGN §2 `error` rule with sigmoid layers, written with explicit loops over floats.
+    """design.md §2 `error` rule with sigmoid layers, written with explicit loops over floats.
 
     Returns the weights and biases after every step (online, data order)."""
     W = [[list(map(float, row)) for row in w] for w in ws]

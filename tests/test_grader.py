@@ -1,4 +1,4 @@
-"""nnsheet template / nnsheet check (issue 4, DESIGN §7).
+"""nnsheet template / nnsheet check (issue 4, design.md §6).
 
 Fills are built here from the engine's own trace (and, for the slip, a hand-written numpy
 network), never from the grader.

@@ -6,7 +6,7 @@ LibreOffice's real PDF, read with poppler (``pdfinfo``, ``pdftotext -bbox``): pa
 size, no blank page, "Page x of y" on every page, the headers repeated on every Steps page, the
 bands each page starts with, the steps in order, no text under 6 pt, no Guide word lost.
 
-Numbers derived by hand (see DESIGN §4 for the course's columns):
+Numbers derived by hand (see design.md §4 for the course's columns):
 
 - A Steps page holds 17 columns after the repeated epoch/step/sample columns: A4 landscape is
   841.9 pt wide, less 2 × 0.4 in margins = 784.3 pt; at 60 % that is 1307 pt = 1743 px of the
@@ -603,7 +603,7 @@ def test_exercise_pdf_in_indonesian(tmp_path: Path) -> None:
     assert list(sheets) == [n.guide, n.setup, n.steps, n.epochs, n.exercise]
     assert all(p.width < p.height for p in sheets[n.exercise])
     assert "loss per pola (epoch 1)" in sheets[n.epochs][0].text()
-    # the course's net O1 at step 1 is 0.1*1 + 0.2*0.5 + 0.3*0.2 + 0.1 = 0.36 (DESIGN §3's
+    # the course's net O1 at step 1 is 0.1*1 + 0.2*0.5 + 0.3*0.2 + 0.1 = 0.36 (design.md §3's
     # weights and data): asked, so it is not printed
     text = " ".join(p.text() for p in sheets[n.steps])
     assert "0.360000" not in text

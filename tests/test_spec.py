@@ -1,7 +1,7 @@
-"""Spec files (DESIGN §3): what a valid spec resolves to.
+"""Spec files (design.md §3): what a valid spec resolves to.
 
 Expected values are computed here independently (normalisation by hand, numpy's default_rng draws in
-the documented order, presets as DESIGN §2 lists them). Bad inputs are in test_cli_errors.py.
+the documented order, presets as design.md §2 lists them). Bad inputs are in test_cli_errors.py.
 """
 
 from __future__ import annotations

@@ -213,7 +213,7 @@ def test_every_table_value_is_a_formula_with_the_engines_cached_value(
         elif not isinstance(v, int | float) or not close(float(v), float(value)):
             bad.append(f"{sheet}!{cell} ({q}): cached {v!r}, engine {value!r}")
     assert not bad, f"{len(bad)} bad cells, e.g. " + "; ".join(bad[:5])
-    # every quantity of DESIGN §5 that is computed shows up on Steps
+    # every quantity of design.md §5 that is computed shows up on Steps
     want = {"x", "t", "w", "b", "z", "a", "e", "loss", "err", "fprime", "delta", "grad_w",
             "grad_b", "dw", "w_new", "b_new"}  # fmt: skip
     if b.spec.update_biases:

@@ -2,7 +2,7 @@
 numbers.
 
 All workbooks are recalculated in ONE headless LibreOffice run (a fresh profile that forces
-recalculation on load, DESIGN §8): every built-in example, the extra specs of test_workbook.py, a
+recalculation on load, tests/lo.py): every built-in example, the extra specs of test_workbook.py, a
 copy with planted wrong cached values (proof that the run really recalculated) and two workbooks
 whose givens were edited on Setup (live givens: the whole trace follows).
 """

@@ -4,7 +4,7 @@
 #   tools/render_png.sh WORKBOOK.xlsx OUT.png [SHEET]
 #
 # SHEET is a sheet name or 1-based position (default: the first sheet). Pipeline: headless
-# LibreOffice (fresh profile that always recalculates, see DESIGN.md §8) exports the workbook
+# LibreOffice (fresh profile that always recalculates, see tests/lo.py) exports the workbook
 # to PDF with one page per sheet, then pdftoppm (poppler-utils) rasterises that sheet's page.
 # Env: RENDER_DPI (default 110). Dev-machine tool; needs libreoffice-calc-nogui, poppler-utils.
 set -euo pipefail

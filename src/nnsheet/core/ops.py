@@ -239,7 +239,7 @@ def _proportional(w_next: Array, v_next: Array) -> Array:
 
 @dataclass(frozen=True)
 class HiddenError:
-    """How a hidden layer's error is formed from the next layer (DESIGN §2)."""
+    """How a hidden layer's error is formed from the next layer (design.md §2)."""
 
     name: str
     #: which quantity of the next layer is sent back: "err" (raw errors) or "delta"

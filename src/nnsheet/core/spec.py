@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 #: Presets set the training keys (and the fausett preset the notation) in one word; explicit keys
-#: override them (DESIGN §2).
+#: override them (design.md §2).
 PRESETS: dict[str, dict[str, object]] = {
     "course": {
         "rule": "error",

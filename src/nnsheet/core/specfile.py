@@ -1,4 +1,4 @@
-"""Reading and writing spec files (TOML, DESIGN §3) with strict validation.
+"""Reading and writing spec files (TOML, design.md §3) with strict validation.
 
 Every problem is a :class:`~nnsheet.errors.SpecError` whose one-line message names the file and the
 key path (``layer[2].weights``) or the CSV row and column, and says what was expected.

@@ -1,4 +1,4 @@
-"""Blank exercise workbooks (``nnsheet template``, DESIGN §6–7).
+"""Blank exercise workbooks (``nnsheet template``, design.md §6).
 
 The exercise has exactly the trace workbook's layout (the writer and :class:`~nnsheet.layout.Layout`
 are reused): the givens are filled in, every *asked* cell is blank, unlocked and styled as an
@@ -46,7 +46,7 @@ UNSTATED_DECIMALS = 2
 #: workbook defined names of the learner's two input cells on the Exercise sheet
 STUDENT_NAMES = ("student", "student_id")
 
-#: the blocks a template can ask, and the trace quantities of each (DESIGN §5 names)
+#: the blocks a template can ask, and the trace quantities of each (design.md §5 names)
 BLOCKS: dict[str, tuple[str, ...]] = {
     "forward": ("z", "a"),
     "errors": ("e", "loss", "epoch_loss", "accuracy"),

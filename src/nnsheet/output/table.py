@@ -1,4 +1,5 @@
-"""The long-format trace table (DESIGN §5): one row per value, with where it sits in the workbook.
+"""The long-format trace table (design.md §5): one row per value, and where it sits in the
+workbook.
 
 Columns: ``epoch, step, sample, quantity, layer, j, i, label, value, sheet, cell``. Indices are
 1-based as shown to users; step 0 holds the Setup sheet's givens. Rows follow the workbook: step 0,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # pandas is imported only when a table is built
 COLUMNS = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "label", "value", "sheet",
            "cell"]  # fmt: skip
 INT_COLUMNS = ["epoch", "step", "sample", "layer", "j", "i"]
-#: Steps columns that are workbook helpers, not DESIGN §5 quantities
+#: Steps columns that are workbook helpers, not design.md §5 quantities
 _NOT_IN_TABLE = {"epoch", "step", "sample", "correct"}
 
 

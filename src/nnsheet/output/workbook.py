@@ -1,4 +1,4 @@
-"""Writing the trace workbook (DESIGN §4) with XlsxWriter, row by row.
+"""Writing the trace workbook (design.md §4) with XlsxWriter, row by row.
 
 Every computed cell is a plain formula carrying the engine's value as its cached result. Rows are
 written strictly in order (XlsxWriter ``constant_memory``), so the writer can consume the engine's

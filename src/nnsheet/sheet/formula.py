@@ -1,4 +1,4 @@
-"""A small, safe evaluator for the restricted formula language nnsheet writes (DESIGN §4).
+"""A small, safe evaluator for the restricted formula language nnsheet writes (design.md §4).
 
 The grader's carry-forward re-evaluates the workbook's own formulas (the layout's templates, the
 single source of truth) on a learner's values, so nothing re-implements the network. The language

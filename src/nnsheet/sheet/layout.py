@@ -8,8 +8,9 @@ and each column's kind), so a long trace never costs a Python object per cell. T
 the exercise writer, the trace table (its ``sheet``/``cell`` columns) and the grader's answer key
 all consume that stream; nothing else computes an address.
 
-Steps sheet (DESIGN §4): two header rows (band, symbol), then one row per sample (online: that row
-also applies the update) and, in batch and mini-batch modes, an update row after each batch.
+Steps sheet (design.md §4): two header rows (band, symbol), then one row per sample (online:
+that row also applies the update) and, in batch and mini-batch modes, an update row after each
+batch.
 Columns come in bands, in this order, each band a list of *segments* (one quantity of one layer):
 
     step    epoch, step, sample
@@ -92,7 +93,7 @@ class Segment:
     """One quantity of one layer on the Steps sheet: a run of adjacent columns."""
 
     quantity: str
-    layer: int | None  # DESIGN numbering: 0 = inputs, 1..L
+    layer: int | None  # design numbering: 0 = inputs, 1..L
     shape: tuple[int, ...]  # () scalar, (n,) vector, (n, m) matrix
     band: str
     first: int  # first column (0-based)

@@ -1,4 +1,4 @@
-"""Symbols and words shown to users: headers, labels, the Guide (DESIGN §1 notation).
+"""Symbols and words shown to users: headers, labels, the Guide (design.md §1 notation).
 
 A :class:`Notation` names every quantity of the trace in one place, so the workbook headers, the
 Setup tables, the Guide's formulas, the table's ``label`` column and the grader's explanations
@@ -267,7 +267,7 @@ ORIENTATION_TEXT = {
 
 
 class Notation:
-    """Course notation (DESIGN §1): ``w{j},{i}`` into the hidden layer, ``wo{j},{i}`` into the
+    """Course notation (design.md §1): ``w{j},{i}`` into the hidden layer, ``wo{j},{i}`` into the
     output layer, hidden outputs ``O{j}``, outputs ``y'{k}``, errors ``e{k}``, hidden errors
     ``eh{j}``. With more than one hidden layer the hidden layer number is prefixed:
     ``O2.1`` is neuron 1 of hidden layer 2, ``w2.1,3`` the weight into it from neuron 3 of layer 1.
