@@ -223,6 +223,13 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     return status
 
 
+def gradebook_row(path: Path, book: Book | None, result: Result | None,
+                  problem: str | None = None) -> list[object]:  # fmt: skip
+    """One file's gradebook row (:data:`GRADEBOOK_COLUMNS`): ``result`` None makes it an
+    ``unreadable`` row saying ``problem``. ``nnsheet serve`` keeps one per submission."""
+    return _Row(path, book, result, problem).cells()
+
+
 def _write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:
     """Every text field guarded: a learner's name or file name is never run as a formula."""
     def write(tmp: str) -> None:
