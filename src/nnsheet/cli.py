@@ -79,13 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("template", help="write a blank exercise workbook to fill in by hand")
     _spec_options(m)
-    m.add_argument("-o", "--output", required=True, help="exercise workbook to write (.xlsx)")
+    m.add_argument("-o", "--output", required=True,
+                   help="exercise workbook to write (.xlsx); with --roster, a folder")
     m.add_argument("--ask", metavar="BLOCKS",
                    help="blocks to ask, comma-separated: forward,errors,backward,updates "
                         "(default: all)")
     m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
     m.add_argument("--decimals", type=int, metavar="D", default=4,
                    help="decimals the answers need, stated on the Exercise sheet (default 4)")
+    m.add_argument("--roster", metavar="ROSTER.csv",
+                   help="one exercise per student (CSV with columns id and name): -o DIR gets "
+                        "DIR/<id>.xlsx each, with givens drawn per student")
 
     c = sub.add_parser("check", help="grade filled exercise workbooks")
     c.add_argument("files", nargs="+", metavar="FILLED",
@@ -97,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--gradebook", metavar="GRADEBOOK.csv",
                    help="one row per submitted file, unreadable ones included (.csv)")
     c.add_argument("--spec", help="grade against this spec instead of the one in the workbook")
+    c.add_argument("--roster", metavar="ROSTER.csv",
+                   help="the class the exercises were made for (with --spec): each file graded "
+                        "on its student's givens, regenerated from the spec and the id")
     c.add_argument("--decimals", type=int, metavar="D",
                    help="judge at least D decimals instead of the exercise's stated decimals")
     c.add_argument("--lang", choices=("en", "id"),
@@ -207,6 +214,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     _check_decimals(args.decimals)
     spec = resolve_spec(args.spec, _overrides(args))
+    if args.roster is not None:
+        return _template_roster(args, spec)
     out = check_output_path(args.output, ".xlsx", spec_inputs(spec), "-o")
     pdf = check_output_path(args.pdf, ".pdf", spec_inputs(spec), "--pdf") if args.pdf else None
     spec = exercise_spec(spec, args.epochs is not None)
@@ -221,16 +230,55 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _template_roster(args: argparse.Namespace, spec) -> int:  # noqa: ANN001
+    """``template --roster ROSTER.csv -o DIR``: one exercise per student."""
+    from .exercise.roster import draws_anything, read_roster, write_student_exercises
+    from .exercise.template import ExerciseOptions, exercise_spec, parse_ask
+
+    if args.pdf:
+        raise NnsheetError("--pdf writes one handout; with --roster, print each student's "
+                           "DIR/<id>.xlsx instead")  # fmt: skip
+    roster = read_roster(Path(args.roster))  # every row checked before anything is written
+    folder = Path(args.output)
+    if folder.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv") or (
+            folder.exists() and not folder.is_dir()):
+        raise NnsheetError(f"{args.output}: with --roster, -o names a folder (DIR/<id>.xlsx "
+                           "each)")  # fmt: skip
+    inputs = set(spec_inputs(spec)) | {Path(args.roster).resolve()}
+    clash = [st.id for st in roster if (folder / f"{st.id}.xlsx").resolve() in inputs]
+    if clash:
+        raise NnsheetError(f"{folder / (clash[0] + '.xlsx')}: refusing to overwrite an input "
+                           "file; choose another -o folder")  # fmt: skip
+    spec = exercise_spec(spec, args.epochs is not None)
+    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang,
+                              decimals=args.decimals)  # fmt: skip
+    if not draws_anything(spec):
+        print(message("roster_fixed", args.lang), file=sys.stderr)
+    paths = write_student_exercises(spec, roster, folder, options)
+    print(message("wrote_roster", args.lang, n=len(paths), folder=folder, roster=args.roster,
+                  spec=args.spec or "SPEC"),
+          file=sys.stderr)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .grading.batch import check_files
 
     decimals = args.decimals
     if decimals is not None:
         _check_decimals(decimals)
+    if args.roster is not None and args.spec is None:
+        raise NnsheetError("--roster needs --spec SPEC: the spec the class's exercises were made "
+                           "from (their givens are regenerated from it)")  # fmt: skip
     spec = resolve_spec(args.spec) if args.spec is not None else None
+    roster = None
+    if args.roster is not None:
+        from .exercise.roster import read_roster
+
+        roster = read_roster(Path(args.roster))
     return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
                        output=args.output, report=args.report, gradebook=args.gradebook,
-                       lang=args.lang)
+                       lang=args.lang, roster=roster)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:

@@ -90,6 +90,8 @@ class Spec:
     seed: int | None = None
     init_low: float = -1.0
     init_high: float = 1.0
+    #: ``[init] decimals``: every drawn weight and bias rounded to this many decimals (None: not)
+    init_decimals: int | None = None
     feature_names: tuple[str, ...] | None = None
     target_names: tuple[str, ...] | None = None
     normalization: Normalization | None = None
@@ -150,3 +152,11 @@ class Spec:
             return [range(s, s + 1) for s in range(self.n_samples)]
         k = self.batch_size
         return [range(s, min(s + k, self.n_samples)) for s in range(0, self.n_samples, k)]
+
+
+def draw_uniform(rng: np.random.Generator, low: float, high: float, shape: int | tuple[int, ...],
+                 decimals: int | None) -> np.ndarray:  # fmt: skip
+    """Values drawn uniformly from [low, high) by ``rng`` (``[init]``), rounded to ``decimals``
+    decimals when given (``np.round``; a rounded −0.0 is written 0.0)."""
+    x = rng.uniform(low, high, shape)
+    return x if decimals is None else np.round(x, decimals) + 0.0

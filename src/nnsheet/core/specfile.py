@@ -20,14 +20,14 @@ import numpy as np
 
 from .errors import SpecError
 from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
-from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec
+from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec, draw_uniform
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
 LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
 TRAINING_KEYS = (
     "learning_rate", "epochs", "mode", "rule", "loss", "update_biases", "hidden_error", "round",
 )  # fmt: skip
-INIT_KEYS = ("seed", "low", "high")
+INIT_KEYS = ("seed", "low", "high", "decimals")
 DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
 MAX_EPOCHS = 1_000_000
 MAX_LAYER_SIZE = 10_000
@@ -350,6 +350,9 @@ def parse_spec(
     high = _number(ctx, "init.high", ini.get("high", 1.0))
     if low > high:
         raise ctx.fail("init.high", f"expected a number ≥ init.low ({low}), got {high}")
+    decimals = ini.get("decimals")
+    if decimals is not None:
+        decimals = _integer(ctx, "init.decimals", decimals, 0, 15)
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
     given: list[tuple[bool, bool]] = []
@@ -377,11 +380,11 @@ def parse_spec(
                         " (weights_from: row i = the weights out of sending unit i, one column "
                         "per receiving neuron, biases not included)").T.copy()
         else:
-            W = rng.uniform(low, high, (size, prev))
+            W = draw_uniform(rng, low, high, (size, prev), decimals)
         if "biases" in ld:
             B = _vector(ctx, f"{key}.biases", ld["biases"], size)
         else:
-            B = rng.uniform(low, high, size)
+            B = draw_uniform(rng, low, high, size, decimals)
         layers.append(Layer(size, act, W, B))
         given.append(("weights" in ld or "weights_from" in ld, "biases" in ld))
         prev = size
@@ -404,9 +407,9 @@ def parse_spec(
         title=title, preset=preset, layers=tuple(layers), learning_rate=lr, epochs=epochs,
         mode=mode, batch_size=bs, rule=rule, loss=loss, update_biases=update_biases,
         hidden_error=hidden_error, round=digits, inputs=X, targets=T, seed=seed, init_low=low,
-        init_high=high, feature_names=feature_names, target_names=target_names,
-        normalization=norm, notation=notation, source=source, given=tuple(given),
-        data_source=data_source,
+        init_high=high, init_decimals=decimals, feature_names=feature_names,
+        target_names=target_names, normalization=norm, notation=notation, source=source,
+        given=tuple(given), data_source=data_source,
     )  # fmt: skip
 
 
@@ -478,7 +481,10 @@ def spec_to_toml(spec: Spec) -> str:
     if spec.round is not None:
         out.append(f"round = {spec.round}")
     out += ["", "[init]", f"seed = {spec.seed if spec.seed is not None else DEFAULT_SEED}",
-            f"low = {_toml_value(spec.init_low)}", f"high = {_toml_value(spec.init_high)}", "",
+            f"low = {_toml_value(spec.init_low)}", f"high = {_toml_value(spec.init_high)}"]
+    if spec.init_decimals is not None:
+        out.append(f"decimals = {spec.init_decimals}")
+    out += ["",
             "[data]",
             "inputs = [" + ",\n          ".join(_toml_value(r) for r in spec.inputs) + "]",
             "targets = [" + ",\n           ".join(_toml_value(r) for r in spec.targets) + "]", ""]

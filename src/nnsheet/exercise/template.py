@@ -110,10 +110,12 @@ class ExerciseWriter(WorkbookWriter):
     """The trace writer with the exercise's rule for each cell (see the module docstring)."""
 
     def __init__(self, path: Path | str, layout: Layout, options: ExerciseOptions,
-                 meta: list[tuple[str, str]]) -> None:  # fmt: skip
+                 meta: list[tuple[str, str]],
+                 student: tuple[str, str] = ("", "")) -> None:  # fmt: skip
         super().__init__(path, layout, protect=True, extra=self._extra)
         self.options = options
         self.meta = meta
+        self.student = student  # (name, number) already typed in, or blank
 
     def _steps_header(self, ws) -> None:  # noqa: ANN001
         super()._steps_header(ws)
@@ -152,10 +154,14 @@ class ExerciseWriter(WorkbookWriter):
             self._text_row(ws, r, 0, text, kind)
             r += 1
             if n == 0:
-                for name, label in zip(STUDENT_NAMES, name_labels(opt.lang), strict=True):
+                for name, label, value in zip(STUDENT_NAMES, name_labels(opt.lang),
+                                              self.student, strict=True):  # fmt: skip
                     r += 1
                     self._text_row(ws, r, 0, label, "head")
-                    ws.write_blank(r + 1, 0, None, entry)
+                    if value:
+                        ws.write_string(r + 1, 0, value, entry)
+                    else:
+                        ws.write_blank(r + 1, 0, None, entry)
                     wb.define_name(name, f"={lay.sheets.exercise}!$A${r + 2}")
                     r += 1
                 r += 1
@@ -184,9 +190,11 @@ def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
 
 
 def write_exercise(spec: Spec, path: Path | str, options: ExerciseOptions | None = None,
+                   student: tuple[str, str] = ("", ""),
                    ) -> tuple[Layout, pd.DataFrame]:  # fmt: skip
     """Write the exercise for ``spec`` at ``path`` (atomically); return its layout and the
-    trace-table rows of its answer cells."""
+    trace-table rows of its answer cells. ``student``: the learner's name and number, written
+    into the ``student`` and ``student_id`` cells (blank when empty)."""
     options = options or ExerciseOptions()
     layout = make_layout(spec, options.lang)
     layout.check_limits()
@@ -194,7 +202,7 @@ def write_exercise(spec: Spec, path: Path | str, options: ExerciseOptions | None
     if options.steps is not None and options.steps > len(trace.steps):
         raise NnsheetError(f"--steps {options.steps}: the exercise has only {len(trace.steps)} "
                            "steps")  # fmt: skip
-    ExerciseWriter(path, layout, options, meta_rows(spec, options)).write(
+    ExerciseWriter(path, layout, options, meta_rows(spec, options), student).write(
         exercise_records(trace, options))
     return layout, answer_rows(trace.table(layout), trace, options)
 

@@ -8,6 +8,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "detail": "; Steps rows for the first {k} epochs",
         "wrote_table": "wrote {path}",
         "wrote_exercise": "wrote {path} ({n} answer cells; grade it with: nnsheet check {path})",
+        "roster_fixed": "note: the spec fixes every weight and bias, so every student gets the "
+                        "same givens (leave some out for [init] to draw per student)",
+        "wrote_roster": "wrote {n} exercises in {folder} (one per student, <id>.xlsx); grade "
+                        "them with: nnsheet check {folder} --roster {roster} --spec {spec} "
+                        "--gradebook grades.csv",
     },
     "id": {
         "wrote_trace": "menulis {path} ({steps} langkah, {epochs} epoch{detail})",
@@ -15,6 +20,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "wrote_table": "menulis {path}",
         "wrote_exercise": "menulis {path} ({n} sel jawaban; periksa dengan: nnsheet check "
                           "{path})",
+        "roster_fixed": "catatan: spec menetapkan semua bobot dan bias, jadi setiap mahasiswa "
+                        "mendapat nilai awal yang sama (biarkan sebagian diacak oleh [init] "
+                        "per mahasiswa)",
+        "wrote_roster": "menulis {n} latihan di {folder} (satu per mahasiswa, <id>.xlsx); "
+                        "periksa dengan: nnsheet check {folder} --roster {roster} --spec {spec} "
+                        "--gradebook nilai.csv",
     },
 }  # fmt: skip
 
