@@ -14,7 +14,7 @@ from ..exercise.roster import read_roster, write_student_exercises
 from ..exercise.template import ExerciseOptions, exercise_spec
 from ..words.serve_text import say
 from .app import Settings, create_app
-from .store import CODES, TOKEN, Store
+from .store import CODES, SESSION_KEY, TOKEN, Store
 
 #: hosts that mean "this machine only" (browsers treat them as secure origins)
 LOOPBACK_NAMES = ("localhost",)
@@ -43,6 +43,7 @@ def prepare(spec: Spec, roster: Path, data: Path, lang: str) -> tuple[Settings, 
     if missing:
         write_student_exercises(ex_spec, missing, store.data / "exercises", options)
     store.secret(TOKEN)
+    store.secret(SESSION_KEY)
     lines = [say("wrote_codes" if added or not codes_existed else "codes_kept", lang,
                  path=store.data / CODES),
              say("exercises", lang, n=len(students), path=store.data / "exercises")]
