@@ -246,3 +246,256 @@ def test_write_student_exercises_is_deterministic(tmp_path: Path) -> None:
         for v in (*want["b1"], *want["w2"], *want["b2"]):
             assert v in nums, (path.name, v, nums)
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]
+
+
+# --------------------------------------------------------------------------- check --roster
+ROSTER = "id,name\n2301,Ni Luh Putu Ayu\n2302,Muhammad Rizky\n2303,Siti Nurhaliza\n"
+ASK = ["--ask", "forward,errors", "--steps", "1"]
+
+
+def _explicit(seed: int, sid: str, **change: float) -> str:
+    """SPEC with the student's givens (re-derived here) written out; ``change`` replaces some
+    (``b1_1=0.5``: layer 1's first bias), as a learner who edits a given would compute."""
+    e = _expected(seed, sid)
+    b1 = list(e["b1"])
+    if "b1_1" in change:
+        b1[0] = change["b1_1"]
+    return (SPEC.replace("[0.3, 0.2]]\n", f"[0.3, 0.2]]\nbiases = {b1}\n")
+            .replace("[[layer]]\nsize = 1\n",
+                     f"[[layer]]\nsize = 1\nweights = [{e['w2']}]\nbiases = {e['b2']}\n"))
+
+
+def _answer_cells(spec_text: str) -> dict[tuple[str, str], float]:
+    """The asked cells (step 1: forward and errors) and their values, to 4 decimals, for a spec
+    with every given written out (the engine's, not the roster code's)."""
+    from nnsheet.core.engine import run
+    from nnsheet.exercise.template import answer_rows, parse_ask
+    from nnsheet.output.workbook import make_layout
+
+    spec = loads_spec(spec_text.replace("epochs = 1\n", ""), "s")
+    import dataclasses
+
+    spec = dataclasses.replace(spec, epochs=1)
+    trace = run(spec)
+    opt = ExerciseOptions(ask=parse_ask("forward,errors"), steps=1)
+    rows = answer_rows(trace.table(make_layout(spec)), trace, opt)
+    return {(r.sheet, r.cell): round(float(r.value), 4) for r in rows.itertuples()}
+
+
+def _setup_cell(quantity: str, layer: int, j: int) -> str:
+    from nnsheet.core.engine import run
+    from nnsheet.output.workbook import make_layout
+
+    spec = _spec()
+    t = run(spec).table(make_layout(spec))
+    hit = t[(t["sheet"] == "Setup") & (t["quantity"] == quantity) & (t["layer"] == layer)
+            & (t["j"] == j)]  # fmt: skip
+    assert len(hit) == 1
+    return str(hit["cell"].iloc[0])
+
+
+def _fill(src: Path, out: Path, values: dict, setup: dict | None = None,
+          sid: str | None = None) -> Path:  # fmt: skip
+    wb = openpyxl.load_workbook(src)
+    for (sheet, cell), v in values.items():
+        wb[sheet][cell] = v
+    for cell, v in (setup or {}).items():
+        wb["Setup"][cell] = v
+    if sid is not None:
+        sheet, ref = next(iter(wb.defined_names["student_id"].destinations))
+        wb[sheet][ref.replace("$", "")] = sid
+    wb.save(out)
+    return out
+
+
+def _gradebook(path: Path) -> dict[str, dict]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {Path(r["file"]).name: r for r in csv.DictReader(fh)}
+
+
+@pytest.fixture
+def classroom(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The teacher's spec and roster, and the handed-out folder (template --roster)."""
+    from nnsheet.cli import main
+
+    spec = tmp_path / "class.toml"
+    spec.write_text(SPEC, encoding="utf-8")
+    roster = _roster(tmp_path, ROSTER)
+    assert main(["template", str(spec), "--roster", str(roster), "-o",
+                 str(tmp_path / "handout"), *ASK]) == 0  # fmt: skip
+    (tmp_path / "in").mkdir()
+    return spec, roster, tmp_path / "handout"
+
+
+def test_template_roster_cli_writes_one_file_each(classroom, capsys) -> None:
+    _spec_path, _roster_path, handout = classroom
+    assert sorted(p.name for p in handout.iterdir()) == ["2301.xlsx", "2302.xlsx", "2303.xlsx"]
+    assert _names(handout / "2303.xlsx") == ("Siti Nurhaliza", "2303")
+
+
+def test_template_roster_bad_roster_writes_nothing(tmp_path: Path, capsys) -> None:
+    from nnsheet.cli import main
+
+    spec = tmp_path / "class.toml"
+    spec.write_text(SPEC, encoding="utf-8")
+    roster = _roster(tmp_path, "id,name\n2301,Ayu\n../x,Rizky\n")
+    assert main(["template", str(spec), "--roster", str(roster), "-o",
+                 str(tmp_path / "out")]) == 2  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert err == (f"nnsheet: error: {roster}: row 3: id '../x' cannot be a file name: the id "
+                   "holds '/', which a file name cannot")  # fmt: skip
+    assert not (tmp_path / "out").exists() and not (tmp_path / "x.xlsx").exists()
+
+
+def test_template_roster_fixed_spec_says_so_and_writes(tmp_path: Path, capsys) -> None:
+    from nnsheet.cli import main
+
+    spec = tmp_path / "fixed.toml"
+    spec.write_text(_explicit(7, "2301"), encoding="utf-8")
+    roster = _roster(tmp_path, ROSTER)
+    for lang, words in (("en", "note: the spec fixes every weight and bias, so every student "
+                                "gets the same givens"),
+                        ("id", "catatan: spec menetapkan semua bobot dan bias")):  # fmt: skip
+        out = tmp_path / f"out-{lang}"
+        assert main(["template", str(spec), "--roster", str(roster), "-o", str(out),
+                     "--lang", lang]) == 0  # fmt: skip
+        err = capsys.readouterr().err.splitlines()
+        assert err[0].startswith(words) and len(err) == 2
+        assert len(list(out.iterdir())) == 3
+
+
+def test_check_roster_flags_copied_tampered_unknown(classroom, tmp_path: Path,
+                                                    capsys) -> None:  # fmt: skip
+    from nnsheet.cli import main
+
+    spec, roster, handout = classroom
+    sub = tmp_path / "in"
+    mine = _answer_cells(_explicit(7, "2301"))
+    assert mine != _answer_cells(_explicit(7, "2302"))
+    _fill(handout / "2301.xlsx", sub / "2301.xlsx", mine)  # honest
+    _fill(handout / "2302.xlsx", sub / "2302.xlsx", mine)  # 2301's answers in 2302's file
+    # 2303 changes a given (layer 1's first bias) and answers for the changed one
+    b1 = _setup_cell("b", 1, 1)
+    own = _expected(7, "2303")["b1"][0]
+    new = 0.5 if own != 0.5 else -0.5
+    _fill(handout / "2303.xlsx", sub / "2303.xlsx", _answer_cells(_explicit(7, "2303",
+                                                                            b1_1=new)),
+          setup={b1: new})  # fmt: skip
+    # an id not on the roster, typed into a copy of 2301's handout
+    _fill(handout / "2301.xlsx", sub / "guest.xlsx", mine, sid="9999")
+    book = tmp_path / "grades.csv"
+    assert main(["check", str(sub), "--roster", str(roster), "--spec", str(spec),
+                 "--gradebook", str(book)]) == 1  # fmt: skip
+    out = capsys.readouterr().out
+    rows = _gradebook(book)
+    n = len(mine)
+    # guest.xlsx holds 2301's answers too, but all right for both: no shared wrong answer
+    assert rows["2301.xlsx"]["flags"] == "identical:2302.xlsx"
+    assert rows["2301.xlsx"]["score"] == "100.0"
+    assert rows["2302.xlsx"]["flags"] == ("copied:2301;identical:2301.xlsx;"
+                                          "identical:guest.xlsx")  # fmt: skip
+    assert rows["2302.xlsx"]["correct"] == "0"
+    assert (f"100% of the answer cells are right for student 2301's givens, 0% correct for the "
+            f"file's own; {n} of {n} filled answer cells are the same as in 2301.xlsx") in \
+        rows["2302.xlsx"]["message"]  # fmt: skip
+    assert rows["2303.xlsx"]["flags"] == "tampered"
+    assert rows["2303.xlsx"]["message"] == (f"the givens differ from the teacher's record: "
+                                            f"Setup!{b1} b1 is {new:g}, expected {own:g}")
+    assert int(rows["2303.xlsx"]["correct"]) < n  # graded on the record, not on the edit
+    assert rows["guest.xlsx"]["flags"] == "unknown_student;identical:2302.xlsx"
+    assert rows["guest.xlsx"]["message"].startswith("student id 9999 is not on the roster; "
+                                                    "graded on the file's own spec")
+    assert rows["guest.xlsx"]["score"] == "100.0"  # the handout's own (2301's) givens
+    assert f"  flag tampered: the givens differ from the teacher's record: Setup!{b1}" in out
+    assert "  flag copied:2301: 100% of the answer cells are right" in out
+
+
+def test_check_roster_grades_on_regenerated_givens_not_embedded(classroom, tmp_path: Path,
+                                                                capsys) -> None:  # fmt: skip
+    """A learner who edits the hidden spec (and Setup) to their own wrong numbers is graded on
+    the teacher's record and flagged; the embedded spec's edit is named."""
+    from nnsheet.cli import main
+    from nnsheet.exercise.template import META_SHEET
+
+    spec, roster, handout = classroom
+    sub = tmp_path / "in"
+    wrong = _explicit(7, "2302", b1_1=0.55)
+    path = _fill(handout / "2302.xlsx", sub / "2302.xlsx", _answer_cells(wrong))
+    wb = openpyxl.load_workbook(path)
+    ws = wb[META_SHEET]
+    b1 = _expected(7, "2302")["b1"]
+    for row in ws.iter_rows():
+        if row[0].value == "spec" and row[1].value == f"biases = {b1!r}":
+            row[1].value = f"biases = {[0.55, b1[1]]!r}"
+            break
+    else:
+        raise AssertionError("the embedded spec's biases line was not found")
+    wb["Setup"][_setup_cell("b", 1, 1)] = 0.55
+    wb.save(path)
+    book = tmp_path / "grades.csv"
+    assert main(["check", str(path), "--roster", str(roster), "--spec", str(spec),
+                 "--gradebook", str(book)]) == 1  # fmt: skip
+    row = _gradebook(book)["2302.xlsx"]
+    assert row["flags"] == "tampered"
+    assert row["message"].startswith("the givens differ from the teacher's record: layer 1 "
+                                     "biases in the hidden spec, Setup!")  # fmt: skip
+    assert int(row["wrong"]) >= 1
+    # without the roster the edited file grades itself perfect, but its Setup and its hidden
+    # spec agree, so only the roster catches it
+    assert main(["check", str(path), "--gradebook", str(book)]) == 0
+    assert _gradebook(book)["2302.xlsx"]["flags"] == ""
+
+
+def test_check_without_roster_flags_givens_changed(tmp_path: Path, capsys) -> None:
+    from nnsheet.cli import main
+
+    spec = tmp_path / "one.toml"
+    spec.write_text(_explicit(7, "2301"), encoding="utf-8")
+    tmpl = tmp_path / "ex.xlsx"
+    assert main(["template", str(spec), "-o", str(tmpl), "--lang", "id", *ASK]) == 0
+    b1 = _setup_cell("b", 1, 1)
+    own = _expected(7, "2301")["b1"][0]
+    new = 0.5 if own != 0.5 else -0.5
+    wb = openpyxl.load_workbook(tmpl)
+    assert wb.sheetnames[:3] != ["Steps", "Epochs", "Setup"]  # Indonesian sheet names
+    setup = next(n for n in wb.sheetnames if wb[n][b1].value == own)
+    wb[setup][b1] = new
+    wb.save(tmp_path / "edited.xlsx")
+    book = tmp_path / "g.csv"
+    assert main(["check", str(tmp_path / "edited.xlsx"), "--gradebook", str(book)]) == 1
+    row = _gradebook(book)["edited.xlsx"]
+    assert row["flags"] == "givens_changed"
+    assert row["message"] == (f"the givens on {setup} differ from the exercise's own spec: "
+                              f"{setup}!{b1} b1 is {new:g}, expected {own:g}")
+    assert row["missing"] == row["answer_cells"]  # graded on the embedded spec: nothing typed
+    out = capsys.readouterr().out
+    assert f"  tanda givens_changed: nilai yang diketahui di lembar {setup} berbeda" in out
+
+
+def test_identical_needs_shared_wrong_answers(tmp_path: Path, capsys) -> None:
+    """Same givens (no roster): two right files are not flagged; two with the same wrong
+    answers are; a file differing in more than 5% of the cells is not."""
+    from nnsheet.cli import main
+
+    spec = tmp_path / "one.toml"
+    spec.write_text(_explicit(7, "2301"), encoding="utf-8")
+    tmpl = tmp_path / "ex.xlsx"
+    assert main(["template", str(spec), "-o", str(tmpl), *ASK]) == 0
+    right = _answer_cells(_explicit(7, "2301"))
+    cells = list(right)
+    slip = {**right, cells[0]: right[cells[0]] + 0.25}
+    other = {**slip, cells[1]: right[cells[1]] + 0.5}
+    sub = tmp_path / "in"
+    sub.mkdir()
+    for name, vals in (("a", right), ("b", right), ("c", slip), ("d", slip), ("e", other)):
+        _fill(tmpl, sub / f"{name}.xlsx", vals)
+    book = tmp_path / "g.csv"
+    main(["check", str(sub), "--gradebook", str(book)])
+    rows = _gradebook(book)
+    assert len(cells) >= 8
+    assert rows["a.xlsx"]["flags"] == rows["b.xlsx"]["flags"] == ""
+    assert rows["c.xlsx"]["flags"] == "identical:d.xlsx"
+    assert rows["d.xlsx"]["flags"] == "identical:c.xlsx"
+    assert rows["e.xlsx"]["flags"] == ""  # 1 of 8 differs: 87.5% < 95%

@@ -179,11 +179,29 @@ def test_api_submission_with_a_wrong_value_names_it_with_its_formula(tmp_path: P
 
 def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path
                                                                           ) -> None:  # fmt: skip
-    """2301 uploads 2303's correct exercise: graded against 2301's exercise it is not right."""
+    """2301 uploads 2303's correct exercise: graded against 2301's exercise it is not right,
+    and flagged as check --roster flags it; a file with a given edited is flagged tampered."""
     with served(tmp_path) as (client, _, code):
         f = _filled(client, "2303", code["2303"], tmp_path / "theirs.xlsx")
         ans = _submit(client, "2301", code["2301"], f).json()
-    assert ans["status"] == "graded" and ans["score"] < 100
+        assert ans["status"] == "graded" and ans["score"] < 50
+        assert ans["flags"] == ["tampered", "copied:2303"]
+        own = _filled(client, "2302", code["2302"], tmp_path / "own.xlsx")
+        assert _submit(client, "2302", code["2302"], own).json()["flags"] == []
+        wb = openpyxl.load_workbook(own)
+        setup = wb["Setup"]
+        cell = next(c for row in setup.iter_rows() for c in row
+                    if isinstance(c.value, float) and not isinstance(c.value, bool))
+        cell.value += 0.5
+        wb.save(tmp_path / "edited.xlsx")
+        edited = _submit(client, "2302", code["2302"], tmp_path / "edited.xlsx").json()
+        assert edited["flags"] == ["tampered"]
+        token = (client.app.state.server.store.data / "teacher-token").read_text().strip()
+        book = client.get("/api/gradebook.csv", headers={"authorization": f"Bearer {token}"})
+    rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(book.text))}
+    assert rows["2301"]["flags"] == "tampered;copied:2303"
+    assert "2303" in rows["2301"]["message"]
+    assert rows["2302"]["flags"] == "tampered"
 
 
 # ----------------------------------------------------------------------------- security

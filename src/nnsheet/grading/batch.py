@@ -6,14 +6,25 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import NnsheetError
 from ..core.safety import csv_text
 from ..core.spec import Spec
+from ..core.specfile import loads_spec
+from ..exercise.roster import Student, draws_anything, student_spec
 from ..output.files import silence_stdout, write_atomic
 from ..words.grading_text import say as _say
+from .integrity import (
+    Diff,
+    copied_from,
+    identical_pairs,
+    may_be_copied,
+    setup_differences,
+    share_correct,
+    spec_differences,
+)
 from .key import AnswerKey, key_for
 from .mark import Result, grade_book
 from .read import Book, read_book
@@ -100,6 +111,21 @@ class _Row:
     book: Book | None = None
     result: Result | None = None
     problem: str | None = None
+    #: gradebook flag codes, in the order they were added (``;`` in the ``flags`` column)
+    flags: list[str] = field(default_factory=list)
+    #: what each flag found, in English (``; `` in ``message``, after the other text)
+    notes: list[str] = field(default_factory=list)
+    #: the flags' lines for the terminal, in the language ``check`` speaks
+    said: list[str] = field(default_factory=list)
+
+    def flag(self, code: str, note: str = "", lang: str = "en", text: str = "") -> None:
+        """Add the flag ``code`` (once) with its English ``note`` for the gradebook and its
+        ``text`` in ``lang`` for the terminal (the note when not given)."""
+        if code not in self.flags:
+            self.flags.append(code)
+        if note and note not in self.notes:
+            self.notes.append(note)
+            self.said.append(_say("flag", lang, code=code, note=text or note))
 
     def cells(self) -> list[object]:
         names = self.book.names if self.book is not None else {}
@@ -109,8 +135,9 @@ class _Row:
             msg = self.problem or ""
             prefix = f"{self.path}: "
             msg = msg[len(prefix):] if msg.startswith(prefix) else msg
-            return [str(self.path), student, sid, "unreadable", "", "", "", "", "", "", "", "",
-                    msg]  # fmt: skip
+            msg = "; ".join(x for x in (msg, *self.notes) if x)
+            return [str(self.path), student, sid, "unreadable", "", "", "", "", "", "", "",
+                    ";".join(self.flags), msg]  # fmt: skip
         res = self.result
         c, n = res.counts, len(res.marks)
         score = f"{100.0 * (c['correct'] + c['carried']) / n:.1f}" if n else ""
@@ -119,15 +146,17 @@ class _Row:
                        if first is not None else "")  # fmt: skip
         shifted = self.book.shifted if self.book else None
         msg = "; ".join(x for x in ((_say("shifted", "en", notes=shifted) if shifted else None),
-                                    self.problem) if x)  # fmt: skip
+                                    self.problem, *self.notes) if x)  # fmt: skip
         return [str(self.path), student, sid, "graded", score, c["correct"], c["carried"],
-                c["wrong"], c["missing"], n, first_wrong, "", msg]  # fmt: skip
+                c["wrong"], c["missing"], n, first_wrong, ";".join(self.flags),
+                msg]  # fmt: skip
 
 
 def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: int | None = None,
                 output: str | None = None, report: str | None = None,
                 gradebook: str | None = None,
-                say: Callable[[str], None] = print, lang: str | None = None) -> int:  # fmt: skip
+                say: Callable[[str], None] = print, lang: str | None = None,
+                roster: Sequence[Student] | None = None) -> int:  # fmt: skip
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it): a
     summary per file through ``say``, graded copies (``output``: a file, or a folder for
     several, created when missing), the ``report`` CSV (one row per answer cell) and the
@@ -137,7 +166,15 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
 
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for (graded copies, report, gradebook) is still written. ``lang``: the language
-    of what is said (default: each exercise's own); the CSV files stay English."""
+    of what is said (default: each exercise's own); the CSV files stay English.
+
+    ``roster`` (with ``spec``): each file is graded on its student's givens, regenerated from
+    ``spec`` and the id in its ``student_id`` cell (else its file name). Gradebook flags:
+    ``tampered`` (the embedded spec or Setup givens differ from the record: ``spec``, drawn for
+    the student with a roster), ``unknown_student`` (an id not on the roster: graded on the
+    file's own spec), ``givens_changed`` (no record: Setup differs from the embedded spec),
+    ``copied:<id>`` and ``identical:<file>`` (across the files of the run;
+    :mod:`.integrity`)."""
     def err(line: str) -> None:
         print(line, file=sys.stderr)
 
@@ -186,19 +223,32 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     rows: list[list[object]] = []
     book_rows: list[_Row] = []
     said: str | None = None  # the first graded exercise's language
+    class_list = {st.id.casefold(): st for st in roster or ()}
+    specs: dict[str, Spec] = {}  # each student's record, kept alive (the key cache ids them)
+    ids: dict[int, str] = {}  # book_rows index → the roster id it was graded as
     for f in files:
         row = _Row(f)
         book_rows.append(row)
         try:
             row.book = read_book(f)
-            key = key_for(row.book, f, spec, cache)
+            record, sid = spec, None
+            if roster is not None:
+                assert spec is not None
+                sid = _name_text(row.book.names.get("student_id")) or f.stem
+                st = class_list.get(sid.casefold())
+                record = None if st is None else specs.setdefault(st.id,
+                                                                  student_spec(spec, st.id))
+                if st is not None:
+                    ids[len(book_rows) - 1], sid = st.id, None
+            key = key_for(row.book, f, record, cache)
             res = row.result = grade_book(row.book, key, f, decimals)
         except NnsheetError as exc:
             row.problem = str(exc)
             err(f"nnsheet: error: {exc}")
             status = 2
             continue
-        for line in summary(res, lang):
+        _check_givens(row, key, record, sid, lang or key.options.lang)
+        for line in [*summary(res, lang), *row.said]:
             out(line)
         said = said or res.key.options.lang
         rows.extend(report_rows(res))
@@ -214,6 +264,20 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                 status = 2
                 continue
             out(_say("graded_copy", lang or res.key.options.lang, path=dest))
+    before = [len(r.said) for r in book_rows]
+    if roster is not None and spec is not None and draws_anything(spec):
+        _flag_copies(book_rows, ids, specs, cache, decimals, lang)
+    for i, j, agree, filled, wrong in identical_pairs([r.result for r in book_rows]):
+        for a, b in ((i, j), (j, i)):
+            r = book_rows[a]
+            _flag(r, f"identical:{book_rows[b].path.name}", "note.identical",
+                  lang or _lang_of(r), agree=agree, filled=filled, wrong=wrong,
+                  file=book_rows[b].path.name)  # fmt: skip
+    for r, n in zip(book_rows, before, strict=True):
+        if len(r.said) > n:
+            out(f"{r.path}:")
+            for line in r.said[n:]:
+                out(line)
     if report is not None:
         _write_csv(paths["--report"], REPORT_COLUMNS, rows)
         err(_say("wrote_report", lang or said or "en", path=report, n=len(rows)))
@@ -223,11 +287,103 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     return status
 
 
+def _lang_of(row: _Row) -> str:
+    return row.result.key.options.lang if row.result is not None else "en"
+
+
+def _flag(row: _Row, code: str, text_key: str, lang: str, what: Sequence[Diff] = (),
+          **fields: object) -> None:  # fmt: skip
+    """Flag ``row`` with ``code``; its note is the ``text_key`` text (English in the gradebook,
+    ``lang`` on the terminal), ``what`` the differences it lists."""
+    def text(lg: str) -> str:
+        listed = ", ".join(_say(k, lg, **f) for k, f in what)
+        return _say(text_key, lg, what=listed, **fields)
+
+    row.flag(code, text("en"), lang, text(lang))
+
+
+def _embedded(book: Book, path: Path) -> Spec | None:
+    """The spec the exercise carries on its hidden sheet (None when missing or damaged)."""
+    lines = [v for k, v in book.meta if k == "spec"]
+    if not lines:
+        return None
+    try:
+        return loads_spec("\n".join(lines), name=f"{path} (embedded spec)")
+    except NnsheetError:
+        return None
+
+
+def _check_givens(row: _Row, key: AnswerKey, record: Spec | None, unknown: str | None,
+                  lang: str) -> None:  # fmt: skip
+    """Flag a file whose givens are not the record's (``tampered``; ``record``: ``--spec``, or
+    the student's with a roster), an id not on the roster (``unknown``: ``unknown_student``),
+    or without a record, Setup givens that are not the embedded spec's (``givens_changed``)."""
+    assert row.book is not None
+    if unknown is not None:
+        _flag(row, "unknown_student", "note.unknown_student", lang, sid=unknown)
+    if record is None:
+        diffs = setup_differences(row.book, key)
+        if diffs:
+            _flag(row, "givens_changed", "note.givens_changed", lang, diffs,
+                  setup=key.layout.sheets.setup)  # fmt: skip
+        return
+    embedded = _embedded(row.book, row.path)
+    found: list[Diff] = ([("note.no_spec", {})] if embedded is None
+                         else spec_differences(embedded, record))  # fmt: skip
+    found += setup_differences(row.book, key)
+    if found:
+        _flag(row, "tampered", "note.tampered", lang, found)
+
+
+def _flag_copies(rows: list[_Row], ids: dict[int, str], specs: dict[str, Spec],
+                 cache: dict[str, AnswerKey], decimals: int | None,
+                 lang: str | None) -> None:  # fmt: skip
+    """``copied:<id>``: a file mostly wrong for its own givens but right for another student's
+    (one whose file is in this run)."""
+    for i, sid in ids.items():
+        others = {other: specs[other] for other in sorted(set(ids.values()) - {sid})}
+        _flag_copy(rows[i], others, cache, decimals, lang)
+
+
+def _flag_copy(row: _Row, others: dict[str, Spec], cache: dict[str, AnswerKey],
+               decimals: int | None, lang: str | None) -> None:  # fmt: skip
+    """``copied:<id>`` when ``row``'s file is right for one of ``others`` (id → that student's
+    spec) and not for its own givens."""
+    res = row.result
+    if res is None or row.book is None or not may_be_copied(res):
+        return
+    graded: dict[str, Result] = {}
+    for other, spec in others.items():
+        try:
+            key = key_for(row.book, row.path, spec, cache)
+            graded[other] = grade_book(row.book, key, row.path, decimals)
+        except NnsheetError:
+            continue
+    found = copied_from(res, graded)
+    if found is not None:
+        _flag(row, f"copied:{found[0]}", "note.copied", lang or _lang_of(row),
+              sid=found[0], other=f"{100 * found[1]:.0f}",
+              own=f"{100 * share_correct(res):.0f}")
+
+
 def gradebook_row(path: Path, book: Book | None, result: Result | None,
                   problem: str | None = None) -> list[object]:  # fmt: skip
-    """One file's gradebook row (:data:`GRADEBOOK_COLUMNS`): ``result`` None makes it an
-    ``unreadable`` row saying ``problem``. ``nnsheet serve`` keeps one per submission."""
+    """One file's gradebook row (:data:`GRADEBOOK_COLUMNS`) without flags: ``result`` None makes
+    it an ``unreadable`` row saying ``problem``."""
     return _Row(path, book, result, problem).cells()
+
+
+def flagged_row(path: Path, book: Book, result: Result, record: Spec,
+                others: dict[str, Spec], lang: str = "en",
+                problem: str | None = None) -> tuple[list[object], list[str]]:  # fmt: skip
+    """One graded file's gradebook row and its flags, as ``check --roster`` flags it:
+    ``tampered`` when its embedded spec or Setup givens are not ``record`` (the student's own
+    spec; ``result`` was graded on it), ``copied:<id>`` when it is right for one of ``others``
+    (id → that student's spec) and not for its own. ``nnsheet serve`` keeps one per upload."""
+    row = _Row(path, book, result, problem)
+    _check_givens(row, result.key, record, None, lang)
+    _flag_copy(row, others, {}, None, lang)
+    return row.cells(), list(row.flags)
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:

@@ -20,6 +20,8 @@ from ..words.notation import SHEET_NAMES
 #: the sheets holding answers, in every language (the exercise's language names them)
 _STEPS = tuple(n.steps for n in SHEET_NAMES.values())
 _ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
+#: the sheets holding the givens (compared with the record: edited givens are flagged)
+_SETUP_SHEETS = tuple(dict.fromkeys(n.setup for n in SHEET_NAMES.values()))
 
 LIMITS = XlsxLimits(max_file_bytes=50 * 2**20, max_uncompressed=200 * 2**20, max_members=5_000)
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
@@ -201,6 +203,9 @@ class Book:
     where: dict[tuple[str, str], Pos] = field(default_factory=dict)
     #: how the learner's table moved, e.g. "Steps: 1 extra column (W)" (None when it did not)
     shifted: str | None = None
+    #: the values on the Setup sheet (by sheet name, then position): the givens as the file has
+    #: them, compared with the record's (``tampered``, ``givens_changed``)
+    setup: dict[str, dict[Pos, object]] = field(default_factory=dict)
 
     def pos(self, key: tuple[str, str]) -> Pos:
         p = self.where.get(key)
@@ -303,6 +308,13 @@ def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...]
     return grids, names
 
 
+def _setup_values(sheets: list[str], rows) -> dict[str, dict[Pos, object]]:  # noqa: ANN001
+    """Every non-blank value of the Setup sheet(s) present, by position."""
+    return {name: {(r, c): v for r, row in enumerate(rows(name)) for c, v in enumerate(row)
+                   if v is not None and v != ""}
+            for name in _SETUP_SHEETS if name in sheets}  # fmt: skip
+
+
 def _cell(rows: list[list[object]], pos: Pos) -> object:
     r, c = pos
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
@@ -336,9 +348,10 @@ def _read_xlsx(path: Path) -> Book:
                         g.cells[(r, c)] = (v, None)
         names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in names_at.items()
                  if sheet in sheets}  # fmt: skip
+        setup = _setup_values(sheets, rows)
     finally:
         wb.close()
-    return Book(meta, sheets, grids, names, "xlsx")
+    return Book(meta, sheets, grids, names, "xlsx", setup=setup)
 
 
 _ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -419,6 +432,7 @@ def _read_ods(path: Path) -> Book:
                 g.cells[pos] = (text, "e")
         names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in ranges.items()
                  if sheet in sheets}  # fmt: skip
+        setup = _setup_values(sheets, rows)
     finally:
         wb.close()
-    return Book(meta, sheets, grids, names, "ods")
+    return Book(meta, sheets, grids, names, "ods", setup=setup)

@@ -151,6 +151,7 @@ class Server:
         self.pool = Pool(settings.job, settings.workers, settings.timeout)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self._tasks: set[asyncio.Task] = set()
+        self.roster = [st.id for st in self.store.students()]
 
     # ------------------------------------------------------------------ helpers
     def page(self, request: Request, name: str, status: int = 200, **ctx: object) -> Response:
@@ -165,6 +166,7 @@ class Server:
 
     def job(self, a: Attempt) -> dict:
         return {"spec": self.s.spec, "options": self.s.options, "student_id": a.student_id,
+                "roster": self.roster,
                 "upload": str(self.s.data / a.upload), "graded": str(self.s.data / a.graded),
                 "shown": a.filename, "lang": self.lang}  # fmt: skip
 

@@ -17,7 +17,7 @@ from ..core.errors import NnsheetError
 from ..core.spec import Spec
 from ..exercise.roster import student_spec
 from ..exercise.template import BLOCKS, ExerciseOptions
-from ..grading.batch import gradebook_row
+from ..grading.batch import GRADEBOOK_COLUMNS, flagged_row, gradebook_row
 from ..grading.explain import explain
 from ..grading.key import AnswerKey
 from ..grading.locate import locate
@@ -49,9 +49,13 @@ def _hide(text: str, path: Path, shown: str) -> str:
 def grade_upload(job: dict) -> dict:
     """Grade ``job["upload"]`` for ``job["student_id"]`` and write ``job["graded"]``.
 
-    ``job``: ``spec`` (the exercise spec, one epoch), ``options``, ``student_id``, ``upload``
-    and ``graded`` (paths the server made), ``shown`` (the learner's file name, as text),
-    ``lang``."""
+    ``job``: ``spec`` (the exercise spec, one epoch), ``options``, ``student_id``, ``roster``
+    (every student's id), ``upload`` and ``graded`` (paths the server made), ``shown`` (the
+    learner's file name, as text), ``lang``.
+
+    Flags, as ``check --roster`` gives them: ``tampered`` (the file's embedded spec or Setup
+    givens are not the student's), ``copied:<id>`` (the file is right for the givens of the
+    student whose id is typed in it, and not for the uploader's)."""
     path, shown, lang = Path(job["upload"]), job["shown"], job["lang"]
     book: Book | None = None
     try:
@@ -72,7 +76,13 @@ def grade_upload(job: dict) -> dict:
         out["graded"] = False
         out["message"] = _hide(f"no graded copy: {exc}", path, shown)
     out.update(result_fields(res, lang))
-    out["gradebook"] = gradebook_row(Path(shown), book, res, out["message"] or None)
+    sid = job["student_id"]
+    typed = str(gradebook_row(Path(shown), book, res)[GRADEBOOK_COLUMNS.index("student_id")])
+    others = {}
+    if typed != sid and typed in job["roster"]:
+        others[typed] = student_spec(job["spec"], typed)
+    out["gradebook"], out["flags"] = flagged_row(Path(shown), book, res, key.spec, others, "en",
+                                                 out["message"] or None)
     return out
 
 

@@ -53,6 +53,28 @@ TEXT: dict[str, dict[str, str]] = {
         "biases_fixed": "(biases are not updated)",
         "batch_mean": "mean of {sym} over the batch's samples",
         "rounded": " (rounded to {d} decimals)",
+        # gradebook flags (issue 13): the codes stay English, the notes are read
+        "flag": "  flag {code}: {note}",
+        "note.tampered": "the givens differ from the teacher's record: {what}",
+        "note.givens_changed": "the givens on {setup} differ from the exercise's own spec: "
+                               "{what}",
+        "note.unknown_student": "student id {sid} is not on the roster; graded on the file's "
+                                "own spec",
+        "note.no_spec": "the exercise's hidden spec is missing or damaged",
+        "note.copied": "{other}% of the answer cells are right for student {sid}'s givens, "
+                       "{own}% correct for the file's own",
+        "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
+                          "{wrong} of them wrong in one file or both",
+        "diff.network": "network {got} instead of {want}",
+        "diff.activation": "layer {layer} activation {got} instead of {want}",
+        "diff.weights": "layer {layer} weights in the hidden spec",
+        "diff.biases": "layer {layer} biases in the hidden spec",
+        "diff.lr": "learning rate {got} instead of {want} in the hidden spec",
+        "diff.inputs": "data inputs in the hidden spec",
+        "diff.targets": "data targets in the hidden spec",
+        "diff.setting": "{what} {got} instead of {want} in the hidden spec",
+        "diff.setup": "{where} is {got}, expected {want}",
+        "diff.more": "{n} more given(s)",
     },
     "id": {
         "summary": "{path}: {total} sel jawaban — {counts}",
@@ -84,6 +106,27 @@ TEXT: dict[str, dict[str, str]] = {
         "biases_fixed": "(bias tidak diperbarui)",
         "batch_mean": "rata-rata {sym} pola-pola dalam batch",
         "rounded": " (dibulatkan sampai {d} angka di belakang koma)",
+        "flag": "  tanda {code}: {note}",
+        "note.tampered": "nilai yang diketahui berbeda dari catatan guru: {what}",
+        "note.givens_changed": "nilai yang diketahui di lembar {setup} berbeda dari spec "
+                               "latihan itu sendiri: {what}",
+        "note.unknown_student": "nomor mahasiswa {sid} tidak ada di daftar kelas; dinilai "
+                                "dengan spec berkas itu sendiri",
+        "note.no_spec": "spec tersembunyi latihan ini hilang atau rusak",
+        "note.copied": "{other}% sel jawaban benar untuk nilai awal mahasiswa {sid}, hanya "
+                       "{own}% yang benar untuk nilai awal berkas ini sendiri",
+        "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
+                          "{wrong} di antaranya salah di salah satu atau kedua berkas",
+        "diff.network": "jaringan {got}, seharusnya {want}",
+        "diff.activation": "aktivasi lapisan {layer} {got}, seharusnya {want}",
+        "diff.weights": "bobot lapisan {layer} di spec tersembunyi",
+        "diff.biases": "bias lapisan {layer} di spec tersembunyi",
+        "diff.lr": "laju pembelajaran {got}, seharusnya {want}, di spec tersembunyi",
+        "diff.inputs": "input data di spec tersembunyi",
+        "diff.targets": "target data di spec tersembunyi",
+        "diff.setting": "{what} {got}, seharusnya {want}, di spec tersembunyi",
+        "diff.setup": "{where} berisi {got}, seharusnya {want}",
+        "diff.more": "{n} nilai yang diketahui lainnya",
     },
 }  # fmt: skip
 
