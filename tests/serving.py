@@ -15,14 +15,12 @@ from nnsheet.exercise.template import exercise_spec
 from nnsheet.output.workbook import make_layout
 from nnsheet.words.notation import sheet_names
 
-#: layer 1 fixed, layer 2 drawn per student (one decimal)
+#: every weight and bias drawn per student (one decimal)
 SPEC = """
 title = "Serve test"
 [[layer]]
 size = 2
 activation = "sigmoid"
-weights = [[0.5, -0.4], [0.3, 0.2]]
-biases = [0.1, -0.1]
 [[layer]]
 size = 1
 activation = "sigmoid"

@@ -335,8 +335,9 @@ class Server:
 
     def gradebook_csv(self) -> str:
         """The gradebook (``check --gradebook``'s columns): each student's latest attempt, its
-        ``file`` the name the submissions zip gives it; a student with no upload has the status
-        ``no_submission``."""
+        ``file`` the name the submissions zip gives it, ``student`` and ``student_id`` the
+        signed-in uploader's (what the file says shows in the flags); a student with no upload
+        has the status ``no_submission``."""
         buf = io.StringIO(newline="")
         w = csv.writer(buf)
         w.writerow(GRADEBOOK_COLUMNS)
@@ -350,9 +351,7 @@ class Server:
                 if len(cells) != len(GRADEBOOK_COLUMNS):
                     cells = ["", "", "", a.status] + [""] * (len(GRADEBOOK_COLUMNS) - 5) + [
                         a.result.get("message", "")]
-                cells[0] = _member(a)
-                cells[2] = cells[2] or st.id
-                cells[1] = cells[1] if cells[1] != a.filename else st.name
+                cells[:3] = [_member(a), st.name, st.id]  # who uploaded it, signed in
                 cells[GRADEBOOK_COLUMNS.index("status")] = a.status
                 flags = a.result.get("flags") or []
                 cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(flags)
