@@ -105,7 +105,10 @@ def result_fields(res: Result, lang: str) -> dict:
                        "expected": float(r["value"]), "given": first.given.text.strip(),
                        "reason": reason(first.reason, lang),
                        "formula": explain(res.key, r, lang)}  # fmt: skip
-        mistake = getattr(first, "mistake", None)
+        # the named mistakes of issue 12 (Mark.mistakes: (code, value) pairs) where the grader
+        # has them, as the --report's mistake column writes them
+        codes = [code for code, _ in getattr(first, "mistakes", ())]
+        mistake = ";".join(codes) or None
     return {"score": round(100.0 * (c["correct"] + c["carried"]) / n, 1) if n else None,
             **{v: c.get(v, 0) for v in VERDICTS}, "answer_cells": n, "blocks": blocks,
             "first_wrong": first_wrong, "mistake": mistake, "flags": [],
