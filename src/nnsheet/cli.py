@@ -1,4 +1,4 @@
-"""The command line: ``nnsheet trace | template | check | examples``.
+"""The command line: ``nnsheet trace | template | check | serve | examples``.
 
 Thin by design: it parses the arguments, resolves the spec (:func:`~nnsheet.core.examples.
 resolve_spec`), calls the library and maps errors to exit codes: 0 success, 1 ``check`` found
