@@ -5,12 +5,13 @@ Run from the repository root:
     python benchmarks/bench_serve.py                      # 60 students, all at once, 2 workers
     python benchmarks/bench_serve.py --students 60 --spread 60 --workers 2
 
-It starts ``python -m nnsheet.cli serve`` on 127.0.0.1 (a free port, a fresh data folder; nothing
-leaves this machine), downloads each student's exercise through the JSON API, fills it in with
-the engine's values of that student's variant (one value wrong for every other student), then
-uploads them all from N threads — at once (``--spread 0``) or spread evenly over
-``--spread`` seconds — and measures each upload's time (request sent → graded answer received).
-Then it reads the gradebook back and counts the students graded. The last stdout line is JSON.
+It starts ``python -m nnsheet.cli serve`` on 127.0.0.1 (tests/browser.py's helpers: a free port,
+a fresh data folder; nothing leaves this machine), downloads each student's exercise through the
+JSON API, fills it in with the engine's values of that student's variant (one value wrong for
+every other student), then uploads them all from N threads — at once (``--spread 0``) or spread
+evenly over ``--spread`` seconds — and measures each upload's time (request sent → graded answer
+received). Then it reads the gradebook back and counts the students graded. The last stdout line
+is JSON.
 
 Bounded: each upload is one request (timeout 600 s), no retries; the server is stopped at the end.
 """
@@ -22,9 +23,7 @@ import csv
 import io
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,12 +52,6 @@ targets = [[0], [1], [1], [0]]
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _answers(spec_text: str, sid: str) -> dict[tuple[str, str], float]:
     """The student's answer cells and values from the engine's trace of their variant."""
     from nnsheet.core.engine import run
@@ -85,19 +78,6 @@ def _filled(exercise: bytes, values: dict[tuple[str, str], float]) -> bytes:
     return out.getvalue()
 
 
-def _wait(proc: subprocess.Popen, port: int, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"nnsheet serve exited {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"nnsheet serve did not answer within {timeout} s")
-
-
 def _pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, max(0, round(p / 100 * len(xs) + 0.5) - 1))]
@@ -113,20 +93,20 @@ def main(argv: list[str] | None = None) -> dict:
     import httpx2
 
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import free_port, start_server, stop_server  # the tests' server helpers
     tmp = Path(tempfile.mkdtemp(prefix="nnsheet-bench-serve-"))
     (tmp / "spec.toml").write_text(SPEC, encoding="utf-8")
     ids = [f"24{n:03d}" for n in range(1, args.students + 1)]
     (tmp / "roster.csv").write_text("id,name\n" + "".join(f"{i},Student {i}\n" for i in ids),
                                     encoding="utf-8")  # fmt: skip
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "nnsheet.cli", "serve", str(tmp / "spec.toml"),
-                             "--roster", str(tmp / "roster.csv"), "--data", str(tmp / "data"),
-                             "--port", str(port), "--workers", str(args.workers)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = start_server([str(tmp / "spec.toml"), "--roster", str(tmp / "roster.csv"),
+                         "--data", str(tmp / "data"), "--workers", str(args.workers)], port, env,
+                        timeout=300)  # fmt: skip
     try:
-        _wait(proc, port, 300)
         start_s = time.monotonic() - t0
         url = f"http://127.0.0.1:{port}"
         with open(tmp / "data" / "codes.csv", newline="", encoding="utf-8") as fh:
@@ -167,8 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
                           headers={"authorization": f"Bearer {token}"}, timeout=60)
         rows = list(csv.DictReader(io.StringIO(book.text)))
     finally:
-        proc.terminate()
-        proc.wait(60)
+        stop_server(proc)
     lat = list(times.values())
     right = sum(1 for k, sid in enumerate(ids)
                 if ((answers[sid].get("wrong"), answers[sid].get("score")) == (0, 100.0)

@@ -71,28 +71,37 @@ def free_port() -> int:
 
 def start_server(args: list[str], port: int, env: dict, timeout: float = 120.0
                  ) -> subprocess.Popen:  # fmt: skip
-    """``python -m nnsheet.cli serve ARGS --port PORT`` until it answers on 127.0.0.1."""
+    """``python -m nnsheet.cli serve ARGS --port PORT`` until it answers on 127.0.0.1; what it
+    prints goes to a temporary file (a pipe nobody reads could fill and stall it)."""
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "nnsheet.cli", "serve", *args,
-                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                             "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc.log = log  # type: ignore[attr-defined]
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise AssertionError(f"nnsheet serve exited {proc.returncode}: {proc.stdout.read()}")
+            raise AssertionError(f"nnsheet serve exited {proc.returncode}: {stop_server(proc)}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc
         except OSError:
             time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(f"nnsheet serve did not answer on port {port} within {timeout} s")
+    out = stop_server(proc)
+    raise AssertionError(f"nnsheet serve did not answer on port {port} within {timeout} s: "
+                         f"{out}")
 
 
 def stop_server(proc: subprocess.Popen) -> str:
+    """Stop it (SIGTERM, then SIGKILL after 60 s); what it printed."""
     proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate()
-    return out or ""
+        proc.wait()
+    log = proc.log  # type: ignore[attr-defined]
+    log.seek(0)
+    out = log.read()
+    log.close()
+    return out
