@@ -385,10 +385,12 @@ def test_uploads_get_the_archive_limits_before_parsing(tmp_path: Path) -> None:
 
 def slow_or_grade(job: dict) -> dict:
     """A worker job that never ends for a file named slow*.xlsx (a file that would stall the
-    grader), and grades the others."""
+    grader), raises for crash*.xlsx, and grades the others."""
     if job["shown"].startswith("slow"):
         while True:
             time.sleep(1)
+    if job["shown"].startswith("crash"):
+        raise RuntimeError("a reader's bug")
     return grade_upload(job)
 
 
@@ -403,6 +405,11 @@ def test_a_file_that_takes_too_long_is_stopped_and_the_server_goes_on(tmp_path: 
         assert client.app.state.server.pool.pids != pid  # the stuck worker was replaced
         ok = _submit(client, "2301", code["2301"], f, name="fine.xlsx").json()
         assert ok["status"] == "graded" and ok["score"] == 100.0
+        pid = client.app.state.server.pool.pids
+        crash = _submit(client, "2301", code["2301"], f, name="crash.xlsx").json()
+        assert crash["status"] == "unreadable" and "RuntimeError" in crash["message"]
+        assert client.app.state.server.pool.pids == pid  # the worker goes on
+        assert _submit(client, "2301", code["2301"], f).json()["status"] == "graded"
         assert _sign_in(client, "2301", code["2301"]).status_code == 303
         assert "took longer than 3 seconds" in client.get("/attempts/1").text
 

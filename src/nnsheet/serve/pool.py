@@ -3,7 +3,8 @@
 Each worker is a separate process (``spawn``: nothing of the server's threads is copied) that
 takes one job at a time over a pipe and keeps its answer keys between jobs. The server sends a
 job to an idle worker and waits at most ``timeout`` seconds for the answer; a worker that takes
-longer (or dies) is killed and replaced, and the job's answer is ``None``. At most ``size``
+longer (or dies) is killed and replaced, and the job's answer is ``None``; a job that raises
+answers ``{"status": "error", "message": …}`` and its worker goes on. At most ``size``
 files are graded at once; the others wait for a worker (the wait does not count against the
 time limit).
 """
@@ -27,7 +28,11 @@ def _serve(conn: Connection, job: Job) -> None:  # pragma: no cover - runs in th
             return
         if task is None:
             return
-        conn.send(job(task))
+        try:
+            answer = job(task)
+        except Exception as exc:  # noqa: BLE001 - a bug or a parser crash: one job's answer
+            answer = {"status": "error", "message": f"grading failed ({type(exc).__name__})"}
+        conn.send(answer)
 
 
 class _Worker:
