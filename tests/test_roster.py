@@ -499,3 +499,54 @@ def test_identical_needs_shared_wrong_answers(tmp_path: Path, capsys) -> None:
     assert rows["c.xlsx"]["flags"] == "identical:d.xlsx"
     assert rows["d.xlsx"]["flags"] == "identical:c.xlsx"
     assert rows["e.xlsx"]["flags"] == ""  # 1 of 8 differs: 87.5% < 95%
+
+
+def test_trace_workbook_graded_with_spec_is_not_flagged(tmp_path: Path, capsys) -> None:
+    """A trace workbook has no hidden spec to differ: with --spec it is graded, not flagged;
+    with its Setup edited it is ``tampered``."""
+    from nnsheet.cli import main
+
+    spec = tmp_path / "one.toml"
+    spec.write_text(_explicit(7, "2301"), encoding="utf-8")
+    trace = tmp_path / "trace.xlsx"
+    assert main(["trace", str(spec), "-o", str(trace)]) == 0
+    book = tmp_path / "g.csv"
+    assert main(["check", str(trace), "--spec", str(spec), "--gradebook", str(book)]) == 0
+    assert _gradebook(book)["trace.xlsx"]["flags"] == ""
+    wb = openpyxl.load_workbook(trace)
+    wb["Setup"][_setup_cell("b", 1, 1)] = 0.75
+    wb.save(tmp_path / "edited.xlsx")
+    main(["check", str(tmp_path / "edited.xlsx"), "--spec", str(spec), "--gradebook", str(book)])
+    assert _gradebook(book)["edited.xlsx"]["flags"] == "tampered"
+
+
+def test_check_roster_id_from_file_name_and_needs_spec(classroom, tmp_path: Path,
+                                                       capsys) -> None:  # fmt: skip
+    """A blank ``student_id`` cell: the file name is the id. --roster without --spec is one
+    line, exit 2."""
+    from nnsheet.cli import main
+
+    spec, roster, handout = classroom
+    answers = _answer_cells(_explicit(7, "2302"))
+    path = _fill(handout / "2302.xlsx", tmp_path / "in" / "2302.xlsx", answers, sid="")
+    assert _names(path)[1] in (None, "")
+    book = tmp_path / "g.csv"
+    assert main(["check", str(path), "--roster", str(roster), "--spec", str(spec),
+                 "--gradebook", str(book)]) == 0  # fmt: skip
+    row = _gradebook(book)["2302.xlsx"]
+    assert (row["flags"], row["score"], row["student_id"]) == ("", "100.0", "")
+    # the same file under another student's name is graded on that student's givens
+    other = tmp_path / "in" / "2303.xlsx"
+    other.write_bytes(path.read_bytes())
+    assert main(["check", str(other), "--roster", str(roster), "--spec", str(spec),
+                 "--gradebook", str(book)]) == 1  # fmt: skip
+    row = _gradebook(book)["2303.xlsx"]
+    assert row["flags"] == "tampered"
+    assert row["message"].startswith("the givens differ from the teacher's record: layer 1 "
+                                     "biases in the hidden spec, layer 2 weights in the hidden "
+                                     "spec, layer 2 biases in the hidden spec, Setup!")
+    capsys.readouterr()
+    assert main(["check", str(path), "--roster", str(roster)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "nnsheet: error: --roster needs --spec SPEC: the spec the class's exercises were made "
+        "from (their givens are regenerated from it)")

@@ -11,7 +11,9 @@ map's formula for every cell (the single source of truth). The modules, in data-
 - :mod:`.explain`: the expected value's formula with symbols, then numbers;
 - :mod:`.mark`: one verdict per answer cell;
 - :mod:`.report`: terminal summary, graded copy, ``--report`` rows;
-- :mod:`.batch`: several files (or a folder) in one call, and the gradebook.
+- :mod:`.integrity`: givens compared with the record (``--spec``, per student with ``--roster``),
+  answers compared across files (copied, identical);
+- :mod:`.batch`: several files (or a folder) in one call, and the gradebook and its flags.
 
 Each answer cell gets one verdict:
 

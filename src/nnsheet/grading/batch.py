@@ -231,15 +231,18 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         book_rows.append(row)
         try:
             row.book = read_book(f)
-            record, sid = spec, None
+            record, unknown = spec, None  # the record it is graded on; an id not on the roster
             if roster is not None:
                 assert spec is not None
                 sid = _name_text(row.book.names.get("student_id")) or f.stem
                 st = class_list.get(sid.casefold())
-                record = None if st is None else specs.setdefault(st.id,
-                                                                  student_spec(spec, st.id))
-                if st is not None:
-                    ids[len(book_rows) - 1], sid = st.id, None
+                if st is None:
+                    record, unknown = None, sid  # graded on the file's own spec
+                else:
+                    if st.id not in specs:
+                        specs[st.id] = student_spec(spec, st.id)
+                    record = specs[st.id]
+                    ids[len(book_rows) - 1] = st.id
             key = key_for(row.book, f, record, cache)
             res = row.result = grade_book(row.book, key, f, decimals)
         except NnsheetError as exc:
@@ -247,7 +250,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             err(f"nnsheet: error: {exc}")
             status = 2
             continue
-        _check_givens(row, key, record, sid, lang or key.options.lang)
+        _check_givens(row, key, record, unknown, lang or key.options.lang, roster is not None)
         for line in [*summary(res, lang), *row.said]:
             out(line)
         said = said or res.key.options.lang
@@ -314,10 +317,12 @@ def _embedded(book: Book, path: Path) -> Spec | None:
 
 
 def _check_givens(row: _Row, key: AnswerKey, record: Spec | None, unknown: str | None,
-                  lang: str) -> None:  # fmt: skip
+                  lang: str, roster: bool) -> None:  # fmt: skip
     """Flag a file whose givens are not the record's (``tampered``; ``record``: ``--spec``, or
-    the student's with a roster), an id not on the roster (``unknown``: ``unknown_student``),
-    or without a record, Setup givens that are not the embedded spec's (``givens_changed``)."""
+    the student's with a ``roster``), an id not on the roster (``unknown``:
+    ``unknown_student``), or without a record, Setup givens that are not the embedded spec's
+    (``givens_changed``). A workbook without the exercise's hidden sheet (a trace workbook
+    graded with ``--spec``) claims no spec, so only its Setup is compared."""
     assert row.book is not None
     if unknown is not None:
         _flag(row, "unknown_student", "note.unknown_student", lang, sid=unknown)
@@ -328,8 +333,11 @@ def _check_givens(row: _Row, key: AnswerKey, record: Spec | None, unknown: str |
                   setup=key.layout.sheets.setup)  # fmt: skip
         return
     embedded = _embedded(row.book, row.path)
-    found: list[Diff] = ([("note.no_spec", {})] if embedded is None
-                         else spec_differences(embedded, record))  # fmt: skip
+    found: list[Diff] = []
+    if embedded is not None:
+        found += spec_differences(embedded, record)
+    elif row.book.meta or roster:  # an exercise's hidden sheet, or a handout that had one
+        found.append(("note.no_spec", {}))
     found += setup_differences(row.book, key)
     if found:
         _flag(row, "tampered", "note.tampered", lang, found)
