@@ -389,7 +389,7 @@ def flagged_row(path: Path, book: Book, result: Result, record: Spec,
     spec; ``result`` was graded on it), ``copied:<id>`` when it is right for one of ``others``
     (id → that student's spec) and not for its own. ``nnsheet serve`` keeps one per upload."""
     row = _Row(path, book, result, problem)
-    _check_givens(row, result.key, record, None, lang)
+    _check_givens(row, result.key, record, None, lang, True)
     _flag_copy(row, others, {}, None, lang)
     return row.cells(), list(row.flags)
 
