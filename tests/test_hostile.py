@@ -402,7 +402,7 @@ def test_grading_writes_learner_text_and_file_names_as_text(capsys, tmp_path, mo
         for field in row:
             if field[:1] in ("=", "+", "-", "@", "\t", "\r"):
                 float(field)  # only plain numbers may start so
-    given = {r[-1] for r in rows[1:]}
+    given = {r[rows[0].index("given")] for r in rows[1:]}
     assert {"'" + HOSTILE_TITLE, "'@SUM(A1)", "'+1+1", "'-2-2"} <= given
 
 

@@ -165,7 +165,8 @@ def test_mistakes_are_explained_in_indonesian(homework, capsys) -> None:
     with open(report, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["file", "sheet", "cell", "label", "quantity", "epoch", "step",
-                             "sample", "layer", "j", "i", "verdict", "expected", "given"]
+                             "sample", "layer", "j", "i", "verdict", "expected", "given",
+                             "mistake"]
     assert {r["verdict"] for r in rows} == {"correct", "carried", "wrong", "missing"}
     assert {r["sheet"] for r in rows} == {"Langkah", "Epoch"}
 

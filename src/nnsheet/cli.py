@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="grade filled exercise workbooks")
     c.add_argument("files", nargs="+", metavar="FILLED",
                    help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
-                        "directly inside it, in name order")
+                        "directly inside it, in name order; or a program's values (.csv with "
+                        "the columns quantity, epoch, step, sample, layer, j, i, value; needs "
+                        "--spec)")
     c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files "
                                           "(created when missing)")
     c.add_argument("--report", help="one row per answer cell (.csv)")

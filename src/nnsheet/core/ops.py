@@ -7,7 +7,9 @@ grader's explanations and the Guide's formulas), its Guide sentence in English a
 for losses, its symbol. The engine, the layout map, the notation and Guide and the grader all read
 these entries, so they can never disagree about one, and adding an activation, a loss or a
 hidden-error variant is a single entry here (spec validation accepts the names in these
-registries).
+registries). The steps every rule shares have their formulas here too (:data:`EXACT`), and so
+does each classic mistake (:data:`MISTAKES`: those formulas with one step slipped), which the
+grader names when it reproduces a learner's wrong value.
 
 Spreadsheet formulas use only ``+ - * /``, ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND``.
 The ``xl*`` functions take cell references (strings such as ``"H5"``) and return an expression
@@ -16,6 +18,7 @@ without the leading ``=``; the ``text*`` functions take symbols or numbers as te
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -452,3 +455,84 @@ RULE_NAMES = tuple(RULES)
 def xl_dw(sign: int, grad: str) -> str:
     """Spreadsheet formula of a weight change from its gradient cell."""
     return f"learning_rate*{grad}" if sign > 0 else f"-learning_rate*{grad}"
+
+
+# --------------------------------------------------------------------------- the steps' formulas
+@dataclass(frozen=True)
+class Steps:
+    """The spreadsheet formula of each step every rule shares, from the cells it reads (the
+    layout supplies the cells, the entries above the rule's own parts). :data:`EXACT` is what the
+    workbook holds; each :class:`Mistake` is this set with one step slipped."""
+
+    #: z from ``SUMPRODUCT(w, a_prev)`` and the bias cell
+    net: Callable[[str, str], str]
+    #: e from the cells of t and y'
+    error: Callable[[str, str], str]
+    #: f' from the activation and the cells of z and a
+    deriv: Callable[[Activation, str, str], str]
+    #: δ from the cells of err and f'
+    delta: Callable[[str, str], str]
+    #: the quantity a hidden error reads from the next layer, given its entry's ``source``
+    sent: Callable[[str], str]
+    #: the next layer's weights a hidden error reads: ``w`` (in use) or ``w_new`` (updated)
+    weights: str
+    #: Δ from the rule's sign and the gradient's cell
+    change: Callable[[int, str], str]
+    #: the new weight from the weight in use and Δ
+    new: Callable[[str, str], str]
+
+
+EXACT = Steps(
+    net=lambda products, bias: f"{products}+{bias}",
+    error=lambda t, y: f"{t}-{y}",
+    deriv=lambda act, z, a: act.xl_deriv(z, a),
+    delta=lambda err, fprime: f"{err}*{fprime}",
+    sent=lambda source: source,
+    weights="w",
+    change=xl_dw,
+    new=lambda w, dw: f"{w}+{dw}",
+)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A classic slip: :data:`EXACT` with one step done wrong. The grader evaluates a wrong cell's
+    slipped formula on the learner's own earlier values and names the slip when it gives the
+    learner's number (words for each code: :mod:`nnsheet.words.grading_text`)."""
+
+    code: str
+    #: the quantities whose formula the slip changes
+    quantities: tuple[str, ...]
+    steps: Steps
+
+
+_SWAPPED = {"err": "delta", "delta": "err"}
+
+MISTAKES: dict[str, Mistake] = {
+    m.code: m
+    for m in (
+        # net = Σ w·a, the bias left out
+        Mistake("forgot_bias", ("z",),
+                dataclasses.replace(EXACT, net=lambda products, bias: products)),
+        # e = y' − t instead of t − y'
+        Mistake("error_sign", ("e",), dataclasses.replace(EXACT, error=lambda t, y: f"{y}-{t}")),
+        # f' from net instead of the output: net·(1 − net) for the sigmoid
+        Mistake("fprime_from_net", ("fprime",),
+                dataclasses.replace(EXACT, deriv=lambda act, z, a: act.xl_deriv(z, z))),
+        # δ = err, the derivative factor left out
+        Mistake("no_fprime", ("delta",),
+                dataclasses.replace(EXACT, delta=lambda err, fprime: err)),
+        # a hidden error through the next layer's weights already updated this step
+        Mistake("new_weights_in_backprop", ("err",),
+                dataclasses.replace(EXACT, weights="w_new")),
+        # raw errors sent back where the rule sends deltas, or deltas where it sends raw errors
+        Mistake("rule_swap", ("err",), dataclasses.replace(EXACT, sent=_SWAPPED.__getitem__)),
+        # Δ = ±gradient, the learning rate left out
+        Mistake("no_learning_rate", ("dw", "db"),
+                dataclasses.replace(EXACT, change=lambda sign, g: g if sign > 0 else f"-{g}")),
+        # new = w − Δ where the rule adds Δ (and Δ taken with the opposite sign)
+        Mistake("update_sign", ("dw", "db", "w_new", "b_new"),
+                dataclasses.replace(EXACT, change=lambda sign, g: xl_dw(-sign, g),
+                                    new=lambda w, dw: f"{w}-{dw}")),
+    )
+}

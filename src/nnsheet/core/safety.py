@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WorkbookError
+from .errors import NnsheetError, WorkbookError
 
 MiB = 2**20
 
@@ -258,6 +258,27 @@ def _check_zip(path: str | Path, limits: XlsxLimits, cells: Callable[..., None],
 # --------------------------------------------------------------------------- text going out
 #: a spreadsheet reads a CSV field or a typed cell starting with one of these as a formula
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def read_text_file(path: Path, what: str, max_bytes: int,
+                   error: type[NnsheetError] = NnsheetError, bom: bool = False) -> str:  # fmt: skip
+    """The UTF-8 text of a small input file (``what``, e.g. ``a spec file (TOML)``), or one line
+    naming the file: not found, a directory or special file, larger than ``max_bytes``, not
+    UTF-8. ``bom``: a leading byte-order mark is allowed (and dropped)."""
+    name = str(path)
+    if not path.exists():
+        raise error(f"{name}: file not found")
+    if not path.is_file():
+        kind = "a directory" if path.is_dir() else "a special file (device or pipe)"
+        raise error(f"{name}: expected {what}, got {kind}")
+    if path.stat().st_size > max_bytes:
+        raise error(f"{name}: larger than {max_bytes // MiB} MiB; not {what}")
+    try:
+        return path.read_bytes().decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{name}: expected {what} in UTF-8") from None
+    except OSError as exc:
+        raise error(f"{name}: cannot read ({exc.strerror})") from None
 
 
 def csv_text(value: object) -> object:

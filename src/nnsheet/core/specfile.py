@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import SpecError
 from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
+from .safety import read_text_file
 from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec, draw_uniform
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
@@ -431,21 +432,8 @@ def loads_spec(
 def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Spec:
     """Read and validate a spec file."""
     p = Path(path)
-    name = str(path)
-    if not p.exists():
-        raise SpecError(f"{name}: file not found")
-    if not p.is_file():
-        what = "a directory" if p.is_dir() else "a special file (device or pipe)"
-        raise SpecError(f"{name}: expected a spec file (TOML), got {what}")
-    if p.stat().st_size > MAX_SPEC_BYTES:
-        raise SpecError(f"{name}: larger than {MAX_SPEC_BYTES // 2**20} MiB; not a spec file")
-    try:
-        text = p.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(f"{name}: expected a UTF-8 TOML text file") from None
-    except OSError as exc:
-        raise SpecError(f"{name}: cannot read ({exc.strerror})") from None
-    return loads_spec(text, name, p.resolve().parent, overrides, source=p.resolve())
+    text = read_text_file(p, "a spec file (TOML)", MAX_SPEC_BYTES, SpecError)
+    return loads_spec(text, str(path), p.resolve().parent, overrides, source=p.resolve())
 
 
 # --------------------------------------------------------------------------- writing

@@ -9,10 +9,12 @@ map's formula for every cell (the single source of truth). The modules, in data-
 - :mod:`.locate`: the answer cells found by the table's headers (inserted columns and rows);
 - :mod:`.key`: the answer key and the learner's environment (formulas on the learner's numbers);
 - :mod:`.explain`: the expected value's formula with symbols, then numbers;
-- :mod:`.mark`: one verdict per answer cell;
+- :mod:`.mark`: one verdict per answer cell, and the catalogue's slips that give a wrong one
+  (:data:`nnsheet.core.ops.MISTAKES`);
 - :mod:`.report`: terminal summary, graded copy, ``--report`` rows;
 - :mod:`.integrity`: givens compared with the record (``--spec``, per student with ``--roster``),
   answers compared across files (copied, identical);
+- :mod:`.values`: a program's values (a CSV keyed by the trace table's columns) as a ``Book``;
 - :mod:`.batch`: several files (or a folder) in one call, and the gradebook and its flags.
 
 Each answer cell gets one verdict:

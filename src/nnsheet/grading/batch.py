@@ -26,9 +26,10 @@ from .integrity import (
     spec_differences,
 )
 from .key import AnswerKey, key_for
-from .mark import Result, grade_book
+from .mark import Result, grade_book, place
 from .read import Book, read_book
 from .report import REPORT_COLUMNS, report_rows, summary, write_graded
+from .values import is_values, read_values
 
 GRADEBOOK_COLUMNS = ["file", "student", "student_id", "status", "score", "correct", "carried",
                      "wrong", "missing", "answer_cells", "first_wrong", "flags", "message"]
@@ -38,13 +39,6 @@ SUBMISSION_SUFFIXES = (".xlsx", ".ods", ".xls")
 
 
 # =========================================================================== command
-def check_file_grade(path: Path, spec: Spec | None, decimals: int | None,
-                     cache: dict[str, AnswerKey]) -> Result:  # fmt: skip
-    book = read_book(path)
-    key = key_for(book, path, spec, cache)
-    return grade_book(book, key, path, decimals)
-
-
 def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[list[Path], bool]:
     """The files to grade: each path given, and for a folder every .xlsx/.ods (and .xls, to be
     refused with a gradebook row) directly inside it, in name order (hidden files and Excel's
@@ -142,7 +136,7 @@ class _Row:
         c, n = res.counts, len(res.marks)
         score = f"{100.0 * (c['correct'] + c['carried']) / n:.1f}" if n else ""
         first = next((m for m in res.marks if m.verdict == "wrong"), None)
-        first_wrong = (f"{first.row['sheet']}!{first.cell} {first.row['label']}"
+        first_wrong = (f"{place(self.book, first)} {first.row['label']}"
                        if first is not None else "")  # fmt: skip
         shifted = self.book.shifted if self.book else None
         msg = "; ".join(x for x in ((_say("shifted", "en", notes=shifted) if shifted else None),
@@ -179,6 +173,9 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         print(line, file=sys.stderr)
 
     files, several = submissions([Path(f) for f in files], err)
+    if output is not None and (csvs := [f for f in files if is_values(f)]):
+        raise NnsheetError(f"{csvs[0]}: a program's values have no graded copy; leave out -o "
+                           "(--report gives every value's verdict)")  # fmt: skip
     stems: dict[str, int] = {}
     for f in files:
         stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
@@ -230,20 +227,24 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         row = _Row(f)
         book_rows.append(row)
         try:
-            row.book = read_book(f)
-            record, unknown = spec, None  # the record it is graded on; an id not on the roster
-            if roster is not None:
-                assert spec is not None
-                sid = _name_text(row.book.names.get("student_id")) or f.stem
-                st = class_list.get(sid.casefold())
-                if st is None:
-                    record, unknown = None, sid  # graded on the file's own spec
-                else:
-                    if st.id not in specs:
-                        specs[st.id] = student_spec(spec, st.id)
-                    record = specs[st.id]
-                    ids[len(book_rows) - 1] = st.id
-            key = key_for(row.book, f, record, cache)
+            if is_values(f):  # a program's values: no student cells, graded on --spec
+                record, unknown = spec, None
+                row.book, key = read_values(f, spec, lang, cache)
+            else:
+                row.book = read_book(f)
+                record, unknown = spec, None  # the record it is graded on; an id not on roster
+                if roster is not None:
+                    assert spec is not None
+                    sid = _name_text(row.book.names.get("student_id")) or f.stem
+                    st = class_list.get(sid.casefold())
+                    if st is None:
+                        record, unknown = None, sid  # graded on the file's own spec
+                    else:
+                        if st.id not in specs:
+                            specs[st.id] = student_spec(spec, st.id)
+                        record = specs[st.id]
+                        ids[len(book_rows) - 1] = st.id
+                key = key_for(row.book, f, record, cache)
             res = row.result = grade_book(row.book, key, f, decimals)
         except NnsheetError as exc:
             row.problem = str(exc)

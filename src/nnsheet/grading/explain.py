@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
-from ..words.grading_text import say
+from ..words.grading_text import mistake_words, say
 from .key import AnswerKey
 
 
@@ -155,6 +155,14 @@ def _z_text(rec, k: int, j: int) -> str:  # noqa: ANN001
     w = rec.w[k][j]
     terms = [f"{_p(w[m])}·{_p(a_in[m])}" for m in range(len(a_in))]
     return " + ".join([*terms, _p(rec.b[k][j])])
+
+
+def explain_mistakes(key: AnswerKey, mistakes: list[tuple[str, float]], lang: str = "en") -> str:
+    """The slips (code, the value the slip gives from the learner's values) that reproduce a
+    wrong answer, in words."""
+    sent = hidden_error_rule(key.spec.rule, key.spec.hidden_error).source
+    slips = say("or", lang).join(f"{mistake_words(c, lang, sent)} ({c})" for c, _ in mistakes)
+    return say("mistake", lang, slips=slips, value=_n(mistakes[0][1]))
 
 
 def _explain_formula(key: AnswerKey, row: dict) -> str:

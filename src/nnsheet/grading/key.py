@@ -4,6 +4,8 @@ learner's environment that evaluates those formulas on the learner's own numbers
 from __future__ import annotations
 
 import dataclasses
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pandas as pd
 
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
+from ..core.ops import MISTAKES
 from ..core.spec import Spec
 from ..core.specfile import loads_spec
 from ..exercise.template import (
@@ -26,7 +29,7 @@ from ..sheet.formula import FormulaError, evaluate, parse, references
 from ..sheet.layout import Layout, StepsRow
 from ..words.notation import SHEET_NAMES
 from .locate import locate
-from .read import Book
+from .read import Book, _pos
 
 
 # =========================================================================== the answer key
@@ -42,6 +45,8 @@ class AnswerKey:
     givens: dict[tuple[str, str], float]
     formulas: dict[tuple[str, str], str]
     values: dict[tuple[str, str], float]  # engine value of every cell in the table
+    #: each Steps row (1-based) of the key: its templates and their bindings (the slips' rows)
+    rows: dict[int, tuple[list[tuple[int, str]], dict]] = field(default_factory=dict)
     _trees: dict[tuple[str, str], tuple] = field(default_factory=dict)
 
     @classmethod
@@ -57,8 +62,9 @@ class AnswerKey:
         cells = zip(table["sheet"].tolist(), table["cell"].tolist(), table["value"].tolist(),
                     strict=True)  # fmt: skip
         values = {(s, c): float(v) for s, c, v in cells if c}
+        rows: dict[int, tuple[list[tuple[int, str]], dict]] = {}
         return cls(spec, options, layout, trace, answer_rows(table, trace, options), givens,
-                   key_formulas(layout, trace), values)
+                   key_formulas(layout, trace, rows), values, rows)
 
     def tree(self, key: tuple[str, str]) -> tuple:
         t = self._trees.get(key)
@@ -66,15 +72,39 @@ class AnswerKey:
             t = self._trees[key] = parse(self.formulas[key])
         return t
 
+    def slips(self, key: tuple[str, str], quantity: str) -> list[tuple[str, tuple]]:
+        """(code, parsed formula) of each mistake (:data:`nnsheet.core.ops.MISTAKES`) that
+        changes this answer cell's formula: the cell computed with that slip."""
+        sheet, ref = key
+        if sheet != self.layout.sheets.steps:
+            return []
+        row, col = _pos(ref)
+        found = self.rows.get(row + 1)
+        if found is None:
+            return []
+        templates, ctx = found
+        out = []
+        for code, m in MISTAKES.items():
+            if quantity in m.quantities:
+                tmpl = self.layout.slipped(code, templates).get(col)
+                if tmpl is not None:
+                    out.append((code, parse(tmpl.format_map(ctx))))
+        return out
 
-def key_formulas(layout: Layout, trace: Trace) -> dict[tuple[str, str], str]:
+
+def key_formulas(layout: Layout, trace: Trace,
+                 rows: dict[int, tuple[list[tuple[int, str]], dict]] | None = None,
+                 ) -> dict[tuple[str, str], str]:  # fmt: skip
     """Every formula of the trace workbook by (sheet, A1 cell), read from the layout's cell
-    stream: exactly the formulas the workbook holds, and no file is written."""
+    stream: exactly the formulas the workbook holds, and no file is written. ``rows`` receives
+    each Steps row's templates and bindings."""
     formulas: dict[tuple[str, str], str] = {}
     letters, steps = layout.letters, layout.sheets.steps
     for item in layout.body([*trace.steps, *trace.epochs]):
         if isinstance(item, StepsRow):
             row, ctx = str(item.row + 1), item.ctx  # type: ignore[operator]
+            if rows is not None:
+                rows[item.row + 1] = (item.templates, ctx)  # type: ignore[operator]
             for c, tmpl in item.templates:
                 formulas[(steps, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
         elif item.formula is not None:
@@ -87,7 +117,7 @@ class LearnerEnv:
     learner typed, givens come from Setup, every other cell is its own formula evaluated on
     these (memoised)."""
 
-    def __init__(self, key: AnswerKey, given: dict[tuple[str, str], float | None]) -> None:
+    def __init__(self, key: AnswerKey, given: Mapping[tuple[str, str], float | None]) -> None:
         self.key = key
         self.given = given
         self.memo: dict[tuple[str, str], float] = {}
@@ -121,19 +151,20 @@ class LearnerEnv:
     def name(self, name: str) -> float:
         return self.key.spec.learning_rate
 
-    def compute(self, key: tuple[str, str]) -> float | None:
-        """The cell's formula on the learner's values, or None when an input is unusable."""
+    def compute(self, key: tuple[str, str], tree: tuple | None = None) -> float | None:
+        """The cell's formula (or ``tree``, another formula for it) on the learner's values, or
+        None when an input is unusable."""
         try:
-            return evaluate(self.key.tree(key), self, key[0])
+            return evaluate(self.key.tree(key) if tree is None else tree, self, key[0])
         except (FormulaError, OverflowError, KeyError):
             return None
 
-    def inputs(self, key: tuple[str, str]) -> list[tuple[str, str]]:
-        """The learner's answer cells a cell's formula reads, directly or through cells the
-        learner was not asked for (the weights in use)."""
+    def inputs(self, key: tuple[str, str], tree: tuple | None = None) -> list[tuple[str, str]]:
+        """The learner's answer cells a cell's formula (or ``tree``) reads, directly or through
+        cells the learner was not asked for (the weights in use)."""
         out: list[tuple[str, str]] = []
         seen: set[tuple[str, str]] = set()
-        todo = list(references(self.key.tree(key), key[0]))
+        todo = list(references(self.key.tree(key) if tree is None else tree, key[0]))
         while todo:
             k = todo.pop()
             if k in seen:
@@ -145,18 +176,21 @@ class LearnerEnv:
                 todo.extend(references(self.key.tree(k), k[0]))
         return out
 
-    def slack(self, key: tuple[str, str], base: float, tols: dict[tuple[str, str], float]) -> float:
-        """How far the cell may move when each of its inputs moves within its own tolerance (the
-        learner rounded what they typed but may have kept more digits on the calculator)."""
+    def slack(self, key: tuple[str, str], base: float, tols: dict[tuple[str, str], float],
+              tree: tuple | None = None) -> float:  # fmt: skip
+        """How far the cell (computed by its formula, or ``tree``) may move when each of its
+        inputs moves within its own tolerance (the learner rounded what they typed but may have
+        kept more digits on the calculator)."""
         total = 0.0
-        for k in self.inputs(key):
+        for k in self.inputs(key, tree):
             v, t = self.given.get(k), tols.get(k, 0.0)
             if v is None or t == 0.0:
                 continue
             worst = 0.0
             for sign in (1.0, -1.0):
-                moved = LearnerEnv(self.key, {**self.given, k: v + sign * t})
-                w = moved.compute(key)
+                # one input moved; the others read through (no copy of every answer)
+                moved = LearnerEnv(self.key, ChainMap({k: v + sign * t}, self.given))
+                w = moved.compute(key, tree)
                 if w is not None:
                     worst = max(worst, abs(w - base))
             total += worst

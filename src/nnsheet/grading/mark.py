@@ -32,6 +32,9 @@ class Mark:
     drift: bool = False  # correct although off the exact value: rounding from correct values
     #: carried: the learner's earlier wrong (or missing) answer it follows from
     root: Mark | None = field(default=None, repr=False)
+    #: wrong: the catalogue's slips that give the learner's number from their own earlier
+    #: values, (code, that value)
+    mistakes: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -127,7 +130,26 @@ def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = No
                 continue
             stack.pop()
             _settle(m, [marks[i] for i in ins], book)
+    for k, m in marks.items():
+        if m.verdict == "wrong" and m.given.value is not None:
+            m.mistakes = _slips(env, k, m, tols)
     return Result(path, key, list(marks.values()), book, stated)
+
+
+def _slips(env: LearnerEnv, k: tuple[str, str], m: Mark,
+           tols: dict[tuple[str, str], float]) -> list[tuple[str, float]]:  # fmt: skip
+    """The catalogue's slips that reproduce a wrong answer: the cell computed with each slip that
+    applies to it, on the learner's own earlier values, within the cell's tolerance (and the
+    inputs' own rounding, as for carry-forward)."""
+    given, tol = m.given.value, tols[k]
+    assert given is not None
+    out = []
+    for code, tree in env.key.slips(k, m.row["quantity"]):
+        v = env.compute(k, tree)
+        if v is not None and (close(given, v, tol)
+                              or close(given, v, tol + env.slack(k, v, tols, tree))):
+            out.append((code, v))
+    return out
 
 
 def _settle(m: Mark, inputs: list[Mark], book: Book) -> None:
@@ -145,5 +167,11 @@ def _settle(m: Mark, inputs: list[Mark], book: Book) -> None:
         root = next((i.root for i in bad if i.root is not None), bad[0])
     m.verdict, m.root = "carried", root
     m.reason = (f"from your own earlier values it is {_n(m.carry)}: it follows correctly from "
-                f"your earlier {root.verdict} value {root.row['sheet']}!{root.cell} "
+                f"your earlier {root.verdict} value {place(book, root)} "
                 f"{root.row['label']} (expected {exact})")  # fmt: skip
+
+
+def place(book: Book | None, m: Mark) -> str:
+    """Where the learner finds a mark's answer (``Steps!X3``; a values CSV: ``file.csv:14``)."""
+    key = (m.row["sheet"], m.row["cell"])
+    return book.place(key) if book is not None else f"{key[0]}!{m.cell or key[1]}"

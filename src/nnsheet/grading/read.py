@@ -216,6 +216,10 @@ class Book:
         r, c = self.pos(key)
         return cell_name(r, c)
 
+    def place(self, key: tuple[str, str]) -> str:
+        """Where the learner finds the answer of a layout cell: ``Steps!X3``."""
+        return f"{key[0]}!{self.ref(key)}"
+
     def value(self, key: tuple[str, str]) -> tuple[object, str | None]:
         g = self.grids.get(key[0])
         return (None, None) if g is None else g.cells.get(self.pos(key), (None, None))

@@ -14,11 +14,11 @@ from ..exercise.template import (
 from ..output.files import write_atomic
 from ..words.grading_text import BLOCK_WORDS, reason, say, verdict
 from ..words.notation import SHEET_NAMES
-from .explain import _i, _n, explain
-from .mark import VERDICTS, Result
+from .explain import _i, _n, explain, explain_mistakes
+from .mark import VERDICTS, Result, place
 
 REPORT_COLUMNS = ["file", "sheet", "cell", "label", "quantity", "epoch", "step", "sample", "layer",
-                  "j", "i", "verdict", "expected", "given"]  # fmt: skip
+                  "j", "i", "verdict", "expected", "given", "mistake"]  # fmt: skip
 COLOURS = {"correct": "C6EFCE", "carried": "DDEBF7", "wrong": "FFC7CE", "missing": "D9D9D9"}
 
 
@@ -62,7 +62,7 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     first = next((m for m in res.marks if m.verdict == "wrong"), None)
     if first is not None:
         r = first.row
-        where = f"{r['sheet']}!{first.cell} {r['label']} ({_where(r, lang)})"
+        where = f"{place(res.book, first)} {r['label']} ({_where(r, lang)})"
         why = reason(first.reason, lang)
         lines.append(say("first_wrong", lang, where=where, expected=_n(float(r['value'])),
                          given=terminal_text(first.given.text.strip()))
@@ -70,10 +70,12 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
                      + (f" — {why.partition('; ')[2]}" if "; typed with" in first.reason
                         else ""))
         lines.append(f"    {explain(res.key, r, lang)}")
+        if first.mistakes:
+            lines.append(f"    {explain_mistakes(res.key, first.mistakes, lang)}")
     elif c.get("missing"):
         m = next(m for m in res.marks if m.verdict == "missing")
-        lines.append(say("first_missing", lang, where=f"{m.row['sheet']}!{m.cell} "
-                         f"{m.row['label']} ({_where(m.row, lang)})"))
+        lines.append(say("first_missing", lang, where=" ".join(
+            p for p in (place(res.book, m), m.row["label"]) if p) + f" ({_where(m.row, lang)})"))
     return lines
 
 
@@ -125,6 +127,8 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         if m.verdict == "wrong":
             text += (say("comment_wrong", lang, given=m.given.text.strip(), reason=why)
                      + f"\n{explain(res.key, m.row, lang)}")
+            if m.mistakes:
+                text += f"\n{explain_mistakes(res.key, m.mistakes, lang)}"
         elif m.verdict == "carried":
             text += say("comment_carried", lang, expected=expected, reason=why)
         elif m.verdict == "correct":  # rounding drift, not a mistake
@@ -164,7 +168,8 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         g.cell(r, 2, say("you_wrote", lang, verdict=verdict(m.verdict, lang),
                          label=m.row["label"], where=_where(m.row, lang),
                          given=m.given.text.strip() or say("nothing", lang),
-                         reason=reason(m.reason, lang)))
+                         reason=reason(m.reason, lang))
+                 + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else ""))
         r += 1
     for row in g.iter_rows():  # file names and learners' text: text, never a formula
         for c in row:
@@ -174,11 +179,16 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
 
 
 def report_rows(res: Result) -> list[list[object]]:
+    """One row per answer cell; of a values CSV, ``cell`` is the learner's row number there and
+    ``sheet`` is empty."""
     out = []
+    values = res.book is not None and res.book.kind == "csv"
     for m in res.marks:
         r = m.row
         ints = [("" if _i(r[k]) is None else _i(r[k])) for k in ("epoch", "step", "sample",
                                                                  "layer", "j", "i")]  # fmt: skip
-        out.append([str(res.path), r["sheet"], m.cell or r["cell"], r["label"], r["quantity"],
-                    *ints, m.verdict, repr(float(r["value"])), m.given.text.strip()])
+        sheet, cell = ("", m.cell) if values else (r["sheet"], m.cell or r["cell"])
+        out.append([str(res.path), sheet, cell, r["label"], r["quantity"],
+                    *ints, m.verdict, repr(float(r["value"])), m.given.text.strip(),
+                    ";".join(code for code, _ in m.mistakes)])
     return out

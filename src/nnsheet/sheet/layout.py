@@ -37,7 +37,16 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights
 from ..core.errors import WorkbookError
-from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, xl_dw
+from ..core.ops import (
+    ACTIVATIONS,
+    EXACT,
+    LOSSES,
+    MISTAKES,
+    RULES,
+    Steps,
+    correct_rule,
+    hidden_error_rule,
+)
 from ..core.spec import Spec
 from ..words.notation import Notation, setting_label, setting_value
 
@@ -273,6 +282,8 @@ class Layout:
         self.rows_per_epoch = n if self.online else n + spec.batches_per_epoch
         self.n_rows = HEADER_ROWS + self.detail_epochs * self.rows_per_epoch
         self.band_ranges = self._band_ranges()
+        #: :meth:`slipped`'s templates, by mistake, then by the exact templates' id
+        self._slipped: dict[str, dict[int, dict[int, str]]] = {}
 
     # ------------------------------------------------------------------ columns
     def _build_columns(self) -> None:
@@ -467,9 +478,11 @@ class Layout:
         d = self.spec.round
         return expr if d is None else f"ROUND({expr},{d})"
 
-    def sample_formulas(self, first: bool) -> list[tuple[int, str]]:
+    def sample_formulas(self, first: bool, steps: Steps = EXACT) -> list[tuple[int, str]]:
         """(column, template) for a sample row; templates use ``{r}`` (this row), ``{p}`` (the
-        row of the previous new weights), ``{d}`` (the sample's Setup data row), all 1-based."""
+        row of the previous new weights), ``{d}`` (the sample's Setup data row), all 1-based.
+        ``steps``: the shared steps' formulas (a :class:`~nnsheet.core.ops.Mistake`'s to build
+        its slipped formulas)."""
         spec, L, R = self.spec, self.L, self._round
         n = self.sizes
         out: list[tuple[int, str]] = []
@@ -495,14 +508,15 @@ class Layout:
             a_rng = f"{col_name(pa.first)}{{r}}:{col_name(pa.first + pa.size - 1)}{{r}}"
             for j in range(n[l]):
                 w0, w1 = self.ref("w", l, j, 0), self.ref("w", l, j, n[l - 1] - 1)
-                z = f"SUMPRODUCT({w0}{{r}}:{w1}{{r}},{a_rng})+{self.ref('b', l, j)}{{r}}"
+                z = steps.net(f"SUMPRODUCT({w0}{{r}}:{w1}{{r}},{a_rng})",
+                              f"{self.ref('b', l, j)}{{r}}")
                 out.append((self.col("z", l, j), R(z)))
             for j in range(n[l]):
                 zc = f"{self.ref('z', l, j)}{{r}}"
                 out.append((self.col("a", l, j), R(act.xl_value(zc))))
             a_prev = ("a", l)
         for k in range(n[L]):
-            expr = f"{self.ref('t', L, k)}{{r}}-{self.ref('a', L, k)}{{r}}"
+            expr = steps.error(f"{self.ref('t', L, k)}{{r}}", f"{self.ref('a', L, k)}{{r}}")
             out.append((self.col("e", L, k), R(expr)))
         e0, e1 = self.ref("e", L, 0), self.ref("e", L, n[L] - 1)
         loss = LOSSES[spec.loss]
@@ -519,13 +533,14 @@ class Layout:
                 if l == L:
                     expr = rule.xl_output_err(loss, f"{self.ref('e', L, j)}{{r}}", n[L])
                 else:
-                    expr = self._hidden_err_formula(l, j)
+                    expr = self._hidden_err_formula(l, j, steps)
                 out.append((self.col("err", l, j), R(expr)))
             for j in range(n[l]):
                 zc, ac = f"{self.ref('z', l, j)}{{r}}", f"{self.ref('a', l, j)}{{r}}"
-                out.append((self.col("fprime", l, j), R(act.xl_deriv(zc, ac))))
+                out.append((self.col("fprime", l, j), R(steps.deriv(act, zc, ac))))
             for j in range(n[l]):
-                expr = f"{self.ref('err', l, j)}{{r}}*{self.ref('fprime', l, j)}{{r}}"
+                expr = steps.delta(f"{self.ref('err', l, j)}{{r}}",
+                                   f"{self.ref('fprime', l, j)}{{r}}")
                 out.append((self.col("delta", l, j), R(expr)))
         for l in range(1, L + 1):
             ain = ("x", 0) if l == 1 else ("a", l - 1)
@@ -539,23 +554,26 @@ class Layout:
             for j in range(n[l]):
                 for i in range(n[l - 1]):
                     g = f"{self.ref('grad_w', l, j, i)}{{r}}"
-                    out.append((self.col("dw", l, j, i), R(xl_dw(rule.sign, g))))
+                    out.append((self.col("dw", l, j, i), R(steps.change(rule.sign, g))))
             if spec.update_biases:
                 for j in range(n[l]):
                     g = f"{self.ref('grad_b', l, j)}{{r}}"
-                    out.append((self.col("db", l, j), R(xl_dw(rule.sign, g))))
+                    out.append((self.col("db", l, j), R(steps.change(rule.sign, g))))
         return out
 
-    def _hidden_err_formula(self, l: int, i: int) -> str:
+    def _hidden_err_formula(self, l: int, i: int, steps: Steps = EXACT) -> str:
         """err of neuron i of hidden layer l from layer l+1 (weights in use on this row)."""
         n = self.sizes
         hidden = hidden_error_rule(self.spec.rule, self.spec.hidden_error)
-        return hidden.xl([(f"{self.ref('w', l + 1, j, i)}{{r}}",
-                           [f"{self.ref('w', l + 1, j, m)}{{r}}" for m in range(n[l])],
-                           f"{self.ref(hidden.source, l + 1, j)}{{r}}")
+        # the updated weights sit on a sample row only when it applies the update (online)
+        w = steps.weights if self.online else "w"
+        sent = steps.sent(hidden.source)
+        return hidden.xl([(f"{self.ref(w, l + 1, j, i)}{{r}}",
+                           [f"{self.ref(w, l + 1, j, m)}{{r}}" for m in range(n[l])],
+                           f"{self.ref(sent, l + 1, j)}{{r}}")
                           for j in range(n[l + 1])])
 
-    def update_formulas(self) -> list[tuple[int, str]]:
+    def update_formulas(self, steps: Steps = EXACT) -> list[tuple[int, str]]:
         """(column, template) for where an update is applied. Online: on the sample row itself
         (``{r}``). Batch: on the update row ``{r}``, averaging sample rows ``{f}``..``{l}`` of the
         batch (``{k}`` samples) and adding to the weights in use on row ``{f}``."""
@@ -576,11 +594,13 @@ class Layout:
         for l in range(1, L + 1):
             for j in range(n[l]):
                 for i in range(n[l - 1]):
-                    expr = f"{self.ref('w', l, j, i)}{w_row}+{self.ref('dw', l, j, i)}{{r}}"
+                    expr = steps.new(f"{self.ref('w', l, j, i)}{w_row}",
+                                     f"{self.ref('dw', l, j, i)}{{r}}")
                     out.append((self.col("w_new", l, j, i), R(expr)))
             for j in range(n[l]):
                 if spec.update_biases:
-                    expr = R(f"{self.ref('b', l, j)}{w_row}+{self.ref('db', l, j)}{{r}}")
+                    expr = R(steps.new(f"{self.ref('b', l, j)}{w_row}",
+                                       f"{self.ref('db', l, j)}{{r}}"))
                 else:
                     expr = f"{self.ref('b', l, j)}{w_row}"
                 out.append((self.col("b_new", l, j), expr))
@@ -708,6 +728,26 @@ class Layout:
         update = self.update_formulas()
         return {"first": first, "later": later, "update": update,
                 "first_online": first + update, "later_online": later + update}  # fmt: skip
+
+    def slipped(self, code: str, templates: list[tuple[int, str]]) -> dict[int, str]:
+        """A mistake's formulas (:data:`nnsheet.core.ops.MISTAKES`) for a row built from
+        ``templates`` (one of :attr:`templates`' lists): by column, the templates of the
+        mistake's quantities that the slip changes (none where it changes nothing, e.g. the
+        derivative from net of a linear neuron)."""
+        cache = self._slipped.get(code)
+        if cache is None:
+            m = MISTAKES[code]
+            first, later = (self.sample_formulas(first=f, steps=m.steps) for f in (True, False))
+            update = self.update_formulas(m.steps)
+            slipped = {"first": first, "later": later, "update": update,
+                       "first_online": first + update, "later_online": later + update}
+            cols = self.columns_of(m.quantities)
+            cache = self._slipped[code] = {
+                id(self.templates[name]): {c: t for (c, t), (_, exact) in
+                                           zip(rows, self.templates[name], strict=True)
+                                           if c in cols and t != exact}
+                for name, rows in slipped.items()}  # fmt: skip
+        return cache.get(id(templates), {})
 
     @cached_property
     def epoch_templates(self) -> dict[str, str]:

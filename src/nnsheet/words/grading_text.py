@@ -75,6 +75,9 @@ TEXT: dict[str, dict[str, str]] = {
         "diff.setting": "{what} {got} instead of {want} in the hidden spec",
         "diff.setup": "{where} is {got}, expected {want}",
         "diff.more": "{n} more given(s)",
+        "mistake": "likely slip: {slips}: computed that way from your own earlier "
+                   "values it is {value}, what you wrote",
+        "or": " or ",
     },
     "id": {
         "summary": "{path}: {total} sel jawaban — {counts}",
@@ -127,8 +130,58 @@ TEXT: dict[str, dict[str, str]] = {
         "diff.setting": "{what} {got}, seharusnya {want}, di spec tersembunyi",
         "diff.setup": "{where} berisi {got}, seharusnya {want}",
         "diff.more": "{n} nilai yang diketahui lainnya",
+        "mistake": "kemungkinan kekeliruan: {slips}: bila dihitung begitu dari nilai "
+                   "Anda sendiri sebelumnya hasilnya {value}, sama dengan yang Anda tulis",
+        "or": " atau ",
     },
 }  # fmt: skip
+
+#: each mistake of the catalogue (:data:`nnsheet.core.ops.MISTAKES`) in words; ``{sent}`` is
+#: what the rule sends back to a hidden layer and ``{other}`` the other one (``rule_swap``)
+MISTAKE_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "forgot_bias": "the net computed without the bias",
+        "error_sign": "the error taken as output − target instead of target − output",
+        "fprime_from_net": "the derivative computed from the net instead of the neuron's output",
+        "no_fprime": "δ taken as the error itself, without the derivative factor",
+        "new_weights_in_backprop": "the hidden error computed with the weights of the layer "
+                                   "above already updated in this step, not the weights before "
+                                   "the update",
+        "rule_swap": "the hidden error computed from the {other} of the layer above, where this "
+                     "rule sends back its {sent}",
+        "no_learning_rate": "the change computed without the learning rate",
+        "update_sign": "the update taken with the wrong sign: the change subtracted where the "
+                       "rule adds it, or the reverse",
+    },
+    "id": {
+        "forgot_bias": "net dihitung tanpa bias",
+        "error_sign": "galat dihitung sebagai keluaran − target, bukan target − keluaran",
+        "fprime_from_net": "turunan dihitung dari net, bukan dari keluaran neuron",
+        "no_fprime": "δ diambil sama dengan galat, tanpa faktor turunan",
+        "new_weights_in_backprop": "galat tersembunyi dihitung dengan bobot lapisan di atasnya "
+                                   "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "
+                                   "pembaruan",
+        "rule_swap": "galat tersembunyi dihitung dari {other} lapisan di atasnya, padahal aturan "
+                     "ini mengirim balik {sent}",
+        "no_learning_rate": "perubahan dihitung tanpa laju pembelajaran",
+        "update_sign": "tanda pembaruan terbalik: perubahan dikurangkan padahal aturannya "
+                       "menambahkannya, atau sebaliknya",
+    },
+}  # fmt: skip
+
+#: what a hidden error reads from the layer above (``rule_swap``'s words)
+SENT_WORDS: dict[str, dict[str, str]] = {
+    "en": {"err": "raw errors", "delta": "deltas"},
+    "id": {"err": "galat mentah", "delta": "delta"},
+}
+
+
+def mistake_words(code: str, lang: str, sent: str) -> str:
+    """A mistake in words; ``sent``: what the spec's rule sends back (``err`` or ``delta``)."""
+    other = "delta" if sent == "err" else "err"
+    return MISTAKE_WORDS[lang][code].format(sent=SENT_WORDS[lang][sent],
+                                            other=SENT_WORDS[lang][other])
+
 
 #: the reasons the grader gives (English, as :mod:`nnsheet.grading.mark` and
 #: :mod:`nnsheet.grading.read` write them) and their Indonesian; the first full match wins

@@ -1,0 +1,175 @@
+"""A learner's own program, graded: ``nnsheet check VALUES.csv --spec SPEC``.
+
+The CSV holds the trace table's key columns (``quantity, epoch, step, sample, layer, j, i,
+value``; any other column, e.g. the rest of what ``trace --table`` writes, is ignored). Each row
+is mapped to the cell its value has in the spec's workbook through the trace table's
+``sheet``/``cell`` columns, and the values are put in those cells of a :class:`ValuesBook`: the
+grader then judges them exactly as it judges a workbook (verdicts, carry-forward, mistakes).
+
+Graded: every answer cell of the blocks (forward, errors, backward, updates) the CSV gives a
+quantity of, over the spec's epochs; a value the program did not write is ``missing``. Rows of
+the givens (``x``, ``t``, ``lr``, the weights in use ``w``, ``b``) are checked like the others but
+not graded. Bad input (a missing key column, an unknown quantity or key, a value that is not a
+number, the same key twice) is one line naming the CSV row (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.errors import NnsheetError
+from ..core.safety import read_text_file
+from ..core.spec import Spec
+from ..exercise.template import BLOCK_OF, BLOCKS, ExerciseOptions
+from .key import AnswerKey
+from .read import Book, Grid, _pos, parse_text
+
+#: the columns a values CSV must have
+KEY_COLUMNS = ("quantity", "epoch", "step", "sample", "layer", "j", "i", "value")
+_INDEX_COLUMNS = KEY_COLUMNS[1:-1]
+#: the largest values CSV read (a full trace table of a spec that fits a workbook is smaller)
+MAX_BYTES = 200 * 2**20
+
+Key = tuple[str, int | None, int | None, int | None, int | None, int | None, int | None]
+
+
+def is_values(path: Path) -> bool:
+    """Whether ``check`` reads ``path`` as a program's values (a .csv) rather than a workbook."""
+    return path.suffix.lower() == ".csv"
+
+
+@dataclass
+class ValuesBook(Book):
+    """A values CSV as the grader reads a workbook: each value in its cell of the spec's layout.
+    Where an answer is, for the learner, is its CSV row (``values.csv:14``)."""
+
+    file: str = ""
+    #: the CSV row (1-based, the header is row 1) of each layout cell given
+    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def ref(self, key: tuple[str, str]) -> str:
+        row = self.rows.get(key)
+        return "" if row is None else str(row)
+
+    def place(self, key: tuple[str, str]) -> str:
+        row = self.rows.get(key)
+        return "" if row is None else f"{self.file}:{row}"
+
+
+def _int(text: str, where: str, column: str) -> int | None:
+    t = text.strip()
+    if t == "" or t.lower() in ("nan", "<na>", "none", "null"):
+        return None
+    try:
+        v = float(t)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v) or not v.is_integer():
+        raise NnsheetError(f"{where}: {column} {text.strip()!r} is not a whole number (or empty)")
+    return int(v)
+
+
+def _describe(k: Key) -> str:
+    parts = [f"quantity {k[0]}"]
+    parts += [f"{c} {v}" for c, v in zip(_INDEX_COLUMNS, k[1:], strict=True) if v is not None]
+    return ", ".join(parts)
+
+
+def _read_rows(path: Path) -> list[tuple[int, Key, str]]:
+    """(CSV row, key, value text) of each non-blank row, the key columns checked."""
+    name = str(path)
+    text = read_text_file(path, "a values CSV", MAX_BYTES, bom=True)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise NnsheetError(f"{name}: not a readable CSV ({exc})") from None
+    if not rows:
+        raise NnsheetError(f"{name}: empty; a values CSV needs the columns "
+                           f"{', '.join(KEY_COLUMNS)}")  # fmt: skip
+    header = [h.strip() for h in rows[0]]
+    cols: dict[str, int] = {}
+    for c, h in enumerate(header):
+        if h in KEY_COLUMNS and h in cols:
+            raise NnsheetError(f"{name}: row 1 (the header) has the column {h!r} twice")
+        cols.setdefault(h, c)
+    missing = [c for c in KEY_COLUMNS if c not in cols]
+    if missing:
+        raise NnsheetError(f"{name}: row 1 (the header) has no column "
+                           f"{', '.join(repr(c) for c in missing)}; a values CSV needs the columns "
+                           f"{', '.join(KEY_COLUMNS)}")  # fmt: skip
+    out: list[tuple[int, Key, str]] = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(x.strip() for x in row):
+            continue
+        where = f"{name}: row {n}"
+        cells = {c: (row[i] if i < len(row) else "") for c, i in cols.items()
+                 if c in KEY_COLUMNS}  # fmt: skip
+        q = cells["quantity"].strip()
+        idx = tuple(_int(cells[c], where, c) for c in _INDEX_COLUMNS)
+        out.append((n, (q, *idx), cells["value"]))  # type: ignore[arg-type]
+    return out
+
+
+def read_values(path: Path, spec: Spec | None, lang: str | None,
+                cache: dict[str, AnswerKey]) -> tuple[ValuesBook, AnswerKey]:  # fmt: skip
+    """The values of ``path`` in their cells, and the answer key that grades them."""
+    if spec is None:
+        raise NnsheetError(f"{path}: a program's values are graded against a spec; give it with "
+                           "--spec SPEC")  # fmt: skip
+    rows = _read_rows(path)
+    lang = lang or "en"
+    cache_id = f"values:{id(spec)}:{lang}"
+    full = cache.get(cache_id)
+    if full is None:
+        full = cache[cache_id] = AnswerKey.build(spec, ExerciseOptions(lang=lang))
+    table = full.trace.table(full.layout)
+    cells: dict[Key, tuple[str, str]] = {}
+    ints = list(_INDEX_COLUMNS)
+    frame = table[["quantity", *ints, "sheet", "cell"]]
+    for rec in frame.itertuples(index=False):
+        k = (rec[0], *(None if pd.isna(v) else int(v) for v in rec[1:7]))
+        cells[k] = (rec[7], rec[8])  # type: ignore[index]
+    quantities = sorted(set(table["quantity"]))
+    seen: dict[Key, int] = {}
+    given: dict[tuple[str, str], tuple[int, str]] = {}
+    for n, k, value in rows:
+        where = f"{path}: row {n}"
+        if k[0] not in quantities:
+            raise NnsheetError(f"{where}: unknown quantity {k[0]!r} (the trace table's "
+                               f"quantities are {', '.join(quantities)})")  # fmt: skip
+        if k in seen:
+            raise NnsheetError(f"{where}: the same key as row {seen[k]} ({_describe(k)})")
+        seen[k] = n
+        if k not in cells:
+            raise NnsheetError(f"{where}: no such value in the trace of this spec "
+                               f"({_describe(k)}; {len(full.trace.steps)} steps in "
+                               f"{spec.epochs} epoch{'s' if spec.epochs != 1 else ''})")
+        if parse_text(value).value is None:
+            what = "is empty" if not value.strip() else f"{value.strip()!r} is not a number"
+            raise NnsheetError(f"{where}: the value {what} ({_describe(k)})")
+        given[cells[k]] = (n, value.strip())
+    asked = {BLOCK_OF[q] for q in {k[0] for _, k, _ in rows} if q in BLOCK_OF}
+    key = full
+    if asked != set(BLOCKS):
+        options = dataclasses.replace(full.options, ask=tuple(b for b in BLOCKS if b in asked))
+        answers = full.answers[full.answers["quantity"].isin(options.quantities)]
+        key = dataclasses.replace(full, options=options, answers=answers.reset_index(drop=True))
+    sheets = full.layout.sheets
+    grids = {sheets.steps: Grid(), sheets.epochs: Grid()}
+    where_rows: dict[tuple[str, str], int] = {}
+    for sheet, cell in zip(key.answers["sheet"].tolist(), key.answers["cell"].tolist(),
+                           strict=True):  # fmt: skip
+        found = given.get((sheet, cell))
+        if found is not None:  # the givens' rows (x, t, w, b, lr) are not graded
+            grids[sheet].cells[_pos(cell)] = (found[1], "s")
+            where_rows[(sheet, cell)] = found[0]
+    book = ValuesBook(meta=[], sheets=list(grids), grids=grids, kind="csv", file=path.name,
+                      rows=where_rows)  # fmt: skip
+    return book, key
