@@ -20,14 +20,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
-from serving import answers, codes, fill, write_class
+from serving import SPEC, answers, codes, fill, write_class
 from starlette.testclient import TestClient
 
 import nnsheet.serve.store as store_mod
 from nnsheet.cli import build_parser
-from nnsheet.core.specfile import load_spec
+from nnsheet.core.engine import run
+from nnsheet.core.specfile import load_spec, loads_spec
 from nnsheet.exercise.roster import student_spec
+from nnsheet.exercise.template import exercise_spec
 from nnsheet.grading.batch import GRADEBOOK_COLUMNS
+from nnsheet.output.workbook import make_layout
 from nnsheet.serve.app import MAX_BODY, create_app
 from nnsheet.serve.grade import grade_upload
 from nnsheet.serve.run import is_loopback, prepare
@@ -175,6 +178,28 @@ def test_api_submission_with_a_wrong_value_names_it_with_its_formula(tmp_path: P
     assert "=" in ans["first_wrong"]["formula"]
     n = ans["answer_cells"]
     assert ans["score"] == round(100 * (ans["correct"] + ans["carried"]) / n, 1) < 100
+
+
+def test_a_named_mistake_is_in_the_answer_and_on_the_page(tmp_path: Path) -> None:
+    """The first hidden net of step 1 typed without its bias: the answer names forgot_bias."""
+    spec = student_spec(exercise_spec(loads_spec(SPEC, "serve.toml"), False), "2303")
+    table = run(spec).table(make_layout(spec))
+    net = table[(table["quantity"] == "z") & (table["step"] == 1) & (table["layer"] == 1)
+                & (table["j"] == 1) & (table["sheet"] == "Steps")].iloc[0]
+    x = spec.inputs[0]
+    w, b = spec.layers[0].weights[0], spec.layers[0].biases[0]
+    planted = float(w[0] * x[0] + w[1] * x[1])  # w·x, the bias left out, by hand
+    assert abs(planted + b - float(net["value"])) < 1e-12
+    with served(tmp_path) as (client, _, code):
+        vals = answers("2303")
+        vals[("Steps", net["cell"])] = round(planted, 6)
+        f = fill(_exercise(client, "2303", code["2303"]), tmp_path / "slip.xlsx", vals)
+        ans = _submit(client, "2303", code["2303"], f).json()
+        assert ans["first_wrong"]["cell"] == f"Steps!{net['cell']}"
+        assert ans["mistake"] == "forgot_bias"
+        assert _sign_in(client, "2303", code["2303"]).status_code == 303
+        page = client.get("/attempts/1").text
+        assert "Named mistake: likely slip: the net computed without the bias" in page
 
 
 def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path

@@ -18,10 +18,10 @@ from ..core.spec import Spec
 from ..exercise.roster import student_spec
 from ..exercise.template import BLOCKS, ExerciseOptions
 from ..grading.batch import GRADEBOOK_COLUMNS, flagged_row, gradebook_row
-from ..grading.explain import explain
+from ..grading.explain import explain, explain_mistakes
 from ..grading.key import AnswerKey
 from ..grading.locate import locate
-from ..grading.mark import VERDICTS, Result, grade_book
+from ..grading.mark import VERDICTS, Result, grade_book, place
 from ..grading.read import Book, read_book
 from ..grading.report import summary, write_graded
 from ..words.grading_text import reason
@@ -101,14 +101,13 @@ def result_fields(res: Result, lang: str) -> dict:
     mistake = None
     if first is not None:
         r = first.row
-        first_wrong = {"cell": f"{r['sheet']}!{first.cell}", "label": r["label"],
+        first_wrong = {"cell": place(res.book, first), "label": r["label"],
                        "expected": float(r["value"]), "given": first.given.text.strip(),
                        "reason": reason(first.reason, lang),
                        "formula": explain(res.key, r, lang)}  # fmt: skip
-        # the named mistakes of issue 12 (Mark.mistakes: (code, value) pairs) where the grader
-        # has them, as the --report's mistake column writes them
-        codes = [code for code, _ in getattr(first, "mistakes", ())]
-        mistake = ";".join(codes) or None
+        if first.mistakes:  # the slips that give the learner's number: codes as --report's
+            mistake = ";".join(code for code, _ in first.mistakes)
+            first_wrong["mistake"] = explain_mistakes(res.key, first.mistakes, lang)
     return {"score": round(100.0 * (c["correct"] + c["carried"]) / n, 1) if n else None,
             **{v: c.get(v, 0) for v in VERDICTS}, "answer_cells": n, "blocks": blocks,
             "first_wrong": first_wrong, "mistake": mistake, "flags": [],
