@@ -4,9 +4,10 @@
     python docs/make_serve_png.py [OUT_FOLDER]
 
 A class of six on tests/serving.py's spec is served on 127.0.0.1; through the JSON API four of
-them upload (all correct; one value wrong; another student's file; a CSV saved as .xlsx), then
-the browser (Debian's chromium and chromium-driver, tests/browser.py) signs in as the student
-with the wrong value and as the teacher. Needs chromium, chromium-driver, selenium and httpx2.
+them upload (all correct; a net without its bias; another student's file; a CSV saved as
+.xlsx), then the browser (Debian's chromium and chromium-driver, tests/browser.py) signs in as
+the student with the wrong value and as the teacher. Needs chromium, chromium-driver, selenium
+and httpx2.
 """
 
 from __future__ import annotations
@@ -25,6 +26,22 @@ from serving import SPEC, answers, codes, fill  # noqa: E402
 
 ROSTER = ("id,name\n2301,Ni Luh Putu Ayu\n2302,Muhammad Rizky\n2303,Budi Santoso\n"
           "2304,Siti Rahmawati\n2305,Made Wirawan\n2306,Dewi Lestari\n")
+
+
+def _without_bias(sid: str) -> tuple[str, float]:
+    """The Steps cell of step 1's first hidden net and w·x there (the bias left out)."""
+    from nnsheet.core.engine import run
+    from nnsheet.core.specfile import loads_spec
+    from nnsheet.exercise.roster import student_spec
+    from nnsheet.exercise.template import exercise_spec
+    from nnsheet.output.workbook import make_layout
+
+    spec = student_spec(exercise_spec(loads_spec(SPEC, "serve.toml"), False), sid)
+    t = run(spec).table(make_layout(spec))
+    net = t[(t["quantity"] == "z") & (t["step"] == 1) & (t["layer"] == 1) & (t["j"] == 1)
+            & (t["sheet"] == "Steps")].iloc[0]
+    w, x = spec.layers[0].weights[0], spec.inputs[0]
+    return net["cell"], float(w[0] * x[0] + w[1] * x[1])
 
 
 def _signed_in(driver, page: str) -> None:  # noqa: ANN001
@@ -63,12 +80,10 @@ def main(out: Path) -> None:
                 return c.get(url + "/api/exercise", auth=(sid, code[sid])).content
 
             for sid, wrong in (("2301", 0), ("2302", 1), ("2304", 0)):
-                vals = answers(sid)
-                if wrong:
-                    k = ("Steps", "P4") if ("Steps", "P4") in vals else sorted(vals)[0]
-                    vals[k] = round(vals[k] + 0.2, 4)
-                else:
-                    vals = {k: round(v, 4) for k, v in vals.items()}
+                vals = {k: round(v, 4) for k, v in answers(sid).items()}
+                if wrong:  # the first hidden net of step 1 typed without its bias
+                    cell, planted = _without_bias(sid)
+                    vals[("Steps", cell)] = round(planted, 4)
                 upload(sid, fill(exercise(sid), tmp / f"{sid}.xlsx", vals).read_bytes(),
                        f"latihan-{sid}.xlsx")
             upload("2302", (tmp / "2302.xlsx").read_bytes(), "latihan-2302-lagi.xlsx")
