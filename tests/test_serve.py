@@ -126,6 +126,12 @@ def test_first_start_writes_codes_token_and_a_wal_database_and_a_restart_keeps_t
     assert codes(data) == {r["id"]: r["code"] for r in rows}
     assert (data / "teacher-token").read_text().strip() == token
     assert {p.name: p.stat().st_mtime_ns for p in (data / "exercises").iterdir()} == before
+    with open(roster, "a", encoding="utf-8") as fh:  # a student joins the class
+        fh.write("2304,Siti Rahmawati\n")
+    prepare(load_spec(spec), roster, data, "en")
+    now = codes(data)
+    assert {k: now[k] for k in ("2301", "2302", "2303")} == {r["id"]: r["code"] for r in rows}
+    assert set(now) == {"2301", "2302", "2303", "2304"} and (data / "exercises/2304.xlsx").exists()
 
 
 def test_serve_binds_to_loopback_unless_told() -> None:

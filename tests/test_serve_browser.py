@@ -145,3 +145,19 @@ def test_teacher_signs_in_and_downloads_the_gradebook(server, driver, tmp_path: 
     assert rows["2302"]["status"] == "no_submission"
     assert (rows["2303"]["status"], rows["2303"]["score"]) == ("graded", "100.0")
     assert "100.0%" in table
+
+
+def test_the_server_listens_on_loopback_only_by_default(server) -> None:  # noqa: ANN001
+    """Without --host the listening socket is 127.0.0.1's alone (Linux: /proc/net/tcp*)."""
+    port = int(server[0].rsplit(":", 1)[1])
+    listening = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(table)
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, _, hexport = local.rpartition(":")
+            if state == "0A" and int(hexport, 16) == port:  # 0A: LISTEN
+                listening.append(addr)
+    assert listening == ["0100007F"]  # 127.0.0.1, little-endian hex
