@@ -52,32 +52,6 @@ targets = [[0], [1], [1], [0]]
 """
 
 
-def _answers(spec_text: str, sid: str) -> dict[tuple[str, str], float]:
-    """The student's answer cells and values from the engine's trace of their variant."""
-    from nnsheet.core.engine import run
-    from nnsheet.core.specfile import loads_spec
-    from nnsheet.exercise.roster import student_spec
-    from nnsheet.exercise.template import exercise_spec
-    from nnsheet.output.workbook import make_layout
-
-    spec = student_spec(exercise_spec(loads_spec(spec_text, "bench.toml"), False), sid)
-    table = run(spec).table(make_layout(spec))
-    rows = table[table["sheet"].isin(["Steps", "Epochs"])
-                 & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])]
-    return {(r["sheet"], r["cell"]): float(r["value"]) for r in rows.to_dict("records")}
-
-
-def _filled(exercise: bytes, values: dict[tuple[str, str], float]) -> bytes:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(io.BytesIO(exercise))
-    for (sheet, cell), v in values.items():
-        wb[sheet][cell] = v
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def _pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, max(0, round(p / 100 * len(xs) + 0.5) - 1))]
@@ -94,7 +68,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT / "tests"))
-    from browser import free_port, start_server, stop_server  # the tests' server helpers
+    # the tests' helpers: the server on a free port; the engine's values typed into an exercise
+    from browser import free_port, start_server, stop_server
+    from serving import answers, fill
     tmp = Path(tempfile.mkdtemp(prefix="nnsheet-bench-serve-"))
     (tmp / "spec.toml").write_text(SPEC, encoding="utf-8")
     ids = [f"24{n:03d}" for n in range(1, args.students + 1)]
@@ -117,11 +93,11 @@ def main(argv: list[str] | None = None) -> dict:
             for k, sid in enumerate(ids):
                 ex = c.get(url + "/api/exercise", auth=(sid, codes[sid]))
                 ex.raise_for_status()
-                vals = _answers(SPEC, sid)
+                vals = answers(sid, spec_text=SPEC)
                 if k % 2:  # every other student gets one value wrong
                     first = sorted(vals)[0]
                     vals[first] += 0.3
-                bodies[sid] = _filled(ex.content, vals)
+                bodies[sid] = fill(ex.content, tmp / "filled.xlsx", vals).read_bytes()
         times: dict[str, float] = {}
         answers: dict[str, dict] = {}
         lock = threading.Lock()

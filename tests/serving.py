@@ -54,10 +54,11 @@ def write_class(folder: Path) -> tuple[Path, Path]:
     return spec, roster
 
 
-def answers(student_id: str, lang: str = "en") -> dict[tuple[str, str], float]:
-    """The answer cells of ``student_id``'s exercise and their values, from the engine's
-    trace of the student's variant."""
-    spec = student_spec(exercise_spec(loads_spec(SPEC, "serve.toml"), False), student_id)
+def answers(student_id: str, lang: str = "en", spec_text: str = SPEC
+            ) -> dict[tuple[str, str], float]:  # fmt: skip
+    """The answer cells of ``student_id``'s exercise (of the spec ``spec_text``) and their
+    values, from the engine's trace of the student's variant."""
+    spec = student_spec(exercise_spec(loads_spec(spec_text, "serve.toml"), False), student_id)
     table = run(spec).table(make_layout(spec, lang))
     names = sheet_names(lang)
     rows = table[table["sheet"].isin([names.steps, names.epochs])
