@@ -20,10 +20,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import csv
+import hashlib
 import io
 import re
 import secrets
 import zipfile
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,8 +81,8 @@ class BodyLimit:
     """Refuse a request whose body is larger than ``limit`` bytes: at once when it says so
     (Content-Length), else as soon as more has streamed in."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, lang: str = "en") -> None:
+        self.app, self.limit, self.lang = app, limit, lang
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,7 +91,7 @@ class BodyLimit:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await _too_large(scope, receive, send, self.limit)
+            await _too_large(scope, receive, send, self.limit, self.lang)
             return
         seen = 0
 
@@ -105,15 +107,16 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await _too_large(scope, receive, send, self.limit)
+            await _too_large(scope, receive, send, self.limit, self.lang)
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    text = say("too_large", "en", mb=limit // 2**20)
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int,
+                     lang: str) -> None:  # fmt: skip
+    text = say("too_large", lang, mb=limit // 2**20)
     await PlainTextResponse(text, status_code=413)(scope, receive, send)
 
 
@@ -483,8 +486,7 @@ def _shown_name(filename: str | None) -> str:
 
 
 def _fingerprint(token: str) -> str:
-    import hashlib
-
+    """What the teacher's session cookie holds: a hash of the token, never the token."""
     return hashlib.sha256(b"nnsheet-teacher:" + token.encode()).hexdigest()
 
 
@@ -526,13 +528,11 @@ def create_app(settings: Settings) -> Starlette:
     ]
     middleware = [
         Middleware(SecurityHeaders),
-        Middleware(BodyLimit, limit=MAX_BODY),
+        Middleware(BodyLimit, limit=MAX_BODY, lang=settings.options.lang),
         Middleware(SessionMiddleware, secret_key=srv.store.secret(SESSION_KEY),
                    session_cookie="nnsheet_session", max_age=SESSION_HOURS * 3600,
                    same_site="strict", https_only=settings.secure_cookie),
     ]
-
-    from contextlib import asynccontextmanager
 
     @asynccontextmanager
     async def lifespan(app: Starlette):  # noqa: ANN202

@@ -15,7 +15,6 @@ import asyncio
 import multiprocessing
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
 
 Job = Callable[[dict], dict]
 
@@ -107,5 +106,6 @@ class Pool:
         await asyncio.gather(*(loop.run_in_executor(None, w.stop) for w in workers))
 
     @property
-    def pids(self) -> list[Any]:
+    def pids(self) -> list[int | None]:
+        """The workers' process ids (a replaced worker has a new one)."""
         return [w.proc.pid for w in self._all]
