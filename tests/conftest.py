@@ -4,6 +4,10 @@ LibreOffice: mark a test ``@pytest.mark.libreoffice`` or request the ``soffice``
 Such a test is skipped when LibreOffice is missing, unless NNSHEET_REQUIRE_LIBREOFFICE=1,
 in which case it fails (so a green CI proves the LibreOffice tests really ran).
 Helpers live in tests/lo.py (``from lo import recalc``).
+
+Chromium: mark a test ``@pytest.mark.chromium`` (the ``nnsheet serve`` pages in a real browser,
+tests/browser.py). Skipped when Debian's chromium, chromium-driver or selenium is missing, unless
+NNSHEET_REQUIRE_CHROMIUM=1 (set by ``.ci/run``), in which case it fails.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:  # make `from lo import ...` work under any import mode
     sys.path.insert(0, str(TESTS_DIR))
 
+import browser  # noqa: E402
 import lo  # noqa: E402
 
 REQUIRE_LIBREOFFICE_ENV = "NNSHEET_REQUIRE_LIBREOFFICE"
+REQUIRE_CHROMIUM_ENV = "NNSHEET_REQUIRE_CHROMIUM"
 
 
 def libreoffice_required() -> bool:
@@ -39,17 +45,33 @@ def require_libreoffice() -> str:
     return path
 
 
+def require_chromium() -> None:
+    """Skip (fail when NNSHEET_REQUIRE_CHROMIUM=1) unless the browser tests can run."""
+    missing = browser.chromium_missing()
+    if missing is not None:
+        if os.environ.get(REQUIRE_CHROMIUM_ENV, "").strip() == "1":
+            pytest.fail(f"{missing}, but {REQUIRE_CHROMIUM_ENV}=1", pytrace=False)
+        pytest.skip(missing)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "libreoffice: needs headless LibreOffice (skipped when missing, "
         f"fails when {REQUIRE_LIBREOFFICE_ENV}=1)",
     )
+    config.addinivalue_line(
+        "markers",
+        "chromium: needs Debian's chromium and chromium-driver and selenium (skipped when "
+        f"missing, fails when {REQUIRE_CHROMIUM_ENV}=1)",
+    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("libreoffice") is not None:
         require_libreoffice()
+    if item.get_closest_marker("chromium") is not None:
+        require_chromium()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The command line: ``nnsheet trace | template | check | examples``.
+"""The command line: ``nnsheet trace | template | check | serve | examples``.
 
 Thin by design: it parses the arguments, resolves the spec (:func:`~nnsheet.core.examples.
 resolve_spec`), calls the library and maps errors to exit codes: 0 success, 1 ``check`` found
@@ -120,6 +120,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--lang", choices=("en", "id"),
                    help="language of the summary, graded copy and explanations (default: the "
                         "exercise's)")
+
+    s = sub.add_parser("serve", help="a self-check web page for a class: students sign in, "
+                       "download their exercise, upload it and see what is wrong")
+    s.add_argument("spec", help="spec file (TOML) or built-in example name")
+    s.add_argument("--roster", required=True, metavar="ROSTER.csv",
+                   help="the class: a UTF-8 CSV with the columns id and name")
+    s.add_argument("--data", required=True, metavar="DIR",
+                   help="folder that keeps everything (codes, token, database, files)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; "
+                        "0.0.0.0 for the lab's network)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--attempts", type=_positive, metavar="N",
+                   help="uploads each student may have graded (default: unlimited)")
+    s.add_argument("--lang", choices=("en", "id"), default="en",
+                   help="language of the pages and the exercises")
+    s.add_argument("--workers", type=_positive, metavar="N",
+                   help="files graded at once (default: the CPU count, at most 4)")
+    s.add_argument("--timeout", type=_positive, default=60, metavar="S",
+                   help="seconds one file may take to grade before it is stopped (default 60)")
 
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument("--export", metavar="DIR",
@@ -300,6 +320,14 @@ def cmd_check(args: argparse.Namespace) -> int:
                        record=record, lang=args.lang, roster=roster)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve.run import serve
+
+    return serve(resolve_spec(args.spec), args.roster, args.data, host=args.host,
+                 port=args.port, attempts=args.attempts, lang=args.lang, workers=args.workers,
+                 timeout=args.timeout)
+
+
 def cmd_examples(args: argparse.Namespace) -> int:
     if args.export:
         export_examples(Path(args.export))
@@ -311,7 +339,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"trace": cmd_trace, "template": cmd_template, "check": cmd_check,
-            "examples": cmd_examples}  # fmt: skip
+            "serve": cmd_serve, "examples": cmd_examples}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

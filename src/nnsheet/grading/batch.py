@@ -410,23 +410,51 @@ def _flag_copies(rows: list[_Row], ids: dict[int, str], specs: dict[str, Spec], 
     """``copied:<id>``: a file mostly wrong for its own givens but right for another student's
     (one whose file is in this run)."""
     for i, sid in ids.items():
-        row = rows[i]
-        res = row.result
-        if res is None or row.book is None or not may_be_copied(res):
+        others = {other: specs[other] for other in sorted(set(ids.values()) - {sid})}
+        _flag_copy(rows[i], others, cache, decimals, lang, record)
+
+
+def _flag_copy(row: _Row, others: dict[str, Spec], cache: dict[str, AnswerKey],
+               decimals: int | None, lang: str | None,
+               record: Record | None = None) -> None:  # fmt: skip
+    """``copied:<id>`` when ``row``'s file is right for one of ``others`` (id → that student's
+    spec) and not for its own givens; graded with the ``record``'s options when there is one."""
+    res = row.result
+    if res is None or row.book is None or not may_be_copied(res):
+        return
+    graded: dict[str, Result] = {}
+    for other, spec in others.items():
+        try:
+            on = spec if record is None else dataclasses.replace(record, spec=spec)
+            key = key_for(row.book, row.path, on, cache)
+            graded[other] = grade_book(row.book, key, row.path, decimals)
+        except NnsheetError:
             continue
-        others: dict[str, Result] = {}
-        for other in sorted(set(ids.values()) - {sid}):
-            try:
-                key = key_for(row.book, row.path, dataclasses.replace(record, spec=specs[other]),
-                              cache)  # fmt: skip
-                others[other] = grade_book(row.book, key, row.path, decimals)
-            except NnsheetError:
-                continue
-        found = copied_from(res, others)
-        if found is not None:
-            _flag(row, f"copied:{found[0]}", "note.copied", lang or _lang_of(row),
-                  sid=found[0], other=f"{100 * found[1]:.0f}",
-                  own=f"{100 * share_correct(res):.0f}")
+    found = copied_from(res, graded)
+    if found is not None:
+        _flag(row, f"copied:{found[0]}", "note.copied", lang or _lang_of(row),
+              sid=found[0], other=f"{100 * found[1]:.0f}",
+              own=f"{100 * share_correct(res):.0f}")
+
+
+def gradebook_row(path: Path, book: Book | None, result: Result | None,
+                  problem: str | None = None) -> list[object]:  # fmt: skip
+    """One file's gradebook row (:data:`GRADEBOOK_COLUMNS`) without flags: ``result`` None makes
+    it an ``unreadable`` row saying ``problem``."""
+    return _Row(path, book, result, problem).cells()
+
+
+def flagged_row(path: Path, book: Book, result: Result, record: Spec,
+                others: dict[str, Spec], lang: str = "en",
+                problem: str | None = None) -> tuple[list[object], list[str]]:  # fmt: skip
+    """One graded file's gradebook row and its flags, as ``check --roster`` flags it:
+    ``tampered`` when its embedded spec or Setup givens are not ``record`` (the student's own
+    spec; ``result`` was graded on it), ``copied:<id>`` when it is right for one of ``others``
+    (id → that student's spec) and not for its own. ``nnsheet serve`` keeps one per upload."""
+    row = _Row(path, book, result, problem)
+    _check_givens(row, result.key, record, None, lang, True)
+    _flag_copy(row, others, {}, None, lang)
+    return row.cells(), list(row.flags)
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:

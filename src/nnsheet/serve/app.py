@@ -1,0 +1,547 @@
+"""The ASGI app of ``nnsheet serve`` (Starlette): the student pages, the teacher page and the JSON
+API. README "A self-check page for the class" documents the routes; the security points:
+
+- uploads: a request body larger than :data:`MAX_BODY` is refused (413) while it streams in;
+  the stored file is named by the server (:mod:`.store`); the worker's
+  :func:`~nnsheet.grading.read.read_book` checks the archive limits before parsing; grading runs
+  in a worker process with a time limit (:mod:`.pool`);
+- access codes and the teacher token are compared in constant time
+  (:func:`.store.same_secret`); a wrong code gets the same answer whether or not the id exists;
+- forms carry a CSRF token kept in the session and compared in constant time; the session
+  cookie is signed, HttpOnly, SameSite=Strict (and Secure, see :func:`create_app`);
+- every page is a Jinja2 template with autoescaping, so names and file names are text; a strict
+  Content-Security-Policy (no script at all) backs it up;
+- a student's pages and files are looked up by the signed-in student's id, never by an id in
+  the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import csv
+import hashlib
+import io
+import re
+import secrets
+import zipfile
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..core.safety import csv_text
+from ..core.spec import Spec
+from ..exercise.template import ExerciseOptions
+from ..grading.batch import GRADEBOOK_COLUMNS
+from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS
+from ..words.serve_text import TEXT, say
+from .grade import grade_upload
+from .pool import Job, Pool
+from .store import SESSION_KEY, TOKEN, Attempt, Store, StudentRow, same_secret
+
+#: the largest request body accepted (an exercise is a few hundred kB)
+MAX_BODY = 8 * 2**20
+TEMPLATES = Path(__file__).with_name("templates")
+SUFFIXES = (".xlsx", ".ods", ".xls")
+SESSION_HOURS = 12
+
+
+@dataclass
+class Settings:
+    """What ``nnsheet serve`` was started with."""
+
+    data: Path
+    spec: Spec  # the exercise spec (one epoch), before each student's variant
+    options: ExerciseOptions
+    attempts: int | None = None
+    workers: int = 2
+    timeout: float = 60.0
+    secure_cookie: bool = True
+    job: Job = field(default=grade_upload)  # tests replace it with a slow one
+
+
+# =========================================================================== middleware
+class BodyLimit:
+    """Refuse a request whose body is larger than ``limit`` bytes: at once when it says so
+    (Content-Length), else as soon as more has streamed in."""
+
+    def __init__(self, app: ASGIApp, limit: int, lang: str = "en") -> None:
+        self.app, self.limit, self.lang = app, limit, lang
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(scope, receive, send, self.limit, self.lang)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(scope, receive, send, self.limit, self.lang)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int,
+                     lang: str) -> None:  # fmt: skip
+    text = say("too_large", lang, mb=limit // 2**20)
+    await PlainTextResponse(text, status_code=413)(scope, receive, send)
+
+
+class SecurityHeaders:
+    """No script, no framing, no sniffing, no caching of pages with learners' results."""
+
+    CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+           "frame-ancestors 'none'; base-uri 'none'")  # fmt: skip
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                msg["headers"] = list(msg.get("headers", [])) + [
+                    (b"content-security-policy", self.CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"cache-control", b"no-store"),
+                ]
+            await send(msg)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+# =========================================================================== the app
+class Server:
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+        self.store = Store(settings.data)
+        self.lang = settings.options.lang
+        self.token = self.store.secret(TOKEN)
+        self.pool = Pool(settings.job, settings.workers, settings.timeout)
+        self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        self._tasks: set[asyncio.Task] = set()
+        self.roster = [st.id for st in self.store.students()]
+
+    # ------------------------------------------------------------------ helpers
+    def page(self, request: Request, name: str, status: int = 200, **ctx: object) -> Response:
+        lang = self.lang
+        ctx.update(t=TEXT[lang], lang=lang, csrf=_csrf(request), verdicts=VERDICT_WORDS[lang],
+                   blocks=BLOCK_WORDS[lang], cap=self.s.attempts)  # fmt: skip
+        return self.templates.TemplateResponse(request, name, ctx, status_code=status)
+
+    def signed_in(self, request: Request) -> StudentRow | None:
+        sid = request.session.get("student")
+        return self.store.student(sid) if isinstance(sid, str) else None
+
+    def job(self, a: Attempt) -> dict:
+        return {"spec": self.s.spec, "options": self.s.options, "student_id": a.student_id,
+                "roster": self.roster,
+                "upload": str(self.s.data / a.upload), "graded": str(self.s.data / a.graded),
+                "shown": a.filename, "lang": self.lang}  # fmt: skip
+
+    async def grade(self, a: Attempt) -> dict:
+        """Grade attempt ``a`` in a worker and record the result. Runs as its own task: a
+        client that goes away does not lose the grading."""
+        async def work() -> dict:
+            out = await self.pool.run(self.job(a))
+            if out is None:
+                out = {"status": "timeout", "score": None, "flags": [],
+                       "message": say("timeout", "en", s=f"{self.s.timeout:g}")}  # fmt: skip
+            elif out.get("status") not in ("graded", "unreadable"):
+                out = {"status": "unreadable", "score": None, "flags": [],
+                       "message": str(out.get("message", ""))}  # fmt: skip
+            await asyncio.to_thread(self.store.finish, a.id, out["status"], out)
+            return out
+
+        task = asyncio.ensure_future(work())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(task)
+
+    async def submit(self, student: StudentRow, upload: UploadFile) -> tuple[int, dict]:
+        """Store and grade one upload; (HTTP status, answer)."""
+        shown = _shown_name(upload.filename)
+        suffix = Path(shown.lower()).suffix
+        suffix = suffix if suffix in SUFFIXES else ".xlsx"  # read_book tells what it really is
+        body = await upload.read()
+        a = await asyncio.to_thread(self.store.new_attempt, student.id, shown, suffix,
+                                    self.s.attempts)  # fmt: skip
+        if a is None:
+            return 429, {"status": "refused", "message": say("attempts_used", "en",
+                                                             cap=self.s.attempts)}
+        await asyncio.to_thread(self.store.save_upload, a, body)
+        out = await self.grade(a)
+        return 200, {"attempt": a.n, **out}
+
+    # ------------------------------------------------------------------ student pages
+    async def home(self, request: Request) -> Response:
+        if self.signed_in(request) is not None:
+            return RedirectResponse("/me", 303)
+        return self.page(request, "signin.html")
+
+    async def sign_in(self, request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=8)
+        if not _csrf_ok(request, form):
+            return self.page(request, "signin.html", 403, error=say("csrf", self.lang))
+        st = await asyncio.to_thread(self.store.sign_in, str(form.get("student_id", "")),
+                                     str(form.get("code", "")))  # fmt: skip
+        if st is None:
+            return self.page(request, "signin.html", 401, error=say("bad_login", self.lang))
+        request.session.clear()
+        request.session.update(student=st.id, csrf=secrets.token_urlsafe(24))
+        return RedirectResponse("/me", 303)
+
+    async def sign_out(self, request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=4)
+        if _csrf_ok(request, form):
+            request.session.clear()
+        return RedirectResponse("/", 303)
+
+    async def me(self, request: Request, error: str | None = None, status: int = 200) -> Response:
+        st = self.signed_in(request)
+        if st is None:
+            return RedirectResponse("/", 303)
+        attempts = await asyncio.to_thread(self.store.attempts, st.id)
+        left = None
+        if self.s.attempts is not None:
+            left = max(0, self.s.attempts - sum(a.counted for a in attempts))
+        return self.page(request, "me.html", status, student=st, attempts=attempts, left=left,
+                         error=error)
+
+    async def exercise(self, request: Request) -> Response:
+        st = self.signed_in(request)
+        if st is None:
+            return RedirectResponse("/", 303)
+        return self._exercise_file(st)
+
+    def _exercise_file(self, st: StudentRow) -> Response:
+        return FileResponse(self.s.data / st.exercise, filename=f"{st.id}.xlsx",
+                            media_type=XLSX)
+
+    async def upload(self, request: Request) -> Response:
+        st = self.signed_in(request)
+        if st is None:
+            return RedirectResponse("/", 303)
+        form = await request.form(max_files=1, max_fields=4)
+        if not _csrf_ok(request, form):
+            return await self.me(request, say("csrf", self.lang), 403)
+        f = form.get("workbook")
+        if not isinstance(f, UploadFile) or not f.filename:
+            return await self.me(request, say("no_file", self.lang), 400)
+        status, out = await self.submit(st, f)
+        if status != 200:
+            return await self.me(request, say("attempts_used", self.lang, cap=self.s.attempts),
+                                 status)  # fmt: skip
+        return RedirectResponse(f"/attempts/{out['attempt']}", 303)
+
+    def _own_attempt(self, request: Request) -> tuple[StudentRow | None, Attempt | None]:
+        st = self.signed_in(request)
+        if st is None:
+            return None, None
+        return st, self.store.attempt(st.id, int(request.path_params["n"]))
+
+    async def result(self, request: Request) -> Response:
+        st, a = self._own_attempt(request)
+        if st is None:
+            return RedirectResponse("/", 303)
+        if a is None:
+            return self.page(request, "message.html", 404, message=say("not_found", self.lang))
+        message = a.result.get("message", "")
+        if a.status == "timeout":
+            message = say("timeout", self.lang, s=f"{self.s.timeout:g}")
+        return self.page(request, "result.html", student=st, a=a, r=a.result, message=message)
+
+    async def graded(self, request: Request) -> Response:
+        st, a = self._own_attempt(request)
+        if st is None:
+            return RedirectResponse("/", 303)
+        path = self.s.data / a.graded if a is not None else None
+        if a is None or not a.result.get("graded") or path is None or not path.is_file():
+            return self.page(request, "message.html", 404, message=say("not_found", self.lang))
+        return FileResponse(path, filename=f"{st.id}-graded-{a.n}.xlsx", media_type=XLSX)
+
+    # ------------------------------------------------------------------ teacher
+    def is_teacher(self, request: Request) -> bool:
+        got = request.session.get("teacher")
+        return isinstance(got, str) and same_secret(got, _fingerprint(self.token))
+
+    def bearer(self, request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        scheme, _, given = auth.partition(" ")
+        return scheme.lower() == "bearer" and same_secret(given, self.token)
+
+    async def teacher(self, request: Request) -> Response:
+        if not self.is_teacher(request):
+            return self.page(request, "teacher_signin.html")
+        rows = await asyncio.to_thread(self.overview)
+        return self.page(request, "teacher.html", rows=rows)
+
+    async def teacher_sign_in(self, request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=4)
+        if not _csrf_ok(request, form):
+            return self.page(request, "teacher_signin.html", 403, error=say("csrf", self.lang))
+        if not same_secret(str(form.get("token", "")), self.token):
+            return self.page(request, "teacher_signin.html", 401,
+                             error=say("bad_token", self.lang))  # fmt: skip
+        request.session.clear()
+        request.session.update(teacher=_fingerprint(self.token), csrf=secrets.token_urlsafe(24))
+        return RedirectResponse("/teacher", 303)
+
+    def overview(self) -> list[dict]:
+        """Per student: attempts, latest and best score, the latest attempt's flags."""
+        by: dict[str, list[Attempt]] = {}
+        for a in self.store.all_attempts():
+            by.setdefault(a.student_id, []).append(a)
+        rows = []
+        for st in self.store.students():
+            atts = by.get(st.id, [])
+            scores = [a.score for a in atts if a.status == "graded" and a.score is not None]
+            latest = atts[-1] if atts else None
+            rows.append({"student": st, "attempts": len(atts), "latest": latest,
+                         "best": max(scores) if scores else None,
+                         "flags": latest.result.get("flags", []) if latest else []})
+        return rows
+
+    def gradebook_csv(self) -> str:
+        """The gradebook (``check --gradebook``'s columns): each student's latest attempt, its
+        ``file`` the name the submissions zip gives it, ``student`` and ``student_id`` the
+        signed-in uploader's (what the file says shows in the flags); a student with no upload
+        has the status ``no_submission``."""
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf)
+        w.writerow(GRADEBOOK_COLUMNS)
+        for row in self.overview():
+            st, a = row["student"], row["latest"]
+            if a is None:
+                cells: list[object] = ["", st.name, st.id, "no_submission"]
+                cells += [""] * (len(GRADEBOOK_COLUMNS) - len(cells))
+            else:
+                cells = list(a.result.get("gradebook") or [])
+                if len(cells) != len(GRADEBOOK_COLUMNS):
+                    cells = ["", "", "", a.status] + [""] * (len(GRADEBOOK_COLUMNS) - 5) + [
+                        a.result.get("message", "")]
+                cells[:3] = [_member(a), st.name, st.id]  # who uploaded it, signed in
+                cells[GRADEBOOK_COLUMNS.index("status")] = a.status
+                flags = a.result.get("flags") or []
+                cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(flags)
+            w.writerow([csv_text(v) for v in cells])
+        return buf.getvalue()
+
+    def submissions_zip(self) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for a in self.store.all_attempts():
+                path = self.s.data / a.upload
+                if path.is_file():
+                    zf.write(path, _member(a))
+        return buf.getvalue()
+
+    async def teacher_gradebook(self, request: Request) -> Response:
+        if not self.is_teacher(request):
+            return RedirectResponse("/teacher", 303)
+        return _csv_response(await asyncio.to_thread(self.gradebook_csv))
+
+    async def teacher_zip(self, request: Request) -> Response:
+        if not self.is_teacher(request):
+            return RedirectResponse("/teacher", 303)
+        return _zip_response(await asyncio.to_thread(self.submissions_zip))
+
+    # ------------------------------------------------------------------ JSON API
+    async def api_exercise(self, request: Request) -> Response:
+        sid, code = _basic(request)
+        st = await asyncio.to_thread(self.store.sign_in, sid, code)
+        if st is None:
+            return _unauthorized("Basic")
+        return self._exercise_file(st)
+
+    async def api_submit(self, request: Request) -> Response:
+        form = await request.form(max_files=1, max_fields=4)
+        st = await asyncio.to_thread(self.store.sign_in, str(form.get("student_id", "")),
+                                     str(form.get("code", "")))  # fmt: skip
+        if st is None:
+            return _unauthorized(None)
+        f = form.get("workbook")
+        if not isinstance(f, UploadFile) or not f.filename:
+            return JSONResponse({"status": "refused", "message": "no file in the form field "
+                                 "'workbook'"}, 400)  # fmt: skip
+        status, out = await self.submit(st, f)
+        return JSONResponse(_api_answer(out), status)
+
+    async def api_gradebook(self, request: Request) -> Response:
+        if not self.bearer(request):
+            return _unauthorized("Bearer")
+        return _csv_response(await asyncio.to_thread(self.gradebook_csv))
+
+    async def api_zip(self, request: Request) -> Response:
+        if not self.bearer(request):
+            return _unauthorized("Bearer")
+        return _zip_response(await asyncio.to_thread(self.submissions_zip))
+
+    async def style(self, request: Request) -> Response:
+        return Response((TEMPLATES / "style.css").read_text(encoding="utf-8"),
+                        media_type="text/css")
+
+    # ------------------------------------------------------------------ life
+    async def startup(self) -> None:
+        await self.pool.start()
+        for a in await asyncio.to_thread(self.store.queued):  # a restart loses nothing
+            task = asyncio.ensure_future(self.grade(a))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def shutdown(self) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.s.timeout)
+        await self.pool.stop()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+API_FIELDS = ("status", "attempt", "score", "correct", "carried", "wrong", "missing",
+              "answer_cells", "first_wrong", "mistake", "flags", "message", "graded_copy")
+
+
+def _api_answer(out: dict) -> dict:
+    ans = {k: out.get(k) for k in API_FIELDS}
+    ans["flags"] = out.get("flags") or []
+    ans["graded_copy"] = bool(out.get("graded"))
+    return ans
+
+
+def _member(a: Attempt) -> str:
+    """A submission's name in the zip and the gradebook: roster id (checked to be a safe file
+    name by the roster reader) and attempt number, never the learner's file name."""
+    return f"{a.student_id}/attempt-{a.n}{Path(a.upload).suffix}"
+
+
+def _csv_response(text: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": 'attachment; filename="gradebook.csv"'})
+
+
+def _zip_response(data: bytes) -> Response:
+    return Response(data, media_type="application/zip",
+                    headers={"content-disposition": 'attachment; filename="submissions.zip"'})
+
+
+def _unauthorized(scheme: str | None) -> Response:
+    headers = {"www-authenticate": f'{scheme} realm="nnsheet"'} if scheme else None
+    return JSONResponse({"status": "refused", "message": "wrong student id or code"
+                         if scheme != "Bearer" else "wrong teacher token"}, 401, headers=headers)
+
+
+def _basic(request: Request) -> tuple[str, str]:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        sid, _, code = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    return sid, code
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _shown_name(filename: str | None) -> str:
+    """The learner's file name as text to show: its last part only, no control characters,
+    at most 100 characters. Never used to build a path."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = _CONTROL.sub("", name).strip() or "upload"
+    return name[-100:]
+
+
+def _fingerprint(token: str) -> str:
+    """What the teacher's session cookie holds: a hash of the token, never the token."""
+    return hashlib.sha256(b"nnsheet-teacher:" + token.encode()).hexdigest()
+
+
+def _csrf(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def _csrf_ok(request: Request, form) -> bool:  # noqa: ANN001
+    want = request.session.get("csrf")
+    got = form.get("csrf")
+    return isinstance(want, str) and isinstance(got, str) and same_secret(got, want)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The app for ``settings``; ``secure_cookie`` marks the sign-in cookie Secure (right on
+    https and on this machine's own loopback address, which browsers treat as secure)."""
+    srv = Server(settings)
+    routes = [
+        Route("/", srv.home),
+        Route("/signin", srv.sign_in, methods=["POST"]),
+        Route("/signout", srv.sign_out, methods=["POST"]),
+        Route("/me", srv.me),
+        Route("/exercise", srv.exercise),
+        Route("/upload", srv.upload, methods=["POST"]),
+        Route("/attempts/{n:int}", srv.result),
+        Route("/attempts/{n:int}/graded", srv.graded),
+        Route("/teacher", srv.teacher),
+        Route("/teacher/signin", srv.teacher_sign_in, methods=["POST"]),
+        Route("/teacher/gradebook.csv", srv.teacher_gradebook),
+        Route("/teacher/submissions.zip", srv.teacher_zip),
+        Route("/api/exercise", srv.api_exercise),
+        Route("/api/submissions", srv.api_submit, methods=["POST"]),
+        Route("/api/gradebook.csv", srv.api_gradebook),
+        Route("/api/submissions.zip", srv.api_zip),
+        Route("/style.css", srv.style),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, limit=MAX_BODY, lang=settings.options.lang),
+        Middleware(SessionMiddleware, secret_key=srv.store.secret(SESSION_KEY),
+                   session_cookie="nnsheet_session", max_age=SESSION_HOURS * 3600,
+                   same_site="strict", https_only=settings.secure_cookie),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):  # noqa: ANN202
+        await srv.startup()
+        try:
+            yield
+        finally:
+            await srv.shutdown()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.server = srv
+    return app
