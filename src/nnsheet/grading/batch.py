@@ -98,7 +98,7 @@ def _csv_path(path: str, what: str, files: list[Path]) -> Path:
     return p
 
 
-def _name_text(v: object) -> str:
+def name_text(v: object) -> str:
     """A learner's typed name or number as text (12345.0 → ``12345``)."""
     if v is None or isinstance(v, bool):
         return ""
@@ -133,8 +133,8 @@ class _Row:
 
     def cells(self) -> list[object]:
         names = self.book.names if self.book is not None else {}
-        student = _name_text(names.get("student")) or self.path.name
-        sid = _name_text(names.get("student_id"))
+        student = name_text(names.get("student")) or self.path.name
+        sid = name_text(names.get("student_id"))
         if self.result is None:
             msg = self.problem or ""
             prefix = f"{self.path}: "
@@ -248,7 +248,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                     given, unknown = spec, None  # the spec it is graded on; an id not on roster
                     if roster is not None:
                         assert spec is not None
-                        sid = _name_text(row.book.names.get("student_id")) or f.stem
+                        sid = name_text(row.book.names.get("student_id")) or f.stem
                         st = class_list.get(sid.casefold())
                         if st is None:
                             given, unknown = None, sid  # graded on the file's own spec

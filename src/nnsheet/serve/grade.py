@@ -17,7 +17,7 @@ from ..core.errors import NnsheetError
 from ..core.spec import Spec
 from ..exercise.roster import student_spec
 from ..exercise.template import BLOCKS, ExerciseOptions
-from ..grading.batch import GRADEBOOK_COLUMNS, flagged_row, gradebook_row
+from ..grading.batch import flagged_row, gradebook_row, name_text
 from ..grading.explain import explain, explain_mistakes
 from ..grading.key import AnswerKey
 from ..grading.locate import locate
@@ -77,7 +77,7 @@ def grade_upload(job: dict) -> dict:
         out["message"] = _hide(f"no graded copy: {exc}", path, shown)
     out.update(result_fields(res, lang))
     sid = job["student_id"]
-    typed = str(gradebook_row(Path(shown), book, res)[GRADEBOOK_COLUMNS.index("student_id")])
+    typed = name_text(book.names.get("student_id"))  # the id typed in the file
     others = {}
     if typed != sid and typed in job["roster"]:
         others[typed] = student_spec(job["spec"], typed)
