@@ -19,7 +19,6 @@ from ..exercise.roster import Student, draws_anything, student_spec
 from ..output.files import silence_stdout, write_atomic
 from ..words.grading_text import say as _say
 from .integrity import (
-    Diff,
     copied_from,
     identical_pairs,
     may_be_copied,
@@ -27,7 +26,7 @@ from .integrity import (
     share_correct,
     spec_differences,
 )
-from .key import AnswerKey, Record, key_for
+from .key import AnswerKey, Diff, Record, key_for
 from .mark import Result, grade_book, place
 from .read import Book, read_book
 from .report import (

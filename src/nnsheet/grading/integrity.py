@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.spec import Spec
 from .explain import _n
-from .key import AnswerKey
+from .key import AnswerKey, Diff
 from .mark import Result
 from .read import Book, _pos
 
@@ -39,10 +39,6 @@ IDENTICAL_MIN_CELLS = 5
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=SAME, atol=SAME))
-
-
-#: one difference: a text key of :mod:`nnsheet.words.grading_text` and its fields
-Diff = tuple[str, dict[str, object]]
 
 
 def spec_differences(embedded: Spec, record: Spec) -> list[Diff]:
