@@ -143,8 +143,8 @@ class _Row:
                     ";".join(self.flags), msg]  # fmt: skip
         res = self.result
         c, n = res.counts, len(res.marks)
-        score = f"{100.0 * (c['correct'] + c['carried']) / n:.1f}" if n else ""
-        first = next((m for m in res.marks if m.verdict == "wrong"), None)
+        score = f"{100.0 * res.share_right:.1f}" if n else ""
+        first = res.first_wrong
         first_wrong = (f"{place(self.book, first)} {first.row['label']}"
                        if first is not None else "")  # fmt: skip
         shifted = self.book.shifted if self.book else None

@@ -110,12 +110,6 @@ def _setup_labels(key: AnswerKey) -> dict[str, str]:
                                                       setup["label"], strict=True)}  # fmt: skip
 
 
-def share_right(res: Result) -> float:
-    """The share of answer cells correct or carried (0 for an exercise without any)."""
-    c = res.counts
-    return (c["correct"] + c["carried"]) / len(res.marks) if res.marks else 0.0
-
-
 def share_correct(res: Result) -> float:
     """The share of answer cells correct against the expected values themselves."""
     return res.counts["correct"] / len(res.marks) if res.marks else 0.0
@@ -185,7 +179,7 @@ def copied_from(own: Result, others: dict[str, Result]) -> tuple[str, float] | N
     student."""
     if not may_be_copied(own):
         return None
-    best = max(((share_right(r), sid) for sid, r in others.items()), default=None)
+    best = max(((r.share_right, sid) for sid, r in others.items()), default=None)
     if best is None or best[0] < COPIED_OTHER:
         return None
     return best[1], best[0]

@@ -96,7 +96,7 @@ def result_fields(res: Result, lang: str) -> dict:
         if ms:
             cb = Counter(m.verdict for m in ms)
             blocks[b] = {v: cb.get(v, 0) for v in VERDICTS}
-    first = next((m for m in res.marks if m.verdict == "wrong"), None)
+    first = res.first_wrong
     first_wrong = None
     mistake = None
     if first is not None:
@@ -108,7 +108,7 @@ def result_fields(res: Result, lang: str) -> dict:
         if first.mistakes:  # the slips that give the learner's number: codes as --report's
             mistake = ";".join(code for code, _ in first.mistakes)
             first_wrong["mistake"] = explain_mistakes(res.key, first.mistakes, lang)
-    return {"score": round(100.0 * (c["correct"] + c["carried"]) / n, 1) if n else None,
+    return {"score": round(100.0 * res.share_right, 1) if n else None,
             **{v: c.get(v, 0) for v in VERDICTS}, "answer_cells": n, "blocks": blocks,
             "first_wrong": first_wrong, "mistake": mistake, "flags": [],
             "summary": [line.strip() for line in summary(res, lang)]}  # fmt: skip
