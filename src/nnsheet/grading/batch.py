@@ -189,6 +189,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     for f in files:
         stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
     make_folder = False
+    targets: list[Path | None] = [None] * len(files)  # each file's graded copy (-o)
     if output is not None:
         o = Path(output)
         if several:
@@ -233,7 +234,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     class_list = {st.id.casefold(): st for st in roster or ()}
     specs: dict[str, Spec] = {}  # each student's record, kept alive (the key cache ids them)
     ids: dict[int, str] = {}  # book_rows index → the roster id it was graded as
-    for f in files:
+    for f, dest in zip(files, targets, strict=True):
         row = _Row(f)
         book_rows.append(row)
         with warnings.catch_warnings():  # a reader's warnings are not the teacher's business
@@ -278,7 +279,6 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             rows.extend(cells)
             if not res.all_correct:
                 status = max(status, 1)
-            dest = _graded_path(f, output, several, stems) if output is not None else None
             if dest is None:
                 continue
             try:
