@@ -78,9 +78,9 @@ def grade_upload(job: dict) -> dict:
     out.update(result_fields(res, lang))
     sid = job["student_id"]
     typed = name_text(book.names.get("student_id"))  # the id typed in the file
-    others = {}
-    if typed != sid and typed in job["roster"]:
-        others[typed] = student_spec(job["spec"], typed)
+    # matched as check --roster matches it (letter case aside), then spelled as on the roster
+    other = {r.casefold(): r for r in job["roster"]}.get(typed.casefold())
+    others = {} if other in (None, sid) else {other: student_spec(job["spec"], other)}
     out["gradebook"], out["flags"] = flagged_row(Path(shown), book, res, key.spec, others, "en",
                                                  out["message"] or None)
     return out
