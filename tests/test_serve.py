@@ -235,6 +235,25 @@ def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_pa
     assert rows["2302"]["flags"] == "tampered"
 
 
+def test_the_id_typed_in_an_upload_is_matched_as_check_roster_matches_it(tmp_path: Path
+                                                                         ) -> None:  # fmt: skip
+    """check --roster finds a student whatever the letter case of the typed id; so does serve:
+    ab1 uploads ab2's correct exercise with "AB2" typed in it, and it is flagged copied:ab2."""
+    from nnsheet.exercise.template import ExerciseOptions, write_exercise
+
+    options = ExerciseOptions(lang="en")
+    spec = exercise_spec(loads_spec(SPEC, "serve.toml"), False)
+    theirs = tmp_path / "theirs.xlsx"
+    write_exercise(student_spec(spec, "ab2"), theirs, options, student=("Siti", "AB2"))
+    fill(theirs, theirs, answers("ab2"))
+    job = {"spec": spec, "options": options, "student_id": "ab1", "roster": ["ab1", "ab2"],
+           "upload": str(theirs), "graded": str(tmp_path / "graded.xlsx"),
+           "shown": "theirs.xlsx", "lang": "en"}  # fmt: skip
+    ans = grade_upload(job)
+    assert ans["status"] == "graded" and ans["correct"] < ans["answer_cells"] / 2
+    assert ans["flags"] == ["tampered", "copied:ab2"]
+
+
 # ----------------------------------------------------------------------------- security
 def test_a_wrong_code_is_refused_the_same_way_whether_or_not_the_id_exists(tmp_path: Path
                                                                            ) -> None:  # fmt: skip

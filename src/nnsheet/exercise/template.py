@@ -38,7 +38,6 @@ from ..words.notation import sheet_names
 META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
 FORMAT_VERSION = 1
-INSTRUCTIONS_SHEET = "Exercise"  # English; the layout's language names it (Layout.sheets)
 #: decimals an exercise states when ``template --decimals`` is not given
 DEFAULT_DECIMALS = 4
 #: decimals graded for an exercise written before exercises stated them (it said "at least 2")
@@ -54,8 +53,6 @@ BLOCKS: dict[str, tuple[str, ...]] = {
     "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
 }
 BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
-#: Steps columns that are never asked: the givens and the 0/1 ``correct`` helper
-NEVER_ASKED = ("epoch", "step", "sample", "x", "t", "w", "b", "correct")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from ..exercise.roster import Student, draws_anything, student_spec
 from ..output.files import silence_stdout, write_atomic
 from ..words.grading_text import say as _say
 from .integrity import (
-    Diff,
     copied_from,
     identical_pairs,
     may_be_copied,
@@ -27,7 +26,7 @@ from .integrity import (
     share_correct,
     spec_differences,
 )
-from .key import AnswerKey, Record, key_for
+from .key import AnswerKey, Diff, Record, key_for
 from .mark import Result, grade_book, place
 from .read import Book, read_book
 from .report import (
@@ -98,7 +97,7 @@ def _csv_path(path: str, what: str, files: list[Path]) -> Path:
     return p
 
 
-def _name_text(v: object) -> str:
+def name_text(v: object) -> str:
     """A learner's typed name or number as text (12345.0 → ``12345``)."""
     if v is None or isinstance(v, bool):
         return ""
@@ -133,8 +132,8 @@ class _Row:
 
     def cells(self) -> list[object]:
         names = self.book.names if self.book is not None else {}
-        student = _name_text(names.get("student")) or self.path.name
-        sid = _name_text(names.get("student_id"))
+        student = name_text(names.get("student")) or self.path.name
+        sid = name_text(names.get("student_id"))
         if self.result is None:
             msg = self.problem or ""
             prefix = f"{self.path}: "
@@ -144,8 +143,8 @@ class _Row:
                     ";".join(self.flags), msg]  # fmt: skip
         res = self.result
         c, n = res.counts, len(res.marks)
-        score = f"{100.0 * (c['correct'] + c['carried']) / n:.1f}" if n else ""
-        first = next((m for m in res.marks if m.verdict == "wrong"), None)
+        score = f"{100.0 * res.share_right:.1f}" if n else ""
+        first = res.first_wrong
         first_wrong = (f"{place(self.book, first)} {first.row['label']}"
                        if first is not None else "")  # fmt: skip
         shifted = self.book.shifted if self.book else None
@@ -190,6 +189,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     for f in files:
         stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
     make_folder = False
+    targets: list[Path | None] = [None] * len(files)  # each file's graded copy (-o)
     if output is not None:
         o = Path(output)
         if several:
@@ -234,7 +234,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     class_list = {st.id.casefold(): st for st in roster or ()}
     specs: dict[str, Spec] = {}  # each student's record, kept alive (the key cache ids them)
     ids: dict[int, str] = {}  # book_rows index → the roster id it was graded as
-    for f in files:
+    for f, dest in zip(files, targets, strict=True):
         row = _Row(f)
         book_rows.append(row)
         with warnings.catch_warnings():  # a reader's warnings are not the teacher's business
@@ -248,7 +248,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                     given, unknown = spec, None  # the spec it is graded on; an id not on roster
                     if roster is not None:
                         assert spec is not None
-                        sid = _name_text(row.book.names.get("student_id")) or f.stem
+                        sid = name_text(row.book.names.get("student_id")) or f.stem
                         st = class_list.get(sid.casefold())
                         if st is None:
                             given, unknown = None, sid  # graded on the file's own spec
@@ -279,7 +279,6 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             rows.extend(cells)
             if not res.all_correct:
                 status = max(status, 1)
-            dest = _graded_path(f, output, several, stems) if output is not None else None
             if dest is None:
                 continue
             try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -42,8 +41,7 @@ def explain(key: AnswerKey, row: dict, lang: str = "en") -> str:
 
 
 def _i(v: object) -> int | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA \
-        else int(v)  # type: ignore[arg-type]  # noqa: E501
+    return None if pd.isna(v) else int(v)  # type: ignore[arg-type]
 
 
 def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.spec import Spec
 from .explain import _n
-from .key import AnswerKey
+from .key import AnswerKey, Diff
 from .mark import Result
 from .read import Book, _pos
 
@@ -39,10 +39,6 @@ IDENTICAL_MIN_CELLS = 5
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=SAME, atol=SAME))
-
-
-#: one difference: a text key of :mod:`nnsheet.words.grading_text` and its fields
-Diff = tuple[str, dict[str, object]]
 
 
 def spec_differences(embedded: Spec, record: Spec) -> list[Diff]:
@@ -114,12 +110,6 @@ def _setup_labels(key: AnswerKey) -> dict[str, str]:
                                                       setup["label"], strict=True)}  # fmt: skip
 
 
-def share_right(res: Result) -> float:
-    """The share of answer cells correct or carried (0 for an exercise without any)."""
-    c = res.counts
-    return (c["correct"] + c["carried"]) / len(res.marks) if res.marks else 0.0
-
-
 def share_correct(res: Result) -> float:
     """The share of answer cells correct against the expected values themselves."""
     return res.counts["correct"] / len(res.marks) if res.marks else 0.0
@@ -189,7 +179,7 @@ def copied_from(own: Result, others: dict[str, Result]) -> tuple[str, float] | N
     student."""
     if not may_be_copied(own):
         return None
-    best = max(((share_right(r), sid) for sid, r in others.items()), default=None)
+    best = max(((r.share_right, sid) for sid, r in others.items()), default=None)
     if best is None or best[0] < COPIED_OTHER:
         return None
     return best[1], best[0]

@@ -215,7 +215,7 @@ class Record:
 
 
 #: one difference from the teacher's record: a text key of :mod:`nnsheet.words.grading_text` and
-#: its fields (the shape :mod:`.batch` lists a flag's findings in)
+#: its fields (the shape :mod:`.batch` lists a flag's findings in; :mod:`.integrity`'s too)
 Diff = tuple[str, dict[str, object]]
 
 

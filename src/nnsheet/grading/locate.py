@@ -151,8 +151,7 @@ def _steps(book: Book, key: AnswerKey, path: Path
 
 def _row_key(r: dict) -> tuple:
     s = r["sample"]
-    sample = None if s is None or s is pd.NA or (isinstance(s, float) and math.isnan(s)) \
-        else int(s)  # fmt: skip
+    sample = None if pd.isna(s) else int(s)
     return int(r["epoch"]), int(r["step"]), sample
 
 

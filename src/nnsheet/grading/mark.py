@@ -53,6 +53,17 @@ class Result:
     def all_correct(self) -> bool:
         return all(m.verdict in ("correct", "carried") for m in self.marks)
 
+    @property
+    def share_right(self) -> float:
+        """The share of answer cells correct or carried (the score; 0 without answer cells)."""
+        c = self.counts
+        return (c["correct"] + c["carried"]) / len(self.marks) if self.marks else 0.0
+
+    @property
+    def first_wrong(self) -> Mark | None:
+        """The first wrong answer cell (in the key's order), if any."""
+        return next((m for m in self.marks if m.verdict == "wrong"), None)
+
 
 def tolerance(g: Given, decimals: int | None) -> float:
     """Half a unit in the last decimal typed, and at least in the ``decimals``-th (the

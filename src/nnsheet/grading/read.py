@@ -470,7 +470,6 @@ def _read_xlsx(path: Path) -> Book:
 
 _ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODF_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
-_ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 
 
 def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]],

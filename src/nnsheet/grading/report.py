@@ -81,7 +81,7 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
         if ms:
             cb = Counter(m.verdict for m in ms)
             lines.append(f"  {BLOCK_WORDS[lang][b]:{width}} {_counts(cb, lang)}")
-    first = next((m for m in res.marks if m.verdict == "wrong"), None)
+    first = res.first_wrong
     if first is not None:
         r = first.row
         where = f"{place(res.book, first)} {r['label']} ({_where(r, lang)})"

@@ -17,7 +17,7 @@ from ..core.errors import NnsheetError
 from ..core.spec import Spec
 from ..exercise.roster import student_spec
 from ..exercise.template import BLOCKS, ExerciseOptions
-from ..grading.batch import GRADEBOOK_COLUMNS, flagged_row, gradebook_row
+from ..grading.batch import flagged_row, gradebook_row, name_text
 from ..grading.explain import explain, explain_mistakes
 from ..grading.key import AnswerKey
 from ..grading.locate import locate
@@ -77,10 +77,10 @@ def grade_upload(job: dict) -> dict:
         out["message"] = _hide(f"no graded copy: {exc}", path, shown)
     out.update(result_fields(res, lang))
     sid = job["student_id"]
-    typed = str(gradebook_row(Path(shown), book, res)[GRADEBOOK_COLUMNS.index("student_id")])
-    others = {}
-    if typed != sid and typed in job["roster"]:
-        others[typed] = student_spec(job["spec"], typed)
+    typed = name_text(book.names.get("student_id"))  # the id typed in the file
+    # matched as check --roster matches it (letter case aside), then spelled as on the roster
+    other = {r.casefold(): r for r in job["roster"]}.get(typed.casefold())
+    others = {} if other in (None, sid) else {other: student_spec(job["spec"], other)}
     out["gradebook"], out["flags"] = flagged_row(Path(shown), book, res, key.spec, others, "en",
                                                  out["message"] or None)
     return out
@@ -96,7 +96,7 @@ def result_fields(res: Result, lang: str) -> dict:
         if ms:
             cb = Counter(m.verdict for m in ms)
             blocks[b] = {v: cb.get(v, 0) for v in VERDICTS}
-    first = next((m for m in res.marks if m.verdict == "wrong"), None)
+    first = res.first_wrong
     first_wrong = None
     mistake = None
     if first is not None:
@@ -108,7 +108,7 @@ def result_fields(res: Result, lang: str) -> dict:
         if first.mistakes:  # the slips that give the learner's number: codes as --report's
             mistake = ";".join(code for code, _ in first.mistakes)
             first_wrong["mistake"] = explain_mistakes(res.key, first.mistakes, lang)
-    return {"score": round(100.0 * (c["correct"] + c["carried"]) / n, 1) if n else None,
+    return {"score": round(100.0 * res.share_right, 1) if n else None,
             **{v: c.get(v, 0) for v in VERDICTS}, "answer_cells": n, "blocks": blocks,
             "first_wrong": first_wrong, "mistake": mistake, "flags": [],
             "summary": [line.strip() for line in summary(res, lang)]}  # fmt: skip
