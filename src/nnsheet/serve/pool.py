@@ -17,9 +17,15 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 Job = Callable[[dict], dict]
+#: what a new worker sends once it has started and imported the job's module; the time limit
+#: counts from a job's sending, so a worker's start-up must never count against it
+READY = "ready"
+#: how long a new worker may take to start (spawn and imports, slow on a loaded machine)
+START_TIMEOUT = 120.0
 
 
 def _serve(conn: Connection, job: Job) -> None:  # pragma: no cover - runs in the worker
+    conn.send(READY)
     while True:
         try:
             task = conn.recv()
@@ -42,6 +48,14 @@ class _Worker:
                                 name="nnsheet-grader")  # fmt: skip
         self.proc.start()
         child.close()
+        # wait until it runs: only then may the time limit of a job start
+        try:
+            ready = self.conn.poll(START_TIMEOUT) and self.conn.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.stop(kill=True)
+            raise RuntimeError("a grading worker did not start")
 
     def call(self, task: dict, timeout: float) -> dict | None:
         """The job's answer, or None when it took longer than ``timeout`` or the worker died."""
