@@ -236,7 +236,6 @@ class WorkbookWriter:
             self._text_row(ws, r, 1, text, kind)
             r += 1
         r += 1
-        lay = self.layout
         self._text_row(ws, r, 1, guide_text("legend", self.notation), "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
