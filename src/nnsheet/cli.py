@@ -264,7 +264,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 def _template_roster(args: argparse.Namespace, spec) -> int:  # noqa: ANN001
     """``template --roster ROSTER.csv -o DIR``: one exercise per student."""
     from .exercise.roster import draws_anything, read_roster, write_student_exercises
-    from .exercise.template import ExerciseOptions, exercise_spec, parse_ask
+    from .exercise.template import DEFAULT_DECIMALS, ExerciseOptions, exercise_spec, parse_ask
 
     if args.pdf:
         raise NnsheetError("--pdf writes one handout; with --roster, print each student's "
@@ -286,11 +286,12 @@ def _template_roster(args: argparse.Namespace, spec) -> int:  # noqa: ANN001
     if not draws_anything(spec):
         print(message("roster_fixed", args.lang), file=sys.stderr)
     paths = write_student_exercises(spec, roster, folder, options)
-    options = "".join(f" {flag} {v}" for flag, v in (
+    decimals = args.decimals if args.decimals != DEFAULT_DECIMALS else None
+    flags = "".join(f" {flag} {v}" for flag, v in (
         ("--ask", args.ask), ("--steps", args.steps), ("--epochs", args.epochs),
-        ("--decimals", args.decimals if args.decimals != 4 else None)) if v is not None)
+        ("--decimals", decimals)) if v is not None)
     print(message("wrote_roster", args.lang, n=len(paths), folder=folder, roster=args.roster,
-                  spec=args.spec or "SPEC", options=options),
+                  spec=args.spec or "SPEC", options=flags),
           file=sys.stderr)
     return 0
 

@@ -1,8 +1,8 @@
 """The training engine: forward pass, errors, backpropagation and updates, every value kept.
 
-The engine receives a validated :class:`~nnsheet.spec.Spec` and computes each quantity exactly once,
-in float64, following design.md §1–2. :func:`iterate` yields the training one update at a time (so a
-writer can stream it); :func:`run` keeps it all in a :class:`Trace`.
+The engine receives a validated :class:`~nnsheet.core.spec.Spec` and computes each quantity
+exactly once, in float64, following design.md §1–2. :func:`iterate` yields the training one update
+at a time (so a writer can stream it); :func:`run` keeps it all in a :class:`Trace`.
 """
 
 from __future__ import annotations

@@ -49,8 +49,8 @@ def resolve_spec(value: str | None, overrides: dict[str, object] | None = None) 
     """SPEC as given on the command line: a path, the name of a built-in example, or absent (the
     course example). A file of that name wins over an example."""
     if value is None:
-        return load_spec(example_path(DEFAULT_EXAMPLE), overrides)
+        return load_example(DEFAULT_EXAMPLE, overrides)
     p = Path(value)
     if not p.exists() and value in EXAMPLES:
-        return load_spec(example_path(value), overrides)
+        return load_example(value, overrides)
     return load_spec(p, overrides)

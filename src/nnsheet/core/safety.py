@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .errors import NnsheetError, WorkbookError
 
 MiB = 2**20
@@ -72,14 +74,6 @@ def _col_number(letters: bytes) -> int:
     for ch in letters:
         n = n * 26 + ch - 64
     return n
-
-
-def _col_letters(n: int) -> str:
-    s = ""
-    while n > 0:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
@@ -150,7 +144,8 @@ def _xlsx_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
                                     "refusing to read it (not an exercise nnsheet "
                                     "wrote)")  # fmt: skip
             if rows * cols > limits.max_cells:
-                raise WorkbookError(f"{name}: a cell as far as {_col_letters(cols)}{rows} makes "
+                far = f"{xl_col_to_name(cols - 1)}{rows}"
+                raise WorkbookError(f"{name}: a cell as far as {far} makes "
                                     f"a sheet of {rows * cols:,} cells, more than the "
                                     f"{limits.max_cells:,} nnsheet reads; refusing to read it "
                                     "(delete what is typed that far out and save it "

@@ -1,7 +1,7 @@
 """The validated spec: what the engine, the workbook and the grader receive.
 
-:func:`load_spec` (in :mod:`nnsheet.specfile`) turns a TOML file into a :class:`Spec`; everything
-here is already checked, so the numerics never validate anything.
+:func:`load_spec` (in :mod:`nnsheet.core.specfile`) turns a TOML file into a :class:`Spec`;
+everything here is already checked, so the numerics never validate anything.
 """
 
 from __future__ import annotations

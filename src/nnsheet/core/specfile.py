@@ -1,7 +1,7 @@
 """Reading and writing spec files (TOML, design.md §3) with strict validation.
 
-Every problem is a :class:`~nnsheet.errors.SpecError` whose one-line message names the file and the
-key path (``layer[2].weights``) or the CSV row and column, and says what was expected.
+Every problem is a :class:`~nnsheet.core.errors.SpecError` whose one-line message names the file
+and the key path (``layer[2].weights``) or the CSV row and column, and says what was expected.
 Layers are numbered from 1 in messages, like ``[[layer]]`` tables in the file.
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -61,8 +62,6 @@ def check_output_path(path: str, suffix: str, inputs: list[Path], what: str) -> 
 def silence_stdout() -> None:
     """After a broken pipe (``nnsheet check … | head``): send the rest of stdout to the null
     device, so nothing more is written and Python's final flush raises no second error."""
-    import sys
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -19,6 +19,7 @@ from ..sheet.layout import (
     COMPUTED,
     GIVEN,
     ONLINE_ROW,
+    SAMPLE_QUANTITIES,
     SAMPLE_ROW,
     UPDATE_QUANTITIES,
     UPDATE_ROW,
@@ -37,7 +38,7 @@ COLUMNS = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "label", "v
            "cell"]  # fmt: skip
 INT_COLUMNS = ["epoch", "step", "sample", "layer", "j", "i"]
 #: Steps columns that are workbook helpers, not design.md §5 quantities
-_NOT_IN_TABLE = {"epoch", "step", "sample", "correct"}
+_NOT_IN_TABLE = {"correct"}
 
 
 @dataclass
@@ -123,8 +124,7 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
               sheet=sheet_or_blank(c.sheet), cell=[c.ref] if cells else None)  # fmt: skip
 
     # ---- Steps rows (every step, with cells only where written in detail), then the Epochs sheet
-    sample_q = {q for q in ("x", "t", "w", "b", "z", "a", "e", "loss", "err", "fprime", "delta",
-                            "grad_w", "grad_b", "dw", "db")}  # fmt: skip
+    sample_q = set(SAMPLE_QUANTITIES) - _NOT_IN_TABLE
     kinds = {SAMPLE_ROW: _RowKind.of(lay, notation, sample_q),
              ONLINE_ROW: _RowKind.of(lay, notation, sample_q | {"w_new", "b_new"}),
              UPDATE_ROW: _RowKind.of(lay, notation, set(UPDATE_QUANTITIES))}  # fmt: skip

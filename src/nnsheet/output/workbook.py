@@ -236,7 +236,6 @@ class WorkbookWriter:
             self._text_row(ws, r, 1, text, kind)
             r += 1
         r += 1
-        lay = self.layout
         self._text_row(ws, r, 1, guide_text("legend", self.notation), "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
@@ -418,12 +417,9 @@ class WorkbookWriter:
 def write_trace_workbook(trace: Trace, path: Path | str, layout: Layout | None = None,
                          lang: str = "en") -> Layout:  # fmt: skip
     """Write ``trace`` as a workbook at ``path`` (atomically); returns the layout used."""
-    layout = layout or Layout(trace.spec, notation_for(trace.spec, lang))
-    records: list[StepRecord | EpochRecord] = []
+    layout = layout or make_layout(trace.spec, lang)
     # Steps rows and Epochs rows go to different sheets, so their order between sheets is free.
-    records.extend(trace.steps)
-    records.extend(trace.epochs)
-    WorkbookWriter(path, layout).write(records)
+    WorkbookWriter(path, layout).write([*trace.steps, *trace.epochs])
     return layout
 
 

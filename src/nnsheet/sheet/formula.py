@@ -2,11 +2,11 @@
 
 The grader's carry-forward re-evaluates the workbook's own formulas (the layout's templates, the
 single source of truth) on a learner's values, so nothing re-implements the network. The language
-is exactly what :mod:`nnsheet.layout` and :mod:`nnsheet.ops` produce: numbers; cell references
-(``H5``, ``$H$5``, ``Setup!$B$4``) and ranges (``H5:J5``, ``Steps!$X$3:$X$5``); the defined name
-``learning_rate``; ``+ - * /``, unary minus and plus; comparisons ``= <> >= <= > <``; and the
-functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND``. Anything else is refused with
-:class:`FormulaError`; nothing is ever passed to Python's ``eval``.
+is exactly what :mod:`nnsheet.sheet.layout` and :mod:`nnsheet.core.ops` produce: numbers; cell
+references (``H5``, ``$H$5``, ``Setup!$B$4``) and ranges (``H5:J5``, ``Steps!$X$3:$X$5``); the
+defined name ``learning_rate``; ``+ - * /``, unary minus and plus; comparisons ``= <> >= <= > <``;
+and the functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND``. Anything else is refused
+with :class:`FormulaError`; nothing is ever passed to Python's ``eval``.
 
 ``parse(text)`` gives a tree of tuples; ``evaluate(tree, env, sheet)`` computes it, asking
 ``env.cell(sheet, ref)`` for each referenced cell and ``env.name(name)`` for a defined name.

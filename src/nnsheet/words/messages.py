@@ -4,8 +4,8 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
-        "wrote_trace": "wrote {path} ({steps} steps, {epochs} epochs{detail})",
-        "detail": "; Steps rows for the first {k} epochs",
+        "wrote_trace": "wrote {path} ({steps} step{steps_s}, {epochs} epoch{epochs_s}{detail})",
+        "detail": "; Steps rows for the first {k} epoch{k_s}",
         "wrote_table": "wrote {path}",
         "wrote_exercise": "wrote {path} ({n} answer cells; grade it with: nnsheet check {path})",
         "roster_fixed": "note: the spec fixes every weight and bias, so every student gets the "
@@ -31,4 +31,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def message(key: str, lang: str, **fields: object) -> str:
-    return MESSAGES[lang][key].format(**fields)
+    """``MESSAGES[lang][key]`` filled in; ``{x_s}`` is the English plural ending of a count ``x``
+    ("1 epoch", "3 epochs")."""
+    plurals = {f"{k}_s": "" if v == 1 else "s" for k, v in fields.items() if isinstance(v, int)}
+    return MESSAGES[lang][key].format(**fields, **plurals)
