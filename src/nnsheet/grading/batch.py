@@ -285,7 +285,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                 write_graded(f, res, dest, lang)
             except Exception as exc:  # noqa: BLE001 - one failed copy must not stop the class
                 why = _problem(f, exc, "no graded copy can be written")
-                row.notes.append(f"no graded copy: {why.removeprefix(f'{f}: ')}")
+                row.notes.append(_say("no_copy", "en", why=why.removeprefix(f"{f}: ")))
                 err(f"nnsheet: error: {why}")
                 status = 2
                 continue
