@@ -21,10 +21,9 @@ from .core.version import __version__
 from .output import pdf as pdf_export
 from .output.export import export_examples
 from .output.files import check_output_path, silence_stdout, spec_inputs
-from .output.printing import rows_per_page
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
-from .output.workbook import WorkbookWriter, make_layout, steps_pages
+from .output.workbook import WorkbookWriter, make_layout
 from .words.messages import message
 
 
@@ -174,7 +173,7 @@ def _trace(args: argparse.Namespace, spec, out: Path | None, table: Path | None,
     if out is not None:
         layout.check_limits()  # before any training: the numbers and the options that fit
     if pdf is not None:
-        _check_pdf_pages(layout, pdf, "--detail-epochs")
+        pdf_export.check_pages(layout, pdf, "--detail-epochs")
     # The engine's records stream straight into the workbook writer, a row at a time, so without
     # --table the trace is never held in memory. The table needs every value at the end: with
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
@@ -200,31 +199,17 @@ def _trace(args: argparse.Namespace, spec, out: Path | None, table: Path | None,
         print(message("wrote_table", args.lang, path=table), file=sys.stderr)
     if pdf is not None:
         assert out is not None
-        _write_pdf(out, pdf, args.quiet, kept=keep)
+        _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
     return 0
 
 
-def _check_pdf_pages(layout, pdf: Path, option: str) -> None:  # noqa: ANN001
-    """Refuse, before training, a handout whose Steps sheet would print on more than
-    pdf.MAX_PAGES pages, saying how many epochs in detail would fit (``option``)."""
-    across, down = steps_pages(layout)
-    if across * down <= pdf_export.MAX_PAGES:
-        return
-    fit = (pdf_export.MAX_PAGES // across) * rows_per_page() // layout.rows_per_epoch
-    advice = (f"use {option} {fit} or fewer" if fit >= 1
-              else "use a smaller network or fewer samples")  # fmt: skip
-    raise NnsheetError(f"{pdf}: the Steps sheet would print on about {across * down:,} pages "
-                       f"({across} across × {down:,} down), more than the {pdf_export.MAX_PAGES:,}"
-                       f" a handout may have; {advice}, or leave out --pdf")  # fmt: skip
-
-
-def _write_pdf(xlsx: Path, pdf: Path, quiet: bool = False, kept: bool = True) -> None:
+def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool = True) -> None:
     """``--pdf``: the workbook written, exported by LibreOffice."""
     pdf_export.export_pdf(xlsx, pdf, kept=kept)
     note = pdf_export.font_note()
     if note and not quiet:
         print(f"nnsheet: note: {note}", file=sys.stderr)
-    print(f"wrote {pdf}", file=sys.stderr)
+    print(message("wrote_table", lang, path=pdf), file=sys.stderr)
 
 
 def _keeping(records, trace):  # noqa: ANN001, ANN202
@@ -253,11 +238,11 @@ def cmd_template(args: argparse.Namespace) -> int:
     options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang,
                               decimals=args.decimals)  # fmt: skip
     if pdf is not None:
-        _check_pdf_pages(make_layout(spec, args.lang), pdf, "--epochs")
+        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs")
     _, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
-        _write_pdf(out, pdf)
+        _write_pdf(out, pdf, args.lang)
     return 0
 
 

@@ -21,7 +21,10 @@ import tempfile
 from pathlib import Path
 
 from ..core.errors import NnsheetError
+from ..sheet.layout import Layout
 from .files import write_atomic
+from .printing import rows_per_page
+from .workbook import steps_pages
 
 INSTALL = "apt-get install libreoffice-calc-nogui"
 TIMEOUT = 600.0  #: seconds LibreOffice may take (the course workbook takes about 3)
@@ -150,3 +153,17 @@ def font_note() -> str | None:
     return (f"LibreOffice draws Calibri with {family.split(',')[0]}, wider than Calibri, so some "
             "colour bands on Steps may split across pages; install Carlito for Calibri's widths: "
             "apt-get install fonts-crosextra-carlito")  # fmt: skip
+
+
+def check_pages(layout: Layout, pdf: Path | str, option: str) -> None:
+    """Refuse, before training, a handout whose Steps sheet would print on more than
+    :data:`MAX_PAGES` pages, saying how many epochs in detail would fit (``option``)."""
+    across, down = steps_pages(layout)
+    if across * down <= MAX_PAGES:
+        return
+    fit = (MAX_PAGES // across) * rows_per_page() // layout.rows_per_epoch
+    advice = (f"use {option} {fit} or fewer" if fit >= 1
+              else "use a smaller network or fewer samples")  # fmt: skip
+    raise NnsheetError(f"{pdf}: the Steps sheet would print on about {across * down:,} pages "
+                       f"({across} across × {down:,} down), more than the {MAX_PAGES:,}"
+                       f" a handout may have; {advice}, or leave out --pdf")  # fmt: skip
