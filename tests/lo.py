@@ -13,21 +13,16 @@ Each call gets its own profile directory, so calls may run concurrently.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from nnsheet.output.pdf import soffice_path  # the one lookup: NNSHEET_SOFFICE, PATH, usual places
+
 DEFAULT_TIMEOUT = 180.0
 XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 PDF_FILTER = "pdf:calc_pdf_Export"
-
-_FALLBACK_PATHS = (
-    "/usr/lib/libreoffice/program/soffice",
-    "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
 
 # (source name, filter, seconds) of every successful conversion in this process;
 # conftest.py prints a summary at the end of the test run.
@@ -48,25 +43,6 @@ _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
 
 class LibreOfficeError(RuntimeError):
     """soffice is missing, timed out, or produced no output."""
-
-
-def soffice_path() -> str | None:
-    """Return the path of the soffice executable, or None when LibreOffice is not installed.
-
-    ``NNSHEET_SOFFICE`` overrides the search; otherwise ``soffice`` / ``libreoffice`` on PATH,
-    then the usual install locations.
-    """
-    override = os.environ.get("NNSHEET_SOFFICE")
-    if override:
-        return override if Path(override).is_file() else shutil.which(override)
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    for candidate in _FALLBACK_PATHS:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def write_profile(profile: Path) -> Path:
