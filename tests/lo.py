@@ -18,28 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from nnsheet.output.pdf import soffice_path  # the one lookup: NNSHEET_SOFFICE, PATH, usual places
+# one soffice lookup (NNSHEET_SOFFICE, PATH, usual places) and one profile for the package and the
+# tests; the tests' profile recalculates on load
+from nnsheet.output.pdf import PDF_FILTER, profile_registry, soffice_path  # noqa: F401
 
 DEFAULT_TIMEOUT = 180.0
 XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
-PDF_FILTER = "pdf:calc_pdf_Export"
 
 # (source name, filter, seconds) of every successful conversion in this process;
 # conftest.py prints a summary at the end of the test run.
 TIMINGS: list[tuple[str, str, float]] = []
-
-# OOXMLRecalcMode: 0 = always recalculate, 1 = never, 2 = ask (headless: never).
-_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
-           xmlns:xs="http://www.w3.org/2001/XMLSchema"
-           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
-<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
-<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
-
 
 class LibreOfficeError(RuntimeError):
     """soffice is missing, timed out, or produced no output."""
@@ -49,7 +37,7 @@ def write_profile(profile: Path) -> Path:
     """Create a LibreOffice user profile in *profile* that always recalculates on load."""
     user = profile / "user"
     user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    (user / "registrymodifications.xcu").write_text(profile_registry(True), encoding="utf-8")
     return profile
 
 

@@ -35,17 +35,23 @@ _FALLBACK_PATHS = (
     "/opt/libreoffice/program/soffice",
     "/Applications/LibreOffice.app/Contents/MacOS/soffice",
 )
-# OOXMLRecalcMode / ODFRecalcMode: 1 = never recalculate on load (print the cached values)
-_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
-           xmlns:xs="http://www.w3.org/2001/XMLSchema"
-           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
-<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
-<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>1</value></prop></item>
-</oor:items>
-"""
+
+
+def profile_registry(recalculate: bool) -> str:
+    """A LibreOffice profile's ``registrymodifications.xcu`` that makes it recalculate every
+    .xlsx and .ods on load (``OOXMLRecalcMode``/``ODFRecalcMode`` 0: the tests' proof that a
+    formula gives the engine's value) or never (1: a handout prints the cached values, and an
+    exercise's blank answers stay blank)."""
+    mode = 0 if recalculate else 1
+    items = "".join(
+        f'<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        f'<prop oor:name="{name}" oor:op="fuse"><value>{mode}</value></prop></item>\n'
+        for name in ("OOXMLRecalcMode", "ODFRecalcMode"))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<oor:items xmlns:oor="http://openoffice.org/2001/registry"\n'
+            '           xmlns:xs="http://www.w3.org/2001/XMLSchema"\n'
+            '           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+            f"{items}</oor:items>\n")
 
 
 def soffice_path() -> str | None:
@@ -90,7 +96,8 @@ def export_pdf(xlsx: Path | str, pdf: Path | str, *, timeout: float = TIMEOUT,
         shutil.copyfile(xlsx, src)
         profile = work / "profile"
         (profile / "user").mkdir(parents=True)
-        (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+        (profile / "user" / "registrymodifications.xcu").write_text(profile_registry(False),
+                                                                    encoding="utf-8")
         outdir = work / "out"
         outdir.mkdir()
         cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
