@@ -432,12 +432,21 @@ def _cell(rows: list[list[object]], pos: Pos) -> object:
 def _read_xlsx(path: Path) -> Book:
     """An .xlsx through python-calamine (the values), with the typed formulas, error cells and
     defined names from the XML (:func:`_xlsx_extras`)."""
-    import python_calamine
-
     # read from memory (the size is already limited): no file handle outlives a parse error
     data = path.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         extras, names_at = _xlsx_extras(zf, _ANSWER_SHEETS, str(path))
+    return _read_calamine(data, "xlsx", extras, names_at)
+
+
+def _read_calamine(data: bytes, kind: str, extras: dict[str, Grid],
+                   names_at: dict[str, tuple[str, Pos]]) -> Book:  # fmt: skip
+    """The workbook's values through python-calamine, into the answer sheets' grids that
+    ``extras`` already holds what calamine does not say (error cells, typed formulas, merged
+    ranges, the stored text of numbers): a cell there is kept as it is. A number calamine turns
+    into a date or time (the cell's format) is the number stored."""
+    import python_calamine
+
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
         sheets = list(wb.sheet_names)
@@ -465,7 +474,7 @@ def _read_xlsx(path: Path) -> Book:
         setup = _setup_values(sheets, rows)
     finally:
         wb.close()
-    return Book(meta, sheets, grids, names, "xlsx", setup=setup)
+    return Book(meta, sheets, grids, names, kind, setup=setup)
 
 
 _ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -529,32 +538,10 @@ def _odf_repeat(elem: object, attr: str) -> int:
 def _read_ods(path: Path) -> Book:
     """An .ods through python-calamine. Calamine gives values only: a LibreOffice file always
     stores each formula's result, so the learner's formulas are not needed (and not read)."""
-    import python_calamine
-
     errors, ranges, merged = _odf_extras(path)
-    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
-    try:
-        sheets = list(wb.sheet_names)
-
-        def rows(sheet: str) -> list[list[object]]:
-            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-
-        meta = _meta(rows(META_SHEET)) if META_SHEET in sheets else []
-        grids: dict[str, Grid] = {}
-        for sheet in _ANSWER_SHEETS:
-            if sheet not in sheets:
-                continue
-            g = grids[sheet] = Grid(merged=merged.get(sheet, Grid()).merged)
-            for r, row in enumerate(rows(sheet)):
-                for c, v in enumerate(row):
-                    if v is not None and v != "":
-                        g.cells[(r, c)] = (_serial(v), DATE) if isinstance(v, _DATES) else (
-                            v, None)  # fmt: skip
-            for pos, text in errors.get(sheet, {}).items():
-                g.cells[pos] = (text, "e")
-        names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in ranges.items()
-                 if sheet in sheets}  # fmt: skip
-        setup = _setup_values(sheets, rows)
-    finally:
-        wb.close()
-    return Book(meta, sheets, grids, names, "ods", setup=setup)
+    extras = merged  # each answer sheet's merged ranges, and its error cells (calamine: "")
+    for sheet, cells in errors.items():
+        g = extras.setdefault(sheet, Grid())
+        for pos, text in cells.items():
+            g.cells[pos] = (text, "e")
+    return _read_calamine(path.read_bytes(), "ods", extras, ranges)
