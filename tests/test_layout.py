@@ -26,7 +26,7 @@ from nnsheet.core.examples import EXAMPLES, load_example
 from nnsheet.core.ops import ACTIVATIONS, HIDDEN_ERRORS, LOSSES, RULES
 from nnsheet.core.spec import NOTATIONS, Spec
 from nnsheet.exercise.template import ExerciseOptions
-from nnsheet.sheet.formula import FormulaError, evaluate, parse
+from nnsheet.sheet.formula import FormulaError, evaluate, leaves, parse
 from nnsheet.sheet.layout import (
     COMPUTED,
     EPOCHS,
@@ -78,26 +78,9 @@ VARIANTS = _variants()
 
 def _refs(tree: tuple) -> tuple[list[tuple[str | None, str]], list[tuple[str | None, str, str]]]:
     """The single-cell references and the ranges of a parsed formula."""
-    refs: list[tuple[str | None, str]] = []
-    ranges: list[tuple[str | None, str, str]] = []
-
-    def walk(t: tuple) -> None:
-        kind = t[0]
-        if kind == "ref":
-            refs.append((t[1], t[2]))
-        elif kind == "range":
-            ranges.append((t[1], t[2], t[3]))
-        elif kind == "neg":
-            walk(t[1])
-        elif kind == "bin":
-            walk(t[2])
-            walk(t[3])
-        elif kind == "call":
-            for arg in t[2]:
-                walk(arg)
-
-    walk(tree)
-    return refs, ranges
+    found = list(leaves(tree))
+    return ([(t[1], t[2]) for t in found if t[0] == "ref"],
+            [(t[1], t[2], t[3]) for t in found if t[0] == "range"])
 
 
 class _Placed:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
@@ -178,26 +178,30 @@ def range_cells(first: str, last: str) -> list[str]:
             for c in range(min(c0, c1), max(c0, c1) + 1)]  # fmt: skip
 
 
+def leaves(tree: tuple) -> Iterator[tuple]:
+    """The ``("ref", sheet, cell)`` and ``("range", sheet, first, last)`` nodes of a formula
+    tree, in order of appearance (``sheet`` None: the formula's own sheet)."""
+    kind = tree[0]
+    if kind in ("ref", "range"):
+        yield tree
+    elif kind == "neg":
+        yield from leaves(tree[1])
+    elif kind == "bin":
+        yield from leaves(tree[2])
+        yield from leaves(tree[3])
+    elif kind == "call":
+        for a in tree[2]:
+            yield from leaves(a)
+
+
 def references(tree: tuple, sheet: str) -> list[tuple[str, str]]:
     """Every (sheet, cell) a formula tree reads, in order of appearance."""
     out: list[tuple[str, str]] = []
-
-    def walk(t: tuple) -> None:
-        kind = t[0]
-        if kind == "ref":
+    for t in leaves(tree):
+        if t[0] == "ref":
             out.append((t[1] or sheet, t[2]))
-        elif kind == "range":
+        else:
             out.extend((t[1] or sheet, c) for c in range_cells(t[2], t[3]))
-        elif kind == "neg":
-            walk(t[1])
-        elif kind == "bin":
-            walk(t[2])
-            walk(t[3])
-        elif kind == "call":
-            for a in t[2]:
-                walk(a)
-
-    walk(tree)
     return out
 
 
