@@ -79,6 +79,16 @@ def _refuse(path: Path, sheet: str, what: str, fix: str = "the table's headers")
                          f"(put {fix} back as the exercise had them)")
 
 
+def _only(found: list[int], header: str, path: Path, sheet: str) -> int:
+    """The one column a header is in; refuse the file when it is in none or in several."""
+    if len(found) != 1:
+        what = (f"header {header} not found" if not found else
+                f"header {header} is in {len(found)} columns "
+                f"({', '.join(col_name(c) for c in found)})")
+        raise _refuse(path, sheet, what)
+    return found[0]
+
+
 def _header_row(grid: Grid, wanted: set[str]) -> tuple[int, int]:
     """(row, matches) of the row among the first SCAN_ROWS holding most of ``wanted``."""
     counts: dict[int, int] = {}
@@ -125,13 +135,7 @@ def _steps(book: Book, key: AnswerKey, path: Path
             symbols.setdefault((band_at, s), []).append(c)
     cols: dict[int, int] = {}
     for band, sym, col in want:
-        found = symbols.get((band, sym), [])
-        if len(found) != 1:
-            what = (f"header {sym!r} (under {band!r}) not found" if not found else
-                    f"header {sym!r} (under {band!r}) is in {len(found)} columns "
-                    f"({', '.join(col_name(c) for c in found)})")
-            raise _refuse(path, STEPS, what)
-        cols[col] = found[0]
+        cols[col] = _only(symbols.get((band, sym), []), f"{sym!r} (under {band!r})", path, STEPS)
     # rows: epoch, step and sample (a number, or the word "update" on a batch's update row)
     ce, cs, cm = cols[lay.col("epoch")], cols[lay.col("step")], cols[lay.col("sample")]
     update = nt.word("update")
@@ -172,13 +176,8 @@ def _epochs(book: Book, key: AnswerKey, path: Path
     cols: dict[int, int] = {}
     cells = _row_cells(grid, row) if row >= 0 else {}
     for c, h in enumerate(heads):
-        found = [k for k, v in sorted(cells.items()) if _text(v) == h]
-        if len(found) != 1:
-            what = (f"header {h!r} not found" if not found else
-                    f"header {h!r} is in {len(found)} columns "
-                    f"({', '.join(col_name(k) for k in found)})")
-            raise _refuse(path, EPOCHS, what)
-        cols[c] = found[0]
+        cols[c] = _only([k for k, v in sorted(cells.items()) if _text(v) == h], repr(h), path,
+                        EPOCHS)  # fmt: skip
     rows: dict[int, int] = {}
     for (r, c), (v, _t) in grid.cells.items():
         ep = _number(v)
