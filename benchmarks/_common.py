@@ -18,8 +18,9 @@ def peak_mb() -> float:
 
 def run_child(script: str, args: list[str]) -> dict:
     """Run ``script`` with ``args`` in a fresh interpreter; its last stdout line is JSON."""
-    proc = subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, script, *args], capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         raise SystemExit(f"child {args} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

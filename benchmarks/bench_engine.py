@@ -135,17 +135,20 @@ def child(case: str, impl: str, repeats: int) -> None:
 
 def baseline_rss() -> int:
     """Peak RSS of a process that only imports nnsheet and builds nothing (for reference)."""
-    code = ("import resource, sys, numpy, nnsheet, nnsheet.core.specfile;"
-            "r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
-            "print(r if sys.platform == 'darwin' else r * 1024)")  # fmt: skip
+    code = (
+        "import resource, sys, numpy, nnsheet, nnsheet.core.specfile;"
+        "r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+        "print(r if sys.platform == 'darwin' else r * 1024)"
+    )
     return int(subprocess.check_output([sys.executable, "-c", code], text=True))
 
 
 def in_subprocess(case: str, impl: str, repeats: int) -> dict[str, float]:
     out = subprocess.check_output(
         [sys.executable, __file__, "--child", case, impl, "--repeats", str(repeats)],
-        text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
-    )  # fmt: skip
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -175,11 +178,15 @@ def main(argv: list[str] | None = None) -> int:
 
     import platform
 
-    print(f"nnsheet engine benchmark: Python {platform.python_version()}, numpy {np.__version__}, "
-          f"{platform.machine()}, best of {repeats}")  # fmt: skip
+    print(
+        f"nnsheet engine benchmark: Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{platform.machine()}, best of {repeats}"
+    )
     print(f"baseline RSS of a process that imports nnsheet: {mib(baseline_rss()).strip()} MiB\n")
-    header = (f"{'case':10} {'impl':8} {'steps':>6} {'seconds':>9} {'steps/s':>10} "
-              f"{'traced MiB':>10} {'maxrss MiB':>10}")  # fmt: skip
+    header = (
+        f"{'case':10} {'impl':8} {'steps':>6} {'seconds':>9} {'steps/s':>10} "
+        f"{'traced MiB':>10} {'maxrss MiB':>10}"
+    )
     print(header)
     print("-" * len(header))
     ratios: dict[str, float] = {}
@@ -187,19 +194,25 @@ def main(argv: list[str] | None = None) -> int:
         res = {impl: in_subprocess(case, impl, repeats) for impl in ("bare", "nnsheet")}
         for impl in ("bare", "nnsheet"):
             r = res[impl]
-            print(f"{case:10} {impl:8} {r['steps']:6d} {r['seconds']:9.4f} "
-                  f"{r['steps'] / r['seconds']:10.0f} {mib(r['traced_peak']):>10} "
-                  f"{mib(r['maxrss']):>10}")  # fmt: skip
+            print(
+                f"{case:10} {impl:8} {r['steps']:6d} {r['seconds']:9.4f} "
+                f"{r['steps'] / r['seconds']:10.0f} {mib(r['traced_peak']):>10} "
+                f"{mib(r['maxrss']):>10}"
+            )
         ratio = res["nnsheet"]["seconds"] / res["bare"]["seconds"]
         ratios[case] = ratio
         diff = check_same_result(case)
-        print(f"{'':10} ratio nnsheet/bare = {ratio:.2f}x   "
-              f"(max |final weight difference| = {diff:.1e})   {CASES[case]}\n")  # fmt: skip
+        print(
+            f"{'':10} ratio nnsheet/bare = {ratio:.2f}x   "
+            f"(max |final weight difference| = {diff:.1e})   {CASES[case]}\n"
+        )
     if TARGET_CASE in ratios:
         ok = ratios[TARGET_CASE] <= TARGET_RATIO
         verdict = "OK" if ok else "OVER TARGET"
-        print(f"target: {TARGET_CASE} keeping everything <= {TARGET_RATIO:.0f}x the bare loop: "
-              f"{ratios[TARGET_CASE]:.2f}x {verdict}")  # fmt: skip
+        print(
+            f"target: {TARGET_CASE} keeping everything <= {TARGET_RATIO:.0f}x the bare loop: "
+            f"{ratios[TARGET_CASE]:.2f}x {verdict}"
+        )
     return 0
 
 

@@ -37,7 +37,7 @@ DEFAULT_SRC = HERE.parent.parent / "src"
 
 
 # ----------------------------------------------------------------------------- child side
-def _imports():  # noqa: ANN202 - modules of whichever package layout the tree has
+def _imports():
     try:
         from nnsheet.exercise.template import ExerciseOptions
         from nnsheet.grading.key import AnswerKey
@@ -50,7 +50,7 @@ def _imports():  # noqa: ANN202 - modules of whichever package layout the tree h
     return AnswerKey, ExerciseOptions, make_layout
 
 
-def _times(fn, repeats: int) -> list[float]:  # noqa: ANN001
+def _times(fn, repeats: int) -> list[float]:
     fn()  # warm-up (imports, caches)
     out = []
     for _ in range(repeats):
@@ -81,8 +81,10 @@ def child_fill(folder: str) -> dict:
     assert main(["template", "-o", str(template)]) == 0
     spec = nnsheet.load_example("course", {"epochs": 1})
     table = nnsheet.run(spec).table(make_layout(spec))
-    asked = table[table["sheet"].isin(["Steps", "Epochs"])
-                  & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])]  # fmt: skip
+    asked = table[
+        table["sheet"].isin(["Steps", "Epochs"])
+        & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])
+    ]
     wb = openpyxl.load_workbook(template)
     for sheet, cell, v in zip(asked["sheet"], asked["cell"], asked["value"], strict=True):
         wb[sheet][cell] = float(v)
@@ -108,7 +110,8 @@ def child_check(filled: str, repeats: int) -> dict:
             mode = args[1] if len(args) > 1 else None
             flags = args[2] if len(args) > 2 else None
             if (isinstance(mode, str) and any(ch in mode for ch in "wax+")) or (
-                    isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)):
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            ):
                 writes.append(str(args[0]))
 
     sys.addaudithook(hook)
@@ -119,8 +122,13 @@ def child_check(filled: str, repeats: int) -> dict:
 # ----------------------------------------------------------------------------- parent side
 def _child(src: Path, args: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    proc = subprocess.run([sys.executable, str(HERE), "--child", *args], capture_output=True,
-                          text=True, env=env, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, str(HERE), "--child", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"child {args} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -133,11 +141,16 @@ def _walls(cmds: list[tuple[Path, list[str], str]], repeats: int) -> list[float]
     times: list[list[float]] = [[] for _ in cmds]
     for k in range(repeats + 1):  # round 0 warms the disk cache
         order = list(enumerate(cmds))
-        for n, (src, argv, cwd) in (order if k % 2 else order[::-1]):
+        for n, (src, argv, cwd) in order if k % 2 else order[::-1]:
             env = {**os.environ, "PYTHONPATH": str(src)}
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "nnsheet.cli", *argv], env=env, cwd=cwd,
-                           check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "nnsheet.cli", *argv],
+                env=env,
+                cwd=cwd,
+                check=True,
+                capture_output=True,
+            )
             if k:
                 times[n].append(time.perf_counter() - t0)
     return [statistics.median(t) for t in times]
@@ -145,8 +158,12 @@ def _walls(cmds: list[tuple[Path, list[str], str]], repeats: int) -> list[float]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--src", action="append", type=Path,
-                    help="a source tree (the folder holding nnsheet/); repeatable")  # fmt: skip
+    ap.add_argument(
+        "--src",
+        action="append",
+        type=Path,
+        help="a source tree (the folder holding nnsheet/); repeatable",
+    )
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -164,8 +181,10 @@ def main() -> None:
     trees = [p.resolve() for p in (a.src or [DEFAULT_SRC])]
     n = a.repeats
     print(f"repeats {n}; times in seconds (best / median in-process; median wall for commands)")
-    head = (f"{'source tree':40} {'key best':>8} {'key med':>8} {'check best':>10} "
-            f"{'check med':>9} {'check cmd':>9} {'writes':>6} {'trace cmd':>9}")  # fmt: skip
+    head = (
+        f"{'source tree':40} {'key best':>8} {'key med':>8} {'check best':>10} "
+        f"{'check med':>9} {'check cmd':>9} {'writes':>6} {'trace cmd':>9}"
+    )
     print(head)
     print("-" * len(head))
     with tempfile.TemporaryDirectory(prefix="nnsheet-bench-") as tmp:
@@ -178,15 +197,19 @@ def main() -> None:
             chk = _child(src, ["check", filled, str(n)])
             rows.append((src, key, chk, filled, folder))
         cmds = [(src, ["check", filled], str(folder)) for src, _, _, filled, folder in rows]
-        cmds += [(src, ["trace", "course", "-o", str(folder / "t.xlsx"), "-q"], str(folder))
-                 for src, _, _, _, folder in rows]  # fmt: skip
+        cmds += [
+            (src, ["trace", "course", "-o", str(folder / "t.xlsx"), "-q"], str(folder))
+            for src, _, _, _, folder in rows
+        ]
         walls = _walls(cmds, n)
     for k, (src, key, chk, _, _) in enumerate(rows):
         check_cmd, trace_cmd = walls[k], walls[len(rows) + k]
         name = str(src) if len(str(src)) <= 40 else "…" + str(src)[-39:]
-        print(f"{name:40} {key['best']:>8.3f} {key['median']:>8.3f} {chk['best']:>10.3f} "
-              f"{chk['median']:>9.3f} {check_cmd:>9.3f} {chk['writes']:>6} {trace_cmd:>9.3f}",
-              flush=True)  # fmt: skip
+        print(
+            f"{name:40} {key['best']:>8.3f} {key['median']:>8.3f} {chk['best']:>10.3f} "
+            f"{chk['median']:>9.3f} {check_cmd:>9.3f} {chk['writes']:>6} {trace_cmd:>9.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

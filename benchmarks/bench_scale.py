@@ -88,19 +88,29 @@ def child_nnsheet(spec: str, epochs: int | None, out: str) -> dict:
     # the shape of what was written (not timed)
     from nnsheet.core.examples import example_path
 
-    sp = load_spec(example_path(spec) if spec in EXAMPLES else Path(spec),
-                   {"epochs": epochs} if epochs else None)  # fmt: skip
+    sp = load_spec(
+        example_path(spec) if spec in EXAMPLES else Path(spec),
+        {"epochs": epochs} if epochs else None,
+    )
     lay = make_layout(sp)
     ws = _FormulaCounter(lay)
-    return {"seconds": seconds, "peak_mb": peak_mb(), "rows": lay.n_rows - 2,
-            "cols": lay.n_cols, "formulas": ws.formulas, "numbers": ws.numbers,
-            "formula_len": ws.mean_len, "steps": total_steps(sp), "bytes": Path(out).stat().st_size}
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "rows": lay.n_rows - 2,
+        "cols": lay.n_cols,
+        "formulas": ws.formulas,
+        "numbers": ws.numbers,
+        "formula_len": ws.mean_len,
+        "steps": total_steps(sp),
+        "bytes": Path(out).stat().st_size,
+    }
 
 
 class _FormulaCounter:
     """How many formula and number cells the Steps sheet holds, and the formulas' mean length."""
 
-    def __init__(self, lay) -> None:  # noqa: ANN001
+    def __init__(self, lay) -> None:
         later, update = lay.sample_formulas(False), lay.update_formulas()
         rows = lay.n_rows - 2
         spec = lay.spec
@@ -147,10 +157,12 @@ def child_bare(rows: int, cols: int, formula_len: float, out: str) -> dict:
             ws.write_formula(r, c, t.format(r=r + 1), fmt, values[c])
     wb.close()
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "peak_mb": peak_mb(), "formulas": rows * (cols - 3),
-            "bytes": Path(out).stat().st_size}  # fmt: skip
-
-
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "formulas": rows * (cols - 3),
+        "bytes": Path(out).stat().st_size,
+    }
 
 
 # ----------------------------------------------------------------------------- report
@@ -175,10 +187,14 @@ def main() -> None:
 
     import xlsxwriter
 
-    print(f"Python {platform.python_version()}, XlsxWriter {xlsxwriter.__version__}, "
-          f"{platform.machine()}")  # fmt: skip
-    head = (f"{'case':15} {'rows':>8} {'cols':>5} {'cells':>10} {'MB file':>8} "
-            f"{'nnsheet s':>9} {'bare s':>7} {'ratio':>6} {'peak MB':>8} {'bare MB':>8}")
+    print(
+        f"Python {platform.python_version()}, XlsxWriter {xlsxwriter.__version__}, "
+        f"{platform.machine()}"
+    )
+    head = (
+        f"{'case':15} {'rows':>8} {'cols':>5} {'cells':>10} {'MB file':>8} "
+        f"{'nnsheet s':>9} {'bare s':>7} {'ratio':>6} {'peak MB':>8} {'bare MB':>8}"
+    )
     print(head)
     print("-" * len(head))
     results = {}
@@ -189,27 +205,42 @@ def main() -> None:
                 continue
             out = str(folder / "nn.xlsx")
             nn = run_child(__file__, ["--child", "nnsheet", spec, str(ov.get("epochs", 0)), out])
-            bare = run_child(__file__, ["--child", "bare", str(nn["rows"]), str(nn["cols"]),
-                              str(nn["formula_len"]), str(folder / "bare.xlsx")])  # fmt: skip
+            bare = run_child(
+                __file__,
+                [
+                    "--child",
+                    "bare",
+                    str(nn["rows"]),
+                    str(nn["cols"]),
+                    str(nn["formula_len"]),
+                    str(folder / "bare.xlsx"),
+                ],
+            )
             results[name] = (nn, bare)
             cells = nn["formulas"] + nn["numbers"]
-            print(f"{name:15} {nn['rows']:>8,} {nn['cols']:>5} {cells:>10,} "
-                  f"{nn['bytes'] / 1e6:>8.1f} {nn['seconds']:>9.1f} {bare['seconds']:>7.1f} "
-                  f"{nn['seconds'] / bare['seconds']:>6.2f} {nn['peak_mb']:>8.0f} "
-                  f"{bare['peak_mb']:>8.0f}", flush=True)  # fmt: skip
+            print(
+                f"{name:15} {nn['rows']:>8,} {nn['cols']:>5} {cells:>10,} "
+                f"{nn['bytes'] / 1e6:>8.1f} {nn['seconds']:>9.1f} {bare['seconds']:>7.1f} "
+                f"{nn['seconds'] / bare['seconds']:>6.2f} {nn['peak_mb']:>8.0f} "
+                f"{bare['peak_mb']:>8.0f}",
+                flush=True,
+            )
     print()
-    print("mean formula length (characters): " + ", ".join(
-        f"{k} {v[0]['formula_len']:.0f}" for k, v in results.items()))  # fmt: skip
+    print(
+        "mean formula length (characters): "
+        + ", ".join(f"{k} {v[0]['formula_len']:.0f}" for k, v in results.items())
+    )
     for short, long in (("XOR × 500", "XOR × 5,000"), ("synthetic ÷10", "synthetic")):
         if short not in results or long not in results:
             continue
         p0, p1 = results[short][0]["peak_mb"], results[long][0]["peak_mb"]
-        print(f"peak memory, 10× longer trace: {long} {p1:.0f} MB vs {short} {p0:.0f} MB "
-              f"({(p1 / p0 - 1) * 100:+.1f} %)")
+        print(
+            f"peak memory, 10× longer trace: {long} {p1:.0f} MB vs {short} {p0:.0f} MB "
+            f"({(p1 / p0 - 1) * 100:+.1f} %)"
+        )
     worst = max(nn["seconds"] / bare["seconds"] for nn, bare in results.values())
     peak = max(nn["peak_mb"] for nn, _ in results.values())
-    print(f"worst time ratio {worst:.2f} (target ≤ 1.3), highest peak {peak:.0f} MB "
-          "(target < 150)")
+    print(f"worst time ratio {worst:.2f} (target ≤ 1.3), highest peak {peak:.0f} MB (target < 150)")
 
 
 if __name__ == "__main__":

@@ -60,8 +60,12 @@ def _pct(xs: list[float], p: float) -> float:
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--students", type=int, default=60)
-    ap.add_argument("--spread", type=float, default=0.0,
-                    help="seconds over which the uploads start (0: all at once)")
+    ap.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="seconds over which the uploads start (0: all at once)",
+    )
     ap.add_argument("--workers", type=int, default=2, help="nnsheet serve --workers")
     args = ap.parse_args(argv)
     import httpx2
@@ -71,17 +75,30 @@ def main(argv: list[str] | None = None) -> dict:
     # the tests' helpers: the server on a free port; the engine's values typed into an exercise
     from browser import free_port, start_server, stop_server
     from serving import answers, fill
+
     tmp = Path(tempfile.mkdtemp(prefix="nnsheet-bench-serve-"))
     (tmp / "spec.toml").write_text(SPEC, encoding="utf-8")
     ids = [f"24{n:03d}" for n in range(1, args.students + 1)]
-    (tmp / "roster.csv").write_text("id,name\n" + "".join(f"{i},Student {i}\n" for i in ids),
-                                    encoding="utf-8")  # fmt: skip
+    (tmp / "roster.csv").write_text(
+        "id,name\n" + "".join(f"{i},Student {i}\n" for i in ids), encoding="utf-8"
+    )
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     t0 = time.monotonic()
-    proc = start_server([str(tmp / "spec.toml"), "--roster", str(tmp / "roster.csv"),
-                         "--data", str(tmp / "data"), "--workers", str(args.workers)], port, env,
-                        timeout=300)  # fmt: skip
+    proc = start_server(
+        [
+            str(tmp / "spec.toml"),
+            "--roster",
+            str(tmp / "roster.csv"),
+            "--data",
+            str(tmp / "data"),
+            "--workers",
+            str(args.workers),
+        ],
+        port,
+        env,
+        timeout=300,
+    )
     try:
         start_s = time.monotonic() - t0
         url = f"http://127.0.0.1:{port}"
@@ -110,8 +127,11 @@ def main(argv: list[str] | None = None) -> dict:
                 time.sleep(delay)
             t = time.monotonic()
             with httpx2.Client(timeout=600) as c:
-                r = c.post(url + "/api/submissions", data={"student_id": sid,
-                           "code": codes[sid]}, files={"workbook": (f"{sid}.xlsx", bodies[sid])})
+                r = c.post(
+                    url + "/api/submissions",
+                    data={"student_id": sid, "code": codes[sid]},
+                    files={"workbook": (f"{sid}.xlsx", bodies[sid])},
+                )
             with lock:
                 times[sid] = time.monotonic() - t
                 answers[sid] = r.json() if r.status_code == 200 else {"status": r.status_code}
@@ -119,27 +139,44 @@ def main(argv: list[str] | None = None) -> dict:
         with ThreadPoolExecutor(max_workers=len(ids)) as pool:
             list(pool.map(upload, enumerate(ids)))
         wall = time.monotonic() - go
-        book = httpx2.get(url + "/api/gradebook.csv",
-                          headers={"authorization": f"Bearer {token}"}, timeout=60)
+        book = httpx2.get(
+            url + "/api/gradebook.csv", headers={"authorization": f"Bearer {token}"}, timeout=60
+        )
         rows = list(csv.DictReader(io.StringIO(book.text)))
     finally:
         stop_server(proc)
     lat = list(times.values())
-    right = sum(1 for k, sid in enumerate(ids)
-                if ((answers[sid].get("wrong"), answers[sid].get("score")) == (0, 100.0)
-                    if k % 2 == 0 else (answers[sid].get("wrong") or 0) >= 1))
-    out = {"students": len(ids), "workers": args.workers, "spread_s": args.spread,
-           "cpus": os.cpu_count(), "server_start_s": round(start_s, 1),
-           "uploads_answered": len(answers),
-           "graded": sum(a.get("status") == "graded" for a in answers.values()),
-           "as_expected": right,
-           "gradebook_graded": sum(r["status"] == "graded" for r in rows),
-           "p50_s": round(statistics.median(lat), 2), "p95_s": round(_pct(lat, 95), 2),
-           "max_s": round(max(lat), 2), "all_done_s": round(wall, 1)}
-    print(f"{out['students']} students, {out['workers']} workers, uploads over "
-          f"{args.spread:g} s: {out['graded']} graded ({out['gradebook_graded']} in the "
-          f"gradebook); per upload p50 {out['p50_s']} s, p95 {out['p95_s']} s, max "
-          f"{out['max_s']} s; all answered after {out['all_done_s']} s", file=sys.stderr)
+    right = sum(
+        1
+        for k, sid in enumerate(ids)
+        if (
+            (answers[sid].get("wrong"), answers[sid].get("score")) == (0, 100.0)
+            if k % 2 == 0
+            else (answers[sid].get("wrong") or 0) >= 1
+        )
+    )
+    out = {
+        "students": len(ids),
+        "workers": args.workers,
+        "spread_s": args.spread,
+        "cpus": os.cpu_count(),
+        "server_start_s": round(start_s, 1),
+        "uploads_answered": len(answers),
+        "graded": sum(a.get("status") == "graded" for a in answers.values()),
+        "as_expected": right,
+        "gradebook_graded": sum(r["status"] == "graded" for r in rows),
+        "p50_s": round(statistics.median(lat), 2),
+        "p95_s": round(_pct(lat, 95), 2),
+        "max_s": round(max(lat), 2),
+        "all_done_s": round(wall, 1),
+    }
+    print(
+        f"{out['students']} students, {out['workers']} workers, uploads over "
+        f"{args.spread:g} s: {out['graded']} graded ({out['gradebook_graded']} in the "
+        f"gradebook); per upload p50 {out['p50_s']} s, p95 {out['p95_s']} s, max "
+        f"{out['max_s']} s; all answered after {out['all_done_s']} s",
+        file=sys.stderr,
+    )
     print(json.dumps(out))
     return out
 

@@ -42,7 +42,7 @@ TARGET_RATIO = 1.5
 BIG = "4-8-3"
 
 
-def make_spec(case: str):  # noqa: ANN201
+def make_spec(case: str):
     import nnsheet
     from nnsheet.core.specfile import loads_spec
 
@@ -72,8 +72,6 @@ targets = {toml_rows(t)}
     return loads_spec(text, "bench-4-8-3")
 
 
-
-
 def count_cells(path: str) -> dict:
     """Per worksheet (rows, formula cells, other cells), in workbook order; mean formula length."""
     sheets = []
@@ -86,10 +84,16 @@ def count_cells(path: str) -> dict:
             fs = re.findall(r"<f>([^<]*)</f>", xml)
             n += len(fs)
             length += sum(len(f) + 1 for f in fs)  # with the "="
-            sheets.append((len(re.findall(r"<row ", xml)), len(fs),
-                           len(re.findall(r"<c r=", xml)) - len(fs)))  # fmt: skip
-    return {"sheets": sheets, "formulas": n, "other": sum(o for _, _, o in sheets),
-            "rows": max(r for r, _, _ in sheets), "formula_len": length / max(n, 1)}
+            sheets.append(
+                (len(re.findall(r"<row ", xml)), len(fs), len(re.findall(r"<c r=", xml)) - len(fs))
+            )
+    return {
+        "sheets": sheets,
+        "formulas": n,
+        "other": sum(o for _, _, o in sheets),
+        "rows": max(r for r, _, _ in sheets),
+        "formula_len": length / max(n, 1),
+    }
 
 
 # --------------------------------------------------------------------------- children
@@ -107,8 +111,13 @@ def child_nnsheet(case: str, repeats: int, out: str) -> dict:
         t0 = time.perf_counter()
         write_trace_workbook(trace, out, make_layout(spec))
         best = min(best, time.perf_counter() - t0)
-    return {"engine": engine, "write": best, "rss": peak_mb(), "rss_before": before,
-            **count_cells(out)}  # fmt: skip
+    return {
+        "engine": engine,
+        "write": best,
+        "rss": peak_mb(),
+        "rss_before": before,
+        **count_cells(out),
+    }
 
 
 def _template(length: float) -> str:
@@ -127,8 +136,9 @@ def _as_is(formula: str, expand_future_functions: bool = False) -> str:
     return formula
 
 
-def child_bare(sheets: list[list[int]], formula_len: float, repeats: int, out: str,
-               as_is: bool = False) -> dict:  # fmt: skip
+def child_bare(
+    sheets: list[list[int]], formula_len: float, repeats: int, out: str, as_is: bool = False
+) -> dict:
     """The same worksheets with the same numbers of rows, formula cells (cached values) and
     other cells, and a line chart, written with XlsxWriter alone. ``as_is``: skip XlsxWriter's
     per-formula rewriting of Excel 365 function names, as nnsheet does (the strictest baseline)."""
@@ -165,8 +175,6 @@ def child_bare(sheets: list[list[int]], formula_len: float, repeats: int, out: s
     return {"write": best, "rss": peak_mb(), "rss_before": before, **count_cells(out)}
 
 
-
-
 # --------------------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -187,9 +195,11 @@ def main() -> None:
     import nnsheet
 
     cases = a.cases or [*nnsheet.EXAMPLES, BIG]
-    head = (f"{'case':10} {'rows':>6} {'cells':>9} {'formulas':>9} {'engine s':>9} "
-            f"{'write s':>8} {'bare s':>8} {'ratio':>6} {'cells/s':>9} {'bare c/s':>9} "
-            f"{'RSS MB':>13} {'bare RSS':>13} {'as-is s':>8} {'ratio':>6}")  # fmt: skip
+    head = (
+        f"{'case':10} {'rows':>6} {'cells':>9} {'formulas':>9} {'engine s':>9} "
+        f"{'write s':>8} {'bare s':>8} {'ratio':>6} {'cells/s':>9} {'bare c/s':>9} "
+        f"{'RSS MB':>13} {'bare RSS':>13} {'as-is s':>8} {'ratio':>6}"
+    )
     print(head)
     print("-" * len(head))
     summary = []
@@ -198,23 +208,38 @@ def main() -> None:
             spec = make_spec(case)
             rep = 1 if spec.n_samples * spec.epochs > 5000 else a.repeats  # big: write once
             nn = run_child(__file__, ["--child", "nnsheet", case, str(rep), f"{tmp}/{case}.xlsx"])
-            bare, as_is = (run_child(__file__, ["--child", kind, json.dumps(nn["sheets"]),
-                                      str(nn["formula_len"]), str(rep),
-                                      f"{tmp}/{case}-{kind}.xlsx"])
-                           for kind in ("bare", "as_is"))  # fmt: skip
+            bare, as_is = (
+                run_child(
+                    __file__,
+                    [
+                        "--child",
+                        kind,
+                        json.dumps(nn["sheets"]),
+                        str(nn["formula_len"]),
+                        str(rep),
+                        f"{tmp}/{case}-{kind}.xlsx",
+                    ],
+                )
+                for kind in ("bare", "as_is")
+            )
             assert bare["sheets"] == as_is["sheets"] == nn["sheets"], (nn, bare)
             cells = nn["formulas"] + nn["other"]
             ratio = nn["write"] / bare["write"]
             ratio2 = nn["write"] / as_is["write"]
             summary.append((case, ratio, ratio2))
-            print(f"{case:10} {nn['rows']:>6} {cells:>9,} {nn['formulas']:>9,} "
-                  f"{nn['engine']:>9.3f} {nn['write']:>8.3f} {bare['write']:>8.3f} "
-                  f"{ratio:>5.2f}x {cells / nn['write']:>9,.0f} {cells / bare['write']:>9,.0f} "
-                  f"{nn['rss']:>6.0f} ({nn['rss_before']:>4.0f}) "
-                  f"{bare['rss']:>6.0f} ({bare['rss_before']:>4.0f}) "
-                  f"{as_is['write']:>8.3f} {ratio2:>5.2f}x", flush=True)  # fmt: skip
-    print(f"\nratio = nnsheet write / bare write (target ≤ {TARGET_RATIO}×); as-is = a bare "
-          "writer that also skips XlsxWriter's formula rewriting, as nnsheet does")
+            print(
+                f"{case:10} {nn['rows']:>6} {cells:>9,} {nn['formulas']:>9,} "
+                f"{nn['engine']:>9.3f} {nn['write']:>8.3f} {bare['write']:>8.3f} "
+                f"{ratio:>5.2f}x {cells / nn['write']:>9,.0f} {cells / bare['write']:>9,.0f} "
+                f"{nn['rss']:>6.0f} ({nn['rss_before']:>4.0f}) "
+                f"{bare['rss']:>6.0f} ({bare['rss_before']:>4.0f}) "
+                f"{as_is['write']:>8.3f} {ratio2:>5.2f}x",
+                flush=True,
+            )
+    print(
+        f"\nratio = nnsheet write / bare write (target ≤ {TARGET_RATIO}×); as-is = a bare "
+        "writer that also skips XlsxWriter's formula rewriting, as nnsheet does"
+    )
     for case, ratio, ratio2 in summary:
         if ratio > TARGET_RATIO:
             print(f"  {case}: {ratio:.2f}× the bare writer is over the target")

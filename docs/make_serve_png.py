@@ -24,8 +24,10 @@ sys.path.insert(0, str(REPO / "src"))
 from browser import free_port, make_driver, start_server, stop_server  # noqa: E402
 from serving import SPEC, answers, codes, fill  # noqa: E402
 
-ROSTER = ("id,name\n2301,Ni Luh Putu Ayu\n2302,Muhammad Rizky\n2303,Budi Santoso\n"
-          "2304,Siti Rahmawati\n2305,Made Wirawan\n2306,Dewi Lestari\n")
+ROSTER = (
+    "id,name\n2301,Ni Luh Putu Ayu\n2302,Muhammad Rizky\n2303,Budi Santoso\n"
+    "2304,Siti Rahmawati\n2305,Made Wirawan\n2306,Dewi Lestari\n"
+)
 
 
 def _without_bias(sid: str) -> tuple[str, float]:
@@ -38,19 +40,24 @@ def _without_bias(sid: str) -> tuple[str, float]:
 
     spec = student_spec(exercise_spec(loads_spec(SPEC, "serve.toml"), False), sid)
     t = run(spec).table(make_layout(spec))
-    net = t[(t["quantity"] == "z") & (t["step"] == 1) & (t["layer"] == 1) & (t["j"] == 1)
-            & (t["sheet"] == "Steps")].iloc[0]
+    net = t[
+        (t["quantity"] == "z")
+        & (t["step"] == 1)
+        & (t["layer"] == 1)
+        & (t["j"] == 1)
+        & (t["sheet"] == "Steps")
+    ].iloc[0]
     w, x = spec.layers[0].weights[0], spec.inputs[0]
     return net["cell"], float(w[0] * x[0] + w[1] * x[1])
 
 
-def _signed_in(driver, page: str) -> None:  # noqa: ANN001
+def _signed_in(driver, page: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(driver, 60).until(lambda d: d.current_url.endswith(page))
 
 
-def _shot(driver, path: Path, width: int = 900) -> None:  # noqa: ANN001
+def _shot(driver, path: Path, width: int = 900) -> None:
     driver.set_window_size(width, 800)
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, height + 160)  # the window's own bars take some
@@ -66,15 +73,30 @@ def main(out: Path) -> None:
     (tmp / "roster.csv").write_text(ROSTER, encoding="utf-8")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    proc = start_server([str(tmp / "spec.toml"), "--roster", str(tmp / "roster.csv"),
-                         "--data", str(tmp / "data"), "--attempts", "5"], port, env)
+    proc = start_server(
+        [
+            str(tmp / "spec.toml"),
+            "--roster",
+            str(tmp / "roster.csv"),
+            "--data",
+            str(tmp / "data"),
+            "--attempts",
+            "5",
+        ],
+        port,
+        env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         code = codes(tmp / "data")
         with httpx2.Client(timeout=120) as c:
+
             def upload(sid: str, body: bytes, name: str) -> None:
-                c.post(url + "/api/submissions", data={"student_id": sid, "code": code[sid]},
-                       files={"workbook": (name, body)}).raise_for_status()
+                c.post(
+                    url + "/api/submissions",
+                    data={"student_id": sid, "code": code[sid]},
+                    files={"workbook": (name, body)},
+                ).raise_for_status()
 
             def exercise(sid: str) -> bytes:
                 return c.get(url + "/api/exercise", auth=(sid, code[sid])).content
@@ -84,8 +106,11 @@ def main(out: Path) -> None:
                 if wrong:  # the first hidden net of step 1 typed without its bias
                     cell, planted = _without_bias(sid)
                     vals[("Steps", cell)] = round(planted, 4)
-                upload(sid, fill(exercise(sid), tmp / f"{sid}.xlsx", vals).read_bytes(),
-                       f"latihan-{sid}.xlsx")
+                upload(
+                    sid,
+                    fill(exercise(sid), tmp / f"{sid}.xlsx", vals).read_bytes(),
+                    f"latihan-{sid}.xlsx",
+                )
             upload("2302", (tmp / "2302.xlsx").read_bytes(), "latihan-2302-lagi.xlsx")
             budi = fill(exercise("2301"), tmp / "copy.xlsx", answers("2301"))
             upload("2303", budi.read_bytes(), "punya-ayu.xlsx")

@@ -51,16 +51,25 @@ def write_png(img: np.ndarray, path: Path) -> None:
     index = dist.argmin(axis=1).astype(np.uint8)[inv].reshape(h, w)
     up = index.astype(np.int16)
     up[1:] -= index[:-1]
-    raw = np.concatenate([np.full((h, 1), 2, np.uint8), (up % 256).astype(np.uint8)],
-                         axis=1).tobytes()  # fmt: skip  (filter 2 = Up)
+    raw = np.concatenate(
+        [np.full((h, 1), 2, np.uint8), (up % 256).astype(np.uint8)], axis=1
+    ).tobytes()  # filter 2 = Up
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))  # fmt: skip
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
-           + chunk(b"PLTE", pal.astype(np.uint8).tobytes())
-           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))  # fmt: skip
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+        + chunk(b"PLTE", pal.astype(np.uint8).tobytes())
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
     path.write_bytes(png)
 
 
@@ -72,13 +81,28 @@ def main() -> None:
             book = Path(sys.argv[1]).resolve()
         else:
             book = t / "course.xlsx"
-            subprocess.run(["nnsheet", "trace", "course", "--epochs", "3", "-o", str(book), "-q"],
-                           check=True)  # fmt: skip
-        pdf = convert(book, t / "pdf", PDF_FILTER + ':{"SinglePageSheets":{"type":"boolean",'
-                      '"value":"true"}}')  # fmt: skip
+            subprocess.run(
+                ["nnsheet", "trace", "course", "--epochs", "3", "-o", str(book), "-q"], check=True
+            )
+        pdf = convert(
+            book, t / "pdf", PDF_FILTER + ':{"SinglePageSheets":{"type":"boolean","value":"true"}}'
+        )
         page = "3"  # Guide, Setup, Steps, Epochs
-        subprocess.run([shutil.which("pdftoppm") or "pdftoppm", "-r", str(DPI), "-f", page, "-l",
-                        page, "-singlefile", str(pdf), str(t / "steps")], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                shutil.which("pdftoppm") or "pdftoppm",
+                "-r",
+                str(DPI),
+                "-f",
+                page,
+                "-l",
+                page,
+                "-singlefile",
+                str(pdf),
+                str(t / "steps"),
+            ],
+            check=True,
+        )
         img = read_ppm(t / "steps.ppm")
     # trim the white margin on the right, then cut into strips
     ink = np.where((img < 250).any(axis=(0, 2)))[0]

@@ -14,9 +14,17 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--window-size=1000,1200")  # fmt: skip
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1000,1200",
+)
 
 
 def chromium_missing() -> str | None:
@@ -31,7 +39,7 @@ def chromium_missing() -> str | None:
     return None
 
 
-def make_driver(downloads: Path, profile: Path | None = None):  # noqa: ANN201
+def make_driver(downloads: Path, profile: Path | None = None):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -40,14 +48,18 @@ def make_driver(downloads: Path, profile: Path | None = None):  # noqa: ANN201
     profile = profile or Path(tempfile.mkdtemp(prefix="nnsheet-chromium-"))
     for f in (*FLAGS, f"--user-data-dir={profile}"):
         opts.add_argument(f)
-    opts.add_experimental_option("prefs", {
-        "download.default_directory": str(downloads),
-        "download.prompt_for_download": False,
-        "safebrowsing.enabled": False,
-    })
+    opts.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "safebrowsing.enabled": False,
+        },
+    )
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-    driver.execute_cdp_cmd("Page.setDownloadBehavior",
-                           {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
     return driver
 
 
@@ -59,8 +71,10 @@ def wait_for_file(folder: Path, suffix: str, timeout: float = 30.0) -> Path:
         if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
             return done[0]
         time.sleep(0.1)
-    raise AssertionError(f"no {suffix} downloaded into {folder} within {timeout} s: "
-                         f"{[p.name for p in folder.iterdir()]}")
+    raise AssertionError(
+        f"no {suffix} downloaded into {folder} within {timeout} s: "
+        f"{[p.name for p in folder.iterdir()]}"
+    )
 
 
 def free_port() -> int:
@@ -69,14 +83,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(args: list[str], port: int, env: dict, timeout: float = 120.0
-                 ) -> subprocess.Popen:  # fmt: skip
+def start_server(args: list[str], port: int, env: dict, timeout: float = 120.0) -> subprocess.Popen:
     """``python -m nnsheet.cli serve ARGS --port PORT`` until it answers on 127.0.0.1; what it
     prints goes to a temporary file (a pipe nobody reads could fill and stall it)."""
     log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "nnsheet.cli", "serve", *args,
-                             "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nnsheet.cli", "serve", *args, "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     proc.log = log  # type: ignore[attr-defined]
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -88,8 +105,7 @@ def start_server(args: list[str], port: int, env: dict, timeout: float = 120.0
         except OSError:
             time.sleep(0.2)
     out = stop_server(proc)
-    raise AssertionError(f"nnsheet serve did not answer on port {port} within {timeout} s: "
-                         f"{out}")
+    raise AssertionError(f"nnsheet serve did not answer on port {port} within {timeout} s: {out}")
 
 
 def stop_server(proc: subprocess.Popen) -> str:

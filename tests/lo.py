@@ -29,6 +29,7 @@ XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 # conftest.py prints a summary at the end of the test run.
 TIMINGS: list[tuple[str, str, float]] = []
 
+
 class LibreOfficeError(RuntimeError):
     """soffice is missing, timed out, or produced no output."""
 

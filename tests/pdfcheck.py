@@ -70,23 +70,29 @@ def have_poppler() -> bool:
 
 def pdfinfo(pdf: Path | str) -> dict[str, str]:
     out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    return {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in
-                                                 out.stdout.splitlines())}  # fmt: skip
+    return {
+        k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in out.stdout.splitlines())
+    }
 
 
 _PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
-_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                   r"(.*?)</word>")  # fmt: skip
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+    r"(.*?)</word>"
+)
 
 
 def read_pages(pdf: Path | str) -> list[Page]:
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                         check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = []
     for n, m in enumerate(_PAGE.finditer(out), start=1):
         w, h = float(m[1]), float(m[2])
-        words = [Word(float(a), float(b), float(c), float(d), html.unescape(t))
-                 for a, b, c, d, t in _WORD.findall(m[3])]  # fmt: skip
+        words = [
+            Word(float(a), float(b), float(c), float(d), html.unescape(t))
+            for a, b, c, d, t in _WORD.findall(m[3])
+        ]
         header = [x for x in words if x.y1 <= MARGIN_PT]
         footer = [x for x in words if x.y0 >= h - MARGIN_PT]
         body = [x for x in words if MARGIN_PT < x.y1 and x.y0 < h - MARGIN_PT]
@@ -110,9 +116,11 @@ def report(pdf: Path | str) -> str:
     blank = [p.number for p in pages if not p.body]
     a4 = all(is_a4(p) for p in pages)
     sheets = ", ".join(f"{k} {v}" for k, v in per_sheet.items())
-    return (f"{Path(pdf).name}: {len(pages)} pages ({sheets}); blank: {blank or 'none'}; "
-            f"all A4: {a4}; word height min {min(heights):.2f} pt, "
-            f"median {statistics.median(heights):.2f} pt")  # fmt: skip
+    return (
+        f"{Path(pdf).name}: {len(pages)} pages ({sheets}); blank: {blank or 'none'}; "
+        f"all A4: {a4}; word height min {min(heights):.2f} pt, "
+        f"median {statistics.median(heights):.2f} pt"
+    )
 
 
 if __name__ == "__main__":

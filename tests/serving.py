@@ -38,10 +38,7 @@ targets = [[1], [0]]
 """
 
 #: the class; the second name holds markup that must be shown as text
-ROSTER = ("id,name\n"
-          "2301,Ni Luh Putu Ayu\n"
-          "2302,<b>Rizky</b> & \"Co\"\n"
-          "2303,Budi Santoso\n")
+ROSTER = 'id,name\n2301,Ni Luh Putu Ayu\n2302,<b>Rizky</b> & "Co"\n2303,Budi Santoso\n'
 GIVEN_Q = {"x", "t", "w", "b", "lr"}
 
 
@@ -54,15 +51,17 @@ def write_class(folder: Path) -> tuple[Path, Path]:
     return spec, roster
 
 
-def answers(student_id: str, lang: str = "en", spec_text: str = SPEC
-            ) -> dict[tuple[str, str], float]:  # fmt: skip
+def answers(
+    student_id: str, lang: str = "en", spec_text: str = SPEC
+) -> dict[tuple[str, str], float]:
     """The answer cells of ``student_id``'s exercise (of the spec ``spec_text``) and their
     values, from the engine's trace of the student's variant."""
     spec = student_spec(exercise_spec(loads_spec(spec_text, "serve.toml"), False), student_id)
     table = run(spec).table(make_layout(spec, lang))
     names = sheet_names(lang)
-    rows = table[table["sheet"].isin([names.steps, names.epochs])
-                 & ~table["quantity"].isin(GIVEN_Q)]
+    rows = table[
+        table["sheet"].isin([names.steps, names.epochs]) & ~table["quantity"].isin(GIVEN_Q)
+    ]
     return {(r["sheet"], r["cell"]): float(r["value"]) for r in rows.to_dict("records")}
 
 

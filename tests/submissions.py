@@ -69,19 +69,43 @@ def rounded_course(d: int = 4, slip: float | None = None) -> dict[tuple, float]:
         dw2 = [[rnd(LR * g, d) for g in row] for row in gw2]
         db1 = [rnd(LR * v, d) for v in d1]
         db2 = [rnd(LR * v, d) for v in d2]
-        W = [[[rnd(W[0][j][i] + dw1[j][i], d) for i in range(3)] for j in range(2)],
-             [[rnd(W[1][k][j] + dw2[k][j], d) for j in range(2)] for k in range(2)]]
-        B = [[rnd(B[0][j] + db1[j], d) for j in range(2)],
-             [rnd(B[1][k] + db2[k], d) for k in range(2)]]
-        for q, layer, vec in (("z", 1, z1), ("a", 1, a1), ("z", 2, z2), ("a", 2, y), ("e", 2, e),
-                              ("err", 2, err2), ("fprime", 2, f2), ("delta", 2, d2),
-                              ("err", 1, err1), ("fprime", 1, f1), ("delta", 1, d1),
-                              ("grad_b", 1, d1), ("db", 1, db1), ("grad_b", 2, d2),
-                              ("db", 2, db2), ("b_new", 1, B[0]), ("b_new", 2, B[1])):
+        W = [
+            [[rnd(W[0][j][i] + dw1[j][i], d) for i in range(3)] for j in range(2)],
+            [[rnd(W[1][k][j] + dw2[k][j], d) for j in range(2)] for k in range(2)],
+        ]
+        B = [
+            [rnd(B[0][j] + db1[j], d) for j in range(2)],
+            [rnd(B[1][k] + db2[k], d) for k in range(2)],
+        ]
+        for q, layer, vec in (
+            ("z", 1, z1),
+            ("a", 1, a1),
+            ("z", 2, z2),
+            ("a", 2, y),
+            ("e", 2, e),
+            ("err", 2, err2),
+            ("fprime", 2, f2),
+            ("delta", 2, d2),
+            ("err", 1, err1),
+            ("fprime", 1, f1),
+            ("delta", 1, d1),
+            ("grad_b", 1, d1),
+            ("db", 1, db1),
+            ("grad_b", 2, d2),
+            ("db", 2, db2),
+            ("b_new", 1, B[0]),
+            ("b_new", 2, B[1]),
+        ):
             for j, v in enumerate(vec):
                 out[(q, step, layer, j + 1, None)] = v
-        for q, layer, mat in (("grad_w", 1, gw1), ("dw", 1, dw1), ("grad_w", 2, gw2),
-                              ("dw", 2, dw2), ("w_new", 1, W[0]), ("w_new", 2, W[1])):
+        for q, layer, mat in (
+            ("grad_w", 1, gw1),
+            ("dw", 1, dw1),
+            ("grad_w", 2, gw2),
+            ("dw", 2, dw2),
+            ("w_new", 1, W[0]),
+            ("w_new", 2, W[1]),
+        ):
             for j, row in enumerate(mat):
                 for i, v in enumerate(row):
                     out[(q, step, layer, j + 1, i + 1)] = v
@@ -104,8 +128,9 @@ def row_key(r: dict) -> tuple:
 
 def uno_available() -> bool:
     try:
-        done = subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True, timeout=60,
-                              check=False)  # fmt: skip
+        done = subprocess.run(
+            [UNO_PYTHON, "-c", "import uno"], capture_output=True, timeout=60, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -127,9 +152,13 @@ def uno_edit(src: Path, out: Path, ops: list[dict], timeout: float = 180.0) -> P
     """Edit ``src`` with LibreOffice (tests/uno_edit.py) and save it as ``out``."""
     ops_file = out.with_name(out.name + ".ops.json")
     ops_file.write_text(json.dumps(ops))
-    done = subprocess.run([UNO_PYTHON, str(UNO_EDIT), str(src), str(out), str(ops_file),
-                           "--timeout", str(timeout)], capture_output=True, text=True,
-                          timeout=timeout + 30, check=False)  # fmt: skip
+    done = subprocess.run(
+        [UNO_PYTHON, str(UNO_EDIT), str(src), str(out), str(ops_file), "--timeout", str(timeout)],
+        capture_output=True,
+        text=True,
+        timeout=timeout + 30,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert out.is_file()
     return out

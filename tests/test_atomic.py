@@ -34,11 +34,14 @@ def _write_inputs(folder: Path, epochs: int) -> Path:
     """A spec reading a CSV, sized so that a trace takes a couple of seconds."""
     lines = ["a,b,c,label"]
     for k in range(ROWS):
-        lines.append(f"{(k * 7) % 10 / 10},{(k * 3) % 10 / 10},{(k * 5) % 10 / 10},"
-                     f"{('red', 'green', 'blue')[k % 3]}")  # fmt: skip
+        lines.append(
+            f"{(k * 7) % 10 / 10},{(k * 3) % 10 / 10},{(k * 5) % 10 / 10},"
+            f"{('red', 'green', 'blue')[k % 3]}"
+        )
     (folder / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     spec = folder / "spec.toml"
-    spec.write_text(f"""\
+    spec.write_text(
+        f"""\
 title = "atomic"
 [[layer]]
 size = 4
@@ -52,7 +55,9 @@ epochs = {epochs}
 csv = "data.csv"
 targets = "label"
 normalize = "minmax"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return spec
 
 
@@ -72,9 +77,11 @@ def _complete_workbook(p: Path) -> bool:
 
 
 def _start(spec: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "nnsheet.cli", "trace", str(spec), "-o",
-                             str(out), "-q"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "nnsheet.cli", "trace", str(spec), "-o", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _temps(folder: Path, out: Path) -> list[Path]:

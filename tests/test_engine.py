@@ -219,8 +219,19 @@ def test_gradient_rule_matches_finite_differences(n_hidden, act, loss, mode):
     X = rng.uniform(-1, 1, (n, sizes[0]))
     T = rng.uniform(0, 1, (n, sizes[-1]))
     lr = 0.05
-    doc = make_doc(ws, bs, acts, X, T, rule="gradient", loss=loss, mode=mode,
-                   learning_rate=lr, epochs=2, update_biases=True)  # fmt: skip
+    doc = make_doc(
+        ws,
+        bs,
+        acts,
+        X,
+        T,
+        rule="gradient",
+        loss=loss,
+        mode=mode,
+        learning_rate=lr,
+        epochs=2,
+        update_biases=True,
+    )
     trace = run(parse_spec(doc, "fd"))
     batch = {"online": 1, "batch": n, 2: 2}[mode]
     assert len(trace.steps) == 2 * math.ceil(n / batch)
@@ -253,8 +264,14 @@ def test_gradient_rule_mixed_activations_finite_differences():
     ws, bs = random_net(rng, sizes)
     X = rng.uniform(-2, 2, (3, 2))
     T = rng.uniform(0, 1, (3, 3))
-    trace = run(parse_spec(make_doc(ws, bs, acts, X, T, rule="gradient", loss="sse",
-                                    learning_rate=0.1, mode="batch"), "mixed"))  # fmt: skip
+    trace = run(
+        parse_spec(
+            make_doc(
+                ws, bs, acts, X, T, rule="gradient", loss="sse", learning_rate=0.1, mode="batch"
+            ),
+            "mixed",
+        )
+    )
     step = trace.steps[0]
     gw, gb = fd_grad(ws, bs, acts, "sse", X, T)
     for li in range(3):
@@ -270,8 +287,11 @@ def test_finite_difference_check_can_fail():
     X, T = rng.uniform(-1, 1, (1, 2)), np.array([[0.3]])
     gw, _ = fd_grad(ws, bs, acts, "mse", X, T)
     # the error rule (a different update) is not the exact gradient for the hidden layer
-    trace = run(parse_spec(make_doc(ws, bs, acts, X, T, rule="error", loss="half_sse",
-                                    learning_rate=1.0), "err"))  # fmt: skip
+    trace = run(
+        parse_spec(
+            make_doc(ws, bs, acts, X, T, rule="error", loss="half_sse", learning_rate=1.0), "err"
+        )
+    )
     assert rel_err(trace.steps[0].dw[0], -gw[0]) > 1e-3
 
 
@@ -293,10 +313,12 @@ def error_rule_reference(ws, bs, X, T, lr, epochs, hidden="transpose", update_bi
             outs = [list(map(float, x))]
             for li in range(L):
                 a_prev = outs[-1]
-                outs.append([
-                    _sig(sum(W[li][j][i] * a_prev[i] for i in range(len(a_prev))) + B[li][j])
-                    for j in range(len(W[li]))
-                ])  # fmt: skip
+                outs.append(
+                    [
+                        _sig(sum(W[li][j][i] * a_prev[i] for i in range(len(a_prev))) + B[li][j])
+                        for j in range(len(W[li]))
+                    ]
+                )
             y = outs[-1]
             err = [[] for _ in range(L)]
             err[L - 1] = [float(t[k]) - y[k] for k in range(len(y))]  # e = t - y'
@@ -335,8 +357,18 @@ AND_T = [[0.0], [0.0], [0.0], [1.0]]
 def test_error_rule_2_5_1_and_online(loss):
     rng = np.random.default_rng(2025)
     ws, bs = random_net(rng, [2, 5, 1])
-    doc = make_doc(ws, bs, ["sigmoid", "sigmoid"], AND_X, AND_T, rule="error", loss=loss,
-                   learning_rate=0.7, epochs=4, mode="online")  # fmt: skip
+    doc = make_doc(
+        ws,
+        bs,
+        ["sigmoid", "sigmoid"],
+        AND_X,
+        AND_T,
+        rule="error",
+        loss=loss,
+        learning_rate=0.7,
+        epochs=4,
+        mode="online",
+    )
     trace = run(parse_spec(doc, "and251"))
     ref = error_rule_reference(ws, bs, AND_X, AND_T, 0.7, 4)
     assert len(trace.steps) == len(ref) == 16
@@ -368,8 +400,9 @@ def test_error_rule_proportional(sizes):
     X = rng.uniform(0, 1, (4, sizes[0]))
     T = rng.integers(0, 2, (4, sizes[-1])).astype(float)
     acts = ["sigmoid"] * (len(sizes) - 1)
-    doc = make_doc(ws, bs, acts, X, T, rule="error", hidden_error="proportional",
-                   learning_rate=0.5, epochs=3)  # fmt: skip
+    doc = make_doc(
+        ws, bs, acts, X, T, rule="error", hidden_error="proportional", learning_rate=0.5, epochs=3
+    )
     trace = run(parse_spec(doc, "prop"))
     ref = error_rule_reference(ws, bs, X, T, 0.5, 3, hidden="proportional")
     for step, (w_ref, b_ref) in zip(trace.steps, ref, strict=True):
@@ -383,9 +416,16 @@ def test_error_rule_proportional(sizes):
 
 def test_error_rule_proportional_first_step_by_hand():
     # 1 input, 2 hidden, 1 output; output weights 1 and 3 -> shares 1/4 and 3/4 of e.
-    doc = make_doc([[[0.0], [0.0]], [[1.0, 3.0]]], [[0.0, 0.0], [0.0]], ["sigmoid", "sigmoid"],
-                   [[1.0]], [[1.0]], rule="error", hidden_error="proportional",
-                   learning_rate=1.0)  # fmt: skip
+    doc = make_doc(
+        [[[0.0], [0.0]], [[1.0, 3.0]]],
+        [[0.0, 0.0], [0.0]],
+        ["sigmoid", "sigmoid"],
+        [[1.0]],
+        [[1.0]],
+        rule="error",
+        hidden_error="proportional",
+        learning_rate=1.0,
+    )
     s = run(parse_spec(doc, "hand")).steps[0].samples[0]
     y = _sig(1 * 0.5 + 3 * 0.5)
     e = 1.0 - y
@@ -393,9 +433,15 @@ def test_error_rule_proportional_first_step_by_hand():
 
 
 def test_proportional_zero_denominator_is_a_clear_error():
-    doc = make_doc([[[0.2, 0.1], [0.3, 0.4]], [[0.5, -0.5]]], [[0.0, 0.0], [0.0]],
-                   ["sigmoid", "sigmoid"], AND_X, AND_T, rule="error",
-                   hidden_error="proportional")  # fmt: skip
+    doc = make_doc(
+        [[[0.2, 0.1], [0.3, 0.4]], [[0.5, -0.5]]],
+        [[0.0, 0.0], [0.0]],
+        ["sigmoid", "sigmoid"],
+        AND_X,
+        AND_T,
+        rule="error",
+        hidden_error="proportional",
+    )
     spec = parse_spec(doc, "zero")
     with pytest.raises(TrainingError) as info:
         run(spec)
@@ -465,8 +511,9 @@ def test_update_biases_false_keeps_biases(rule, mode):
     rng = np.random.default_rng(9)
     ws, bs = random_net(rng, [2, 3, 2])
     X, T = rng.uniform(-1, 1, (3, 2)), rng.uniform(0, 1, (3, 2))
-    doc = make_doc(ws, bs, ["sigmoid"] * 2, X, T, rule=rule, mode=mode, epochs=3,
-                   update_biases=False)  # fmt: skip
+    doc = make_doc(
+        ws, bs, ["sigmoid"] * 2, X, T, rule=rule, mode=mode, epochs=3, update_biases=False
+    )
     trace = run(parse_spec(doc, "nobias"))
     for st in trace.steps:
         assert st.db is None
@@ -507,17 +554,24 @@ def test_epoch_loss_and_accuracy():
     rng = np.random.default_rng(12)
     ws, bs = random_net(rng, [2, 3, 1])
     acts = ["sigmoid", "sigmoid"]
-    trace = run(parse_spec(make_doc(ws, bs, acts, AND_X, AND_T, rule="gradient", epochs=2,
-                                    loss="half_sse"), "ep"))  # fmt: skip
+    trace = run(
+        parse_spec(
+            make_doc(ws, bs, acts, AND_X, AND_T, rule="gradient", epochs=2, loss="half_sse"), "ep"
+        )
+    )
     for ep in trace.epochs:
         steps = [st for st in trace.steps if st.epoch == ep.epoch]
-        losses = [np_loss("half_sse", r.t, np_forward(r.w, r.b, acts, r.x)) for st in steps
-                  for r in st.samples]  # fmt: skip
+        losses = [
+            np_loss("half_sse", r.t, np_forward(r.w, r.b, acts, r.x))
+            for st in steps
+            for r in st.samples
+        ]
         assert abs(ep.loss - sum(losses) / 4) < 1e-14
         correct = [
             all((np_forward(r.w, r.b, acts, r.x) >= 0.5) == (r.t == 1))
-            for st in steps for r in st.samples
-        ]  # fmt: skip
+            for st in steps
+            for r in st.samples
+        ]
         assert ep.accuracy == sum(correct) / 4
 
 
@@ -612,8 +666,13 @@ def hand_rounded_error_rule(W, B, X, T, lr, epochs, mode):
                 for s in batch:
                     outs, zs = [X[s]], []
                     for li in range(L):
-                        z = [_q(sum(W[li][j][i] * outs[-1][i] for i in range(len(outs[-1])))
-                                + B[li][j]) for j in range(len(W[li]))]  # fmt: skip
+                        z = [
+                            _q(
+                                sum(W[li][j][i] * outs[-1][i] for i in range(len(outs[-1])))
+                                + B[li][j]
+                            )
+                            for j in range(len(W[li]))
+                        ]
                         zs.append(z)
                         outs.append([_q(_dsig(v)) for v in z])
                     y = outs[-1]
@@ -623,26 +682,58 @@ def hand_rounded_error_rule(W, B, X, T, lr, epochs, mode):
                     err[L - 1] = e
                     for li in range(L - 2, -1, -1):
                         nxt = W[li + 1]
-                        err[li] = [_q(sum(nxt[j][i] * err[li + 1][j] for j in range(len(nxt))))
-                                   for i in range(len(W[li]))]  # fmt: skip
+                        err[li] = [
+                            _q(sum(nxt[j][i] * err[li + 1][j] for j in range(len(nxt))))
+                            for i in range(len(W[li]))
+                        ]
                     fp = [[_q(a * (1 - a)) for a in outs[li + 1]] for li in range(L)]
-                    delta = [[_q(err[li][j] * fp[li][j]) for j in range(len(W[li]))]
-                             for li in range(L)]  # fmt: skip
-                    gw = [[[_q(delta[li][j] * outs[li][i]) for i in range(len(W[li][j]))]
-                           for j in range(len(W[li]))] for li in range(L)]  # fmt: skip
+                    delta = [
+                        [_q(err[li][j] * fp[li][j]) for j in range(len(W[li]))] for li in range(L)
+                    ]
+                    gw = [
+                        [
+                            [_q(delta[li][j] * outs[li][i]) for i in range(len(W[li][j]))]
+                            for j in range(len(W[li]))
+                        ]
+                        for li in range(L)
+                    ]
                     dw = [[[_q(lr * g) for g in row] for row in gw[li]] for li in range(L)]
                     db = [[_q(lr * d) for d in delta[li]] for li in range(L)]
                     dws.append(dw)
                     dbs.append(db)
-                    records.append(dict(z=zs, a=outs[1:], e=e, loss=loss, err=err, fprime=fp,
-                                        delta=delta, grad_w=gw, dw=dw, db=db))  # fmt: skip
+                    records.append(
+                        dict(
+                            z=zs,
+                            a=outs[1:],
+                            e=e,
+                            loss=loss,
+                            err=err,
+                            fprime=fp,
+                            delta=delta,
+                            grad_w=gw,
+                            dw=dw,
+                            db=db,
+                        )
+                    )
                 m = Decimal(len(batch))
-                DW = [[[_q(sum(d[li][j][i] for d in dws) / m) for i in range(len(W[li][j]))]
-                       for j in range(len(W[li]))] for li in range(L)]  # fmt: skip
-                DB = [[_q(sum(d[li][j] for d in dbs) / m) for j in range(len(W[li]))]
-                      for li in range(L)]  # fmt: skip
-                W = [[[_q(W[li][j][i] + DW[li][j][i]) for i in range(len(W[li][j]))]
-                      for j in range(len(W[li]))] for li in range(L)]  # fmt: skip
+                DW = [
+                    [
+                        [_q(sum(d[li][j][i] for d in dws) / m) for i in range(len(W[li][j]))]
+                        for j in range(len(W[li]))
+                    ]
+                    for li in range(L)
+                ]
+                DB = [
+                    [_q(sum(d[li][j] for d in dbs) / m) for j in range(len(W[li]))]
+                    for li in range(L)
+                ]
+                W = [
+                    [
+                        [_q(W[li][j][i] + DW[li][j][i]) for i in range(len(W[li][j]))]
+                        for j in range(len(W[li]))
+                    ]
+                    for li in range(L)
+                ]
                 B = [[_q(B[li][j] + DB[li][j]) for j in range(len(W[li]))] for li in range(L)]
                 steps.append((W, B))
     return records, steps
@@ -664,17 +755,32 @@ def test_round_4_reproduces_hand_rounded_arithmetic(mode):
     doc = {
         "inputs": 2,
         "layer": [
-            {"size": 2, "activation": "sigmoid", "weights": _as_float([[Decimal(v) for v in r]
-                                                                       for r in W[0]]),
-             "biases": [float(v) for v in B[0]]},
-            {"size": 1, "activation": "sigmoid", "weights": [[float(v) for v in W[1][0]]],
-             "biases": [float(v) for v in B[1]]},
+            {
+                "size": 2,
+                "activation": "sigmoid",
+                "weights": _as_float([[Decimal(v) for v in r] for r in W[0]]),
+                "biases": [float(v) for v in B[0]],
+            },
+            {
+                "size": 1,
+                "activation": "sigmoid",
+                "weights": [[float(v) for v in W[1][0]]],
+                "biases": [float(v) for v in B[1]],
+            },
         ],
-        "training": {"learning_rate": 0.5, "epochs": 2, "mode": mode, "rule": "error",
-                     "loss": "mse", "round": 4},
-        "data": {"inputs": [[float(v) for v in x] for x in X],
-                 "targets": [[float(v) for v in t] for t in T]},
-    }  # fmt: skip
+        "training": {
+            "learning_rate": 0.5,
+            "epochs": 2,
+            "mode": mode,
+            "rule": "error",
+            "loss": "mse",
+            "round": 4,
+        },
+        "data": {
+            "inputs": [[float(v) for v in x] for x in X],
+            "targets": [[float(v) for v in t] for t in T],
+        },
+    }
     trace = run(parse_spec(doc, "round4"))
     samples = [r for st in trace.steps for r in st.samples]
     assert len(samples) == len(records) == 4
@@ -682,7 +788,8 @@ def test_round_4_reproduces_hand_rounded_arithmetic(mode):
         for name in ("z", "a", "err", "fprime", "delta", "grad_w", "dw", "db"):
             for li in range(2):
                 np.testing.assert_array_equal(
-                    np.asarray(getattr(got, name)[li]), np.asarray(_as_float(want[name][li])),
+                    np.asarray(getattr(got, name)[li]),
+                    np.asarray(_as_float(want[name][li])),
                     err_msg=name,
                 )
         np.testing.assert_array_equal(got.e, _as_float(want["e"]))
@@ -726,8 +833,14 @@ def test_sigmoid_stable_for_large_z():
 
 
 def test_engine_with_sigmoid_at_1e4_has_no_warning_or_nan():
-    doc = make_doc([[[1e4], [-1e4]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]], ["sigmoid", "sigmoid"],
-                   [[1.0]], [[1.0]], rule="gradient")  # fmt: skip
+    doc = make_doc(
+        [[[1e4], [-1e4]], [[1.0, 1.0]]],
+        [[0.0, 0.0], [0.0]],
+        ["sigmoid", "sigmoid"],
+        [[1.0]],
+        [[1.0]],
+        rule="gradient",
+    )
     with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
         warnings.simplefilter("error")
         trace = run(parse_spec(doc, "big"))
@@ -778,9 +891,15 @@ def test_relu_and_step_definitions():
 
 def test_relu_and_step_in_the_engine_at_zero():
     # z = 0 exactly for both hidden neurons: relu'(0) = 0 and step(0) = 1
-    doc = make_doc([[[0.0, 0.0], [1.0, -1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]],
-                   ["relu", "step"], [[1.0, 1.0]], [[0.0]], rule="gradient",
-                   loss="half_sse")  # fmt: skip
+    doc = make_doc(
+        [[[0.0, 0.0], [1.0, -1.0]], [[1.0, 1.0]]],
+        [[0.0, 0.0], [0.0]],
+        ["relu", "step"],
+        [[1.0, 1.0]],
+        [[0.0]],
+        rule="gradient",
+        loss="half_sse",
+    )
     s = run(parse_spec(doc, "zero")).steps[0].samples[0]
     np.testing.assert_array_equal(s.z[0], [0.0, 0.0])
     np.testing.assert_array_equal(s.fprime[0], [0.0, 0.0])

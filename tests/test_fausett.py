@@ -69,9 +69,16 @@ def f(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def fausett_loops(v: list[list[float]], v0: list[float], w: list[list[float]], w0: list[float],
-                  xs: list[list[float]], ts: list[list[float]], alpha: float,
-                  epochs: int) -> list[dict]:  # fmt: skip
+def fausett_loops(
+    v: list[list[float]],
+    v0: list[float],
+    w: list[list[float]],
+    w0: list[float],
+    xs: list[list[float]],
+    ts: list[list[float]],
+    alpha: float,
+    epochs: int,
+) -> list[dict]:
     """Fausett's backpropagation (Fundamentals of Neural Networks, §6.1.2, steps 3–8), one
     pattern at a time, with his indices: v[i][j] from x_i to z_j, w[j][k] from z_j to y_k.
     Returns what each step computed, with the weights after it."""
@@ -106,11 +113,26 @@ def fausett_loops(v: list[list[float]], v0: list[float], w: list[list[float]], w
                     v[i][j] += dv[i][j]
             for j in range(p):
                 v0[j] += dv0[j]
-            out.append({"z_in": z_in, "z": z, "y_in": y_in, "y": y, "d_k": d_k, "d_in": d_in,
-                        "d_j": d_j, "dw": dw, "dw0": dw0, "dv": dv, "dv0": dv0,
-                        "E": 0.5 * sum((t[k] - y[k]) ** 2 for k in range(m)),
-                        "v": [r[:] for r in v], "v0": v0[:], "w": [r[:] for r in w],
-                        "w0": w0[:]})  # fmt: skip
+            out.append(
+                {
+                    "z_in": z_in,
+                    "z": z,
+                    "y_in": y_in,
+                    "y": y,
+                    "d_k": d_k,
+                    "d_in": d_in,
+                    "d_j": d_j,
+                    "dw": dw,
+                    "dw0": dw0,
+                    "dv": dv,
+                    "dv0": dv0,
+                    "E": 0.5 * sum((t[k] - y[k]) ** 2 for k in range(m)),
+                    "v": [r[:] for r in v],
+                    "v0": v0[:],
+                    "w": [r[:] for r in w],
+                    "w0": w0[:],
+                }
+            )
     return out
 
 
@@ -119,21 +141,35 @@ def _loops_for(text: str) -> list[dict]:
 
     doc = tomllib.loads(text)
     h, o = doc["layer"]
-    return fausett_loops(h["weights_from"], h["biases"], o["weights_from"], o["biases"],
-                         doc["data"]["inputs"], doc["data"]["targets"],
-                         doc["training"]["learning_rate"], doc["training"].get("epochs", 1))
+    return fausett_loops(
+        h["weights_from"],
+        h["biases"],
+        o["weights_from"],
+        o["biases"],
+        doc["data"]["inputs"],
+        doc["data"]["targets"],
+        doc["training"]["learning_rate"],
+        doc["training"].get("epochs", 1),
+    )
 
 
 def _close(a: object, b: object) -> None:
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                               rtol=1e-12, atol=1e-15)  # fmt: skip
+    np.testing.assert_allclose(
+        np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("text", [XOR_231, NET_232], ids=["xor-2-3-1", "2-3-2-3-epochs"])
 def test_fausett_preset_equals_an_independent_loop_implementation(text: str) -> None:
     spec = loads_spec(text)
-    assert (spec.rule, spec.hidden_error, spec.loss, spec.mode, spec.update_biases,
-            spec.notation) == ("error", "delta", "half_sse", "online", True, "fausett")
+    assert (
+        spec.rule,
+        spec.hidden_error,
+        spec.loss,
+        spec.mode,
+        spec.update_biases,
+        spec.notation,
+    ) == ("error", "delta", "half_sse", "online", True, "fausett")
     trace = run(spec)
     book = _loops_for(text)
     assert len(trace.steps) == len(book)
@@ -162,9 +198,13 @@ def test_fausett_preset_equals_an_independent_loop_implementation(text: str) -> 
 
 def test_fausett_updates_equal_the_gradient_rule_with_opposite_signs() -> None:
     fa = run(loads_spec(NET_232))
-    gr = run(loads_spec(NET_232.replace('preset = "fausett"',
-                                        'preset = "gradient"\nnotation = "fausett"')
-                        .replace("epochs = 3", 'epochs = 3\nloss = "half_sse"')))
+    gr = run(
+        loads_spec(
+            NET_232.replace(
+                'preset = "fausett"', 'preset = "gradient"\nnotation = "fausett"'
+            ).replace("epochs = 3", 'epochs = 3\nloss = "half_sse"')
+        )
+    )
     assert gr.spec.rule == "gradient" and gr.spec.loss == "half_sse"
     for a, b in zip(fa.steps, gr.steps, strict=True):
         for q in ("w_new", "b_new", "dw", "db"):
@@ -211,10 +251,13 @@ def test_xor_homework_by_hand() -> None:
 # --------------------------------------------------------------------------- weights_from
 def test_weights_from_is_the_transpose_of_weights() -> None:
     a = loads_spec(XOR_231)
-    b = loads_spec(XOR_231.replace(
-        "weights_from = [[0.2, 0.3, -0.1],    # from x1 to z1, z2, z3\n"
-        "                [0.3, 0.1, -0.1]]    # from x2",
-        "weights = [[0.2, 0.3], [0.3, 0.1], [-0.1, -0.1]]"))  # fmt: skip
+    b = loads_spec(
+        XOR_231.replace(
+            "weights_from = [[0.2, 0.3, -0.1],    # from x1 to z1, z2, z3\n"
+            "                [0.3, 0.1, -0.1]]    # from x2",
+            "weights = [[0.2, 0.3], [0.3, 0.1], [-0.1, -0.1]]",
+        )
+    )
     np.testing.assert_array_equal(a.layers[0].weights, b.layers[0].weights)
     assert a.layers[0].weights[1, 0] == 0.3  # into z2 from x1 = the book's v12
     assert a.given == ((True, True), (True, True))
@@ -226,8 +269,12 @@ def test_spec_to_toml_round_trips_weights_from() -> None:
     for la, lb in zip(a.layers, b.layers, strict=True):
         np.testing.assert_array_equal(la.weights, lb.weights)
         np.testing.assert_array_equal(la.biases, lb.biases)
-    assert (b.preset, b.notation, b.rule, b.hidden_error) == ("fausett", "fausett", "error",
-                                                              "delta")  # fmt: skip
+    assert (b.preset, b.notation, b.rule, b.hidden_error) == (
+        "fausett",
+        "fausett",
+        "error",
+        "delta",
+    )
 
 
 def _cli_error(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -244,34 +291,56 @@ def _cli_error(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_both_weights_and_weights_from_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
-    err = _cli_error(tmp_path, XOR_231.replace(
-        "biases = [-0.1]", "biases = [-0.1]\nweights = [[0.5, -0.3, -0.4]]"), capsys)
-    assert "layer[2]: give weights (row j = the weights into neuron j) or weights_from (row i = " \
-           "the weights out of sending unit i), not both" in err
+    err = _cli_error(
+        tmp_path,
+        XOR_231.replace("biases = [-0.1]", "biases = [-0.1]\nweights = [[0.5, -0.3, -0.4]]"),
+        capsys,
+    )
+    assert (
+        "layer[2]: give weights (row j = the weights into neuron j) or weights_from (row i = "
+        "the weights out of sending unit i), not both" in err
+    )
 
 
-def test_weights_from_of_the_wrong_shape_names_key_and_orientation(tmp_path: Path,
-                                                                   capsys) -> None:  # fmt: skip
+def test_weights_from_of_the_wrong_shape_names_key_and_orientation(tmp_path: Path, capsys) -> None:
     # the output layer's table typed as one row (the course's orientation) under weights_from
-    err = _cli_error(tmp_path, XOR_231.replace("weights_from = [[0.5], [-0.3], [-0.4]]",
-                                               "weights_from = [[0.5, -0.3, -0.4]]"), capsys)
-    assert "layer[2].weights_from: expected 3 rows of 1 number, got 1×3 (weights_from: row i = " \
-           "the weights out of sending unit i, one column per receiving neuron" in err
+    err = _cli_error(
+        tmp_path,
+        XOR_231.replace(
+            "weights_from = [[0.5], [-0.3], [-0.4]]", "weights_from = [[0.5, -0.3, -0.4]]"
+        ),
+        capsys,
+    )
+    assert (
+        "layer[2].weights_from: expected 3 rows of 1 number, got 1×3 (weights_from: row i = "
+        "the weights out of sending unit i, one column per receiving neuron" in err
+    )
 
 
 def test_weights_of_the_wrong_shape_points_to_weights_from(tmp_path: Path, capsys) -> None:
     # the book's table typed under weights: 2 rows of 3 where 3 rows of 2 are expected
-    err = _cli_error(tmp_path, XOR_231.replace("weights_from = [[0.2, 0.3, -0.1],",
-                                               "weights = [[0.2, 0.3, -0.1],"), capsys)
-    assert "layer[1].weights: expected 3 rows of 2 numbers, got 2×3 (weights: row j = the " \
-           "weights into neuron j of this layer" in err and "use weights_from" in err
+    err = _cli_error(
+        tmp_path,
+        XOR_231.replace("weights_from = [[0.2, 0.3, -0.1],", "weights = [[0.2, 0.3, -0.1],"),
+        capsys,
+    )
+    assert (
+        "layer[1].weights: expected 3 rows of 2 numbers, got 2×3 (weights: row j = the "
+        "weights into neuron j of this layer"
+        in err
+        and "use weights_from" in err
+    )
 
 
 def test_weights_from_is_refused_as_text(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"layer\[1\]\.weights_from: expected 2 rows of 3"):
-        loads_spec(XOR_231.replace("weights_from = [[0.2, 0.3, -0.1],    # from x1 to z1, z2, "
-                                   "z3\n                [0.3, 0.1, -0.1]]    # from x2",
-                                   'weights_from = "0.2 0.3"'))
+        loads_spec(
+            XOR_231.replace(
+                "weights_from = [[0.2, 0.3, -0.1],    # from x1 to z1, z2, "
+                "z3\n                [0.3, 0.1, -0.1]]    # from x2",
+                'weights_from = "0.2 0.3"',
+            )
+        )
 
 
 @pytest.mark.libreoffice
@@ -295,9 +364,11 @@ def test_fausett_preset_workbook_recalculates_in_libreoffice(tmp_path: Path) -> 
     wv = openpyxl.load_workbook(recalc(bare, tmp_path / "out"), data_only=True)
     table = trace.table(layout)
     rows = table[table["sheet"].isin(("Langkah", "Epoch"))]
-    bad = [(s, c, wv[s][c].value, v) for s, c, v in zip(rows["sheet"], rows["cell"],
-                                                        rows["value"], strict=True)
-           if not isinstance(wv[s][c].value, int | float)
-           or not math.isclose(wv[s][c].value, v, rel_tol=1e-9, abs_tol=1e-12)]  # fmt: skip
+    bad = [
+        (s, c, wv[s][c].value, v)
+        for s, c, v in zip(rows["sheet"], rows["cell"], rows["value"], strict=True)
+        if not isinstance(wv[s][c].value, int | float)
+        or not math.isclose(wv[s][c].value, v, rel_tol=1e-9, abs_tol=1e-12)
+    ]
     assert not bad, bad[:5]
     assert len(rows) > 500

@@ -101,10 +101,18 @@ def _spellings(v: float) -> set[str]:
 def test_template_contains_no_answer_cached_or_hidden(template: Path) -> None:
     spec = course_spec(epochs=1)
     text = _xml_text(template)
-    given_vals = {round(float(x), 12) for x in np.concatenate(
-        [spec.inputs.ravel(), spec.targets.ravel(),
-         *[ly.weights.ravel() for ly in spec.layers], *[ly.biases.ravel() for ly in spec.layers],
-         [spec.learning_rate]])}  # fmt: skip
+    given_vals = {
+        round(float(x), 12)
+        for x in np.concatenate(
+            [
+                spec.inputs.ravel(),
+                spec.targets.ravel(),
+                *[ly.weights.ravel() for ly in spec.layers],
+                *[ly.biases.ravel() for ly in spec.layers],
+                [spec.learning_rate],
+            ]
+        )
+    }
     checked = 0
     for r in expected_answers(spec):
         v = float(r["value"])
@@ -138,8 +146,9 @@ def test_workbook_formulas_evaluated_on_engine_values_give_engine_values(name: s
     """The carry-forward evaluator reproduces every value from the layout's own formulas."""
     spec = load_spec(example_path(name))
     key = grader.AnswerKey.build(spec, ExerciseOptions())
-    env = grader.LearnerEnv(key, {(r["sheet"], r["cell"]): float(r["value"])
-                                  for r in key.answers.to_dict("records")})  # fmt: skip
+    env = grader.LearnerEnv(
+        key, {(r["sheet"], r["cell"]): float(r["value"]) for r in key.answers.to_dict("records")}
+    )
     for r in key.answers.to_dict("records"):
         got = env.compute((r["sheet"], r["cell"]))
         assert got == pytest.approx(float(r["value"]), rel=1e-12, abs=1e-12), r
@@ -152,11 +161,14 @@ def test_batch_and_rounded_formulas_evaluate_too() -> None:
 
         spec = dataclasses.replace(spec, mode="minibatch", batch_size=2, round=4)
         key = grader.AnswerKey.build(spec, ExerciseOptions())
-        env = grader.LearnerEnv(key, {(r["sheet"], r["cell"]): float(r["value"])
-                                      for r in key.answers.to_dict("records")})  # fmt: skip
+        env = grader.LearnerEnv(
+            key,
+            {(r["sheet"], r["cell"]): float(r["value"]) for r in key.answers.to_dict("records")},
+        )
         for r in key.answers.to_dict("records"):
-            assert env.compute((r["sheet"], r["cell"])) == pytest.approx(float(r["value"]),
-                                                                        abs=1e-12), r
+            assert env.compute((r["sheet"], r["cell"])) == pytest.approx(
+                float(r["value"]), abs=1e-12
+            ), r
 
 
 def test_formula_language_is_restricted() -> None:
@@ -236,12 +248,27 @@ def hand_course(slip: float | None) -> dict[tuple, float]:
         d1 = err1 * f1
         gw1, gw2 = np.outer(d1, x), np.outer(d2, a1)
         dw1, dw2, db1, db2 = lr * gw1, lr * gw2, lr * d1, lr * d2
-        for q, layer, arr in (("z", 1, z1), ("a", 1, a1), ("z", 2, z2), ("a", 2, y),
-                              ("e", 2, e), ("err", 2, err2), ("fprime", 2, f2), ("delta", 2, d2),
-                              ("err", 1, err1), ("fprime", 1, f1), ("delta", 1, d1),
-                              ("grad_w", 1, gw1), ("grad_b", 1, d1), ("dw", 1, dw1),
-                              ("db", 1, db1), ("grad_w", 2, gw2), ("grad_b", 2, d2),
-                              ("dw", 2, dw2), ("db", 2, db2)):  # fmt: skip
+        for q, layer, arr in (
+            ("z", 1, z1),
+            ("a", 1, a1),
+            ("z", 2, z2),
+            ("a", 2, y),
+            ("e", 2, e),
+            ("err", 2, err2),
+            ("fprime", 2, f2),
+            ("delta", 2, d2),
+            ("err", 1, err1),
+            ("fprime", 1, f1),
+            ("delta", 1, d1),
+            ("grad_w", 1, gw1),
+            ("grad_b", 1, d1),
+            ("dw", 1, dw1),
+            ("db", 1, db1),
+            ("grad_w", 2, gw2),
+            ("grad_b", 2, d2),
+            ("dw", 2, dw2),
+            ("db", 2, db2),
+        ):
             put(q, s, layer, arr)
         out[("loss", s, None, None, None)] = loss
         W = [W[0] + dw1, W[1] + dw2]
@@ -269,8 +296,9 @@ def test_hand_network_matches_engine() -> None:
         assert hand[_key(r)] == pytest.approx(float(r["value"]), abs=1e-12), r
 
 
-def test_one_slip_is_wrong_and_its_consequences_are_carried(template: Path, tmp_path: Path,
-                                                            capsys) -> None:  # fmt: skip
+def test_one_slip_is_wrong_and_its_consequences_are_carried(
+    template: Path, tmp_path: Path, capsys
+) -> None:
     spec = course_spec(epochs=1)
     rows = expected_answers(spec)
     slip = 0.6123  # not a round number: 0.6 would make f'O1 = 0.24 look like a 2-decimal answer
@@ -305,8 +333,7 @@ def test_one_slip_is_wrong_and_its_consequences_are_carried(template: Path, tmp_
     assert f"first wrong: {o1} O1 (step 1, sample 1)" in printed
     assert "you wrote 0.6123" in printed
     # the formula with its numbers: O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + …))
-    assert "O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589" \
-        in printed
+    assert "O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589" in printed
     assert re.search(r"forward\s+\d+ correct, \d+ carried, 1 wrong, 0 missing", printed)
 
 
@@ -352,10 +379,18 @@ def test_typed_text_percentages_blanks_errors_and_words(template: Path, tmp_path
     assert {m.verdict for m in others} == {"correct"}
 
 
-@pytest.mark.parametrize("text,value,decimals", [
-    ("0,5", 0.5, 1), (" 0.5 ", 0.5, 1), ("59.33%", 0.5933, 4), ("−0,25", -0.25, 2),
-    ("1.5e-3", 0.0015, 4), ("1,234.5", 1234.5, 1), ("1.234,5", 1234.5, 1),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,value,decimals",
+    [
+        ("0,5", 0.5, 1),
+        (" 0.5 ", 0.5, 1),
+        ("59.33%", 0.5933, 4),
+        ("−0,25", -0.25, 2),
+        ("1.5e-3", 0.0015, 4),
+        ("1,234.5", 1234.5, 1),
+        ("1.234,5", 1234.5, 1),
+    ],
+)
 def test_parse_text(text: str, value: float, decimals: int) -> None:
     g = grader.parse_text(text)
     assert g.value == pytest.approx(value) and g.decimals == decimals and g.problem is None
@@ -381,8 +416,9 @@ def _unreadable(tmp_path: Path, template: Path) -> dict[str, Path]:
     xls = d / "old.xls"
     xls.write_bytes(grader.OLE_MAGIC + b"\0" * 600)
     enc = d / "locked.xlsx"
-    enc.write_bytes(grader.OLE_MAGIC + b"\0" * 100 + "EncryptionInfo".encode("utf-16-le")
-                    + b"\0" * 400)  # fmt: skip
+    enc.write_bytes(
+        grader.OLE_MAGIC + b"\0" * 100 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 400
+    )
     ods = d / "calc.ods"
     with zipfile.ZipFile(ods, "w") as zf:
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
@@ -398,20 +434,31 @@ def _unreadable(tmp_path: Path, template: Path) -> dict[str, Path]:
     wb = openpyxl.Workbook()
     wb.active["A1"] = 1
     wb.save(plain)
-    return {"xls": xls, "encrypted": enc, "ods": ods, "csv": csvf, "empty": empty,
-            "truncated": trunc, "plain": plain}  # fmt: skip
+    return {
+        "xls": xls,
+        "encrypted": enc,
+        "ods": ods,
+        "csv": csvf,
+        "empty": empty,
+        "truncated": trunc,
+        "plain": plain,
+    }
 
 
 MESSAGES = {
-    "xls": "Excel 97-2003 (.xls)", "encrypted": "password-protected",
+    "xls": "Excel 97-2003 (.xls)",
+    "encrypted": "password-protected",
     "ods": "cannot be read as an .ods workbook",
-    "csv": "text (CSV?) file", "empty": "empty", "truncated": "truncated or damaged",
+    "csv": "text (CSV?) file",
+    "empty": "empty",
+    "truncated": "truncated or damaged",
     "plain": "not an nnsheet exercise",
-}  # fmt: skip
+}
 
 
-def test_every_unreadable_file_exits_2_with_one_line(template: Path, tmp_path: Path,
-                                                     capsys) -> None:  # fmt: skip
+def test_every_unreadable_file_exits_2_with_one_line(
+    template: Path, tmp_path: Path, capsys
+) -> None:
     for kind, path in _unreadable(tmp_path, template).items():
         capsys.readouterr()
         assert main(["check", str(path)]) == 2, kind
@@ -420,8 +467,9 @@ def test_every_unreadable_file_exits_2_with_one_line(template: Path, tmp_path: P
         assert MESSAGES[kind] in err and str(path) in err, (kind, err)
 
 
-def test_zip_bomb_is_refused_before_loading(template: Path, tmp_path: Path, monkeypatch,
-                                            capsys) -> None:  # fmt: skip
+def test_zip_bomb_is_refused_before_loading(
+    template: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.setattr(nnsheet.grading.read, "LIMITS", XlsxLimits(max_uncompressed=1000))
     assert main(["check", str(template)]) == 2
     assert "refusing to open it" in capsys.readouterr().err
@@ -469,12 +517,17 @@ def test_a_class_in_one_call(template: Path, tmp_path: Path) -> None:
     assert counts["ana.xlsx"] == {"correct": 197}
     assert counts["budi.xlsx"] == {"correct": 197}
     assert counts["citra.xlsx"]["wrong"] == 1
-    assert counts["citra.xlsx"]["correct"] + counts["citra.xlsx"].get("carried", 0) \
-        + 1 == 197  # later cells right against the engine (the learner did not carry it)
+    assert (
+        counts["citra.xlsx"]["correct"] + counts["citra.xlsx"].get("carried", 0) + 1 == 197
+    )  # later cells right against the engine (the learner did not carry it)
     assert counts["dewi.xlsx"] == {"correct": 196, "missing": 1}
     assert "eko.xlsx" not in counts
-    assert sorted(p.name for p in graded.iterdir()) == ["ana.xlsx", "budi.xlsx", "citra.xlsx",
-                                                        "dewi.xlsx"]  # fmt: skip
+    assert sorted(p.name for p in graded.iterdir()) == [
+        "ana.xlsx",
+        "budi.xlsx",
+        "citra.xlsx",
+        "dewi.xlsx",
+    ]
     after = {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     assert after == before  # the learners' files are never changed
 

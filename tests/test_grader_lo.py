@@ -23,8 +23,10 @@ pytestmark = pytest.mark.libreoffice
 def _answers():
     spec = load_spec(example_path("course"), {"epochs": 1})
     table = run(spec).table(make_layout(spec))
-    rows = table[table["sheet"].isin(["Steps", "Epochs"])
-                 & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])]
+    rows = table[
+        table["sheet"].isin(["Steps", "Epochs"])
+        & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])
+    ]
     return rows.to_dict("records")
 
 

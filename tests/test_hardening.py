@@ -45,14 +45,14 @@ def filled(tmp_path_factory) -> Path:
     return d / "filled.xlsx"
 
 
-def edited(src: Path, out: Path, edit) -> Path:  # noqa: ANN001
+def edited(src: Path, out: Path, edit) -> Path:
     wb = openpyxl.load_workbook(src)
     edit(wb)
     wb.save(out)
     return out
 
 
-def rewritten(src: Path, out: Path, part: str, change) -> Path:  # noqa: ANN001
+def rewritten(src: Path, out: Path, part: str, change) -> Path:
     """``src`` with one XML part changed as text (what a hand-made or foreign file holds)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -65,8 +65,10 @@ def rewritten(src: Path, out: Path, part: str, change) -> Path:  # noqa: ANN001
 
 def report(path: Path) -> dict[str, dict]:
     with open(path, newline="", encoding="utf-8") as fh:
-        return {f"{r['file']}|{r['sheet']}!{r['cell'] or r['label'] + r['step']}": r
-                for r in csv.DictReader(fh)}  # fmt: skip
+        return {
+            f"{r['file']}|{r['sheet']}!{r['cell'] or r['label'] + r['step']}": r
+            for r in csv.DictReader(fh)
+        }
 
 
 def gradebook(path: Path) -> list[dict]:
@@ -79,14 +81,14 @@ def comment(path: Path, sheet: str, cell: str) -> str:
     return "" if c is None else c.text
 
 
-def break_for(monkeypatch, name: str, file: str, exc: Exception) -> None:  # noqa: ANN001
+def break_for(monkeypatch, name: str, file: str, exc: Exception) -> None:
     """Make the batch's ``name`` raise ``exc`` for ``file`` (a fault nobody foresaw); the path is
     write_graded's first argument, grade_book's third."""
     import nnsheet.grading.batch as batch
 
     real = getattr(batch, name)
 
-    def broken(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kw):
         path = args[0] if name == "write_graded" else args[2]
         if Path(path).name == file:
             raise exc
@@ -97,13 +99,26 @@ def break_for(monkeypatch, name: str, file: str, exc: Exception) -> None:  # noq
 
 # ----------------------------------------------------------------------------- 1 merged cells
 def test_a_merged_answer_cell_neither_stops_the_class_nor_loses_the_report(
-        filled: Path, tmp_path: Path, capsys, monkeypatch) -> None:  # fmt: skip
+    filled: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
     a = edited(filled, tmp_path / "a.xlsx", lambda wb: None)
     b = edited(filled, tmp_path / "b.xlsx", lambda wb: wb["Steps"].merge_cells("W3:X3"))
     c = edited(filled, tmp_path / "c.xlsx", lambda wb: None)
     out, rep, gb = tmp_path / "out", tmp_path / "r.csv", tmp_path / "g.csv"
-    rc = main(["check", str(a), str(b), str(c), "-o", str(out), "--report", str(rep),
-               "--gradebook", str(gb)])
+    rc = main(
+        [
+            "check",
+            str(a),
+            str(b),
+            str(c),
+            "-o",
+            str(out),
+            "--report",
+            str(rep),
+            "--gradebook",
+            str(gb),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1 and "Traceback" not in err
     rows = {r["file"]: r for r in gradebook(gb)}
@@ -115,11 +130,14 @@ def test_a_merged_answer_cell_neither_stops_the_class_nor_loses_the_report(
     assert "merged into W3" in comment(out / "b.xlsx", "Steps", "X3")
     assert (out / "c.xlsx").is_file()
     # any fault writing one graded copy: one line, that file's gradebook row says so, the rest go on
-    break_for(monkeypatch, "write_graded", "b.xlsx",
-              AttributeError("'MergedCell' object attribute 'comment' is read-only"))
+    break_for(
+        monkeypatch,
+        "write_graded",
+        "b.xlsx",
+        AttributeError("'MergedCell' object attribute 'comment' is read-only"),
+    )
     out2, gb2 = tmp_path / "out2", tmp_path / "g2.csv"
-    assert main(["check", str(a), str(b), str(c), "-o", str(out2), "--gradebook",
-                 str(gb2)]) == 2  # fmt: skip
+    assert main(["check", str(a), str(b), str(c), "-o", str(out2), "--gradebook", str(gb2)]) == 2
     err = capsys.readouterr().err
     lines = [x for x in err.splitlines() if x.startswith("nnsheet: error")]
     assert len(lines) == 1 and "b.xlsx" in lines[0] and "AttributeError" in lines[0], err
@@ -129,9 +147,10 @@ def test_a_merged_answer_cell_neither_stops_the_class_nor_loses_the_report(
 
 
 # ----------------------------------------------------------------------------- 2 date formats
-def test_the_right_number_under_a_date_or_time_format_is_correct(filled: Path,
-                                                                 tmp_path: Path) -> None:
-    def dated(wb) -> None:  # noqa: ANN001
+def test_the_right_number_under_a_date_or_time_format_is_correct(
+    filled: Path, tmp_path: Path
+) -> None:
+    def dated(wb) -> None:
         wb["Steps"]["W3"].number_format = "hh:mm:ss"  # 0.36 shows as 08:38:24
         wb["Steps"]["X3"].number_format = "dd/mm/yyyy"
         wb["Steps"]["Y3"].number_format = "[h]:mm:ss"
@@ -146,14 +165,15 @@ def test_the_right_number_under_a_date_or_time_format_is_correct(filled: Path,
 
 
 # ----------------------------------------------------------------------------- 3 edited options
-def _meta(wb, key: str, value: str) -> None:  # noqa: ANN001
+def _meta(wb, key: str, value: str) -> None:
     for row in wb["nnsheet_exercise"].iter_rows():
         if row[0].value == key or (key == "epochs" and row[1].value == "epochs = 1"):
             row[1].value = value if key != "epochs" else f"epochs = {value}"
 
 
 def test_edited_ask_is_flagged_tampered_and_graded_on_the_teachers_options(
-        filled: Path, tmp_path: Path, capsys) -> None:  # fmt: skip
+    filled: Path, tmp_path: Path, capsys
+) -> None:
     f = edited(filled, tmp_path / "ask.xlsx", lambda wb: _meta(wb, "ask", "forward"))
     # without the teacher's record: the file's own settings (24 forward cells)
     rep = tmp_path / "r.csv"
@@ -163,9 +183,11 @@ def test_edited_ask_is_flagged_tampered_and_graded_on_the_teachers_options(
     assert main(["check", str(f), "--spec", "course", "--gradebook", str(gb)]) == 0
     row = gradebook(gb)[0]
     assert row["flags"] == "tampered" and row["answer_cells"] == "197"
-    assert row["message"] == ("the exercise's hidden settings differ from the teacher's record "
-                              "(graded on the record): ask forward instead of all in the hidden "
-                              "settings")  # fmt: skip
+    assert row["message"] == (
+        "the exercise's hidden settings differ from the teacher's record "
+        "(graded on the record): ask forward instead of all in the hidden "
+        "settings"
+    )
     assert "hidden settings differ from the teacher's record" in capsys.readouterr().out
     # the teacher's --ask, without --spec, is the record too
     assert main(["check", str(f), "--ask", "all", "--gradebook", str(gb)]) == 0
@@ -176,7 +198,8 @@ def test_edited_ask_is_flagged_tampered_and_graded_on_the_teachers_options(
 
 
 def test_edited_epochs_is_refused_in_one_line_before_any_training(
-        filled: Path, tmp_path: Path, capsys) -> None:  # fmt: skip
+    filled: Path, tmp_path: Path, capsys
+) -> None:
     f = edited(filled, tmp_path / "epochs.xlsx", lambda wb: _meta(wb, "epochs", "10000"))
     assert f.stat().st_size < 25_000
     capsys.readouterr()
@@ -198,7 +221,8 @@ def test_edited_epochs_is_refused_in_one_line_before_any_training(
 
 # ----------------------------------------------------------------------------- 4 deleted rows
 def test_a_deleted_step_row_is_missing_and_the_next_step_graded_as_itself(
-        filled: Path, tmp_path: Path, capsys) -> None:  # fmt: skip
+    filled: Path, tmp_path: Path, capsys
+) -> None:
     f = edited(filled, tmp_path / "deleted.xlsx", lambda wb: wb["Steps"].delete_rows(4))
     rep, gb = tmp_path / "r.csv", tmp_path / "g.csv"
     capsys.readouterr()
@@ -225,8 +249,9 @@ def _sheet_xml(path: Path, sheet: str) -> str:
         book = zf.read("xl/workbook.xml").decode()
         rels = zf.read("xl/_rels/workbook.xml.rels").decode()
         rid = re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="([^"]+)"', book).group(1)
-        target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or \
-            re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+        target = re.search(
+            rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels
+        ) or re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
         name = target.group(1).lstrip("/")
         return zf.read(name if name.startswith("xl/") else f"xl/{name}").decode()
 
@@ -238,16 +263,23 @@ def _cell_xml(path: Path, sheet: str, ref: str) -> str:
 
 
 def test_learners_formulas_never_reach_the_graded_copy(filled: Path, tmp_path: Path) -> None:
-    def formulas(wb) -> None:  # noqa: ANN001
+    def formulas(wb) -> None:
         wb["Steps"]["W3"] = '=HYPERLINK("http://example.invalid/x","0.36")'
         wb["Steps"]["X3"] = "=[1]Sheet1!A1"
         wb["Steps"]["Y3"] = "=0.1+0.48904"  # a formula with a computed result (below)
 
     f = edited(filled, tmp_path / "formulas.xlsx", formulas)
     # a spreadsheet saves each formula's result: the HYPERLINK shows its text, Y3 its number
-    f = rewritten(f, tmp_path / "saved.xlsx", STEPS_PART, lambda x: re.sub(
-        r'(<c r="Y3"[^>]*>)<f>([^<]*)</f>(?:<v>[^<]*</v>|<v ?/>)?', r"\1<f>\2</f><v>0.58904</v>",
-        x))
+    f = rewritten(
+        f,
+        tmp_path / "saved.xlsx",
+        STEPS_PART,
+        lambda x: re.sub(
+            r'(<c r="Y3"[^>]*>)<f>([^<]*)</f>(?:<v>[^<]*</v>|<v ?/>)?',
+            r"\1<f>\2</f><v>0.58904</v>",
+            x,
+        ),
+    )
     out = tmp_path / "graded.xlsx"
     main(["check", str(f), "-o", str(out)])
     for ref in ("W3", "X3", "Y3"):
@@ -262,25 +294,40 @@ def test_learners_formulas_never_reach_the_graded_copy(filled: Path, tmp_path: P
 
 # ----------------------------------------------------------------------------- 6 hidden sheet gone
 def test_an_exercise_without_its_hidden_sheet_is_graded_on_the_teachers_options(
-        tmp_path: Path, capsys) -> None:  # fmt: skip
+    tmp_path: Path, capsys
+) -> None:
     tmpl = tmp_path / "ex.xlsx"
     assert main(["template", "-o", str(tmpl), "--ask", "forward", "--steps", "2"]) == 0
     f = edited(tmpl, tmp_path / "nometa.xlsx", lambda wb: wb.remove(wb["nnsheet_exercise"]))
     gb = tmp_path / "g.csv"
-    main(["check", str(f), "--spec", "course", "--ask", "forward", "--steps", "2",
-          "--gradebook", str(gb)])  # fmt: skip
+    main(
+        [
+            "check",
+            str(f),
+            "--spec",
+            "course",
+            "--ask",
+            "forward",
+            "--steps",
+            "2",
+            "--gradebook",
+            str(gb),
+        ]
+    )
     row = gradebook(gb)[0]
     assert row["answer_cells"] == "16" and row["missing"] == "16"  # 2 steps × 8 forward cells
     assert row["flags"] == "tampered" and "hidden sheet is missing" in row["message"]
 
 
 # ----------------------------------------------------------------------------- 7 declared size
-def test_a_huge_declared_dimension_costs_what_the_file_holds(filled: Path, tmp_path: Path,
-                                                             capsys) -> None:
+def test_a_huge_declared_dimension_costs_what_the_file_holds(
+    filled: Path, tmp_path: Path, capsys
+) -> None:
     def declared(x: str) -> str:
         x = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', x)
-        return x.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576" s="1"/></row>'
-                                         "</sheetData>")
+        return x.replace(
+            "</sheetData>", '<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>'
+        )
 
     f = rewritten(filled, tmp_path / "declared.xlsx", STEPS_PART, declared)
     assert f.stat().st_size < 30_000
@@ -291,9 +338,16 @@ def test_a_huge_declared_dimension_costs_what_the_file_holds(filled: Path, tmp_p
     tracemalloc.stop()
     assert took < 10 and peak < 200 * 2**20, (took, peak)
     # a far cell that holds something: refused in one line naming it
-    far = rewritten(filled, tmp_path / "far.xlsx", STEPS_PART, lambda x: x.replace(
-        "</sheetData>", '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is>'
-                        "</c></row></sheetData>"))  # fmt: skip
+    far = rewritten(
+        filled,
+        tmp_path / "far.xlsx",
+        STEPS_PART,
+        lambda x: x.replace(
+            "</sheetData>",
+            '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is>'
+            "</c></row></sheetData>",
+        ),
+    )
     capsys.readouterr()
     assert main(["check", str(far)]) == 2
     err = capsys.readouterr().err.strip()
@@ -311,35 +365,47 @@ def test_a_kept_apostrophe_is_read_as_the_number(filled: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("raw", ["NaN", "INF", "-inf", "1e999"])
-def test_raw_nan_or_inf_in_the_xml_is_one_clear_line(filled: Path, tmp_path: Path, capsys,
-                                                     raw: str) -> None:
-    f = rewritten(filled, tmp_path / "nan.xlsx", STEPS_PART, lambda x: re.sub(
-        r'(<c r="W3"[^>]*>)<v>[^<]*</v>', rf"\1<v>{raw}</v>", x))
+def test_raw_nan_or_inf_in_the_xml_is_one_clear_line(
+    filled: Path, tmp_path: Path, capsys, raw: str
+) -> None:
+    f = rewritten(
+        filled,
+        tmp_path / "nan.xlsx",
+        STEPS_PART,
+        lambda x: re.sub(r'(<c r="W3"[^>]*>)<v>[^<]*</v>', rf"\1<v>{raw}</v>", x),
+    )
     capsys.readouterr()
     assert main(["check", str(f)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (f"nnsheet: error: {f}: Steps!W3 stores {raw!r}, which is not a number (no "
-                   "spreadsheet saves that); open the file in a spreadsheet, type the cell "
-                   "again and save it")  # fmt: skip
+    assert err == (
+        f"nnsheet: error: {f}: Steps!W3 stores {raw!r}, which is not a number (no "
+        "spreadsheet saves that); open the file in a spreadsheet, type the cell "
+        "again and save it"
+    )
 
 
-def test_a_renamed_steps_sheet_is_reported_as_such(filled: Path, tmp_path: Path,
-                                                   capsys) -> None:
-    f = edited(filled, tmp_path / "renamed.xlsx",
-               lambda wb: setattr(wb["Steps"], "title", "Langkah2"))
+def test_a_renamed_steps_sheet_is_reported_as_such(filled: Path, tmp_path: Path, capsys) -> None:
+    f = edited(
+        filled, tmp_path / "renamed.xlsx", lambda wb: setattr(wb["Steps"], "title", "Langkah2")
+    )
     capsys.readouterr()
     assert main(["check", str(f)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (f"nnsheet: error: {f}: no sheet named 'Steps' (renamed to 'Langkah2'?); give "
-                   "it its name 'Steps' back")  # fmt: skip
+    assert err == (
+        f"nnsheet: error: {f}: no sheet named 'Steps' (renamed to 'Langkah2'?); give "
+        "it its name 'Steps' back"
+    )
 
 
 def test_openpyxl_warnings_never_reach_stderr(filled: Path, tmp_path: Path, capsys) -> None:
-    ext = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.'
-           'microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="0"/>'
-           "</ext></extLst></worksheet>")
-    f = rewritten(filled, tmp_path / "ext.xlsx", STEPS_PART,
-                  lambda x: x.replace("</worksheet>", ext))
+    ext = (
+        '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.'
+        'microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="0"/>'
+        "</ext></extLst></worksheet>"
+    )
+    f = rewritten(
+        filled, tmp_path / "ext.xlsx", STEPS_PART, lambda x: x.replace("</worksheet>", ext)
+    )
     with pytest.warns(UserWarning):  # openpyxl does warn about this file
         openpyxl.load_workbook(f)
     capsys.readouterr()
@@ -348,7 +414,7 @@ def test_openpyxl_warnings_never_reach_stderr(filled: Path, tmp_path: Path, caps
 
 
 def test_gradebook_as_a_workbook_keeps_text_as_text(filled: Path, tmp_path: Path) -> None:
-    def name(wb) -> None:  # noqa: ANN001
+    def name(wb) -> None:
         wb["Exercise"]["A4"] = "=1+1 Ana"
         wb["Exercise"]["A4"].data_type = "s"  # typed as text, as a spreadsheet keeps it
 
@@ -367,8 +433,9 @@ def test_gradebook_as_a_workbook_keeps_text_as_text(filled: Path, tmp_path: Path
         assert "<f>" not in zf.read("xl/worksheets/sheet1.xml").decode()
 
 
-def test_an_exercise_of_k_steps_trains_only_the_epochs_those_steps_need(tmp_path: Path,
-                                                                        capsys) -> None:
+def test_an_exercise_of_k_steps_trains_only_the_epochs_those_steps_need(
+    tmp_path: Path, capsys
+) -> None:
     """``--steps 2`` on a spec edited to 100,000 epochs: the key is trained up to step 2 (the
     first epoch), not 300,000 steps."""
     tmpl = tmp_path / "ex.xlsx"
@@ -386,24 +453,32 @@ def test_an_exercise_of_k_steps_trains_only_the_epochs_those_steps_need(tmp_path
     assert "130 answer cells — 130 correct" in capsys.readouterr().out
 
 
-def test_merges_covering_too_many_cells_are_refused_in_one_line(filled: Path, tmp_path: Path,
-                                                                capsys) -> None:
+def test_merges_covering_too_many_cells_are_refused_in_one_line(
+    filled: Path, tmp_path: Path, capsys
+) -> None:
     """Finding the cell an answer hides under costs what the merges cover: many merged ranges,
     or one over whole columns, are refused before grading."""
     many = "".join(f'<mergeCell ref="CM{r}:CN{r}"/>' for r in range(1, 50_002))
-    f = rewritten(filled, tmp_path / "merges.xlsx", STEPS_PART, lambda x: re.sub(
-        r'<mergeCells count="\d+">', f'<mergeCells count="99999">{many}', x))
+    f = rewritten(
+        filled,
+        tmp_path / "merges.xlsx",
+        STEPS_PART,
+        lambda x: re.sub(r'<mergeCells count="\d+">', f'<mergeCells count="99999">{many}', x),
+    )
     capsys.readouterr()
     t0 = time.perf_counter()
     assert main(["check", str(f)]) == 2
     assert time.perf_counter() - t0 < 10
     err = capsys.readouterr().err.strip()
-    assert err == (f"nnsheet: error: {f}: Steps: merged ranges cover more than 100,000 cells; "
-                   "unmerge them (not an exercise nnsheet wrote)")  # fmt: skip
+    assert err == (
+        f"nnsheet: error: {f}: Steps: merged ranges cover more than 100,000 cells; "
+        "unmerge them (not an exercise nnsheet wrote)"
+    )
 
 
 def test_an_unforeseen_fault_grading_one_file_is_one_line_and_its_gradebook_row(
-        filled: Path, tmp_path: Path, capsys, monkeypatch) -> None:  # fmt: skip
+    filled: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
     a = edited(filled, tmp_path / "a.xlsx", lambda wb: None)
     b = edited(filled, tmp_path / "b.xlsx", lambda wb: None)
     break_for(monkeypatch, "grade_book", "a.xlsx", KeyError("O1"))

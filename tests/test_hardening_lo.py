@@ -32,8 +32,10 @@ def filled(tmp_path_factory) -> Path:
     assert main(["template", "-o", str(tmpl)]) == 0
     spec = load_spec(example_path("course"), {"epochs": 1})
     table = run(spec).table(make_layout(spec))
-    rows = table[table["sheet"].isin(["Steps", "Epochs"])
-                 & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])]  # fmt: skip
+    rows = table[
+        table["sheet"].isin(["Steps", "Epochs"])
+        & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])
+    ]
     wb = openpyxl.load_workbook(tmpl)
     for r in rows.to_dict("records"):
         wb[r["sheet"]][r["cell"]] = round(float(r["value"]), 6)
@@ -48,12 +50,12 @@ def _csv(path: Path) -> list[dict]:
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
 def test_cells_merged_in_libreoffice_grade_the_top_left_and_the_class_goes_on(
-        filled: Path, tmp_path: Path, capsys, suffix: str) -> None:  # fmt: skip
+    filled: Path, tmp_path: Path, capsys, suffix: str
+) -> None:
     sub = tmp_path / "class"
     sub.mkdir()
     a = uno_edit(filled, sub / f"a{suffix}", [{"op": "unprotect", "sheet": "Steps"}])
-    b = uno_edit(filled, sub / f"b{suffix}", [{"op": "merge", "sheet": "Steps",
-                                                "range": "W3:X3"}])  # fmt: skip
+    b = uno_edit(filled, sub / f"b{suffix}", [{"op": "merge", "sheet": "Steps", "range": "W3:X3"}])
     c = uno_edit(filled, sub / f"c{suffix}", [{"op": "unprotect", "sheet": "Steps"}])
     out, rep, gb = tmp_path / "out", tmp_path / "r.csv", tmp_path / "g.csv"
     rc = main(["check", str(sub), "-o", str(out), "--report", str(rep), "--gradebook", str(gb)])
@@ -70,10 +72,14 @@ def test_cells_merged_in_libreoffice_grade_the_top_left_and_the_class_goes_on(
     assert (out / "c.xlsx").is_file()
 
 
-def test_a_row_deleted_in_libreoffice_is_missing_and_read_cheaply(filled: Path, tmp_path: Path,
-                                                                  capsys) -> None:
-    f = uno_edit(filled, tmp_path / "deleted.xlsx",
-                 [{"op": "delete_rows", "sheet": "Steps", "at": 3, "count": 1}])
+def test_a_row_deleted_in_libreoffice_is_missing_and_read_cheaply(
+    filled: Path, tmp_path: Path, capsys
+) -> None:
+    f = uno_edit(
+        filled,
+        tmp_path / "deleted.xlsx",
+        [{"op": "delete_rows", "sheet": "Steps", "at": 3, "count": 1}],
+    )
     with zipfile.ZipFile(f) as zf:  # LibreOffice declares the whole height of the sheet
         assert '<dimension ref="A1:CJ1048576"/>' in zf.read("xl/worksheets/sheet3.xml").decode()
     rep = tmp_path / "r.csv"
@@ -85,8 +91,10 @@ def test_a_row_deleted_in_libreoffice_is_missing_and_read_cheaply(filled: Path, 
     tracemalloc.stop()
     assert took < 10 and peak < 200 * 2**20, (took, peak)
     out = capsys.readouterr().out
-    assert "rows not found in your table (deleted?), their answers missing: Steps: " \
-           "step 2, sample 2" in out  # fmt: skip
+    assert (
+        "rows not found in your table (deleted?), their answers missing: Steps: "
+        "step 2, sample 2" in out
+    )
     assert "WRONG" not in out.upper().replace("0 WRONG", "")
     verdicts: dict[str, set[str]] = {}
     for r in _csv(rep):
@@ -97,14 +105,19 @@ def test_a_row_deleted_in_libreoffice_is_missing_and_read_cheaply(filled: Path, 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
 def test_numbers_typed_into_date_formatted_cells_and_saved_by_libreoffice(
-        filled: Path, tmp_path: Path, suffix: str) -> None:  # fmt: skip
+    filled: Path, tmp_path: Path, suffix: str
+) -> None:
     """A cell that once got an entry auto-converted to a date keeps the date format; the
     learner then types the right number into it (0.36 shows as 08:38:24)."""
-    f = uno_edit(filled, tmp_path / f"dated{suffix}", [
-        {"op": "number_format", "sheet": "Steps", "cells": ["W3"], "format": "HH:MM:SS"},
-        {"op": "number_format", "sheet": "Steps", "cells": ["X3"], "format": "DD/MM/YYYY"},
-        {"op": "value", "sheet": "Steps", "cells": {"W3": 0.36, "X3": 0.97}},
-    ])  # fmt: skip
+    f = uno_edit(
+        filled,
+        tmp_path / f"dated{suffix}",
+        [
+            {"op": "number_format", "sheet": "Steps", "cells": ["W3"], "format": "HH:MM:SS"},
+            {"op": "number_format", "sheet": "Steps", "cells": ["X3"], "format": "DD/MM/YYYY"},
+            {"op": "value", "sheet": "Steps", "cells": {"W3": 0.36, "X3": 0.97}},
+        ],
+    )
     rep, out = tmp_path / "r.csv", tmp_path / "g.xlsx"
     assert main(["check", str(f), "--report", str(rep), "-o", str(out)]) == 0
     given = {r["cell"]: (r["verdict"], r["given"]) for r in _csv(rep)}

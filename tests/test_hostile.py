@@ -69,8 +69,10 @@ def good_xlsx(tmp_path_factory) -> Path:
 
 def _rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
     """A copy of the workbook ``src`` with some parts replaced."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED,
-                                                      compresslevel=1) as zout:
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
+    ):
         for info in zin.infolist():
             zout.writestr(info.filename, replace.get(info.filename, zin.read(info.filename)))
     return dst
@@ -125,8 +127,13 @@ def test_xml_entity_attacks_are_refused(good_xlsx, tmp_path, payload):
 
 
 def test_utf16_dtd_is_refused(good_xlsx, tmp_path):
-    payload = EXTERNAL_ENTITY.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" '
-                                      b'encoding="UTF-16"?>').decode().encode("utf-16")  # fmt: skip
+    payload = (
+        EXTERNAL_ENTITY.replace(
+            b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>'
+        )
+        .decode()
+        .encode("utf-16")
+    )
     bad = _rewrite(good_xlsx, tmp_path / "bad.xlsx", {SHEET: payload})
     with pytest.raises(WorkbookError, match="declares a DTD"):
         check_xlsx_archive(bad)
@@ -196,8 +203,7 @@ def test_limits_are_configurable_and_real_workbooks_pass(good_xlsx):
 
 def test_a_long_real_trace_passes_the_limits(tmp_path):
     """A real trace workbook compresses about 5:1, far from the ratio limit."""
-    spec = loads_spec(example_path("xor").read_text(encoding="utf-8"),
-                      overrides={"epochs": 300})  # fmt: skip
+    spec = loads_spec(example_path("xor").read_text(encoding="utf-8"), overrides={"epochs": 300})
     path = tmp_path / "xor.xlsx"
     write_trace_workbook(run(spec), path, make_layout(spec))
     check_xlsx_archive(path)
@@ -206,9 +212,11 @@ def test_a_long_real_trace_passes_the_limits(tmp_path):
     assert worst < DEFAULT_LIMITS.max_ratio / 5
 
 
-@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04garbage",
-                                     b"PK\x05\x06" + bytes(18)], ids=["empty", "text", "local",
-                                                                     "empty-zip"])  # fmt: skip
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not a zip at all", b"PK\x03\x04garbage", b"PK\x05\x06" + bytes(18)],
+    ids=["empty", "text", "local", "empty-zip"],
+)
 def test_not_a_workbook(tmp_path, content):
     p = tmp_path / "x.xlsx"
     p.write_bytes(content)
@@ -264,9 +272,12 @@ needs_grader = pytest.mark.skipif(not _has_grader(), reason="nnsheet.grading not
 def _many_cells(n: int) -> bytes:
     """A worksheet of ``n`` distinct cells (compresses like a real sheet, about 10:1)."""
     body = b"".join(b'<c r="A%d"><v>%d</v></c>' % (i, i * 7919 % 1000003) for i in range(n))
-    return (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main"><sheetData><row r="1">' + body +
-            b"</row></sheetData></worksheet>")  # fmt: skip
+    return (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData><row r="1">'
+        + body
+        + b"</row></sheetData></worksheet>"
+    )
 
 
 def test_cell_count_limit(good_xlsx, tmp_path):
@@ -388,10 +399,12 @@ def test_grading_writes_learner_text_and_file_names_as_text(capsys, tmp_path, mo
     assert learner.read_bytes() == before  # the learner's file is never modified
     wb = openpyxl.load_workbook(graded)
     try:
-        assert not [c.coordinate for row in wb["Grades"].iter_rows() for c in row
-                    if c.data_type == "f"]  # fmt: skip
-        assert any(str(c.value).startswith("=HYPERLINK") for row in wb["Grades"].iter_rows()
-                   for c in row)  # fmt: skip
+        assert not [
+            c.coordinate for row in wb["Grades"].iter_rows() for c in row if c.data_type == "f"
+        ]
+        assert any(
+            str(c.value).startswith("=HYPERLINK") for row in wb["Grades"].iter_rows() for c in row
+        )
     finally:
         wb.close()
     import csv
@@ -414,15 +427,20 @@ HOSTILE_LABELS = ["=1+1", "=cmd|' /C calc'!A0", "@A1"]
 
 @pytest.fixture
 def hostile_spec(tmp_path) -> Path:
-    rows = [",".join(f'"{h}"' if "," in h or '"' in h else h for h in
-                     [h.replace('"', '""') for h in HOSTILE_HEADERS] + ["species"])]  # fmt: skip
+    rows = [
+        ",".join(
+            f'"{h}"' if "," in h or '"' in h else h
+            for h in [h.replace('"', '""') for h in HOSTILE_HEADERS] + ["species"]
+        )
+    ]
     data = [(5.1, 3.5, 1.4, 0.2), (7.0, 3.2, 4.7, 1.4), (6.3, 3.3, 6.0, 2.5), (4.9, 3.0, 1.4, 0.2)]
     for k, r in enumerate(data):
         label = HOSTILE_LABELS[k % 3]
         rows.append(",".join(map(str, r)) + "," + (f'"{label}"' if "," in label else label))
     (tmp_path / "evil.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     title = HOSTILE_TITLE  # no \ or " in it: a TOML basic string holds it as it is
-    (tmp_path / "evil.toml").write_text(f"""\
+    (tmp_path / "evil.toml").write_text(
+        f"""\
 title = "{title}"
 [[layer]]
 size = 2
@@ -436,7 +454,9 @@ epochs = 2
 csv = "evil.csv"
 targets = "species"
 normalize = "minmax"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return tmp_path / "evil.toml"
 
 
@@ -449,8 +469,13 @@ def _formula_cells(path: Path) -> dict[tuple[str, str], str]:
                 for c in row:
                     if c.data_type == "f":
                         out[(ws.title, c.coordinate)] = str(c.value)
-        texts = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-                 if c.data_type == "s"}  # fmt: skip
+        texts = {
+            str(c.value)
+            for ws in wb.worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if c.data_type == "s"
+        }
         names = set(wb.defined_names)
     finally:
         wb.close()
@@ -462,13 +487,15 @@ def test_spec_and_csv_text_is_written_as_text(capsys, hostile_spec, tmp_path):
     assert spec.title == HOSTILE_TITLE and list(spec.feature_names) == HOSTILE_HEADERS
     assert set(spec.target_names) == set(HOSTILE_LABELS)
     out = tmp_path / "out.xlsx"
-    rc, err = run_cli(capsys, "trace", hostile_spec, "-o", out, "--table", tmp_path / "t.csv",
-                      "-q")  # fmt: skip
+    rc, err = run_cli(capsys, "trace", hostile_spec, "-o", out, "--table", tmp_path / "t.csv", "-q")
     assert rc == 0, err
     formulas, texts, names = _formula_cells(out)
     table = run(spec).table(make_layout(spec))
-    own = {(s, c) for s, c in zip(table["sheet"], table["cell"], strict=True)
-           if s in ("Steps", "Epochs")}  # fmt: skip
+    own = {
+        (s, c)
+        for s, c in zip(table["sheet"], table["cell"], strict=True)
+        if s in ("Steps", "Epochs")
+    }
     assert {("Steps", "D3"), ("Steps", "H3")} <= own  # the x and w reference cells count
     # nnsheet's one helper column outside the table: `correct` (0/1, for the accuracy)
     layout = make_layout(spec)
@@ -476,9 +503,12 @@ def test_spec_and_csv_text_is_written_as_text(capsys, hostile_spec, tmp_path):
     helper = dict(layout.sample_formulas(first=True))[layout.col("correct")]
 
     def is_helper(sheet: str, cell: str, formula: str) -> bool:
-        col, row = cell.rstrip("0123456789"), cell[len(cell.rstrip("0123456789")):]
-        return (sheet == "Steps" and col == correct_col
-                and formula == "=" + helper.format_map({"r": row}))
+        col, row = cell.rstrip("0123456789"), cell[len(cell.rstrip("0123456789")) :]
+        return (
+            sheet == "Steps"
+            and col == correct_col
+            and formula == "=" + helper.format_map({"r": row})
+        )
 
     stray = {k: v for k, v in formulas.items() if k not in own and not is_helper(*k, v)}
     assert not stray, stray
@@ -521,10 +551,14 @@ def test_exercise_from_hostile_spec_has_no_foreign_formula(capsys, hostile_spec,
 # =========================================================================== numeric edge cases
 def _spec(act: str = "sigmoid", w=((0.5,),), b=(0.0,), x=((1.0,),), t=((1.0,),), **training):
     tr = {"learning_rate": 0.5, "epochs": 1, **training}
-    doc = {"inputs": len(x[0]), "layer": [{"size": len(w), "activation": act,
-                                           "weights": [list(r) for r in w], "biases": list(b)}],
-           "training": tr, "data": {"inputs": [list(r) for r in x],
-                                    "targets": [list(r) for r in t]}}  # fmt: skip
+    doc = {
+        "inputs": len(x[0]),
+        "layer": [
+            {"size": len(w), "activation": act, "weights": [list(r) for r in w], "biases": list(b)}
+        ],
+        "training": tr,
+        "data": {"inputs": [list(r) for r in x], "targets": [list(r) for r in t]},
+    }
     return parse_spec(doc, "edge.toml")
 
 
@@ -576,8 +610,10 @@ def test_tanh_saturation_gives_zero_derivative(z):
 def test_constant_column_is_a_clear_error(capsys, tmp_path, method):
     (tmp_path / "d.csv").write_text("a,flat,y\n1,3,0\n2,3,1\n3,3,0\n", encoding="utf-8")
     spec = tmp_path / "s.toml"
-    spec.write_text(f'[[layer]]\nsize = 1\n[data]\ncsv = "d.csv"\ntargets = ["y"]\n'
-                    f'normalize = "{method}"\n', encoding="utf-8")  # fmt: skip
+    spec.write_text(
+        f'[[layer]]\nsize = 1\n[data]\ncsv = "d.csv"\ntargets = ["y"]\nnormalize = "{method}"\n',
+        encoding="utf-8",
+    )
     line = one_line_error(capsys, "trace", spec, "-o", tmp_path / "o.xlsx")
     assert "'flat'" in line and method in line and "s.toml" in line
     assert not (tmp_path / "o.xlsx").exists()
@@ -585,7 +621,8 @@ def test_constant_column_is_a_clear_error(capsys, tmp_path, method):
 
 def test_proportional_zero_sum_names_the_neuron(capsys, tmp_path):
     spec = tmp_path / "p.toml"
-    spec.write_text("""\
+    spec.write_text(
+        """\
 [[layer]]
 size = 2
 weights = [[0.1, 0.2], [0.3, 0.4]]
@@ -600,14 +637,13 @@ hidden_error = "proportional"
 [data]
 inputs = [[1.0, 0.5]]
 targets = [[0.0, 1.0]]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     line = one_line_error(capsys, "trace", spec, "-o", tmp_path / "o.xlsx")
     assert "neuron 2 of layer 2" in line and "sum to zero" in line
     with pytest.raises(TrainingError):
         run(loads_spec(spec.read_text()))
-
-
-
 
 
 @pytest.mark.parametrize("rnd", ["", "round = 0", "round = 4"])
@@ -643,8 +679,9 @@ def test_unwritable_folder_is_one_line(capsys, tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
 
     monkeypatch.setattr(nnsheet.output.files.tempfile, "mkstemp", refuse)
-    line = one_line_error(capsys, "trace", "-o", tmp_path / "out.xlsx", "--table",
-                          tmp_path / "t.csv")  # fmt: skip
+    line = one_line_error(
+        capsys, "trace", "-o", tmp_path / "out.xlsx", "--table", tmp_path / "t.csv"
+    )
     assert "Permission denied" in line and str(tmp_path) in line
 
 
@@ -694,11 +731,24 @@ def test_spec_and_csv_errors_never_escape_as_exceptions(tmp_path):
 
 
 # =========================================================================== text helpers
-@pytest.mark.parametrize(("value", "want"), [
-    ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("+1+1", "'+1+1"), ("-2-2", "'-2-2"),
-    ("\t=1", "'\t=1"), ("-0.5", "-0.5"), ("+3", "+3"), ("-1e-3", "-1e-3"), ("0,5", "0,5"),
-    ("plain", "plain"), ("", ""), (1.5, 1.5), (None, None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [
+        ("=1+1", "'=1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("+1+1", "'+1+1"),
+        ("-2-2", "'-2-2"),
+        ("\t=1", "'\t=1"),
+        ("-0.5", "-0.5"),
+        ("+3", "+3"),
+        ("-1e-3", "-1e-3"),
+        ("0,5", "0,5"),
+        ("plain", "plain"),
+        ("", ""),
+        (1.5, 1.5),
+        (None, None),
+    ],
+)
 def test_csv_text(value, want):
     from nnsheet.core.safety import csv_text
 
@@ -713,9 +763,14 @@ def test_terminal_text():
 
 
 # =========================================================================== odd files
-@pytest.mark.parametrize("text", ["title = " + "[" * 100_000 + "]" * 100_000,
-                                  "title = " + "{a=" * 5000 + "1" + "}" * 5000,
-                                  "[data]\ninputs = " + "[" * 3000 + "]" * 3000])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title = " + "[" * 100_000 + "]" * 100_000,
+        "title = " + "{a=" * 5000 + "1" + "}" * 5000,
+        "[data]\ninputs = " + "[" * 3000 + "]" * 3000,
+    ],
+)
 def test_deeply_nested_toml_is_one_line(capsys, tmp_path, text):
     """Found here: tomllib's RecursionError escaped as a traceback."""
     spec = tmp_path / "deep.toml"
@@ -731,10 +786,10 @@ def test_pipes_and_devices_never_hang(capsys, tmp_path):
     fifo = tmp_path / "pipe.toml"
     os.mkfifo(fifo)
     assert "special file" in one_line_error(capsys, "trace", fifo, "-o", tmp_path / "o.xlsx")
-    assert "special file" in one_line_error(capsys, "trace", "/dev/zero", "-o",
-                                            tmp_path / "o.xlsx")  # fmt: skip
-    (tmp_path / "s.toml").write_text('[[layer]]\nsize = 1\n[data]\ncsv = "pipe.csv"\n'
-                                     'targets = ["y"]\n', encoding="utf-8")  # fmt: skip
+    assert "special file" in one_line_error(capsys, "trace", "/dev/zero", "-o", tmp_path / "o.xlsx")
+    (tmp_path / "s.toml").write_text(
+        '[[layer]]\nsize = 1\n[data]\ncsv = "pipe.csv"\ntargets = ["y"]\n', encoding="utf-8"
+    )
     os.mkfifo(tmp_path / "pipe.csv")
     one_line_error(capsys, "trace", tmp_path / "s.toml", "-o", tmp_path / "o.xlsx")
     if _has_grader():

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_import_linter_layers_contract_is_kept(capsys) -> None:  # noqa: ANN001
+def test_import_linter_layers_contract_is_kept(capsys) -> None:
     """`lint-imports` with the contract in pyproject.toml: a lower stage never imports a higher
     one, function-level imports included (import-linter reads every import statement)."""
     from importlinter.cli import lint_imports
@@ -27,15 +27,19 @@ def test_import_linter_layers_contract_is_kept(capsys) -> None:  # noqa: ANN001
 
 
 def test_trace_without_table_does_not_import_pandas(tmp_path: Path) -> None:
-    code = ("import sys; from nnsheet.cli import main; "
-            f"rc = main(['trace', '-o', {str(tmp_path / 'c.xlsx')!r}, '-q']); "
-            "print(rc, 'pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()  # fmt: skip
+    code = (
+        "import sys; from nnsheet.cli import main; "
+        f"rc = main(['trace', '-o', {str(tmp_path / 'c.xlsx')!r}, '-q']); "
+        "print(rc, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["0", "False"]
     code_t = code.replace("'-q']", f"'-q', '--table', {str(tmp_path / 'c.csv')!r}]")
-    out = subprocess.run([sys.executable, "-c", code_t], capture_output=True, text=True,
-                         check=True).stdout.split()  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code_t], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["0", "True"]  # the check above can fail: with --table pandas is loaded
 
 

@@ -67,9 +67,15 @@ def _variants() -> list[tuple[str, Spec, str]]:
     for rule in RULES:
         for hidden in HIDDEN_ERRORS:
             for mode, k, rnd in (("online", 1, None), ("batch", 4, 3), ("minibatch", 3, None)):
-                out.append((f"rule-{rule}-{hidden}-{mode}", dataclasses.replace(
-                    xor, rule=rule, hidden_error=hidden, mode=mode, batch_size=k, round=rnd),
-                    "en"))  # fmt: skip
+                out.append(
+                    (
+                        f"rule-{rule}-{hidden}-{mode}",
+                        dataclasses.replace(
+                            xor, rule=rule, hidden_error=hidden, mode=mode, batch_size=k, round=rnd
+                        ),
+                        "en",
+                    )
+                )
     return out
 
 
@@ -79,8 +85,10 @@ VARIANTS = _variants()
 def _refs(tree: tuple) -> tuple[list[tuple[str | None, str]], list[tuple[str | None, str, str]]]:
     """The single-cell references and the ranges of a parsed formula."""
     found = list(leaves(tree))
-    return ([(t[1], t[2]) for t in found if t[0] == "ref"],
-            [(t[1], t[2], t[3]) for t in found if t[0] == "range"])
+    return (
+        [(t[1], t[2]) for t in found if t[0] == "ref"],
+        [(t[1], t[2], t[3]) for t in found if t[0] == "range"],
+    )
 
 
 class _Placed:
@@ -104,13 +112,15 @@ def _stream(spec: Spec, lang: str) -> tuple[Layout, list[Cell | StepsRow]]:
     return layout, list(layout.cells([*trace.steps, *trace.epochs], w0=trace.w0, b0=trace.b0))
 
 
-@pytest.mark.parametrize(("spec", "lang"), [(s, lang) for _, s, lang in VARIANTS],
-                         ids=[name for name, _, _ in VARIANTS])  # fmt: skip
-def test_every_formula_the_layout_emits_parses_and_gives_the_engine_value(spec: Spec,
-                                                                           lang: str) -> None:
+@pytest.mark.parametrize(
+    ("spec", "lang"), [(s, lang) for _, s, lang in VARIANTS], ids=[name for name, _, _ in VARIANTS]
+)
+def test_every_formula_the_layout_emits_parses_and_gives_the_engine_value(
+    spec: Spec, lang: str
+) -> None:
     layout, items = _stream(spec, lang)
     # the sheets' names in the layout's language (Langkah, Inisialisasi, Epoch with --lang id)
-    STEPS, SETUP = layout.sheets.steps, layout.sheets.setup  # noqa: N806
+    STEPS, SETUP = layout.sheets.steps, layout.sheets.setup
     placed = _Placed(spec)
     formulas: list[tuple[str, str, str, float]] = []  # sheet, cell, formula, cached value
     setup_givens: set[str] = set()
@@ -159,7 +169,7 @@ def test_each_cell_is_placed_once_and_every_steps_column_is_filled(name: str) ->
     spec, lang = next((s, lang) for n, s, lang in VARIANTS if n == name)
     layout, items = _stream(spec, lang)
     # the sheets' names in the layout's language (Langkah, Inisialisasi, Epoch with --lang id)
-    STEPS, EPOCHS = layout.sheets.steps, layout.sheets.epochs  # noqa: N806
+    STEPS, EPOCHS = layout.sheets.steps, layout.sheets.epochs
     seen: set[tuple[str, int, int]] = set()
     row_cols: dict[str, set[int]] = {}
 
@@ -181,13 +191,15 @@ def test_each_cell_is_placed_once_and_every_steps_column_is_filled(name: str) ->
         assert row_cols == {"online": every}
     else:  # sample rows and update rows between them fill every column
         assert row_cols["sample"] | row_cols["update"] == every
-        assert "w_new" not in {seg.quantity for seg in layout.segments
-                               if seg.first in row_cols["sample"]}  # fmt: skip
+        assert "w_new" not in {
+            seg.quantity for seg in layout.segments if seg.first in row_cols["sample"]
+        }
     # rows of the Steps sheet: header rows, then one per sample and per update, no gap
     steps_rows = sorted({r for s, r, _ in seen if s == STEPS})
     assert steps_rows == list(range(layout.n_rows))
-    epochs = [it for it in items if isinstance(it, Cell) and it.sheet == EPOCHS
-              and it.kind == COMPUTED]  # fmt: skip
+    epochs = [
+        it for it in items if isinstance(it, Cell) and it.sheet == EPOCHS and it.kind == COMPUTED
+    ]
     assert {c.quantity for c in epochs} <= {"epoch_loss", "accuracy"}
     assert len(epochs) == spec.epochs * (2 if spec.binary_targets else 1)
 
@@ -197,15 +209,23 @@ def test_setup_givens_hold_the_spec_numbers_where_the_notation_puts_them() -> No
     first; the course's run the other way with the bias column last."""
     spec = load_example("course", {"epochs": 1})
     w = spec.layers[0].weights
-    for nt, expect in (("course", lambda r0, c0, j, i: (r0 + j, c0 + i)),
-                       ("fausett", lambda r0, c0, j, i: (r0 + 1 + i, c0 + j))):  # fmt: skip
+    for nt, expect in (
+        ("course", lambda r0, c0, j, i: (r0 + j, c0 + i)),
+        ("fausett", lambda r0, c0, j, i: (r0 + 1 + i, c0 + j)),
+    ):
         s = dataclasses.replace(spec, notation=nt)
         layout = Layout(s, notation_for(s))
         r0, c0 = layout.setup.w_origin[0]
-        got = {(c.row, c.col): c.value for c in layout.setup_cells()
-               if c.kind == GIVEN and c.quantity == "w" and c.layer == 1}  # fmt: skip
-        want = {expect(r0, c0, j, i): float(w[j, i]) for j in range(w.shape[0])
-                for i in range(w.shape[1])}  # fmt: skip
+        got = {
+            (c.row, c.col): c.value
+            for c in layout.setup_cells()
+            if c.kind == GIVEN and c.quantity == "w" and c.layer == 1
+        }
+        want = {
+            expect(r0, c0, j, i): float(w[j, i])
+            for j in range(w.shape[0])
+            for i in range(w.shape[1])
+        }
         assert got == want
 
 
@@ -231,8 +251,14 @@ print(json.dumps({"rc": rc, "writes": writes}))
 
 def _check_audited(tmp_path: Path, *argv: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(SRC), "TMPDIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", _AUDIT, *argv], capture_output=True, text=True,
-                         env=env, check=False, cwd=tmp_path)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", _AUDIT, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=tmp_path,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -243,8 +269,9 @@ def test_grading_without_output_options_writes_no_file(tmp_path: Path) -> None:
     assert main(["template", "-o", str(template)]) == 0
     spec = load_example("course", {"epochs": 1})
     table = run(spec).table(Layout(spec, notation_for(spec)))
-    asked = table[table["sheet"].isin([STEPS, EPOCHS])
-                  & ~table["quantity"].isin(["x", "t", "w", "b"])]  # fmt: skip
+    asked = table[
+        table["sheet"].isin([STEPS, EPOCHS]) & ~table["quantity"].isin(["x", "t", "w", "b"])
+    ]
     wb = openpyxl.load_workbook(template)
     for sheet, ref, v in zip(asked["sheet"], asked["cell"], asked["value"], strict=True):
         wb[sheet][ref] = float(v)
@@ -270,13 +297,18 @@ def test_answer_key_is_built_without_a_workbook_writer(monkeypatch: pytest.Monke
     def refuse(*a: object, **k: object) -> None:
         raise AssertionError("the answer key wrote a file")
 
-    for obj, attr in ((xlsxwriter, "Workbook"), (tempfile, "TemporaryDirectory"),
-                      (tempfile, "mkstemp"), (tempfile, "mkdtemp"),
-                      (tempfile, "NamedTemporaryFile")):  # fmt: skip
+    for obj, attr in (
+        (xlsxwriter, "Workbook"),
+        (tempfile, "TemporaryDirectory"),
+        (tempfile, "mkstemp"),
+        (tempfile, "mkdtemp"),
+        (tempfile, "NamedTemporaryFile"),
+    ):
         monkeypatch.setattr(obj, attr, refuse)
     spec = load_example("course", {"epochs": 1})
     key = AnswerKey.build(spec, ExerciseOptions())
     # every answer cell has its formula; the key's formulas are keyed (sheet, A1 cell)
     assert {(s, c) for s, c in zip(key.answers["sheet"], key.answers["cell"], strict=True)} <= set(
-        key.formulas)
+        key.formulas
+    )
     assert key.formulas[(EPOCHS, "B3")].startswith("SUMPRODUCT(Steps!$")

@@ -16,4 +16,5 @@ def test_detail_line_says_the_first_epoch(tmp_path, capsys):
     out = tmp_path / "x.xlsx"
     assert main(["trace", "xor", "--epochs", "3", "--detail-epochs", "1", "-o", str(out)]) == 0
     assert capsys.readouterr().err.splitlines() == [
-        f"wrote {out} (12 steps, 3 epochs; Steps rows for the first 1 epoch)"]
+        f"wrote {out} (12 steps, 3 epochs; Steps rows for the first 1 epoch)"
+    ]

@@ -67,18 +67,58 @@ def course(gradient: bool = False) -> tuple[dict[Key, float], list[dict]]:
         sign = -1.0 if gradient else 1.0
         dw1, db1, dw2, db2 = sign * LR * g1, sign * LR * d1, sign * LR * g2, sign * LR * d2
         new = {"w1": w1 + dw1, "b1": b1 + db1, "w2": w2 + dw2, "b2": b2 + db2}
-        steps.append({"x": x, "t": t, "w1": w1, "b1": b1, "w2": w2, "b2": b2, "z1": z1,
-                      "a1": a1, "z2": z2, "y": y, "e": e, "err2": err2, "f2": f2, "d2": d2,
-                      "err1": err1, "f1": f1, "d1": d1, "g1": g1, "g2": g2, "dw1": dw1,
-                      "dw2": dw2, "new": new})  # fmt: skip
-        for q, layer, v in (("z", 1, z1), ("a", 1, a1), ("z", 2, z2), ("a", 2, y), ("e", 2, e),
-                            ("loss", None, loss), ("err", 2, err2), ("fprime", 2, f2),
-                            ("delta", 2, d2), ("err", 1, err1), ("fprime", 1, f1),
-                            ("delta", 1, d1), ("grad_w", 1, g1), ("grad_b", 1, d1),
-                            ("dw", 1, dw1), ("db", 1, db1), ("grad_w", 2, g2), ("grad_b", 2, d2),
-                            ("dw", 2, dw2), ("db", 2, db2), ("w_new", 1, new["w1"]),
-                            ("b_new", 1, new["b1"]), ("w_new", 2, new["w2"]),
-                            ("b_new", 2, new["b2"])):  # fmt: skip
+        steps.append(
+            {
+                "x": x,
+                "t": t,
+                "w1": w1,
+                "b1": b1,
+                "w2": w2,
+                "b2": b2,
+                "z1": z1,
+                "a1": a1,
+                "z2": z2,
+                "y": y,
+                "e": e,
+                "err2": err2,
+                "f2": f2,
+                "d2": d2,
+                "err1": err1,
+                "f1": f1,
+                "d1": d1,
+                "g1": g1,
+                "g2": g2,
+                "dw1": dw1,
+                "dw2": dw2,
+                "new": new,
+            }
+        )
+        for q, layer, v in (
+            ("z", 1, z1),
+            ("a", 1, a1),
+            ("z", 2, z2),
+            ("a", 2, y),
+            ("e", 2, e),
+            ("loss", None, loss),
+            ("err", 2, err2),
+            ("fprime", 2, f2),
+            ("delta", 2, d2),
+            ("err", 1, err1),
+            ("fprime", 1, f1),
+            ("delta", 1, d1),
+            ("grad_w", 1, g1),
+            ("grad_b", 1, d1),
+            ("dw", 1, dw1),
+            ("db", 1, db1),
+            ("grad_w", 2, g2),
+            ("grad_b", 2, d2),
+            ("dw", 2, dw2),
+            ("db", 2, db2),
+            ("w_new", 1, new["w1"]),
+            ("b_new", 1, new["b1"]),
+            ("w_new", 2, new["w2"]),
+            ("b_new", 2, new["b2"]),
+        ):
             for idx, val in np.ndenumerate(np.asarray(v)):
                 j, i = ([k + 1 for k in idx] + [None, None])[:2]
                 out[(q, s + 1, layer, j, i)] = float(val)
@@ -114,8 +154,9 @@ def _planted(code: str, st: dict, gradient: bool) -> tuple[Key, float]:
     raise AssertionError(code)
 
 
-def _cells(spec_args: dict | None = None, spec_path: Path | None = None,
-           lang: str = "en") -> dict[Key, tuple[str, str]]:  # fmt: skip
+def _cells(
+    spec_args: dict | None = None, spec_path: Path | None = None, lang: str = "en"
+) -> dict[Key, tuple[str, str]]:
     """Which cell holds which value (the engine's trace table, only for addresses)."""
     spec = load_spec(spec_path or example_path("course"), {"epochs": 1, **(spec_args or {})})
     table = run(spec).table(make_layout(spec, lang))
@@ -128,8 +169,9 @@ def _cells(spec_args: dict | None = None, spec_path: Path | None = None,
     return out
 
 
-def _fill(template: Path, out: Path, cells: dict[Key, tuple[str, str]],
-          values: dict[Key, float]) -> Path:  # fmt: skip
+def _fill(
+    template: Path, out: Path, cells: dict[Key, tuple[str, str]], values: dict[Key, float]
+) -> Path:
     wb = openpyxl.load_workbook(template)
     assert set(values) == set(cells)  # the hand-written loop gives every answer
     for k, v in values.items():
@@ -161,9 +203,16 @@ def gradient_spec(tmp_path_factory) -> Path:
 
 
 def test_the_catalogue_has_the_issues_codes_each_in_english_and_indonesian() -> None:
-    assert set(MISTAKES) == {"forgot_bias", "error_sign", "fprime_from_net", "no_fprime",
-                             "new_weights_in_backprop", "rule_swap", "no_learning_rate",
-                             "update_sign"}  # fmt: skip
+    assert set(MISTAKES) == {
+        "forgot_bias",
+        "error_sign",
+        "fprime_from_net",
+        "no_fprime",
+        "new_weights_in_backprop",
+        "rule_swap",
+        "no_learning_rate",
+        "update_sign",
+    }
     for lang in ("en", "id"):
         assert set(MISTAKE_WORDS[lang]) == set(MISTAKES)
     assert len(set(MISTAKE_WORDS["en"].values())) == len(MISTAKES)
@@ -180,8 +229,9 @@ PLANTS = [*MISTAKES, "update_sign_change"]
 
 
 @pytest.mark.parametrize("code", PLANTS)
-def test_each_slip_planted_in_an_exact_exercise_is_named(course_exercise: Path, tmp_path: Path,
-                                                         capsys, code: str) -> None:  # fmt: skip
+def test_each_slip_planted_in_an_exact_exercise_is_named(
+    course_exercise: Path, tmp_path: Path, capsys, code: str
+) -> None:
     exact, steps = course()
     if code == "update_sign_change":  # Δwo1,1 taken with the opposite sign: −η·δ·O
         key, value, code = ("dw", 1, 2, 1, 1), float(-LR * steps[0]["g2"][0, 0]), "update_sign"
@@ -209,8 +259,10 @@ def test_each_slip_planted_in_an_exact_exercise_is_named(course_exercise: Path, 
     assert f"({code})" in comment and words in comment
 
 
-@pytest.mark.parametrize("code", ["rule_swap", "new_weights_in_backprop", "no_learning_rate",
-                                  "update_sign", "error_sign"])  # fmt: skip
+@pytest.mark.parametrize(
+    "code",
+    ["rule_swap", "new_weights_in_backprop", "no_learning_rate", "update_sign", "error_sign"],
+)
 def test_slips_under_the_gradient_rule(gradient_spec: Path, tmp_path: Path, code: str) -> None:
     """The gradient rule sends back deltas (rule_swap: raw errors) and subtracts η·∂."""
     exercise = tmp_path / "g.xlsx"
@@ -236,8 +288,9 @@ def test_a_slip_is_named_in_indonesian(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["check", str(filled), "-o", str(tmp_path / "g.xlsx")]) == 1
     out = capsys.readouterr().out
-    assert ("kemungkinan kekeliruan: δ diambil sama dengan galat, tanpa faktor turunan "
-            "(no_fprime)") in out
+    assert (
+        "kemungkinan kekeliruan: δ diambil sama dengan galat, tanpa faktor turunan (no_fprime)"
+    ) in out
     sheet, ref = cells[key]
     comment = openpyxl.load_workbook(tmp_path / "g.xlsx")[sheet][ref].comment.text
     assert "kemungkinan kekeliruan" in comment and "(no_fprime)" in comment
@@ -264,21 +317,28 @@ def test_a_slip_that_changes_nothing_is_not_tried() -> None:
     # and the sigmoid's is tried on every f' column of a course row
     course_layout = make_layout(load_spec(example_path("course")))
     row = course_layout.templates["first_online"]
-    assert set(course_layout.slipped("fprime_from_net", row)) == \
-        course_layout.columns_of(["fprime"])
+    assert set(course_layout.slipped("fprime_from_net", row)) == course_layout.columns_of(
+        ["fprime"]
+    )
 
 
 # =========================================================================== a program's values
 def readme_program() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Checking your own program"):]
+    section = text[text.index("### Checking your own program") :]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
 
 
 def _run_program(code: str, where: Path) -> Path:
     (where / "train.py").write_text(code)
-    done = subprocess.run([sys.executable, "train.py"], cwd=where, capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "train.py"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return where / "values.csv"
 
@@ -297,21 +357,40 @@ def test_a_program_that_forgets_the_output_bias_is_told_so(tmp_path: Path, capsy
     values = _run_program(code.replace("z2 = W2 @ a1 + b2", "z2 = W2 @ a1"), tmp_path)
     report, book = tmp_path / "r.csv", tmp_path / "gradebook.csv"
     capsys.readouterr()
-    assert main(["check", str(values), "--spec", "course", "--report", str(report),
-                 "--gradebook", str(book)]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "check",
+                str(values),
+                "--spec",
+                "course",
+                "--report",
+                str(report),
+                "--gradebook",
+                str(book),
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "first wrong: values.csv:6 net y'1 (step 1, sample 1)" in out
-    assert ("likely slip: the net computed without the bias (forgot_bias): computed that way "
-            "from your own earlier values it is 0.992424, what you wrote") in out
+    assert (
+        "likely slip: the net computed without the bias (forgot_bias): computed that way "
+        "from your own earlier values it is 0.992424, what you wrote"
+    ) in out
     rows = _report(report)
     # net y'1 of step 1 is the CSV's row 6 (header, then net O1, net O2, O1, O2)
     first = next(r for r in rows if r["verdict"] == "wrong")
-    assert (first["sheet"], first["cell"], first["label"], first["step"], first["mistake"]) == \
-        ("", "6", "net y'1", "1", "forgot_bias")
+    assert (first["sheet"], first["cell"], first["label"], first["step"], first["mistake"]) == (
+        "",
+        "6",
+        "net y'1",
+        "1",
+        "forgot_bias",
+    )
     # every output net is wrong by that slip, and everything after it is carried
     wrong = [r for r in rows if r["verdict"] == "wrong"]
-    assert {(r["quantity"], r["layer"], r["mistake"]) for r in wrong} == {
-        ("z", "2", "forgot_bias")}
+    assert {(r["quantity"], r["layer"], r["mistake"]) for r in wrong} == {("z", "2", "forgot_bias")}
     assert len(wrong) == 6
     assert {r["verdict"] for r in rows} == {"correct", "carried", "wrong"}
     gb = _report(book)
@@ -335,8 +414,9 @@ def _values(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_program_that_writes_only_the_forward_pass_is_graded_on_it(tmp_path: Path,
-                                                                     capsys) -> None:  # fmt: skip
+def test_a_program_that_writes_only_the_forward_pass_is_graded_on_it(
+    tmp_path: Path, capsys
+) -> None:
     path = _values(tmp_path)
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0], *(x for x in lines[1:] if x.split(",")[0] in "za")]))
@@ -346,7 +426,7 @@ def test_a_program_that_writes_only_the_forward_pass_is_graded_on_it(tmp_path: P
     assert "24 answer cells — 24 correct" in out and "backward" not in out
 
 
-def _bad(tmp_path: Path, capsys, edit) -> str:  # noqa: ANN001
+def _bad(tmp_path: Path, capsys, edit) -> str:
     path = _values(tmp_path)
     lines = path.read_text().splitlines()
     path.write_text("\n".join(edit(lines)) + "\n")
@@ -361,14 +441,17 @@ def test_bad_values_csvs_are_refused_naming_the_row(tmp_path: Path, capsys) -> N
     # lines[0] is the header (row 1); lines[k] is row k + 1
     err = _bad(tmp_path, capsys, lambda ls: [ls[0], ls[1], "zz" + ls[2][1:], *ls[3:]])
     assert "values.csv: row 3: unknown quantity 'zz'" in err
-    err = _bad(tmp_path, capsys, lambda ls: [",".join(x.split(",")[:5] + x.split(",")[6:])
-                                             for x in ls])  # the column j removed
+    err = _bad(
+        tmp_path, capsys, lambda ls: [",".join(x.split(",")[:5] + x.split(",")[6:]) for x in ls]
+    )  # the column j removed
     assert "row 1 (the header) has no column 'j'" in err
     err = _bad(tmp_path, capsys, lambda ls: [*ls[:4], ls[4].rsplit(",", 1)[0] + ",0.5x", *ls[5:]])
     assert "values.csv: row 5: the value '0.5x' is not a number" in err
     err = _bad(tmp_path, capsys, lambda ls: [*ls, ls[3]])
-    assert f"values.csv: row {len(_values(tmp_path).read_text().splitlines()) + 1}: the same " \
-           "key as row 4" in err
+    assert (
+        f"values.csv: row {len(_values(tmp_path).read_text().splitlines()) + 1}: the same "
+        "key as row 4" in err
+    )
     err = _bad(tmp_path, capsys, lambda ls: [*ls, "z,1,4,1,1,1,,0.5"])
     assert "no such value in the trace of this spec (quantity z, epoch 1, step 4" in err
     err = _bad(tmp_path, capsys, lambda ls: [*ls[:2], ls[2].replace(",1,", ",1.5,", 1), *ls[3:]])

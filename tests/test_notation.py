@@ -106,8 +106,9 @@ def spec_of(text: str, notation: str, **overrides: object) -> nnsheet.Spec:
     return nnsheet.loads_spec(text.format(notation=notation), overrides=overrides or None)
 
 
-def traced(text: str, notation: str, folder: Path, lang: str = "en"
-           ) -> tuple[Path, Layout, pd.DataFrame]:  # fmt: skip
+def traced(
+    text: str, notation: str, folder: Path, lang: str = "en"
+) -> tuple[Path, Layout, pd.DataFrame]:
     spec = spec_of(text, notation)
     layout = make_layout(spec, lang)
     trace = nnsheet.run(spec)
@@ -128,17 +129,24 @@ def test_notation_for_dispatches_on_spec_notation() -> None:
     assert type(notation_for(spec_of(NET_231, "mazur"), "id")) is MazurNotation
     assert notation_for(spec_of(NET_231, "mazur"), "id").lang == "id"
     # the CLI override reaches the spec
-    overridden = nnsheet.loads_spec(NET_231.format(notation="course"),
-                                    overrides={"notation": "fausett"})
+    overridden = nnsheet.loads_spec(
+        NET_231.format(notation="course"), overrides={"notation": "fausett"}
+    )
     assert overridden.notation == "fausett"
 
 
 def test_course_symbols_unchanged() -> None:
     nt = notation_for(nnsheet.load_example("course"))
-    assert [nt.symbol("w", 1, 0, 1), nt.symbol("w", 2, 1, 0), nt.symbol("a", 1, 0),
-            nt.symbol("a", 2, 1), nt.symbol("e", 2, 0), nt.symbol("err", 1, 0),
-            nt.symbol("lr"), nt.symbol("w_new", 2, 0, 0)] == [
-        "w1,2", "wo2,1", "O1", "y'2", "e1", "eh1", "lr", "wo1,1 new"]  # fmt: skip
+    assert [
+        nt.symbol("w", 1, 0, 1),
+        nt.symbol("w", 2, 1, 0),
+        nt.symbol("a", 1, 0),
+        nt.symbol("a", 2, 1),
+        nt.symbol("e", 2, 0),
+        nt.symbol("err", 1, 0),
+        nt.symbol("lr"),
+        nt.symbol("w_new", 2, 0, 0),
+    ] == ["w1,2", "wo2,1", "O1", "y'2", "e1", "eh1", "lr", "wo1,1 new"]
 
 
 def test_fausett_symbols() -> None:
@@ -154,8 +162,11 @@ def test_fausett_symbols() -> None:
     assert (s("delta", 2, 0), s("delta", 1, 1)) == ("δ_k1", "δ_j2")
     assert (s("err", 1, 0), s("err", 2, 0)) == ("δ_in_j1", "err_k1")
     assert s("fprime", 1, 0) == "f'(z_in1)"
-    assert (s("dw", 1, 1, 0), s("w_new", 1, 1, 0), s("grad_b", 2, 0)) == ("Δv12", "v12(new)",
-                                                                          "∂w01")
+    assert (s("dw", 1, 1, 0), s("w_new", 1, 1, 0), s("grad_b", 2, 0)) == (
+        "Δv12",
+        "v12(new)",
+        "∂w01",
+    )
     assert s("e", 2, 0) == "t1−y1"
     assert s("lr") == "α"
     assert notation_for(spec_of(NET_231, "fausett"), "id").symbol("w_new", 1, 1, 0) == "v12(baru)"
@@ -165,19 +176,38 @@ def test_mazur_symbols_follow_the_reference_numbering() -> None:
     # the example's comment: w1..w4 input->hidden (row = hidden neuron), w5..w8 hidden->output
     spec = dataclasses.replace(nnsheet.load_example("mazur"), notation="mazur")
     nt = notation_for(spec)
-    names = {nt.symbol("w", l, j, i): spec.layers[l - 1].weights[j, i]
-             for l in (1, 2) for j in range(2) for i in range(2)}  # fmt: skip
-    assert names == {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30,
-                     "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55}  # fmt: skip
+    names = {
+        nt.symbol("w", l, j, i): spec.layers[l - 1].weights[j, i]
+        for l in (1, 2)
+        for j in range(2)
+        for i in range(2)
+    }
+    assert names == {
+        "w1": 0.15,
+        "w2": 0.20,
+        "w3": 0.25,
+        "w4": 0.30,
+        "w5": 0.40,
+        "w6": 0.45,
+        "w7": 0.50,
+        "w8": 0.55,
+    }
     s = nt.symbol
     assert (s("x", 0, 0), s("t", 2, 1)) == ("i1", "target_o2")
     assert (s("z", 1, 0), s("a", 1, 0), s("z", 2, 0), s("a", 2, 0)) == (
-        "net_h1", "out_h1", "net_o1", "out_o1")  # fmt: skip
+        "net_h1",
+        "out_h1",
+        "net_o1",
+        "out_o1",
+    )
     assert (s("b", 1, 1), s("b", 2, 0)) == ("b1.2", "b2.1")
     assert (s("loss"), s("err", 2, 0), s("fprime", 2, 0), s("delta", 1, 0)) == (
-        "E_total", "∂E/∂out_o1", "∂out_o1/∂net_o1", "δ_h1")  # fmt: skip
-    assert (s("grad_w", 2, 0, 0), s("dw", 2, 0, 0), s("w_new", 2, 0, 0)) == ("∂E/∂w5", "Δw5",
-                                                                             "w5⁺")
+        "E_total",
+        "∂E/∂out_o1",
+        "∂out_o1/∂net_o1",
+        "δ_h1",
+    )
+    assert (s("grad_w", 2, 0, 0), s("dw", 2, 0, 0), s("w_new", 2, 0, 0)) == ("∂E/∂w5", "Δw5", "w5⁺")
     assert s("lr") == "η"
 
 
@@ -188,30 +218,51 @@ def test_labels_are_unique_within_a_row(notation: str, text: str, lang: str) -> 
     """A grader's explanation names a cell by its label: no two values of a row share one."""
     spec = spec_of(text, notation)
     layout = Layout(spec, notation_for(spec, lang))
-    labels = [layout.notation.symbol(seg.quantity, seg.layer, j, i)
-              for seg in layout.segments for j, i in seg.elements()]  # fmt: skip
+    labels = [
+        layout.notation.symbol(seg.quantity, seg.layer, j, i)
+        for seg in layout.segments
+        for j, i in seg.elements()
+    ]
     assert len(labels) == len(set(labels)), sorted(x for x in labels if labels.count(x) > 1)
 
 
 def test_deeper_and_single_layer_networks_extend_naturally() -> None:
     f = notation_for(spec_of(DEEP, "fausett"))
     assert (f.symbol("w", 1, 1, 0), f.symbol("w", 2, 1, 0), f.symbol("w", 3, 1, 0)) == (
-        "v1.12", "v2.12", "w12")  # fmt: skip
+        "v1.12",
+        "v2.12",
+        "w12",
+    )
     assert (f.symbol("a", 2, 0), f.symbol("z", 2, 0), f.symbol("b", 2, 1)) == (
-        "z2.1", "z_in2.1", "v2.02")  # fmt: skip
+        "z2.1",
+        "z_in2.1",
+        "v2.02",
+    )
     m = notation_for(spec_of(DEEP, "mazur"))
     # 3·2 + 2·2 + 2·2 = 14 weights numbered through the network
     assert [m.symbol("w", 3, 1, 1), m.symbol("w", 2, 0, 0), m.symbol("a", 2, 0)] == [
-        "w14", "w7", "out_h2.1"]  # fmt: skip
+        "w14",
+        "w7",
+        "out_h2.1",
+    ]
     c = notation_for(spec_of(DEEP, "course"))
     assert c.symbol("w", 2, 0, 2 - 1) == "w2.1,2"
     s = notation_for(spec_of(SINGLE, "fausett"))
     assert (s.symbol("w", 1, 1, 0), s.symbol("b", 1, 1), s.symbol("a", 1, 0)) == (
-        "w12", "w02", "y1")  # fmt: skip
+        "w12",
+        "w02",
+        "y1",
+    )
     wide = spec_of(NET_231, "fausett")
-    big = dataclasses.replace(wide, layers=(dataclasses.replace(
-        wide.layers[0], size=12, weights=np.zeros((12, 2)), biases=np.zeros(12)),
-        dataclasses.replace(wide.layers[1], weights=np.zeros((1, 12)))))  # fmt: skip
+    big = dataclasses.replace(
+        wide,
+        layers=(
+            dataclasses.replace(
+                wide.layers[0], size=12, weights=np.zeros((12, 2)), biases=np.zeros(12)
+            ),
+            dataclasses.replace(wide.layers[1], weights=np.zeros((1, 12))),
+        ),
+    )
     assert notation_for(big).symbol("w", 1, 11, 0) == "v1,12"
 
 
@@ -231,8 +282,9 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str]
 
 def _cells(path: Path, sheet: str) -> dict[str, object]:
     ws = openpyxl.load_workbook(path, data_only=True)[sheet]
-    return {c.coordinate: c.value for row in ws.iter_rows(min_row=3) for c in row
-            if c.value is not None}  # fmt: skip
+    return {
+        c.coordinate: c.value for row in ws.iter_rows(min_row=3) for c in row if c.value is not None
+    }
 
 
 @pytest.mark.parametrize("name", ["2-3-1", "deep"])
@@ -245,14 +297,16 @@ def test_same_values_in_the_same_cells_in_every_notation(books, name: str, lang:
     for notation in ("fausett", "mazur"):
         path, layout, table = books[(name, notation, lang)]
         other = table[table["sheet"] != sh.setup]
-        pd.testing.assert_frame_equal(base[key + ["value"]].reset_index(drop=True),
-                                      other[key + ["value"]].reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            base[key + ["value"]].reset_index(drop=True),
+            other[key + ["value"]].reset_index(drop=True),
+        )
         # Setup: the same numbers; only w/b may sit elsewhere (Fausett's transposed tables)
         cs, os_ = course[course["sheet"] == sh.setup], table[table["sheet"] == sh.setup]
         assert list(cs["value"]) == list(os_["value"])
         same_place = ~cs["quantity"].isin(["w", "b"]).to_numpy()
         assert list(cs["cell"][same_place]) == list(os_["cell"][same_place])
-        moved = (cs["cell"].to_numpy() != os_["cell"].to_numpy())
+        moved = cs["cell"].to_numpy() != os_["cell"].to_numpy()
         assert moved.any() == (notation == "fausett")
         # and the cached values of the whole Steps and Epochs sheets are the same
         for sheet in (sh.steps, sh.epochs):
@@ -282,11 +336,35 @@ def test_headers_carry_the_notations_symbols(books) -> None:
     mazur = headers(books[("2-3-1", "mazur", "en")][0])
     assert len(course) == len(fausett) == len(mazur)
     assert {"w1,2", "wo1,3", "O1", "y'1", "e1", "eh1", "δO1"} <= set(course)
-    assert {"v12", "v01", "w31", "w01", "z_in1", "y_in1", "z1", "y1", "δ_k1", "δ_j1",
-            "δ_in_j1", "Δv12", "v12(new)"} <= set(fausett)  # fmt: skip
+    assert {
+        "v12",
+        "v01",
+        "w31",
+        "w01",
+        "z_in1",
+        "y_in1",
+        "z1",
+        "y1",
+        "δ_k1",
+        "δ_j1",
+        "δ_in_j1",
+        "Δv12",
+        "v12(new)",
+    } <= set(fausett)
     assert any(h.startswith("δ_k") for h in fausett)
-    assert {"w5", "w9", "net_h1", "out_h1", "net_o1", "out_o1", "E_total", "∂E/∂w5", "w5⁺",
-            "δ_o1", "b1.1"} <= set(mazur)  # fmt: skip
+    assert {
+        "w5",
+        "w9",
+        "net_h1",
+        "out_h1",
+        "net_o1",
+        "out_o1",
+        "E_total",
+        "∂E/∂w5",
+        "w5⁺",
+        "δ_o1",
+        "b1.1",
+    } <= set(mazur)
     # the same column holds the same quantity: v12 sits where the course writes w2,1
     assert fausett[course.index("w2,1")] == "v12"
     assert mazur[course.index("wo1,1")] == "w7"  # 2·3 weights into the hidden layer first
@@ -302,13 +380,13 @@ def test_lang_id_combines_with_every_notation(books, notation: str) -> None:
     assert wb.sheetnames == ["Panduan", "Inisialisasi", "Langkah", "Epoch"]
     bands = [c.value for c in wb["Langkah"][1] if c.value]
     assert word("band.forward", "id") in bands and word("band.new", "id") in bands
-    setup = [c.value for row in wb["Inisialisasi"].iter_rows() for c in row
-             if isinstance(c.value, str)]  # fmt: skip
+    setup = [
+        c.value for row in wb["Inisialisasi"].iter_rows() for c in row if isinstance(c.value, str)
+    ]
     corner = "Dari \\ Ke" if notation == "fausett" else "Ke \\ Dari"
     assert corner in setup
     assert any(v.startswith("dari ") for v in setup) and any(v.startswith("ke ") for v in setup)
-    guide = [c.value for row in wb["Panduan"].iter_rows() for c in row
-             if isinstance(c.value, str)]  # fmt: skip
+    guide = [c.value for row in wb["Panduan"].iter_rows() for c in row if isinstance(c.value, str)]
     assert f"Notasi: {notation}" in guide
     new = {"course": "w1,1 baru", "fausett": "v11(baru)", "mazur": "w1⁺"}[notation]
     assert new in headers(path)
@@ -322,8 +400,7 @@ def test_fausett_setup_table_of_a_2_3_1_network(books) -> None:
     w, b = spec.layers[0].weights, spec.layers[0].biases
     ws = openpyxl.load_workbook(path)[SETUP]
     r0, c0 = layout.setup.w_origin[0]  # 0-based: the bias row, column of z1
-    grid = [[ws.cell(r0 + 1 + dr, c0 + 1 + dc).value for dc in range(-1, 4)]
-            for dr in range(-1, 4)]  # fmt: skip
+    grid = [[ws.cell(r0 + 1 + dr, c0 + 1 + dc).value for dc in range(-1, 4)] for dr in range(-1, 4)]
     assert grid[0][0] == "From \\ To"
     assert grid[0][1:] == ["to z1", "to z2", "to z3", None]
     assert [row[0] for row in grid[1:]] == ["from 1 (bias)", "from x1", "from x2", None]
@@ -338,7 +415,8 @@ def test_fausett_setup_table_of_a_2_3_1_network(books) -> None:
     assert col[0] == "to y1"
     assert col[1:] == pytest.approx([-0.42, 0.12, -0.22, 0.32])
     assert ws.cell(r1 + 1 + 4, c1 + 1).value is None or not isinstance(
-        ws.cell(r1 + 1 + 4, c1 + 1).value, float)  # fmt: skip
+        ws.cell(r1 + 1 + 4, c1 + 1).value, float
+    )
     # the caption names the orientation
     caption = ws.cell(r0 - 1, 1).value
     assert "v" in caption and "rows = from" in caption
@@ -358,16 +436,17 @@ def test_other_setup_tables_have_rows_to_and_columns_from(books, notation: str) 
     head = [ws.cell(r0, c0 + 1 + k).value for k in range(-1, 3)]
     unit = {"course": ("x", "O"), "mazur": ("i", "h")}[notation]
     assert head == ["To \\ From", f"from {unit[0]}1", f"from {unit[0]}2", "bias"]
-    assert [ws.cell(r0 + 1 + j, 1).value for j in range(3)] == [f"to {unit[1]}{j}"
-                                                                 for j in (1, 2, 3)]
+    assert [ws.cell(r0 + 1 + j, 1).value for j in range(3)] == [
+        f"to {unit[1]}{j}" for j in (1, 2, 3)
+    ]
 
 
 def test_guide_formulas_come_from_the_notation() -> None:
-    for notation, expect in (("course", ["net O1 = w1,1·x1", "eh1 = wo1,1·eo1"]),
-                             ("fausett", ["z_in_j = v0j + Σ_i x_i·v ij", "δ_in_j1 =",
-                                          "v12 ", "α = learning_rate"]),
-                             ("mazur", ["net_h1 = w1·i1 + w2·i2 + b1.1", "w7⁺ = w7 + Δw7",
-                                        "E_total"])):  # fmt: skip
+    for notation, expect in (
+        ("course", ["net O1 = w1,1·x1", "eh1 = wo1,1·eo1"]),
+        ("fausett", ["z_in_j = v0j + Σ_i x_i·v ij", "δ_in_j1 =", "v12 ", "α = learning_rate"]),
+        ("mazur", ["net_h1 = w1·i1 + w2·i2 + b1.1", "w7⁺ = w7 + Δw7", "E_total"]),
+    ):
         spec = spec_of(NET_231, notation)
         for lang in ("en", "id"):
             text = "\n".join(t for _, t in guide_lines(spec, notation_for(spec, lang), "0", 2))
@@ -392,10 +471,38 @@ def test_words_have_both_languages() -> None:
 def test_cli_notation_override_and_spec_key(tmp_path: Path) -> None:
     spec_file = tmp_path / "net.toml"
     spec_file.write_text(NET_231.format(notation="mazur"))
-    assert main(["trace", str(spec_file), "-o", str(tmp_path / "m.xlsx"), "--table",
-                 str(tmp_path / "m.csv"), "-q"]) == 0  # fmt: skip
-    assert main(["trace", str(spec_file), "--notation", "fausett", "--lang", "id", "-o",
-                 str(tmp_path / "f.xlsx"), "--table", str(tmp_path / "f.csv"), "-q"]) == 0
+    assert (
+        main(
+            [
+                "trace",
+                str(spec_file),
+                "-o",
+                str(tmp_path / "m.xlsx"),
+                "--table",
+                str(tmp_path / "m.csv"),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "trace",
+                str(spec_file),
+                "--notation",
+                "fausett",
+                "--lang",
+                "id",
+                "-o",
+                str(tmp_path / "f.xlsx"),
+                "--table",
+                str(tmp_path / "f.csv"),
+                "-q",
+            ]
+        )
+        == 0
+    )
     m = pd.read_csv(tmp_path / "m.csv")
     f = pd.read_csv(tmp_path / "f.csv")
     assert "w5" in set(m["label"]) and "v12" in set(f["label"])
@@ -456,19 +563,33 @@ def test_fausett_exercise_is_graded_with_fausett_symbols(tmp_path: Path, capsys)
     spec_file = tmp_path / "net.toml"
     spec_file.write_text(NET_231.format(notation="course"))
     exercise = tmp_path / "latihan.xlsx"
-    assert main(["template", str(spec_file), "--notation", "fausett", "--epochs", "1",
-                 "-o", str(exercise)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "template",
+                str(spec_file),
+                "--notation",
+                "fausett",
+                "--epochs",
+                "1",
+                "-o",
+                str(exercise),
+            ]
+        )
+        == 0
+    )
     assert "z_in1" in headers(exercise) and "v12" in headers(exercise)
     # the answers, from the engine's table (never from the grader), written at 4 decimals
     spec = spec_of(NET_231, "fausett", epochs=1)
     layout = make_layout(spec)
     table = nnsheet.run(spec).table(layout)
-    answers = table[table["sheet"].isin(["Steps", "Epochs"])
-                    & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])]  # fmt: skip
+    answers = table[
+        table["sheet"].isin(["Steps", "Epochs"])
+        & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])
+    ]
     slip_cell = f"{layout.ref('a', 1, 0)}3"  # z1 of step 1
     wb = openpyxl.load_workbook(exercise)
-    for sheet, cell, value in zip(answers["sheet"], answers["cell"], answers["value"],
-                                  strict=True):  # fmt: skip
+    for sheet, cell, value in zip(answers["sheet"], answers["cell"], answers["value"], strict=True):
         wb[sheet][cell] = round(float(value), 4)
     wb[STEPS][slip_cell] = round(float(wb[STEPS][slip_cell].value) + 0.1, 4)
     blank_cell = f"{layout.ref('delta', 2, 0)}4"  # δ_k1 of step 2 left blank
@@ -492,15 +613,29 @@ def test_fausett_exercise_is_graded_with_fausett_symbols(tmp_path: Path, capsys)
         layer = int(r["layer"]) if r["layer"] else None
         assert r["label"] == nt.symbol(r["quantity"], layer, *ints), r
     labels = {r["label"] for r in rows}
-    assert {"z_in1", "z1", "y_in1", "y1", "t1−y1", "δ_k1", "δ_j1", "δ_in_j1", "Δv12",
-            "v12(new)", "w01(new)"} <= labels  # fmt: skip
+    assert {
+        "z_in1",
+        "z1",
+        "y_in1",
+        "y1",
+        "t1−y1",
+        "δ_k1",
+        "δ_j1",
+        "δ_in_j1",
+        "Δv12",
+        "v12(new)",
+        "w01(new)",
+    } <= labels
     verdict = {r["cell"]: r["verdict"] for r in rows if r["sheet"] == STEPS}
     assert verdict[slip_cell] == "wrong"
     assert verdict[blank_cell] == "missing"
 
-    comments = {c.coordinate: c.comment.text
-                for row in openpyxl.load_workbook(graded)[STEPS].iter_rows()
-                for c in row if c.comment is not None}  # fmt: skip
+    comments = {
+        c.coordinate: c.comment.text
+        for row in openpyxl.load_workbook(graded)[STEPS].iter_rows()
+        for c in row
+        if c.comment is not None
+    }
     assert comments, "the graded copy has comments"
     slip = comments[slip_cell]
     assert slip.startswith("WRONG: z1") and "z_in1" in slip, slip

@@ -45,9 +45,15 @@ from nnsheet.words.notation import sheet_names
 
 COURSE_BREAKS = [8, 22, 34, 46, 62, 74]
 #: the band each Steps page of the course starts with (after the repeated step columns)
-COURSE_PAGE_BANDS = ["inputs and targets", "weights and biases in use", "forward pass",
-                     "backward pass", "gradients and changes", "gradients and changes",
-                     "new weights and biases"]  # fmt: skip
+COURSE_PAGE_BANDS = [
+    "inputs and targets",
+    "weights and biases in use",
+    "forward pass",
+    "backward pass",
+    "gradients and changes",
+    "gradients and changes",
+    "new weights and biases",
+]
 PAGE_COLUMNS = 17  # columns a Steps page holds after the title columns (module docstring)
 A4_PORTRAIT_PX = (595.28 - 2 * 0.4 * 72) * 96 / 72  # width inside the margins, 96 dpi
 A4_LANDSCAPE_PX = (841.89 - 2 * 0.4 * 72) * 96 / 72
@@ -104,7 +110,7 @@ def _col_px(width: float | None) -> float:
     return 64 if width is None else round(width * 7)
 
 
-def _widths(ws) -> dict[int, float]:  # noqa: ANN001
+def _widths(ws) -> dict[int, float]:
     """0-based column → stored width, from openpyxl's column dimensions."""
     out: dict[int, float] = {}
     for dim in ws.column_dimensions.values():
@@ -144,8 +150,13 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("print")
     (d / "deep.toml").write_text(DEEP, encoding="utf-8")
     (d / "wide.toml").write_text(WIDE, encoding="utf-8")
-    out = {"course": d / "course.xlsx", "exercise_id": d / "exercise_id.xlsx",
-           "iris": d / "iris.xlsx", "deep": d / "deep.xlsx", "wide": d / "wide.xlsx"}  # fmt: skip
+    out = {
+        "course": d / "course.xlsx",
+        "exercise_id": d / "exercise_id.xlsx",
+        "iris": d / "iris.xlsx",
+        "deep": d / "deep.xlsx",
+        "wide": d / "wide.xlsx",
+    }
     assert _run("trace", "--epochs", "3", "-o", out["course"]) == 0
     assert _run("template", "--lang", "id", "-o", out["exercise_id"]) == 0
     assert _run("trace", "iris", "--epochs", "1", "-q", "-o", out["iris"]) == 0
@@ -155,8 +166,9 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("name", ["course", "exercise_id", "iris", "deep", "wide"])
-def test_every_sheet_prints_on_a4_with_title_and_page_x_of_y(books: dict[str, Path],
-                                                             name: str) -> None:  # fmt: skip
+def test_every_sheet_prints_on_a4_with_title_and_page_x_of_y(
+    books: dict[str, Path], name: str
+) -> None:
     wb = openpyxl.load_workbook(books[name])
     title = wb.properties.title
     footer = "Halaman &P dari &N" if name.endswith("_id") else "Page &P of &N"
@@ -200,7 +212,7 @@ def test_course_steps_page_setup(books: dict[str, Path]) -> None:
     assert ws["AU1"].value == ws["BK1"].value == "gradients and changes"
 
 
-def _bands(ws) -> list[tuple[str, int, int]]:  # noqa: ANN001
+def _bands(ws) -> list[tuple[str, int, int]]:
     """(band name, first, last column), 0-based, from the Steps sheet's header row."""
     names = {}
     for r in ws.merged_cells.ranges:
@@ -320,8 +332,11 @@ def test_epochs_chart_fits_beside_the_table(books: dict[str, Path]) -> None:
     wider stretches table and chart alike, and both still fit the landscape page."""
     with zipfile.ZipFile(books["course"]) as z:
         drawing = z.read("xl/drawings/drawing1.xml").decode()
-    anchor = re.search(r"<xdr:from><xdr:col>(\d+)</xdr:col>.*?<xdr:to><xdr:col>(\d+)</xdr:col>"
-                       r"<xdr:colOff>(\d+)</xdr:colOff>", drawing)  # fmt: skip
+    anchor = re.search(
+        r"<xdr:from><xdr:col>(\d+)</xdr:col>.*?<xdr:to><xdr:col>(\d+)</xdr:col>"
+        r"<xdr:colOff>(\d+)</xdr:colOff>",
+        drawing,
+    )
     first, last, off = int(anchor[1]), int(anchor[2]), int(anchor[3]) / 9525  # EMU -> px
     ws = openpyxl.load_workbook(books["course"])["Epochs"]
     widths = _widths(ws)
@@ -341,8 +356,10 @@ def _fake_soffice(tmp_path: Path, body: str) -> Path:
 
 
 def test_pdf_without_libreoffice_says_how_to_install_and_keeps_the_workbook(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
     monkeypatch.setenv("NNSHEET_SOFFICE", str(tmp_path / "no-such-soffice"))
     for cmd in ("trace", "template"):
         out, pdf = tmp_path / f"{cmd}.xlsx", tmp_path / f"{cmd}.pdf"
@@ -351,7 +368,11 @@ def test_pdf_without_libreoffice_says_how_to_install_and_keeps_the_workbook(
         assert len([ln for ln in err if ln.startswith("nnsheet: error:")]) == 1, err
         assert "apt-get install libreoffice-calc-nogui" in err[-1], err
         assert out.is_file() and openpyxl.load_workbook(out).sheetnames[:4] == [
-            "Guide", "Setup", "Steps", "Epochs"]  # fmt: skip
+            "Guide",
+            "Setup",
+            "Steps",
+            "Epochs",
+        ]
         assert not pdf.exists()
     # --pdf alone (no -o): refused before training, nothing written
     assert _run("trace", "--pdf", tmp_path / "alone.pdf") == 2
@@ -359,11 +380,14 @@ def test_pdf_without_libreoffice_says_how_to_install_and_keeps_the_workbook(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["template.xlsx", "trace.xlsx"]
 
 
-def test_pdf_path_is_checked_like_other_outputs(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture) -> None:  # fmt: skip
-    for bad, says in ((tmp_path / "a.xlsx", "--pdf must be a .pdf file"),
-                      (tmp_path / "no" / "a.pdf", "does not exist"),
-                      (tmp_path, "--pdf must be a .pdf file")):  # fmt: skip
+def test_pdf_path_is_checked_like_other_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    for bad, says in (
+        (tmp_path / "a.xlsx", "--pdf must be a .pdf file"),
+        (tmp_path / "no" / "a.pdf", "does not exist"),
+        (tmp_path, "--pdf must be a .pdf file"),
+    ):
         assert _run("trace", "-o", tmp_path / "t.xlsx", "--pdf", bad) == 2
         assert says in capsys.readouterr().err
     folder = tmp_path / "x.pdf"
@@ -374,7 +398,8 @@ def test_pdf_path_is_checked_like_other_outputs(tmp_path: Path,
 
 
 def test_a_handout_of_thousands_of_pages_is_refused_before_training(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:  # fmt: skip
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     """Iris in full detail (100 epochs x 150 samples = 15,000 Steps rows) would print on
     thousands of pages: refused at once, naming how many epochs in detail fit; nothing written."""
     out, pdf = tmp_path / "iris.xlsx", tmp_path / "iris.pdf"
@@ -389,8 +414,10 @@ def test_a_handout_of_thousands_of_pages_is_refused_before_training(
 
 
 def test_soffice_that_writes_nothing_is_an_error_and_the_old_pdf_stays(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
     monkeypatch.setenv("NNSHEET_SOFFICE", str(_fake_soffice(tmp_path, "exit 0\n")))
     pdf = tmp_path / "out.pdf"
     pdf.write_bytes(b"old")
@@ -401,9 +428,9 @@ def test_soffice_that_writes_nothing_is_an_error_and_the_old_pdf_stays(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fake-soffice", "out.pdf", "t.xlsx"]
 
 
-def test_export_uses_a_private_profile_and_replaces_the_pdf(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:  # fmt: skip
+def test_export_uses_a_private_profile_and_replaces_the_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A stand-in soffice records its arguments and writes a PDF where asked: the profile is a
     fresh folder that is gone afterwards, LibreOffice is told never to recalculate, and the PDF
     lands at the path given."""
@@ -427,13 +454,16 @@ printf '%%PDF-1.4 stand-in' > "$2/workbook.pdf"  # LibreOffice names it after th
     profile = next(a for a in args if a.startswith("-env:UserInstallation=file://"))
     folder = Path(profile.split("file://", 1)[1])
     assert not folder.exists() and not folder.is_relative_to(Path.home())
-    assert 'name="OOXMLRecalcMode" oor:op="fuse"><value>1<' in (tmp_path / "registry.xcu"
-                                                                 ).read_text()  # fmt: skip
+    assert (
+        'name="OOXMLRecalcMode" oor:op="fuse"><value>1<' in (tmp_path / "registry.xcu").read_text()
+    )
     assert args[-1] != str(xlsx)  # a copy is converted, never the user's file
 
 
-def test_export_is_stopped_after_the_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                ) -> None:  # fmt: skip
+def test_export_is_stopped_after_the_time_limit(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     pidfile = tmp_path / "child.pid"
     exe = _fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait\n")
     monkeypatch.setenv("NNSHEET_SOFFICE", str(exe))
@@ -443,13 +473,14 @@ def test_export_is_stopped_after_the_time_limit(tmp_path: Path, monkeypatch: pyt
         pdf_export.export_pdf(xlsx, tmp_path / "w.pdf", timeout=2)
     child = int(pidfile.read_text())
     # the whole process group was killed: the stand-in's own child is gone too
-    assert not Path(f"/proc/{child}").exists() or "Z" in Path(
-        f"/proc/{child}/stat").read_text().split()[2]  # fmt: skip
+    assert (
+        not Path(f"/proc/{child}").exists()
+        or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    )
     assert not (tmp_path / "w.pdf").exists()
 
 
-def test_font_note_names_the_missing_font(tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_font_note_names_the_missing_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
     _fake_soffice(bindir, "printf 'DejaVu Sans'\n").rename(bindir / "fc-match")
@@ -468,11 +499,16 @@ def _require_poppler_and_carlito() -> None:
     if not have_poppler():
         problems.append("poppler-utils (pdftotext, pdfinfo) is not installed")
     fc = shutil.which("fc-match")
-    family = subprocess.run([fc, "-f", "%{family}", "Calibri"], capture_output=True,
-                            text=True).stdout if fc else ""  # fmt: skip
+    family = (
+        subprocess.run([fc, "-f", "%{family}", "Calibri"], capture_output=True, text=True).stdout
+        if fc
+        else ""
+    )
     if "carlito" not in family.lower() and "calibri" not in family.lower():
-        problems.append(f"no Carlito font (Calibri is drawn with {family or 'unknown'}; "
-                        "apt-get install fonts-crosextra-carlito)")  # fmt: skip
+        problems.append(
+            f"no Carlito font (Calibri is drawn with {family or 'unknown'}; "
+            "apt-get install fonts-crosextra-carlito)"
+        )
     if problems:
         if libreoffice_required():
             pytest.fail("; ".join(problems), pytrace=False)
@@ -550,8 +586,13 @@ def test_course_pdf_guide_loses_no_word(course_pdf: tuple[Path, list[Page]]) -> 
     tall as their wrapped lines)."""
     xlsx, pages = course_pdf
     ws = openpyxl.load_workbook(xlsx)["Guide"]
-    words = [w for row in ws.iter_rows() for c in row if isinstance(c.value, str)
-             for w in c.value.split()]  # fmt: skip
+    words = [
+        w
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+        for w in c.value.split()
+    ]
     guide = _sheets(pages)["Guide"]
     printed = [w.text for p in guide for w in p.body]
     assert printed == words

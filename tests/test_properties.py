@@ -32,9 +32,17 @@ from nnsheet.output.workbook import make_layout, write_trace_workbook
 
 
 def _settings(n: int) -> settings:
-    return settings(max_examples=n, derandomize=True, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much])  # fmt: skip
+    return settings(
+        max_examples=n,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- random networks
@@ -47,8 +55,15 @@ def _floats(bound: float) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def network_docs(draw, activations=ACTIVATION_NAMES, rules=RULE_NAMES, rounding=True,
-                 max_epochs=3, w_range=W_RANGE, x_range=X_RANGE):  # fmt: skip
+def network_docs(
+    draw,
+    activations=ACTIVATION_NAMES,
+    rules=RULE_NAMES,
+    rounding=True,
+    max_epochs=3,
+    w_range=W_RANGE,
+    x_range=X_RANGE,
+):
     """A spec document (as parsed from TOML): 1-3 computing layers of 1-4 neurons, 1-4 samples."""
     n0 = draw(st.integers(1, 4))
     sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
@@ -56,12 +71,14 @@ def network_docs(draw, activations=ACTIVATION_NAMES, rules=RULE_NAMES, rounding=
     layers = []
     prev = n0
     for size in sizes:
-        layers.append({
-            "size": size,
-            "activation": draw(st.sampled_from(activations)),
-            "weights": [[draw(_floats(w_range)) for _ in range(prev)] for _ in range(size)],
-            "biases": [draw(_floats(w_range)) for _ in range(size)],
-        })  # fmt: skip
+        layers.append(
+            {
+                "size": size,
+                "activation": draw(st.sampled_from(activations)),
+                "weights": [[draw(_floats(w_range)) for _ in range(prev)] for _ in range(size)],
+                "biases": [draw(_floats(w_range)) for _ in range(size)],
+            }
+        )
         prev = size
     mode = draw(st.sampled_from(["online", "batch", *range(1, n + 1)]))
     training = {
@@ -81,16 +98,26 @@ def network_docs(draw, activations=ACTIVATION_NAMES, rules=RULE_NAMES, rounding=
         "inputs": [[draw(_floats(x_range)) for _ in range(n0)] for _ in range(n)],
         "targets": [[draw(_floats(x_range)) for _ in range(prev)] for _ in range(n)],
     }
-    return {"title": "generated", "inputs": n0, "layer": layers, "training": training,
-            "data": data}  # fmt: skip
+    return {"title": "generated", "inputs": n0, "layer": layers, "training": training, "data": data}
 
 
 def _all_values(trace) -> list[np.ndarray]:
     out = [*trace.w0, *trace.b0]
     for st_ in trace.steps:
         for rec in st_.samples:
-            out += [*rec.z, *rec.a, rec.e, np.array([rec.loss]), *rec.err, *rec.fprime,
-                    *rec.delta, *rec.grad_w, *rec.grad_b, *rec.dw, *(rec.db or [])]  # fmt: skip
+            out += [
+                *rec.z,
+                *rec.a,
+                rec.e,
+                np.array([rec.loss]),
+                *rec.err,
+                *rec.fprime,
+                *rec.delta,
+                *rec.grad_w,
+                *rec.grad_b,
+                *rec.dw,
+                *(rec.db or []),
+            ]
         out += [*st_.dw, *(st_.db or []), *st_.w_new, *st_.b_new]
     for ep in trace.epochs:
         out.append(np.array([ep.loss, 0.0 if ep.accuracy is None else ep.accuracy]))
@@ -126,9 +153,17 @@ def _loss_at(spec, w, b, s: int) -> float:
 
 
 @_settings(400)
-@given(network_docs(activations=("sigmoid", "tanh", "linear"), rules=("gradient",),
-                    rounding=False, max_epochs=1, w_range=2.0, x_range=2.0),  # fmt: skip
-       st.data())
+@given(
+    network_docs(
+        activations=("sigmoid", "tanh", "linear"),
+        rules=("gradient",),
+        rounding=False,
+        max_epochs=1,
+        w_range=2.0,
+        x_range=2.0,
+    ),
+    st.data(),
+)
 def test_gradient_rule_matches_central_finite_differences(doc, data):
     """grad_w and grad_b of the gradient rule are the derivatives of the per-sample loss."""
     spec = parse_spec(doc, "generated.toml")
@@ -178,14 +213,19 @@ def test_workbook_cached_values_equal_the_table(doc):
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
         try:
             n = 0
-            for sheet, cell, value in zip(table["sheet"], table["cell"], table["value"],
-                                          strict=True):  # fmt: skip
+            for sheet, cell, value in zip(
+                table["sheet"], table["cell"], table["value"], strict=True
+            ):
                 if not sheet:
                     continue
                 got = wb[sheet][cell].value
                 assert isinstance(got, int | float) and not isinstance(got, bool), (sheet, cell)
                 assert math.isclose(got, value, rel_tol=1e-14, abs_tol=1e-300), (
-                    sheet, cell, got, value)
+                    sheet,
+                    cell,
+                    got,
+                    value,
+                )
                 n += 1
             assert n == len(table)
         finally:
@@ -210,28 +250,54 @@ def _assert_clean_outcome(rc: int, stderr: str, allow_wrote: bool = False) -> No
         assert len(lines) == 1 and lines[0].startswith("nnsheet: error: "), stderr
 
 
-VALUE_SWAPS = ['"text"', "true", "[]", "[[1, 2], [3]]", "{a = 1}", "-1", "0", "1e400", "nan",
-               "inf", "-0.0", "99999999999999999999", "1979-05-27", '""', "[\"a\", 1]",
-               "3.5"]  # fmt: skip
-UNKNOWN_KEYS = ["colour = 1", "layers = 2", "[trainning]\nlr = 1", "[[layer]]\nsize = 1",
-                "[data.extra]\nx = 1", "inputs = 2"]  # fmt: skip
+VALUE_SWAPS = [
+    '"text"',
+    "true",
+    "[]",
+    "[[1, 2], [3]]",
+    "{a = 1}",
+    "-1",
+    "0",
+    "1e400",
+    "nan",
+    "inf",
+    "-0.0",
+    "99999999999999999999",
+    "1979-05-27",
+    '""',
+    '["a", 1]',
+    "3.5",
+]
+UNKNOWN_KEYS = [
+    "colour = 1",
+    "layers = 2",
+    "[trainning]\nlr = 1",
+    "[[layer]]\nsize = 1",
+    "[data.extra]\nx = 1",
+    "inputs = 2",
+]
 
 
 BYTE_DAMAGE = ("flip", "truncate", "delete", "insert")
 
 
-def damage_bytes(draw, b: bytearray, kind: str, max_delete: int,  # noqa: ANN001
-                 inserts: st.SearchStrategy[bytes]) -> None:  # fmt: skip
+def damage_bytes(
+    draw,
+    b: bytearray,
+    kind: str,
+    max_delete: int,
+    inserts: st.SearchStrategy[bytes],
+) -> None:
     """One corruption of ``b`` in place: flip a bit, truncate, delete up to ``max_delete``
     bytes, or insert something drawn from ``inserts``."""
     if kind == "flip" and b:
         i = draw(st.integers(0, len(b) - 1))
         b[i] ^= 1 << draw(st.integers(0, 7))
     elif kind == "truncate":
-        del b[draw(st.integers(0, len(b))):]
+        del b[draw(st.integers(0, len(b))) :]
     elif kind == "delete" and b:
         i = draw(st.integers(0, len(b) - 1))
-        del b[i:i + draw(st.integers(1, max_delete))]
+        del b[i : i + draw(st.integers(1, max_delete))]
     elif kind == "insert":
         i = draw(st.integers(0, len(b)))
         b[i:i] = draw(inserts)
@@ -250,7 +316,7 @@ def corruptions(draw, text: str) -> str:
             values = list(re.finditer(r"(?m)^(\s*[\w.]+\s*=\s*)(.+)$", s))
             if values:
                 m = draw(st.sampled_from(values))
-                s = s[:m.start(2)] + draw(st.sampled_from(VALUE_SWAPS)) + s[m.end(2):]
+                s = s[: m.start(2)] + draw(st.sampled_from(VALUE_SWAPS)) + s[m.end(2) :]
                 b = bytearray(s.encode("utf-8"))
         elif kind == "key":
             s = b.decode("utf-8", "replace")
@@ -297,8 +363,17 @@ def _trace_files(spec_bytes: bytes, csv_bytes: bytes = SMALL_CSV.encode()) -> tu
         d = Path(tmp)
         (d / "spec.toml").write_bytes(spec_bytes)
         (d / "small.csv").write_bytes(csv_bytes)
-        rc, err = _run_cli(["trace", str(d / "spec.toml"), "-o", str(d / "out.xlsx"),
-                            "--table", str(d / "out.csv"), "-q"])  # fmt: skip
+        rc, err = _run_cli(
+            [
+                "trace",
+                str(d / "spec.toml"),
+                "-o",
+                str(d / "out.xlsx"),
+                "--table",
+                str(d / "out.csv"),
+                "-q",
+            ]
+        )
         if rc == 0:
             assert (d / "out.xlsx").stat().st_size > 0 and (d / "out.csv").stat().st_size > 0
         assert (d / "spec.toml").read_bytes() == spec_bytes
@@ -323,17 +398,50 @@ def csv_corruptions(draw) -> bytes:
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(("flip", "truncate", "delete", "insert", "cell", "bom")))
         if kind in BYTE_DAMAGE:
-            damage_bytes(draw, b, kind, 30, st.sampled_from([
-                b",", b"\n", b'"', b"\x00", b"\r", b"nan", b"inf", b"1e999", b"=1+1", b",,,,",
-                b"\xff\xfe"]))  # fmt: skip
+            damage_bytes(
+                draw,
+                b,
+                kind,
+                30,
+                st.sampled_from(
+                    [
+                        b",",
+                        b"\n",
+                        b'"',
+                        b"\x00",
+                        b"\r",
+                        b"nan",
+                        b"inf",
+                        b"1e999",
+                        b"=1+1",
+                        b",,,,",
+                        b"\xff\xfe",
+                    ]
+                ),
+            )
         elif kind == "cell":
             s = b.decode("utf-8", "replace")
             cells = list(re.finditer(r"[^,\n]+", s))
             if cells:
                 m = draw(st.sampled_from(cells))
-                new = draw(st.sampled_from(["", " ", "x", "NaN", "-inf", "1,5", "0x10", "1_0",
-                                            "١٢", "=cmd|' /C calc'!A0", "@SUM(A1)"]))  # fmt: skip
-                s = s[:m.start()] + new + s[m.end():]
+                new = draw(
+                    st.sampled_from(
+                        [
+                            "",
+                            " ",
+                            "x",
+                            "NaN",
+                            "-inf",
+                            "1,5",
+                            "0x10",
+                            "1_0",
+                            "١٢",
+                            "=cmd|' /C calc'!A0",
+                            "@SUM(A1)",
+                        ]
+                    )
+                )
+                s = s[: m.start()] + new + s[m.end() :]
                 b = bytearray(s.encode("utf-8"))
         elif kind == "bom":
             b[0:0] = b"\xef\xbb\xbf"
@@ -360,8 +468,9 @@ def _filled_exercise() -> bytes:
         ex = Path(tmp) / "ex.xlsx"
         assert main(["template", "-o", str(ex)]) == 0
         wb = openpyxl.load_workbook(ex)
-        for sheet, cell, q, v in zip(table["sheet"], table["cell"], table["quantity"],
-                                     table["value"], strict=True):  # fmt: skip
+        for sheet, cell, q, v in zip(
+            table["sheet"], table["cell"], table["quantity"], table["value"], strict=True
+        ):
             if sheet in ("Steps", "Epochs") and q not in ("x", "t", "w", "b"):
                 c = wb[sheet][cell]
                 if c.value is None:
@@ -379,10 +488,27 @@ def _exercise() -> bytes:
     return _EXERCISE[0]
 
 
-XML_SNIPPETS = [b"<", b">", b"</c>", b"<c r=\"ZZZ99999999\">", b"<v>nan</v>", b"<v>1e999</v>",
-                b"t=\"e\"", b"t=\"b\"", b"<f>1/0</f>", b"&amp;", b"&#0;", b"\"", b"\x00",
-                b"<!-- x -->", b"r=\"A0\"", b"<row r=\"0\">", b"state=\"veryHidden\"",
-                b"<v>=cmd|' /C calc'!A0</v>", b"t=\"inlineStr\"><is><t>=1+1</t></is>"]  # fmt: skip
+XML_SNIPPETS = [
+    b"<",
+    b">",
+    b"</c>",
+    b'<c r="ZZZ99999999">',
+    b"<v>nan</v>",
+    b"<v>1e999</v>",
+    b't="e"',
+    b't="b"',
+    b"<f>1/0</f>",
+    b"&amp;",
+    b"&#0;",
+    b'"',
+    b"\x00",
+    b"<!-- x -->",
+    b'r="A0"',
+    b'<row r="0">',
+    b'state="veryHidden"',
+    b"<v>=cmd|' /C calc'!A0</v>",
+    b't="inlineStr"><is><t>=1+1</t></is>',
+]
 
 
 @st.composite
@@ -397,7 +523,7 @@ def exercise_corruptions(draw) -> bytes:
                 damage_bytes(draw, b, kind, 64, st.just(b""))
             else:
                 i = draw(st.integers(0, len(b) - 1))
-                b[i:i + 16] = bytes(16)
+                b[i : i + 16] = bytes(16)
             if not b:
                 break
         return bytes(b)
@@ -417,9 +543,18 @@ def exercise_corruptions(draw) -> bytes:
                 nums = list(re.finditer(rb"<v>[^<]*</v>", bytes(x)))
                 if nums:
                     m = draw(st.sampled_from(nums))
-                    new = draw(st.sampled_from([b"<v></v>", b"<v>abc</v>", b"<v>-0</v>",
-                                                b"<v>1e308</v>", b"<v>9" * 40 + b"</v>"]))
-                    x[m.start():m.end()] = new
+                    new = draw(
+                        st.sampled_from(
+                            [
+                                b"<v></v>",
+                                b"<v>abc</v>",
+                                b"<v>-0</v>",
+                                b"<v>1e308</v>",
+                                b"<v>9" * 40 + b"</v>",
+                            ]
+                        )
+                    )
+                    x[m.start() : m.end()] = new
         parts[name] = bytes(x)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -435,8 +570,9 @@ def test_corrupted_exercise_ends_in_exit_0_1_or_2_with_one_line(data):
         d = Path(tmp)
         f = d / "homework.xlsx"
         f.write_bytes(data)
-        rc, err = _run_cli(["check", str(f), "-o", str(d / "graded.xlsx"), "--report",
-                            str(d / "grades.csv")])  # fmt: skip
+        rc, err = _run_cli(
+            ["check", str(f), "-o", str(d / "graded.xlsx"), "--report", str(d / "grades.csv")]
+        )
         event(f"exit {rc}")
         _assert_clean_outcome(rc, err, allow_wrote=True)
         assert f.read_bytes() == data  # the learner's file is never modified

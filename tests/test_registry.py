@@ -78,15 +78,20 @@ def test_new_activation_trains_as_its_entry_says(softsign: ops.Activation) -> No
 
 
 @pytest.mark.libreoffice
-def test_new_activation_workbook_recalculates_to_the_engine(softsign: ops.Activation,
-                                                            tmp_path: Path) -> None:  # fmt: skip
+def test_new_activation_workbook_recalculates_to_the_engine(
+    softsign: ops.Activation, tmp_path: Path
+) -> None:
     spec = loads_spec(SPEC)
     trace = run(spec)
     layout = make_layout(spec)
     src = tmp_path / "softsign.xlsx"
     write_trace_workbook(trace, src, layout)
-    guide = [c.value for row in openpyxl.load_workbook(src)["Guide"].iter_rows() for c in row
-             if isinstance(c.value, str)]  # fmt: skip
+    guide = [
+        c.value
+        for row in openpyxl.load_workbook(src)["Guide"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
     assert any("softsign: f(z) = z/(1+|z|)" in g for g in guide)
     # re-saved by openpyxl the file keeps the formulas but loses every cached value, so what
     # LibreOffice shows below it computed itself
@@ -103,11 +108,13 @@ def test_new_activation_workbook_recalculates_to_the_engine(softsign: ops.Activa
     assert len(rows) > 300
     bad = []
     negative_z = 0
-    for sheet, cell, q, value in zip(rows["sheet"], rows["cell"], rows["quantity"], rows["value"],
-                                     strict=True):  # fmt: skip
+    for sheet, cell, q, value in zip(
+        rows["sheet"], rows["cell"], rows["quantity"], rows["value"], strict=True
+    ):
         got = wv[sheet][cell].value
-        if not isinstance(got, int | float) or not math.isclose(got, value, rel_tol=1e-9,
-                                                                abs_tol=1e-12):  # fmt: skip
+        if not isinstance(got, int | float) or not math.isclose(
+            got, value, rel_tol=1e-9, abs_tol=1e-12
+        ):
             bad.append(f"{sheet}!{cell} ({q}): LibreOffice {got!r}, engine {value!r}")
         if q == "a":
             assert "IF(" in wf[sheet][cell].value  # the entry's formula, not a cached number

@@ -48,8 +48,9 @@ targets = [[1], [1]]
 """
 
 
-def _expected(seed: int, sid: str, decimals: int | None = 1, low: float = -1.0,
-              high: float = 1.0) -> dict[str, list[float]]:  # fmt: skip
+def _expected(
+    seed: int, sid: str, decimals: int | None = 1, low: float = -1.0, high: float = 1.0
+) -> dict[str, list[float]]:
     """The drawn givens of SPEC for student ``sid``, re-derived independently."""
     h = hashlib.sha256((str(seed) + ":" + sid).encode("utf-8")).digest()
     s = int.from_bytes(h[:8], byteorder="big") // 2
@@ -70,14 +71,20 @@ def _roster(tmp_path: Path, text: str, name: str = "class.csv", bom: bool = Fals
 
 # --------------------------------------------------------------------------- roster parsing
 def test_roster_reads_ids_and_unicode_names_exactly(tmp_path: Path) -> None:
-    p = _roster(tmp_path, "No,ID,Name,email\n1,2301,Ni Luh Putu Ayu,a@x\n\n"
-                "2,2302,Muhammad Rizky,b@x\n3,2303,Nguyễn Văn Ân,c@x\n4,2304,Σωκράτης Ὀδυσσεύς,\n"
-                "5,2305,O'Brien-Łukasz Żółć,\n", bom=True)  # fmt: skip
+    p = _roster(
+        tmp_path,
+        "No,ID,Name,email\n1,2301,Ni Luh Putu Ayu,a@x\n\n"
+        "2,2302,Muhammad Rizky,b@x\n3,2303,Nguyễn Văn Ân,c@x\n4,2304,Σωκράτης Ὀδυσσεύς,\n"
+        "5,2305,O'Brien-Łukasz Żółć,\n",
+        bom=True,
+    )
     assert read_roster(p) == [
-        Student("2301", "Ni Luh Putu Ayu", 1), Student("2302", "Muhammad Rizky", 2),
-        Student("2303", "Nguyễn Văn Ân", 3), Student("2304", "Σωκράτης Ὀδυσσεύς", 4),
+        Student("2301", "Ni Luh Putu Ayu", 1),
+        Student("2302", "Muhammad Rizky", 2),
+        Student("2303", "Nguyễn Văn Ân", 3),
+        Student("2304", "Σωκράτης Ὀδυσσεύς", 4),
         Student("2305", "O'Brien-Łukasz Żółć", 5),
-    ]  # fmt: skip
+    ]
 
 
 def test_roster_keeps_decomposed_unicode_as_typed(tmp_path: Path) -> None:
@@ -86,33 +93,37 @@ def test_roster_keeps_decomposed_unicode_as_typed(tmp_path: Path) -> None:
     assert read_roster(p)[0].name == name
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("name,email\nAyu,a\n", "row 1: no column 'id'"),
-    ("id,email\n1,a\n", "row 1: no column 'name'"),
-    ("id,name,ID\n1,Ayu,2\n", "row 1: more than one column 'id'"),
-    ("", "empty; expected a header row"),
-    ("id,name\n", "expected at least one student"),
-    ("id,name\n1,Ayu\n,Rizky\n", "row 3: id '' cannot be a file name: the id is empty"),
-    ("id,name\n1,Ayu\n1,Rizky\n", "row 3: id '1' is already on row 2"),
-    ("id,name\nab1,Ayu\nAB1,Rizky\n", "row 3: id 'AB1' is already on row 2"),
-    ("id,name\n../x,Ayu\n", "row 2: id '../x' cannot be a file name: the id holds '/'"),
-    ("id,name\na/b,Ayu\n", "row 2: id 'a/b' cannot be a file name: the id holds '/'"),
-    ("id,name\na\\b,Ayu\n", "row 2: id 'a\\\\b' cannot be a file name: the id holds '\\\\'"),
-    ("id,name\nCON,Ayu\n", "row 2: id 'CON' cannot be a file name: 'CON' is a device name"),
-    ("id,name\nnul.txt,Ayu\n", "'nul' is a device name"),
-    ("id,name\ncom1,Ayu\n", "'com1' is a device name"),
-    ("id,name\n.,Ayu\n", "row 2: id '.' cannot be a file name: the id starts with a dot"),
-    ("id,name\n..,Ayu\n", "the id starts with a dot"),
-    ("id,name\n.hidden,Ayu\n", "the id starts with a dot"),
-    ("id,name\nab.,Ayu\n", "ends with a dot or a space"),
-    ("id,name\na:b,Ayu\n", "the id holds ':'"),
-    ("id,name\n\"a\tb\",Ayu\n", "the id holds '\\t'"),
-    ("id,name\n" + "9" * 101 + ",Ayu\n", "longer than 100 characters"),
-    ("id,name\n7,\n", "row 2: id '7': expected the student's name, the cell is empty"),
-    ("id,name\n7\n", "row 2: id '7': expected the student's name"),
-])  # fmt: skip
-def test_roster_bad_input_is_one_line_naming_the_row(tmp_path: Path, text: str,
-                                                      needle: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("name,email\nAyu,a\n", "row 1: no column 'id'"),
+        ("id,email\n1,a\n", "row 1: no column 'name'"),
+        ("id,name,ID\n1,Ayu,2\n", "row 1: more than one column 'id'"),
+        ("", "empty; expected a header row"),
+        ("id,name\n", "expected at least one student"),
+        ("id,name\n1,Ayu\n,Rizky\n", "row 3: id '' cannot be a file name: the id is empty"),
+        ("id,name\n1,Ayu\n1,Rizky\n", "row 3: id '1' is already on row 2"),
+        ("id,name\nab1,Ayu\nAB1,Rizky\n", "row 3: id 'AB1' is already on row 2"),
+        ("id,name\n../x,Ayu\n", "row 2: id '../x' cannot be a file name: the id holds '/'"),
+        ("id,name\na/b,Ayu\n", "row 2: id 'a/b' cannot be a file name: the id holds '/'"),
+        ("id,name\na\\b,Ayu\n", "row 2: id 'a\\\\b' cannot be a file name: the id holds '\\\\'"),
+        ("id,name\nCON,Ayu\n", "row 2: id 'CON' cannot be a file name: 'CON' is a device name"),
+        ("id,name\nnul.txt,Ayu\n", "'nul' is a device name"),
+        ("id,name\ncom1,Ayu\n", "'com1' is a device name"),
+        ("id,name\n.,Ayu\n", "row 2: id '.' cannot be a file name: the id starts with a dot"),
+        ("id,name\n..,Ayu\n", "the id starts with a dot"),
+        ("id,name\n.hidden,Ayu\n", "the id starts with a dot"),
+        ("id,name\nab.,Ayu\n", "ends with a dot or a space"),
+        ("id,name\na:b,Ayu\n", "the id holds ':'"),
+        ('id,name\n"a\tb",Ayu\n', "the id holds '\\t'"),
+        ("id,name\n" + "9" * 101 + ",Ayu\n", "longer than 100 characters"),
+        ("id,name\n7,\n", "row 2: id '7': expected the student's name, the cell is empty"),
+        ("id,name\n7\n", "row 2: id '7': expected the student's name"),
+    ],
+)
+def test_roster_bad_input_is_one_line_naming_the_row(
+    tmp_path: Path, text: str, needle: str
+) -> None:
     p = _roster(tmp_path, text)
     with pytest.raises(NnsheetError) as exc:
         read_roster(p)
@@ -133,7 +144,7 @@ def test_roster_not_utf8_or_missing(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- givens
-def _spec():  # noqa: ANN202
+def _spec():
     return loads_spec(SPEC, "roster.toml")
 
 
@@ -156,12 +167,17 @@ def test_init_decimals_round_trips_and_is_validated() -> None:
     assert "decimals = 1" in text.split("[init]")[1]
     again = loads_spec(text, "again.toml")
     assert again.init_decimals == 1
-    assert all(np.array_equal(a.weights, b.weights) and np.array_equal(a.biases, b.biases)
-               for a, b in zip(spec.layers, again.layers, strict=True))  # fmt: skip
+    assert all(
+        np.array_equal(a.weights, b.weights) and np.array_equal(a.biases, b.biases)
+        for a, b in zip(spec.layers, again.layers, strict=True)
+    )
     assert "decimals" not in spec_to_toml(loads_spec(SPEC.replace("decimals = 1\n", ""), "s"))
     for bad in ("decimals = -1", "decimals = 16", "decimals = 1.5", 'decimals = "2"'):
-        with pytest.raises(NnsheetError, match=r"roster.toml: init.decimals: expected a whole "
-                                               r"number from 0 to 15"):
+        with pytest.raises(
+            NnsheetError,
+            match=r"roster.toml: init.decimals: expected a whole "
+            r"number from 0 to 15",
+        ):
             loads_spec(SPEC.replace("decimals = 1", bad), "roster.toml")
 
 
@@ -182,13 +198,11 @@ def test_student_givens_follow_the_documented_derivation(sid: str) -> None:
     assert st.layers[0].biases.tolist() == want["b1"]
     assert st.layers[1].weights.tolist() == [want["w2"]]
     assert st.layers[1].biases.tolist() == want["b2"]
-    assert (st.learning_rate, st.epochs, st.given) == (spec.learning_rate, spec.epochs,
-                                                       spec.given)  # fmt: skip
+    assert (st.learning_rate, st.epochs, st.given) == (spec.learning_rate, spec.epochs, spec.given)
 
 
 def test_student_givens_without_decimals() -> None:
-    spec = loads_spec(SPEC.replace("decimals = 1\n", "").replace("low = -1.0", "low = 0.25"),
-                      "s")  # fmt: skip
+    spec = loads_spec(SPEC.replace("decimals = 1\n", "").replace("low = -1.0", "low = 0.25"), "s")
     st = student_spec(spec, "2302")
     want = _expected(7, "2302", decimals=None, low=0.25)
     assert st.layers[0].biases.tolist() == want["b1"]
@@ -197,16 +211,17 @@ def test_student_givens_without_decimals() -> None:
 
 def test_different_students_get_different_givens() -> None:
     spec = loads_spec(SPEC.replace("decimals = 1\n", ""), "s")
-    drawn = {tuple(np.concatenate([s.layers[0].biases, s.layers[1].weights.ravel(),
-                                   s.layers[1].biases]))
-             for s in (student_spec(spec, f"23{i:02d}") for i in range(40))}  # fmt: skip
+    drawn = {
+        tuple(np.concatenate([s.layers[0].biases, s.layers[1].weights.ravel(), s.layers[1].biases]))
+        for s in (student_spec(spec, f"23{i:02d}") for i in range(40))
+    }
     assert len(drawn) == 40
 
 
 def test_fixed_spec_gives_every_student_the_same_givens() -> None:
-    text = (SPEC.replace("[[layer]]\nsize = 1\n",
-                         "[[layer]]\nsize = 1\nweights = [[0.1, 0.2]]\nbiases = [0.3]\n")
-            .replace("[0.3, 0.2]]\n", "[0.3, 0.2]]\nbiases = [0, 0]\n"))
+    text = SPEC.replace(
+        "[[layer]]\nsize = 1\n", "[[layer]]\nsize = 1\nweights = [[0.1, 0.2]]\nbiases = [0.3]\n"
+    ).replace("[0.3, 0.2]]\n", "[0.3, 0.2]]\nbiases = [0, 0]\n")
     spec = loads_spec(text, "s")
     a, b = student_spec(spec, "1"), student_spec(spec, "2")
     assert a.layers[1].weights.tolist() == b.layers[1].weights.tolist() == [[0.1, 0.2]]
@@ -217,8 +232,12 @@ def test_fixed_spec_gives_every_student_the_same_givens() -> None:
 def _setup_numbers(path: Path) -> list[float]:
     """Every number on the Setup sheet, row by row (givens as the learner sees them)."""
     wb = openpyxl.load_workbook(path, data_only=True)
-    return [c.value for row in wb["Setup"].iter_rows() for c in row
-            if isinstance(c.value, int | float) and not isinstance(c.value, bool)]
+    return [
+        c.value
+        for row in wb["Setup"].iter_rows()
+        for c in row
+        if isinstance(c.value, int | float) and not isinstance(c.value, bool)
+    ]
 
 
 def _names(path: Path) -> tuple[object, object]:
@@ -260,9 +279,9 @@ def _explicit(seed: int, sid: str, **change: float) -> str:
     b1 = list(e["b1"])
     if "b1_1" in change:
         b1[0] = change["b1_1"]
-    return (SPEC.replace("[0.3, 0.2]]\n", f"[0.3, 0.2]]\nbiases = {b1}\n")
-            .replace("[[layer]]\nsize = 1\n",
-                     f"[[layer]]\nsize = 1\nweights = [{e['w2']}]\nbiases = {e['b2']}\n"))
+    return SPEC.replace("[0.3, 0.2]]\n", f"[0.3, 0.2]]\nbiases = {b1}\n").replace(
+        "[[layer]]\nsize = 1\n", f"[[layer]]\nsize = 1\nweights = [{e['w2']}]\nbiases = {e['b2']}\n"
+    )
 
 
 def _answer_cells(spec_text: str) -> dict[tuple[str, str], float]:
@@ -288,14 +307,19 @@ def _setup_cell(quantity: str, layer: int, j: int) -> str:
 
     spec = _spec()
     t = run(spec).table(make_layout(spec))
-    hit = t[(t["sheet"] == "Setup") & (t["quantity"] == quantity) & (t["layer"] == layer)
-            & (t["j"] == j)]  # fmt: skip
+    hit = t[
+        (t["sheet"] == "Setup")
+        & (t["quantity"] == quantity)
+        & (t["layer"] == layer)
+        & (t["j"] == j)
+    ]
     assert len(hit) == 1
     return str(hit["cell"].iloc[0])
 
 
-def _fill(src: Path, out: Path, values: dict, setup: dict | None = None,
-          sid: str | None = None) -> Path:  # fmt: skip
+def _fill(
+    src: Path, out: Path, values: dict, setup: dict | None = None, sid: str | None = None
+) -> Path:
     wb = openpyxl.load_workbook(src)
     for (sheet, cell), v in values.items():
         wb[sheet][cell] = v
@@ -323,8 +347,12 @@ def classroom(tmp_path: Path) -> tuple[Path, Path, Path]:
     spec = tmp_path / "class.toml"
     spec.write_text(SPEC, encoding="utf-8")
     roster = _roster(tmp_path, ROSTER)
-    assert main(["template", str(spec), "--roster", str(roster), "-o",
-                 str(tmp_path / "handout"), *ASK]) == 0  # fmt: skip
+    assert (
+        main(
+            ["template", str(spec), "--roster", str(roster), "-o", str(tmp_path / "handout"), *ASK]
+        )
+        == 0
+    )
     (tmp_path / "in").mkdir()
     return spec, roster, tmp_path / "handout"
 
@@ -341,11 +369,12 @@ def test_template_roster_bad_roster_writes_nothing(tmp_path: Path, capsys) -> No
     spec = tmp_path / "class.toml"
     spec.write_text(SPEC, encoding="utf-8")
     roster = _roster(tmp_path, "id,name\n2301,Ayu\n../x,Rizky\n")
-    assert main(["template", str(spec), "--roster", str(roster), "-o",
-                 str(tmp_path / "out")]) == 2  # fmt: skip
+    assert main(["template", str(spec), "--roster", str(roster), "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (f"nnsheet: error: {roster}: row 3: id '../x' cannot be a file name: the id "
-                   "holds '/', which a file name cannot")  # fmt: skip
+    assert err == (
+        f"nnsheet: error: {roster}: row 3: id '../x' cannot be a file name: the id "
+        "holds '/', which a file name cannot"
+    )
     assert not (tmp_path / "out").exists() and not (tmp_path / "x.xlsx").exists()
 
 
@@ -355,19 +384,21 @@ def test_template_roster_fixed_spec_says_so_and_writes(tmp_path: Path, capsys) -
     spec = tmp_path / "fixed.toml"
     spec.write_text(_explicit(7, "2301"), encoding="utf-8")
     roster = _roster(tmp_path, ROSTER)
-    for lang, words in (("en", "note: the spec fixes every weight and bias, so every student "
-                                "gets the same givens"),
-                        ("id", "catatan: spec menetapkan semua bobot dan bias")):  # fmt: skip
+    for lang, words in (
+        ("en", "note: the spec fixes every weight and bias, so every student gets the same givens"),
+        ("id", "catatan: spec menetapkan semua bobot dan bias"),
+    ):
         out = tmp_path / f"out-{lang}"
-        assert main(["template", str(spec), "--roster", str(roster), "-o", str(out),
-                     "--lang", lang]) == 0  # fmt: skip
+        assert (
+            main(["template", str(spec), "--roster", str(roster), "-o", str(out), "--lang", lang])
+            == 0
+        )
         err = capsys.readouterr().err.splitlines()
         assert err[0].startswith(words) and len(err) == 2
         assert len(list(out.iterdir())) == 3
 
 
-def test_check_roster_flags_copied_tampered_unknown(classroom, tmp_path: Path,
-                                                    capsys) -> None:  # fmt: skip
+def test_check_roster_flags_copied_tampered_unknown(classroom, tmp_path: Path, capsys) -> None:
     from nnsheet.cli import main
 
     spec, roster, handout = classroom
@@ -380,40 +411,60 @@ def test_check_roster_flags_copied_tampered_unknown(classroom, tmp_path: Path,
     b1 = _setup_cell("b", 1, 1)
     own = _expected(7, "2303")["b1"][0]
     new = 0.5 if own != 0.5 else -0.5
-    _fill(handout / "2303.xlsx", sub / "2303.xlsx", _answer_cells(_explicit(7, "2303",
-                                                                            b1_1=new)),
-          setup={b1: new})  # fmt: skip
+    _fill(
+        handout / "2303.xlsx",
+        sub / "2303.xlsx",
+        _answer_cells(_explicit(7, "2303", b1_1=new)),
+        setup={b1: new},
+    )
     # an id not on the roster, typed into a copy of 2301's handout
     _fill(handout / "2301.xlsx", sub / "guest.xlsx", mine, sid="9999")
     book = tmp_path / "grades.csv"
-    assert main(["check", str(sub), "--roster", str(roster), "--spec", str(spec),
-                 *ASK, "--gradebook", str(book)]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "check",
+                str(sub),
+                "--roster",
+                str(roster),
+                "--spec",
+                str(spec),
+                *ASK,
+                "--gradebook",
+                str(book),
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     rows = _gradebook(book)
     n = len(mine)
     # guest.xlsx holds 2301's answers too, but all right for both: no shared wrong answer
     assert rows["2301.xlsx"]["flags"] == "identical:2302.xlsx"
     assert rows["2301.xlsx"]["score"] == "100.0"
-    assert rows["2302.xlsx"]["flags"] == ("copied:2301;identical:2301.xlsx;"
-                                          "identical:guest.xlsx")  # fmt: skip
+    assert rows["2302.xlsx"]["flags"] == ("copied:2301;identical:2301.xlsx;identical:guest.xlsx")
     assert rows["2302.xlsx"]["correct"] == "0"
-    assert (f"100% of the answer cells are right for student 2301's givens, 0% correct for the "
-            f"file's own; {n} of {n} filled answer cells are the same as in 2301.xlsx") in \
-        rows["2302.xlsx"]["message"]  # fmt: skip
+    assert (
+        f"100% of the answer cells are right for student 2301's givens, 0% correct for the "
+        f"file's own; {n} of {n} filled answer cells are the same as in 2301.xlsx"
+    ) in rows["2302.xlsx"]["message"]
     assert rows["2303.xlsx"]["flags"] == "tampered"
-    assert rows["2303.xlsx"]["message"] == (f"the givens differ from the teacher's record: "
-                                            f"Setup!{b1} b1 is {new:g}, expected {own:g}")
+    assert rows["2303.xlsx"]["message"] == (
+        f"the givens differ from the teacher's record: Setup!{b1} b1 is {new:g}, expected {own:g}"
+    )
     assert int(rows["2303.xlsx"]["correct"]) < n  # graded on the record, not on the edit
     assert rows["guest.xlsx"]["flags"] == "unknown_student;identical:2302.xlsx"
-    assert rows["guest.xlsx"]["message"].startswith("student id 9999 is not on the roster; "
-                                                    "graded on the file's own spec")
+    assert rows["guest.xlsx"]["message"].startswith(
+        "student id 9999 is not on the roster; graded on the file's own spec"
+    )
     assert rows["guest.xlsx"]["score"] == "100.0"  # the handout's own (2301's) givens
     assert f"  flag tampered: the givens differ from the teacher's record: Setup!{b1}" in out
     assert "  flag copied:2301: 100% of the answer cells are right" in out
 
 
-def test_check_roster_grades_on_regenerated_givens_not_embedded(classroom, tmp_path: Path,
-                                                                capsys) -> None:  # fmt: skip
+def test_check_roster_grades_on_regenerated_givens_not_embedded(
+    classroom, tmp_path: Path, capsys
+) -> None:
     """A learner who edits the hidden spec (and Setup) to their own wrong numbers is graded on
     the teacher's record and flagged; the embedded spec's edit is named."""
     from nnsheet.cli import main
@@ -435,12 +486,27 @@ def test_check_roster_grades_on_regenerated_givens_not_embedded(classroom, tmp_p
     wb["Setup"][_setup_cell("b", 1, 1)] = 0.55
     wb.save(path)
     book = tmp_path / "grades.csv"
-    assert main(["check", str(path), "--roster", str(roster), "--spec", str(spec),
-                 *ASK, "--gradebook", str(book)]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "check",
+                str(path),
+                "--roster",
+                str(roster),
+                "--spec",
+                str(spec),
+                *ASK,
+                "--gradebook",
+                str(book),
+            ]
+        )
+        == 1
+    )
     row = _gradebook(book)["2302.xlsx"]
     assert row["flags"] == "tampered"
-    assert row["message"].startswith("the givens differ from the teacher's record: layer 1 "
-                                     "biases in the hidden spec, Setup!")  # fmt: skip
+    assert row["message"].startswith(
+        "the givens differ from the teacher's record: layer 1 biases in the hidden spec, Setup!"
+    )
     assert int(row["wrong"]) >= 1
     # without the roster the edited file grades itself perfect, but its Setup and its hidden
     # spec agree, so only the roster catches it
@@ -467,8 +533,10 @@ def test_check_without_roster_flags_givens_changed(tmp_path: Path, capsys) -> No
     assert main(["check", str(tmp_path / "edited.xlsx"), "--gradebook", str(book)]) == 1
     row = _gradebook(book)["edited.xlsx"]
     assert row["flags"] == "givens_changed"
-    assert row["message"] == (f"the givens on {setup} differ from the exercise's own spec: "
-                              f"{setup}!{b1} b1 is {new:g}, expected {own:g}")
+    assert row["message"] == (
+        f"the givens on {setup} differ from the exercise's own spec: "
+        f"{setup}!{b1} b1 is {new:g}, expected {own:g}"
+    )
     assert row["missing"] == row["answer_cells"]  # graded on the embedded spec: nothing typed
     out = capsys.readouterr().out
     assert f"  tanda givens_changed: nilai yang diketahui di lembar {setup} berbeda" in out
@@ -520,8 +588,7 @@ def test_trace_workbook_graded_with_spec_is_not_flagged(tmp_path: Path, capsys) 
     assert _gradebook(book)["edited.xlsx"]["flags"] == "tampered"
 
 
-def test_check_roster_id_from_file_name_and_needs_spec(classroom, tmp_path: Path,
-                                                       capsys) -> None:  # fmt: skip
+def test_check_roster_id_from_file_name_and_needs_spec(classroom, tmp_path: Path, capsys) -> None:
     """A blank ``student_id`` cell: the file name is the id. --roster without --spec is one
     line, exit 2."""
     from nnsheet.cli import main
@@ -531,22 +598,53 @@ def test_check_roster_id_from_file_name_and_needs_spec(classroom, tmp_path: Path
     path = _fill(handout / "2302.xlsx", tmp_path / "in" / "2302.xlsx", answers, sid="")
     assert _names(path)[1] in (None, "")
     book = tmp_path / "g.csv"
-    assert main(["check", str(path), "--roster", str(roster), "--spec", str(spec),
-                 *ASK, "--gradebook", str(book)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "check",
+                str(path),
+                "--roster",
+                str(roster),
+                "--spec",
+                str(spec),
+                *ASK,
+                "--gradebook",
+                str(book),
+            ]
+        )
+        == 0
+    )
     row = _gradebook(book)["2302.xlsx"]
     assert (row["flags"], row["score"], row["student_id"]) == ("", "100.0", "")
     # the same file under another student's name is graded on that student's givens
     other = tmp_path / "in" / "2303.xlsx"
     other.write_bytes(path.read_bytes())
-    assert main(["check", str(other), "--roster", str(roster), "--spec", str(spec),
-                 *ASK, "--gradebook", str(book)]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "check",
+                str(other),
+                "--roster",
+                str(roster),
+                "--spec",
+                str(spec),
+                *ASK,
+                "--gradebook",
+                str(book),
+            ]
+        )
+        == 1
+    )
     row = _gradebook(book)["2303.xlsx"]
     assert row["flags"] == "tampered"
-    assert row["message"].startswith("the givens differ from the teacher's record: layer 1 "
-                                     "biases in the hidden spec, layer 2 weights in the hidden "
-                                     "spec, layer 2 biases in the hidden spec, Setup!")
+    assert row["message"].startswith(
+        "the givens differ from the teacher's record: layer 1 "
+        "biases in the hidden spec, layer 2 weights in the hidden "
+        "spec, layer 2 biases in the hidden spec, Setup!"
+    )
     capsys.readouterr()
     assert main(["check", str(path), "--roster", str(roster)]) == 2
     assert capsys.readouterr().err.strip() == (
         "nnsheet: error: --roster needs --spec SPEC: the spec the class's exercises were made "
-        "from (their givens are regenerated from it)")
+        "from (their givens are regenerated from it)"
+    )

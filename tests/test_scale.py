@@ -31,8 +31,9 @@ IRIS = Path(nnsheet.__file__).parent / "examples" / "iris.toml"
 IRIS_ARG = "iris" if "iris" in EXAMPLES else str(IRIS)
 
 
-def _iris(overrides: dict | None = None):  # noqa: ANN202
+def _iris(overrides: dict | None = None):
     return load_spec(IRIS, overrides)
+
 
 BATCH_SPEC = """
 title = "mini-batch 2-3-2"
@@ -59,8 +60,12 @@ def _cells(path: Path, data_only: bool) -> dict[str, dict[str, object]]:
     wb = openpyxl.load_workbook(path, data_only=data_only, read_only=True)
     out = {}
     for ws in wb.worksheets:
-        out[ws.title] = {c.coordinate: c.value for row in ws.iter_rows() for c in row
-                         if getattr(c, "value", None) is not None}  # fmt: skip
+        out[ws.title] = {
+            c.coordinate: c.value
+            for row in ws.iter_rows()
+            for c in row
+            if getattr(c, "value", None) is not None
+        }
     wb.close()
     return out
 
@@ -68,8 +73,23 @@ def _cells(path: Path, data_only: bool) -> dict[str, dict[str, object]]:
 # --------------------------------------------------------------------------- --detail-epochs
 def test_detail_epochs_writes_k_epochs_of_steps_and_every_epoch_summary(tmp_path, capsys):
     out, csv = tmp_path / "xor.xlsx", tmp_path / "xor.csv"
-    assert main(["trace", "xor", "--epochs", "5", "--detail-epochs", "2", "-o", str(out),
-                 "--table", str(csv)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "trace",
+                "xor",
+                "--epochs",
+                "5",
+                "--detail-epochs",
+                "2",
+                "-o",
+                str(out),
+                "--table",
+                str(csv),
+            ]
+        )
+        == 0
+    )
     assert "Steps rows for the first 2 epochs" in capsys.readouterr().err
     wb = openpyxl.load_workbook(out)
     steps, epochs = wb["Steps"], wb["Epochs"]
@@ -91,8 +111,9 @@ def test_detail_epochs_writes_k_epochs_of_steps_and_every_epoch_summary(tmp_path
     df = pd.read_csv(csv, keep_default_na=False)
     steps_rows = df[df["step"].astype(str) != "0"]
     later = steps_rows[steps_rows["epoch"].astype(int) > 2]
-    earlier = steps_rows[(steps_rows["epoch"].astype(int).between(1, 2))
-                         & (steps_rows["quantity"] != "epoch_loss")]  # fmt: skip
+    earlier = steps_rows[
+        (steps_rows["epoch"].astype(int).between(1, 2)) & (steps_rows["quantity"] != "epoch_loss")
+    ]
     assert set(later["epoch"].astype(int)) == {3, 4, 5}
     assert (later["sheet"].isin(["", "Epochs"])).all()
     assert (later[later["sheet"] == ""]["cell"] == "").all()
@@ -137,7 +158,7 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
 
 # --------------------------------------------------------------------------- limits
 def test_too_many_rows_refused_before_any_work(tmp_path, capsys, monkeypatch):
-    def no_training(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def no_training(*a, **k):
         raise AssertionError("trained before checking the limits")
 
     monkeypatch.setattr(nnsheet.cli, "iterate", no_training)
@@ -187,8 +208,7 @@ def test_detail_epochs_makes_a_long_trace_fit():
 # --------------------------------------------------------------------------- streaming
 @pytest.mark.parametrize("which", ["xor", "batch"])
 def test_streaming_writes_the_same_workbook(tmp_path, which):
-    spec = (load_example("xor", {"epochs": 3}) if which == "xor"
-            else loads_spec(BATCH_SPEC))  # fmt: skip
+    spec = load_example("xor", {"epochs": 3}) if which == "xor" else loads_spec(BATCH_SPEC)
     kept, streamed = tmp_path / "kept.xlsx", tmp_path / "streamed.xlsx"
     write_trace_workbook(run(spec), kept, make_layout(spec))
     WorkbookWriter(streamed, make_layout(spec)).write(iterate(spec))
@@ -210,7 +230,8 @@ def test_streaming_writes_the_same_workbook(tmp_path, which):
 
 def test_cli_streams_without_holding_the_trace(tmp_path, monkeypatch):
     """Without --table, cmd_trace feeds iterate() to the writer and never builds a Trace."""
-    def no_run(*a, **k):  # noqa: ANN002, ANN003, ANN202
+
+    def no_run(*a, **k):
         raise AssertionError("the whole trace was kept")
 
     monkeypatch.setattr(nnsheet.core.engine, "run", no_run)
@@ -227,13 +248,15 @@ def test_cli_streams_without_holding_the_trace(tmp_path, monkeypatch):
 def test_skipping_formula_rewriting_writes_identical_bytes(tmp_path, monkeypatch, which):
     """The Steps writer skips XlsxWriter's per-formula function rewriting (a no-op for our
     formulas): the workbook is byte for byte the one XlsxWriter writes with it."""
-    spec = (load_example("xor", {"epochs": 2}) if which == "xor"
-            else loads_spec(BATCH_SPEC))  # fmt: skip
+    spec = load_example("xor", {"epochs": 2}) if which == "xor" else loads_spec(BATCH_SPEC)
     fast, slow = tmp_path / "fast.xlsx", tmp_path / "slow.xlsx"
     calls = []
     real = workbook_mod._skip_formula_rewriting
-    monkeypatch.setattr(workbook_mod, "_skip_formula_rewriting",
-                        lambda ws, f: calls.append(real(ws, f)) or calls[-1])  # fmt: skip
+    monkeypatch.setattr(
+        workbook_mod,
+        "_skip_formula_rewriting",
+        lambda ws, f: calls.append(real(ws, f)) or calls[-1],
+    )
     WorkbookWriter(fast, make_layout(spec)).write(iterate(spec))
     assert calls == [True]
     monkeypatch.setattr(workbook_mod, "_skip_formula_rewriting", lambda ws, f: False)

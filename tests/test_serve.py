@@ -39,7 +39,7 @@ BASE = "https://testserver"  # the session cookie is Secure: the client sends it
 
 
 @contextmanager
-def served(tmp_path: Path, lang: str = "en", **settings):  # noqa: ANN003
+def served(tmp_path: Path, lang: str = "en", **settings):
     """A prepared class (three students) and a test client of its app, with one worker."""
     spec, roster = write_class(tmp_path / "class")
     s, _, _ = prepare(load_spec(spec), roster, tmp_path / "data", lang)
@@ -74,18 +74,19 @@ def _order(k: tuple[str, str]) -> tuple:
     return (k[0] != "Steps", int(m.group(2)), col)
 
 
-def _submit(client: TestClient, sid: str, code: str, path: Path | bytes,
-            name: str = "mine.xlsx"):  # noqa: ANN202 # fmt: skip
+def _submit(client: TestClient, sid: str, code: str, path: Path | bytes, name: str = "mine.xlsx"):
     body = path if isinstance(path, bytes) else path.read_bytes()
-    return client.post("/api/submissions", data={"student_id": sid, "code": code},
-                       files={"workbook": (name, body)})  # fmt: skip
+    return client.post(
+        "/api/submissions", data={"student_id": sid, "code": code}, files={"workbook": (name, body)}
+    )
 
 
-def _sign_in(client: TestClient, sid: str, code: str):  # noqa: ANN202
+def _sign_in(client: TestClient, sid: str, code: str):
     page = client.get("/")
     csrf = _csrf(page.text)
-    return client.post("/signin", data={"student_id": sid, "code": code, "csrf": csrf},
-                       follow_redirects=False)  # fmt: skip
+    return client.post(
+        "/signin", data={"student_id": sid, "code": code, "csrf": csrf}, follow_redirects=False
+    )
 
 
 def _csrf(html: str) -> str:
@@ -96,13 +97,18 @@ def _csrf(html: str) -> str:
 
 def _setup_numbers(data: bytes, sheet: str = "Setup") -> list[float]:
     wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    return [c.value for row in wb[sheet].iter_rows() for c in row
-            if isinstance(c.value, int | float) and not isinstance(c.value, bool)]
+    return [
+        c.value
+        for row in wb[sheet].iter_rows()
+        for c in row
+        if isinstance(c.value, int | float) and not isinstance(c.value, bool)
+    ]
 
 
 # ----------------------------------------------------------------------------- data folder
 def test_first_start_writes_codes_token_and_a_wal_database_and_a_restart_keeps_them(
-        tmp_path: Path) -> None:  # fmt: skip
+    tmp_path: Path,
+) -> None:
     spec, roster = write_class(tmp_path / "class")
     data = tmp_path / "data"
     _, _, lines = prepare(load_spec(spec), roster, data, "en")
@@ -166,9 +172,21 @@ def test_api_submission_all_correct(tmp_path: Path) -> None:
     assert ans["status"] == "graded" and ans["attempt"] == 1
     assert (ans["score"], ans["correct"], ans["wrong"], ans["missing"]) == (100.0, n, 0, 0)
     assert ans["first_wrong"] is None and ans["flags"] == [] and ans["graded_copy"] is True
-    assert set(ans) == {"status", "attempt", "score", "correct", "carried", "wrong", "missing",
-                        "answer_cells", "first_wrong", "mistake", "flags", "message",
-                        "graded_copy"}
+    assert set(ans) == {
+        "status",
+        "attempt",
+        "score",
+        "correct",
+        "carried",
+        "wrong",
+        "missing",
+        "answer_cells",
+        "first_wrong",
+        "mistake",
+        "flags",
+        "message",
+        "graded_copy",
+    }
 
 
 def test_api_submission_with_a_wrong_value_names_it_with_its_formula(tmp_path: Path) -> None:
@@ -190,8 +208,13 @@ def test_a_named_mistake_is_in_the_answer_and_on_the_page(tmp_path: Path) -> Non
     """The first hidden net of step 1 typed without its bias: the answer names forgot_bias."""
     spec = student_spec(exercise_spec(loads_spec(SPEC, "serve.toml"), False), "2303")
     table = run(spec).table(make_layout(spec))
-    net = table[(table["quantity"] == "z") & (table["step"] == 1) & (table["layer"] == 1)
-                & (table["j"] == 1) & (table["sheet"] == "Steps")].iloc[0]
+    net = table[
+        (table["quantity"] == "z")
+        & (table["step"] == 1)
+        & (table["layer"] == 1)
+        & (table["j"] == 1)
+        & (table["sheet"] == "Steps")
+    ].iloc[0]
     x = spec.inputs[0]
     w, b = spec.layers[0].weights[0], spec.layers[0].biases[0]
     planted = float(w[0] * x[0] + w[1] * x[1])  # w·x, the bias left out, by hand
@@ -208,8 +231,7 @@ def test_a_named_mistake_is_in_the_answer_and_on_the_page(tmp_path: Path) -> Non
         assert "Named mistake: likely slip: the net computed without the bias" in page
 
 
-def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path
-                                                                          ) -> None:  # fmt: skip
+def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path) -> None:
     """2301 uploads 2303's correct exercise: graded against 2301's exercise it is not right,
     and flagged as check --roster flags it; a file with a given edited is flagged tampered."""
     with served(tmp_path) as (client, _, code):
@@ -221,8 +243,12 @@ def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_pa
         assert _submit(client, "2302", code["2302"], own).json()["flags"] == []
         wb = openpyxl.load_workbook(own)
         setup = wb["Setup"]
-        cell = next(c for row in setup.iter_rows() for c in row
-                    if isinstance(c.value, float) and not isinstance(c.value, bool))
+        cell = next(
+            c
+            for row in setup.iter_rows()
+            for c in row
+            if isinstance(c.value, float) and not isinstance(c.value, bool)
+        )
         cell.value += 0.5
         wb.save(tmp_path / "edited.xlsx")
         edited = _submit(client, "2302", code["2302"], tmp_path / "edited.xlsx").json()
@@ -235,8 +261,7 @@ def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_pa
     assert rows["2302"]["flags"] == "tampered"
 
 
-def test_the_id_typed_in_an_upload_is_matched_as_check_roster_matches_it(tmp_path: Path
-                                                                         ) -> None:  # fmt: skip
+def test_the_id_typed_in_an_upload_is_matched_as_check_roster_matches_it(tmp_path: Path) -> None:
     """check --roster finds a student whatever the letter case of the typed id; so does serve:
     ab1 uploads ab2's correct exercise with "AB2" typed in it, and it is flagged copied:ab2."""
     from nnsheet.exercise.template import ExerciseOptions, write_exercise
@@ -246,17 +271,23 @@ def test_the_id_typed_in_an_upload_is_matched_as_check_roster_matches_it(tmp_pat
     theirs = tmp_path / "theirs.xlsx"
     write_exercise(student_spec(spec, "ab2"), theirs, options, student=("Siti", "AB2"))
     fill(theirs, theirs, answers("ab2"))
-    job = {"spec": spec, "options": options, "student_id": "ab1", "roster": ["ab1", "ab2"],
-           "upload": str(theirs), "graded": str(tmp_path / "graded.xlsx"),
-           "shown": "theirs.xlsx", "lang": "en"}  # fmt: skip
+    job = {
+        "spec": spec,
+        "options": options,
+        "student_id": "ab1",
+        "roster": ["ab1", "ab2"],
+        "upload": str(theirs),
+        "graded": str(tmp_path / "graded.xlsx"),
+        "shown": "theirs.xlsx",
+        "lang": "en",
+    }
     ans = grade_upload(job)
     assert ans["status"] == "graded" and ans["correct"] < ans["answer_cells"] / 2
     assert ans["flags"] == ["tampered", "copied:ab2"]
 
 
 # ----------------------------------------------------------------------------- security
-def test_a_wrong_code_is_refused_the_same_way_whether_or_not_the_id_exists(tmp_path: Path
-                                                                           ) -> None:  # fmt: skip
+def test_a_wrong_code_is_refused_the_same_way_whether_or_not_the_id_exists(tmp_path: Path) -> None:
     with served(tmp_path) as (client, _, code):
         f = _filled(client, "2301", code["2301"], tmp_path / "f.xlsx")
         known = _submit(client, "2301", "wrongcode1", f)
@@ -279,7 +310,7 @@ def test_codes_and_tokens_are_compared_in_constant_time(tmp_path: Path, monkeypa
     calls: list[tuple[bytes, bytes]] = []
     real = store_mod.hmac.compare_digest
 
-    def spy(a, b):  # noqa: ANN001, ANN202
+    def spy(a, b):
         calls.append((a, b))
         return real(a, b)
 
@@ -298,21 +329,33 @@ def test_codes_and_tokens_are_compared_in_constant_time(tmp_path: Path, monkeypa
 
 def test_forms_need_the_csrf_token(tmp_path: Path) -> None:
     with served(tmp_path) as (client, _, code):
-        r = client.post("/signin", data={"student_id": "2301", "code": code["2301"]},
-                        follow_redirects=False)  # fmt: skip
+        r = client.post(
+            "/signin", data={"student_id": "2301", "code": code["2301"]}, follow_redirects=False
+        )
         assert r.status_code == 403 and "expired" in r.text
-        r = client.post("/signin", data={"student_id": "2301", "code": code["2301"],
-                                         "csrf": "forged"}, follow_redirects=False)
+        r = client.post(
+            "/signin",
+            data={"student_id": "2301", "code": code["2301"], "csrf": "forged"},
+            follow_redirects=False,
+        )
         assert r.status_code == 403
         assert _sign_in(client, "2301", code["2301"]).status_code == 303
         f = _filled(client, "2301", code["2301"], tmp_path / "f.xlsx")
-        r = client.post("/upload", files={"workbook": ("f.xlsx", f.read_bytes())},
-                        data={"csrf": "forged"}, follow_redirects=False)  # fmt: skip
+        r = client.post(
+            "/upload",
+            files={"workbook": ("f.xlsx", f.read_bytes())},
+            data={"csrf": "forged"},
+            follow_redirects=False,
+        )
         assert r.status_code == 403
         assert "No attempts yet." in client.get("/me").text
         token = _csrf(client.get("/me").text)
-        r = client.post("/upload", files={"workbook": ("f.xlsx", f.read_bytes())},
-                        data={"csrf": token}, follow_redirects=False)  # fmt: skip
+        r = client.post(
+            "/upload",
+            files={"workbook": ("f.xlsx", f.read_bytes())},
+            data={"csrf": token},
+            follow_redirects=False,
+        )
         assert r.status_code == 303 and r.headers["location"] == "/attempts/1"
 
 
@@ -325,6 +368,7 @@ def test_session_cookie_is_signed_httponly_samesite_and_secure(tmp_path: Path) -
         # a cookie changed by hand (another student's id) is not accepted
         client.cookies.clear()
         import base64
+
         payload, _, sig = value.partition(".")
         forged = base64.b64encode(base64.b64decode(payload + "==").replace(b"2301", b"2302"))
         client.cookies.set("nnsheet_session", forged.decode() + "." + sig)
@@ -358,10 +402,16 @@ def test_no_path_is_built_from_the_upload_name(tmp_path: Path) -> None:
         for name in ("../../escape.xlsx", "/etc/passwd.xlsx", "..\\..\\win.ods"):
             ans = _submit(client, "2301", code["2301"], f, name=name).json()
             assert ans["status"] in ("graded", "unreadable"), ans
-        stored = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()
-                        and p.parent.name in ("uploads", "graded"))  # fmt: skip
+        stored = sorted(
+            p.relative_to(data).as_posix()
+            for p in data.rglob("*")
+            if p.is_file() and p.parent.name in ("uploads", "graded")
+        )
         assert [s for s in stored if s.startswith("uploads/")] == [
-            "uploads/000001.xlsx", "uploads/000002.xlsx", "uploads/000003.ods"]
+            "uploads/000001.xlsx",
+            "uploads/000002.xlsx",
+            "uploads/000003.ods",
+        ]
         assert not (tmp_path / "escape.xlsx").exists() and not (data / "escape.xlsx").exists()
         names = [a.filename for a in client.app.state.server.store.attempts("2301")]
         assert names == ["escape.xlsx", "passwd.xlsx", "win.ods"]
@@ -370,8 +420,9 @@ def test_no_path_is_built_from_the_upload_name(tmp_path: Path) -> None:
 def test_a_student_never_sees_another_students_attempts_or_files(tmp_path: Path) -> None:
     with served(tmp_path) as (client, _, code):
         f = _filled(client, "2303", code["2303"], tmp_path / "f.xlsx", wrong=2)
-        assert _submit(client, "2303", code["2303"], f, name="budi-secret.xlsx").json()[
-            "attempt"] == 1
+        assert (
+            _submit(client, "2303", code["2303"], f, name="budi-secret.xlsx").json()["attempt"] == 1
+        )
         assert _sign_in(client, "2301", code["2301"]).status_code == 303
         for url in ("/attempts/1", "/attempts/1/graded"):
             r = client.get(url)
@@ -379,8 +430,11 @@ def test_a_student_never_sees_another_students_attempts_or_files(tmp_path: Path)
         me = client.get("/me").text
         assert "budi-secret" not in me and "Budi" not in me
         ex = client.get("/exercise")
-        assert "Ni Luh Putu Ayu" in [c.value for row in openpyxl.load_workbook(
-            io.BytesIO(ex.content))["Exercise"].iter_rows() for c in row]
+        assert "Ni Luh Putu Ayu" in [
+            c.value
+            for row in openpyxl.load_workbook(io.BytesIO(ex.content))["Exercise"].iter_rows()
+            for c in row
+        ]
         assert client.get("/exercise?student_id=2303").content == ex.content
         for url in ("/teacher/gradebook.csv", "/teacher/submissions.zip"):
             assert client.get(url, follow_redirects=False).status_code == 303
@@ -394,12 +448,15 @@ def test_request_body_over_the_limit_is_refused_and_nothing_is_stored(tmp_path: 
         assert r.status_code == 413 and r.text == "The upload is larger than 8 MB."
         assert list((data / "uploads").iterdir()) == []
 
-        def chunks():  # noqa: ANN202 - no Content-Length: the limit counts what streams in
+        def chunks():
             for _ in range(MAX_BODY // 2**16 + 2):
                 yield b"x" * 2**16
 
-        r = client.post("/api/submissions", content=chunks(),
-                        headers={"content-type": "multipart/form-data; boundary=zz"})
+        r = client.post(
+            "/api/submissions",
+            content=chunks(),
+            headers={"content-type": "multipart/form-data; boundary=zz"},
+        )
         assert r.status_code == 413
 
 
@@ -415,8 +472,10 @@ def _bomb(path: Path) -> Path:
 def _dtd(path: Path) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("xl/workbook.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-                                       "<workbook>&a;</workbook>")
+        zf.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><workbook>&a;</workbook>',
+        )
     return path
 
 
@@ -467,8 +526,10 @@ def test_a_file_that_takes_too_long_is_stopped_and_the_server_goes_on(tmp_path: 
 def test_attempts_are_capped_and_unreadable_files_do_not_count(tmp_path: Path) -> None:
     with served(tmp_path, attempts=2) as (client, _, code):
         f = _filled(client, "2301", code["2301"], tmp_path / "f.xlsx", wrong=1)
-        assert _submit(client, "2301", code["2301"], b"not a workbook").json()["status"] == \
-            "unreadable"
+        assert (
+            _submit(client, "2301", code["2301"], b"not a workbook").json()["status"]
+            == "unreadable"
+        )
         assert _submit(client, "2301", code["2301"], f).json()["attempt"] == 2
         assert _sign_in(client, "2301", code["2301"]).status_code == 303
         assert "Attempts left: 1 of 2." in client.get("/me").text
@@ -494,13 +555,17 @@ def test_student_pages_show_the_result_and_the_graded_copy(tmp_path: Path) -> No
         first = min(vals, key=_order)
         vals[first] += 0.3
         f = fill(ex, tmp_path / "f.xlsx", vals)
-        r = client.post("/upload", files={"workbook": ("ayu.xlsx", f.read_bytes())},
-                        data={"csrf": _csrf(me.text)})  # fmt: skip
+        r = client.post(
+            "/upload",
+            files={"workbook": ("ayu.xlsx", f.read_bytes())},
+            data={"csrf": _csrf(me.text)},
+        )
         assert r.status_code == 200 and "Attempt 1: ayu.xlsx" in r.text
         assert f"First wrong value: {first[0]}!{first[1]}" in r.text
         g = client.get("/attempts/1/graded")
         assert g.status_code == 200 and g.headers["content-type"].startswith(
-            "application/vnd.openxmlformats")
+            "application/vnd.openxmlformats"
+        )
         wb = openpyxl.load_workbook(io.BytesIO(g.content))
         assert wb.sheetnames[0] == "Grades"
         assert wb[first[0]][first[1]].fill.fgColor.rgb == "FFFFC7CE"  # wrong: red
@@ -518,8 +583,7 @@ def test_pages_speak_indonesian(tmp_path: Path) -> None:
         vals[first] += 0.3
         f = fill(ex, tmp_path / "f.xlsx", vals)
         ans = _submit(client, "2301", code["2301"], f).json()
-        assert ans["status"] == "graded" and ans["first_wrong"]["reason"].startswith(
-            "seharusnya")
+        assert ans["status"] == "graded" and ans["first_wrong"]["reason"].startswith("seharusnya")
         page = client.get("/attempts/1").text
         assert "Nilai salah pertama" in page and "salah" in page
 
@@ -536,8 +600,11 @@ def test_teacher_page_gradebook_and_submissions(tmp_path: Path) -> None:
         assert 'id="token"' in page.text and "Ni Luh" not in page.text
         bad = client.post("/teacher/signin", data={"token": "x", "csrf": _csrf(page.text)})
         assert bad.status_code == 401 and "Wrong teacher token." in bad.text
-        ok = client.post("/teacher/signin", data={"token": token, "csrf": _csrf(page.text)},
-                         follow_redirects=False)  # fmt: skip
+        ok = client.post(
+            "/teacher/signin",
+            data={"token": token, "csrf": _csrf(page.text)},
+            follow_redirects=False,
+        )
         assert ok.status_code == 303 and "httponly" in ok.headers["set-cookie"].lower()
         assert token not in ok.headers["set-cookie"]  # the cookie holds no token
         t = client.get("/teacher").text
@@ -554,11 +621,18 @@ def test_teacher_page_gradebook_and_submissions(tmp_path: Path) -> None:
         assert by["2302"]["status"] == "no_submission"
         assert by["2303"]["status"] == "unreadable" and "CSV" in by["2303"]["message"]
         z = zipfile.ZipFile(io.BytesIO(client.get("/teacher/submissions.zip").content))
-        assert sorted(z.namelist()) == ["2301/attempt-1.xlsx", "2301/attempt-2.xlsx",
-                                        "2303/attempt-1.xlsx"]
+        assert sorted(z.namelist()) == [
+            "2301/attempt-1.xlsx",
+            "2301/attempt-2.xlsx",
+            "2303/attempt-1.xlsx",
+        ]
         assert z.read("2301/attempt-1.xlsx") == f.read_bytes()
-        assert client.get("/api/gradebook.csv", headers={"authorization": "Bearer " + token[:-1]
-                                                         }).status_code == 401
+        assert (
+            client.get(
+                "/api/gradebook.csv", headers={"authorization": "Bearer " + token[:-1]}
+            ).status_code
+            == 401
+        )
 
 
 def test_a_restart_loses_nothing_and_grades_what_was_waiting(tmp_path: Path) -> None:

@@ -23,13 +23,16 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # noqa: ANN201
+def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     spec, roster = write_class(tmp / "class")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = start_server([str(spec), "--roster", str(roster), "--data", str(tmp / "data"),
-                         "--workers", "1"], port, env)  # fmt: skip
+    proc = start_server(
+        [str(spec), "--roster", str(roster), "--data", str(tmp / "data"), "--workers", "1"],
+        port,
+        env,
+    )
     try:
         yield f"http://127.0.0.1:{port}", tmp / "data"
     finally:
@@ -37,7 +40,7 @@ def server(tmp_path_factory):  # noqa: ANN201
 
 
 @pytest.fixture
-def driver(tmp_path: Path):  # noqa: ANN201
+def driver(tmp_path: Path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     d = make_driver(downloads, tmp_path / "profile")
@@ -48,23 +51,27 @@ def driver(tmp_path: Path):  # noqa: ANN201
         d.quit()
 
 
-def _by_id(d, name: str):  # noqa: ANN001, ANN202
+def _by_id(d, name: str):
     return d.find_element("id", name)
 
 
-def _click_to(d, button: str, url: str, timeout: float = 120) -> None:  # noqa: ANN001
+def _click_to(d, button: str, url: str, timeout: float = 120) -> None:
     """Click ``button`` and wait until the browser shows a page whose address matches the
     regular expression ``url`` (a form's answer can take a while: grading)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = _by_id(d, button)
     old.click()
-    WebDriverWait(d, timeout).until(lambda d: re.fullmatch(url, d.current_url)
-                                    and d.execute_script("return document.readyState")
-                                    == "complete" and not _attached(old))
+    WebDriverWait(d, timeout).until(
+        lambda d: (
+            re.fullmatch(url, d.current_url)
+            and d.execute_script("return document.readyState") == "complete"
+            and not _attached(old)
+        )
+    )
 
 
-def _attached(el) -> bool:  # noqa: ANN001
+def _attached(el) -> bool:
     from selenium.common.exceptions import StaleElementReferenceException
 
     try:
@@ -75,7 +82,8 @@ def _attached(el) -> bool:  # noqa: ANN001
 
 
 def test_student_signs_in_downloads_uploads_reads_the_result_and_the_graded_copy(
-        server, driver, tmp_path: Path) -> None:  # noqa: ANN001 # fmt: skip
+    server, driver, tmp_path: Path
+) -> None:
     url, data = server
     code = codes(data)["2301"]
     driver.get(url + "/")
@@ -120,16 +128,19 @@ def test_student_signs_in_downloads_uploads_reads_the_result_and_the_graded_copy
     assert len(rows) == 1 and "ayu filled.xlsx" in rows[0].text
 
 
-def test_teacher_signs_in_and_downloads_the_gradebook(server, driver, tmp_path: Path
-                                                      ) -> None:  # noqa: ANN001 # fmt: skip
+def test_teacher_signs_in_and_downloads_the_gradebook(server, driver, tmp_path: Path) -> None:
     import httpx2
 
     url, data = server
     code = codes(data)["2303"]
     ex = httpx2.get(url + "/api/exercise", auth=("2303", code), timeout=60)
     filled = fill(ex.content, tmp_path / "budi.xlsx", answers("2303"))
-    ans = httpx2.post(url + "/api/submissions", data={"student_id": "2303", "code": code},
-                      files={"workbook": ("budi.xlsx", filled.read_bytes())}, timeout=120)
+    ans = httpx2.post(
+        url + "/api/submissions",
+        data={"student_id": "2303", "code": code},
+        files={"workbook": ("budi.xlsx", filled.read_bytes())},
+        timeout=120,
+    )
     assert ans.json()["score"] == 100.0
     token = (data / "teacher-token").read_text().strip()
     driver.get(url + "/teacher")
@@ -147,7 +158,7 @@ def test_teacher_signs_in_and_downloads_the_gradebook(server, driver, tmp_path: 
     assert "100.0%" in table
 
 
-def test_the_server_listens_on_loopback_only_by_default(server) -> None:  # noqa: ANN001
+def test_the_server_listens_on_loopback_only_by_default(server) -> None:
     """Without --host the listening socket is 127.0.0.1's alone (Linux: /proc/net/tcp*)."""
     port = int(server[0].rsplit(":", 1)[1])
     listening = []

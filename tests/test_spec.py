@@ -71,11 +71,12 @@ def test_modes(mode, want_mode, want_bs, batches):
 
 # --------------------------------------------------------------------------- presets
 PRESET_WANT = {
-    "course": dict(rule="error", hidden_error="transpose", loss="mse", mode="online",
-                   update_biases=True),
+    "course": dict(
+        rule="error", hidden_error="transpose", loss="mse", mode="online", update_biases=True
+    ),
     "gradient": dict(rule="gradient", loss="mse", mode="online", update_biases=True),
     "mazur": dict(rule="gradient", loss="half_sse", mode="online", update_biases=False),
-}  # fmt: skip
+}
 
 
 def _training_less(preset: str | None) -> str:
@@ -101,8 +102,9 @@ def test_default_preset_is_course():
 
 
 def test_explicit_keys_override_preset():
-    text = _training_less("mazur").replace("[training]\n", '[training]\nloss = "sse"\n'
-                                           "update_biases = true\n")  # fmt: skip
+    text = _training_less("mazur").replace(
+        "[training]\n", '[training]\nloss = "sse"\nupdate_biases = true\n'
+    )
     spec = loads_spec(text, "p.toml")
     assert spec.loss == "sse" and spec.update_biases is True
     assert spec.rule == "gradient"  # still from the preset
@@ -153,8 +155,9 @@ targets = [[0.0, 1.0]]
     w2 = rng.uniform(-0.3, 0.7, (3, 4))
     b2 = rng.uniform(-0.3, 0.7, 3)
     w3 = rng.uniform(-0.3, 0.7, (2, 3))
-    np.testing.assert_array_equal(spec.layers[0].weights, [[1, 2, 3], [4, 5, 6], [7, 8, 9],
-                                                           [1, 1, 1]])  # fmt: skip
+    np.testing.assert_array_equal(
+        spec.layers[0].weights, [[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]]
+    )
     np.testing.assert_array_equal(spec.layers[0].biases, b1)
     np.testing.assert_array_equal(spec.layers[1].weights, w2)
     np.testing.assert_array_equal(spec.layers[1].biases, b2)
@@ -194,7 +197,9 @@ CSV_ROWS = [[1.0, 10.0, 5.0], [2.0, 30.0, 5.5], [4.0, 20.0, 7.0], [5.0, 40.0, 4.
 
 def _csv_spec(tmp_path: Path, data_lines: str, csv_text: str = CSV, out: int = 1) -> Path:
     write(tmp_path / "data.csv", csv_text)
-    return write(tmp_path / "spec.toml", f"""
+    return write(
+        tmp_path / "spec.toml",
+        f"""
 [[layer]]
 size = 2
 [[layer]]
@@ -202,14 +207,17 @@ size = {out}
 [data]
 csv = "data.csv"
 {data_lines}
-""")
+""",
+    )
 
 
 def test_csv_minmax(tmp_path):
     spec = load_spec(_csv_spec(tmp_path, 'targets = ["y"]\nnormalize = "minmax"'))
     cols = list(zip(*CSV_ROWS, strict=True))
-    want = [[(v - min(c)) / (max(c) - min(c)) for v, c in zip(row, cols, strict=True)]
-            for row in CSV_ROWS]  # fmt: skip
+    want = [
+        [(v - min(c)) / (max(c) - min(c)) for v, c in zip(row, cols, strict=True)]
+        for row in CSV_ROWS
+    ]
     np.testing.assert_allclose(spec.inputs, want, rtol=0, atol=1e-15)
     assert spec.inputs.min() == 0.0 and spec.inputs.max() == 1.0
     np.testing.assert_array_equal(spec.targets, [[0.0], [1.0], [1.0], [0.0]])
@@ -298,8 +306,17 @@ def _assert_same_spec(a, b):
         assert la.activation == lb.activation
         np.testing.assert_array_equal(la.weights, lb.weights)
         np.testing.assert_array_equal(la.biases, lb.biases)
-    for k in ("learning_rate", "epochs", "mode", "batch_size", "rule", "loss", "update_biases",
-              "hidden_error", "round"):  # fmt: skip
+    for k in (
+        "learning_rate",
+        "epochs",
+        "mode",
+        "batch_size",
+        "rule",
+        "loss",
+        "update_biases",
+        "hidden_error",
+        "round",
+    ):
         assert getattr(a, k) == getattr(b, k), k
     np.testing.assert_array_equal(a.inputs, b.inputs)
     np.testing.assert_array_equal(a.targets, b.targets)
@@ -307,8 +324,10 @@ def _assert_same_spec(a, b):
 
 def test_spec_to_toml_round_trips_csv_random_init(tmp_path):
     path = _csv_spec(tmp_path, 'targets = ["y"]\nnormalize = "zscore"')
-    extra = ('[training]\nmode = 2\nround = 6\nrule = "gradient"\nloss = "sse"\nepochs = 3\n'
-             "learning_rate = 0.1234567890123\n[init]\nseed = 77\nlow = -0.25\nhigh = 0.125\n")
+    extra = (
+        '[training]\nmode = 2\nround = 6\nrule = "gradient"\nloss = "sse"\nepochs = 3\n'
+        "learning_rate = 0.1234567890123\n[init]\nseed = 77\nlow = -0.25\nhigh = 0.125\n"
+    )
     text = path.read_text().replace("[data]", extra + "[data]")
     write(path, text)
     spec = load_spec(path)
@@ -330,10 +349,16 @@ def test_spec_to_toml_round_trips_examples(name):
 def test_spec_to_toml_preserves_awkward_floats():
     doc = {
         "title": 'quote " and backslash \\',
-        "layer": [{"size": 1, "activation": "linear", "weights": [[0.1 + 0.2, 1e-300]],
-                   "biases": [-2.5e17]}],
+        "layer": [
+            {
+                "size": 1,
+                "activation": "linear",
+                "weights": [[0.1 + 0.2, 1e-300]],
+                "biases": [-2.5e17],
+            }
+        ],
         "training": {"learning_rate": 1 / 3, "mode": "batch"},
         "data": {"inputs": [[1 / 7, -0.0]], "targets": [[123456789.123456789]]},
-    }  # fmt: skip
+    }
     spec = parse_spec(doc, "awkward")
     _assert_same_spec(spec, loads_spec(spec_to_toml(spec), "again"))

@@ -34,16 +34,19 @@ ROOT = Path(__file__).resolve().parents[1]
 def _answers() -> list[dict]:
     spec = load_spec(example_path("course"), {"epochs": 1})
     table = run(spec).table(make_layout(spec))
-    return table[table["sheet"].isin(["Steps", "Epochs"])
-                 & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])].to_dict("records")
+    return table[
+        table["sheet"].isin(["Steps", "Epochs"])
+        & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])
+    ].to_dict("records")
 
 
 def _exact() -> dict[tuple[str, str], float]:
     return {(r["sheet"], r["cell"]): float(r["value"]) for r in _answers()}
 
 
-def _fill(template: Path, out: Path, values: dict, name: object = None,
-          number: object = None) -> Path:  # fmt: skip
+def _fill(
+    template: Path, out: Path, values: dict, name: object = None, number: object = None
+) -> Path:
     wb = openpyxl.load_workbook(template)
     for (sheet, cell), v in values.items():
         wb[sheet][cell] = v
@@ -97,9 +100,9 @@ def _short_answer() -> tuple[tuple[str, str], float, float]:
     raise AssertionError("no such cell")
 
 
-def test_fewer_decimals_than_stated_are_judged_at_the_stated_decimal(template: Path,
-                                                                     tmp_path: Path,
-                                                                     capsys) -> None:
+def test_fewer_decimals_than_stated_are_judged_at_the_stated_decimal(
+    template: Path, tmp_path: Path, capsys
+) -> None:
     where, short, exact = _short_answer()
     vals = {**_exact(), where: short}
     f = _fill(template, tmp_path / "short.xlsx", vals)
@@ -112,8 +115,9 @@ def test_fewer_decimals_than_stated_are_judged_at_the_stated_decimal(template: P
     assert verdict() == "wrong"  # 4 decimals stated: 0.577 for 0.5767 is wrong
     capsys.readouterr()
     main(["check", str(f)])
-    assert "— typed with 3 decimals, but this exercise asks for at least 4" in \
-        capsys.readouterr().out  # fmt: skip
+    assert (
+        "— typed with 3 decimals, but this exercise asks for at least 4" in capsys.readouterr().out
+    )
     assert verdict("--decimals", "3") == "correct"  # the teacher's override
     t3 = tmp_path / "ex3.xlsx"
     assert main(["template", "-o", str(t3), "--decimals", "3"]) == 0
@@ -133,14 +137,17 @@ def test_fewer_decimals_than_stated_are_judged_at_the_stated_decimal(template: P
 
 
 # ----------------------------------------------------------------------------- headers
-@pytest.mark.parametrize("edit,message", [
-    ({"F2": "x 3"}, "Steps: header 'x3' (under 'inputs and targets') not found"),
-    ({"A5": 1, "B5": 2, "C5": 2}, "Steps: 2 rows are epoch 1, step 2, sample 2"),
-    ("bands", "Steps: header 'step' (the band row above the symbols) not found"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        ({"F2": "x 3"}, "Steps: header 'x3' (under 'inputs and targets') not found"),
+        ({"A5": 1, "B5": 2, "C5": 2}, "Steps: 2 rows are epoch 1, step 2, sample 2"),
+        ("bands", "Steps: header 'step' (the band row above the symbols) not found"),
+    ],
+)
 def test_a_header_or_row_not_matched_refuses_the_file_with_one_line(
-        template: Path, tmp_path: Path, capsys, edit: dict | str,
-        message: str) -> None:  # fmt: skip
+    template: Path, tmp_path: Path, capsys, edit: dict | str, message: str
+) -> None:
     if edit == "bands":  # every band's name gone from row 1 (a band split across printed
         # pages repeats its name at each page break)
         lay = make_layout(load_spec(example_path("course"), {"epochs": 1}))
@@ -186,8 +193,13 @@ def test_gradebook_a_row_per_file_in_name_order(template: Path, tmp_path: Path, 
     sub.mkdir()
     _fill(template, sub / "ana.xlsx", exact, name="Ana Putri", number="007")
     o2 = next(r for r in _answers() if r["label"] == "O2")
-    _fill(template, sub / "citra.xlsx", {**exact, ("Steps", o2["cell"]): 0.1234},
-          name="=HYPERLINK(\"http://x\",\"c\")", number=2310003)  # fmt: skip
+    _fill(
+        template,
+        sub / "citra.xlsx",
+        {**exact, ("Steps", o2["cell"]): 0.1234},
+        name='=HYPERLINK("http://x","c")',
+        number=2310003,
+    )
     _fill(template, sub / "budi.xlsx", {}, name="  ")  # nothing typed; a blank name
     (sub / "dewi.xlsx").write_text("name,answer\n")  # saved as CSV under an .xlsx name
     (sub / "notes.txt").write_text("not a submission")
@@ -200,26 +212,47 @@ def test_gradebook_a_row_per_file_in_name_order(template: Path, tmp_path: Path, 
     rc = main(["check", str(sub), "--gradebook", str(gb), "-o", str(graded)])
     cap = capsys.readouterr()
     assert rc == 2
-    assert f"{sub}: not graded (not .xlsx, .ods or .xls): .hidden.xlsx, notes.txt, ~$ana.xlsx" \
-        in cap.err  # fmt: skip
+    assert (
+        f"{sub}: not graded (not .xlsx, .ods or .xls): .hidden.xlsx, notes.txt, ~$ana.xlsx"
+        in cap.err
+    )
     with open(gb, newline="", encoding="utf-8") as fh:
         assert next(csv.reader(fh)) == GRADEBOOK_COLUMNS
     rows = _csv(gb)
-    assert [Path(r["file"]).name for r in rows] == ["ana.xlsx", "budi.xlsx", "citra.xlsx",
-                                                    "dewi.xlsx", "eko.xls"]  # fmt: skip
+    assert [Path(r["file"]).name for r in rows] == [
+        "ana.xlsx",
+        "budi.xlsx",
+        "citra.xlsx",
+        "dewi.xlsx",
+        "eko.xls",
+    ]
     ana, budi, citra, dewi, eko = rows
     assert eko["status"] == "unreadable" and "save it as an Excel Workbook" in eko["message"]
     assert (ana["student"], ana["student_id"], ana["status"], ana["score"]) == (
-        "Ana Putri", "007", "graded", "100.0")
-    assert (ana["correct"], ana["carried"], ana["wrong"], ana["missing"],
-            ana["answer_cells"], ana["first_wrong"]) == ("197", "0", "0", "0", "197", "")
+        "Ana Putri",
+        "007",
+        "graded",
+        "100.0",
+    )
+    assert (
+        ana["correct"],
+        ana["carried"],
+        ana["wrong"],
+        ana["missing"],
+        ana["answer_cells"],
+        ana["first_wrong"],
+    ) == ("197", "0", "0", "0", "197", "")
     assert (budi["student"], budi["score"], budi["missing"]) == ("budi.xlsx", "0.0", "197")
-    assert citra["student"] == "'=HYPERLINK(\"http://x\",\"c\")"  # text, never a formula
+    assert citra["student"] == '\'=HYPERLINK("http://x","c")'  # text, never a formula
     assert citra["student_id"] == "2310003"
     assert citra["score"] == f"{100 * 196 / 197:.1f}" == "99.5"
     assert citra["first_wrong"] == f"Steps!{o2['cell']} O2"
     assert (dewi["status"], dewi["student"], dewi["score"], dewi["correct"]) == (
-        "unreadable", "dewi.xlsx", "", "")
+        "unreadable",
+        "dewi.xlsx",
+        "",
+        "",
+    )
     assert dewi["message"].startswith("a text (CSV?) file")
     assert sorted(p.name for p in graded.iterdir()) == ["ana.xlsx", "budi.xlsx", "citra.xlsx"]
     # the same name for both outputs is refused before anything is graded
@@ -240,7 +273,8 @@ def test_single_file_gradebook_and_a_new_output_folder(template: Path, tmp_path:
 
 # ----------------------------------------------------------------------------- | head
 def test_check_into_a_closed_pipe_ends_quietly_and_still_writes_the_gradebook(
-        template: Path, tmp_path: Path) -> None:  # fmt: skip
+    template: Path, tmp_path: Path
+) -> None:
     sub = tmp_path / "class"
     sub.mkdir()
     f = _fill(template, sub / "a00.xlsx", {})
@@ -248,9 +282,12 @@ def test_check_into_a_closed_pipe_ends_quietly_and_still_writes_the_gradebook(
         (sub / f"a{k:02}.xlsx").write_bytes(f.read_bytes())
     gb = tmp_path / "gb.csv"
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "nnsheet.cli", "check", str(sub),
-                             "--gradebook", str(gb)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nnsheet.cli", "check", str(sub), "--gradebook", str(gb)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()  # like `head -1`: one line, then the reader is gone
     proc.stdout.close()
@@ -263,7 +300,8 @@ def test_check_into_a_closed_pipe_ends_quietly_and_still_writes_the_gradebook(
 
 
 def test_two_cells_far_apart_in_an_xlsx_are_refused_before_the_reader_builds_them(
-        tmp_path: Path, capsys) -> None:  # fmt: skip
+    tmp_path: Path, capsys
+) -> None:
     """python-calamine builds a sheet as the dense rectangle its cells span: A1 and ZZ200000
     would cost about 5 GB; the archive check refuses it from the cell references alone."""
     wb = openpyxl.Workbook()
@@ -282,19 +320,24 @@ def test_two_cells_far_apart_in_an_xlsx_are_refused_before_the_reader_builds_the
 
 
 # ----------------------------------------------------------------------------- hostile .ods
-_ODS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
-             '<office:document-content '
-             'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-             'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-             'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
-             '<office:body><office:spreadsheet><table:table table:name="Steps">')
+_ODS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    "<office:document-content "
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+    '<office:body><office:spreadsheet><table:table table:name="Steps">'
+)
 _ODS_TAIL = "</table:table></office:spreadsheet></office:body></office:document-content>"
 
 
 def _ods(path: Path, rows: str, manifest: str = "<manifest/>") -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
-                    compress_type=zipfile.ZIP_STORED)  # fmt: skip
+        zf.writestr(
+            "mimetype",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
         zf.writestr("META-INF/manifest.xml", manifest)
         zf.writestr("content.xml", _ODS_HEAD + rows + _ODS_TAIL)
     return path
@@ -302,10 +345,14 @@ def _ods(path: Path, rows: str, manifest: str = "<manifest/>") -> Path:
 
 def test_hostile_ods_is_refused_before_any_reader_builds_it(tmp_path: Path, capsys) -> None:
     # a few hundred bytes that repeat one number over a whole sheet (17 billion cells)
-    cell = '<table:table-cell table:number-columns-repeated="16384" office:value-type="float" ' \
-           'office:value="1"/>'  # fmt: skip
-    bomb = _ods(tmp_path / "bomb.ods",
-                f'<table:table-row table:number-rows-repeated="1048576">{cell}</table:table-row>')
+    cell = (
+        '<table:table-cell table:number-columns-repeated="16384" office:value-type="float" '
+        'office:value="1"/>'
+    )
+    bomb = _ods(
+        tmp_path / "bomb.ods",
+        f'<table:table-row table:number-rows-repeated="1048576">{cell}</table:table-row>',
+    )
     tracemalloc.start()
     t0 = time.perf_counter()
     with pytest.raises(WorkbookError, match="more than 2,000,000 cells"):
@@ -314,39 +361,54 @@ def test_hostile_ods_is_refused_before_any_reader_builds_it(tmp_path: Path, caps
     assert tracemalloc.get_traced_memory()[1] < 20 * 2**20
     tracemalloc.stop()
     # two cells far apart: a reader would build the rectangle between them
-    far = _ods(tmp_path / "far.ods",
-               '<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
-               '</table:table-row><table:table-row table:number-rows-repeated="1000000">'
-               '<table:table-cell/></table:table-row><table:table-row>'
-               '<table:table-cell table:number-columns-repeated="1000"/>'
-               '<table:table-cell office:value-type="float" office:value="1"/></table:table-row>')
+    far = _ods(
+        tmp_path / "far.ods",
+        '<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
+        '</table:table-row><table:table-row table:number-rows-repeated="1000000">'
+        "<table:table-cell/></table:table-row><table:table-row>"
+        '<table:table-cell table:number-columns-repeated="1000"/>'
+        '<table:table-cell office:value-type="float" office:value="1"/></table:table-row>',
+    )
     with pytest.raises(WorkbookError, match="more than 2,000,000 cells"):
         check_ods_archive(far)
     # LibreOffice's usual empty tail (repeated empty rows and cells) is fine
-    check_ods_archive(_ods(tmp_path / "tail.ods",
-                           '<table:table-row><table:table-cell office:value-type="float" '
-                           'office:value="1"/><table:table-cell table:number-columns-repeated='
-                           '"16383"/></table:table-row><table:table-row table:number-rows-'
-                           'repeated="1048575"><table:table-cell table:number-columns-repeated='
-                           '"16384"/></table:table-row>'))
-    enc = _ods(tmp_path / "locked.ods", "", manifest='<manifest:manifest><manifest:file-entry>'
-               '<manifest:encryption-data/></manifest:file-entry></manifest:manifest>')
+    check_ods_archive(
+        _ods(
+            tmp_path / "tail.ods",
+            '<table:table-row><table:table-cell office:value-type="float" '
+            'office:value="1"/><table:table-cell table:number-columns-repeated='
+            '"16383"/></table:table-row><table:table-row table:number-rows-'
+            'repeated="1048575"><table:table-cell table:number-columns-repeated='
+            '"16384"/></table:table-row>',
+        )
+    )
+    enc = _ods(
+        tmp_path / "locked.ods",
+        "",
+        manifest="<manifest:manifest><manifest:file-entry>"
+        "<manifest:encryption-data/></manifest:file-entry></manifest:manifest>",
+    )
     dtd = tmp_path / "dtd.ods"
     with zipfile.ZipFile(dtd, "w") as zf:
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         zf.writestr("content.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x/>')
-    for f, words in ((bomb, "more than 2,000,000 cells"), (enc, "password-protected"),
-                     (dtd, "declares a DTD")):
+    for f, words in (
+        (bomb, "more than 2,000,000 cells"),
+        (enc, "password-protected"),
+        (dtd, "declares a DTD"),
+    ):
         capsys.readouterr()
         assert main(["check", str(f)]) == 2
         err = capsys.readouterr().err.strip()
         assert words in err and str(f) in err and len(err.splitlines()) == 1, err
 
 
-@pytest.mark.parametrize("name,lang,batch", [("course", "id", 2), ("xor", "en", 2),
-                                             ("mazur", "id", None)])  # fmt: skip
+@pytest.mark.parametrize(
+    "name,lang,batch", [("course", "id", 2), ("xor", "en", 2), ("mazur", "id", None)]
+)
 def test_shifted_tables_of_other_specs_languages_and_batch_update_rows(
-        tmp_path: Path, name: str, lang: str, batch: int | None) -> None:  # fmt: skip
+    tmp_path: Path, name: str, lang: str, batch: int | None
+) -> None:
     """Update rows (sample column: the word "update"/"pembaruan") and Indonesian headers are
     found too; values are the engine's trace table's, the column shift is openpyxl's."""
     import dataclasses
@@ -369,7 +431,8 @@ def test_shifted_tables_of_other_specs_languages_and_batch_update_rows(
     book = grader.read_book(f)
     res = grader.grade_book(book, grader.key_for(book, f, None, {}), f)
     assert dict(res.counts) == {"correct": len(answers)}
-    assert book.shifted == (f"{names.steps}: 2 extra columns (B, C); {names.epochs}: 1 extra "
-                            "row (1)")
+    assert book.shifted == (
+        f"{names.steps}: 2 extra columns (B, C); {names.epochs}: 1 extra row (1)"
+    )
     if batch is not None:
         assert answers["sample"].isna().any()  # there are update rows, and they were found

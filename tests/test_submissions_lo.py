@@ -27,8 +27,10 @@ def course():
     spec = load_spec(example_path("course"), {"epochs": 1})
     lay = make_layout(spec)
     table = run(spec).table(lay)
-    rows = table[table["sheet"].isin(["Steps", "Epochs"])
-                 & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])].to_dict("records")
+    rows = table[
+        table["sheet"].isin(["Steps", "Epochs"])
+        & ~table["quantity"].isin(["x", "t", "w", "b", "lr"])
+    ].to_dict("records")
     return lay, rows
 
 
@@ -45,7 +47,8 @@ def _csv(path: Path) -> list[dict]:
 
 
 def test_rounding_learner_with_scratch_column_saved_as_ods_gets_every_cell_correct(
-        course, tmp_path: Path, capsys) -> None:  # fmt: skip
+    course, tmp_path: Path, capsys
+) -> None:
     lay, rows = course
     tmpl = tmp_path / "exercise.xlsx"
     assert main(["template", "-o", str(tmpl)]) == 0
@@ -56,26 +59,35 @@ def test_rounding_learner_with_scratch_column_saved_as_ods_gets_every_cell_corre
     drifted = [r for r in rows if abs(values[row_key(r)] - float(r["value"])) > 0.5e-4]
     assert len(drifted) >= 10
     z1 = lay.col("z", 1, 0)  # the scratch column goes in front of the forward pass
-    ops = [*_value_ops(rows, values),
-           {"op": "insert_columns", "sheet": "Steps", "at": z1, "count": 1},
-           {"op": "value", "sheet": "Steps", "cells": {f"{_col(z1)}3": 123.0,
-                                                      f"{_col(z1)}4": -7.5}},
-           {"op": "insert_rows", "sheet": "Steps", "at": 3, "count": 1},  # between samples 1, 2
-           {"op": "text", "sheet": "Steps", "cells": {f"{_col(z1)}2": "scratch", "C4": "note",
-                                                      f"{_col(lay.n_cols + 3)}3": "my notes"}},
-           {"op": "text", "sheet": "Exercise", "cells": {"A4": "Ana Putri", "A6": "2310001"}}]
+    ops = [
+        *_value_ops(rows, values),
+        {"op": "insert_columns", "sheet": "Steps", "at": z1, "count": 1},
+        {"op": "value", "sheet": "Steps", "cells": {f"{_col(z1)}3": 123.0, f"{_col(z1)}4": -7.5}},
+        {"op": "insert_rows", "sheet": "Steps", "at": 3, "count": 1},  # between samples 1, 2
+        {
+            "op": "text",
+            "sheet": "Steps",
+            "cells": {
+                f"{_col(z1)}2": "scratch",
+                "C4": "note",
+                f"{_col(lay.n_cols + 3)}3": "my notes",
+            },
+        },
+        {"op": "text", "sheet": "Exercise", "cells": {"A4": "Ana Putri", "A6": "2310001"}},
+    ]
     (tmp_path / "in").mkdir()
     ods = uno_edit(tmpl, tmp_path / "in" / "ana.ods", ops)
     assert ods.read_bytes()[:2] == b"PK"
     gb, rep, graded = tmp_path / "gb.csv", tmp_path / "rep.csv", tmp_path / "graded" / "new"
     capsys.readouterr()
-    rc = main(["check", str(ods), "--gradebook", str(gb), "--report", str(rep), "-o",
-               str(graded)])  # fmt: skip
+    rc = main(["check", str(ods), "--gradebook", str(gb), "--report", str(rep), "-o", str(graded)])
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "197 correct, 0 carried, 0 wrong, 0 missing" in out
-    assert (f"layout shifted, answers found by their headers: Steps: 1 extra column "
-            f"({_col(z1)}) and 1 extra row (4)") in out
+    assert (
+        f"layout shifted, answers found by their headers: Steps: 1 extra column "
+        f"({_col(z1)}) and 1 extra row (4)"
+    ) in out
     assert f"{len(drifted)} correct value(s) differ from the exact ones only by rounding" in out
     report = _csv(rep)
     assert {r["verdict"] for r in report} == {"correct"}
@@ -85,18 +97,34 @@ def test_rounding_learner_with_scratch_column_saved_as_ods_gets_every_cell_corre
     assert by[("O1", "1", "1")] == f"{_col(z1 + 3)}3"  # net O1, net O2 and the scratch before
     assert by[("O1", "2", "2")] == f"{_col(z1 + 3)}5"
     (book,) = _csv(gb)
-    assert book == {"file": str(ods), "student": "Ana Putri", "student_id": "2310001",
-                    "status": "graded", "score": "100.0", "correct": "197", "carried": "0",
-                    "wrong": "0", "missing": "0", "answer_cells": "197", "first_wrong": "",
-                    "flags": "", "message": book["message"]}  # fmt: skip
+    assert book == {
+        "file": str(ods),
+        "student": "Ana Putri",
+        "student_id": "2310001",
+        "status": "graded",
+        "score": "100.0",
+        "correct": "197",
+        "carried": "0",
+        "wrong": "0",
+        "missing": "0",
+        "answer_cells": "197",
+        "first_wrong": "",
+        "flags": "",
+        "message": book["message"],
+    }
     assert book["message"].startswith("layout shifted")
     # the graded copy of an .ods is an .xlsx with the learner's values where the learner put them
     copy = openpyxl.load_workbook(graded / "ana.xlsx")
     assert copy["Steps"][f"{_col(z1 + 3)}3"].value == pytest.approx(values[("a", 1, 1, 1, None)])
     assert copy["Steps"][f"{_col(z1)}3"].value == 123.0  # scratch kept, not graded
     drift = next(r for r in drifted if r["sheet"] == "Steps")
-    cell = next(x["cell"] for x in report if x["label"] == drift["label"]
-                and x["step"] == str(drift["step"]) and x["sample"] == str(drift["sample"]))
+    cell = next(
+        x["cell"]
+        for x in report
+        if x["label"] == drift["label"]
+        and x["step"] == str(drift["step"])
+        and x["sample"] == str(drift["sample"])
+    )
     assert "rounding, not a mistake" in copy["Steps"][cell].comment.text
 
 
@@ -107,7 +135,8 @@ def _col(c: int) -> str:
 
 
 def test_slip_carried_rows_moved_saved_as_xlsx_and_an_ambiguous_header_refused(
-        course, tmp_path: Path, capsys) -> None:  # fmt: skip
+    course, tmp_path: Path, capsys
+) -> None:
     lay, rows = course
     tmpl = tmp_path / "exercise.xlsx"
     assert main(["template", "-o", str(tmpl)]) == 0
@@ -116,28 +145,40 @@ def test_slip_carried_rows_moved_saved_as_xlsx_and_an_ambiguous_header_refused(
     sub = tmp_path / "class"
     sub.mkdir()
     wb_end = lay.band_ranges[2][2] + 1  # just after the weights in use
-    budi = uno_edit(tmpl, sub / "budi.xlsx", [
-        *_value_ops(rows, values),
-        {"op": "insert_rows", "sheet": "Steps", "at": 0, "count": 2},
-        {"op": "delete_rows", "sheet": "Steps", "at": 0, "count": 1},  # one row above the table
-        {"op": "insert_columns", "sheet": "Steps", "at": wb_end, "count": 2},
-        {"op": "text", "sheet": "Steps", "cells": {"A1": "Budi's homework"}},
-        {"op": "text", "sheet": "Exercise", "cells": {"A6": "=1+1"}}])
+    budi = uno_edit(
+        tmpl,
+        sub / "budi.xlsx",
+        [
+            *_value_ops(rows, values),
+            {"op": "insert_rows", "sheet": "Steps", "at": 0, "count": 2},
+            {"op": "delete_rows", "sheet": "Steps", "at": 0, "count": 1},  # one row above the table
+            {"op": "insert_columns", "sheet": "Steps", "at": wb_end, "count": 2},
+            {"op": "text", "sheet": "Steps", "cells": {"A1": "Budi's homework"}},
+            {"op": "text", "sheet": "Exercise", "cells": {"A6": "=1+1"}},
+        ],
+    )
     # a learner who typed a header's symbol over a scratch column: cannot tell which is O1
     a1 = lay.col("a", 1, 0)
-    citra = uno_edit(tmpl, sub / "citra.ods", [
-        *_value_ops(rows, values),
-        {"op": "insert_columns", "sheet": "Steps", "at": a1, "count": 1},
-        {"op": "text", "sheet": "Steps", "cells": {f"{_col(a1)}2": "O1"}}])
+    citra = uno_edit(
+        tmpl,
+        sub / "citra.ods",
+        [
+            *_value_ops(rows, values),
+            {"op": "insert_columns", "sheet": "Steps", "at": a1, "count": 1},
+            {"op": "text", "sheet": "Steps", "cells": {f"{_col(a1)}2": "O1"}},
+        ],
+    )
     gb = tmp_path / "gb.csv"
     capsys.readouterr()
     rc = main(["check", str(sub), "--gradebook", str(gb), "--report", str(tmp_path / "r.csv")])
     cap = capsys.readouterr()
     assert rc == 2
     err = [ln for ln in cap.err.splitlines() if ln.startswith("nnsheet: error")]
-    assert err == [f"nnsheet: error: {citra}: Steps: header 'O1' (under 'forward pass') is in 2 "
-                   f"columns ({_col(a1)}, {_col(a1 + 1)}); cannot tell which cells hold the "
-                   "answers (put the table's headers back as the exercise had them)"]
+    assert err == [
+        f"nnsheet: error: {citra}: Steps: header 'O1' (under 'forward pass') is in 2 "
+        f"columns ({_col(a1)}, {_col(a1 + 1)}); cannot tell which cells hold the "
+        "answers (put the table's headers back as the exercise had them)"
+    ]
     b, c = _csv(gb)
     assert (b["file"], c["file"]) == (str(budi), str(citra))  # name order
     assert c["status"] == "unreadable" and c["student"] == "citra.ods" and c["score"] == ""

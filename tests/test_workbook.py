@@ -147,8 +147,7 @@ EXTRA = {
     "batch": lambda: nnsheet.loads_spec(BATCH, "batch"),
     "minibatch3_fixed_biases": lambda: nnsheet.loads_spec(MINIBATCH, "minibatch3"),
     "round4": lambda: _course_variant("round4", round=4, epochs=2),
-    "proportional": lambda: _course_variant("proportional", hidden_error="proportional",
-                                            epochs=2),
+    "proportional": lambda: _course_variant("proportional", hidden_error="proportional", epochs=2),
     "deep_gradient": lambda: nnsheet.loads_spec(DEEP, "deep"),
     "deep_error": lambda: nnsheet.loads_spec(DEEP.replace('"gradient"', '"course"'), "deep2"),
     "no_hidden": lambda: nnsheet.loads_spec(NO_HIDDEN, "no_hidden"),
@@ -204,8 +203,9 @@ def test_every_table_value_is_a_formula_with_the_engines_cached_value(
     on_steps = b.table[b.table["sheet"].isin(["Steps", "Epochs"])]
     assert len(on_steps) > 0
     bad = []
-    for sheet, cell, q, value in zip(on_steps["sheet"], on_steps["cell"], on_steps["quantity"],
-                                     on_steps["value"], strict=True):  # fmt: skip
+    for sheet, cell, q, value in zip(
+        on_steps["sheet"], on_steps["cell"], on_steps["quantity"], on_steps["value"], strict=True
+    ):
         f = wb[sheet][cell].value
         v = wv[sheet][cell].value
         if not (isinstance(f, str) and f.startswith("=")):
@@ -214,8 +214,24 @@ def test_every_table_value_is_a_formula_with_the_engines_cached_value(
             bad.append(f"{sheet}!{cell} ({q}): cached {v!r}, engine {value!r}")
     assert not bad, f"{len(bad)} bad cells, e.g. " + "; ".join(bad[:5])
     # every quantity of design.md §5 that is computed shows up on Steps
-    want = {"x", "t", "w", "b", "z", "a", "e", "loss", "err", "fprime", "delta", "grad_w",
-            "grad_b", "dw", "w_new", "b_new"}  # fmt: skip
+    want = {
+        "x",
+        "t",
+        "w",
+        "b",
+        "z",
+        "a",
+        "e",
+        "loss",
+        "err",
+        "fprime",
+        "delta",
+        "grad_w",
+        "grad_b",
+        "dw",
+        "w_new",
+        "b_new",
+    }
     if b.spec.update_biases:
         want.add("db")
     assert want <= set(on_steps["quantity"])
@@ -264,8 +280,9 @@ def test_formulas_use_only_plain_functions(built: dict[str, Built], name: str) -
 def test_round_wraps_every_computed_formula(built: dict[str, Built]) -> None:
     b = built["round4"]
     wb, _ = _books(b.path)
-    rows = b.table[(b.table["sheet"] == "Steps")
-                   & ~b.table["quantity"].isin(["x", "t", "w", "b", "grad_b"])]
+    rows = b.table[
+        (b.table["sheet"] == "Steps") & ~b.table["quantity"].isin(["x", "t", "w", "b", "grad_b"])
+    ]
     for cell, q in zip(rows["cell"], rows["quantity"], strict=True):
         f = wb["Steps"][cell].value
         if q == "b_new" and not b.spec.update_biases:
@@ -303,8 +320,9 @@ def test_structure(built: dict[str, Built], name: str) -> None:
         if b.spec.epochs > 1:  # the loss per epoch
             assert b"<c:f>Epochs!$B$3" in z.read(charts[0])
         else:  # one epoch: the loss of every sample, the Steps loss cells (rows 3 to the last)
-            cells = b.table.loc[(b.table["quantity"] == "loss") & (b.table["sheet"] == "Steps"),
-                                "cell"]  # fmt: skip
+            cells = b.table.loc[
+                (b.table["quantity"] == "loss") & (b.table["sheet"] == "Steps"), "cell"
+            ]
             col = {re.sub(r"\d", "", c) for c in cells}.pop()
             last = max(int(re.sub(r"\D", "", c)) for c in cells)
             rng = f"${col}$3" + (f":${col}${last}" if last > 3 else "")
@@ -336,11 +354,21 @@ def test_batch_rows(built: dict[str, Built]) -> None:
         want = b0[(b0["layer"] == layer) & (b0["j"] == j)]["value"].item()
         assert v == want
     # sample rows of one batch read the same weights in use: the previous update row's
-    w_rows = t[(t["quantity"] == "w") & (t["step"] == 2) & (t["layer"] == 1) & (t["j"] == 1)
-               & (t["i"] == 1)]  # fmt: skip
+    w_rows = t[
+        (t["quantity"] == "w")
+        & (t["step"] == 2)
+        & (t["layer"] == 1)
+        & (t["j"] == 1)
+        & (t["i"] == 1)
+    ]
     formulas = {ws[c].value for c in w_rows["cell"]}
-    w_new_cell = t[(t["quantity"] == "w_new") & (t["step"] == 1) & (t["layer"] == 1)
-                   & (t["j"] == 1) & (t["i"] == 1)]["cell"].item()  # fmt: skip
+    w_new_cell = t[
+        (t["quantity"] == "w_new")
+        & (t["step"] == 1)
+        & (t["layer"] == 1)
+        & (t["j"] == 1)
+        & (t["i"] == 1)
+    ]["cell"].item()
     assert formulas == {"=" + w_new_cell}
 
 
@@ -352,13 +380,22 @@ def test_weights_in_use_chain_to_the_previous_new_weights(built: dict[str, Built
     for _, row in w.iterrows():
         f = wb["Steps"][row["cell"]].value
         if row["step"] == 1:
-            given = t[(t["quantity"] == "w") & (t["step"] == 0) & (t["layer"] == row["layer"])
-                      & (t["j"] == row["j"]) & (t["i"] == row["i"])]["cell"].item()  # fmt: skip
+            given = t[
+                (t["quantity"] == "w")
+                & (t["step"] == 0)
+                & (t["layer"] == row["layer"])
+                & (t["j"] == row["j"])
+                & (t["i"] == row["i"])
+            ]["cell"].item()
             assert f == "=Setup!" + re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", given)
         else:
-            prev = t[(t["quantity"] == "w_new") & (t["step"] == row["step"] - 1)
-                     & (t["layer"] == row["layer"]) & (t["j"] == row["j"])
-                     & (t["i"] == row["i"])]["cell"].item()  # fmt: skip
+            prev = t[
+                (t["quantity"] == "w_new")
+                & (t["step"] == row["step"] - 1)
+                & (t["layer"] == row["layer"])
+                & (t["j"] == row["j"])
+                & (t["i"] == row["i"])
+            ]["cell"].item()
             assert f == "=" + prev
 
 
@@ -367,9 +404,16 @@ def test_course_headers_use_course_symbols(built: dict[str, Built]) -> None:
     ws = wb["Steps"]
     # (a band split across printed pages is named on each: consecutive repeats are one band)
     bands = [k for k, _ in itertools.groupby(c.value for c in ws[1] if c.value)]
-    assert bands == ["step", "inputs and targets", "weights and biases in use", "forward pass",
-                     "errors and loss", "backward pass", "gradients and changes",
-                     "new weights and biases"]  # fmt: skip
+    assert bands == [
+        "step",
+        "inputs and targets",
+        "weights and biases in use",
+        "forward pass",
+        "errors and loss",
+        "backward pass",
+        "gradients and changes",
+        "new weights and biases",
+    ]
     symbols = [c.value for c in ws[2]]
     for s in ("w1,2", "wo2,1", "O1", "y'2", "e1", "eh1", "x3", "t2", "net O2", "bo1"):
         assert s in symbols, s
@@ -403,8 +447,7 @@ def test_lang_id_same_numbers_same_cells(built: dict[str, Built], tmp_path: Path
     for name in ("course", "minibatch3_fixed_biases"):
         en = built[name]
         idb = build(name, tmp_path, lang="id")
-        cols = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "value", "sheet",
-                "cell"]  # fmt: skip
+        cols = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "value", "sheet", "cell"]
         want = en.table[cols].copy()
         want["sheet"] = want["sheet"].map(names)
         pd.testing.assert_frame_equal(want, idb.table[cols])
@@ -420,19 +463,32 @@ def test_lang_id_same_numbers_same_cells(built: dict[str, Built], tmp_path: Path
                 for a, c in zip(ra, rb, strict=True):
                     if isinstance(a.value, str) and a.value.startswith("="):
                         translated = a.value.replace("Setup!", "Inisialisasi!").replace(
-                            "Steps!", "Langkah!")
+                            "Steps!", "Langkah!"
+                        )
                         assert translated == c.value, (sheet, a.coordinate)
         assert list(wid.defined_names["learning_rate"].destinations)[0][0] == "Inisialisasi"
     wid, _ = _books(tmp_path / "course.xlsx")
     bands = [k for k, _ in itertools.groupby(c.value for c in wid["Langkah"][1] if c.value)]
-    assert bands == ["langkah", "masukan dan target", "bobot dan bias yang dipakai",
-                     "propagasi maju", "galat dan loss", "propagasi mundur",
-                     "gradien dan perubahan", "bobot dan bias baru"]  # fmt: skip
-    setup_text = " ".join(str(c.value) for row in wid["Inisialisasi"].iter_rows() for c in row
-                          if isinstance(c.value, str)).lower()  # fmt: skip
+    assert bands == [
+        "langkah",
+        "masukan dan target",
+        "bobot dan bias yang dipakai",
+        "propagasi maju",
+        "galat dan loss",
+        "propagasi mundur",
+        "gradien dan perubahan",
+        "bobot dan bias baru",
+    ]
+    setup_text = " ".join(
+        str(c.value)
+        for row in wid["Inisialisasi"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ).lower()
     assert "laju pembelajaran" in setup_text and "bobot" in setup_text
-    guide_text = " ".join(str(c.value) for row in wid["Panduan"].iter_rows() for c in row
-                          if isinstance(c.value, str)).lower()  # fmt: skip
+    guide_text = " ".join(
+        str(c.value) for row in wid["Panduan"].iter_rows() for c in row if isinstance(c.value, str)
+    ).lower()
     assert "galat" in guide_text and "bobot" in guide_text
 
 
@@ -445,7 +501,9 @@ def test_spec_text_is_written_as_text_never_as_a_formula(tmp_path: Path) -> None
     (tmp_path / "data.csv").write_text(csv, encoding="utf-8")
     (tmp_path / "inj.toml").write_text(
         f"title = '{title}'\n[[layer]]\nsize = 1\nactivation = \"sigmoid\"\n"
-        '[data]\ncsv = "data.csv"\ntargets = ["target"]\n', encoding="utf-8")
+        '[data]\ncsv = "data.csv"\ntargets = ["target"]\n',
+        encoding="utf-8",
+    )
     spec = nnsheet.load_spec(tmp_path / "inj.toml")
     assert spec.title == title and tuple(spec.feature_names) == tuple(names)
     out = tmp_path / "inj.xlsx"
@@ -484,11 +542,13 @@ def _sheets(z: zipfile.ZipFile) -> list[tuple[str, str]]:
     rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     target = {r.get("Id"): r.get("Target") for r in rels}
     book = ET.fromstring(z.read("xl/workbook.xml"))
-    return [(s.get("name"), "xl/" + target[s.get(_REL)].lstrip("/").removeprefix("xl/"))
-            for s in book.iter(_NS + "sheet")]  # fmt: skip
+    return [
+        (s.get("name"), "xl/" + target[s.get(_REL)].lstrip("/").removeprefix("xl/"))
+        for s in book.iter(_NS + "sheet")
+    ]
 
 
-def _cell_stream(z: zipfile.ZipFile, member: str, sst: list[str]):  # noqa: ANN202
+def _cell_stream(z: zipfile.ZipFile, member: str, sst: list[str]):
     """Every cell of a worksheet as (ref, formula, value), streamed (big workbooks stay cheap)."""
     for _, el in ET.iterparse(z.open(member), events=("end",)):
         if el.tag == _NS + "c":
@@ -532,10 +592,14 @@ def _same_cells(fresh: Path, committed: Path, hint: str) -> int:
                 else:
                     assert a[2] == b[2], (*where, a[2], b[2])
                 n += 1
-        names = {d.get("name"): d.text for d in ET.fromstring(za.read("xl/workbook.xml")).iter(
-            _NS + "definedName")}  # fmt: skip
-        assert names == {d.get("name"): d.text for d in ET.fromstring(
-            zb.read("xl/workbook.xml")).iter(_NS + "definedName")}, hint  # fmt: skip
+        names = {
+            d.get("name"): d.text
+            for d in ET.fromstring(za.read("xl/workbook.xml")).iter(_NS + "definedName")
+        }
+        assert names == {
+            d.get("name"): d.text
+            for d in ET.fromstring(zb.read("xl/workbook.xml")).iter(_NS + "definedName")
+        }, hint
     return n
 
 
@@ -566,8 +630,7 @@ def test_stale_workbook_is_detected(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- command line
-def test_output_equal_to_an_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
-                                             ) -> None:  # fmt: skip
+def test_output_equal_to_an_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     text = example_path("course").read_text(encoding="utf-8")
     spec = tmp_path / "spec.xlsx"  # a TOML spec whose name could be mistaken for the output
     spec.write_text(text, encoding="utf-8")
@@ -581,21 +644,37 @@ def test_output_equal_to_an_input_is_refused(tmp_path: Path, capsys: pytest.Capt
     assert toml.read_text(encoding="utf-8") == text
     # the CSV data file is an input too
     (tmp_path / "d.csv").write_text("a,b,t\n0.1,0.2,1\n0.3,0.4,0\n", encoding="utf-8")
-    (tmp_path / "d.toml").write_text('[[layer]]\nsize = 1\nactivation = "sigmoid"\n'
-                                     '[data]\ncsv = "d.csv"\ntargets = ["t"]\n')  # fmt: skip
+    (tmp_path / "d.toml").write_text(
+        '[[layer]]\nsize = 1\nactivation = "sigmoid"\n[data]\ncsv = "d.csv"\ntargets = ["t"]\n'
+    )
     before = (tmp_path / "d.csv").read_bytes()
-    assert main(["trace", str(tmp_path / "d.toml"), "-o", str(tmp_path / "o.xlsx"), "--table",
-                 str(tmp_path / "d.csv"), "-q"]) == 2  # fmt: skip
+    assert (
+        main(
+            [
+                "trace",
+                str(tmp_path / "d.toml"),
+                "-o",
+                str(tmp_path / "o.xlsx"),
+                "--table",
+                str(tmp_path / "d.csv"),
+                "-q",
+            ]
+        )
+        == 2
+    )
     assert (tmp_path / "d.csv").read_bytes() == before
     assert not (tmp_path / "o.xlsx").exists()
 
 
-def test_too_many_rows_is_refused_before_writing(tmp_path: Path, capsys: pytest.CaptureFixture
-                                                 ) -> None:  # fmt: skip
+def test_too_many_rows_is_refused_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out, table = tmp_path / "big.xlsx", tmp_path / "big.csv"
     # xor: 4 rows per epoch; 300,000 epochs need 1,200,002 rows
-    assert main(["trace", "xor", "--epochs", "300000", "-o", str(out), "--table", str(table),
-                 "-q"]) == 2  # fmt: skip
+    assert (
+        main(["trace", "xor", "--epochs", "300000", "-o", str(out), "--table", str(table), "-q"])
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "1,048,576" in err and "rows" in err
@@ -608,14 +687,17 @@ def test_too_many_rows_is_refused_before_writing(tmp_path: Path, capsys: pytest.
     assert out.read_bytes() == b"old"
 
 
-def test_too_many_columns_is_refused_before_writing(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture) -> None:
+def test_too_many_columns_is_refused_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     n_in, n_hidden = 70, 60  # 4 columns per weight: 4·60·70 = 16,800 > 16,384
     row = "[" + ", ".join(["0.5"] * n_in) + "]"
     (tmp_path / "wide.toml").write_text(
         f'[[layer]]\nsize = {n_hidden}\nactivation = "sigmoid"\n'
         '[[layer]]\nsize = 1\nactivation = "sigmoid"\n'
-        f"[data]\ninputs = [{row}]\ntargets = [[1.0]]\n", encoding="utf-8")
+        f"[data]\ninputs = [{row}]\ntargets = [[1.0]]\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "wide.xlsx"
     assert main(["trace", str(tmp_path / "wide.toml"), "-o", str(out), "-q"]) == 2
     err = capsys.readouterr().err

@@ -48,18 +48,36 @@ def recalc_many(srcs: list[Path], outdir: Path, timeout: float = 600) -> list[Pa
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nnsheet-lo-profile-") as tmp:
         profile = lo.write_profile(Path(tmp))
-        cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", lo.XLSX_FILTER, "--outdir", str(outdir),
-               *map(str, srcs)]  # fmt: skip
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            lo.XLSX_FILTER,
+            "--outdir",
+            str(outdir),
+            *map(str, srcs),
+        ]
         env = dict(os.environ)
         env.setdefault("HOME", tmp)
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=timeout, env=env, check=False)  # fmt: skip
+        proc = subprocess.run(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
     outs = [outdir / s.name for s in srcs]
     missing = [o.name for o in outs if not o.is_file() or o.stat().st_size == 0]
     if missing:
-        raise lo.LibreOfficeError(f"soffice produced no {', '.join(missing)} (exit "
-                                  f"{proc.returncode})\nstderr: {proc.stderr.strip()}")
+        raise lo.LibreOfficeError(
+            f"soffice produced no {', '.join(missing)} (exit "
+            f"{proc.returncode})\nstderr: {proc.stderr.strip()}"
+        )
     lo.TIMINGS.append((f"{len(srcs)} workbooks", lo.XLSX_FILTER, time.perf_counter() - start))
     return outs
 
@@ -85,8 +103,7 @@ def plant(src: Path, dst: Path, wrong: dict[str, list[str]]) -> None:
             zout.writestr(info, data)
 
 
-def live_spec(spec: nnsheet.Spec, lr: float, where: tuple[int, int, int], w: float
-              ) -> nnsheet.Spec:  # fmt: skip
+def live_spec(spec: nnsheet.Spec, lr: float, where: tuple[int, int, int], w: float) -> nnsheet.Spec:
     layer, j, i = where
     layers = list(spec.layers)
     weights = np.array(layers[layer - 1].weights, dtype=float)
@@ -95,8 +112,9 @@ def live_spec(spec: nnsheet.Spec, lr: float, where: tuple[int, int, int], w: flo
     return replace(spec, learning_rate=lr, layers=tuple(layers))
 
 
-def setup_cell(b: Built, q: str, layer: int | None = None, j: int | None = None,
-               i: int | None = None) -> str:  # fmt: skip
+def setup_cell(
+    b: Built, q: str, layer: int | None = None, j: int | None = None, i: int | None = None
+) -> str:
     t = b.table[(b.table["step"] == 0) & (b.table["quantity"] == q)]
     if layer is not None:
         t = t[(t["layer"] == layer) & (t["j"] == j) & (t["i"] == i)]
@@ -130,8 +148,10 @@ def lo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         wb = openpyxl.load_workbook(b.path)
         wb["Setup"][setup_cell(b, "lr")] = lr
         wcell = setup_cell(b, "w", *where)
-        assert wb["Setup"][wcell].value == b.spec.layers[where[0] - 1].weights[where[1] - 1,
-                                                                               where[2] - 1]
+        assert (
+            wb["Setup"][wcell].value
+            == b.spec.layers[where[0] - 1].weights[where[1] - 1, where[2] - 1]
+        )
         wb["Setup"][wcell] = w
         path = src / f"{name}_live.xlsx"
         wb.save(path)
@@ -150,11 +170,12 @@ def _recalculated(lo_run: dict, filename: str) -> openpyxl.Workbook:
     return openpyxl.load_workbook(lo_run["out"] / filename, data_only=True)
 
 
-def _compare(table, wv: openpyxl.Workbook, sheets: tuple[str, ...]) -> int:  # noqa: ANN001
+def _compare(table, wv: openpyxl.Workbook, sheets: tuple[str, ...]) -> int:
     rows = table[table["sheet"].isin(sheets)]
     bad = []
-    for sheet, cell, q, value in zip(rows["sheet"], rows["cell"], rows["quantity"],
-                                     rows["value"], strict=True):  # fmt: skip
+    for sheet, cell, q, value in zip(
+        rows["sheet"], rows["cell"], rows["quantity"], rows["value"], strict=True
+    ):
         got = wv[sheet][cell].value
         if not isinstance(got, int | float) or not close(float(got), float(value)):
             bad.append(f"{sheet}!{cell} ({q}): LibreOffice {got!r}, nnsheet {value!r}")

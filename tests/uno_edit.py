@@ -36,7 +36,7 @@ import time
 import uuid
 from pathlib import Path
 
-import uno  # noqa: F401  (Debian python3-uno; only under /usr/bin/python3)
+import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
@@ -49,10 +49,11 @@ def _prop(name: str, value: object) -> PropertyValue:
     return p
 
 
-def _connect(pipe: str, proc: subprocess.Popen, deadline: float):  # noqa: ANN202
+def _connect(pipe: str, proc: subprocess.Popen, deadline: float):
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", local)
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"soffice exited early (status {proc.returncode})")
@@ -64,7 +65,7 @@ def _connect(pipe: str, proc: subprocess.Popen, deadline: float):  # noqa: ANN20
             time.sleep(0.25)
 
 
-def _apply(doc, ops: list[dict]) -> None:  # noqa: ANN001
+def _apply(doc, ops: list[dict]) -> None:
     sheets = doc.Sheets
     unprotected: set[str] = set()
     for op in ops:
@@ -111,29 +112,46 @@ def edit(src: Path, out: Path, ops: list[dict], timeout: float) -> None:
     pipe = f"nnsheet_uno_{uuid.uuid4().hex}"
     with tempfile.TemporaryDirectory(prefix="nnsheet-uno-") as tmp:
         env = dict(os.environ, HOME=tmp)
-        cmd = [soffice, f"-env:UserInstallation={Path(tmp).as_uri()}/profile", "--headless",
-               "--invisible", "--nologo", "--norestore", "--nolockcheck", "--nodefault",
-               f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={Path(tmp).as_uri()}/profile",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         try:
             ctx = _connect(pipe, proc, deadline)
             desktop = ctx.ServiceManager.createInstanceWithContext(
-                "com.sun.star.frame.Desktop", ctx)
-            doc = desktop.loadComponentFromURL(src.resolve().as_uri(), "_blank", 0,
-                                               (_prop("Hidden", True),))
+                "com.sun.star.frame.Desktop", ctx
+            )
+            doc = desktop.loadComponentFromURL(
+                src.resolve().as_uri(), "_blank", 0, (_prop("Hidden", True),)
+            )
             if doc is None:
                 raise RuntimeError(f"soffice could not open {src}")
             try:
                 _apply(doc, ops)
                 doc.calculateAll()
-                doc.storeToURL(out.resolve().as_uri(), (_prop("FilterName", filt),
-                                                        _prop("Overwrite", True)))
+                doc.storeToURL(
+                    out.resolve().as_uri(), (_prop("FilterName", filt), _prop("Overwrite", True))
+                )
             finally:
                 doc.close(True)
             try:
                 desktop.terminate()
-            except Exception:  # noqa: BLE001 - the bridge drops as soffice quits
+            except Exception:
                 pass
             proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         finally:
@@ -150,14 +168,14 @@ def main(argv: list[str]) -> int:
     if "--timeout" in args:
         k = args.index("--timeout")
         timeout = float(args[k + 1])
-        del args[k: k + 2]
+        del args[k : k + 2]
     if len(args) != 3:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     src, out, ops = Path(args[0]), Path(args[1]), json.loads(Path(args[2]).read_text())
     try:
         edit(src, out, ops, timeout)
-    except Exception as exc:  # noqa: BLE001 - one line for the test that runs this
+    except Exception as exc:
         print(f"uno_edit: {type(exc).__name__}: {exc}".replace("\n", " "), file=sys.stderr)
         return 1
     return 0

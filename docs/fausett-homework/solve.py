@@ -38,19 +38,39 @@ E = 0.5 * (t[0] - y) ** 2
 wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb["Langkah"]
 col = {c.value: c.column_letter for c in ws[2] if c.value}
-ans = {"y_in1": y_in, "y1": y, "t1−y1": t[0] - y, "E": E, "err_k1": t[0] - y,
-       "f'(y_in1)": y * (1 - y), "δ_k1": d_k, "∂w01": d_k, "Δw01": alpha * d_k,
-       "w01(baru)": w0[0] + alpha * d_k}
+ans = {
+    "y_in1": y_in,
+    "y1": y,
+    "t1−y1": t[0] - y,
+    "E": E,
+    "err_k1": t[0] - y,
+    "f'(y_in1)": y * (1 - y),
+    "δ_k1": d_k,
+    "∂w01": d_k,
+    "Δw01": alpha * d_k,
+    "w01(baru)": w0[0] + alpha * d_k,
+}
 for j in range(p):
     k = j + 1
-    ans |= {f"z_in{k}": z_in[j], f"z{k}": z[j], f"δ_in_j{k}": d_in[j],
-            f"f'(z_in{k})": z[j] * (1 - z[j]), f"δ_j{k}": d_j[j], f"∂v0{k}": d_j[j],
-            f"Δv0{k}": alpha * d_j[j], f"v0{k}(baru)": v0[j] + alpha * d_j[j],
-            f"∂w{k}1": d_k * z[j], f"Δw{k}1": alpha * d_k * z[j],
-            f"w{k}1(baru)": w[j][0] + alpha * d_k * z[j]}
+    ans |= {
+        f"z_in{k}": z_in[j],
+        f"z{k}": z[j],
+        f"δ_in_j{k}": d_in[j],
+        f"f'(z_in{k})": z[j] * (1 - z[j]),
+        f"δ_j{k}": d_j[j],
+        f"∂v0{k}": d_j[j],
+        f"Δv0{k}": alpha * d_j[j],
+        f"v0{k}(baru)": v0[j] + alpha * d_j[j],
+        f"∂w{k}1": d_k * z[j],
+        f"Δw{k}1": alpha * d_k * z[j],
+        f"w{k}1(baru)": w[j][0] + alpha * d_k * z[j],
+    }
     for i in range(n):
-        ans |= {f"∂v{i + 1}{k}": d_j[j] * x[i], f"Δv{i + 1}{k}": alpha * d_j[j] * x[i],
-                f"v{i + 1}{k}(baru)": v[i][j] + alpha * d_j[j] * x[i]}
+        ans |= {
+            f"∂v{i + 1}{k}": d_j[j] * x[i],
+            f"Δv{i + 1}{k}": alpha * d_j[j] * x[i],
+            f"v{i + 1}{k}(baru)": v[i][j] + alpha * d_j[j] * x[i],
+        }
 for sym, value in ans.items():
     ws[f"{col[sym]}3"] = round(value, 4)
 ep = wb["Epoch"]  # loss and accuracy of the epoch (one pattern: y1 < 0.5 reads 0 = t1)

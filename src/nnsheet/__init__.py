@@ -11,7 +11,21 @@ from .core.version import __version__
 from .output import table as _table  # noqa: F401 - registers Trace.table
 
 __all__ = [
-    "EXAMPLES", "EpochRecord", "NnsheetError", "SampleRecord", "Spec", "SpecError", "StepRecord",
-    "Trace", "TrainingError", "WorkbookError", "__version__", "iterate", "load_example",
-    "load_spec", "loads_spec", "run", "spec_to_toml",
-]  # fmt: skip
+    "EXAMPLES",
+    "EpochRecord",
+    "NnsheetError",
+    "SampleRecord",
+    "Spec",
+    "SpecError",
+    "StepRecord",
+    "Trace",
+    "TrainingError",
+    "WorkbookError",
+    "__version__",
+    "iterate",
+    "load_example",
+    "load_spec",
+    "loads_spec",
+    "run",
+    "spec_to_toml",
+]

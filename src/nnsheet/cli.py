@@ -58,13 +58,19 @@ def _spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
     p.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
-    p.add_argument("--pdf", metavar="OUT.pdf",
-                   help="also write the workbook as a PDF handout (A4; needs LibreOffice)")
+    p.add_argument(
+        "--pdf",
+        metavar="OUT.pdf",
+        help="also write the workbook as a PDF handout (A4; needs LibreOffice)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="nnsheet", description="Train a small neural network step by step and "
-                "write every number into a live Excel workbook.")
+    p = _Parser(
+        prog="nnsheet",
+        description="Train a small neural network step by step and "
+        "write every number into a live Excel workbook.",
+    )
     p.add_argument("--version", action="version", version=f"nnsheet {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -72,77 +78,153 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_options(t)
     t.add_argument("-o", "--output", help="workbook to write (.xlsx)")
     t.add_argument("--table", help="long-format trace table to write (.csv)")
-    t.add_argument("--detail-epochs", type=_positive, metavar="K",
-                   help="write only the first K epochs row by row on Steps (all are summarised)")
+    t.add_argument(
+        "--detail-epochs",
+        type=_positive,
+        metavar="K",
+        help="write only the first K epochs row by row on Steps (all are summarised)",
+    )
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     m = sub.add_parser("template", help="write a blank exercise workbook to fill in by hand")
     _spec_options(m)
-    m.add_argument("-o", "--output", required=True,
-                   help="exercise workbook to write (.xlsx); with --roster, a folder")
-    m.add_argument("--ask", metavar="BLOCKS",
-                   help="blocks to ask, comma-separated: forward,errors,backward,updates "
-                        "(default: all)")
+    m.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="exercise workbook to write (.xlsx); with --roster, a folder",
+    )
+    m.add_argument(
+        "--ask",
+        metavar="BLOCKS",
+        help="blocks to ask, comma-separated: forward,errors,backward,updates (default: all)",
+    )
     m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
-    m.add_argument("--decimals", type=int, metavar="D", default=4,
-                   help="decimals the answers need, stated on the Exercise sheet (default 4)")
-    m.add_argument("--roster", metavar="ROSTER.csv",
-                   help="one exercise per student (CSV with columns id and name): -o DIR gets "
-                        "DIR/<id>.xlsx each, with givens drawn per student")
+    m.add_argument(
+        "--decimals",
+        type=int,
+        metavar="D",
+        default=4,
+        help="decimals the answers need, stated on the Exercise sheet (default 4)",
+    )
+    m.add_argument(
+        "--roster",
+        metavar="ROSTER.csv",
+        help="one exercise per student (CSV with columns id and name): -o DIR gets "
+        "DIR/<id>.xlsx each, with givens drawn per student",
+    )
 
     c = sub.add_parser("check", help="grade filled exercise workbooks")
-    c.add_argument("files", nargs="+", metavar="FILLED",
-                   help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
-                        "directly inside it, in name order; or a program's values (.csv with "
-                        "the columns quantity, epoch, step, sample, layer, j, i, value; needs "
-                        "--spec)")
-    c.add_argument("-o", "--output", help="graded copy (.xlsx), or a folder for several files "
-                                          "(created when missing)")
+    c.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILLED",
+        help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
+        "directly inside it, in name order; or a program's values (.csv with "
+        "the columns quantity, epoch, step, sample, layer, j, i, value; needs "
+        "--spec)",
+    )
+    c.add_argument(
+        "-o",
+        "--output",
+        help="graded copy (.xlsx), or a folder for several files (created when missing)",
+    )
     c.add_argument("--report", help="one row per answer cell (.csv)")
-    c.add_argument("--gradebook", metavar="GRADEBOOK",
-                   help="one row per submitted file, unreadable ones included (.csv, or .xlsx "
-                        "for a workbook)")
-    c.add_argument("--spec", help="grade against this spec instead of the one in the workbook; "
-                                  "with the options below as template had them, the record: an "
-                                  "exercise whose hidden settings differ is flagged tampered")
+    c.add_argument(
+        "--gradebook",
+        metavar="GRADEBOOK",
+        help="one row per submitted file, unreadable ones included (.csv, or .xlsx for a workbook)",
+    )
+    c.add_argument(
+        "--spec",
+        help="grade against this spec instead of the one in the workbook; "
+        "with the options below as template had them, the record: an "
+        "exercise whose hidden settings differ is flagged tampered",
+    )
     c.add_argument("--ask", metavar="BLOCKS", help="the blocks the exercise asked (as template)")
-    c.add_argument("--steps", type=_positive, metavar="K",
-                   help="the exercise asked only the first K steps (as template)")
-    c.add_argument("--epochs", type=_positive, metavar="N",
-                   help="the exercise's epochs (as template; default with --spec: 1)")
-    c.add_argument("--roster", metavar="ROSTER.csv",
-                   help="the class the exercises were made for (with --spec): each file graded "
-                        "on its student's givens, regenerated from the spec and the id")
-    c.add_argument("--decimals", type=int, metavar="D",
-                   help="judge at least D decimals instead of the exercise's stated decimals "
-                        "(with --spec: the decimals template stated, default 4)")
-    c.add_argument("--lang", choices=("en", "id"),
-                   help="language of the summary, graded copy and explanations (default: the "
-                        "exercise's)")
+    c.add_argument(
+        "--steps",
+        type=_positive,
+        metavar="K",
+        help="the exercise asked only the first K steps (as template)",
+    )
+    c.add_argument(
+        "--epochs",
+        type=_positive,
+        metavar="N",
+        help="the exercise's epochs (as template; default with --spec: 1)",
+    )
+    c.add_argument(
+        "--roster",
+        metavar="ROSTER.csv",
+        help="the class the exercises were made for (with --spec): each file graded "
+        "on its student's givens, regenerated from the spec and the id",
+    )
+    c.add_argument(
+        "--decimals",
+        type=int,
+        metavar="D",
+        help="judge at least D decimals instead of the exercise's stated decimals "
+        "(with --spec: the decimals template stated, default 4)",
+    )
+    c.add_argument(
+        "--lang",
+        choices=("en", "id"),
+        help="language of the summary, graded copy and explanations (default: the exercise's)",
+    )
 
-    s = sub.add_parser("serve", help="a self-check web page for a class: students sign in, "
-                       "download their exercise, upload it and see what is wrong")
+    s = sub.add_parser(
+        "serve",
+        help="a self-check web page for a class: students sign in, "
+        "download their exercise, upload it and see what is wrong",
+    )
     s.add_argument("spec", help="spec file (TOML) or built-in example name")
-    s.add_argument("--roster", required=True, metavar="ROSTER.csv",
-                   help="the class: a UTF-8 CSV with the columns id and name")
-    s.add_argument("--data", required=True, metavar="DIR",
-                   help="folder that keeps everything (codes, token, database, files)")
-    s.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only; "
-                        "0.0.0.0 for the lab's network)")
+    s.add_argument(
+        "--roster",
+        required=True,
+        metavar="ROSTER.csv",
+        help="the class: a UTF-8 CSV with the columns id and name",
+    )
+    s.add_argument(
+        "--data",
+        required=True,
+        metavar="DIR",
+        help="folder that keeps everything (codes, token, database, files)",
+    )
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; "
+        "0.0.0.0 for the lab's network)",
+    )
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    s.add_argument("--attempts", type=_positive, metavar="N",
-                   help="uploads each student may have graded (default: unlimited)")
-    s.add_argument("--lang", choices=("en", "id"), default="en",
-                   help="language of the pages and the exercises")
-    s.add_argument("--workers", type=_positive, metavar="N",
-                   help="files graded at once (default: the CPU count, at most 4)")
-    s.add_argument("--timeout", type=_positive, default=60, metavar="S",
-                   help="seconds one file may take to grade before it is stopped (default 60)")
+    s.add_argument(
+        "--attempts",
+        type=_positive,
+        metavar="N",
+        help="uploads each student may have graded (default: unlimited)",
+    )
+    s.add_argument(
+        "--lang", choices=("en", "id"), default="en", help="language of the pages and the exercises"
+    )
+    s.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="files graded at once (default: the CPU count, at most 4)",
+    )
+    s.add_argument(
+        "--timeout",
+        type=_positive,
+        default=60,
+        metavar="S",
+        help="seconds one file may take to grade before it is stopped (default 60)",
+    )
 
     e = sub.add_parser("examples", help="list the built-in examples")
-    e.add_argument("--export", metavar="DIR",
-                   help="write each example's spec file, data and workbook into DIR")
+    e.add_argument(
+        "--export", metavar="DIR", help="write each example's spec file, data and workbook into DIR"
+    )
     return p
 
 
@@ -167,8 +249,14 @@ def cmd_trace(args: argparse.Namespace) -> int:
         return _trace(args, spec, out, table, pdf)
 
 
-def _trace(args: argparse.Namespace, spec, out: Path | None, table: Path | None,  # noqa: ANN001
-           pdf: Path | None, keep: bool = True) -> int:  # fmt: skip
+def _trace(
+    args: argparse.Namespace,
+    spec,
+    out: Path | None,
+    table: Path | None,
+    pdf: Path | None,
+    keep: bool = True,
+) -> int:
     layout = make_layout(spec, args.lang, args.detail_epochs)
     if out is not None:
         layout.check_limits()  # before any training: the numbers and the options that fit
@@ -188,8 +276,17 @@ def _trace(args: argparse.Namespace, spec, out: Path | None, table: Path | None,
         if layout.detail_epochs < spec.epochs:
             detail = message("detail", args.lang, k=layout.detail_epochs)
         if keep:
-            print(message("wrote_trace", args.lang, path=out, steps=total_steps(spec),
-                          epochs=spec.epochs, detail=detail), file=sys.stderr)
+            print(
+                message(
+                    "wrote_trace",
+                    args.lang,
+                    path=out,
+                    steps=total_steps(spec),
+                    epochs=spec.epochs,
+                    detail=detail,
+                ),
+                file=sys.stderr,
+            )
     else:
         for _ in records:
             pass
@@ -212,7 +309,7 @@ def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool
     print(message("wrote_table", lang, path=pdf), file=sys.stderr)
 
 
-def _keeping(records, trace):  # noqa: ANN001, ANN202
+def _keeping(records, trace):
     """Pass ``records`` through, keeping each in ``trace``."""
     for rec in records:
         trace.add(rec)
@@ -235,8 +332,9 @@ def cmd_template(args: argparse.Namespace) -> int:
     out = check_output_path(args.output, ".xlsx", spec_inputs(spec), "-o")
     pdf = check_output_path(args.pdf, ".pdf", spec_inputs(spec), "--pdf") if args.pdf else None
     spec = exercise_spec(spec, args.epochs is not None)
-    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang,
-                              decimals=args.decimals)  # fmt: skip
+    options = ExerciseOptions(
+        ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
+    )
     if pdf is not None:
         pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs")
     _, answers = write_exercise(spec, out, options)
@@ -246,38 +344,58 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _template_roster(args: argparse.Namespace, spec) -> int:  # noqa: ANN001
+def _template_roster(args: argparse.Namespace, spec) -> int:
     """``template --roster ROSTER.csv -o DIR``: one exercise per student."""
     from .exercise.roster import draws_anything, read_roster, write_student_exercises
     from .exercise.template import DEFAULT_DECIMALS, ExerciseOptions, exercise_spec, parse_ask
 
     if args.pdf:
-        raise NnsheetError("--pdf writes one handout; with --roster, print each student's "
-                           "DIR/<id>.xlsx instead")  # fmt: skip
+        raise NnsheetError(
+            "--pdf writes one handout; with --roster, print each student's DIR/<id>.xlsx instead"
+        )
     roster = read_roster(Path(args.roster))  # every row checked before anything is written
     folder = Path(args.output)
     if folder.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv") or (
-            folder.exists() and not folder.is_dir()):
-        raise NnsheetError(f"{args.output}: with --roster, -o names a folder (DIR/<id>.xlsx "
-                           "each)")  # fmt: skip
+        folder.exists() and not folder.is_dir()
+    ):
+        raise NnsheetError(f"{args.output}: with --roster, -o names a folder (DIR/<id>.xlsx each)")
     inputs = set(spec_inputs(spec)) | {Path(args.roster).resolve()}
     clash = [st.id for st in roster if (folder / f"{st.id}.xlsx").resolve() in inputs]
     if clash:
-        raise NnsheetError(f"{folder / (clash[0] + '.xlsx')}: refusing to overwrite an input "
-                           "file; choose another -o folder")  # fmt: skip
+        raise NnsheetError(
+            f"{folder / (clash[0] + '.xlsx')}: refusing to overwrite an input "
+            "file; choose another -o folder"
+        )
     spec = exercise_spec(spec, args.epochs is not None)
-    options = ExerciseOptions(ask=parse_ask(args.ask), steps=args.steps, lang=args.lang,
-                              decimals=args.decimals)  # fmt: skip
+    options = ExerciseOptions(
+        ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
+    )
     if not draws_anything(spec):
         print(message("roster_fixed", args.lang), file=sys.stderr)
     paths = write_student_exercises(spec, roster, folder, options)
     decimals = args.decimals if args.decimals != DEFAULT_DECIMALS else None
-    flags = "".join(f" {flag} {v}" for flag, v in (
-        ("--ask", args.ask), ("--steps", args.steps), ("--epochs", args.epochs),
-        ("--decimals", decimals)) if v is not None)
-    print(message("wrote_roster", args.lang, n=len(paths), folder=folder, roster=args.roster,
-                  spec=args.spec or "SPEC", options=flags),
-          file=sys.stderr)
+    flags = "".join(
+        f" {flag} {v}"
+        for flag, v in (
+            ("--ask", args.ask),
+            ("--steps", args.steps),
+            ("--epochs", args.epochs),
+            ("--decimals", decimals),
+        )
+        if v is not None
+    )
+    print(
+        message(
+            "wrote_roster",
+            args.lang,
+            n=len(paths),
+            folder=folder,
+            roster=args.roster,
+            spec=args.spec or "SPEC",
+            options=flags,
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -288,8 +406,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if decimals is not None:
         _check_decimals(decimals)
     if args.roster is not None and args.spec is None:
-        raise NnsheetError("--roster needs --spec SPEC: the spec the class's exercises were made "
-                           "from (their givens are regenerated from it)")  # fmt: skip
+        raise NnsheetError(
+            "--roster needs --spec SPEC: the spec the class's exercises were made "
+            "from (their givens are regenerated from it)"
+        )
     from .exercise.template import parse_ask
     from .grading.key import Record
 
@@ -301,17 +421,33 @@ def cmd_check(args: argparse.Namespace) -> int:
         roster = read_roster(Path(args.roster))
     ask = parse_ask(args.ask) if args.ask is not None else None
     record = Record(spec, ask, args.steps, args.epochs, decimals if spec is not None else None)
-    return check_files([Path(f) for f in args.files], spec=spec, decimals=decimals,
-                       output=args.output, report=args.report, gradebook=args.gradebook,
-                       record=record, lang=args.lang, roster=roster)
+    return check_files(
+        [Path(f) for f in args.files],
+        spec=spec,
+        decimals=decimals,
+        output=args.output,
+        report=args.report,
+        gradebook=args.gradebook,
+        record=record,
+        lang=args.lang,
+        roster=roster,
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve.run import serve
 
-    return serve(resolve_spec(args.spec), args.roster, args.data, host=args.host,
-                 port=args.port, attempts=args.attempts, lang=args.lang, workers=args.workers,
-                 timeout=args.timeout)
+    return serve(
+        resolve_spec(args.spec),
+        args.roster,
+        args.data,
+        host=args.host,
+        port=args.port,
+        attempts=args.attempts,
+        lang=args.lang,
+        workers=args.workers,
+        timeout=args.timeout,
+    )
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
@@ -324,8 +460,13 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"trace": cmd_trace, "template": cmd_template, "check": cmd_check,
-            "serve": cmd_serve, "examples": cmd_examples}  # fmt: skip
+COMMANDS = {
+    "trace": cmd_trace,
+    "template": cmd_template,
+    "check": cmd_check,
+    "serve": cmd_serve,
+    "examples": cmd_examples,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -95,7 +95,7 @@ class Trace:
             return self.w0, self.b0
         return self.steps[-1].w_new, self.steps[-1].b_new
 
-    def table(self, layout: object | None = None, lang: str = "en"):  # noqa: ANN201
+    def table(self, layout: object | None = None, lang: str = "en"):
         """The long-format trace table as a pandas DataFrame, with ``sheet``/``cell`` filled in
         when the workbook's ``layout`` is given."""
         if _TABLE_BUILDER is None:  # pragma: no cover - nnsheet/__init__ registers it
@@ -176,21 +176,39 @@ class Network:
             db.append(r(k * gb))
         correct = self.correct.value(as_[-1], t)
         return SampleRecord(
-            epoch, step, s + 1, x, t, w, b, zs, as_, e, loss, err, fp, delta,
-            grad_w, grad_b, dw, db if spec.update_biases else None, correct,
-        )  # fmt: skip
+            epoch,
+            step,
+            s + 1,
+            x,
+            t,
+            w,
+            b,
+            zs,
+            as_,
+            e,
+            loss,
+            err,
+            fp,
+            delta,
+            grad_w,
+            grad_b,
+            dw,
+            db if spec.update_biases else None,
+            correct,
+        )
 
-    def _hidden_err(self, l: int, w_next: np.ndarray, sent: np.ndarray, epoch: int,
-                    step: int) -> np.ndarray:  # fmt: skip
+    def _hidden_err(
+        self, l: int, w_next: np.ndarray, sent: np.ndarray, epoch: int, step: int
+    ) -> np.ndarray:
         """err of hidden layer index l (0-based) from the layer above (its err or delta)."""
         try:
             return self.hidden.value(w_next, sent)
         except ZeroShare as exc:
             raise TrainingError(
-                f"hidden_error = \"{self.hidden.name}\": the weights into neuron {exc.k + 1} of "
+                f'hidden_error = "{self.hidden.name}": the weights into neuron {exc.k + 1} of '
                 f"layer {l + 2} sum to zero at epoch {epoch}, step {step}, so its error cannot be "
                 "shared in "
-                "proportion to them; use hidden_error = \"transpose\" or change those weights"
+                'proportion to them; use hidden_error = "transpose" or change those weights'
             ) from None
 
     def update(self, w: Arrays, b: Arrays, dw: Arrays, db: Arrays | None) -> tuple[Arrays, Arrays]:

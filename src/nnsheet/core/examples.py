@@ -19,7 +19,7 @@ EXAMPLES: dict[str, str] = {
     "symmetry": "a symmetric start: equal weights keep the hidden neurons identical",
     "iris": "Fisher's Iris flowers (150 samples from a CSV), a 4-8-3 network, 100 epochs",
     "fausett": "Fausett's backpropagation in his signs: XOR 2-3-1, one pattern, the book's weight "
-               "tables",
+    "tables",
 }
 #: examples whose committed workbook (``nnsheet examples --export``) shows only the first K
 #: epochs row by row, as ``--detail-epochs K`` would: Iris in full is 15,000 rows, an 86 MB file

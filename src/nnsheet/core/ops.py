@@ -91,9 +91,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "tanh",
             np.tanh,
             lambda z, a: 1.0 - a * a,
-            lambda z: (
-                f"IF({z}>=0,(1-EXP(-2*{z}))/(1+EXP(-2*{z})),(EXP(2*{z})-1)/(EXP(2*{z})+1))"
-            ),
+            lambda z: f"IF({z}>=0,(1-EXP(-2*{z}))/(1+EXP(-2*{z})),(EXP(2*{z})-1)/(EXP(2*{z})+1))",
             lambda z, a: f"1-{a}*{a}",
             lambda z: f"tanh({z})",
             lambda z, a: f"1-{a}²",
@@ -109,8 +107,10 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"max(0, {z})",
             lambda z, a: f"(1 if {z} > 0 else 0)",
             False,
-            {"en": "f(z) = max(0, z), f' = 1 if z > 0 else 0",
-             "id": "f(z) = max(0, z), f' = 1 jika z > 0, selain itu 0"},
+            {
+                "en": "f(z) = max(0, z), f' = 1 if z > 0 else 0",
+                "id": "f(z) = max(0, z), f' = 1 jika z > 0, selain itu 0",
+            },
         ),
         Activation(
             "linear",
@@ -133,8 +133,10 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"(1 if {z} ≥ 0 else 0)",
             lambda z, a: "1",
             False,
-            {"en": "f(z) = 1 if z ≥ 0 else 0, f' taken as 1 (perceptron rule)",
-             "id": "f(z) = 1 jika z ≥ 0, selain itu 0; f' dianggap 1 (aturan perceptron)"},
+            {
+                "en": "f(z) = 1 if z ≥ 0 else 0, f' taken as 1 (perceptron rule)",
+                "id": "f(z) = 1 jika z ≥ 0, selain itu 0; f' dianggap 1 (aturan perceptron)",
+            },
         ),
     )
 }
@@ -180,8 +182,10 @@ LOSSES: dict[str, Loss] = {
             lambda es: f"({_sq(es)})/{len(es)}",
             lambda e, n: f"-2/{n}·{paren(e)}",
             "MSE",
-            {"en": "MSE = (1/n)·Σ e_k² (mean of the squared errors of the n outputs)",
-             "id": "MSE = (1/n)·Σ e_k² (rata-rata kuadrat galat n keluaran)"},
+            {
+                "en": "MSE = (1/n)·Σ e_k² (mean of the squared errors of the n outputs)",
+                "id": "MSE = (1/n)·Σ e_k² (rata-rata kuadrat galat n keluaran)",
+            },
             lambda e: f"−(2/n)·{paren(e)}",
         ),
         Loss(
@@ -193,8 +197,10 @@ LOSSES: dict[str, Loss] = {
             lambda es: f"({_sq(es)})/2",
             lambda e, n: f"-{paren(e)}",
             "E",
-            {"en": "E = ½·Σ e_k² (half the sum of squared errors)",
-             "id": "E = ½·Σ e_k² (setengah jumlah kuadrat galat)"},
+            {
+                "en": "E = ½·Σ e_k² (half the sum of squared errors)",
+                "id": "E = ½·Σ e_k² (setengah jumlah kuadrat galat)",
+            },
             lambda e: f"−{paren(e)}",
         ),
         Loss(
@@ -206,8 +212,10 @@ LOSSES: dict[str, Loss] = {
             lambda es: _sq(es),
             lambda e, n: f"-2·{paren(e)}",
             "SSE",
-            {"en": "SSE = Σ e_k² (sum of squared errors)",
-             "id": "SSE = Σ e_k² (jumlah kuadrat galat)"},
+            {
+                "en": "SSE = Σ e_k² (sum of squared errors)",
+                "id": "SSE = Σ e_k² (jumlah kuadrat galat)",
+            },
             lambda e: f"−2·{paren(e)}",
         ),
     )
@@ -266,28 +274,44 @@ HIDDEN_ERROR_RULES: dict[str, HiddenError] = {
     h.name: h
     for h in (
         HiddenError(
-            "transpose", "err", lambda w_next, v: w_next.T @ v, _xl_products, _text_products,
-            {"en": "Hidden layers: the next layer's raw errors through the weights in use "
-                   "(not the exact gradient): {f}.",
-             "id": "Lapisan tersembunyi: galat mentah lapisan berikutnya melalui bobot yang "
-                   "dipakai (bukan gradien eksak): {f}."},
+            "transpose",
+            "err",
+            lambda w_next, v: w_next.T @ v,
+            _xl_products,
+            _text_products,
+            {
+                "en": "Hidden layers: the next layer's raw errors through the weights in use "
+                "(not the exact gradient): {f}.",
+                "id": "Lapisan tersembunyi: galat mentah lapisan berikutnya melalui bobot yang "
+                "dipakai (bukan gradien eksak): {f}.",
+            },
         ),
         HiddenError(
-            "proportional", "err", _proportional,
+            "proportional",
+            "err",
+            _proportional,
             lambda ts: "+".join(f"{w}/({'+'.join(row)})*{v}" for w, row, v in ts),
             lambda ts: " + ".join(f"{w}/({' + '.join(row)})·{v}" for w, row, v in ts),
-            {"en": "Hidden layers: each error is shared among a neuron's incoming weights in "
-                   "proportion to them: {f}.",
-             "id": "Lapisan tersembunyi: galat dibagi ke bobot masuk sebuah neuron sebanding "
-                   "dengan bobotnya: {f}."},
+            {
+                "en": "Hidden layers: each error is shared among a neuron's incoming weights in "
+                "proportion to them: {f}.",
+                "id": "Lapisan tersembunyi: galat dibagi ke bobot masuk sebuah neuron sebanding "
+                "dengan bobotnya: {f}.",
+            },
         ),
         HiddenError(
             # W[l+1]ᵀ·δ[l+1]: the gradient rule's, and Fausett's δ_in_j = Σ_k δ_k·w_jk
-            "delta", "delta", lambda w_next, v: w_next.T @ v, _xl_products, _text_products,
-            {"en": "Hidden layers: the next layer's deltas through the weights in use before "
-                   "this step's update: {f}.",
-             "id": "Lapisan tersembunyi: delta lapisan berikutnya melalui bobot sebelum "
-                   "pembaruan langkah ini: {f}."},
+            "delta",
+            "delta",
+            lambda w_next, v: w_next.T @ v,
+            _xl_products,
+            _text_products,
+            {
+                "en": "Hidden layers: the next layer's deltas through the weights in use before "
+                "this step's update: {f}.",
+                "id": "Lapisan tersembunyi: delta lapisan berikutnya melalui bobot sebelum "
+                "pembaruan langkah ini: {f}.",
+            },
         ),
     )
 }
@@ -335,18 +359,24 @@ RULES: dict[str, Rule] = {
             lambda lr, g: f"-{lr}·{g}",
             lambda lr, g, d, a: f"−{lr}·{g}",
             {
-                "out": {"en": "Output layer, the error sent back is the derivative of the loss "
-                              "by the output: {f} = {g}.",
-                        "id": "Lapisan keluaran, galat yang dikirim balik adalah turunan loss "
-                              "terhadap keluaran: {f} = {g}."},
-                "update": {"en": "Change = −learning rate × gradient (down the gradient); new = "
-                                 "old + change: {f}.",
-                           "id": "Perubahan = −laju pembelajaran × gradien (menuruni gradien); "
-                                 "baru = lama + perubahan: {f}."},
-                "signs": {"en": "Signs: err, δ and ∂ carry the derivative's sign (∂loss/∂…, as "
-                                "in Mazur's example): positive when the output is too large.",
-                          "id": "Tanda: err, δ dan ∂ bertanda turunan (∂loss/∂…, seperti contoh "
-                                "Mazur): positif bila keluaran terlalu besar."},
+                "out": {
+                    "en": "Output layer, the error sent back is the derivative of the loss "
+                    "by the output: {f} = {g}.",
+                    "id": "Lapisan keluaran, galat yang dikirim balik adalah turunan loss "
+                    "terhadap keluaran: {f} = {g}.",
+                },
+                "update": {
+                    "en": "Change = −learning rate × gradient (down the gradient); new = "
+                    "old + change: {f}.",
+                    "id": "Perubahan = −laju pembelajaran × gradien (menuruni gradien); "
+                    "baru = lama + perubahan: {f}.",
+                },
+                "signs": {
+                    "en": "Signs: err, δ and ∂ carry the derivative's sign (∂loss/∂…, as "
+                    "in Mazur's example): positive when the output is too large.",
+                    "id": "Tanda: err, δ dan ∂ bertanda turunan (∂loss/∂…, seperti contoh "
+                    "Mazur): positif bila keluaran terlalu besar.",
+                },
             },
         ),
         Rule(
@@ -360,18 +390,24 @@ RULES: dict[str, Rule] = {
             lambda lr, g: f"{lr}·{g}",
             lambda lr, g, d, a: f"+{lr}·{d}·{a}",
             {
-                "out": {"en": "Output layer, the error sent back is the error itself, whatever "
-                              "the loss (the loss is only reported): {f} = {g}.",
-                        "id": "Lapisan keluaran, galat yang dikirim balik adalah galat itu "
-                              "sendiri, apa pun loss-nya (loss hanya dilaporkan): {f} = {g}."},
-                "update": {"en": "Change = +learning rate × delta × input (the error already "
-                                 "points downhill); new = old + change: {f}.",
-                           "id": "Perubahan = +laju pembelajaran × delta × masukan; baru = lama "
-                                 "+ perubahan: {f}."},
-                "signs": {"en": "Signs: err, δ and ∂ carry the error's sign t − y (as in "
-                                "Fausett): positive when the output is too small.",
-                          "id": "Tanda: err, δ dan ∂ bertanda galat t − y (seperti Fausett): "
-                                "positif bila keluaran terlalu kecil."},
+                "out": {
+                    "en": "Output layer, the error sent back is the error itself, whatever "
+                    "the loss (the loss is only reported): {f} = {g}.",
+                    "id": "Lapisan keluaran, galat yang dikirim balik adalah galat itu "
+                    "sendiri, apa pun loss-nya (loss hanya dilaporkan): {f} = {g}.",
+                },
+                "update": {
+                    "en": "Change = +learning rate × delta × input (the error already "
+                    "points downhill); new = old + change: {f}.",
+                    "id": "Perubahan = +laju pembelajaran × delta × masukan; baru = lama "
+                    "+ perubahan: {f}.",
+                },
+                "signs": {
+                    "en": "Signs: err, δ and ∂ carry the error's sign t − y (as in "
+                    "Fausett): positive when the output is too small.",
+                    "id": "Tanda: err, δ dan ∂ bertanda galat t − y (seperti Fausett): "
+                    "positif bila keluaran terlalu kecil.",
+                },
             },
         ),
     )
@@ -409,31 +445,41 @@ CORRECT_RULES: dict[str, Correct] = {
             # every output, read as 1 when y >= 0.5, equals its 0/1 target
             "threshold",
             lambda y, t: int(np.all((y >= THRESHOLD) == (t == 1))),
-            lambda ys, ts: "*".join(f"IF(({y}>={THRESHOLD})=({t}=1),1,0)"
-                                    for y, t in zip(ys, ts, strict=True)),
-            {"en": "share of samples whose outputs all match their 0/1 targets",
-             "id": "bagian pola yang semua keluarannya sama dengan target 0/1-nya"},
-            {"en": "{correct} ({steps}): 1 when every output, read as 1 if {y} ≥ 0.5 and 0 "
-                   "otherwise, equals its 0/1 target, else 0; accuracy is the mean of this "
-                   "column over the epoch.",
-             "id": "{correct} ({steps}): 1 bila setiap keluaran, dibaca 1 jika {y} ≥ 0,5 dan 0 "
-                   "jika tidak, sama dengan targetnya yang 0/1, selain itu 0; akurasi adalah "
-                   "rata-rata kolom ini dalam satu epoch."},
+            lambda ys, ts: "*".join(
+                f"IF(({y}>={THRESHOLD})=({t}=1),1,0)" for y, t in zip(ys, ts, strict=True)
+            ),
+            {
+                "en": "share of samples whose outputs all match their 0/1 targets",
+                "id": "bagian pola yang semua keluarannya sama dengan target 0/1-nya",
+            },
+            {
+                "en": "{correct} ({steps}): 1 when every output, read as 1 if {y} ≥ 0.5 and 0 "
+                "otherwise, equals its 0/1 target, else 0; accuracy is the mean of this "
+                "column over the epoch.",
+                "id": "{correct} ({steps}): 1 bila setiap keluaran, dibaca 1 jika {y} ≥ 0,5 dan 0 "
+                "jika tidak, sama dengan targetnya yang 0/1, selain itu 0; akurasi adalah "
+                "rata-rata kolom ini dalam satu epoch.",
+            },
         ),
         Correct(
             # one-hot class targets: the target class has the largest output (argmax)
             "argmax",
             lambda y, t: int(y[t == 1][0] >= y.max()),
-            lambda ys, ts: (f"IF(SUMPRODUCT({ts[0]}:{ts[-1]},{ys[0]}:{ys[-1]})"
-                            f">=MAX({ys[0]}:{ys[-1]}),1,0)"),
-            {"en": "share of samples whose target class has the largest output",
-             "id": "bagian pola yang kelas targetnya memiliki keluaran terbesar"},
-            {"en": "{correct} ({steps}): 1 when the target class (the output whose target is 1) "
-                   "has the largest output, else 0 (argmax); accuracy is the mean of this column "
-                   "over the epoch.",
-             "id": "{correct} ({steps}): 1 bila kelas target (keluaran yang targetnya 1) memiliki "
-                   "keluaran terbesar (argmax), selain itu 0; akurasi adalah rata-rata kolom ini "
-                   "dalam satu epoch."},
+            lambda ys, ts: (
+                f"IF(SUMPRODUCT({ts[0]}:{ts[-1]},{ys[0]}:{ys[-1]})>=MAX({ys[0]}:{ys[-1]}),1,0)"
+            ),
+            {
+                "en": "share of samples whose target class has the largest output",
+                "id": "bagian pola yang kelas targetnya memiliki keluaran terbesar",
+            },
+            {
+                "en": "{correct} ({steps}): 1 when the target class (the output whose target is 1) "
+                "has the largest output, else 0 (argmax); accuracy is the mean of this column "
+                "over the epoch.",
+                "id": "{correct} ({steps}): 1 bila kelas target (keluaran yang targetnya 1) "
+                "memiliki keluaran terbesar (argmax), selain itu 0; akurasi adalah rata-rata "
+                "kolom ini dalam satu epoch.",
+            },
         ),
     )
 }
@@ -512,27 +558,36 @@ MISTAKES: dict[str, Mistake] = {
     m.code: m
     for m in (
         # net = Σ w·a, the bias left out
-        Mistake("forgot_bias", ("z",),
-                dataclasses.replace(EXACT, net=lambda products, bias: products)),
+        Mistake(
+            "forgot_bias", ("z",), dataclasses.replace(EXACT, net=lambda products, bias: products)
+        ),
         # e = y' − t instead of t − y'
         Mistake("error_sign", ("e",), dataclasses.replace(EXACT, error=lambda t, y: f"{y}-{t}")),
         # f' from net instead of the output: net·(1 − net) for the sigmoid
-        Mistake("fprime_from_net", ("fprime",),
-                dataclasses.replace(EXACT, deriv=lambda act, z, a: act.xl_deriv(z, z))),
+        Mistake(
+            "fprime_from_net",
+            ("fprime",),
+            dataclasses.replace(EXACT, deriv=lambda act, z, a: act.xl_deriv(z, z)),
+        ),
         # δ = err, the derivative factor left out
-        Mistake("no_fprime", ("delta",),
-                dataclasses.replace(EXACT, delta=lambda err, fprime: err)),
+        Mistake("no_fprime", ("delta",), dataclasses.replace(EXACT, delta=lambda err, fprime: err)),
         # a hidden error through the next layer's weights already updated this step
-        Mistake("new_weights_in_backprop", ("err",),
-                dataclasses.replace(EXACT, weights="w_new")),
+        Mistake("new_weights_in_backprop", ("err",), dataclasses.replace(EXACT, weights="w_new")),
         # raw errors sent back where the rule sends deltas, or deltas where it sends raw errors
         Mistake("rule_swap", ("err",), dataclasses.replace(EXACT, sent=_SWAPPED.__getitem__)),
         # Δ = ±gradient, the learning rate left out
-        Mistake("no_learning_rate", ("dw", "db"),
-                dataclasses.replace(EXACT, change=lambda sign, g: g if sign > 0 else f"-{g}")),
+        Mistake(
+            "no_learning_rate",
+            ("dw", "db"),
+            dataclasses.replace(EXACT, change=lambda sign, g: g if sign > 0 else f"-{g}"),
+        ),
         # new = w − Δ where the rule adds Δ (and Δ taken with the opposite sign)
-        Mistake("update_sign", ("dw", "db", "w_new", "b_new"),
-                dataclasses.replace(EXACT, change=lambda sign, g: xl_dw(-sign, g),
-                                    new=lambda w, dw: f"{w}-{dw}")),
+        Mistake(
+            "update_sign",
+            ("dw", "db", "w_new", "b_new"),
+            dataclasses.replace(
+                EXACT, change=lambda sign, g: xl_dw(-sign, g), new=lambda w, dw: f"{w}-{dw}"
+            ),
+        ),
     )
 }

@@ -65,7 +65,7 @@ def _mib(n: float) -> str:
 
 
 #: a cell's start tag (its attributes, and a ``/`` at the end when it is empty: ``<c r="A1"/>``)
-_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^<>]*)>')
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^<>]*)>")
 _REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,9})"')
 
 
@@ -76,8 +76,7 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
-                 ) -> tuple[int, int, int]:  # fmt: skip
+def _count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[int, int, int]:
     """Cells (``<c`` elements) in a worksheet part and the rectangle (rows, columns) spanned by
     the references of those that hold something — a reader such as python-calamine allocates
     it however few cells there are; an empty ``<c r="XFD1048576"/>`` (a format, no value) costs
@@ -131,25 +130,31 @@ def check_ods_archive(path: str | Path, limits: XlsxLimits = DEFAULT_LIMITS) -> 
     _check_zip(path, limits, _odf_cells, ".ods")
 
 
-def _xlsx_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
-                limits: XlsxLimits) -> None:  # fmt: skip
+def _xlsx_cells(
+    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str, limits: XlsxLimits
+) -> None:
     cells = 0
     for info in infos:
-        if info.filename.lower().startswith("xl/worksheets/") and info.filename.lower(
-        ).endswith(".xml"):  # fmt: skip
+        if info.filename.lower().startswith("xl/worksheets/") and info.filename.lower().endswith(
+            ".xml"
+        ):
             n, rows, cols = _count_cells(zf, info, limits.max_cells - cells)
             cells += n
             if cells > limits.max_cells:
-                raise WorkbookError(f"{name}: more than {limits.max_cells:,} cells; "
-                                    "refusing to read it (not an exercise nnsheet "
-                                    "wrote)")  # fmt: skip
+                raise WorkbookError(
+                    f"{name}: more than {limits.max_cells:,} cells; "
+                    "refusing to read it (not an exercise nnsheet "
+                    "wrote)"
+                )
             if rows * cols > limits.max_cells:
                 far = f"{xl_col_to_name(cols - 1)}{rows}"
-                raise WorkbookError(f"{name}: a cell as far as {far} makes "
-                                    f"a sheet of {rows * cols:,} cells, more than the "
-                                    f"{limits.max_cells:,} nnsheet reads; refusing to read it "
-                                    "(delete what is typed that far out and save it "
-                                    "again)")  # fmt: skip
+                raise WorkbookError(
+                    f"{name}: a cell as far as {far} makes "
+                    f"a sheet of {rows * cols:,} cells, more than the "
+                    f"{limits.max_cells:,} nnsheet reads; refusing to read it "
+                    "(delete what is typed that far out and save it "
+                    "again)"
+                )
 
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -163,21 +168,27 @@ def _repeat(elem: object, attr: str) -> int:
         return 1
 
 
-def _odf_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
-               limits: XlsxLimits) -> None:  # fmt: skip
+def _odf_cells(
+    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str, limits: XlsxLimits
+) -> None:
     from defusedxml.ElementTree import iterparse  # refuses DTDs, entities, external references
 
     names = {i.filename for i in infos}
     if "content.xml" not in names:
-        raise WorkbookError(f"{name}: a zip archive but not an OpenDocument spreadsheet (no "
-                            "content.xml)")  # fmt: skip
+        raise WorkbookError(
+            f"{name}: a zip archive but not an OpenDocument spreadsheet (no content.xml)"
+        )
     if "META-INF/manifest.xml" in names:
         with zf.open("META-INF/manifest.xml") as fh:
             if b"encryption-data" in fh.read(limits.sniff_bytes * 64):
-                raise WorkbookError(f"{name}: the spreadsheet is password-protected "
-                                    "(encrypted); save it without a password")  # fmt: skip
-    too_many = WorkbookError(f"{name}: more than {limits.max_cells:,} cells; refusing to read it "
-                             "(not an exercise nnsheet wrote)")  # fmt: skip
+                raise WorkbookError(
+                    f"{name}: the spreadsheet is password-protected "
+                    "(encrypted); save it without a password"
+                )
+    too_many = WorkbookError(
+        f"{name}: more than {limits.max_cells:,} cells; refusing to read it "
+        "(not an exercise nnsheet wrote)"
+    )
     total = 0
     row = col = 0
     last_row = last_col = -1  # extent of the current sheet's non-empty cells
@@ -213,42 +224,54 @@ def _odf_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
                 stack[-1].remove(elem)
 
 
-def _check_zip(path: str | Path, limits: XlsxLimits, cells: Callable[..., None],
-               ext: str) -> None:  # fmt: skip
+def _check_zip(path: str | Path, limits: XlsxLimits, cells: Callable[..., None], ext: str) -> None:
     p = Path(path)
     name = str(path)
     try:
         if not p.is_file():
-            raise WorkbookError(f"{name}: file not found" if not p.exists()
-                                else f"{name}: expected an {ext} file, got a folder")
+            raise WorkbookError(
+                f"{name}: file not found"
+                if not p.exists()
+                else f"{name}: expected an {ext} file, got a folder"
+            )
         size = p.stat().st_size
         if size > limits.max_file_bytes:
-            raise WorkbookError(f"{name}: the file is {_mib(size)}, larger than the "
-                                f"{_mib(limits.max_file_bytes)} nnsheet reads; not a workbook "
-                                "it wrote")  # fmt: skip
+            raise WorkbookError(
+                f"{name}: the file is {_mib(size)}, larger than the "
+                f"{_mib(limits.max_file_bytes)} nnsheet reads; not a workbook "
+                "it wrote"
+            )
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
             if len(infos) > limits.max_members:
-                raise WorkbookError(f"{name}: the archive holds {len(infos)} parts, more than "
-                                    f"the {limits.max_members} nnsheet accepts; refusing to open "
-                                    "it")  # fmt: skip
+                raise WorkbookError(
+                    f"{name}: the archive holds {len(infos)} parts, more than "
+                    f"the {limits.max_members} nnsheet accepts; refusing to open "
+                    "it"
+                )
             total = 0
             for info in infos:
                 if info.flag_bits & 0x1:
-                    raise WorkbookError(f"{name}: part {info.filename!r} is encrypted; save the "
-                                        "workbook without a password")  # fmt: skip
+                    raise WorkbookError(
+                        f"{name}: part {info.filename!r} is encrypted; save the "
+                        "workbook without a password"
+                    )
                 total += info.file_size
                 if total > limits.max_uncompressed:
-                    raise WorkbookError(f"{name}: it would expand to more than "
-                                        f"{_mib(limits.max_uncompressed)}; refusing to open it "
-                                        "(zip bomb or not a workbook nnsheet wrote)")  # fmt: skip
+                    raise WorkbookError(
+                        f"{name}: it would expand to more than "
+                        f"{_mib(limits.max_uncompressed)}; refusing to open it "
+                        "(zip bomb or not a workbook nnsheet wrote)"
+                    )
                 if info.file_size > limits.ratio_min_bytes and (
                     info.file_size > limits.max_ratio * max(info.compress_size, 1)
                 ):
                     ratio = info.file_size / max(info.compress_size, 1)
-                    raise WorkbookError(f"{name}: part {info.filename!r} is compressed "
-                                        f"{ratio:.0f}:1 (more than {limits.max_ratio:.0f}:1); "
-                                        "refusing to open a likely zip bomb")  # fmt: skip
+                    raise WorkbookError(
+                        f"{name}: part {info.filename!r} is compressed "
+                        f"{ratio:.0f}:1 (more than {limits.max_ratio:.0f}:1); "
+                        "refusing to open a likely zip bomb"
+                    )
             for info in infos:
                 if info.filename.lower().endswith((".xml", ".rels", ".vml", ".rdf")):
                     with zf.open(info) as fh:
@@ -256,20 +279,23 @@ def _check_zip(path: str | Path, limits: XlsxLimits, cells: Callable[..., None],
                     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 XML
                         head = head.decode("utf-16", "ignore").encode("utf-8")
                     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-                        raise WorkbookError(f"{name}: part {info.filename!r} declares a DTD or "
-                                            "entities, which workbooks never need; refusing "
-                                            "to read it")  # fmt: skip
+                        raise WorkbookError(
+                            f"{name}: part {info.filename!r} declares a DTD or "
+                            "entities, which workbooks never need; refusing "
+                            "to read it"
+                        )
             cells(zf, infos, name, limits)
     except WorkbookError:
         raise
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{name}: not an {ext} workbook: truncated or damaged (not a valid "
-                            f"zip archive: {exc})"
-                            ) from None  # fmt: skip
+        raise WorkbookError(
+            f"{name}: not an {ext} workbook: truncated or damaged (not a valid zip archive: {exc})"
+        ) from None
     except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error) as exc:
-        raise WorkbookError(f"{name}: cannot read the workbook archive "
-                            f"({type(exc).__name__}: {exc})") from None  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - defusedxml's refusals and XML syntax errors
+        raise WorkbookError(
+            f"{name}: cannot read the workbook archive ({type(exc).__name__}: {exc})"
+        ) from None
+    except Exception as exc:
         msg = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise WorkbookError(f"{name}: cannot read the workbook's XML ({msg})") from None
 
@@ -279,8 +305,13 @@ def _check_zip(path: str | Path, limits: XlsxLimits, cells: Callable[..., None],
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def read_text_file(path: Path, what: str, max_bytes: int,
-                   error: type[NnsheetError] = NnsheetError, bom: bool = False) -> str:  # fmt: skip
+def read_text_file(
+    path: Path,
+    what: str,
+    max_bytes: int,
+    error: type[NnsheetError] = NnsheetError,
+    bom: bool = False,
+) -> str:
     """The UTF-8 text of a small input file (``what``, e.g. ``a spec file (TOML)``), or one line
     naming the file: not found, a directory or special file, larger than ``max_bytes``, not
     UTF-8. ``bom``: a leading byte-order mark is allowed (and dropped)."""

@@ -143,8 +143,11 @@ class Spec:
         """True for class labels: several outputs and exactly one target 1 per sample. A sample
         is then correct when its target class has the largest output (argmax); otherwise when
         every output read as 1 if y' ≥ 0.5 else 0 equals its 0/1 target."""
-        return (self.n_outputs > 1 and self.binary_targets
-                and bool(np.all(self.targets.sum(axis=1) == 1)))  # fmt: skip
+        return (
+            self.n_outputs > 1
+            and self.binary_targets
+            and bool(np.all(self.targets.sum(axis=1) == 1))
+        )
 
     def batches(self) -> list[range]:
         """Sample indices (0-based) of each update within one epoch, in data order."""
@@ -154,8 +157,13 @@ class Spec:
         return [range(s, min(s + k, self.n_samples)) for s in range(0, self.n_samples, k)]
 
 
-def draw_uniform(rng: np.random.Generator, low: float, high: float, shape: int | tuple[int, ...],
-                 decimals: int | None) -> np.ndarray:  # fmt: skip
+def draw_uniform(
+    rng: np.random.Generator,
+    low: float,
+    high: float,
+    shape: int | tuple[int, ...],
+    decimals: int | None,
+) -> np.ndarray:
     """Values drawn uniformly from [low, high) by ``rng`` (``[init]``), rounded to ``decimals``
     decimals when given (``np.round``; a rounded −0.0 is written 0.0)."""
     x = rng.uniform(low, high, shape)

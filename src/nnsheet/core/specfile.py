@@ -26,8 +26,15 @@ from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
 LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
 TRAINING_KEYS = (
-    "learning_rate", "epochs", "mode", "rule", "loss", "update_biases", "hidden_error", "round",
-)  # fmt: skip
+    "learning_rate",
+    "epochs",
+    "mode",
+    "rule",
+    "loss",
+    "update_biases",
+    "hidden_error",
+    "round",
+)
 INIT_KEYS = ("seed", "low", "high", "decimals")
 DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
 MAX_EPOCHS = 1_000_000
@@ -103,20 +110,25 @@ def _bool(ctx: _Ctx, key: str, v: object) -> bool:
     return v
 
 
-def _matrix(ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None,
-            orient: str = "") -> np.ndarray:  # fmt: skip
+def _matrix(
+    ctx: _Ctx, key: str, v: object, rows: int | None, cols: int | None, orient: str = ""
+) -> np.ndarray:
     """A list of equal-length lists of finite numbers, optionally of a given shape (``orient``:
     how the rows and columns read, added to a shape error)."""
     shape_want = (
         f"{rows} row{'s' * (rows != 1)} of {cols} number{'s' * (cols != 1)}"
         if rows is not None and cols is not None
         else "a list of rows of numbers"
-    )  # fmt: skip
+    )
     if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
         raise ctx.fail(key, f"expected {shape_want}, got {_describe(v)}")
     got = f"{len(v)}×{len(v[0])}" if v and len(set(map(len, v))) == 1 else None
-    if not v or got is None or not v[0] or (rows is not None and len(v) != rows) or (
-        cols is not None and len(v[0]) != cols
+    if (
+        not v
+        or got is None
+        or not v[0]
+        or (rows is not None and len(v) != rows)
+        or (cols is not None and len(v[0]) != cols)
     ):
         if got is None and v:
             got = "rows of lengths " + ", ".join(str(len(r)) for r in v[:6])
@@ -142,9 +154,7 @@ def _table(ctx: _Ctx, key: str, v: object) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- data
-def _read_csv(
-    ctx: _Ctx, path: Path, key: str
-) -> tuple[list[str], list[list[str]], list[int]]:
+def _read_csv(ctx: _Ctx, path: Path, key: str) -> tuple[list[str], list[list[str]], list[int]]:
     """The header, the non-blank data rows and each data row's line number in the file."""
     if not path.is_file():
         raise ctx.fail(key, f"CSV file {str(path)!r} not found")
@@ -165,8 +175,9 @@ def _read_csv(
     header = [h.strip() for h in rows[0]]
     dup = [h for h in header if header.count(h) > 1]
     if dup:
-        raise SpecError(f"{path.name}: row {numbered[0][0]}: column {dup[0]!r} appears more "
-                        "than once")
+        raise SpecError(
+            f"{path.name}: row {numbered[0][0]}: column {dup[0]!r} appears more than once"
+        )
     return header, rows[1:], [n for n, _ in numbered[1:]]
 
 
@@ -189,8 +200,9 @@ def _csv_data(
             if c not in header:
                 close = difflib.get_close_matches(c, header, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ctx.fail(key, f"column {c!r} is not in {fname} (columns: "
-                               f"{', '.join(header[:12])}){hint}")
+                raise ctx.fail(
+                    key, f"column {c!r} is not in {fname} (columns: {', '.join(header[:12])}){hint}"
+                )
         return list(v)
 
     if "targets" not in d:
@@ -199,9 +211,10 @@ def _csv_data(
     one_hot = isinstance(tv, str)
     tcols = columns("data.targets", tv)
     fcols = (
-        columns("data.features", d["features"]) if "features" in d
+        columns("data.features", d["features"])
+        if "features" in d
         else [h for h in header if h not in tcols]
-    )  # fmt: skip
+    )
     if not fcols:
         raise ctx.fail("data.features", f"{fname} has no feature columns besides the targets")
 
@@ -227,8 +240,10 @@ def _csv_data(
         for r, row in enumerate(rows):
             cell = row[ci].strip() if ci < len(row) else ""
             if not cell:
-                raise SpecError(f"{fname}: row {line_of[r]}, column {col}: expected a class label, "
-                                "the cell is empty")
+                raise SpecError(
+                    f"{fname}: row {line_of[r]}, column {col}: expected a class label, "
+                    "the cell is empty"
+                )
             labels.append(cell)
         classes = list(dict.fromkeys(labels))
         if len(classes) < 2:
@@ -252,8 +267,11 @@ def _normalize(
     if bad.size:
         i = int(bad[0])
         nm = names[i] if names else f"x{i + 1}"
-        raise ctx.fail("data.normalize", f"feature {nm!r} is constant, so {method} normalisation "
-                       "would divide by zero; drop that column or remove normalize")
+        raise ctx.fail(
+            "data.normalize",
+            f"feature {nm!r} is constant, so {method} normalisation "
+            "would divide by zero; drop that column or remove normalize",
+        )
     norm = Normalization(method, tuple(map(float, shift)), tuple(map(float, scale)))
     return (X - shift) / scale, norm
 
@@ -278,8 +296,9 @@ def parse_spec(
         raise ctx.fail("title", f"expected text, got {_describe(title)}")
     preset = ov.get("preset") or doc.get("preset", DEFAULT_PRESET)
     preset = _choice(ctx, "preset", preset, tuple(PRESETS))
-    notation = (ov.get("notation") or doc.get("notation")
-                or PRESETS[preset].get("notation", "course"))
+    notation = (
+        ov.get("notation") or doc.get("notation") or PRESETS[preset].get("notation", "course")
+    )
     notation = _choice(ctx, "notation", notation, NOTATIONS)
 
     tr = _table(ctx, "training", doc.get("training", {}))
@@ -300,8 +319,9 @@ def parse_spec(
     epochs = _integer(ctx, "training.epochs", epochs, 1, MAX_EPOCHS)
     rule = _choice(ctx, "training.rule", settings["rule"], tuple(RULES))
     loss = _choice(ctx, "training.loss", settings["loss"], tuple(LOSSES))
-    hidden_error = _choice(ctx, "training.hidden_error", settings["hidden_error"],
-                           tuple(HIDDEN_ERROR_RULES))
+    hidden_error = _choice(
+        ctx, "training.hidden_error", settings["hidden_error"], tuple(HIDDEN_ERROR_RULES)
+    )
     update_biases = _bool(ctx, "training.update_biases", settings["update_biases"])
     digits = settings.get("round")
     if digits is not None:
@@ -313,23 +333,26 @@ def parse_spec(
     norm = None
     if "csv" in data:
         if "inputs" in data:
-            raise ctx.fail("data.inputs", "give the data either inline (inputs, targets) or as "
-                           "csv, not both")
+            raise ctx.fail(
+                "data.inputs", "give the data either inline (inputs, targets) or as csv, not both"
+            )
         X, T, feature_names, target_names, data_source = _csv_data(ctx, data, base or Path.cwd())
     else:
         for k in ("features",):
             if k in data:
                 raise ctx.fail(f"data.{k}", "only used with data.csv")
         if "inputs" not in data:
-            raise ctx.fail("data.inputs",
-                           "expected the training inputs (a list of rows) or data.csv")
+            raise ctx.fail(
+                "data.inputs", "expected the training inputs (a list of rows) or data.csv"
+            )
         if "targets" not in data:
             raise ctx.fail("data.targets", "expected the training targets (a list of rows)")
         X = _matrix(ctx, "data.inputs", data["inputs"], None, None)
         T = _matrix(ctx, "data.targets", data["targets"], None, None)
         if len(T) != len(X):
-            raise ctx.fail("data.targets",
-                           f"expected {len(X)} rows (one per input row), got {len(T)}")
+            raise ctx.fail(
+                "data.targets", f"expected {len(X)} rows (one per input row), got {len(T)}"
+            )
     if "normalize" in data:
         method = _choice(ctx, "data.normalize", data["normalize"], ("minmax", "zscore"))
         X, norm = _normalize(ctx, X, method, feature_names)
@@ -343,8 +366,10 @@ def parse_spec(
     # layers
     layers_doc = doc.get("layer")
     if not isinstance(layers_doc, list) or not layers_doc:
-        raise ctx.fail("layer", "expected at least one [[layer]] table (hidden layers first, "
-                       "output layer last)")
+        raise ctx.fail(
+            "layer",
+            "expected at least one [[layer]] table (hidden layers first, output layer last)",
+        )
     seed = ini.get("seed", DEFAULT_SEED)
     seed = _integer(ctx, "init.seed", seed, 0, 2**63 - 1)
     low = _number(ctx, "init.low", ini.get("low", -1.0))
@@ -365,21 +390,35 @@ def parse_spec(
         if "size" not in ld:
             raise ctx.fail(f"{key}.size", "expected the number of neurons in this layer")
         size = _integer(ctx, f"{key}.size", ld["size"], 1, MAX_LAYER_SIZE)
-        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"),
-                      tuple(ACTIVATIONS))
+        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"), tuple(ACTIVATIONS))
         if "weights" in ld and "weights_from" in ld:
-            raise ctx.fail(key, "give weights (row j = the weights into neuron j) or weights_from "
-                           "(row i = the weights out of sending unit i), not both")
+            raise ctx.fail(
+                key,
+                "give weights (row j = the weights into neuron j) or weights_from "
+                "(row i = the weights out of sending unit i), not both",
+            )
         if "weights" in ld:
-            W = _matrix(ctx, f"{key}.weights", ld["weights"], size, prev,
-                        " (weights: row j = the weights into neuron j of this layer, one "
-                        "column per sending unit; for the book's table, one row per sending "
-                        "unit, use weights_from)")
+            W = _matrix(
+                ctx,
+                f"{key}.weights",
+                ld["weights"],
+                size,
+                prev,
+                " (weights: row j = the weights into neuron j of this layer, one "
+                "column per sending unit; for the book's table, one row per sending "
+                "unit, use weights_from)",
+            )
         elif "weights_from" in ld:
             # the book's table (Fausett's v_ij, w_jk): row i = out of sending unit i
-            W = _matrix(ctx, f"{key}.weights_from", ld["weights_from"], prev, size,
-                        " (weights_from: row i = the weights out of sending unit i, one column "
-                        "per receiving neuron, biases not included)").T.copy()
+            W = _matrix(
+                ctx,
+                f"{key}.weights_from",
+                ld["weights_from"],
+                prev,
+                size,
+                " (weights_from: row i = the weights out of sending unit i, one column "
+                "per receiving neuron, biases not included)",
+            ).T.copy()
         else:
             W = draw_uniform(rng, low, high, (size, prev), decimals)
         if "biases" in ld:
@@ -391,8 +430,11 @@ def parse_spec(
         prev = size
     if T.shape[1] != prev:
         where = "data.targets"
-        raise ctx.fail(where, f"each target row has {T.shape[1]} numbers but the output layer "
-                       f"(layer[{len(layers)}]) has {prev} neurons")
+        raise ctx.fail(
+            where,
+            f"each target row has {T.shape[1]} numbers but the output layer "
+            f"(layer[{len(layers)}]) has {prev} neurons",
+        )
 
     mode_v = settings.get("mode", "online")
     n = X.shape[0]
@@ -401,23 +443,48 @@ def parse_spec(
     elif isinstance(mode_v, int) and not isinstance(mode_v, bool) and mode_v >= 1:
         mode, bs = "minibatch", min(int(mode_v), n)
     else:
-        raise ctx.fail("training.mode", f"expected \"online\", \"batch\" or a mini-batch size "
-                       f"(a whole number ≥ 1), got {_describe(mode_v)}")
+        raise ctx.fail(
+            "training.mode",
+            f'expected "online", "batch" or a mini-batch size '
+            f"(a whole number ≥ 1), got {_describe(mode_v)}",
+        )
 
     return Spec(
-        title=title, preset=preset, layers=tuple(layers), learning_rate=lr, epochs=epochs,
-        mode=mode, batch_size=bs, rule=rule, loss=loss, update_biases=update_biases,
-        hidden_error=hidden_error, round=digits, inputs=X, targets=T, seed=seed, init_low=low,
-        init_high=high, init_decimals=decimals, feature_names=feature_names,
-        target_names=target_names, normalization=norm, notation=notation, source=source,
-        given=tuple(given), data_source=data_source,
-    )  # fmt: skip
+        title=title,
+        preset=preset,
+        layers=tuple(layers),
+        learning_rate=lr,
+        epochs=epochs,
+        mode=mode,
+        batch_size=bs,
+        rule=rule,
+        loss=loss,
+        update_biases=update_biases,
+        hidden_error=hidden_error,
+        round=digits,
+        inputs=X,
+        targets=T,
+        seed=seed,
+        init_low=low,
+        init_high=high,
+        init_decimals=decimals,
+        feature_names=feature_names,
+        target_names=target_names,
+        normalization=norm,
+        notation=notation,
+        source=source,
+        given=tuple(given),
+        data_source=data_source,
+    )
 
 
 def loads_spec(
-    text: str, name: str = "spec", base: Path | None = None,
-    overrides: Mapping[str, Any] | None = None, source: Path | None = None,
-) -> Spec:  # fmt: skip
+    text: str,
+    name: str = "spec",
+    base: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    source: Path | None = None,
+) -> Spec:
     """Parse TOML text into a :class:`Spec` (``base``: the folder data files are relative to;
     ``source``: the spec file it was read from, if any)."""
     try:
@@ -454,26 +521,49 @@ def _toml_value(v: object) -> str:
 def spec_to_toml(spec: Spec) -> str:
     """A self-contained TOML text of ``spec``: every weight explicit, the data inline as the
     network sees it (already normalised). ``loads_spec`` of it gives the same numbers."""
-    out = [f"title = {_toml_value(spec.title)}", f"preset = {_toml_value(spec.preset)}",
-           f"notation = {_toml_value(spec.notation)}", f"inputs = {spec.n_inputs}", ""]
+    out = [
+        f"title = {_toml_value(spec.title)}",
+        f"preset = {_toml_value(spec.preset)}",
+        f"notation = {_toml_value(spec.notation)}",
+        f"inputs = {spec.n_inputs}",
+        "",
+    ]
     for ly in spec.layers:
-        out += ["[[layer]]", f"size = {ly.size}", f"activation = {_toml_value(ly.activation)}",
-                "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]",
-                f"biases = {_toml_value(ly.biases)}", ""]
+        out += [
+            "[[layer]]",
+            f"size = {ly.size}",
+            f"activation = {_toml_value(ly.activation)}",
+            "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]",
+            f"biases = {_toml_value(ly.biases)}",
+            "",
+        ]
     mode: object = spec.batch_size if spec.mode == "minibatch" else spec.mode
-    out += ["[training]", f"learning_rate = {_toml_value(spec.learning_rate)}",
-            f"epochs = {spec.epochs}", f"mode = {_toml_value(mode)}",
-            f"rule = {_toml_value(spec.rule)}", f"loss = {_toml_value(spec.loss)}",
-            f"update_biases = {_toml_value(spec.update_biases)}",
-            f"hidden_error = {_toml_value(spec.hidden_error)}"]
+    out += [
+        "[training]",
+        f"learning_rate = {_toml_value(spec.learning_rate)}",
+        f"epochs = {spec.epochs}",
+        f"mode = {_toml_value(mode)}",
+        f"rule = {_toml_value(spec.rule)}",
+        f"loss = {_toml_value(spec.loss)}",
+        f"update_biases = {_toml_value(spec.update_biases)}",
+        f"hidden_error = {_toml_value(spec.hidden_error)}",
+    ]
     if spec.round is not None:
         out.append(f"round = {spec.round}")
-    out += ["", "[init]", f"seed = {spec.seed if spec.seed is not None else DEFAULT_SEED}",
-            f"low = {_toml_value(spec.init_low)}", f"high = {_toml_value(spec.init_high)}"]
+    out += [
+        "",
+        "[init]",
+        f"seed = {spec.seed if spec.seed is not None else DEFAULT_SEED}",
+        f"low = {_toml_value(spec.init_low)}",
+        f"high = {_toml_value(spec.init_high)}",
+    ]
     if spec.init_decimals is not None:
         out.append(f"decimals = {spec.init_decimals}")
-    out += ["",
-            "[data]",
-            "inputs = [" + ",\n          ".join(_toml_value(r) for r in spec.inputs) + "]",
-            "targets = [" + ",\n           ".join(_toml_value(r) for r in spec.targets) + "]", ""]
+    out += [
+        "",
+        "[data]",
+        "inputs = [" + ",\n          ".join(_toml_value(r) for r in spec.inputs) + "]",
+        "targets = [" + ",\n           ".join(_toml_value(r) for r in spec.targets) + "]",
+        "",
+    ]
     return "\n".join(out)

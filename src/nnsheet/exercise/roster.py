@@ -60,8 +60,14 @@ def id_problem(student_id: str) -> str | None:
         return "the id is empty"
     if len(student_id) > MAX_ID_LENGTH:
         return f"the id is longer than {MAX_ID_LENGTH} characters"
-    bad = next((c for c in student_id if c in FORBIDDEN_CHARS
-                or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)  # fmt: skip
+    bad = next(
+        (
+            c
+            for c in student_id
+            if c in FORBIDDEN_CHARS or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+        ),
+        None,
+    )
     if bad is not None:
         return f"the id holds {bad!r}, which a file name cannot"
     if student_id.startswith("."):
@@ -83,15 +89,19 @@ def read_roster(path: Path) -> list[Student]:
     path = Path(path)
     name = str(path)
     if not path.is_file():
-        raise NnsheetError(f"{name}: roster file not found" if not path.exists()
-                           else f"{name}: expected a roster CSV file, got a folder")
+        raise NnsheetError(
+            f"{name}: roster file not found"
+            if not path.exists()
+            else f"{name}: expected a roster CSV file, got a folder"
+        )
     if path.stat().st_size > MAX_ROSTER_BYTES:
         raise NnsheetError(f"{name}: larger than {MAX_ROSTER_BYTES // 2**20} MiB; not a roster")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise NnsheetError(f"{name}: expected UTF-8 text (byte {exc.start}); save the roster "
-                           "as CSV UTF-8") from None  # fmt: skip
+        raise NnsheetError(
+            f"{name}: expected UTF-8 text (byte {exc.start}); save the roster as CSV UTF-8"
+        ) from None
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
@@ -104,9 +114,11 @@ def read_roster(path: Path) -> list[Student]:
     for want in ("id", "name"):
         if cols.count(want) != 1:
             what = "no" if want not in cols else "more than one"
-            raise NnsheetError(f"{name}: row {head_row}: {what} column {want!r}; expected a "
-                               f"header with the columns id and name (got: "
-                               f"{', '.join(h.strip() for h in header)[:120]})")  # fmt: skip
+            raise NnsheetError(
+                f"{name}: row {head_row}: {what} column {want!r}; expected a "
+                f"header with the columns id and name (got: "
+                f"{', '.join(h.strip() for h in header)[:120]})"
+            )
     ci, cn = cols.index("id"), cols.index("name")
     students: list[Student] = []
     seen: dict[str, int] = {}
@@ -118,11 +130,14 @@ def read_roster(path: Path) -> list[Student]:
         if problem is not None:
             raise NnsheetError(f"{where}: id {sid!r} cannot be a file name: {problem}")
         if sid.casefold() in seen:
-            raise NnsheetError(f"{where}: id {sid!r} is already on row {seen[sid.casefold()]}; "
-                               "each student needs an id of their own")  # fmt: skip
+            raise NnsheetError(
+                f"{where}: id {sid!r} is already on row {seen[sid.casefold()]}; "
+                "each student needs an id of their own"
+            )
         if not sname:
-            raise NnsheetError(f"{where}: id {sid!r}: expected the student's name, the cell is "
-                               "empty")  # fmt: skip
+            raise NnsheetError(
+                f"{where}: id {sid!r}: expected the student's name, the cell is empty"
+            )
         seen[sid.casefold()] = line
         students.append(Student(sid, sname, n))
     if not students:
@@ -157,8 +172,9 @@ def student_spec(spec: Spec, student_id: str) -> Spec:
     return dataclasses.replace(spec, layers=tuple(layers), seed=seed)
 
 
-def write_student_exercises(spec: Spec, roster: Sequence[Student], folder: Path,
-                            options: ExerciseOptions | None = None) -> list[Path]:  # fmt: skip
+def write_student_exercises(
+    spec: Spec, roster: Sequence[Student], folder: Path, options: ExerciseOptions | None = None
+) -> list[Path]:
     """One exercise per student, ``folder/<id>.xlsx`` (each written atomically; the folder is
     created when missing), with the student's name and number typed in. Returns the paths."""
     folder = Path(folder)

@@ -76,8 +76,9 @@ def parse_ask(text: str | None) -> tuple[str, ...]:
     words = [w.strip().lower() for w in text.split(",") if w.strip()]
     bad = [w for w in words if w not in BLOCKS]
     if bad or not words:
-        raise NnsheetError(f"--ask: expected a comma-separated list of {', '.join(BLOCKS)} "
-                           f"(or all), got {text!r}")  # fmt: skip
+        raise NnsheetError(
+            f"--ask: expected a comma-separated list of {', '.join(BLOCKS)} (or all), got {text!r}"
+        )
     return tuple(b for b in BLOCKS if b in words)
 
 
@@ -90,8 +91,11 @@ def answer_rows(table: pd.DataFrame, trace: Trace, options: ExerciseOptions) -> 
     on_steps = (table["sheet"] == sheets.steps) & table["quantity"].isin(asked)
     if k is not None:
         on_steps &= table["step"].fillna(0).astype(int) <= k
-    on_epochs = ((table["sheet"] == sheets.epochs) & table["quantity"].isin(asked)
-                 & table["epoch"].fillna(0).astype(int).isin(complete))  # fmt: skip
+    on_epochs = (
+        (table["sheet"] == sheets.epochs)
+        & table["quantity"].isin(asked)
+        & table["epoch"].fillna(0).astype(int).isin(complete)
+    )
     return table[on_steps | on_epochs].reset_index(drop=True)
 
 
@@ -106,19 +110,24 @@ def exercise_records(trace: Trace, options: ExerciseOptions) -> list[StepRecord 
 class ExerciseWriter(WorkbookWriter):
     """The trace writer with the exercise's rule for each cell (see the module docstring)."""
 
-    def __init__(self, path: Path | str, layout: Layout, options: ExerciseOptions,
-                 meta: list[tuple[str, str]],
-                 student: tuple[str, str] = ("", "")) -> None:  # fmt: skip
+    def __init__(
+        self,
+        path: Path | str,
+        layout: Layout,
+        options: ExerciseOptions,
+        meta: list[tuple[str, str]],
+        student: tuple[str, str] = ("", ""),
+    ) -> None:
         super().__init__(path, layout, protect=True, extra=self._extra)
         self.options = options
         self.meta = meta
         self.student = student  # (name, number) already typed in, or blank
 
-    def _steps_header(self, ws) -> None:  # noqa: ANN001
+    def _steps_header(self, ws) -> None:
         super()._steps_header(ws)
         self.answer_cols = self.layout.columns_of(self.options.quantities)
 
-    def _cells(self, ws, sr: StepsRow) -> None:  # noqa: ANN001
+    def _cells(self, ws, sr: StepsRow) -> None:
         fmts, answer, blank = self.col_fmt, self.answer_cols, self.f.answer
         row, ctx, values, kinds = sr.row, sr.ctx, sr.values, sr.kinds
         for c, tmpl in sr.templates:
@@ -128,7 +137,7 @@ class ExerciseWriter(WorkbookWriter):
             cached = float(values[c]) if kinds[c] == GIVEN else ""  # only givens carry a value
             ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], cached)
 
-    def _put(self, ws, cell: Cell) -> None:  # noqa: ANN001
+    def _put(self, ws, cell: Cell) -> None:
         if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
             super()._put(ws, cell)
         elif cell.quantity in self.options.quantities:
@@ -136,23 +145,30 @@ class ExerciseWriter(WorkbookWriter):
         else:
             ws.write_formula(cell.row, cell.col, cell.formula, self.f.style(cell), "")
 
-    def _extra(self, wb) -> None:  # noqa: ANN001
+    def _extra(self, wb) -> None:
         lay, opt = self.layout, self.options
         ws = wb.add_worksheet(lay.sheets.exercise)
         self._text_sheet(ws, 0)  # portrait A4, wrapped in a page-wide column
         # the learner's name and number: two unlocked text cells under the title, each with a
         # workbook defined name the grader reads (``student``, ``student_id``)
-        entry = wb.add_format({"num_format": "@", "bg_color": "#FFFFFF", "border": 1,
-                               "border_color": "#4472C4", "locked": False})  # fmt: skip
-        lines = instructions(opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps,
-                             opt.decimals)  # fmt: skip
+        entry = wb.add_format(
+            {
+                "num_format": "@",
+                "bg_color": "#FFFFFF",
+                "border": 1,
+                "border_color": "#4472C4",
+                "locked": False,
+            }
+        )
+        lines = instructions(opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps, opt.decimals)
         r = 0
         for n, (kind, text) in enumerate(lines):
             self._text_row(ws, r, 0, text, kind)
             r += 1
             if n == 0:
-                for name, label, value in zip(STUDENT_NAMES, name_labels(opt.lang),
-                                              self.student, strict=True):  # fmt: skip
+                for name, label, value in zip(
+                    STUDENT_NAMES, name_labels(opt.lang), self.student, strict=True
+                ):
                     r += 1
                     self._text_row(ws, r, 0, label, "head")
                     if value:
@@ -175,10 +191,14 @@ class ExerciseWriter(WorkbookWriter):
 def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
     """Key/value rows of the hidden sheet: magic, version, options, then the spec TOML line by
     line (each line its own cell, so no cell approaches the 32,767-character limit)."""
-    rows = [("magic", META_MAGIC), ("format", str(FORMAT_VERSION)), ("lang", options.lang),
-            ("ask", ",".join(options.ask)),
-            ("steps", "" if options.steps is None else str(options.steps)),
-            ("decimals", str(options.decimals))]  # fmt: skip
+    rows = [
+        ("magic", META_MAGIC),
+        ("format", str(FORMAT_VERSION)),
+        ("lang", options.lang),
+        ("ask", ",".join(options.ask)),
+        ("steps", "" if options.steps is None else str(options.steps)),
+        ("decimals", str(options.decimals)),
+    ]
     for line in spec_to_toml(spec).split("\n"):
         if len(line) > 30_000:
             raise WorkbookError("the spec is too large to embed in an exercise workbook")
@@ -186,9 +206,12 @@ def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
     return rows
 
 
-def write_exercise(spec: Spec, path: Path | str, options: ExerciseOptions | None = None,
-                   student: tuple[str, str] = ("", ""),
-                   ) -> tuple[Layout, pd.DataFrame]:  # fmt: skip
+def write_exercise(
+    spec: Spec,
+    path: Path | str,
+    options: ExerciseOptions | None = None,
+    student: tuple[str, str] = ("", ""),
+) -> tuple[Layout, pd.DataFrame]:
     """Write the exercise for ``spec`` at ``path`` (atomically); return its layout and the
     trace-table rows of its answer cells. ``student``: the learner's name and number, written
     into the ``student`` and ``student_id`` cells (blank when empty)."""
@@ -197,10 +220,12 @@ def write_exercise(spec: Spec, path: Path | str, options: ExerciseOptions | None
     layout.check_limits()
     trace = run(spec)
     if options.steps is not None and options.steps > len(trace.steps):
-        raise NnsheetError(f"--steps {options.steps}: the exercise has only {len(trace.steps)} "
-                           "steps")  # fmt: skip
+        raise NnsheetError(
+            f"--steps {options.steps}: the exercise has only {len(trace.steps)} steps"
+        )
     ExerciseWriter(path, layout, options, meta_rows(spec, options), student).write(
-        exercise_records(trace, options))
+        exercise_records(trace, options)
+    )
     return layout, answer_rows(trace.table(layout), trace, options)
 
 

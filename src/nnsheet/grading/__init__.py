@@ -47,7 +47,24 @@ from .mark import VERDICTS, close, grade_book, tolerance
 from .read import OLE_MAGIC, parse_text, read_book, read_given
 from .report import COLOURS, REPORT_COLUMNS, summary, write_graded
 
-__all__ = ["COLOURS", "GRADEBOOK_COLUMNS", "OLE_MAGIC", "REPORT_COLUMNS", "VERDICTS", "AnswerKey",
-           "LearnerEnv", "Record",
-           "check_files", "close", "explain", "grade_book", "key_for", "parse_text", "read_book",
-           "read_given", "summary", "tolerance", "write_graded"]  # fmt: skip
+__all__ = [
+    "COLOURS",
+    "GRADEBOOK_COLUMNS",
+    "OLE_MAGIC",
+    "REPORT_COLUMNS",
+    "VERDICTS",
+    "AnswerKey",
+    "LearnerEnv",
+    "Record",
+    "check_files",
+    "close",
+    "explain",
+    "grade_book",
+    "key_for",
+    "parse_text",
+    "read_book",
+    "read_given",
+    "summary",
+    "tolerance",
+    "write_graded",
+]

@@ -39,8 +39,21 @@ from .report import (
 )
 from .values import is_values, read_values
 
-GRADEBOOK_COLUMNS = ["file", "student", "student_id", "status", "score", "correct", "carried",
-                     "wrong", "missing", "answer_cells", "first_wrong", "flags", "message"]
+GRADEBOOK_COLUMNS = [
+    "file",
+    "student",
+    "student_id",
+    "status",
+    "score",
+    "correct",
+    "carried",
+    "wrong",
+    "missing",
+    "answer_cells",
+    "first_wrong",
+    "flags",
+    "message",
+]
 #: what ``check DIR`` grades: the files directly inside the folder with these suffixes (an .xls
 #: is refused, but as a gradebook row saying to save it as .xlsx or .ods)
 SUBMISSION_SUFFIXES = (".xlsx", ".ods", ".xls")
@@ -60,20 +73,26 @@ def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[
             continue
         folder = True
         inside = sorted((f for f in p.iterdir() if f.is_file()), key=lambda f: f.name)
-        found = [f for f in inside if f.suffix.lower() in SUBMISSION_SUFFIXES
-                 and not f.name.startswith((".", "~$"))]  # fmt: skip
+        found = [
+            f
+            for f in inside
+            if f.suffix.lower() in SUBMISSION_SUFFIXES and not f.name.startswith((".", "~$"))
+        ]
         other = [f.name for f in inside if f not in found]
         if other:
-            say_err(f"{p}: not graded (not .xlsx, .ods or .xls): {', '.join(other[:5])}"
-                    + (f", … ({len(other)} in all)" if len(other) > 5 else ""))
+            say_err(
+                f"{p}: not graded (not .xlsx, .ods or .xls): {', '.join(other[:5])}"
+                + (f", … ({len(other)} in all)" if len(other) > 5 else "")
+            )
         if not found:
             raise NnsheetError(f"{p}: no .xlsx, .ods or .xls file directly inside this folder")
         files.extend(found)
     return files, folder or len(files) > 1
 
 
-def _graded_path(src: Path, output: str | None, several: bool,
-                 stems: dict[str, int]) -> Path | None:  # fmt: skip
+def _graded_path(
+    src: Path, output: str | None, several: bool, stems: dict[str, int]
+) -> Path | None:
     if output is None:
         return None
     o = Path(output)
@@ -137,29 +156,68 @@ class _Row:
         if self.result is None:
             msg = self.problem or ""
             prefix = f"{self.path}: "
-            msg = msg[len(prefix):] if msg.startswith(prefix) else msg
+            msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
             msg = "; ".join(x for x in (msg, *self.notes) if x)
-            return [str(self.path), student, sid, "unreadable", "", "", "", "", "", "", "",
-                    ";".join(self.flags), msg]  # fmt: skip
+            return [
+                str(self.path),
+                student,
+                sid,
+                "unreadable",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                ";".join(self.flags),
+                msg,
+            ]
         res = self.result
         c, n = res.counts, len(res.marks)
         score = f"{100.0 * res.share_right:.1f}" if n else ""
         first = res.first_wrong
-        first_wrong = (f"{place(self.book, first)} {first.row['label']}"
-                       if first is not None else "")  # fmt: skip
+        first_wrong = f"{place(self.book, first)} {first.row['label']}" if first is not None else ""
         shifted = self.book.shifted if self.book else None
-        msg = "; ".join(x for x in ((_say("shifted", "en", notes=shifted) if shifted else None),
-                                    self.problem, *self.notes) if x)  # fmt: skip
-        return [str(self.path), student, sid, "graded", score, c["correct"], c["carried"],
-                c["wrong"], c["missing"], n, first_wrong, ";".join(self.flags),
-                msg]  # fmt: skip
+        msg = "; ".join(
+            x
+            for x in (
+                (_say("shifted", "en", notes=shifted) if shifted else None),
+                self.problem,
+                *self.notes,
+            )
+            if x
+        )
+        return [
+            str(self.path),
+            student,
+            sid,
+            "graded",
+            score,
+            c["correct"],
+            c["carried"],
+            c["wrong"],
+            c["missing"],
+            n,
+            first_wrong,
+            ";".join(self.flags),
+            msg,
+        ]
 
 
-def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: int | None = None,
-                output: str | None = None, report: str | None = None,
-                gradebook: str | None = None, record: Record | None = None,
-                say: Callable[[str], None] = print, lang: str | None = None,
-                roster: Sequence[Student] | None = None) -> int:  # fmt: skip
+def check_files(
+    files: Sequence[Path],
+    *,
+    spec: Spec | None = None,
+    decimals: int | None = None,
+    output: str | None = None,
+    report: str | None = None,
+    gradebook: str | None = None,
+    record: Record | None = None,
+    say: Callable[[str], None] = print,
+    lang: str | None = None,
+    roster: Sequence[Student] | None = None,
+) -> int:
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it): a
     summary per file through ``say``, graded copies (``output``: a file, or a folder for
     several, created when missing), the ``report`` CSV (one row per answer cell) and the
@@ -178,13 +236,16 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     file's own spec), ``givens_changed`` (no record: Setup differs from the embedded spec),
     ``copied:<id>`` and ``identical:<file>`` (across the files of the run;
     :mod:`.integrity`)."""
+
     def err(line: str) -> None:
         print(line, file=sys.stderr)
 
     files, several = submissions([Path(f) for f in files], err)
     if output is not None and (csvs := [f for f in files if is_values(f)]):
-        raise NnsheetError(f"{csvs[0]}: a program's values have no graded copy; leave out -o "
-                           "(--report gives every value's verdict)")  # fmt: skip
+        raise NnsheetError(
+            f"{csvs[0]}: a program's values have no graded copy; leave out -o "
+            "(--report gives every value's verdict)"
+        )
     stems: dict[str, int] = {}
     for f in files:
         stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
@@ -203,12 +264,16 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
         ins = {f.resolve() for f in files}
         for t in targets:
             if t is not None and t.resolve() in ins:
-                raise NnsheetError(f"{t}: refusing to overwrite a learner's file; choose another "
-                                   "-o")  # fmt: skip
+                raise NnsheetError(
+                    f"{t}: refusing to overwrite a learner's file; choose another -o"
+                )
         if len({t.resolve() for t in targets if t is not None}) < len(files):
             raise NnsheetError("several files have the same name; grade them in separate calls")
-    paths = {what: _csv_path(p, what, files)
-             for what, p in (("--report", report), ("--gradebook", gradebook)) if p is not None}
+    paths = {
+        what: _csv_path(p, what, files)
+        for what, p in (("--report", report), ("--gradebook", gradebook))
+        if p is not None
+    }
     if len({p.resolve() for p in paths.values()}) < len(paths):
         raise NnsheetError(f"{gradebook}: --report and --gradebook need different names")
     if output is not None and make_folder:
@@ -260,7 +325,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                     key = key_for(row.book, f, dataclasses.replace(the_record, spec=given), cache)
                 res = grade_book(row.book, key, f, decimals)
                 lines, cells = summary(res, lang), report_rows(res)
-            except Exception as exc:  # noqa: BLE001 - one file's trouble never stops the class
+            except Exception as exc:
                 row.problem = _problem(f, exc, "cannot be graded")
                 err(f"nnsheet: error: {row.problem}")
                 status = 2
@@ -269,8 +334,12 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
             said_lang = lang or key.options.lang
             _check_givens(row, key, given, unknown, said_lang, roster is not None)
             if row.book.tampered:  # the hidden options (the givens: _check_givens)
-                row.flag("tampered", settings_note(row.book, "en"), said_lang,
-                         settings_note(row.book, said_lang))  # fmt: skip
+                row.flag(
+                    "tampered",
+                    settings_note(row.book, "en"),
+                    said_lang,
+                    settings_note(row.book, said_lang),
+                )
             if row.book.lost_rows:
                 row.notes.append(f"rows not found: {lost_text(row.book.lost_rows, 'en')}")
             for line in [*lines, *row.said]:
@@ -283,7 +352,7 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
                 continue
             try:
                 write_graded(f, res, dest, lang)
-            except Exception as exc:  # noqa: BLE001 - one failed copy must not stop the class
+            except Exception as exc:
                 why = _problem(f, exc, "no graded copy can be written")
                 row.notes.append(_say("no_copy", "en", why=why.removeprefix(f"{f}: ")))
                 err(f"nnsheet: error: {why}")
@@ -296,9 +365,16 @@ def check_files(files: Sequence[Path], *, spec: Spec | None = None, decimals: in
     for i, j, agree, filled, wrong in identical_pairs([r.result for r in book_rows]):
         for a, b in ((i, j), (j, i)):
             r = book_rows[a]
-            _flag(r, f"identical:{book_rows[b].path.name}", "note.identical",
-                  lang or _lang_of(r), agree=agree, filled=filled, wrong=wrong,
-                  file=book_rows[b].path.name)  # fmt: skip
+            _flag(
+                r,
+                f"identical:{book_rows[b].path.name}",
+                "note.identical",
+                lang or _lang_of(r),
+                agree=agree,
+                filled=filled,
+                wrong=wrong,
+                file=book_rows[b].path.name,
+            )
     for r, n in zip(book_rows, before, strict=True):
         if len(r.said) > n:
             out(f"{r.path}:")
@@ -354,10 +430,12 @@ def _lang_of(row: _Row) -> str:
     return row.result.key.options.lang if row.result is not None else "en"
 
 
-def _flag(row: _Row, code: str, text_key: str, lang: str, what: Sequence[Diff] = (),
-          **fields: object) -> None:  # fmt: skip
+def _flag(
+    row: _Row, code: str, text_key: str, lang: str, what: Sequence[Diff] = (), **fields: object
+) -> None:
     """Flag ``row`` with ``code``; its note is the ``text_key`` text (English in the gradebook,
     ``lang`` on the terminal), ``what`` the differences it lists."""
+
     def text(lg: str) -> str:
         listed = ", ".join(_say(k, lg, **f) for k, f in what)
         return _say(text_key, lg, what=listed, **fields)
@@ -376,8 +454,9 @@ def _embedded(book: Book, path: Path) -> Spec | None:
         return None
 
 
-def _check_givens(row: _Row, key: AnswerKey, record: Spec | None, unknown: str | None,
-                  lang: str, roster: bool) -> None:  # fmt: skip
+def _check_givens(
+    row: _Row, key: AnswerKey, record: Spec | None, unknown: str | None, lang: str, roster: bool
+) -> None:
     """Flag a file whose givens are not the record's (``tampered``; ``record``: ``--spec``, or
     the student's with a ``roster``), an id not on the roster (``unknown``:
     ``unknown_student``), or without a record, Setup givens that are not the embedded spec's
@@ -389,8 +468,14 @@ def _check_givens(row: _Row, key: AnswerKey, record: Spec | None, unknown: str |
     if record is None:
         diffs = setup_differences(row.book, key)
         if diffs:
-            _flag(row, "givens_changed", "note.givens_changed", lang, diffs,
-                  setup=key.layout.sheets.setup)  # fmt: skip
+            _flag(
+                row,
+                "givens_changed",
+                "note.givens_changed",
+                lang,
+                diffs,
+                setup=key.layout.sheets.setup,
+            )
         return
     embedded = _embedded(row.book, row.path)
     found: list[Diff] = []
@@ -403,9 +488,15 @@ def _check_givens(row: _Row, key: AnswerKey, record: Spec | None, unknown: str |
         _flag(row, "tampered", "note.tampered", lang, found)
 
 
-def _flag_copies(rows: list[_Row], ids: dict[int, str], specs: dict[str, Spec], record: Record,
-                 cache: dict[str, AnswerKey], decimals: int | None,
-                 lang: str | None) -> None:  # fmt: skip
+def _flag_copies(
+    rows: list[_Row],
+    ids: dict[int, str],
+    specs: dict[str, Spec],
+    record: Record,
+    cache: dict[str, AnswerKey],
+    decimals: int | None,
+    lang: str | None,
+) -> None:
     """``copied:<id>``: a file mostly wrong for its own givens but right for another student's
     (one whose file is in this run)."""
     for i, sid in ids.items():
@@ -413,9 +504,14 @@ def _flag_copies(rows: list[_Row], ids: dict[int, str], specs: dict[str, Spec], 
         _flag_copy(rows[i], others, cache, decimals, lang, record)
 
 
-def _flag_copy(row: _Row, others: dict[str, Spec], cache: dict[str, AnswerKey],
-               decimals: int | None, lang: str | None,
-               record: Record | None = None) -> None:  # fmt: skip
+def _flag_copy(
+    row: _Row,
+    others: dict[str, Spec],
+    cache: dict[str, AnswerKey],
+    decimals: int | None,
+    lang: str | None,
+    record: Record | None = None,
+) -> None:
     """``copied:<id>`` when ``row``'s file is right for one of ``others`` (id → that student's
     spec) and not for its own givens; graded with the ``record``'s options when there is one."""
     res = row.result
@@ -431,21 +527,34 @@ def _flag_copy(row: _Row, others: dict[str, Spec], cache: dict[str, AnswerKey],
             continue
     found = copied_from(res, graded)
     if found is not None:
-        _flag(row, f"copied:{found[0]}", "note.copied", lang or _lang_of(row),
-              sid=found[0], other=f"{100 * found[1]:.0f}",
-              own=f"{100 * share_correct(res):.0f}")
+        _flag(
+            row,
+            f"copied:{found[0]}",
+            "note.copied",
+            lang or _lang_of(row),
+            sid=found[0],
+            other=f"{100 * found[1]:.0f}",
+            own=f"{100 * share_correct(res):.0f}",
+        )
 
 
-def gradebook_row(path: Path, book: Book | None, result: Result | None,
-                  problem: str | None = None) -> list[object]:  # fmt: skip
+def gradebook_row(
+    path: Path, book: Book | None, result: Result | None, problem: str | None = None
+) -> list[object]:
     """One file's gradebook row (:data:`GRADEBOOK_COLUMNS`) without flags: ``result`` None makes
     it an ``unreadable`` row saying ``problem``."""
     return _Row(path, book, result, problem).cells()
 
 
-def flagged_row(path: Path, book: Book, result: Result, record: Spec,
-                others: dict[str, Spec], lang: str = "en",
-                problem: str | None = None) -> tuple[list[object], list[str]]:  # fmt: skip
+def flagged_row(
+    path: Path,
+    book: Book,
+    result: Result,
+    record: Spec,
+    others: dict[str, Spec],
+    lang: str = "en",
+    problem: str | None = None,
+) -> tuple[list[object], list[str]]:
     """One graded file's gradebook row and its flags, as ``check --roster`` flags it:
     ``tampered`` when its embedded spec or Setup givens are not ``record`` (the student's own
     spec; ``result`` was graded on it), ``copied:<id>`` when it is right for one of ``others``
@@ -458,6 +567,7 @@ def flagged_row(path: Path, book: Book, result: Result, record: Spec,
 
 def _write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:
     """Every text field guarded: a learner's name or file name is never run as a formula."""
+
     def write(tmp: str) -> None:
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)

@@ -55,7 +55,7 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
     i0 = None if i is None else i - 1
     if q in ("epoch_loss", "accuracy"):
         ep = tr.epochs[int(row["epoch"]) - 1]
-        recs = [s for st in tr.steps[ep.first_step - 1: ep.last_step] for s in st.samples]
+        recs = [s for st in tr.steps[ep.first_step - 1 : ep.last_step] for s in st.samples]
         if q == "epoch_loss":
             parts = [_n(s.loss) for s in recs]
             sy = say("mean_loss", lang, loss=nt.symbol("loss"))
@@ -86,8 +86,10 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
             parts = [_p(s.dw[k][j0, i0]) for s in st.samples]
         else:
             parts = [_p(s.db[k][j0]) for s in st.samples]  # type: ignore[index]
-        return (f"{sym} = {say('batch_mean', lang, sym=sym)} = ({' + '.join(parts)})/"
-                f"{len(parts)} = {_n(val)}")
+        return (
+            f"{sym} = {say('batch_mean', lang, sym=sym)} = ({' + '.join(parts)})/"
+            f"{len(parts)} = {_n(val)}"
+        )
     a_in = rec.x if layer == 1 else (rec.a[k - 1] if layer else None)
     if q == "z":
         prev = [nt.symbol("a" if layer > 1 else "x", layer - 1, m) for m in range(len(a_in))]
@@ -98,40 +100,48 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
     if q == "a":
         act = ACTIVATIONS[spec.layers[k].activation]
         zs = nt.symbol("z", layer, j0)
-        return (f"{sym} = {act.text_value(zs)} = {act.text_value(_z_text(rec, k, j0))} = "
-                f"{_n(val)}")
+        return f"{sym} = {act.text_value(zs)} = {act.text_value(_z_text(rec, k, j0))} = {_n(val)}"
     if q == "e":
         ts, ys = nt.symbol("t", L, j0), nt.symbol("a", L, j0)
         return f"{sym} = {ts} - {ys} = {_n(rec.t[j0])} - {_p(rec.a[L - 1][j0])} = {_n(val)}"
     if q == "loss":
         loss = LOSSES[spec.loss]
         es = [nt.symbol("e", L, m) for m in range(len(rec.e))]
-        return (f"{sym} = {loss.text_value(es)} = {loss.text_value([_p(v) for v in rec.e])} = "
-                f"{_n(val)}")
+        return (
+            f"{sym} = {loss.text_value(es)} = {loss.text_value([_p(v) for v in rec.e])} = {_n(val)}"
+        )
     if q == "err":
         rule = RULES[spec.rule]
         n = spec.sizes[L]
         if layer == L:
             es = nt.symbol("e", L, j0)
-            return (f"{sym} = {rule.text_output_err(LOSSES[spec.loss], es, n)} = "
-                    f"{rule.text_output_err(LOSSES[spec.loss], _p(rec.e[j0]), n)} = {_n(val)}")
+            return (
+                f"{sym} = {rule.text_output_err(LOSSES[spec.loss], es, n)} = "
+                f"{rule.text_output_err(LOSSES[spec.loss], _p(rec.e[j0]), n)} = {_n(val)}"
+            )
         hidden = hidden_error_rule(spec.rule, spec.hidden_error)
         W = rec.w[k + 1]
         sent = getattr(rec, hidden.source)[k + 1]
-        syms = [(nt.symbol("w", layer + 1, m, j0),
-                 [nt.symbol("w", layer + 1, m, c) for c in range(W.shape[1])],
-                 nt.symbol(hidden.source, layer + 1, m)) for m in range(W.shape[0])]
+        syms = [
+            (
+                nt.symbol("w", layer + 1, m, j0),
+                [nt.symbol("w", layer + 1, m, c) for c in range(W.shape[1])],
+                nt.symbol(hidden.source, layer + 1, m),
+            )
+            for m in range(W.shape[0])
+        ]
         nums = [(_p(W[m, j0]), [_p(x) for x in W[m]], _p(sent[m])) for m in range(W.shape[0])]
         return f"{sym} = {hidden.text(syms)} = {hidden.text(nums)} = {_n(val)}"
     if q == "fprime":
         act = ACTIVATIONS[spec.layers[k].activation]
         zs, as_ = nt.symbol("z", layer, j0), nt.symbol("a", layer, j0)
-        return (f"{sym} = {act.text_deriv(zs, as_)} = "
-                f"{act.text_deriv(_p(rec.z[k][j0]), _p(rec.a[k][j0]))} = {_n(val)}")
+        return (
+            f"{sym} = {act.text_deriv(zs, as_)} = "
+            f"{act.text_deriv(_p(rec.z[k][j0]), _p(rec.a[k][j0]))} = {_n(val)}"
+        )
     if q == "delta":
         es, fs = nt.symbol("err", layer, j0), nt.symbol("fprime", layer, j0)
-        return (f"{sym} = {es}·{fs} = {_p(rec.err[k][j0])}·{_p(rec.fprime[k][j0])} = "
-                f"{_n(val)}")
+        return f"{sym} = {es}·{fs} = {_p(rec.err[k][j0])}·{_p(rec.fprime[k][j0])} = {_n(val)}"
     if q in ("grad_w", "grad_b"):
         ds = nt.symbol("delta", layer, j0)
         if q == "grad_b":
@@ -143,12 +153,11 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
         gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
         g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
         lr = nt.symbol("lr")
-        return (f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), _p(g))} = "
-                f"{_n(val)}")
+        return f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), _p(g))} = {_n(val)}"
     return None
 
 
-def _z_text(rec, k: int, j: int) -> str:  # noqa: ANN001
+def _z_text(rec, k: int, j: int) -> str:
     a_in = rec.x if k == 0 else rec.a[k - 1]
     w = rec.w[k][j]
     terms = [f"{_p(w[m])}·{_p(a_in[m])}" for m in range(len(a_in))]

@@ -45,8 +45,15 @@ def spec_differences(embedded: Spec, record: Spec) -> list[Diff]:
     """What differs between the file's embedded spec and the record (``diff.*`` texts); empty
     when nothing does. The epochs and what the exercise asks are the options' business."""
     if embedded.sizes != record.sizes:
-        return [("diff.network", {"got": "-".join(map(str, embedded.sizes)),
-                                  "want": "-".join(map(str, record.sizes))})]  # fmt: skip
+        return [
+            (
+                "diff.network",
+                {
+                    "got": "-".join(map(str, embedded.sizes)),
+                    "want": "-".join(map(str, record.sizes)),
+                },
+            )
+        ]
     out: list[Diff] = []
     for n, (a, b) in enumerate(zip(embedded.layers, record.layers, strict=True), start=1):
         if a.activation != b.activation:
@@ -56,8 +63,9 @@ def spec_differences(embedded: Spec, record: Spec) -> list[Diff]:
         if not _same(a.biases, b.biases):
             out.append(("diff.biases", {"layer": n}))
     if not math.isclose(embedded.learning_rate, record.learning_rate, rel_tol=SAME):
-        out.append(("diff.lr", {"got": _n(embedded.learning_rate),
-                                "want": _n(record.learning_rate)}))  # fmt: skip
+        out.append(
+            ("diff.lr", {"got": _n(embedded.learning_rate), "want": _n(record.learning_rate)})
+        )
     if not _same(embedded.inputs, record.inputs):
         out.append(("diff.inputs", {}))
     if not _same(embedded.targets, record.targets):
@@ -79,16 +87,27 @@ def setup_differences(book: Book, key: AnswerKey, limit: int = 3) -> list[Diff]:
     bad: list[tuple[str, object, float]] = []
     for (sheet, ref), want in key.givens.items():
         got = values.get(_pos(ref))
-        ok = (isinstance(got, int | float) and not isinstance(got, bool)
-              and math.isclose(float(got), want, rel_tol=SAME, abs_tol=SAME))  # fmt: skip
+        ok = (
+            isinstance(got, int | float)
+            and not isinstance(got, bool)
+            and math.isclose(float(got), want, rel_tol=SAME, abs_tol=SAME)
+        )
         if not ok:
             bad.append((f"{sheet}!{ref}", got, want))
     if not bad:
         return []
     labels = _setup_labels(key)
-    out: list[Diff] = [("diff.setup", {"where": f"{where} {labels.get(where, '')}".strip(),
-                                       "got": _shown(got), "want": _n(want)})
-                       for where, got, want in bad[:limit]]  # fmt: skip
+    out: list[Diff] = [
+        (
+            "diff.setup",
+            {
+                "where": f"{where} {labels.get(where, '')}".strip(),
+                "got": _shown(got),
+                "want": _n(want),
+            },
+        )
+        for where, got, want in bad[:limit]
+    ]
     if len(bad) > limit:
         out.append(("diff.more", {"n": len(bad) - limit}))
     return out
@@ -106,8 +125,10 @@ def _setup_labels(key: AnswerKey) -> dict[str, str]:
     """``Setup!B19`` → ``w1,1``: the labels of the key's givens (only built when one differs)."""
     table = key.trace.table(key.layout)
     setup = table[table["sheet"] == key.layout.sheets.setup]
-    return {f"{s}!{c}": str(lab) for s, c, lab in zip(setup["sheet"], setup["cell"],
-                                                      setup["label"], strict=True)}  # fmt: skip
+    return {
+        f"{s}!{c}": str(lab)
+        for s, c, lab in zip(setup["sheet"], setup["cell"], setup["label"], strict=True)
+    }
 
 
 def share_correct(res: Result) -> float:
@@ -116,8 +137,7 @@ def share_correct(res: Result) -> float:
 
 
 def share_filled(res: Result) -> float:
-    return (sum(m.verdict != "missing" for m in res.marks) / len(res.marks) if res.marks
-            else 0.0)  # fmt: skip
+    return sum(m.verdict != "missing" for m in res.marks) / len(res.marks) if res.marks else 0.0
 
 
 def _answers(res: Result) -> tuple[tuple[tuple[str, str], ...], list[object], list[bool]]:
@@ -152,7 +172,7 @@ def identical_pairs(results: Sequence[Result | None]) -> list[tuple[int, int, in
     for members in groups.values():
         for a in range(len(members)):
             i, ta, wa = members[a]
-            for j, tb, wb in members[a + 1:]:
+            for j, tb, wb in members[a + 1 :]:
                 filled = agree = wrong = 0
                 for x, y, u, v in zip(ta, tb, wa, wb, strict=True):
                     if x is None and y is None:
@@ -161,8 +181,7 @@ def identical_pairs(results: Sequence[Result | None]) -> list[tuple[int, int, in
                     if x == y:
                         agree += 1
                         wrong += u or v
-                if (filled >= IDENTICAL_MIN_CELLS and wrong
-                        and agree >= IDENTICAL_SHARE * filled):
+                if filled >= IDENTICAL_MIN_CELLS and wrong and agree >= IDENTICAL_SHARE * filled:
                     out.append((i, j, agree, filled, wrong))
     return out
 

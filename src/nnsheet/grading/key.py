@@ -59,14 +59,26 @@ class AnswerKey:
         layout.check_limits()  # a key is a workbook's: refused where the workbook would be
         name = layout.sheets.setup
         setup = table[table["sheet"] == name]
-        givens = {(name, c): float(v) for c, v in zip(setup["cell"].tolist(),
-                                                      setup["value"].tolist(), strict=True)}
-        cells = zip(table["sheet"].tolist(), table["cell"].tolist(), table["value"].tolist(),
-                    strict=True)  # fmt: skip
+        givens = {
+            (name, c): float(v)
+            for c, v in zip(setup["cell"].tolist(), setup["value"].tolist(), strict=True)
+        }
+        cells = zip(
+            table["sheet"].tolist(), table["cell"].tolist(), table["value"].tolist(), strict=True
+        )
         values = {(s, c): float(v) for s, c, v in cells if c}
         rows: dict[int, tuple[list[tuple[int, str]], dict]] = {}
-        return cls(spec, options, layout, trace, answer_rows(table, trace, options), givens,
-                   key_formulas(layout, trace, rows), values, rows)
+        return cls(
+            spec,
+            options,
+            layout,
+            trace,
+            answer_rows(table, trace, options),
+            givens,
+            key_formulas(layout, trace, rows),
+            values,
+            rows,
+        )
 
     def tree(self, key: tuple[str, str]) -> tuple:
         t = self._trees.get(key)
@@ -94,9 +106,11 @@ class AnswerKey:
         return out
 
 
-def key_formulas(layout: Layout, trace: Trace,
-                 rows: dict[int, tuple[list[tuple[int, str]], dict]] | None = None,
-                 ) -> dict[tuple[str, str], str]:  # fmt: skip
+def key_formulas(
+    layout: Layout,
+    trace: Trace,
+    rows: dict[int, tuple[list[tuple[int, str]], dict]] | None = None,
+) -> dict[tuple[str, str], str]:
     """Every formula of the trace workbook by (sheet, A1 cell), read from the layout's cell
     stream: exactly the formulas the workbook holds, and no file is written. ``rows`` receives
     each Steps row's templates and bindings."""
@@ -178,8 +192,13 @@ class LearnerEnv:
                 todo.extend(references(self.key.tree(k), k[0]))
         return out
 
-    def slack(self, key: tuple[str, str], base: float, tols: dict[tuple[str, str], float],
-              tree: tuple | None = None) -> float:  # fmt: skip
+    def slack(
+        self,
+        key: tuple[str, str],
+        base: float,
+        tols: dict[tuple[str, str], float],
+        tree: tuple | None = None,
+    ) -> float:
         """How far the cell (computed by its formula, or ``tree``) may move when each of its
         inputs moves within its own tolerance (the learner rounded what they typed but may have
         kept more digits on the calculator)."""
@@ -219,19 +238,26 @@ class Record:
 Diff = tuple[str, dict[str, object]]
 
 
-def _option_differences(embedded: ExerciseOptions, record: ExerciseOptions,
-                        decimals: bool) -> list[Diff]:  # fmt: skip
+def _option_differences(
+    embedded: ExerciseOptions, record: ExerciseOptions, decimals: bool
+) -> list[Diff]:
     """What the exercise's hidden options change of the record's (the epochs are compared where
     the spec is read; the givens, by :mod:`.batch`)."""
+
     def ask(o: ExerciseOptions) -> str:
         return ",".join(o.ask) if o.ask != tuple(BLOCKS) else "all"
 
-    pairs = [("ask", ask(embedded), ask(record)),
-             ("steps", embedded.steps or "all", record.steps or "all")]
+    pairs = [
+        ("ask", ask(embedded), ask(record)),
+        ("steps", embedded.steps or "all", record.steps or "all"),
+    ]
     if decimals:
         pairs.append(("decimals", embedded.decimals, record.decimals))
-    return [("diff.option", {"what": w, "got": got, "want": want})
-            for w, got, want in pairs if got != want]  # fmt: skip
+    return [
+        ("diff.option", {"what": w, "got": got, "want": want})
+        for w, got, want in pairs
+        if got != want
+    ]
 
 
 def _epochs_difference(got: int, want: int) -> list[Diff]:
@@ -254,16 +280,19 @@ def bounded_spec(spec: Spec, options: ExerciseOptions, book: Book, path: Path) -
     asked = total if options.steps is None else min(options.steps, total)
     have = _steps_rows(book)
     if asked > have:
-        raise WorkbookError(f"{path}: the exercise asks for {asked:,} steps, but its answer "
-                            f"sheets hold only {have:,} rows; refusing to grade it (its hidden "
-                            "settings edited? grade it with --spec and the options the exercise "
-                            "was written with)")  # fmt: skip
+        raise WorkbookError(
+            f"{path}: the exercise asks for {asked:,} steps, but its answer "
+            f"sheets hold only {have:,} rows; refusing to grade it (its hidden "
+            "settings edited? grade it with --spec and the options the exercise "
+            "was written with)"
+        )
     epochs = min(spec.epochs, -(-asked // per_epoch))
     return spec if epochs == spec.epochs else dataclasses.replace(spec, epochs=epochs)
 
 
-def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
-            cache: dict[str, AnswerKey]) -> AnswerKey:  # fmt: skip
+def key_for(
+    book: Book, path: Path, spec_override: Spec | None | Record, cache: dict[str, AnswerKey]
+) -> AnswerKey:
     """The answer key of a workbook: its embedded spec and options, or the teacher's record
     (:class:`Record`: ``--spec`` and the options). Differences between the embedded settings
     and the record are listed in ``book.tampered`` (graded on the record)."""
@@ -283,8 +312,10 @@ def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
         except ValueError:
             version = -1
         if version > FORMAT_VERSION or version < 1:
-            raise WorkbookError(f"{path}: exercise format {meta.get('format')!r} is not one this "
-                                f"nnsheet reads (it reads up to {FORMAT_VERSION}); upgrade nnsheet")
+            raise WorkbookError(
+                f"{path}: exercise format {meta.get('format')!r} is not one this "
+                f"nnsheet reads (it reads up to {FORMAT_VERSION}); upgrade nnsheet"
+            )
         try:
             steps = int(meta["steps"]) if meta.get("steps") else None
             if steps is not None and steps < 1:
@@ -293,25 +324,34 @@ def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
             decimals = int(meta["decimals"]) if meta.get("decimals") else UNSTATED_DECIMALS
             if not 0 <= decimals <= 15:
                 raise ValueError(decimals)
-            embedded = ExerciseOptions(ask=parse_ask(meta.get("ask") or None), steps=steps,
-                                       lang=meta.get("lang", "en") if meta.get("lang") in (
-                                           "en", "id") else "en", decimals=decimals)  # fmt: skip
+            embedded = ExerciseOptions(
+                ask=parse_ask(meta.get("ask") or None),
+                steps=steps,
+                lang=meta.get("lang", "en") if meta.get("lang") in ("en", "id") else "en",
+                decimals=decimals,
+            )
         except (ValueError, NnsheetError):
             if record.spec is None:
-                raise WorkbookError(f"{path}: the exercise's hidden settings are damaged"
-                                    ) from None
+                raise WorkbookError(f"{path}: the exercise's hidden settings are damaged") from None
     elif record.spec is None:
-        raise WorkbookError(f"{path}: not an nnsheet exercise (no embedded spec); give the spec "
-                            "with --spec SPEC")  # fmt: skip
-    lang = embedded.lang if embedded is not None else next(
-        (lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en")
+        raise WorkbookError(
+            f"{path}: not an nnsheet exercise (no embedded spec); give the spec with --spec SPEC"
+        )
+    lang = (
+        embedded.lang
+        if embedded is not None
+        else next((lang for lang, n in SHEET_NAMES.items() if n.steps in book.sheets), "en")
+    )
     if SHEET_NAMES[lang].steps not in book.grids:
         raise no_sheet(book, path, SHEET_NAMES[lang].steps)
     tampered: list[Diff] = []
     if record.spec is not None:
-        options = ExerciseOptions(ask=record.ask or tuple(BLOCKS), steps=record.steps, lang=lang,
-                                  decimals=DEFAULT_DECIMALS if record.decimals is None
-                                  else record.decimals)  # fmt: skip
+        options = ExerciseOptions(
+            ask=record.ask or tuple(BLOCKS),
+            steps=record.steps,
+            lang=lang,
+            decimals=DEFAULT_DECIMALS if record.decimals is None else record.decimals,
+        )
         spec = dataclasses.replace(record.spec, epochs=record.epochs or 1)  # as template does
         if embedded is not None:
             tampered += _option_differences(embedded, options, decimals=True)
@@ -328,8 +368,9 @@ def key_for(book: Book, path: Path, spec_override: Spec | None | Record,
         cache_id = f"record:{id(record.spec)}:{spec.epochs}:{options}"
     else:
         assert embedded is not None
-        options = dataclasses.replace(embedded, ask=record.ask or embedded.ask,
-                                      steps=record.steps or embedded.steps)  # fmt: skip
+        options = dataclasses.replace(
+            embedded, ask=record.ask or embedded.ask, steps=record.steps or embedded.steps
+        )
         tampered += _option_differences(embedded, options, decimals=False)
         text = "\n".join(spec_lines)
         try:

@@ -68,23 +68,32 @@ def no_sheet(book: Book, path: Path, want: str) -> WorkbookError:
 
     ours = {META_SHEET, *(n for sn in SHEET_NAMES.values() for n in dataclasses.astuple(sn))}
     other = [s for s in book.sheets if s not in ours]
-    guess = (f"renamed to {other[0]!r}?" if len(other) == 1 else
-             f"its sheets are {', '.join(repr(s) for s in book.sheets[:8])}")
-    return WorkbookError(f"{path}: no sheet named {want!r} ({guess}); give it its name {want!r} "
-                         "back")
+    guess = (
+        f"renamed to {other[0]!r}?"
+        if len(other) == 1
+        else f"its sheets are {', '.join(repr(s) for s in book.sheets[:8])}"
+    )
+    return WorkbookError(
+        f"{path}: no sheet named {want!r} ({guess}); give it its name {want!r} back"
+    )
 
 
 def _refuse(path: Path, sheet: str, what: str, fix: str = "the table's headers") -> WorkbookError:
-    return WorkbookError(f"{path}: {sheet}: {what}; cannot tell which cells hold the answers "
-                         f"(put {fix} back as the exercise had them)")
+    return WorkbookError(
+        f"{path}: {sheet}: {what}; cannot tell which cells hold the answers "
+        f"(put {fix} back as the exercise had them)"
+    )
 
 
 def _only(found: list[int], header: str, path: Path, sheet: str) -> int:
     """The one column a header is in; refuse the file when it is in none or in several."""
     if len(found) != 1:
-        what = (f"header {header} not found" if not found else
-                f"header {header} is in {len(found)} columns "
-                f"({', '.join(col_name(c) for c in found)})")
+        what = (
+            f"header {header} not found"
+            if not found
+            else f"header {header} is in {len(found)} columns "
+            f"({', '.join(col_name(c) for c in found)})"
+        )
         raise _refuse(path, sheet, what)
     return found[0]
 
@@ -105,26 +114,36 @@ def _row_cells(grid: Grid, row: int) -> dict[int, object]:
     return {c: v for (r, c), (v, _t) in grid.cells.items() if r == row}
 
 
-def _steps(book: Book, key: AnswerKey, path: Path
-           ) -> tuple[dict[int, int], dict[tuple, int], set[int]]:  # fmt: skip
+def _steps(
+    book: Book, key: AnswerKey, path: Path
+) -> tuple[dict[int, int], dict[tuple, int], set[int]]:
     """Learner column of each layout column, learner row of each (epoch, step, sample) (minus
     the number of rows when several match), and the two header rows."""
-    STEPS = key.layout.sheets.steps  # noqa: N806 - the sheet's name in the exercise's language
+    STEPS = key.layout.sheets.steps
     lay, nt = key.layout, key.layout.notation
     grid = book.grids[STEPS]
-    want = [(nt.word("band." + seg.band), nt.symbol(seg.quantity, seg.layer, j, i), seg.index(j, i))
-            for seg in lay.segments for j, i in seg.elements()]  # fmt: skip
+    want = [
+        (nt.word("band." + seg.band), nt.symbol(seg.quantity, seg.layer, j, i), seg.index(j, i))
+        for seg in lay.segments
+        for j, i in seg.elements()
+    ]
     sym_row, _ = _header_row(grid, {s for _, s, _ in want})
     if sym_row < 0:
         raise _refuse(path, STEPS, f"header {want[0][1]!r} not found")
     bands = {b for b, _, _ in want}
-    band_row = next((r for r in range(sym_row - 1, -1, -1)
-                     if any(_text(v) in bands for v in _row_cells(grid, r).values())), -1)
+    band_row = next(
+        (
+            r
+            for r in range(sym_row - 1, -1, -1)
+            if any(_text(v) in bands for v in _row_cells(grid, r).values())
+        ),
+        -1,
+    )
     if band_row < 0:
-        raise _refuse(path, STEPS, f"header {want[0][0]!r} (the band row above the symbols) "
-                                   "not found")  # fmt: skip
-    band_cells = {c: _text(v) for c, v in _row_cells(grid, band_row).items()
-                  if _text(v) in bands}  # fmt: skip
+        raise _refuse(
+            path, STEPS, f"header {want[0][0]!r} (the band row above the symbols) not found"
+        )
+    band_cells = {c: _text(v) for c, v in _row_cells(grid, band_row).items() if _text(v) in bands}
     symbols: dict[tuple[str, str], list[int]] = {}
     band_at: str | None = None
     sym_cells = _row_cells(grid, sym_row)
@@ -149,8 +168,7 @@ def _steps(book: Book, key: AnswerKey, path: Path
         if ep is None or st is None or (sm is None and _text(sv) != update):
             continue
         rows.setdefault((ep, st, sm), []).append(r)
-    return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, {band_row,
-                                                                                    sym_row}
+    return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, {band_row, sym_row}
 
 
 def _row_key(r: dict) -> tuple:
@@ -164,9 +182,10 @@ def _where(r: dict) -> str:
     return f"epoch {ep}, step {st}, " + ("update" if sm is None else f"sample {sm}")
 
 
-def _epochs(book: Book, key: AnswerKey, path: Path
-            ) -> tuple[dict[int, int], dict[int, int], set[int]]:  # fmt: skip
-    EPOCHS = key.layout.sheets.epochs  # noqa: N806 - the sheet's name in the exercise's language
+def _epochs(
+    book: Book, key: AnswerKey, path: Path
+) -> tuple[dict[int, int], dict[int, int], set[int]]:
+    EPOCHS = key.layout.sheets.epochs
     nt = key.layout.notation
     grid = book.grids[EPOCHS]
     heads = [nt.word("epoch"), nt.symbol("epoch_loss")]
@@ -176,8 +195,9 @@ def _epochs(book: Book, key: AnswerKey, path: Path
     cols: dict[int, int] = {}
     cells = _row_cells(grid, row) if row >= 0 else {}
     for c, h in enumerate(heads):
-        cols[c] = _only([k for k, v in sorted(cells.items()) if _text(v) == h], repr(h), path,
-                        EPOCHS)  # fmt: skip
+        cols[c] = _only(
+            [k for k, v in sorted(cells.items()) if _text(v) == h], repr(h), path, EPOCHS
+        )
     rows: dict[int, int] = {}
     for (r, c), (v, _t) in grid.cells.items():
         ep = _number(v)
@@ -193,11 +213,15 @@ def _describe(sheet: str, used_cols: set[int], used_rows: set[int]) -> str:
     extra_r = [r for r in range(max(used_rows) + 1) if r not in used_rows]
     parts = []
     if extra_c:
-        parts.append(f"{len(extra_c)} extra column{'s' if len(extra_c) > 1 else ''} "
-                     f"({runs([col_name(c) for c in extra_c])})")
+        parts.append(
+            f"{len(extra_c)} extra column{'s' if len(extra_c) > 1 else ''} "
+            f"({runs([col_name(c) for c in extra_c])})"
+        )
     if extra_r:
-        parts.append(f"{len(extra_r)} extra row{'s' if len(extra_r) > 1 else ''} "
-                     f"({runs([str(r + 1) for r in extra_r])})")
+        parts.append(
+            f"{len(extra_r)} extra row{'s' if len(extra_r) > 1 else ''} "
+            f"({runs([str(r + 1) for r in extra_r])})"
+        )
     return f"{sheet}: " + (" and ".join(parts) if parts else "cells moved")
 
 
@@ -209,7 +233,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
     """Find every answer cell of ``key`` in ``book`` by the headers; fill ``book.where`` and
     ``book.shifted`` or refuse the file (one line naming the sheet and the header or row)."""
     # the sheets' names in the exercise's language
-    STEPS, EPOCHS = key.layout.sheets.steps, key.layout.sheets.epochs  # noqa: N806
+    STEPS, EPOCHS = key.layout.sheets.steps, key.layout.sheets.epochs
     if STEPS not in book.grids:
         raise no_sheet(book, path, STEPS)
     answers = key.answers.to_dict("records")
@@ -231,8 +255,9 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
         if sheet == STEPS:
             row = s_rows.get(_row_key(r))
             if row is not None and row < 0:
-                raise _refuse(path, STEPS, f"{-row} rows are {_where(r)}",
-                              "the epoch, step and sample cells")
+                raise _refuse(
+                    path, STEPS, f"{-row} rows are {_where(r)}", "the epoch, step and sample cells"
+                )
             what = _where(r)
         else:
             ep = int(r["epoch"])
@@ -250,14 +275,20 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
             moved[sheet] = True
     if len(absent) == len(answers):  # no row at all: not a table this exercise wrote
         sheet, what = next(iter(lost))
-        raise _refuse(path, sheet, f"the row of {what} not found",
-                      "the epoch, step and sample cells" if sheet == STEPS else "the epoch numbers")
+        raise _refuse(
+            path,
+            sheet,
+            f"the row of {what} not found",
+            "the epoch, step and sample cells" if sheet == STEPS else "the epoch numbers",
+        )
     book.absent = absent
     book.lost_rows = list(lost.values())
     book.where = where
     notes = []
-    for sheet, cols, head, rows in ((STEPS, s_cols, s_head, s_rows),
-                                    (EPOCHS, e_cols, e_head, e_rows)):  # fmt: skip
+    for sheet, cols, head, rows in (
+        (STEPS, s_cols, s_head, s_rows),
+        (EPOCHS, e_cols, e_head, e_rows),
+    ):
         if moved[sheet]:
             note = _describe(sheet, set(cols.values()), head | {r for r in rows.values() if r >= 0})
             if not (note.endswith("cells moved") and any(k[0] == sheet for k in lost)):

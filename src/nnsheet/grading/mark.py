@@ -119,17 +119,20 @@ def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = No
         carry = env.compute(k) if k in key.formulas else None
         m.carry = carry
         # the inputs' own rounding may move it too (costly: only when needed)
-        if carry is not None and (close(g.value, carry, tol)
-                                  or close(g.value, carry, tol + env.slack(k, carry, tols))):
+        if carry is not None and (
+            close(g.value, carry, tol) or close(g.value, carry, tol + env.slack(k, carry, tols))
+        ):
             near[k] = m
         else:
             why = f"expected {_n(expected)}"
             if carry is not None and not close(carry, expected, tol):
                 why += f" (or {_n(carry)} from your own earlier values)"
             typed = g.decimals or 0
-            if typed < stated and close(g.value, expected, 0.5 * 10.0 ** -typed):
-                why += (f"; typed with {typed} decimal{'s' if typed != 1 else ''}, but this "
-                        f"exercise asks for at least {stated}")
+            if typed < stated and close(g.value, expected, 0.5 * 10.0**-typed):
+                why += (
+                    f"; typed with {typed} decimal{'s' if typed != 1 else ''}, but this "
+                    f"exercise asks for at least {stated}"
+                )
             m.reason = why
     order = {k: n for n, k in enumerate(keys)}
     for k0 in near:
@@ -154,8 +157,9 @@ def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = No
     return Result(path, key, list(marks.values()), book, stated)
 
 
-def _slips(env: LearnerEnv, k: tuple[str, str], m: Mark,
-           tols: dict[tuple[str, str], float]) -> list[tuple[str, float]]:  # fmt: skip
+def _slips(
+    env: LearnerEnv, k: tuple[str, str], m: Mark, tols: dict[tuple[str, str], float]
+) -> list[tuple[str, float]]:
     """The catalogue's slips that reproduce a wrong answer: the cell computed with each slip that
     applies to it, on the learner's own earlier values, within the cell's tolerance (and the
     inputs' own rounding, as for carry-forward)."""
@@ -164,8 +168,9 @@ def _slips(env: LearnerEnv, k: tuple[str, str], m: Mark,
     out = []
     for code, tree in env.key.slips(k, m.row["quantity"]):
         v = env.compute(k, tree)
-        if v is not None and (close(given, v, tol)
-                              or close(given, v, tol + env.slack(k, v, tols, tree))):
+        if v is not None and (
+            close(given, v, tol) or close(given, v, tol + env.slack(k, v, tols, tree))
+        ):
             out.append((code, v))
     return out
 
@@ -177,16 +182,20 @@ def _settle(m: Mark, inputs: list[Mark], book: Book) -> None:
     bad = [i for i in inputs if i.verdict != "correct"]
     if not bad:
         m.verdict, m.drift = "correct", True
-        m.reason = (f"rounding, not a mistake: from your own earlier values, which are correct, "
-                    f"it is {_n(m.carry)} (unrounded {exact})")  # fmt: skip
+        m.reason = (
+            f"rounding, not a mistake: from your own earlier values, which are correct, "
+            f"it is {_n(m.carry)} (unrounded {exact})"
+        )
         return
     root = next((i for i in bad if i.verdict in ("wrong", "missing")), None)
     if root is None:  # only carried inputs: the mistake they follow
         root = next((i.root for i in bad if i.root is not None), bad[0])
     m.verdict, m.root = "carried", root
-    m.reason = (f"from your own earlier values it is {_n(m.carry)}: it follows correctly from "
-                f"your earlier {root.verdict} value {place(book, root)} "
-                f"{root.row['label']} (expected {exact})")  # fmt: skip
+    m.reason = (
+        f"from your own earlier values it is {_n(m.carry)}: it follows correctly from "
+        f"your earlier {root.verdict} value {place(book, root)} "
+        f"{root.row['label']} (expected {exact})"
+    )
 
 
 def place(book: Book | None, m: Mark) -> str:

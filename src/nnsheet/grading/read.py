@@ -96,8 +96,11 @@ def read_given(value: object, dtype: str | None, formula: object) -> Given:
     typed_formula = isinstance(formula, str) and formula.startswith("=")
     if value is None:
         if typed_formula:
-            return Given(str(formula), problem="a formula with no computed result (not computed:"
-                         " open the file in a spreadsheet and save it)")  # fmt: skip
+            return Given(
+                str(formula),
+                problem="a formula with no computed result (not computed:"
+                " open the file in a spreadsheet and save it)",
+            )
         return Given("")
     if dtype == "e" or (isinstance(value, str) and value in ERROR_VALUES):
         return Given(str(value), problem=f"the spreadsheet error {value}")
@@ -144,26 +147,32 @@ def check_file(path: Path) -> str:
         if head == OLE_MAGIC:
             body = fh.read(min(size, 4 * 2**20))
             if "EncryptionInfo".encode("utf-16-le") in body or b"EncryptionInfo" in body:
-                raise WorkbookError(f"{name}: the workbook is password-protected (encrypted); "
-                                    "remove the password and save it as .xlsx")  # fmt: skip
-            raise WorkbookError(f"{name}: an Excel 97-2003 (.xls) file; open it and save it as "
-                                "an Excel Workbook (.xlsx) or an OpenDocument spreadsheet (.ods)"
-                                )  # fmt: skip
+                raise WorkbookError(
+                    f"{name}: the workbook is password-protected (encrypted); "
+                    "remove the password and save it as .xlsx"
+                )
+            raise WorkbookError(
+                f"{name}: an Excel 97-2003 (.xls) file; open it and save it as "
+                "an Excel Workbook (.xlsx) or an OpenDocument spreadsheet (.ods)"
+            )
     if not head.startswith(b"PK"):
         try:
             head_text = path.read_bytes()[:4096].decode("utf-8")
         except UnicodeDecodeError:
             head_text = None
         if head_text is not None:
-            raise WorkbookError(f"{name}: a text (CSV?) file, not an .xlsx workbook; open it in a "
-                                "spreadsheet and save it as .xlsx")  # fmt: skip
+            raise WorkbookError(
+                f"{name}: a text (CSV?) file, not an .xlsx workbook; open it in a "
+                "spreadsheet and save it as .xlsx"
+            )
         raise WorkbookError(f"{name}: not an .xlsx workbook (not a zip archive)")
     try:
         with zipfile.ZipFile(path) as zf:  # the central directory only: no part is read yet
             names = set(zf.namelist())
     except zipfile.BadZipFile:
-        raise WorkbookError(f"{name}: truncated or damaged (not a complete .xlsx archive)"
-                            ) from None
+        raise WorkbookError(
+            f"{name}: truncated or damaged (not a complete .xlsx archive)"
+        ) from None
     except OSError as exc:
         raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     kind = "ods" if "mimetype" in names and "xl/workbook.xml" not in names else "xlsx"
@@ -176,13 +185,15 @@ def check_file(path: Path) -> str:
                 with zf.open("mimetype") as fh:
                     mt = fh.read(100)
                 if b"opendocument.spreadsheet" not in mt:
-                    raise WorkbookError(f"{name}: an OpenDocument file but not a spreadsheet "
-                                        "(.ods)")  # fmt: skip
+                    raise WorkbookError(
+                        f"{name}: an OpenDocument file but not a spreadsheet (.ods)"
+                    )
             elif "xl/workbook.xml" not in names:
                 raise WorkbookError(f"{name}: a zip archive but not an .xlsx workbook")
     except zipfile.BadZipFile:
-        raise WorkbookError(f"{name}: truncated or damaged (not a complete .xlsx archive)"
-                            ) from None
+        raise WorkbookError(
+            f"{name}: truncated or damaged (not a complete .xlsx archive)"
+        ) from None
     except OSError as exc:
         raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     return kind
@@ -211,9 +222,13 @@ class Grid:
     def covered(self, pos: Pos) -> Pos | None:
         """The top-left cell of the merged range ``pos`` is hidden under (None when it is not)."""
         if self._cover is None:  # every hidden cell once (their number is limited when read)
-            self._cover = {(r, c): (r0, c0) for (r0, c0), (r1, c1) in self.merged
-                           for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
-                           if (r, c) != (r0, c0)}  # fmt: skip
+            self._cover = {
+                (r, c): (r0, c0)
+                for (r0, c0), (r1, c1) in self.merged
+                for r in range(r0, r1 + 1)
+                for c in range(c0, c1 + 1)
+                if (r, c) != (r0, c0)
+            }
         return self._cover.get(pos)
 
 
@@ -244,6 +259,7 @@ class Book:
     def exercise(self) -> bool:
         """Whether the workbook has an exercise's instructions sheet (in any language)."""
         return any(n.exercise in self.sheets for n in SHEET_NAMES.values())
+
     #: the values on the Setup sheet (by sheet name, then position): the givens as the file has
     #: them, compared with the record's (``tampered``, ``givens_changed``)
     setup: dict[str, dict[Pos, object]] = field(default_factory=dict)
@@ -318,7 +334,7 @@ def read_book(path: Path) -> Book:
         return reader(path)
     except WorkbookError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable file
+    except Exception as exc:
         msg = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise WorkbookError(f"{path}: cannot be read as an .{kind} workbook ({msg})") from None
 
@@ -337,8 +353,9 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...], name: str
-                 ) -> tuple[dict[str, Grid], dict[str, tuple[str, Pos]]]:  # fmt: skip
+def _xlsx_extras(
+    zf: zipfile.ZipFile, sheets: tuple[str, ...], name: str
+) -> tuple[dict[str, Grid], dict[str, tuple[str, Pos]]]:
     """What python-calamine does not say about an .xlsx: each typed formula's text and each
     error cell (calamine reads ``#DIV/0!`` as an empty string) of ``sheets``, streamed from
     their XML parts, and the workbook's defined names ``student``/``student_id``."""
@@ -370,8 +387,9 @@ def _xlsx_extras(zf: zipfile.ZipFile, sheets: tuple[str, ...], name: str
                 elif elem.tag == _MAIN + "row":
                     elem.clear()
                 elif elem.tag == _MAIN + "mergeCell":
-                    m = re.fullmatch(r"(\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)",
-                                     elem.get("ref", ""))
+                    m = re.fullmatch(
+                        r"(\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)", elem.get("ref", "")
+                    )
                     if m is not None:
                         _merge(g, _pos(m.group(1)), _pos(m.group(2)), f"{name}: {sheet}")
     return grids, names
@@ -400,9 +418,11 @@ def _xlsx_cell(g: Grid, elem: object, sheet: str, name: str) -> None:
         except ValueError:
             ok = False
         if not ok:
-            raise WorkbookError(f"{name}: {sheet}!{ref} stores {text[:20]!r}, which is not a "
-                                "number (no spreadsheet saves that); open the file in a "
-                                "spreadsheet, type the cell again and save it")  # fmt: skip
+            raise WorkbookError(
+                f"{name}: {sheet}!{ref} stores {text[:20]!r}, which is not a "
+                "number (no spreadsheet saves that); open the file in a "
+                "spreadsheet, type the cell again and save it"
+            )
         g.numbers[pos] = text
 
 
@@ -414,14 +434,25 @@ def _merge(g: Grid, first: Pos, last: Pos, where: str) -> None:
         return
     g.merged_cells += (r1 - r0 + 1) * (c1 - c0 + 1)
     if g.merged_cells > MAX_MERGED:
-        raise WorkbookError(f"{where}: merged ranges cover more than {MAX_MERGED:,} cells; "
-                            "unmerge them (not an exercise nnsheet wrote)")  # fmt: skip
+        raise WorkbookError(
+            f"{where}: merged ranges cover more than {MAX_MERGED:,} cells; "
+            "unmerge them (not an exercise nnsheet wrote)"
+        )
     g.merged.append((first, last))
-def _setup_values(sheets: list[str], rows) -> dict[str, dict[Pos, object]]:  # noqa: ANN001
+
+
+def _setup_values(sheets: list[str], rows) -> dict[str, dict[Pos, object]]:
     """Every non-blank value of the Setup sheet(s) present, by position."""
-    return {name: {(r, c): v for r, row in enumerate(rows(name)) for c, v in enumerate(row)
-                   if v is not None and v != ""}
-            for name in _SETUP_SHEETS if name in sheets}  # fmt: skip
+    return {
+        name: {
+            (r, c): v
+            for r, row in enumerate(rows(name))
+            for c, v in enumerate(row)
+            if v is not None and v != ""
+        }
+        for name in _SETUP_SHEETS
+        if name in sheets
+    }
 
 
 def _cell(rows: list[list[object]], pos: Pos) -> object:
@@ -439,8 +470,9 @@ def _read_xlsx(path: Path) -> Book:
     return _read_calamine(data, "xlsx", extras, names_at)
 
 
-def _read_calamine(data: bytes, kind: str, extras: dict[str, Grid],
-                   names_at: dict[str, tuple[str, Pos]]) -> Book:  # fmt: skip
+def _read_calamine(
+    data: bytes, kind: str, extras: dict[str, Grid], names_at: dict[str, tuple[str, Pos]]
+) -> Book:
     """The workbook's values through python-calamine, into the answer sheets' grids that
     ``extras`` already holds what calamine does not say (error cells, typed formulas, merged
     ranges, the stored text of numbers): a cell there is kept as it is. A number calamine turns
@@ -469,8 +501,9 @@ def _read_calamine(data: bytes, kind: str, extras: dict[str, Grid],
                         else:
                             t = None
                         g.cells[(r, c)] = (v, t)
-        names = {n: _cell(rows(sheet), pos) for n, (sheet, pos) in names_at.items()
-                 if sheet in sheets}  # fmt: skip
+        names = {
+            n: _cell(rows(sheet), pos) for n, (sheet, pos) in names_at.items() if sheet in sheets
+        }
         setup = _setup_values(sheets, rows)
     finally:
         wb.close()
@@ -481,8 +514,9 @@ _ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODF_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 
 
-def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]],
-                                     dict[str, Grid]]:  # fmt: skip
+def _odf_extras(
+    path: Path,
+) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]], dict[str, Grid]]:
     """What python-calamine does not say about an .ods: the error cells of Steps and Epochs
     (calamine reads ``#DIV/0!`` as an empty string), their merged ranges and the workbook's
     named ranges."""
@@ -512,8 +546,12 @@ def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[
                 across = _odf_repeat(elem, "number-columns-spanned")
                 down = _odf_repeat(elem, "number-rows-spanned")
                 if table in _ANSWER_SHEETS and (across > 1 or down > 1):
-                    _merge(merged.setdefault(table, Grid()), (row, col),
-                           (row + down - 1, col + across - 1), f"{path}: {table}")
+                    _merge(
+                        merged.setdefault(table, Grid()),
+                        (row, col),
+                        (row + down - 1, col + across - 1),
+                        f"{path}: {table}",
+                    )
                 col += _odf_repeat(elem, "number-columns-repeated")
                 stack[-1].remove(elem)
             elif tag == _ODF_TABLE + "table-row":
@@ -521,8 +559,10 @@ def _odf_extras(path: Path) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[
                 stack[-1].remove(elem)
             elif tag == _ODF_TABLE + "named-range":
                 name = elem.get(_ODF_TABLE + "name", "")
-                m = re.fullmatch(r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)",
-                                 elem.get(_ODF_TABLE + "cell-range-address", ""))
+                m = re.fullmatch(
+                    r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)",
+                    elem.get(_ODF_TABLE + "cell-range-address", ""),
+                )
                 if name in STUDENT_NAMES and m is not None:
                     ranges[name] = (m.group(1), _pos(m.group(2)))
     return errors, ranges, merged

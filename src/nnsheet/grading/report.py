@@ -20,8 +20,23 @@ from .locate import runs
 from .mark import VERDICTS, Mark, Result, place
 from .read import Book
 
-REPORT_COLUMNS = ["file", "sheet", "cell", "label", "quantity", "epoch", "step", "sample", "layer",
-                  "j", "i", "verdict", "expected", "given", "mistake"]  # fmt: skip
+REPORT_COLUMNS = [
+    "file",
+    "sheet",
+    "cell",
+    "label",
+    "quantity",
+    "epoch",
+    "step",
+    "sample",
+    "layer",
+    "j",
+    "i",
+    "verdict",
+    "expected",
+    "given",
+    "mistake",
+]
 COLOURS = {"correct": "C6EFCE", "carried": "DDEBF7", "wrong": "FFC7CE", "missing": "D9D9D9"}
 
 
@@ -86,22 +101,34 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
         r = first.row
         where = f"{place(res.book, first)} {r['label']} ({_where(r, lang)})"
         why = reason(first.reason, lang)
-        lines.append(say("first_wrong", lang, where=where, expected=_n(float(r['value'])),
-                         given=terminal_text(first.given.text.strip()))
-                     + (f" — {why}" if first.given.problem else "")
-                     + (f" — {why.partition('; ')[2]}" if "; typed with" in first.reason
-                        else ""))
+        lines.append(
+            say(
+                "first_wrong",
+                lang,
+                where=where,
+                expected=_n(float(r["value"])),
+                given=terminal_text(first.given.text.strip()),
+            )
+            + (f" — {why}" if first.given.problem else "")
+            + (f" — {why.partition('; ')[2]}" if "; typed with" in first.reason else "")
+        )
         lines.append(f"    {explain(res.key, r, lang)}")
         if first.mistakes:
             lines.append(f"    {explain_mistakes(res.key, first.mistakes, lang)}")
     elif c.get("missing"):
         m = next(m for m in res.marks if m.verdict == "missing")
-        lines.append(say("first_missing", lang, where=" ".join(
-            p for p in (place(res.book, m), m.row["label"]) if p) + f" ({_where(m.row, lang)})"))
+        lines.append(
+            say(
+                "first_missing",
+                lang,
+                where=" ".join(p for p in (place(res.book, m), m.row["label"]) if p)
+                + f" ({_where(m.row, lang)})",
+            )
+        )
     return lines
 
 
-def _values_copy(res: Result):  # noqa: ANN202
+def _values_copy(res: Result):
     """A new workbook with the learner's Steps and Epochs sheets as values (a graded copy of an
     .ods, which openpyxl cannot open)."""
     import openpyxl
@@ -119,7 +146,7 @@ def _values_copy(res: Result):  # noqa: ANN202
     return wb
 
 
-def _unmerge(wb, marks: list[Mark]) -> None:  # noqa: ANN001
+def _unmerge(wb, marks: list[Mark]) -> None:
     """Split every merged range holding an answer cell, so that each answer cell of the graded
     copy has its own colour and comment (the hidden cells of a merge cannot)."""
     from openpyxl.utils import get_column_letter
@@ -130,12 +157,15 @@ def _unmerge(wb, marks: list[Mark]) -> None:  # noqa: ANN001
     for sheet, cells in by_sheet.items():
         ws = wb[sheet]
         for rng in list(ws.merged_cells.ranges):  # their cells are limited when read
-            if any(f"{get_column_letter(c)}{r}" in cells for r in range(rng.min_row,
-                   rng.max_row + 1) for c in range(rng.min_col, rng.max_col + 1)):  # fmt: skip
+            if any(
+                f"{get_column_letter(c)}{r}" in cells
+                for r in range(rng.min_row, rng.max_row + 1)
+                for c in range(rng.min_col, rng.max_col + 1)
+            ):
                 ws.unmerge_cells(str(rng))
 
 
-def _as_value(cell, m: Mark) -> None:  # noqa: ANN001
+def _as_value(cell, m: Mark) -> None:
     """What the learner put in an answer cell, as a value or as text, never as a formula: a
     learner's ``=HYPERLINK(…)`` or external reference stays dead in the graded copy."""
     v = cell.value
@@ -166,10 +196,12 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
             with warnings.catch_warnings():  # openpyxl's notes on parts it drops: not ours
                 warnings.simplefilter("ignore")
                 wb = openpyxl.load_workbook(io.BytesIO(Path(src).read_bytes()), keep_links=False)
-        except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable part
+        except Exception as exc:
             msg = " ".join(str(exc).split())[:160] or type(exc).__name__
-            raise WorkbookError(f"{src}: graded, but no graded copy can be written: a part of "
-                                f"the workbook cannot be read ({msg})") from None  # fmt: skip
+            raise WorkbookError(
+                f"{src}: graded, but no graded copy can be written: a part of "
+                f"the workbook cannot be read ({msg})"
+            ) from None
     fills = {v: PatternFill(fill_type="solid", fgColor="FF" + c) for v, c in COLOURS.items()}
     marks = [m for m in res.marks if m.cell]  # not the answers of a deleted row
     _unmerge(wb, marks)
@@ -183,8 +215,10 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         text = f"{verdict(m.verdict, lang).upper()}: {m.row['label']} ({_where(m.row, lang)})\n"
         expected, why = _n(float(m.row["value"])), reason(m.reason, lang)
         if m.verdict == "wrong":
-            text += (say("comment_wrong", lang, given=m.given.text.strip(), reason=why)
-                     + f"\n{explain(res.key, m.row, lang)}")
+            text += (
+                say("comment_wrong", lang, given=m.given.text.strip(), reason=why)
+                + f"\n{explain(res.key, m.row, lang)}"
+            )
             if m.mistakes:
                 text += f"\n{explain_mistakes(res.key, m.mistakes, lang)}"
         elif m.verdict == "carried":
@@ -196,8 +230,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
             if m.reason != "nothing typed":  # merged away
                 text += f"; {why}"
         if m.given.note is not None:
-            text += ("\n" if m.verdict != "correct" or m.drift else "") + reason(m.given.note,
-                                                                                lang)
+            text += ("\n" if m.verdict != "correct" or m.drift else "") + reason(m.given.note, lang)
         cm = Comment(text, "nnsheet check")
         cm.width, cm.height = 420, 160
         cell.comment = cm
@@ -228,11 +261,20 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         if m.verdict == "correct":
             continue
         g.cell(r, 1, place(res.book, m)).fill = fills[m.verdict]
-        g.cell(r, 2, say("you_wrote", lang, verdict=verdict(m.verdict, lang),
-                         label=m.row["label"], where=_where(m.row, lang),
-                         given=m.given.text.strip() or say("nothing", lang),
-                         reason=reason(m.reason, lang))
-                 + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else ""))
+        g.cell(
+            r,
+            2,
+            say(
+                "you_wrote",
+                lang,
+                verdict=verdict(m.verdict, lang),
+                label=m.row["label"],
+                where=_where(m.row, lang),
+                given=m.given.text.strip() or say("nothing", lang),
+                reason=reason(m.reason, lang),
+            )
+            + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else ""),
+        )
         r += 1
     for row in g.iter_rows():  # file names and learners' text: text, never a formula
         for c in row:
@@ -248,10 +290,23 @@ def report_rows(res: Result) -> list[list[object]]:
     values = res.book is not None and res.book.kind == "csv"
     for m in res.marks:
         r = m.row
-        ints = [("" if _i(r[k]) is None else _i(r[k])) for k in ("epoch", "step", "sample",
-                                                                 "layer", "j", "i")]  # fmt: skip
+        ints = [
+            ("" if _i(r[k]) is None else _i(r[k]))
+            for k in ("epoch", "step", "sample", "layer", "j", "i")
+        ]
         sheet, cell = ("", m.cell) if values else (r["sheet"], m.cell)  # "": a deleted row
-        out.append([str(res.path), sheet, cell, r["label"], r["quantity"],
-                    *ints, m.verdict, repr(float(r["value"])), m.given.text.strip(),
-                    ";".join(code for code, _ in m.mistakes)])
+        out.append(
+            [
+                str(res.path),
+                sheet,
+                cell,
+                r["label"],
+                r["quantity"],
+                *ints,
+                m.verdict,
+                repr(float(r["value"])),
+                m.given.text.strip(),
+                ";".join(code for code, _ in m.mistakes),
+            ]
+        )
     return out

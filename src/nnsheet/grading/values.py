@@ -91,8 +91,9 @@ def _read_rows(path: Path) -> list[tuple[int, Key, str]]:
     except csv.Error as exc:
         raise NnsheetError(f"{name}: not a readable CSV ({exc})") from None
     if not rows:
-        raise NnsheetError(f"{name}: empty; a values CSV needs the columns "
-                           f"{', '.join(KEY_COLUMNS)}")  # fmt: skip
+        raise NnsheetError(
+            f"{name}: empty; a values CSV needs the columns {', '.join(KEY_COLUMNS)}"
+        )
     header = [h.strip() for h in rows[0]]
     cols: dict[str, int] = {}
     for c, h in enumerate(header):
@@ -101,28 +102,31 @@ def _read_rows(path: Path) -> list[tuple[int, Key, str]]:
         cols.setdefault(h, c)
     missing = [c for c in KEY_COLUMNS if c not in cols]
     if missing:
-        raise NnsheetError(f"{name}: row 1 (the header) has no column "
-                           f"{', '.join(repr(c) for c in missing)}; a values CSV needs the columns "
-                           f"{', '.join(KEY_COLUMNS)}")  # fmt: skip
+        raise NnsheetError(
+            f"{name}: row 1 (the header) has no column "
+            f"{', '.join(repr(c) for c in missing)}; a values CSV needs the columns "
+            f"{', '.join(KEY_COLUMNS)}"
+        )
     out: list[tuple[int, Key, str]] = []
     for n, row in enumerate(rows[1:], start=2):
         if not any(x.strip() for x in row):
             continue
         where = f"{name}: row {n}"
-        cells = {c: (row[i] if i < len(row) else "") for c, i in cols.items()
-                 if c in KEY_COLUMNS}  # fmt: skip
+        cells = {c: (row[i] if i < len(row) else "") for c, i in cols.items() if c in KEY_COLUMNS}
         q = cells["quantity"].strip()
         idx = tuple(_int(cells[c], where, c) for c in _INDEX_COLUMNS)
         out.append((n, (q, *idx), cells["value"]))  # type: ignore[arg-type]
     return out
 
 
-def read_values(path: Path, spec: Spec | None, lang: str | None,
-                cache: dict[str, AnswerKey]) -> tuple[ValuesBook, AnswerKey]:  # fmt: skip
+def read_values(
+    path: Path, spec: Spec | None, lang: str | None, cache: dict[str, AnswerKey]
+) -> tuple[ValuesBook, AnswerKey]:
     """The values of ``path`` in their cells, and the answer key that grades them."""
     if spec is None:
-        raise NnsheetError(f"{path}: a program's values are graded against a spec; give it with "
-                           "--spec SPEC")  # fmt: skip
+        raise NnsheetError(
+            f"{path}: a program's values are graded against a spec; give it with --spec SPEC"
+        )
     rows = _read_rows(path)
     lang = lang or "en"
     cache_id = f"values:{id(spec)}:{lang}"
@@ -142,15 +146,19 @@ def read_values(path: Path, spec: Spec | None, lang: str | None,
     for n, k, value in rows:
         where = f"{path}: row {n}"
         if k[0] not in quantities:
-            raise NnsheetError(f"{where}: unknown quantity {k[0]!r} (the trace table's "
-                               f"quantities are {', '.join(quantities)})")  # fmt: skip
+            raise NnsheetError(
+                f"{where}: unknown quantity {k[0]!r} (the trace table's "
+                f"quantities are {', '.join(quantities)})"
+            )
         if k in seen:
             raise NnsheetError(f"{where}: the same key as row {seen[k]} ({_describe(k)})")
         seen[k] = n
         if k not in cells:
-            raise NnsheetError(f"{where}: no such value in the trace of this spec "
-                               f"({_describe(k)}; {len(full.trace.steps)} steps in "
-                               f"{spec.epochs} epoch{'s' if spec.epochs != 1 else ''})")
+            raise NnsheetError(
+                f"{where}: no such value in the trace of this spec "
+                f"({_describe(k)}; {len(full.trace.steps)} steps in "
+                f"{spec.epochs} epoch{'s' if spec.epochs != 1 else ''})"
+            )
         if parse_text(value).value is None:
             what = "is empty" if not value.strip() else f"{value.strip()!r} is not a number"
             raise NnsheetError(f"{where}: the value {what} ({_describe(k)})")
@@ -164,12 +172,14 @@ def read_values(path: Path, spec: Spec | None, lang: str | None,
     sheets = full.layout.sheets
     grids = {sheets.steps: Grid(), sheets.epochs: Grid()}
     where_rows: dict[tuple[str, str], int] = {}
-    for sheet, cell in zip(key.answers["sheet"].tolist(), key.answers["cell"].tolist(),
-                           strict=True):  # fmt: skip
+    for sheet, cell in zip(
+        key.answers["sheet"].tolist(), key.answers["cell"].tolist(), strict=True
+    ):
         found = given.get((sheet, cell))
         if found is not None:  # the givens' rows (x, t, w, b, lr) are not graded
             grids[sheet].cells[_pos(cell)] = (found[1], "s")
             where_rows[(sheet, cell)] = found[0]
-    book = ValuesBook(meta=[], sheets=list(grids), grids=grids, kind="csv", file=path.name,
-                      rows=where_rows)  # fmt: skip
+    book = ValuesBook(
+        meta=[], sheets=list(grids), grids=grids, kind="csv", file=path.name, rows=where_rows
+    )
     return book, key

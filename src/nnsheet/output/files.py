@@ -11,7 +11,7 @@ from ..core.errors import NnsheetError
 from ..core.spec import Spec
 
 
-def write_atomic(path: Path, write) -> None:  # noqa: ANN001
+def write_atomic(path: Path, write) -> None:
     """Call ``write(tmp_path)`` then rename over ``path``: readers see the old file or the new."""
     path = Path(path)
     parent = path.resolve().parent

@@ -46,12 +46,15 @@ def profile_registry(recalculate: bool) -> str:
     items = "".join(
         f'<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
         f'<prop oor:name="{name}" oor:op="fuse"><value>{mode}</value></prop></item>\n'
-        for name in ("OOXMLRecalcMode", "ODFRecalcMode"))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<oor:items xmlns:oor="http://openoffice.org/2001/registry"\n'
-            '           xmlns:xs="http://www.w3.org/2001/XMLSchema"\n'
-            '           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
-            f"{items}</oor:items>\n")
+        for name in ("OOXMLRecalcMode", "ODFRecalcMode")
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry"\n'
+        '           xmlns:xs="http://www.w3.org/2001/XMLSchema"\n'
+        '           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        f"{items}</oor:items>\n"
+    )
 
 
 def soffice_path() -> str | None:
@@ -73,12 +76,15 @@ def soffice_path() -> str | None:
 def missing_message(pdf: Path | str, written: Path | str | None = None) -> str:
     """The one line shown when LibreOffice is not installed."""
     kept = f" (the workbook {written} was written)" if written is not None else ""
-    return (f"{pdf}: writing a PDF needs LibreOffice, which is not installed; install it with: "
-            f"{INSTALL}{kept}")  # fmt: skip
+    return (
+        f"{pdf}: writing a PDF needs LibreOffice, which is not installed; install it with: "
+        f"{INSTALL}{kept}"
+    )
 
 
-def export_pdf(xlsx: Path | str, pdf: Path | str, *, timeout: float = TIMEOUT,
-               kept: bool = True) -> Path:  # fmt: skip
+def export_pdf(
+    xlsx: Path | str, pdf: Path | str, *, timeout: float = TIMEOUT, kept: bool = True
+) -> Path:
     """Export the workbook ``xlsx`` to ``pdf`` (atomically) with headless LibreOffice.
 
     Raises :class:`NnsheetError` (one line; it says the workbook was written unless ``kept`` is
@@ -96,22 +102,36 @@ def export_pdf(xlsx: Path | str, pdf: Path | str, *, timeout: float = TIMEOUT,
         shutil.copyfile(xlsx, src)
         profile = work / "profile"
         (profile / "user").mkdir(parents=True)
-        (profile / "user" / "registrymodifications.xcu").write_text(profile_registry(False),
-                                                                    encoding="utf-8")
+        (profile / "user" / "registrymodifications.xcu").write_text(
+            profile_registry(False), encoding="utf-8"
+        )
         outdir = work / "out"
         outdir.mkdir()
-        cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--nodefault", "--nologo", "--convert-to", PDF_FILTER,
-               "--outdir", str(outdir), str(src)]  # fmt: skip
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            "--nologo",
+            "--convert-to",
+            PDF_FILTER,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ]
         env = dict(os.environ)
         env.setdefault("HOME", tmp)  # soffice wants a HOME
-        rc, err = _run(cmd, env, timeout,
-                       f"{pdf}: LibreOffice did not finish within {timeout:.0f} s{written}")
+        rc, err = _run(
+            cmd, env, timeout, f"{pdf}: LibreOffice did not finish within {timeout:.0f} s{written}"
+        )
         out = outdir / "workbook.pdf"
         if not out.is_file() or out.stat().st_size == 0 or out.read_bytes()[:5] != b"%PDF-":
             last = err.strip().splitlines()[-1:] or ["no message"]
-            raise NnsheetError(f"{pdf}: LibreOffice ({soffice}) wrote no PDF (exit {rc}: "
-                               f"{last[0][:200]}){written}")  # fmt: skip
+            raise NnsheetError(
+                f"{pdf}: LibreOffice ({soffice}) wrote no PDF (exit {rc}: {last[0][:200]}){written}"
+            )
         write_atomic(pdf, lambda tmp_pdf: shutil.copyfile(out, tmp_pdf))
     return pdf
 
@@ -119,9 +139,15 @@ def export_pdf(xlsx: Path | str, pdf: Path | str, *, timeout: float = TIMEOUT,
 def _run(cmd: list[str], env: dict[str, str], timeout: float, late: str) -> tuple[int, str]:
     """Run ``cmd`` in its own process group; on timeout kill the whole group (soffice is a
     script that starts the real program) and raise ``late``."""
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -151,15 +177,22 @@ def font_note() -> str | None:
     if fc_match is None:
         return None
     try:
-        family = subprocess.run([fc_match, "-f", "%{family}", "Calibri"], capture_output=True,
-                                text=True, timeout=20, check=False).stdout  # fmt: skip
+        family = subprocess.run(
+            [fc_match, "-f", "%{family}", "Calibri"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     if not family or "carlito" in family.lower() or "calibri" in family.lower():
         return None
-    return (f"LibreOffice draws Calibri with {family.split(',')[0]}, wider than Calibri, so some "
-            "colour bands on Steps may split across pages; install Carlito for Calibri's widths: "
-            "apt-get install fonts-crosextra-carlito")  # fmt: skip
+    return (
+        f"LibreOffice draws Calibri with {family.split(',')[0]}, wider than Calibri, so some "
+        "colour bands on Steps may split across pages; install Carlito for Calibri's widths: "
+        "apt-get install fonts-crosextra-carlito"
+    )
 
 
 def check_pages(layout: Layout, pdf: Path | str, option: str) -> None:
@@ -169,8 +202,11 @@ def check_pages(layout: Layout, pdf: Path | str, option: str) -> None:
     if across * down <= MAX_PAGES:
         return
     fit = (MAX_PAGES // across) * rows_per_page() // layout.rows_per_epoch
-    advice = (f"use {option} {fit} or fewer" if fit >= 1
-              else "use a smaller network or fewer samples")  # fmt: skip
-    raise NnsheetError(f"{pdf}: the Steps sheet would print on about {across * down:,} pages "
-                       f"({across} across × {down:,} down), more than the {MAX_PAGES:,}"
-                       f" a handout may have; {advice}, or leave out --pdf")  # fmt: skip
+    advice = (
+        f"use {option} {fit} or fewer" if fit >= 1 else "use a smaller network or fewer samples"
+    )
+    raise NnsheetError(
+        f"{pdf}: the Steps sheet would print on about {across * down:,} pages "
+        f"({across} across × {down:,} down), more than the {MAX_PAGES:,}"
+        f" a handout may have; {advice}, or leave out --pdf"
+    )

@@ -69,16 +69,24 @@ def printable_px(landscape: bool, scale: int = 100, widen: float = 1.0) -> tuple
     return w * k / widen, h * k
 
 
-def page_setup(ws, title: str, lang: str, *, landscape: bool, scale: int | None = None,  # noqa: ANN001
-               gridlines: bool = False) -> None:  # fmt: skip
+def page_setup(
+    ws,
+    title: str,
+    lang: str,
+    *,
+    landscape: bool,
+    scale: int | None = None,
+    gridlines: bool = False,
+) -> None:
     """A4, orientation, margins, the header (title, sheet name) and the footer (page x of y)."""
     ws.set_paper(A4)
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP_BOTTOM,
-                   bottom=MARGIN_TOP_BOTTOM)  # fmt: skip
+    ws.set_margins(
+        left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP_BOTTOM, bottom=MARGIN_TOP_BOTTOM
+    )
     ws.set_header(header_text(title), {"margin": MARGIN_HEADER})
     ws.set_footer(footer_text(lang), {"margin": MARGIN_HEADER})
     if scale is not None and scale != 100:
@@ -131,11 +139,13 @@ def pack(blocks: Iterable[Block], capacity: int) -> list[int]:
     return breaks
 
 
-def _segment_block(seg) -> Block:  # noqa: ANN001
+def _segment_block(seg) -> Block:
     if len(seg.shape) == 2:  # a matrix: one run per receiving neuron (its incoming weights)
         n = seg.shape[1]
-        parts = [(seg.first + j * n, n, [(seg.first + j * n + i, 1, []) for i in range(n)])
-                 for j in range(seg.shape[0])]  # fmt: skip
+        parts = [
+            (seg.first + j * n, n, [(seg.first + j * n + i, 1, []) for i in range(n)])
+            for j in range(seg.shape[0])
+        ]
     else:
         parts = [(seg.first + k, 1, []) for k in range(seg.size)]
     return seg.first, seg.size, parts
@@ -153,14 +163,16 @@ def steps_blocks(layout: Layout) -> list[Block]:
                 groups[-1].append(seg)
             else:
                 groups.append([seg])
-        parts = [(g[0].first, sum(s.size for s in g), [_segment_block(s) for s in g])
-                 for g in groups]  # fmt: skip
+        parts = [
+            (g[0].first, sum(s.size for s in g), [_segment_block(s) for s in g]) for g in groups
+        ]
         out.append((c0, c1 - c0 + 1, parts))
     return out
 
 
-def column_breaks(layout: Layout, title_px: int, col_width_px: int,
-                  scale: int = STEPS_SCALE) -> list[int]:  # fmt: skip
+def column_breaks(
+    layout: Layout, title_px: int, col_width_px: int, scale: int = STEPS_SCALE
+) -> list[int]:
     """Vertical page breaks of the Steps sheet: between bands, a wide band split as little as
     possible. ``title_px``: the repeated step columns; ``col_width_px``: every other column."""
     width, _ = printable_px(True, scale, CARLITO)
@@ -174,8 +186,9 @@ def rows_per_page(scale: int = STEPS_SCALE) -> int:
     return max(1, int(printable_px(True, scale)[1] // ROW_PX) - HEADER_ROWS)
 
 
-def split_at(ranges: Iterable[tuple[str, int, int]], breaks: Sequence[int]
-             ) -> list[tuple[str, int, int]]:  # fmt: skip
+def split_at(
+    ranges: Iterable[tuple[str, int, int]], breaks: Sequence[int]
+) -> list[tuple[str, int, int]]:
     """``(name, first, last)`` column ranges cut where a page break falls inside one (so a merged
     band header is printed on each page the band spans)."""
     out = []

@@ -34,9 +34,13 @@ def total_steps(spec: Spec) -> int:
 
 
 def with_progress(
-    records: Iterable[StepRecord | EpochRecord], spec: Spec, *, quiet: bool = False,
-    stream: TextIO | None = None, desc: str = "training",
-) -> Iterator[StepRecord | EpochRecord]:  # fmt: skip
+    records: Iterable[StepRecord | EpochRecord],
+    spec: Spec,
+    *,
+    quiet: bool = False,
+    stream: TextIO | None = None,
+    desc: str = "training",
+) -> Iterator[StepRecord | EpochRecord]:
     """Yield ``records`` unchanged, advancing a bar by one per step when :func:`wants_bar`."""
     if not wants_bar(quiet, stream):
         yield from records
@@ -44,8 +48,16 @@ def with_progress(
     from tqdm import tqdm
 
     stream = sys.stderr if stream is None else stream
-    with tqdm(total=total_steps(spec), unit="step", desc=desc, file=stream, delay=DELAY,
-              leave=False, dynamic_ncols=True, mininterval=0.25) as bar:  # fmt: skip
+    with tqdm(
+        total=total_steps(spec),
+        unit="step",
+        desc=desc,
+        file=stream,
+        delay=DELAY,
+        leave=False,
+        dynamic_ncols=True,
+        mininterval=0.25,
+    ) as bar:
         for rec in records:
             if isinstance(rec, StepRecord):
                 bar.update(1)

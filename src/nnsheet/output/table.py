@@ -34,8 +34,19 @@ from .files import write_atomic
 if TYPE_CHECKING:  # pandas is imported only when a table is built
     import pandas as pd
 
-COLUMNS = ["epoch", "step", "sample", "quantity", "layer", "j", "i", "label", "value", "sheet",
-           "cell"]  # fmt: skip
+COLUMNS = [
+    "epoch",
+    "step",
+    "sample",
+    "quantity",
+    "layer",
+    "j",
+    "i",
+    "label",
+    "value",
+    "sheet",
+    "cell",
+]
 INT_COLUMNS = ["epoch", "step", "sample", "layer", "j", "i"]
 #: Steps columns that are workbook helpers, not design.md §5 quantities
 _NOT_IN_TABLE = {"correct"}
@@ -74,8 +85,9 @@ class _Builder:
     def __init__(self) -> None:
         self.parts: dict[str, list] = {k: [] for k in COLUMNS}
 
-    def add(self, n: int, *, epoch, step, sample, quantity, layer, j, i, label, value, sheet,
-            cell) -> None:  # fmt: skip
+    def add(
+        self, n: int, *, epoch, step, sample, quantity, layer, j, i, label, value, sheet, cell
+    ) -> None:
         p = self.parts
         for key, v in (("epoch", epoch), ("step", step), ("sample", sample), ("sheet", sheet)):
             p[key].append([v] * n)
@@ -103,8 +115,9 @@ class _Builder:
         return df
 
 
-def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
-                with_cells: bool | None = None) -> pd.DataFrame:  # fmt: skip
+def trace_table(
+    trace: Trace, layout: Layout | None = None, lang: str = "en", with_cells: bool | None = None
+) -> pd.DataFrame:
     """Build the table of ``trace``. With a ``layout`` (the workbook's), ``sheet``/``cell`` say
     where each value sits; without one they are empty."""
     spec = trace.spec
@@ -117,30 +130,62 @@ def trace_table(trace: Trace, layout: Layout | None = None, lang: str = "en",
     # ---- step 0: the givens on Setup, in the table's order (lr; per layer w, b; per sample x, t)
     givens = [c for c in lay.setup_cells(trace.w0, trace.b0) if c.kind == GIVEN]
     for c in sorted(givens, key=_given_order):
-        b.add(1, epoch=0, step=0, sample=None if c.sample is None else c.sample + 1,
-              quantity=[c.quantity], layer=[c.layer], j=[None if c.j is None else c.j + 1],
-              i=[None if c.i is None else c.i + 1],
-              label=[notation.symbol(c.quantity, c.layer, c.j, c.i)], value=[c.value],
-              sheet=sheet_or_blank(c.sheet), cell=[c.ref] if cells else None)  # fmt: skip
+        b.add(
+            1,
+            epoch=0,
+            step=0,
+            sample=None if c.sample is None else c.sample + 1,
+            quantity=[c.quantity],
+            layer=[c.layer],
+            j=[None if c.j is None else c.j + 1],
+            i=[None if c.i is None else c.i + 1],
+            label=[notation.symbol(c.quantity, c.layer, c.j, c.i)],
+            value=[c.value],
+            sheet=sheet_or_blank(c.sheet),
+            cell=[c.ref] if cells else None,
+        )
 
     # ---- Steps rows (every step, with cells only where written in detail), then the Epochs sheet
     sample_q = set(SAMPLE_QUANTITIES) - _NOT_IN_TABLE
-    kinds = {SAMPLE_ROW: _RowKind.of(lay, notation, sample_q),
-             ONLINE_ROW: _RowKind.of(lay, notation, sample_q | {"w_new", "b_new"}),
-             UPDATE_ROW: _RowKind.of(lay, notation, set(UPDATE_QUANTITIES))}  # fmt: skip
+    kinds = {
+        SAMPLE_ROW: _RowKind.of(lay, notation, sample_q),
+        ONLINE_ROW: _RowKind.of(lay, notation, sample_q | {"w_new", "b_new"}),
+        UPDATE_ROW: _RowKind.of(lay, notation, set(UPDATE_QUANTITIES)),
+    }
     for item in lay.body([*trace.steps, *trace.epochs], detail_only=False):
         if isinstance(item, StepsRow):
             kind = kinds[item.kind]
             in_book = cells and item.row is not None
-            b.add(len(kind.cols), epoch=item.epoch, step=item.step, sample=item.sample,
-                  quantity=kind.quantity, layer=kind.layer, j=kind.j, i=kind.i, label=kind.label,
-                  value=item.values[kind.cols], sheet=lay.sheets.steps if in_book else "",
-                  cell=list(kind.letters + str(item.row + 1)) if in_book else None)  # fmt: skip
+            b.add(
+                len(kind.cols),
+                epoch=item.epoch,
+                step=item.step,
+                sample=item.sample,
+                quantity=kind.quantity,
+                layer=kind.layer,
+                j=kind.j,
+                i=kind.i,
+                label=kind.label,
+                value=item.values[kind.cols],
+                sheet=lay.sheets.steps if in_book else "",
+                cell=list(kind.letters + str(item.row + 1)) if in_book else None,
+            )
         elif item.kind == COMPUTED:
             q = item.quantity
-            b.add(1, epoch=item.epoch, step=None, sample=None, quantity=[q], layer=[None],
-                  j=[None], i=[None], label=[notation.symbol(q)], value=[item.value],
-                  sheet=sheet_or_blank(item.sheet), cell=[item.ref] if cells else None)
+            b.add(
+                1,
+                epoch=item.epoch,
+                step=None,
+                sample=None,
+                quantity=[q],
+                layer=[None],
+                j=[None],
+                i=[None],
+                label=[notation.symbol(q)],
+                value=[item.value],
+                sheet=sheet_or_blank(item.sheet),
+                cell=[item.ref] if cells else None,
+            )
     return b.frame()
 
 

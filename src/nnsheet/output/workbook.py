@@ -80,40 +80,71 @@ class _Formats:
         self.text = wb.add_format({"text_wrap": False})
         self.stamp = wb.add_format({"italic": True, "font_color": "#595959"})
         self.label = wb.add_format({"bold": True, "align": "right"})
-        self.given = wb.add_format({"num_format": NUMBER_FORMAT, "bg_color": GIVEN_FILL,
-                                    "font_color": GIVEN_FONT, "border": 1,
-                                    "border_color": "#7F7F7F", "locked": True})  # fmt: skip
-        self.given_text = wb.add_format({"bg_color": GIVEN_FILL, "font_color": GIVEN_FONT,
-                                         "border": 1, "border_color": "#7F7F7F"})  # fmt: skip
+        self.given = wb.add_format(
+            {
+                "num_format": NUMBER_FORMAT,
+                "bg_color": GIVEN_FILL,
+                "font_color": GIVEN_FONT,
+                "border": 1,
+                "border_color": "#7F7F7F",
+                "locked": True,
+            }
+        )
+        self.given_text = wb.add_format(
+            {
+                "bg_color": GIVEN_FILL,
+                "font_color": GIVEN_FONT,
+                "border": 1,
+                "border_color": "#7F7F7F",
+            }
+        )
         self.band_head: dict[str, object] = {}
         self.band_sym: dict[str, object] = {}
         self.band_num: dict[str, object] = {}
         self.band_int: dict[str, object] = {}
         self.band_swatch: dict[str, object] = {}
         for band, colour in BAND_COLOURS.items():
-            self.band_head[band] = wb.add_format({"bold": True, "bg_color": colour, "border": 1,
-                                                  "align": "center"})  # fmt: skip
-            self.band_sym[band] = wb.add_format({"bold": True, "bg_color": colour, "border": 1,
-                                                 "align": "center", "bottom": 2})  # fmt: skip
+            self.band_head[band] = wb.add_format(
+                {"bold": True, "bg_color": colour, "border": 1, "align": "center"}
+            )
+            self.band_sym[band] = wb.add_format(
+                {"bold": True, "bg_color": colour, "border": 1, "align": "center", "bottom": 2}
+            )
             self.band_num[band] = wb.add_format({"num_format": NUMBER_FORMAT, "bg_color": colour})
-            self.band_int[band] = wb.add_format({"num_format": "0", "bg_color": colour,
-                                                 "align": "center"})  # fmt: skip
+            self.band_int[band] = wb.add_format(
+                {"num_format": "0", "bg_color": colour, "align": "center"}
+            )
             self.band_swatch[band] = wb.add_format({"bg_color": colour, "border": 1})
         self.num = wb.add_format({"num_format": NUMBER_FORMAT})
         self.int = wb.add_format({"num_format": "0", "align": "center"})
-        self.answer = wb.add_format({"num_format": NUMBER_FORMAT, "bg_color": "#FFFFFF",
-                                     "border": 1, "border_color": "#4472C4",
-                                     "locked": False})  # fmt: skip
+        self.answer = wb.add_format(
+            {
+                "num_format": NUMBER_FORMAT,
+                "bg_color": "#FFFFFF",
+                "border": 1,
+                "border_color": "#4472C4",
+                "locked": False,
+            }
+        )
         #: text that wraps inside its column (the Guide, the exercise's instructions)
         wrap = {"text_wrap": True, "valign": "top"}
-        self.wrap = {"title": wb.add_format({**wrap, "bold": True, "font_size": 14}),
-                     "head": wb.add_format({**wrap, "bold": True, "font_size": 11}),
-                     "text": wb.add_format(wrap),
-                     "stamp": wb.add_format({**wrap, "italic": True, "font_color": "#595959"})}
+        self.wrap = {
+            "title": wb.add_format({**wrap, "bold": True, "font_size": 14}),
+            "head": wb.add_format({**wrap, "bold": True, "font_size": 11}),
+            "text": wb.add_format(wrap),
+            "stamp": wb.add_format({**wrap, "italic": True, "font_color": "#595959"}),
+        }
         #: the style of each cell kind (band and symbol headers take their band's colour)
-        self.of_kind = {TITLE: self.title, HEAD: self.head, LABEL: self.label, TEXT: self.text,
-                        GIVEN: self.given, INTEGER: self.int, NUMBER: self.num,
-                        COMPUTED: self.num}  # fmt: skip
+        self.of_kind = {
+            TITLE: self.title,
+            HEAD: self.head,
+            LABEL: self.label,
+            TEXT: self.text,
+            GIVEN: self.given,
+            INTEGER: self.int,
+            NUMBER: self.num,
+            COMPUTED: self.num,
+        }
 
     def style(self, cell: Cell) -> object:
         if cell.kind == BAND:
@@ -123,7 +154,7 @@ class _Formats:
         return self.of_kind[cell.kind]
 
 
-def _skip_formula_rewriting(ws, formulas: Iterable[str]) -> bool:  # noqa: ANN001
+def _skip_formula_rewriting(ws, formulas: Iterable[str]) -> bool:
     """Let ``ws`` store formulas as given, skipping XlsxWriter's per-formula rewriting.
 
     XlsxWriter runs some 30 regular-expression substitutions over every formula to prefix Excel
@@ -139,7 +170,7 @@ def _skip_formula_rewriting(ws, formulas: Iterable[str]) -> bool:  # noqa: ANN00
     try:
         if any(f.startswith(("=", "{")) or prepare(f) != f for f in formulas):
             return False
-    except Exception:  # noqa: BLE001 - an XlsxWriter we do not know: keep its behaviour
+    except Exception:
         return False
     ws._prepare_formula = _formula_as_is
     return True
@@ -166,9 +197,14 @@ def _formula_as_is(formula: str, expand_future_functions: bool = False) -> str:
 class WorkbookWriter:
     """Writes one trace workbook (the exercise writer, :mod:`nnsheet.exercise`, subclasses it)."""
 
-    def __init__(self, path: Path | str, layout: Layout, *,
-                 protect: bool = False, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
-                 ) -> None:  # fmt: skip
+    def __init__(
+        self,
+        path: Path | str,
+        layout: Layout,
+        *,
+        protect: bool = False,
+        extra: Callable[[xlsxwriter.Workbook], None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.layout = layout
         self.spec = layout.spec
@@ -183,12 +219,24 @@ class WorkbookWriter:
 
     # ------------------------------------------------------------------ sheets
     def _write(self, tmp: str, records: Iterable[StepRecord | EpochRecord]) -> None:
-        wb = xlsxwriter.Workbook(tmp, {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False, "nan_inf_to_errors": True,
-        })  # fmt: skip
-        wb.set_properties({"title": self.spec.title, "subject": "nnsheet trace",
-                           "creator": f"nnsheet {__version__}", "created": FIXED_DATE})  # fmt: skip
+        wb = xlsxwriter.Workbook(
+            tmp,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": True,
+            },
+        )
+        wb.set_properties(
+            {
+                "title": self.spec.title,
+                "subject": "nnsheet trace",
+                "creator": f"nnsheet {__version__}",
+                "created": FIXED_DATE,
+            }
+        )
         try:
             self._fill(wb, records)
         except BaseException:
@@ -221,12 +269,19 @@ class WorkbookWriter:
         self._epochs_chart(wb, epochs, last_epoch)
         if self.protect:
             for ws in (steps, epochs, wb.get_worksheet_by_name(names.setup)):
-                ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                                "format_columns": True, "format_rows": True})  # fmt: skip
+                ws.protect(
+                    "",
+                    {
+                        "select_locked_cells": True,
+                        "select_unlocked_cells": True,
+                        "format_columns": True,
+                        "format_rows": True,
+                    },
+                )
         if self.extra is not None:
             self.extra(wb)
 
-    def _guide(self, ws) -> None:  # noqa: ANN001
+    def _guide(self, ws) -> None:
         f, lay = self.f, self.layout
         self._text_sheet(ws, 1)
         r = 0
@@ -243,17 +298,30 @@ class WorkbookWriter:
         r += 1
         for band in BANDS:
             ws.write_blank(r, 0, None, f.band_swatch[band])
-            self._text_row(ws, r, 1, f"{lay.sheets.steps}: {self.notation.word('band.' + band)}",
-                           "text")
+            self._text_row(
+                ws, r, 1, f"{lay.sheets.steps}: {self.notation.word('band.' + band)}", "text"
+            )
             r += 1
 
     # ------------------------------------------------------------------ printing
-    def _page_setup(self, ws, *, landscape: bool, scale: int | None = None,  # noqa: ANN001
-                    gridlines: bool = False) -> None:  # fmt: skip
-        printing.page_setup(ws, self.spec.title, self.notation.lang, landscape=landscape,
-                            scale=scale, gridlines=gridlines)  # fmt: skip
+    def _page_setup(
+        self,
+        ws,
+        *,
+        landscape: bool,
+        scale: int | None = None,
+        gridlines: bool = False,
+    ) -> None:
+        printing.page_setup(
+            ws,
+            self.spec.title,
+            self.notation.lang,
+            landscape=landscape,
+            scale=scale,
+            gridlines=gridlines,
+        )
 
-    def _text_sheet(self, ws, text_col: int) -> None:  # noqa: ANN001
+    def _text_sheet(self, ws, text_col: int) -> None:
         """A sheet of text in column ``text_col`` (a swatch column before it, if any): portrait,
         the text column as wide as the page leaves, so wrapped lines are never cut."""
         before = printing.col_px(SWATCH_WIDTH) * text_col
@@ -264,18 +332,17 @@ class WorkbookWriter:
         self.text_px = printing.col_px(width)
         self._page_setup(ws, landscape=False)
 
-    def _text_row(self, ws, r: int, c: int, text: str, kind: str) -> None:  # noqa: ANN001
+    def _text_row(self, ws, r: int, c: int, text: str, kind: str) -> None:
         """Text that wraps in its column (``kind``: title, head, text, stamp), in a row as tall
         as its lines (spreadsheets do not all fit a row to wrapped text by themselves)."""
         ws.set_row(r, printing.text_height(text, self.text_px, 14 if kind == "title" else 11))
         ws.write_string(r, c, text, self.f.wrap[kind])
 
-    def _setup_print(self, ws, n_cols: int) -> None:  # noqa: ANN001
+    def _setup_print(self, ws, n_cols: int) -> None:
         """Setup: portrait if its ``n_cols`` columns fit (else landscape, else scaled down), a
         page break before each table that would straddle two pages, and the data table's
         header rows repeated on the pages it runs over."""
-        width = (printing.col_px(SETUP_LABEL_WIDTH)
-                 + (n_cols - 1) * printing.col_px(SETUP_COL_WIDTH))  # fmt: skip
+        width = printing.col_px(SETUP_LABEL_WIDTH) + (n_cols - 1) * printing.col_px(SETUP_COL_WIDTH)
         landscape, scale = printing.fit(width)
         self._page_setup(ws, landscape=landscape, scale=scale)
         breaks = printing.setup_row_breaks(self.layout, landscape, scale)
@@ -284,7 +351,7 @@ class WorkbookWriter:
         if titles is not None:
             ws.repeat_rows(*titles)
 
-    def _steps_print(self, ws) -> None:  # noqa: ANN001
+    def _steps_print(self, ws) -> None:
         """Steps: landscape at a readable scale, breaks between bands (self.col_breaks), the
         header rows and the step columns on every page, pages over then down (steps in order)."""
         self._page_setup(ws, landscape=True, scale=printing.STEPS_SCALE, gridlines=True)
@@ -293,7 +360,7 @@ class WorkbookWriter:
         ws.set_v_pagebreaks(self.col_breaks)
         ws.print_across()
 
-    def _setup(self, ws, wb) -> None:  # noqa: ANN001
+    def _setup(self, ws, wb) -> None:
         widths = self.layout.setup_widths()
         for c0, c1, width in widths:
             ws.set_column(c0, c1, width)
@@ -303,7 +370,7 @@ class WorkbookWriter:
             if cell.name is not None:
                 wb.define_name(cell.name, f"={cell.sheet}!{cell_name(cell.row, cell.col, True)}")
 
-    def _put(self, ws, cell: Cell) -> None:  # noqa: ANN001
+    def _put(self, ws, cell: Cell) -> None:
         """Write one cell of the stream in its kind's style."""
         fmt, v = self.f.style(cell), cell.value
         if cell.formula is not None:
@@ -317,16 +384,18 @@ class WorkbookWriter:
             ws.write_number(cell.row, cell.col, v, fmt)
 
     # ------------------------------------------------------------------ Steps
-    def _steps_header(self, ws) -> None:  # noqa: ANN001
+    def _steps_header(self, ws) -> None:
         f, lay = self.f, self.layout
-        self.col_breaks = printing.column_breaks(lay, 3 * printing.col_px(STEP_COL_WIDTH),
-                                                 printing.col_px(STEPS_COL_WIDTH))  # fmt: skip
+        self.col_breaks = printing.column_breaks(
+            lay, 3 * printing.col_px(STEP_COL_WIDTH), printing.col_px(STEPS_COL_WIDTH)
+        )
         for c0, c1, width in lay.steps_widths():
             ws.set_column(c0, c1, width)
         for cell in lay.steps_header_cells():
             if cell.kind == BAND:  # a band's name on every page it spans
-                for _, c0, c1 in printing.split_at([(cell.band, cell.col, cell.last_col)],
-                                                   self.col_breaks):  # fmt: skip
+                for _, c0, c1 in printing.split_at(
+                    [(cell.band, cell.col, cell.last_col)], self.col_breaks
+                ):
                     self._put(ws, dataclasses.replace(cell, col=c0, last_col=c1))
             else:
                 self._put(ws, cell)
@@ -335,24 +404,24 @@ class WorkbookWriter:
         # cell formats by column: counts and the 0/1 helper as integers, the rest as decimals
         self.col_fmt = [
             (f.band_int if kind in (INDEX, HELPER) else f.band_num)[seg.band]
-            for seg in lay.segments for kind in lay.kinds_later[seg.first: seg.first + seg.size]
-        ]  # fmt: skip
+            for seg in lay.segments
+            for kind in lay.kinds_later[seg.first : seg.first + seg.size]
+        ]
 
     def _template_samples(self) -> list[str]:
         """Each Steps formula template filled in once (with arbitrary row numbers)."""
         ctx = {"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2}
         tm = self.layout.templates
-        return [t.format_map(ctx) for ts in (tm["first"], tm["later"], tm["update"])
-                for _, t in ts]
+        return [t.format_map(ctx) for ts in (tm["first"], tm["later"], tm["update"]) for _, t in ts]
 
-    def _cells(self, ws, sr: StepsRow) -> None:  # noqa: ANN001
+    def _cells(self, ws, sr: StepsRow) -> None:
         fmts, row, ctx = self.col_fmt, sr.row, sr.ctx
         vals = sr.values.tolist()  # Python floats, once per row
         write = ws.write_formula
         for c, tmpl in sr.templates:
             write(row, c, tmpl.format_map(ctx), fmts[c], vals[c])
 
-    def _row(self, ws, sr: StepsRow) -> None:  # noqa: ANN001
+    def _row(self, ws, sr: StepsRow) -> None:
         """One Steps row: its head (epoch, step, sample or the update label), then its cells."""
         fmts, row = self.col_fmt, sr.row
         ws.write_number(row, 0, sr.epoch, fmts[0])
@@ -364,7 +433,7 @@ class WorkbookWriter:
         self._cells(ws, sr)
 
     # ------------------------------------------------------------------ Epochs
-    def _epochs_header(self, ws) -> None:  # noqa: ANN001
+    def _epochs_header(self, ws) -> None:
         for cell in self.layout.epochs_header_cells():
             self._put(ws, cell)
         for c0, c1, width in self.layout.epochs_widths():
@@ -373,7 +442,7 @@ class WorkbookWriter:
         self._page_setup(ws, landscape=True)
         ws.repeat_rows(0, HEADER_ROWS - 1)
 
-    def _epochs_chart(self, wb, ws, last_epoch: int) -> None:  # noqa: ANN001
+    def _epochs_chart(self, wb, ws, last_epoch: int) -> None:
         """The loss per epoch; with one epoch, the loss of every sample (the Steps loss column)
         instead of a single point. Sized to sit on the first printed page beside the table."""
         nt, lay = self.notation, self.layout
@@ -384,24 +453,32 @@ class WorkbookWriter:
             last = self.last_sample_row
             first, label = HEADER_ROWS, (1 if lay.online else 2)
             loss = lay.col("loss")
-            chart.add_series({
-                "name": nt.symbol("loss"),
-                "categories": [lay.sheets.steps, first, label, last, label],
-                "values": [lay.sheets.steps, first, loss, last, loss],
-                "marker": {"type": "circle", "size": 4} if last - first < 50 else {"type": "none"},
-            })  # fmt: skip
+            chart.add_series(
+                {
+                    "name": nt.symbol("loss"),
+                    "categories": [lay.sheets.steps, first, label, last, label],
+                    "values": [lay.sheets.steps, first, loss, last, loss],
+                    "marker": {"type": "circle", "size": 4}
+                    if last - first < 50
+                    else {"type": "none"},
+                }
+            )
             chart.show_blanks_as("gap")
             chart.set_title({"name": nt.word("sample_loss")})
             chart.set_x_axis({"name": nt.word("step" if lay.online else "sample")})
             chart.set_y_axis({"name": nt.symbol("loss"), "name_font": UPRIGHT})
         elif last_epoch >= 1:
             first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
-            chart.add_series({
-                "name": nt.symbol("epoch_loss"),
-                "categories": [lay.sheets.epochs, first, 0, last, 0],
-                "values": [lay.sheets.epochs, first, 1, last, 1],
-                "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
-            })  # fmt: skip
+            chart.add_series(
+                {
+                    "name": nt.symbol("epoch_loss"),
+                    "categories": [lay.sheets.epochs, first, 0, last, 0],
+                    "values": [lay.sheets.epochs, first, 1, last, 1],
+                    "marker": {"type": "circle", "size": 4}
+                    if last_epoch <= 50
+                    else {"type": "none"},
+                }
+            )
             chart.set_title({"name": nt.word("epoch_loss")})
             chart.set_x_axis({"name": nt.word("epoch")})
             chart.set_y_axis({"name": nt.symbol("epoch_loss"), "name_font": UPRIGHT})
@@ -414,8 +491,9 @@ class WorkbookWriter:
         ws.insert_chart(1, len(EPOCHS_WIDTHS) + 1, chart)
 
 
-def write_trace_workbook(trace: Trace, path: Path | str, layout: Layout | None = None,
-                         lang: str = "en") -> Layout:  # fmt: skip
+def write_trace_workbook(
+    trace: Trace, path: Path | str, layout: Layout | None = None, lang: str = "en"
+) -> Layout:
     """Write ``trace`` as a workbook at ``path`` (atomically); returns the layout used."""
     layout = layout or make_layout(trace.spec, lang)
     # Steps rows and Epochs rows go to different sheets, so their order between sheets is free.
@@ -425,8 +503,11 @@ def write_trace_workbook(trace: Trace, path: Path | str, layout: Layout | None =
 
 def steps_pages(layout: Layout) -> tuple[int, int]:
     """About how many pages the Steps sheet prints on: (pages across, blocks of rows down)."""
-    across = 1 + len(printing.column_breaks(layout, 3 * printing.col_px(STEP_COL_WIDTH),
-                                            printing.col_px(STEPS_COL_WIDTH)))  # fmt: skip
+    across = 1 + len(
+        printing.column_breaks(
+            layout, 3 * printing.col_px(STEP_COL_WIDTH), printing.col_px(STEPS_COL_WIDTH)
+        )
+    )
     down = -(-(layout.n_rows - HEADER_ROWS) // printing.rows_per_page())
     return across, max(1, down)
 

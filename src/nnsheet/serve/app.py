@@ -114,8 +114,7 @@ class _TooLarge(Exception):
     pass
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int,
-                     lang: str) -> None:  # fmt: skip
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int, lang: str) -> None:
     text = say("too_large", lang, mb=limit // 2**20)
     await PlainTextResponse(text, status_code=413)(scope, receive, send)
 
@@ -123,8 +122,10 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int,
 class SecurityHeaders:
     """No script, no framing, no sniffing, no caching of pages with learners' results."""
 
-    CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-           "frame-ancestors 'none'; base-uri 'none'")  # fmt: skip
+    CSP = (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -159,8 +160,14 @@ class Server:
     # ------------------------------------------------------------------ helpers
     def page(self, request: Request, name: str, status: int = 200, **ctx: object) -> Response:
         lang = self.lang
-        ctx.update(t=TEXT[lang], lang=lang, csrf=_csrf(request), verdicts=VERDICT_WORDS[lang],
-                   blocks=BLOCK_WORDS[lang], cap=self.s.attempts)  # fmt: skip
+        ctx.update(
+            t=TEXT[lang],
+            lang=lang,
+            csrf=_csrf(request),
+            verdicts=VERDICT_WORDS[lang],
+            blocks=BLOCK_WORDS[lang],
+            cap=self.s.attempts,
+        )
         return self.templates.TemplateResponse(request, name, ctx, status_code=status)
 
     def signed_in(self, request: Request) -> StudentRow | None:
@@ -168,22 +175,37 @@ class Server:
         return self.store.student(sid) if isinstance(sid, str) else None
 
     def job(self, a: Attempt) -> dict:
-        return {"spec": self.s.spec, "options": self.s.options, "student_id": a.student_id,
-                "roster": self.roster,
-                "upload": str(self.s.data / a.upload), "graded": str(self.s.data / a.graded),
-                "shown": a.filename, "lang": self.lang}  # fmt: skip
+        return {
+            "spec": self.s.spec,
+            "options": self.s.options,
+            "student_id": a.student_id,
+            "roster": self.roster,
+            "upload": str(self.s.data / a.upload),
+            "graded": str(self.s.data / a.graded),
+            "shown": a.filename,
+            "lang": self.lang,
+        }
 
     async def grade(self, a: Attempt) -> dict:
         """Grade attempt ``a`` in a worker and record the result. Runs as its own task: a
         client that goes away does not lose the grading."""
+
         async def work() -> dict:
             out = await self.pool.run(self.job(a))
             if out is None:
-                out = {"status": "timeout", "score": None, "flags": [],
-                       "message": say("timeout", "en", s=f"{self.s.timeout:g}")}  # fmt: skip
+                out = {
+                    "status": "timeout",
+                    "score": None,
+                    "flags": [],
+                    "message": say("timeout", "en", s=f"{self.s.timeout:g}"),
+                }
             elif out.get("status") not in ("graded", "unreadable"):
-                out = {"status": "unreadable", "score": None, "flags": [],
-                       "message": str(out.get("message", ""))}  # fmt: skip
+                out = {
+                    "status": "unreadable",
+                    "score": None,
+                    "flags": [],
+                    "message": str(out.get("message", "")),
+                }
             await asyncio.to_thread(self.store.finish, a.id, out["status"], out)
             return out
 
@@ -198,11 +220,14 @@ class Server:
         suffix = Path(shown.lower()).suffix
         suffix = suffix if suffix in SUFFIXES else ".xlsx"  # read_book tells what it really is
         body = await upload.read()
-        a = await asyncio.to_thread(self.store.new_attempt, student.id, shown, suffix,
-                                    self.s.attempts)  # fmt: skip
+        a = await asyncio.to_thread(
+            self.store.new_attempt, student.id, shown, suffix, self.s.attempts
+        )
         if a is None:
-            return 429, {"status": "refused", "message": say("attempts_used", "en",
-                                                             cap=self.s.attempts)}
+            return 429, {
+                "status": "refused",
+                "message": say("attempts_used", "en", cap=self.s.attempts),
+            }
         await asyncio.to_thread(self.store.save_upload, a, body)
         out = await self.grade(a)
         return 200, {"attempt": a.n, **out}
@@ -217,8 +242,9 @@ class Server:
         form = await request.form(max_files=0, max_fields=8)
         if not _csrf_ok(request, form):
             return self.page(request, "signin.html", 403, error=say("csrf", self.lang))
-        st = await asyncio.to_thread(self.store.sign_in, str(form.get("student_id", "")),
-                                     str(form.get("code", "")))  # fmt: skip
+        st = await asyncio.to_thread(
+            self.store.sign_in, str(form.get("student_id", "")), str(form.get("code", ""))
+        )
         if st is None:
             return self.page(request, "signin.html", 401, error=say("bad_login", self.lang))
         request.session.clear()
@@ -239,8 +265,9 @@ class Server:
         left = None
         if self.s.attempts is not None:
             left = max(0, self.s.attempts - sum(a.counted for a in attempts))
-        return self.page(request, "me.html", status, student=st, attempts=attempts, left=left,
-                         error=error)
+        return self.page(
+            request, "me.html", status, student=st, attempts=attempts, left=left, error=error
+        )
 
     async def exercise(self, request: Request) -> Response:
         st = self.signed_in(request)
@@ -249,8 +276,7 @@ class Server:
         return self._exercise_file(st)
 
     def _exercise_file(self, st: StudentRow) -> Response:
-        return FileResponse(self.s.data / st.exercise, filename=f"{st.id}.xlsx",
-                            media_type=XLSX)
+        return FileResponse(self.s.data / st.exercise, filename=f"{st.id}.xlsx", media_type=XLSX)
 
     async def upload(self, request: Request) -> Response:
         st = self.signed_in(request)
@@ -264,8 +290,9 @@ class Server:
             return await self.me(request, say("no_file", self.lang), 400)
         status, out = await self.submit(st, f)
         if status != 200:
-            return await self.me(request, say("attempts_used", self.lang, cap=self.s.attempts),
-                                 status)  # fmt: skip
+            return await self.me(
+                request, say("attempts_used", self.lang, cap=self.s.attempts), status
+            )
         return RedirectResponse(f"/attempts/{out['attempt']}", 303)
 
     def _own_attempt(self, request: Request) -> tuple[StudentRow | None, Attempt | None]:
@@ -315,8 +342,7 @@ class Server:
         if not _csrf_ok(request, form):
             return self.page(request, "teacher_signin.html", 403, error=say("csrf", self.lang))
         if not same_secret(str(form.get("token", "")), self.token):
-            return self.page(request, "teacher_signin.html", 401,
-                             error=say("bad_token", self.lang))  # fmt: skip
+            return self.page(request, "teacher_signin.html", 401, error=say("bad_token", self.lang))
         request.session.clear()
         request.session.update(teacher=_fingerprint(self.token), csrf=secrets.token_urlsafe(24))
         return RedirectResponse("/teacher", 303)
@@ -331,9 +357,15 @@ class Server:
             atts = by.get(st.id, [])
             scores = [a.score for a in atts if a.status == "graded" and a.score is not None]
             latest = atts[-1] if atts else None
-            rows.append({"student": st, "attempts": len(atts), "latest": latest,
-                         "best": max(scores) if scores else None,
-                         "flags": latest.result.get("flags", []) if latest else []})
+            rows.append(
+                {
+                    "student": st,
+                    "attempts": len(atts),
+                    "latest": latest,
+                    "best": max(scores) if scores else None,
+                    "flags": latest.result.get("flags", []) if latest else [],
+                }
+            )
         return rows
 
     def gradebook_csv(self) -> str:
@@ -352,8 +384,11 @@ class Server:
             else:
                 cells = list(a.result.get("gradebook") or [])
                 if len(cells) != len(GRADEBOOK_COLUMNS):
-                    cells = ["", "", "", a.status] + [""] * (len(GRADEBOOK_COLUMNS) - 5) + [
-                        a.result.get("message", "")]
+                    cells = (
+                        ["", "", "", a.status]
+                        + [""] * (len(GRADEBOOK_COLUMNS) - 5)
+                        + [a.result.get("message", "")]
+                    )
                 cells[:3] = [_member(a), st.name, st.id]  # who uploaded it, signed in
                 cells[GRADEBOOK_COLUMNS.index("status")] = a.status
                 flags = a.result.get("flags") or []
@@ -390,14 +425,16 @@ class Server:
 
     async def api_submit(self, request: Request) -> Response:
         form = await request.form(max_files=1, max_fields=4)
-        st = await asyncio.to_thread(self.store.sign_in, str(form.get("student_id", "")),
-                                     str(form.get("code", "")))  # fmt: skip
+        st = await asyncio.to_thread(
+            self.store.sign_in, str(form.get("student_id", "")), str(form.get("code", ""))
+        )
         if st is None:
             return _unauthorized(None)
         f = form.get("workbook")
         if not isinstance(f, UploadFile) or not f.filename:
-            return JSONResponse({"status": "refused", "message": "no file in the form field "
-                                 "'workbook'"}, 400)  # fmt: skip
+            return JSONResponse(
+                {"status": "refused", "message": "no file in the form field 'workbook'"}, 400
+            )
         status, out = await self.submit(st, f)
         return JSONResponse(_api_answer(out), status)
 
@@ -412,8 +449,9 @@ class Server:
         return _zip_response(await asyncio.to_thread(self.submissions_zip))
 
     async def style(self, request: Request) -> Response:
-        return Response((TEMPLATES / "style.css").read_text(encoding="utf-8"),
-                        media_type="text/css")
+        return Response(
+            (TEMPLATES / "style.css").read_text(encoding="utf-8"), media_type="text/css"
+        )
 
     # ------------------------------------------------------------------ life
     async def startup(self) -> None:
@@ -430,8 +468,21 @@ class Server:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-API_FIELDS = ("status", "attempt", "score", "correct", "carried", "wrong", "missing",
-              "answer_cells", "first_wrong", "mistake", "flags", "message", "graded_copy")
+API_FIELDS = (
+    "status",
+    "attempt",
+    "score",
+    "correct",
+    "carried",
+    "wrong",
+    "missing",
+    "answer_cells",
+    "first_wrong",
+    "mistake",
+    "flags",
+    "message",
+    "graded_copy",
+)
 
 
 def _api_answer(out: dict) -> dict:
@@ -448,19 +499,31 @@ def _member(a: Attempt) -> str:
 
 
 def _csv_response(text: str) -> Response:
-    return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": 'attachment; filename="gradebook.csv"'})
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="gradebook.csv"'},
+    )
 
 
 def _zip_response(data: bytes) -> Response:
-    return Response(data, media_type="application/zip",
-                    headers={"content-disposition": 'attachment; filename="submissions.zip"'})
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"content-disposition": 'attachment; filename="submissions.zip"'},
+    )
 
 
 def _unauthorized(scheme: str | None) -> Response:
     headers = {"www-authenticate": f'{scheme} realm="nnsheet"'} if scheme else None
-    return JSONResponse({"status": "refused", "message": "wrong student id or code"
-                         if scheme != "Bearer" else "wrong teacher token"}, 401, headers=headers)
+    return JSONResponse(
+        {
+            "status": "refused",
+            "message": "wrong student id or code" if scheme != "Bearer" else "wrong teacher token",
+        },
+        401,
+        headers=headers,
+    )
 
 
 def _basic(request: Request) -> tuple[str, str]:
@@ -497,7 +560,7 @@ def _csrf(request: Request) -> str:
     return token
 
 
-def _csrf_ok(request: Request, form) -> bool:  # noqa: ANN001
+def _csrf_ok(request: Request, form) -> bool:
     want = request.session.get("csrf")
     got = form.get("csrf")
     return isinstance(want, str) and isinstance(got, str) and same_secret(got, want)
@@ -529,13 +592,18 @@ def create_app(settings: Settings) -> Starlette:
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=MAX_BODY, lang=settings.options.lang),
-        Middleware(SessionMiddleware, secret_key=srv.store.secret(SESSION_KEY),
-                   session_cookie="nnsheet_session", max_age=SESSION_HOURS * 3600,
-                   same_site="strict", https_only=settings.secure_cookie),
+        Middleware(
+            SessionMiddleware,
+            secret_key=srv.store.secret(SESSION_KEY),
+            session_cookie="nnsheet_session",
+            max_age=SESSION_HOURS * 3600,
+            same_site="strict",
+            https_only=settings.secure_cookie,
+        ),
     ]
 
     @asynccontextmanager
-    async def lifespan(app: Starlette):  # noqa: ANN202
+    async def lifespan(app: Starlette):
         await srv.startup()
         try:
             yield

@@ -65,8 +65,13 @@ def grade_upload(job: dict) -> dict:
         res = grade_book(book, key, path)
     except NnsheetError as exc:
         problem = _hide(str(exc), path, shown)
-        return {"status": "unreadable", "message": problem, "score": None, "flags": [],
-                "gradebook": gradebook_row(Path(shown), book, None, problem)}  # fmt: skip
+        return {
+            "status": "unreadable",
+            "message": problem,
+            "score": None,
+            "flags": [],
+            "gradebook": gradebook_row(Path(shown), book, None, problem),
+        }
     res.path = Path(shown)  # what the summary and the graded copy name
     out: dict = {"status": "graded", "message": ""}
     try:
@@ -81,8 +86,9 @@ def grade_upload(job: dict) -> dict:
     # matched as check --roster matches it (letter case aside), then spelled as on the roster
     other = {r.casefold(): r for r in job["roster"]}.get(typed.casefold())
     others = {} if other in (None, sid) else {other: student_spec(job["spec"], other)}
-    out["gradebook"], out["flags"] = flagged_row(Path(shown), book, res, key.spec, others, "en",
-                                                 out["message"] or None)
+    out["gradebook"], out["flags"] = flagged_row(
+        Path(shown), book, res, key.spec, others, "en", out["message"] or None
+    )
     return out
 
 
@@ -101,14 +107,24 @@ def result_fields(res: Result, lang: str) -> dict:
     mistake = None
     if first is not None:
         r = first.row
-        first_wrong = {"cell": place(res.book, first), "label": r["label"],
-                       "expected": float(r["value"]), "given": first.given.text.strip(),
-                       "reason": reason(first.reason, lang),
-                       "formula": explain(res.key, r, lang)}  # fmt: skip
+        first_wrong = {
+            "cell": place(res.book, first),
+            "label": r["label"],
+            "expected": float(r["value"]),
+            "given": first.given.text.strip(),
+            "reason": reason(first.reason, lang),
+            "formula": explain(res.key, r, lang),
+        }
         if first.mistakes:  # the slips that give the learner's number: codes as --report's
             mistake = ";".join(code for code, _ in first.mistakes)
             first_wrong["mistake"] = explain_mistakes(res.key, first.mistakes, lang)
-    return {"score": round(100.0 * res.share_right, 1) if n else None,
-            **{v: c.get(v, 0) for v in VERDICTS}, "answer_cells": n, "blocks": blocks,
-            "first_wrong": first_wrong, "mistake": mistake, "flags": [],
-            "summary": [line.strip() for line in summary(res, lang)]}  # fmt: skip
+    return {
+        "score": round(100.0 * res.share_right, 1) if n else None,
+        **{v: c.get(v, 0) for v in VERDICTS},
+        "answer_cells": n,
+        "blocks": blocks,
+        "first_wrong": first_wrong,
+        "mistake": mistake,
+        "flags": [],
+        "summary": [line.strip() for line in summary(res, lang)],
+    }

@@ -35,7 +35,7 @@ def _serve(conn: Connection, job: Job) -> None:  # pragma: no cover - runs in th
             return
         try:
             answer = job(task)
-        except Exception as exc:  # noqa: BLE001 - a bug or a parser crash: one job's answer
+        except Exception as exc:
             answer = {"status": "error", "message": f"grading failed ({type(exc).__name__})"}
         conn.send(answer)
 
@@ -44,8 +44,9 @@ class _Worker:
     def __init__(self, job: Job) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, job), daemon=True,
-                                name="nnsheet-grader")  # fmt: skip
+        self.proc = ctx.Process(
+            target=_serve, args=(child, job), daemon=True, name="nnsheet-grader"
+        )
         self.proc.start()
         child.close()
         # wait until it runs: only then may the time limit of a job start
@@ -91,8 +92,9 @@ class Pool:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._idle = asyncio.Queue()
-        workers = await asyncio.gather(*(loop.run_in_executor(None, _Worker, self.job)
-                                         for _ in range(self.size)))  # fmt: skip
+        workers = await asyncio.gather(
+            *(loop.run_in_executor(None, _Worker, self.job) for _ in range(self.size))
+        )
         for w in workers:
             self._all.append(w)
             self._idle.put_nowait(w)

@@ -44,15 +44,28 @@ def prepare(spec: Spec, roster: Path, data: Path, lang: str) -> tuple[Settings, 
         write_student_exercises(ex_spec, missing, store.data / "exercises", options)
     store.secret(TOKEN)
     store.secret(SESSION_KEY)
-    lines = [say("wrote_codes" if added or not codes_existed else "codes_kept", lang,
-                 path=store.data / CODES),
-             say("exercises", lang, n=len(students), path=store.data / "exercises")]
+    lines = [
+        say(
+            "wrote_codes" if added or not codes_existed else "codes_kept",
+            lang,
+            path=store.data / CODES,
+        ),
+        say("exercises", lang, n=len(students), path=store.data / "exercises"),
+    ]
     return Settings(store.data, ex_spec, options), store, lines
 
 
-def serve(spec: Spec, roster: str, data: str, host: str = "127.0.0.1", port: int = 8000,
-          attempts: int | None = None, lang: str = "en", workers: int | None = None,
-          timeout: float = 60.0) -> int:  # fmt: skip
+def serve(
+    spec: Spec,
+    roster: str,
+    data: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    attempts: int | None = None,
+    lang: str = "en",
+    workers: int | None = None,
+    timeout: float = 60.0,
+) -> int:
     import uvicorn
 
     if not 1 <= port <= 65535:
@@ -69,8 +82,14 @@ def serve(spec: Spec, roster: str, data: str, host: str = "127.0.0.1", port: int
     print(say("token", lang, url=url, path=store.data / TOKEN), file=sys.stderr)
     if not settings.secure_cookie:
         print(say("insecure", lang, host=host), file=sys.stderr)
-    print(say("listening", lang, n=len(store.students()), url=url, data=store.data),
-          file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                timeout_graceful_shutdown=int(timeout) + 5)
+    print(
+        say("listening", lang, n=len(store.students()), url=url, data=store.data), file=sys.stderr
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=int(timeout) + 5,
+    )
     return 0

@@ -159,12 +159,14 @@ class Store:
             known = {r[0] for r in con.execute("SELECT id FROM students")}
             for sid, name, row in students:
                 if sid in known:
-                    con.execute("UPDATE students SET name = ?, row = ? WHERE id = ?",
-                                (name, row, sid))
+                    con.execute(
+                        "UPDATE students SET name = ?, row = ? WHERE id = ?", (name, row, sid)
+                    )
                     continue
-                con.execute("INSERT INTO students (id, name, row, code, exercise) "
-                            "VALUES (?, ?, ?, ?, ?)",
-                            (sid, name, row, new_code(), f"exercises/{sid}.xlsx"))
+                con.execute(
+                    "INSERT INTO students (id, name, row, code, exercise) VALUES (?, ?, ?, ?, ?)",
+                    (sid, name, row, new_code(), f"exercises/{sid}.xlsx"),
+                )
                 added.append(sid)
             con.execute("COMMIT")
         if added or not (self.data / CODES).exists():
@@ -183,16 +185,18 @@ class Store:
     # ------------------------------------------------------------------ students
     def student(self, sid: str) -> StudentRow | None:
         with self._connect() as con:
-            r = con.execute("SELECT id, name, exercise FROM students WHERE id = ?",
-                            (sid,)).fetchone()  # fmt: skip
+            r = con.execute(
+                "SELECT id, name, exercise FROM students WHERE id = ?", (sid,)
+            ).fetchone()
         return None if r is None else StudentRow(r["id"], r["name"], r["exercise"])
 
     def sign_in(self, sid: str, code: str) -> StudentRow | None:
         """The student when ``code`` is theirs, else None — the same answer, after the same
         constant-time comparison, whether or not the id exists."""
         with self._connect() as con:
-            r = con.execute("SELECT id, name, exercise, code FROM students WHERE id = ?",
-                            (sid.strip(),)).fetchone()  # fmt: skip
+            r = con.execute(
+                "SELECT id, name, exercise, code FROM students WHERE id = ?", (sid.strip(),)
+            ).fetchone()
         stored = r["code"] if r is not None else new_code()  # compared all the same
         ok = same_secret(code, stored)
         return StudentRow(r["id"], r["name"], r["exercise"]) if (ok and r is not None) else None
@@ -203,8 +207,7 @@ class Store:
             return [StudentRow(r["id"], r["name"], r["exercise"]) for r in rows]
 
     # ------------------------------------------------------------------ attempts
-    def new_attempt(self, sid: str, filename: str, suffix: str,
-                    cap: int | None) -> Attempt | None:  # fmt: skip
+    def new_attempt(self, sid: str, filename: str, suffix: str, cap: int | None) -> Attempt | None:
         """Record a new upload (status ``queued``) and return it, with the server-made names of
         its stored file and graded copy; None when the student has used their ``cap``
         attempts (``queued`` and ``graded`` ones count). One transaction: two uploads at once
@@ -213,20 +216,27 @@ class Store:
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
-            counted = con.execute("SELECT COUNT(*) FROM attempts WHERE student_id = ? AND "
-                                  "status IN ('queued', 'graded')", (sid,)).fetchone()[0]
+            counted = con.execute(
+                "SELECT COUNT(*) FROM attempts WHERE student_id = ? AND "
+                "status IN ('queued', 'graded')",
+                (sid,),
+            ).fetchone()[0]
             if cap is not None and counted >= cap:
                 con.execute("ROLLBACK")
                 return None
-            n = con.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM attempts WHERE student_id = ?",
-                            (sid,)).fetchone()[0]  # fmt: skip
-            cur = con.execute("INSERT INTO attempts (student_id, n, created, filename, upload, "
-                              "graded, status) VALUES (?, ?, ?, ?, '', '', 'queued')",
-                              (sid, n, now, filename))  # fmt: skip
+            n = con.execute(
+                "SELECT COALESCE(MAX(n), 0) + 1 FROM attempts WHERE student_id = ?", (sid,)
+            ).fetchone()[0]
+            cur = con.execute(
+                "INSERT INTO attempts (student_id, n, created, filename, upload, "
+                "graded, status) VALUES (?, ?, ?, ?, '', '', 'queued')",
+                (sid, n, now, filename),
+            )
             aid = int(cur.lastrowid or 0)
             upload, graded = f"uploads/{aid:06d}{suffix}", f"graded/{aid:06d}.xlsx"
-            con.execute("UPDATE attempts SET upload = ?, graded = ? WHERE id = ?",
-                        (upload, graded, aid))
+            con.execute(
+                "UPDATE attempts SET upload = ?, graded = ? WHERE id = ?", (upload, graded, aid)
+            )
             con.execute("COMMIT")
         return Attempt(aid, sid, n, now, filename, upload, graded, "queued", None, {})
 
@@ -239,16 +249,31 @@ class Store:
         assert status in STATUSES
         score = result.get("score")
         with self._connect() as con:
-            con.execute("UPDATE attempts SET status = ?, score = ?, result = ? WHERE id = ?",
-                        (status, score, json.dumps(result), attempt_id))
+            con.execute(
+                "UPDATE attempts SET status = ?, score = ?, result = ? WHERE id = ?",
+                (status, score, json.dumps(result), attempt_id),
+            )
 
     def _attempts(self, where: str, args: tuple) -> list[Attempt]:
         with self._connect() as con:
-            rows = con.execute(f"SELECT * FROM attempts WHERE {where} ORDER BY student_id, n",
-                               args).fetchall()  # fmt: skip
-        return [Attempt(r["id"], r["student_id"], r["n"], r["created"], r["filename"],
-                        r["upload"], r["graded"], r["status"], r["score"],
-                        json.loads(r["result"]) if r["result"] else {}) for r in rows]
+            rows = con.execute(
+                f"SELECT * FROM attempts WHERE {where} ORDER BY student_id, n", args
+            ).fetchall()
+        return [
+            Attempt(
+                r["id"],
+                r["student_id"],
+                r["n"],
+                r["created"],
+                r["filename"],
+                r["upload"],
+                r["graded"],
+                r["status"],
+                r["score"],
+                json.loads(r["result"]) if r["result"] else {},
+            )
+            for r in rows
+        ]
 
     def attempts(self, sid: str) -> list[Attempt]:
         return self._attempts("student_id = ?", (sid,))

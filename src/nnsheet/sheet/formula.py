@@ -56,7 +56,7 @@ def _tokens(text: str) -> list[tuple[str, str, str | None]]:
             break
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise FormulaError(f"unexpected {text[pos:pos + 10]!r} in formula {text!r}")
+            raise FormulaError(f"unexpected {text[pos : pos + 10]!r} in formula {text!r}")
         kind = m.lastgroup if m.lastgroup != "sheet" else "ref"
         for k in ("num", "ref", "name", "op"):
             if m.group(k) is not None:
@@ -174,8 +174,11 @@ def range_cells(first: str, last: str) -> list[str]:
     """The cells of a rectangular range, row by row."""
     r0, c0 = xl_cell_to_rowcol(first)
     r1, c1 = xl_cell_to_rowcol(last)
-    return [xl_rowcol_to_cell(r, c) for r in range(min(r0, r1), max(r0, r1) + 1)
-            for c in range(min(c0, c1), max(c0, c1) + 1)]  # fmt: skip
+    return [
+        xl_rowcol_to_cell(r, c)
+        for r in range(min(r0, r1), max(r0, r1) + 1)
+        for c in range(min(c0, c1), max(c0, c1) + 1)
+    ]
 
 
 def leaves(tree: tuple) -> Iterator[tuple]:

@@ -82,9 +82,23 @@ SAMPLE_ROW, ONLINE_ROW, UPDATE_ROW = "sample", "online", "update"
 
 #: quantities computed per sample (sample rows) and per update (update rows / online rows)
 SAMPLE_QUANTITIES = (
-    "x", "t", "w", "b", "z", "a", "e", "loss", "correct", "err", "fprime", "delta",
-    "grad_w", "grad_b", "dw", "db",
-)  # fmt: skip
+    "x",
+    "t",
+    "w",
+    "b",
+    "z",
+    "a",
+    "e",
+    "loss",
+    "correct",
+    "err",
+    "fprime",
+    "delta",
+    "grad_w",
+    "grad_b",
+    "dw",
+    "db",
+)
 UPDATE_QUANTITIES = ("dw", "db", "w_new", "b_new")
 
 
@@ -270,8 +284,9 @@ class Layout:
         self.L = spec.n_layers
         self.sizes = spec.sizes
         self.online = spec.mode == "online"
-        self.detail_epochs = spec.epochs if detail_epochs is None else min(detail_epochs,
-                                                                          spec.epochs)
+        self.detail_epochs = (
+            spec.epochs if detail_epochs is None else min(detail_epochs, spec.epochs)
+        )
         self.segments: list[Segment] = []
         self._build_columns()
         self.seg: dict[tuple[str, int | None], Segment] = {
@@ -336,12 +351,14 @@ class Layout:
                 out.append((s.band, s.first, end))
         return out
 
-    def col(self, q: str, layer: int | None = None, j: int | None = None,
-            i: int | None = None) -> int:  # fmt: skip
+    def col(
+        self, q: str, layer: int | None = None, j: int | None = None, i: int | None = None
+    ) -> int:
         return self.seg[(q, layer)].index(j, i)
 
-    def ref(self, q: str, layer: int | None = None, j: int | None = None,
-            i: int | None = None) -> str:  # fmt: skip
+    def ref(
+        self, q: str, layer: int | None = None, j: int | None = None, i: int | None = None
+    ) -> str:
         """Column letter of a Steps quantity (to be followed by a row number)."""
         return col_name(self.col(q, layer, j, i))
 
@@ -365,19 +382,23 @@ class Layout:
             row += max(ly.size, ly.weights.shape[1] + 1) + 1
         row += 1  # caption of the data table; next row is its header (and names above it)
         row += 2
-        return SetupMap(lr, tuple(origins), tuple(bcols), row, 1, 1 + spec.n_inputs,
-                        self.notation.transposed)
+        return SetupMap(
+            lr, tuple(origins), tuple(bcols), row, 1, 1 + spec.n_inputs, self.notation.transposed
+        )
 
     def settings_rows(self) -> list[tuple[str, object]]:
         """The settings listed on the Setup sheet (labels are English keys of the spec)."""
         s = self.spec
         rows: list[tuple[str, object]] = [
-            ("preset", s.preset), ("rule", s.rule),
+            ("preset", s.preset),
+            ("rule", s.rule),
         ]
         if s.rule == "error" and self.L > 1:
             rows.append(("hidden_error", s.hidden_error))
         rows += [
-            ("loss", s.loss), ("mode", s.mode_text), ("epochs", s.epochs),
+            ("loss", s.loss),
+            ("mode", s.mode_text),
+            ("epochs", s.epochs),
             ("update_biases", "true" if s.update_biases else "false"),
             ("round", "none" if s.round is None else s.round),
             ("activations", ", ".join(ly.activation for ly in s.layers)),
@@ -388,8 +409,14 @@ class Layout:
             rows.append(("normalize", s.normalization.method))
         return rows
 
-    def setup_cell(self, q: str, layer: int | None = None, j: int | None = None,
-                   i: int | None = None, sample: int | None = None) -> tuple[int, int]:  # fmt: skip
+    def setup_cell(
+        self,
+        q: str,
+        layer: int | None = None,
+        j: int | None = None,
+        i: int | None = None,
+        sample: int | None = None,
+    ) -> tuple[int, int]:
         """(row, col) on Setup of a step-0 given; ``sample`` is 0-based."""
         st = self.setup
         if q == "lr":
@@ -404,8 +431,14 @@ class Layout:
             return st.t(sample, j)  # type: ignore[arg-type]
         raise KeyError(q)
 
-    def setup_ref(self, q: str, layer: int | None = None, j: int | None = None,
-                  i: int | None = None, sample: int | None = None) -> str:  # fmt: skip
+    def setup_ref(
+        self,
+        q: str,
+        layer: int | None = None,
+        j: int | None = None,
+        i: int | None = None,
+        sample: int | None = None,
+    ) -> str:
         r, c = self.setup_cell(q, layer, j, i, sample)
         return f"{self.sheets.setup}!{cell_name(r, c, absolute=True)}"
 
@@ -439,9 +472,11 @@ class Layout:
         spreadsheet: the message gives the rows and columns it would need, which limit it
         breaks and the options that make it fit."""
         problems = []
-        need = (f"the Steps sheet would need {self.n_rows:,} rows × {self.n_cols:,} columns "
-                f"({self.detail_epochs:,} epochs in detail × {self.rows_per_epoch:,} rows, "
-                f"plus {HEADER_ROWS} header rows)")  # fmt: skip
+        need = (
+            f"the Steps sheet would need {self.n_rows:,} rows × {self.n_cols:,} columns "
+            f"({self.detail_epochs:,} epochs in detail × {self.rows_per_epoch:,} rows, "
+            f"plus {HEADER_ROWS} header rows)"
+        )
         if self.n_rows > EXCEL_MAX_ROWS:
             fit = (EXCEL_MAX_ROWS - HEADER_ROWS) // self.rows_per_epoch
             if fit >= 1:
@@ -471,8 +506,9 @@ class Layout:
                 f"{EXCEL_MAX_FORMULA:,}-character formula limit; use smaller layers"
             )
         if problems:
-            raise WorkbookError(f"the trace does not fit in a workbook: {need}, "
-                                + "; and ".join(problems))
+            raise WorkbookError(
+                f"the trace does not fit in a workbook: {need}, " + "; and ".join(problems)
+            )
 
     # ------------------------------------------------------------------ formulas
     def _round(self, expr: str) -> str:
@@ -489,16 +525,21 @@ class Layout:
         out: list[tuple[int, str]] = []
         st = self.setup
         for i in range(n[0]):
-            out.append((self.col("x", 0, i),
-                        f"{self.sheets.setup}!${col_name(st.x_col + i)}${{d}}"))
+            out.append(
+                (self.col("x", 0, i), f"{self.sheets.setup}!${col_name(st.x_col + i)}${{d}}")
+            )
         for k in range(n[L]):
-            out.append((self.col("t", L, k),
-                        f"{self.sheets.setup}!${col_name(st.t_col + k)}${{d}}"))
+            out.append(
+                (self.col("t", L, k), f"{self.sheets.setup}!${col_name(st.t_col + k)}${{d}}")
+            )
         for l in range(1, L + 1):
             for j in range(n[l]):
                 for i in range(n[l - 1]):
-                    src = (self.setup_ref("w", l, j, i) if first
-                           else f"{self.ref('w_new', l, j, i)}{{p}}")
+                    src = (
+                        self.setup_ref("w", l, j, i)
+                        if first
+                        else f"{self.ref('w_new', l, j, i)}{{p}}"
+                    )
                     out.append((self.col("w", l, j, i), src))
                 src = self.setup_ref("b", l, j) if first else f"{self.ref('b_new', l, j)}{{p}}"
                 out.append((self.col("b", l, j), src))
@@ -509,8 +550,9 @@ class Layout:
             a_rng = f"{col_name(pa.first)}{{r}}:{col_name(pa.first + pa.size - 1)}{{r}}"
             for j in range(n[l]):
                 w0, w1 = self.ref("w", l, j, 0), self.ref("w", l, j, n[l - 1] - 1)
-                z = steps.net(f"SUMPRODUCT({w0}{{r}}:{w1}{{r}},{a_rng})",
-                              f"{self.ref('b', l, j)}{{r}}")
+                z = steps.net(
+                    f"SUMPRODUCT({w0}{{r}}:{w1}{{r}},{a_rng})", f"{self.ref('b', l, j)}{{r}}"
+                )
                 out.append((self.col("z", l, j), R(z)))
             for j in range(n[l]):
                 zc = f"{self.ref('z', l, j)}{{r}}"
@@ -540,8 +582,9 @@ class Layout:
                 zc, ac = f"{self.ref('z', l, j)}{{r}}", f"{self.ref('a', l, j)}{{r}}"
                 out.append((self.col("fprime", l, j), R(steps.deriv(act, zc, ac))))
             for j in range(n[l]):
-                expr = steps.delta(f"{self.ref('err', l, j)}{{r}}",
-                                   f"{self.ref('fprime', l, j)}{{r}}")
+                expr = steps.delta(
+                    f"{self.ref('err', l, j)}{{r}}", f"{self.ref('fprime', l, j)}{{r}}"
+                )
                 out.append((self.col("delta", l, j), R(expr)))
         for l in range(1, L + 1):
             ain = ("x", 0) if l == 1 else ("a", l - 1)
@@ -569,10 +612,16 @@ class Layout:
         # the updated weights sit on a sample row only when it applies the update (online)
         w = steps.weights if self.online else "w"
         sent = steps.sent(hidden.source)
-        return hidden.xl([(f"{self.ref(w, l + 1, j, i)}{{r}}",
-                           [f"{self.ref(w, l + 1, j, m)}{{r}}" for m in range(n[l])],
-                           f"{self.ref(sent, l + 1, j)}{{r}}")
-                          for j in range(n[l + 1])])
+        return hidden.xl(
+            [
+                (
+                    f"{self.ref(w, l + 1, j, i)}{{r}}",
+                    [f"{self.ref(w, l + 1, j, m)}{{r}}" for m in range(n[l])],
+                    f"{self.ref(sent, l + 1, j)}{{r}}",
+                )
+                for j in range(n[l + 1])
+            ]
+        )
 
     def update_formulas(self, steps: Steps = EXACT) -> list[tuple[int, str]]:
         """(column, template) for where an update is applied. Online: on the sample row itself
@@ -595,13 +644,15 @@ class Layout:
         for l in range(1, L + 1):
             for j in range(n[l]):
                 for i in range(n[l - 1]):
-                    expr = steps.new(f"{self.ref('w', l, j, i)}{w_row}",
-                                     f"{self.ref('dw', l, j, i)}{{r}}")
+                    expr = steps.new(
+                        f"{self.ref('w', l, j, i)}{w_row}", f"{self.ref('dw', l, j, i)}{{r}}"
+                    )
                     out.append((self.col("w_new", l, j, i), R(expr)))
             for j in range(n[l]):
                 if spec.update_biases:
-                    expr = R(steps.new(f"{self.ref('b', l, j)}{w_row}",
-                                       f"{self.ref('db', l, j)}{{r}}"))
+                    expr = R(
+                        steps.new(f"{self.ref('b', l, j)}{w_row}", f"{self.ref('db', l, j)}{{r}}")
+                    )
                 else:
                     expr = f"{self.ref('b', l, j)}{w_row}"
                 out.append((self.col("b_new", l, j), expr))
@@ -624,11 +675,17 @@ class Layout:
         return out
 
     # ------------------------------------------------------------------ values
-    def _plan(self, quantities: tuple[str, ...], getter: Callable[[str, int | None], Callable],
-              ) -> list[tuple[int, int, str, Callable]]:  # fmt: skip
+    def _plan(
+        self,
+        quantities: tuple[str, ...],
+        getter: Callable[[str, int | None], Callable],
+    ) -> list[tuple[int, int, str, Callable]]:
         """(first column, end column, quantity, getter) of each segment of ``quantities``."""
-        return [(s.first, s.first + s.size, s.quantity, getter(s.quantity, s.layer))
-                for s in self.segments if s.quantity in quantities]  # fmt: skip
+        return [
+            (s.first, s.first + s.size, s.quantity, getter(s.quantity, s.layer))
+            for s in self.segments
+            if s.quantity in quantities
+        ]
 
     @cached_property
     def _sample_plan(self) -> list[tuple[int, int, str, Callable]]:
@@ -639,8 +696,9 @@ class Layout:
         return self._plan(UPDATE_QUANTITIES, _step_getter)
 
     @staticmethod
-    def _fill(v: np.ndarray, rec: SampleRecord | StepRecord,
-              plan: list[tuple[int, int, str, Callable]]) -> np.ndarray:  # fmt: skip
+    def _fill(
+        v: np.ndarray, rec: SampleRecord | StepRecord, plan: list[tuple[int, int, str, Callable]]
+    ) -> np.ndarray:
         """Copy ``rec``'s values of the ``plan``'s quantities into their columns of ``v``."""
         no_db = rec.db is None
         for first, end, q, get in plan:
@@ -668,9 +726,14 @@ class Layout:
     # workbook writer, the exercise writer, the trace table and the grader's answer key all read
     # these; none of them computes an address.
 
-    def cells(self, records: Iterable[StepRecord | EpochRecord], *, w0: list | None = None,
-              b0: list | None = None, detail_only: bool = True,
-              ) -> Iterator[Cell | StepsRow]:  # fmt: skip
+    def cells(
+        self,
+        records: Iterable[StepRecord | EpochRecord],
+        *,
+        w0: list | None = None,
+        b0: list | None = None,
+        detail_only: bool = True,
+    ) -> Iterator[Cell | StepsRow]:
         """The whole workbook in writing order (see :meth:`body` for ``detail_only``)."""
         yield from self.setup_cells(w0, b0)
         yield from self.steps_header_cells()
@@ -690,8 +753,12 @@ class Layout:
     def columns_of(self, quantities: Iterable[str]) -> set[int]:
         """The Steps columns of the given quantities."""
         qs = set(quantities)
-        return {seg.index(j, i) for seg in self.segments if seg.quantity in qs
-                for j, i in seg.elements()}  # fmt: skip
+        return {
+            seg.index(j, i)
+            for seg in self.segments
+            if seg.quantity in qs
+            for j, i in seg.elements()
+        }
 
     def _column_kinds(self, first: bool) -> list[str]:
         out = [COMPUTED] * self.n_cols
@@ -707,7 +774,7 @@ class Layout:
                 kind = HELPER
             else:
                 kind = COMPUTED
-            out[seg.first: seg.first + seg.size] = [kind] * seg.size
+            out[seg.first : seg.first + seg.size] = [kind] * seg.size
         return out
 
     @cached_property
@@ -727,8 +794,13 @@ class Layout:
         the update (``first_online``/``later_online``)."""
         first, later = self.sample_formulas(first=True), self.sample_formulas(first=False)
         update = self.update_formulas()
-        return {"first": first, "later": later, "update": update,
-                "first_online": first + update, "later_online": later + update}  # fmt: skip
+        return {
+            "first": first,
+            "later": later,
+            "update": update,
+            "first_online": first + update,
+            "later_online": later + update,
+        }
 
     def slipped(self, code: str, templates: list[tuple[int, str]]) -> dict[int, str]:
         """A mistake's formulas (:data:`nnsheet.core.ops.MISTAKES`) for a row built from
@@ -740,14 +812,22 @@ class Layout:
             m = MISTAKES[code]
             first, later = (self.sample_formulas(first=f, steps=m.steps) for f in (True, False))
             update = self.update_formulas(m.steps)
-            slipped = {"first": first, "later": later, "update": update,
-                       "first_online": first + update, "later_online": later + update}
+            slipped = {
+                "first": first,
+                "later": later,
+                "update": update,
+                "first_online": first + update,
+                "later_online": later + update,
+            }
             cols = self.columns_of(m.quantities)
             cache = self._slipped[code] = {
-                id(self.templates[name]): {c: t for (c, t), (_, exact) in
-                                           zip(rows, self.templates[name], strict=True)
-                                           if c in cols and t != exact}
-                for name, rows in slipped.items()}  # fmt: skip
+                id(self.templates[name]): {
+                    c: t
+                    for (c, t), (_, exact) in zip(rows, self.templates[name], strict=True)
+                    if c in cols and t != exact
+                }
+                for name, rows in slipped.items()
+            }
         return cache.get(id(templates), {})
 
     @cached_property
@@ -792,11 +872,13 @@ class Layout:
             for j in range(self.sizes[l]):
                 for i in range(n_in):
                     r, c = st.w(l, j, i)
-                    table.append(Cell(S, r, c, GIVEN, float(w0[l - 1][j, i]), quantity="w",
-                                      layer=l, j=j, i=i))  # fmt: skip
+                    table.append(
+                        Cell(
+                            S, r, c, GIVEN, float(w0[l - 1][j, i]), quantity="w", layer=l, j=j, i=i
+                        )
+                    )
                 r, c = st.b(l, j)
-                table.append(Cell(S, r, c, GIVEN, float(b0[l - 1][j]), quantity="b", layer=l,
-                                  j=j))  # fmt: skip
+                table.append(Cell(S, r, c, GIVEN, float(b0[l - 1][j]), quantity="b", layer=l, j=j))
                 r, c = (r0 - 1, c) if st.transposed else (r, 0)  # column / row j
                 table.append(Cell(S, r, c, LABEL, f"{nt.word('to')} {nt.unit(l, j)}"))
             for i in range(n_in):
@@ -822,12 +904,14 @@ class Layout:
             yield Cell(S, dr + s, 0, INTEGER, s + 1)
             for i in range(spec.n_inputs):
                 r, c = st.x(s, i)
-                yield Cell(S, r, c, GIVEN, float(spec.inputs[s, i]), quantity="x", layer=0, j=i,
-                           sample=s)  # fmt: skip
+                yield Cell(
+                    S, r, c, GIVEN, float(spec.inputs[s, i]), quantity="x", layer=0, j=i, sample=s
+                )
             for k in range(spec.n_outputs):
                 r, c = st.t(s, k)
-                yield Cell(S, r, c, GIVEN, float(spec.targets[s, k]), quantity="t", layer=L, j=k,
-                           sample=s)  # fmt: skip
+                yield Cell(
+                    S, r, c, GIVEN, float(spec.targets[s, k]), quantity="t", layer=L, j=k, sample=s
+                )
         if spec.normalization is not None:
             nm = spec.normalization
             r = dr + spec.n_samples + 1
@@ -842,20 +926,32 @@ class Layout:
     # ---- Steps and Epochs headers
     def steps_widths(self) -> list[tuple[int, int, float]]:
         """(first column, last column, width) of each band of the Steps sheet."""
-        return [(c0, c1, STEP_COL_WIDTH if band == "step" else STEPS_COL_WIDTH)
-                for band, c0, c1 in self.band_ranges]
+        return [
+            (c0, c1, STEP_COL_WIDTH if band == "step" else STEPS_COL_WIDTH)
+            for band, c0, c1 in self.band_ranges
+        ]
 
     def steps_header_cells(self) -> Iterator[Cell]:
         """Row 1: each band's name over its columns; row 2: each column's symbol."""
         nt = self.notation
         for band, c0, c1 in self.band_ranges:
-            yield Cell(self.sheets.steps, 0, c0, BAND, nt.word("band." + band), band=band,
-                       last_col=c1)
+            yield Cell(
+                self.sheets.steps, 0, c0, BAND, nt.word("band." + band), band=band, last_col=c1
+            )
         for seg in self.segments:
             for j, i in seg.elements():
-                yield Cell(self.sheets.steps, 1, seg.index(j, i), SYMBOL,
-                           nt.symbol(seg.quantity, seg.layer, j, i), quantity=seg.quantity,
-                           layer=seg.layer, j=j, i=i, band=seg.band)  # fmt: skip
+                yield Cell(
+                    self.sheets.steps,
+                    1,
+                    seg.index(j, i),
+                    SYMBOL,
+                    nt.symbol(seg.quantity, seg.layer, j, i),
+                    quantity=seg.quantity,
+                    layer=seg.layer,
+                    j=j,
+                    i=i,
+                    band=seg.band,
+                )
 
     def epochs_widths(self) -> list[tuple[int, int, float]]:
         return [(c, c, w) for c, w in enumerate(EPOCHS_WIDTHS)]
@@ -867,12 +963,17 @@ class Layout:
         if self.has("correct"):
             heads.append(("accuracy", nt.symbol("accuracy")))
         for q, text in heads:
-            yield Cell(self.sheets.epochs, 1, EPOCHS_COLUMNS[q], SYMBOL, text, quantity=q,
-                       band="errors")
+            yield Cell(
+                self.sheets.epochs, 1, EPOCHS_COLUMNS[q], SYMBOL, text, quantity=q, band="errors"
+            )
 
     # ---- the records
-    def body(self, records: Iterable[StepRecord | EpochRecord], *, detail_only: bool = True,
-             ) -> Iterator[Cell | StepsRow]:  # fmt: skip
+    def body(
+        self,
+        records: Iterable[StepRecord | EpochRecord],
+        *,
+        detail_only: bool = True,
+    ) -> Iterator[Cell | StepsRow]:
         """A :class:`StepsRow` per sample row and update row of each step, the :class:`Cell`\\ s
         of each epoch's summary, in the order of ``records``. Steps of epochs beyond
         ``detail_epochs`` are skipped, or with ``detail_only=False`` yielded without cells."""
@@ -912,19 +1013,36 @@ class Layout:
                 row = self.update_row(rec.epoch, (rec.samples[0].sample - 1) // batch_size)
                 ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples)}
                 prev = row + 1
-            yield StepsRow(UPDATE_ROW, row, rec.epoch, rec.step, None, tm["update"], ctx,
-                           self.update_values(rec), kinds_later)  # fmt: skip
+            yield StepsRow(
+                UPDATE_ROW,
+                row,
+                rec.epoch,
+                rec.step,
+                None,
+                tm["update"],
+                ctx,
+                self.update_values(rec),
+                kinds_later,
+            )
 
     def epoch_cells(self, ep: EpochRecord) -> Iterator[Cell]:
         """An epoch's row on the Epochs sheet: its number, its loss and accuracy (formulas over
         its Steps rows when the epoch is written in detail, else plain values)."""
         r = self.epochs_row(ep.epoch)
-        yield Cell(self.sheets.epochs, r, EPOCHS_COLUMNS["epoch"], INTEGER, ep.epoch,
-                   epoch=ep.epoch)
+        yield Cell(
+            self.sheets.epochs, r, EPOCHS_COLUMNS["epoch"], INTEGER, ep.epoch, epoch=ep.epoch
+        )
         a, b = self.epoch_rows(ep.epoch)
         detailed = ep.epoch <= self.detail_epochs
         for q, tmpl in self.epoch_templates.items():
             value = ep.loss if q == "epoch_loss" else ep.accuracy
-            yield Cell(self.sheets.epochs, r, EPOCHS_COLUMNS[q], COMPUTED, float(value),  # type: ignore[arg-type]
-                       formula=tmpl.format(a=a + 1, b=b + 1) if detailed else None, quantity=q,
-                       epoch=ep.epoch)  # fmt: skip
+            yield Cell(
+                self.sheets.epochs,
+                r,
+                EPOCHS_COLUMNS[q],
+                COMPUTED,
+                float(value),  # type: ignore[arg-type]
+                formula=tmpl.format(a=a + 1, b=b + 1) if detailed else None,
+                quantity=q,
+                epoch=ep.epoch,
+            )

@@ -6,11 +6,14 @@ from .notation import SheetNames
 
 #: the blocks a template can ask, named as a learner reads them
 BLOCK_NAMES: dict[str, dict[str, str]] = {
-    "en": {"forward": "forward", "errors": "errors", "backward": "backward",
-           "updates": "updates"},
-    "id": {"forward": "propagasi maju", "errors": "galat", "backward": "propagasi mundur",
-           "updates": "perubahan bobot"},
-}  # fmt: skip
+    "en": {"forward": "forward", "errors": "errors", "backward": "backward", "updates": "updates"},
+    "id": {
+        "forward": "propagasi maju",
+        "errors": "galat",
+        "backward": "propagasi mundur",
+        "updates": "perubahan bobot",
+    },
+}
 
 INSTRUCTIONS: dict[str, dict[str, str]] = {
     "en": {
@@ -18,23 +21,23 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "every_step": "every step",
         "first_steps": "the first {k} step(s)",
         "fill": "Compute by hand and type your numbers into the white cells with a blue border "
-                "on the {steps} and {epochs} sheets: {blocks}, for {which}.",
+        "on the {steps} and {epochs} sheets: {blocks}, for {which}.",
         "givens": "The givens (learning rate, initial weights, data) are on the {setup} sheet; "
-                  "the {guide} sheet explains every formula and symbol.",
+        "the {guide} sheet explains every formula and symbol.",
         "chain": "The weights in use on each row are your new weights of the row before; the "
-                 "spreadsheet fills them in from your numbers.",
+        "spreadsheet fills them in from your numbers.",
         "decimals": "Give every answer to {how}: an answer typed with fewer decimals must "
-                    "still be within half a unit of the {nth} decimal; one typed with more "
-                    "decimals is judged at half a unit of the last decimal typed. 0,5 and 59.33% "
-                    "are read as numbers.",
+        "still be within half a unit of the {nth} decimal; one typed with more "
+        "decimals is judged at half a unit of the last decimal typed. 0,5 and 59.33% "
+        "are read as numbers.",
         "how": "at least {d} decimal{s} ({good}, not {bad})",
         "how0": "whole numbers (0 decimals)",
         "drift": "Rounding every step on a calculator is fine: a value computed correctly from "
-                 "your own earlier values is correct when those were correct too.",
+        "your own earlier values is correct when those were correct too.",
         "name": "Your name (type it in the cell below):",
         "number": "Your student number (type it in the cell below):",
         "carry": "An error of yours carried correctly into later cells is not marked wrong "
-                 "again (carry-forward).",
+        "again (carry-forward).",
         "grade": "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx",
     },
     "id": {
@@ -42,28 +45,28 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "every_step": "setiap langkah",
         "first_steps": "{k} langkah pertama",
         "fill": "Hitung dengan tangan lalu ketik jawaban Anda di sel putih berbingkai biru pada "
-                "lembar {steps} dan {epochs}: {blocks}, untuk {which}.",
+        "lembar {steps} dan {epochs}: {blocks}, untuk {which}.",
         "givens": "Yang diketahui (laju pembelajaran, bobot awal, data latih) ada di lembar "
-                  "{setup}; lembar {guide} menjelaskan setiap rumus dan simbol.",
+        "{setup}; lembar {guide} menjelaskan setiap rumus dan simbol.",
         "chain": "Bobot yang dipakai di setiap baris adalah bobot baru Anda dari baris "
-                 "sebelumnya; spreadsheet mengisinya sendiri dari angka Anda.",
+        "sebelumnya; spreadsheet mengisinya sendiri dari angka Anda.",
         "decimals": "Tulis setiap jawaban {how}: jawaban dengan angka di belakang koma yang "
-                    "lebih sedikit harus tetap berselisih paling banyak setengah satuan pada "
-                    "desimal ke-{d}; jawaban dengan lebih banyak desimal dinilai sampai setengah "
-                    "satuan desimal terakhir yang Anda ketik. 0,5 dan 59,33% dibaca sebagai "
-                    "angka.",
+        "lebih sedikit harus tetap berselisih paling banyak setengah satuan pada "
+        "desimal ke-{d}; jawaban dengan lebih banyak desimal dinilai sampai setengah "
+        "satuan desimal terakhir yang Anda ketik. 0,5 dan 59,33% dibaca sebagai "
+        "angka.",
         "how": "paling sedikit {d} angka di belakang koma ({good}, bukan {bad})",
         "how0": "sebagai bilangan bulat (tanpa desimal)",
         "drift": "Membulatkan setiap langkah dengan kalkulator tidak apa-apa: nilai yang dihitung "
-                 "benar dari jawaban Anda sebelumnya tetap benar bila jawaban sebelumnya juga "
-                 "benar.",
+        "benar dari jawaban Anda sebelumnya tetap benar bila jawaban sebelumnya juga "
+        "benar.",
         "name": "Nama Anda (ketik di sel di bawah ini):",
         "number": "NIM Anda (ketik di sel di bawah ini):",
         "carry": "Kesalahan Anda yang terbawa dengan benar ke sel-sel berikutnya tidak dinilai "
-                 "salah lagi (carry-forward).",
+        "salah lagi (carry-forward).",
         "grade": "Periksa dengan:  nnsheet check FILE_INI.xlsx -o hasil.xlsx",
     },
-}  # fmt: skip
+}
 
 
 def _ordinal(n: int) -> str:
@@ -89,14 +92,24 @@ def name_labels(lang: str) -> tuple[str, str]:
     return INSTRUCTIONS[lang]["name"], INSTRUCTIONS[lang]["number"]
 
 
-def instructions(lang: str, sheets: SheetNames, title: str, ask: tuple[str, ...],
-                 steps: int | None, decimals: int) -> list[tuple[str, str]]:  # fmt: skip
+def instructions(
+    lang: str,
+    sheets: SheetNames,
+    title: str,
+    ask: tuple[str, ...],
+    steps: int | None,
+    decimals: int,
+) -> list[tuple[str, str]]:
     """(kind, text) lines of the exercise's instructions sheet."""
     t = INSTRUCTIONS[lang]
     blocks = ", ".join(BLOCK_NAMES[lang][b] for b in ask)
     which = t["every_step"] if steps is None else t["first_steps"].format(k=steps)
-    names = {"setup": sheets.setup, "steps": sheets.steps, "epochs": sheets.epochs,
-             "guide": sheets.guide}  # fmt: skip
+    names = {
+        "setup": sheets.setup,
+        "steps": sheets.steps,
+        "epochs": sheets.epochs,
+        "guide": sheets.guide,
+    }
     return [
         ("title", t["title"].format(title=title)),
         ("text", ""),

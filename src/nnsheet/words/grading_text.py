@@ -17,10 +17,9 @@ VERDICT_WORDS: dict[str, dict[str, str]] = {
 
 #: the exercise's blocks in the summary
 BLOCK_WORDS: dict[str, dict[str, str]] = {
-    "en": {"forward": "forward", "errors": "errors", "backward": "backward",
-           "updates": "updates"},
+    "en": {"forward": "forward", "errors": "errors", "backward": "backward", "updates": "updates"},
     "id": {"forward": "maju", "errors": "galat", "backward": "mundur", "updates": "pembaruan"},
-}  # fmt: skip
+}
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -37,16 +36,16 @@ TEXT: dict[str, dict[str, str]] = {
         "comment_carried": "expected {expected}, but {reason}",
         "shifted": "layout shifted, answers found by their headers: {notes}",
         "drift": "{n} correct value(s) differ from the exact ones only by rounding your own "
-                 "correct earlier values (not a mistake)",
+        "correct earlier values (not a mistake)",
         "comment_missing": "expected {expected}",
         "lost_rows": "rows not found in your table (deleted?), their answers missing: {rows}",
         "note.settings": "the exercise's hidden settings differ from the teacher's record "
-                         "(graded on the record): {what}",
+        "(graded on the record): {what}",
         "diff.option": "{what} {got} instead of {want} in the hidden settings",
         "diff.no_settings": "the exercise's hidden sheet is missing",
         "diff.bad_settings": "the exercise's hidden settings are damaged",
         "dated": "{n} answer(s) stored under a date or time format, graded as the numbers they "
-                 "hold",
+        "hold",
         "no_copy": "no graded copy: {why}",
         "legend": "Legend",
         "not_correct": "Not correct",
@@ -54,7 +53,7 @@ TEXT: dict[str, dict[str, str]] = {
         "nothing": "(nothing)",
         "legend.correct": "correct: within the tolerance of the expected value",
         "legend.carried": "carried: correct by carry-forward, right when computed from your own "
-                          "earlier values, one of which was wrong",
+        "earlier values, one of which was wrong",
         "legend.wrong": "wrong: see the cell's comment",
         "legend.missing": "missing: nothing typed",
         # explanations
@@ -65,15 +64,14 @@ TEXT: dict[str, dict[str, str]] = {
         # gradebook flags (issue 13): the codes stay English, the notes are read
         "flag": "  flag {code}: {note}",
         "note.tampered": "the givens differ from the teacher's record: {what}",
-        "note.givens_changed": "the givens on {setup} differ from the exercise's own spec: "
-                               "{what}",
+        "note.givens_changed": "the givens on {setup} differ from the exercise's own spec: {what}",
         "note.unknown_student": "student id {sid} is not on the roster; graded on the file's "
-                                "own spec",
+        "own spec",
         "note.no_spec": "the exercise's hidden spec is missing or damaged",
         "note.copied": "{other}% of the answer cells are right for student {sid}'s givens, "
-                       "{own}% correct for the file's own",
+        "{own}% correct for the file's own",
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
-                          "{wrong} of them wrong in one file or both",
+        "{wrong} of them wrong in one file or both",
         "diff.network": "network {got} instead of {want}",
         "diff.activation": "layer {layer} activation {got} instead of {want}",
         "diff.weights": "layer {layer} weights in the hidden spec",
@@ -85,7 +83,7 @@ TEXT: dict[str, dict[str, str]] = {
         "diff.setup": "{where} is {got}, expected {want}",
         "diff.more": "{n} more given(s)",
         "mistake": "likely slip: {slips}: computed that way from your own earlier "
-                   "values it is {value}, what you wrote",
+        "values it is {value}, what you wrote",
         "or": " or ",
     },
     "id": {
@@ -102,16 +100,16 @@ TEXT: dict[str, dict[str, str]] = {
         "comment_carried": "seharusnya {expected}, tetapi {reason}",
         "shifted": "tata letak bergeser, jawaban ditemukan lewat judul kolomnya: {notes}",
         "drift": "{n} nilai benar berbeda dari nilai eksak hanya karena pembulatan nilai Anda "
-                 "sendiri sebelumnya yang benar (bukan kesalahan)",
+        "sendiri sebelumnya yang benar (bukan kesalahan)",
         "comment_missing": "seharusnya {expected}",
         "lost_rows": "baris tidak ditemukan di tabel Anda (terhapus?), jawabannya kosong: {rows}",
         "note.settings": "pengaturan tersembunyi latihan berbeda dari catatan guru (dinilai "
-                         "dengan catatan guru): {what}",
+        "dengan catatan guru): {what}",
         "diff.option": "{what} {got}, seharusnya {want}, di pengaturan tersembunyi",
         "diff.no_settings": "lembar tersembunyi latihan tidak ada",
         "diff.bad_settings": "pengaturan tersembunyi latihan rusak",
         "dated": "{n} jawaban tersimpan dengan format tanggal atau waktu, dinilai sebagai angka "
-                 "yang tersimpan",
+        "yang tersimpan",
         "no_copy": "tidak ada hasil penilaian: {why}",
         "legend": "Keterangan",
         "not_correct": "Belum benar",
@@ -119,8 +117,8 @@ TEXT: dict[str, dict[str, str]] = {
         "nothing": "(kosong)",
         "legend.correct": "benar: dalam batas toleransi nilai yang seharusnya",
         "legend.carried": "terbawa: benar bila dihitung dari nilai Anda sendiri sebelumnya, "
-                          "yang salah satunya keliru (kesalahan sebelumnya terbawa dengan benar, "
-                          "carry-forward)",
+        "yang salah satunya keliru (kesalahan sebelumnya terbawa dengan benar, "
+        "carry-forward)",
         "legend.wrong": "salah: lihat komentar pada sel",
         "legend.missing": "kosong: tidak ada yang diketik",
         "mean_loss": "rata-rata {loss} semua pola",
@@ -130,14 +128,14 @@ TEXT: dict[str, dict[str, str]] = {
         "flag": "  tanda {code}: {note}",
         "note.tampered": "nilai yang diketahui berbeda dari catatan guru: {what}",
         "note.givens_changed": "nilai yang diketahui di lembar {setup} berbeda dari spec "
-                               "latihan itu sendiri: {what}",
+        "latihan itu sendiri: {what}",
         "note.unknown_student": "nomor mahasiswa {sid} tidak ada di daftar kelas; dinilai "
-                                "dengan spec berkas itu sendiri",
+        "dengan spec berkas itu sendiri",
         "note.no_spec": "spec tersembunyi latihan ini hilang atau rusak",
         "note.copied": "{other}% sel jawaban benar untuk nilai awal mahasiswa {sid}, hanya "
-                       "{own}% yang benar untuk nilai awal berkas ini sendiri",
+        "{own}% yang benar untuk nilai awal berkas ini sendiri",
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
-                          "{wrong} di antaranya salah di salah satu atau kedua berkas",
+        "{wrong} di antaranya salah di salah satu atau kedua berkas",
         "diff.network": "jaringan {got}, seharusnya {want}",
         "diff.activation": "aktivasi lapisan {layer} {got}, seharusnya {want}",
         "diff.weights": "bobot lapisan {layer} di spec tersembunyi",
@@ -149,10 +147,10 @@ TEXT: dict[str, dict[str, str]] = {
         "diff.setup": "{where} berisi {got}, seharusnya {want}",
         "diff.more": "{n} nilai yang diketahui lainnya",
         "mistake": "kemungkinan kekeliruan: {slips}: bila dihitung begitu dari nilai "
-                   "Anda sendiri sebelumnya hasilnya {value}, sama dengan yang Anda tulis",
+        "Anda sendiri sebelumnya hasilnya {value}, sama dengan yang Anda tulis",
         "or": " atau ",
     },
-}  # fmt: skip
+}
 
 #: each mistake of the catalogue (:data:`nnsheet.core.ops.MISTAKES`) in words; ``{sent}`` is
 #: what the rule sends back to a hidden layer and ``{other}`` the other one (``rule_swap``)
@@ -163,13 +161,13 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "fprime_from_net": "the derivative computed from the net instead of the neuron's output",
         "no_fprime": "δ taken as the error itself, without the derivative factor",
         "new_weights_in_backprop": "the hidden error computed with the weights of the layer "
-                                   "above already updated in this step, not the weights before "
-                                   "the update",
+        "above already updated in this step, not the weights before "
+        "the update",
         "rule_swap": "the hidden error computed from the {other} of the layer above, where this "
-                     "rule sends back its {sent}",
+        "rule sends back its {sent}",
         "no_learning_rate": "the change computed without the learning rate",
         "update_sign": "the update taken with the wrong sign: the change subtracted where the "
-                       "rule adds it, or the reverse",
+        "rule adds it, or the reverse",
     },
     "id": {
         "forgot_bias": "net dihitung tanpa bias",
@@ -177,15 +175,15 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "fprime_from_net": "turunan dihitung dari net, bukan dari keluaran neuron",
         "no_fprime": "δ diambil sama dengan galat, tanpa faktor turunan",
         "new_weights_in_backprop": "galat tersembunyi dihitung dengan bobot lapisan di atasnya "
-                                   "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "
-                                   "pembaruan",
+        "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "
+        "pembaruan",
         "rule_swap": "galat tersembunyi dihitung dari {other} lapisan di atasnya, padahal aturan "
-                     "ini mengirim balik {sent}",
+        "ini mengirim balik {sent}",
         "no_learning_rate": "perubahan dihitung tanpa laju pembelajaran",
         "update_sign": "tanda pembaruan terbalik: perubahan dikurangkan padahal aturannya "
-                       "menambahkannya, atau sebaliknya",
+        "menambahkannya, atau sebaliknya",
     },
-}  # fmt: skip
+}
 
 #: what a hidden error reads from the layer above (``rule_swap``'s words)
 SENT_WORDS: dict[str, dict[str, str]] = {
@@ -197,52 +195,73 @@ SENT_WORDS: dict[str, dict[str, str]] = {
 def mistake_words(code: str, lang: str, sent: str) -> str:
     """A mistake in words; ``sent``: what the spec's rule sends back (``err`` or ``delta``)."""
     other = "delta" if sent == "err" else "err"
-    return MISTAKE_WORDS[lang][code].format(sent=SENT_WORDS[lang][sent],
-                                            other=SENT_WORDS[lang][other])
+    return MISTAKE_WORDS[lang][code].format(
+        sent=SENT_WORDS[lang][sent], other=SENT_WORDS[lang][other]
+    )
 
 
 #: the reasons the grader gives (English, as :mod:`nnsheet.grading.mark` and
 #: :mod:`nnsheet.grading.read` write them) and their Indonesian; the first full match wins
 _REASONS_ID: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.S), r) for p, r in (
+    (re.compile(p, re.S), r)
+    for p, r in (
         (r"nothing typed", "tidak ada yang diketik"),
         (r"its row is not in your table", "barisnya tidak ada di tabel Anda"),
-        (r"merged into (\S+); only (\S+) keeps a value",
-         r"digabung ke \1; hanya \2 yang menyimpan nilai"),
-        (r"stored under a date or time format; graded as the number it holds",
-         "tersimpan dengan format tanggal atau waktu; dinilai sebagai angka yang tersimpan"),
-        (r"rounding, not a mistake: from your own earlier values, which are correct, it is "
-         r"(\S+) \(unrounded (\S+)\)",
-         r"pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang "
-         r"benar, hasilnya \1 (tanpa pembulatan \2)"),
-        (r"from your own earlier values it is (\S+): it follows correctly from your earlier "
-         r"wrong value (.*) \(expected (\S+)\)",
-         r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
-         r"dengan benar dari nilai Anda yang salah, \2 (seharusnya \3)"),
-        (r"from your own earlier values it is (\S+): it follows correctly from your earlier "
-         r"missing value (.*) \(expected (\S+)\)",
-         r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
-         r"dengan benar dari sel Anda yang kosong, \2 (seharusnya \3)"),
-        (r"expected (\S+) \(or (\S+) from your own earlier values\)",
-         r"seharusnya \1 (atau \2 bila dihitung dari nilai Anda sendiri sebelumnya)"),
+        (
+            r"merged into (\S+); only (\S+) keeps a value",
+            r"digabung ke \1; hanya \2 yang menyimpan nilai",
+        ),
+        (
+            r"stored under a date or time format; graded as the number it holds",
+            "tersimpan dengan format tanggal atau waktu; dinilai sebagai angka yang tersimpan",
+        ),
+        (
+            r"rounding, not a mistake: from your own earlier values, which are correct, it is "
+            r"(\S+) \(unrounded (\S+)\)",
+            r"pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang "
+            r"benar, hasilnya \1 (tanpa pembulatan \2)",
+        ),
+        (
+            r"from your own earlier values it is (\S+): it follows correctly from your earlier "
+            r"wrong value (.*) \(expected (\S+)\)",
+            r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
+            r"dengan benar dari nilai Anda yang salah, \2 (seharusnya \3)",
+        ),
+        (
+            r"from your own earlier values it is (\S+): it follows correctly from your earlier "
+            r"missing value (.*) \(expected (\S+)\)",
+            r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
+            r"dengan benar dari sel Anda yang kosong, \2 (seharusnya \3)",
+        ),
+        (
+            r"expected (\S+) \(or (\S+) from your own earlier values\)",
+            r"seharusnya \1 (atau \2 bila dihitung dari nilai Anda sendiri sebelumnya)",
+        ),
         (r"expected (\S+)", r"seharusnya \1"),
-        (r"from your own earlier values it is (\S+)",
-         r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1"),
+        (
+            r"from your own earlier values it is (\S+)",
+            r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1",
+        ),
         (r"the text (.*) is not a number", r"teks \1 bukan angka"),
         (r"(.*) is not a finite number", r"\1 bukan angka yang terhingga"),
         (r"not a finite number", "bukan angka yang terhingga"),
         (r"the spreadsheet error (.*)", r"galat spreadsheet \1"),
-        (r"a formula with no computed result \(not computed: open the file in a spreadsheet "
-         r"and save it\)",
-         "rumus tanpa hasil hitungan (belum dihitung: buka berkas ini di spreadsheet lalu "
-         "simpan)"),
+        (
+            r"a formula with no computed result \(not computed: open the file in a spreadsheet "
+            r"and save it\)",
+            "rumus tanpa hasil hitungan (belum dihitung: buka berkas ini di spreadsheet lalu "
+            "simpan)",
+        ),
         (r"(.*) is not a number", r"\1 bukan angka"),
     )
-]  # fmt: skip
+]
 
 
-_TYPED = re.compile(r"(.*); typed with (\d+) decimals?, but this exercise asks for at least "
-                    r"(\d+)", re.S)
+_TYPED = re.compile(
+    r"(.*); typed with (\d+) decimals?, but this exercise asks for at least "
+    r"(\d+)",
+    re.S,
+)
 
 
 def say(key: str, lang: str, **fields: object) -> str:
@@ -259,8 +278,10 @@ def reason(text: str, lang: str) -> str:
         return text
     typed = _TYPED.fullmatch(text)
     if typed is not None:  # "…; typed with 3 decimals, but this exercise asks for at least 4"
-        return (f"{reason(typed.group(1), lang)}; diketik dengan {typed.group(2)} angka di "
-                f"belakang koma, padahal latihan ini meminta paling sedikit {typed.group(3)}")
+        return (
+            f"{reason(typed.group(1), lang)}; diketik dengan {typed.group(2)} angka di "
+            f"belakang koma, padahal latihan ini meminta paling sedikit {typed.group(3)}"
+        )
     for pattern, repl in _REASONS_ID:
         if pattern.fullmatch(text):
             return pattern.sub(repl, text)

@@ -12,30 +12,30 @@ T = {
     "en": {
         "title": "nnsheet — a neural network trained step by step",
         "what": "This workbook shows every number of the training of a small neural network: the "
-                "forward pass, the errors and the loss, the backward pass and the update of every "
-                "weight and bias. Every computed cell is a live formula (press F2 to follow it); "
-                "change a given on the {setup} sheet and the whole trace recalculates.",
+        "forward pass, the errors and the loss, the backward pass and the update of every "
+        "weight and bias. Every computed cell is a live formula (press F2 to follow it); "
+        "change a given on the {setup} sheet and the whole trace recalculates.",
         "sheets": "Sheets",
         "sheet_setup": "{setup} — the givens: learning rate (named learning_rate), initial "
-                       "weights and biases (one table per layer, {orient}), the data set and the "
-                       "settings.",
+        "weights and biases (one table per layer, {orient}), the data set and the "
+        "settings.",
         "sheet_steps": "{steps} — one row per training step, columns in coloured bands (see the "
-                       "legend). Row 1 names the band, row 2 the symbol. The weights in use on "
-                       "each row are the new weights of the row before (the first row uses "
-                       "{setup}).",
+        "legend). Row 1 names the band, row 2 the symbol. The weights in use on "
+        "each row are the new weights of the row before (the first row uses "
+        "{setup}).",
         "sheet_steps_batch": "Batch / mini-batch: each sample has a row that computes its "
-                             "gradients with the same weights; the update row after the batch "
-                             "applies the mean of their changes.",
+        "gradients with the same weights; the update row after the batch "
+        "applies the mean of their changes.",
         "sheet_epochs": "{epochs} — the loss (mean of the per-sample losses) for each epoch"
-                        " and a chart of it; accuracy where the targets are 0/1.",
+        " and a chart of it; accuracy where the targets are 0/1.",
         "sheet_epochs_values": "Epochs after the first {k} are not written on {steps}; their "
-                               "rows on {epochs} are values computed by nnsheet, not formulas.",
+        "rows on {epochs} are values computed by nnsheet, not formulas.",
         "rule": "The rule used",
         "forward": "Forward (net = weighted sum plus bias, then the activation f): {f}.",
         "error": "Error: {f} (target minus output).",
         "loss": "Loss per sample: ",
         "delta": "Delta = error sent back × derivative; gradient of a weight = delta × the "
-                 "weight's input; of a bias = delta: {f}.",
+        "weight's input; of a bias = delta: {f}.",
         "biases_fixed": "Biases are not updated (update_biases = false).",
         "round": "Every computed value is rounded to {d} decimals (ROUND), as with a calculator.",
         "mode": "Mode: {m}.",
@@ -48,36 +48,36 @@ T = {
     "id": {
         "title": "nnsheet — jaringan saraf tiruan dilatih langkah demi langkah",
         "what": "Buku kerja ini memuat setiap angka pelatihan sebuah jaringan saraf tiruan kecil: "
-                "propagasi maju, galat dan loss, propagasi mundur, serta perubahan setiap bobot "
-                "dan bias. Setiap sel hasil hitungan berisi rumus (tekan F2 untuk melihatnya); "
-                "ubah nilai yang diketahui di lembar {setup} dan seluruh perhitungan dihitung "
-                "ulang.",
+        "propagasi maju, galat dan loss, propagasi mundur, serta perubahan setiap bobot "
+        "dan bias. Setiap sel hasil hitungan berisi rumus (tekan F2 untuk melihatnya); "
+        "ubah nilai yang diketahui di lembar {setup} dan seluruh perhitungan dihitung "
+        "ulang.",
         "sheets": "Lembar kerja",
         "sheet_setup": "{setup} — yang diketahui: laju pembelajaran (bernama learning_rate), "
-                       "bobot dan bias awal (satu tabel per lapisan, {orient}), data latih dan "
-                       "pengaturan pelatihan.",
+        "bobot dan bias awal (satu tabel per lapisan, {orient}), data latih dan "
+        "pengaturan pelatihan.",
         "sheet_steps": "{steps} — satu baris untuk setiap langkah pelatihan, kolom dikelompokkan "
-                       "dalam pita berwarna (lihat legenda). Baris 1 berisi nama pita, baris 2 "
-                       "simbolnya. Bobot yang dipakai di setiap baris adalah bobot baru dari "
-                       "baris sebelumnya (baris pertama memakai bobot awal di {setup}).",
+        "dalam pita berwarna (lihat legenda). Baris 1 berisi nama pita, baris 2 "
+        "simbolnya. Bobot yang dipakai di setiap baris adalah bobot baru dari "
+        "baris sebelumnya (baris pertama memakai bobot awal di {setup}).",
         "sheet_steps_batch": "Batch / mini-batch: setiap pola punya baris yang menghitung "
-                             "gradiennya dengan bobot yang sama; baris pembaruan sesudah batch "
-                             "menerapkan rata-rata perubahannya.",
+        "gradiennya dengan bobot yang sama; baris pembaruan sesudah batch "
+        "menerapkan rata-rata perubahannya.",
         "sheet_epochs": "{epochs} — loss (rata-rata loss per pola) setiap epoch beserta "
-                        "grafiknya; akurasi bila targetnya bernilai 0/1.",
+        "grafiknya; akurasi bila targetnya bernilai 0/1.",
         "sheet_epochs_values": "Epoch sesudah {k} epoch pertama tidak ditulis di lembar {steps}; "
-                               "barisnya di lembar {epochs} berupa nilai dari nnsheet, bukan "
-                               "rumus.",
+        "barisnya di lembar {epochs} berupa nilai dari nnsheet, bukan "
+        "rumus.",
         "rule": "Aturan yang dipakai",
         "forward": "Propagasi maju (net = jumlah berbobot ditambah bias, lalu fungsi aktivasi "
-                   "f): {f}.",
+        "f): {f}.",
         "error": "Galat: {f} (target dikurangi keluaran).",
         "loss": "Loss per pola: ",
         "delta": "Delta = galat yang dikirim balik × turunan; gradien bobot = delta × masukan "
-                 "bobot itu; gradien bias = delta: {f}.",
+        "bobot itu; gradien bias = delta: {f}.",
         "biases_fixed": "Bias tidak diperbarui (update_biases = false).",
         "round": "Setiap nilai hasil hitungan dibulatkan sampai {d} angka di belakang koma "
-                 "(ROUND), seperti menghitung dengan kalkulator.",
+        "(ROUND), seperti menghitung dengan kalkulator.",
         "mode": "Mode pelatihan: {m}.",
         "activations": "Fungsi aktivasi",
         "notation": "Notasi",
@@ -85,40 +85,54 @@ T = {
         "stamp": "Dibuat oleh nnsheet {v} dari spec “{t}” — preset {p}, seed {s}.",
         "band.givens": "{setup}: yang diketahui (sel masukan: boleh diubah)",
     },
-}  # fmt: skip
+}
 
 
 def text(key: str, notation: Notation, **fields: object) -> str:
     """A Guide sentence in the notation's language, sheet names filled in."""
     sh = notation.sheets
-    return T[notation.lang][key].format(setup=sh.setup, steps=sh.steps, epochs=sh.epochs,
-                                        **fields)
+    return T[notation.lang][key].format(setup=sh.setup, steps=sh.steps, epochs=sh.epochs, **fields)
 
 
-def guide_lines(spec: Spec, notation: Notation, version: str,
-                detail_epochs: int) -> list[tuple[str, str]]:  # fmt: skip
+def guide_lines(
+    spec: Spec, notation: Notation, version: str, detail_epochs: int
+) -> list[tuple[str, str]]:
     """(style, text) lines of the Guide; style is 'title', 'head' or 'text'."""
     lang = notation.lang
     t = T[lang]
     f = notation.formulas(spec)
-    out: list[tuple[str, str]] = [("title", t["title"]), ("text", spec.title),
-                                  ("text", text("what", notation)), ("head", t["sheets"]),
-                                  ("text", text("sheet_setup", notation,
-                                                orient=notation.table_orientation())),
-                                  ("text", text("sheet_steps", notation))]
+    out: list[tuple[str, str]] = [
+        ("title", t["title"]),
+        ("text", spec.title),
+        ("text", text("what", notation)),
+        ("head", t["sheets"]),
+        ("text", text("sheet_setup", notation, orient=notation.table_orientation())),
+        ("text", text("sheet_steps", notation)),
+    ]
     if spec.mode != "online":
         out.append(("text", t["sheet_steps_batch"]))
     out.append(("text", text("sheet_epochs", notation)))
     if spec.binary_targets:
-        out.append(("text", correct_rule(spec.one_hot_targets).guide[lang].format(
-            correct=notation.word("correct"), steps=notation.sheets.steps,
-            y=notation.generic_output)))
+        out.append(
+            (
+                "text",
+                correct_rule(spec.one_hot_targets)
+                .guide[lang]
+                .format(
+                    correct=notation.word("correct"),
+                    steps=notation.sheets.steps,
+                    y=notation.generic_output,
+                ),
+            )
+        )
     if detail_epochs < spec.epochs:
         out.append(("text", text("sheet_epochs_values", notation, k=detail_epochs)))
-    out += [("head", f"{t['rule']}: rule = {spec.rule}, loss = {spec.loss}"),
-            ("text", t["forward"].format(f=f["forward"])),
-            ("text", t["error"].format(f=f["error"])),
-            ("text", t["loss"] + notation.loss_text(LOSSES[spec.loss].guide[lang]))]
+    out += [
+        ("head", f"{t['rule']}: rule = {spec.rule}, loss = {spec.loss}"),
+        ("text", t["forward"].format(f=f["forward"])),
+        ("text", t["error"].format(f=f["error"])),
+        ("text", t["loss"] + notation.loss_text(LOSSES[spec.loss].guide[lang])),
+    ]
     rule, loss = RULES[spec.rule], LOSSES[spec.loss]
     g = rule.guide_output_err(loss, notation.error(0))
     out.append(("text", rule.guide["out"][lang].format(f=f["out_err"], g=g)))
@@ -137,8 +151,9 @@ def guide_lines(spec: Spec, notation: Notation, version: str,
     out.append(("head", t["activations"]))
     for l, ly in enumerate(spec.layers, start=1):
         who = notation.layer_name(l)
-        out.append(("text", f"{l}: {who} {ly.activation}: "
-                            f"{ACTIVATIONS[ly.activation].guide[lang]}"))
+        out.append(
+            ("text", f"{l}: {who} {ly.activation}: {ACTIVATIONS[ly.activation].guide[lang]}")
+        )
     out.append(("head", f"{t['notation']}: {notation.name}"))
     out += [("text", line) for line in notation.guide_notation()]
     out.append(("stamp", t["stamp"].format(v=version, t=spec.title, p=spec.preset, s=spec.seed)))

@@ -9,25 +9,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "wrote_table": "wrote {path}",
         "wrote_exercise": "wrote {path} ({n} answer cells; grade it with: nnsheet check {path})",
         "roster_fixed": "note: the spec fixes every weight and bias, so every student gets the "
-                        "same givens (leave some out for [init] to draw per student)",
+        "same givens (leave some out for [init] to draw per student)",
         "wrote_roster": "wrote {n} exercises in {folder} (one per student, <id>.xlsx); grade "
-                        "them with: nnsheet check {folder} --roster {roster} --spec {spec}"
-                        "{options} --gradebook grades.csv",
+        "them with: nnsheet check {folder} --roster {roster} --spec {spec}"
+        "{options} --gradebook grades.csv",
     },
     "id": {
         "wrote_trace": "menulis {path} ({steps} langkah, {epochs} epoch{detail})",
         "detail": "; baris Langkah hanya untuk {k} epoch pertama",
         "wrote_table": "menulis {path}",
-        "wrote_exercise": "menulis {path} ({n} sel jawaban; periksa dengan: nnsheet check "
-                          "{path})",
+        "wrote_exercise": "menulis {path} ({n} sel jawaban; periksa dengan: nnsheet check {path})",
         "roster_fixed": "catatan: spec menetapkan semua bobot dan bias, jadi setiap mahasiswa "
-                        "mendapat nilai awal yang sama (biarkan sebagian diacak oleh [init] "
-                        "per mahasiswa)",
+        "mendapat nilai awal yang sama (biarkan sebagian diacak oleh [init] "
+        "per mahasiswa)",
         "wrote_roster": "menulis {n} latihan di {folder} (satu per mahasiswa, <id>.xlsx); "
-                        "periksa dengan: nnsheet check {folder} --roster {roster} --spec "
-                        "{spec}{options} --gradebook nilai.csv",
+        "periksa dengan: nnsheet check {folder} --roster {roster} --spec "
+        "{spec}{options} --gradebook nilai.csv",
     },
-}  # fmt: skip
+}
 
 
 def message(key: str, lang: str, **fields: object) -> str:

@@ -63,8 +63,10 @@ WORDS: dict[str, dict[str, str]] = {
     "eg": {"en": "e.g.", "id": "mis."},
     "settings": {"en": "settings", "id": "pengaturan"},
     "givens": {"en": "givens", "id": "yang diketahui"},
-    "epoch_loss": {"en": "loss (mean over the epoch's samples)",
-                   "id": "loss (rata-rata semua pola)"},
+    "epoch_loss": {
+        "en": "loss (mean over the epoch's samples)",
+        "id": "loss (rata-rata semua pola)",
+    },
     "shift": {"en": "shift", "id": "geser"},
     "scale": {"en": "scale", "id": "skala"},
     "page": {"en": "Page", "id": "Halaman"},
@@ -103,23 +105,40 @@ def sheet_names(lang: str = "en") -> SheetNames:
 
 #: Setup's settings: labels (the spec's keys in English) and the words of their values
 SETTING_LABELS: dict[str, dict[str, str]] = {
-    "id": {"preset": "preset", "rule": "aturan", "hidden_error": "galat lapisan tersembunyi",
-           "loss": "fungsi loss", "mode": "mode pelatihan", "epochs": "jumlah epoch",
-           "update_biases": "bias diperbarui", "round": "pembulatan",
-           "activations": "fungsi aktivasi", "layer sizes": "arsitektur (unit per lapisan)",
-           "init": "bobot awal acak", "normalize": "normalisasi"},
-}  # fmt: skip
+    "id": {
+        "preset": "preset",
+        "rule": "aturan",
+        "hidden_error": "galat lapisan tersembunyi",
+        "loss": "fungsi loss",
+        "mode": "mode pelatihan",
+        "epochs": "jumlah epoch",
+        "update_biases": "bias diperbarui",
+        "round": "pembulatan",
+        "activations": "fungsi aktivasi",
+        "layer sizes": "arsitektur (unit per lapisan)",
+        "init": "bobot awal acak",
+        "normalize": "normalisasi",
+    },
+}
 SETTING_VALUES: dict[str, dict[str, str]] = {
-    "id": {"true": "ya", "false": "tidak", "none": "tidak ada",
-           "online": "online (bobot diperbarui tiap pola)",
-           "batch": "batch (bobot diperbarui tiap epoch)",
-           "error": "error (propagasi balik galat)", "gradient": "gradient (gradien eksak)",
-           "transpose": "transpose (galat mentah lewat bobot)",
-           "proportional": "proportional (galat dibagi sebanding bobot)",
-           "delta": "delta (δ lapisan berikutnya lewat bobot)",
-           "mse": "mse (rata-rata kuadrat galat)", "half_sse": "half_sse (½ jumlah kuadrat galat)",
-           "sse": "sse (jumlah kuadrat galat)", "minmax": "minmax", "zscore": "zscore"},
-}  # fmt: skip
+    "id": {
+        "true": "ya",
+        "false": "tidak",
+        "none": "tidak ada",
+        "online": "online (bobot diperbarui tiap pola)",
+        "batch": "batch (bobot diperbarui tiap epoch)",
+        "error": "error (propagasi balik galat)",
+        "gradient": "gradient (gradien eksak)",
+        "transpose": "transpose (galat mentah lewat bobot)",
+        "proportional": "proportional (galat dibagi sebanding bobot)",
+        "delta": "delta (δ lapisan berikutnya lewat bobot)",
+        "mse": "mse (rata-rata kuadrat galat)",
+        "half_sse": "half_sse (½ jumlah kuadrat galat)",
+        "sse": "sse (jumlah kuadrat galat)",
+        "minmax": "minmax",
+        "zscore": "zscore",
+    },
+}
 
 
 def setting_label(key: str, lang: str = "en") -> str:
@@ -144,73 +163,73 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "intro": "The course's notation.",
             "units": "x1, x2, … inputs;  t1, … targets;  y'1, … outputs (y aksen);  O1, … hidden "
-                     "outputs",
+            "outputs",
             "weights": "w j,i: weight into hidden neuron j from input i;  wo j,i: into output j "
-                       "from hidden i;  b j, bo j: biases. Setup tables: one row per receiving "
-                       "neuron (“to”), one column per sending neuron (“from”), the bias beside.",
+            "from hidden i;  b j, bo j: biases. Setup tables: one row per receiving "
+            "neuron (“to”), one column per sending neuron (“from”), the bias beside.",
             "others": "net …: the weighted sum z;  e k: error t − y';  eo/eh: the error sent back "
-                      "(output/hidden);  f'…: derivative;  δ…: delta;  ∂w: gradient;  Δw: change;"
-                      "  w … new: updated weight;  lr: learning rate",
+            "(output/hidden);  f'…: derivative;  δ…: delta;  ∂w: gradient;  Δw: change;"
+            "  w … new: updated weight;  lr: learning rate",
             "deep": "With several hidden layers the layer number comes first: O2.1 is neuron 1 "
-                    "of hidden layer 2 and w2.1,3 the weight into it from neuron 3 of layer 1.",
+            "of hidden layer 2 and w2.1,3 the weight into it from neuron 3 of layer 1.",
         },
         "id": {
             "intro": "Notasi mata kuliah.",
             "units": "x1, x2, … masukan;  t1, … target;  y'1, … keluaran (y aksen);  O1, … "
-                     "keluaran lapisan tersembunyi",
+            "keluaran lapisan tersembunyi",
             "weights": "w j,i: bobot ke neuron tersembunyi j dari masukan i;  wo j,i: ke keluaran "
-                       "j dari neuron tersembunyi i;  b j, bo j: bias. Tabel di lembar {setup}: "
-                       "satu baris per neuron penerima (“ke”), satu kolom per neuron pengirim "
-                       "(“dari”), bias di sampingnya.",
+            "j dari neuron tersembunyi i;  b j, bo j: bias. Tabel di lembar {setup}: "
+            "satu baris per neuron penerima (“ke”), satu kolom per neuron pengirim "
+            "(“dari”), bias di sampingnya.",
             "others": "net …: jumlah berbobot z;  e k: galat t − y';  eo/eh: galat yang dikirim "
-                      "balik (keluaran/tersembunyi);  f'…: turunan;  δ…: delta;  ∂w: gradien;  "
-                      "Δw: perubahan;  w … baru: bobot baru;  lr: laju pembelajaran",
+            "balik (keluaran/tersembunyi);  f'…: turunan;  δ…: delta;  ∂w: gradien;  "
+            "Δw: perubahan;  w … baru: bobot baru;  lr: laju pembelajaran",
             "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: O2.1 adalah "
-                    "neuron 1 lapisan tersembunyi 2 dan w2.1,3 bobot ke sana dari neuron 3 "
-                    "lapisan 1.",
+            "neuron 1 lapisan tersembunyi 2 dan w2.1,3 bobot ke sana dari neuron 3 "
+            "lapisan 1.",
         },
     },
     "fausett": {
         "en": {
             "intro": "Fausett's notation (Fundamentals of Neural Networks).",
             "units": "x1, x2, … input units;  z1, … hidden units;  y1, … output units;  t1, … "
-                     "targets",
+            "targets",
             "weights": "v ij: weight from input x_i to hidden unit z_j (first index = sending, "
-                       "second = receiving: v12 goes from x1 to z2);  v0j: bias of z_j;  w jk: "
-                       "weight from z_j to output y_k;  w0k: bias of y_k. When an index reaches "
-                       "10 the two are separated by a comma (v1,12). Setup tables are written "
-                       "“From \\ To”: one row per sending unit (the first row, “1”, holds the "
-                       "biases v0j / w0k), one column per receiving unit.",
+            "second = receiving: v12 goes from x1 to z2);  v0j: bias of z_j;  w jk: "
+            "weight from z_j to output y_k;  w0k: bias of y_k. When an index reaches "
+            "10 the two are separated by a comma (v1,12). Setup tables are written "
+            "“From \\ To”: one row per sending unit (the first row, “1”, holds the "
+            "biases v0j / w0k), one column per receiving unit.",
             "others": "z_in j, y_in k: net input;  t k−y k: error;  err_k: the output error sent "
-                      "back;  δ_in_j: the error sent back to hidden unit z_j;  f'(…): "
-                      "derivative;  δ_k, δ_j: the deltas of output and hidden units (δ_k1 is δ_k "
-                      "of y1, δ_j2 is δ_j of z2);  ∂v: gradient;  Δv, Δw: change;  v(new): "
-                      "updated weight;  α: learning rate",
+            "back;  δ_in_j: the error sent back to hidden unit z_j;  f'(…): "
+            "derivative;  δ_k, δ_j: the deltas of output and hidden units (δ_k1 is δ_k "
+            "of y1, δ_j2 is δ_j of z2);  ∂v: gradient;  Δv, Δw: change;  v(new): "
+            "updated weight;  α: learning rate",
             "deep": "With several hidden layers the hidden layer's number comes first: z2.1 is "
-                    "unit 1 of hidden layer 2, v2.13 the weight into z2.3 from z1.1 and v2.03 "
-                    "its bias; the weights into the output units are w jk from the last hidden "
-                    "layer.",
+            "unit 1 of hidden layer 2, v2.13 the weight into z2.3 from z1.1 and v2.03 "
+            "its bias; the weights into the output units are w jk from the last hidden "
+            "layer.",
             "single": "Without a hidden layer the weights are w ik from x_i to y_k, biases w0k.",
         },
         "id": {
             "intro": "Notasi Fausett (Fundamentals of Neural Networks).",
             "units": "x1, x2, … unit masukan;  z1, … unit tersembunyi;  y1, … unit keluaran;  "
-                     "t1, … target",
+            "t1, … target",
             "weights": "v ij: bobot dari masukan x_i ke unit tersembunyi z_j (indeks pertama = "
-                       "pengirim, kedua = penerima: v12 dari x1 ke z2);  v0j: bias z_j;  w jk: "
-                       "bobot dari z_j ke keluaran y_k;  w0k: bias y_k. Bila indeks mencapai 10 "
-                       "keduanya dipisah koma (v1,12). Tabel di lembar {setup} ditulis “Dari \\ "
-                       "Ke”: satu baris per unit pengirim (baris pertama, “1”, berisi bias v0j / "
-                       "w0k), satu kolom per unit penerima.",
+            "pengirim, kedua = penerima: v12 dari x1 ke z2);  v0j: bias z_j;  w jk: "
+            "bobot dari z_j ke keluaran y_k;  w0k: bias y_k. Bila indeks mencapai 10 "
+            "keduanya dipisah koma (v1,12). Tabel di lembar {setup} ditulis “Dari \\ "
+            "Ke”: satu baris per unit pengirim (baris pertama, “1”, berisi bias v0j / "
+            "w0k), satu kolom per unit penerima.",
             "others": "z_in j, y_in k: masukan bersih (net);  t k−y k: galat;  err_k: galat "
-                      "keluaran yang dikirim balik;  δ_in_j: galat yang dikirim balik ke unit "
-                      "tersembunyi z_j;  f'(…): turunan;  δ_k, δ_j: delta unit keluaran dan "
-                      "tersembunyi (δ_k1 adalah δ_k dari y1, δ_j2 adalah δ_j dari z2);  ∂v: "
-                      "gradien;  Δv, Δw: perubahan;  v(baru): bobot baru;  α: laju pembelajaran",
+            "keluaran yang dikirim balik;  δ_in_j: galat yang dikirim balik ke unit "
+            "tersembunyi z_j;  f'(…): turunan;  δ_k, δ_j: delta unit keluaran dan "
+            "tersembunyi (δ_k1 adalah δ_k dari y1, δ_j2 adalah δ_j dari z2);  ∂v: "
+            "gradien;  Δv, Δw: perubahan;  v(baru): bobot baru;  α: laju pembelajaran",
             "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: z2.1 adalah "
-                    "unit 1 lapisan tersembunyi 2, v2.13 bobot ke z2.3 dari z1.1 dan v2.03 "
-                    "biasnya; bobot ke unit keluaran tetap w jk dari lapisan tersembunyi "
-                    "terakhir.",
+            "unit 1 lapisan tersembunyi 2, v2.13 bobot ke z2.3 dari z1.1 dan v2.03 "
+            "biasnya; bobot ke unit keluaran tetap w jk dari lapisan tersembunyi "
+            "terakhir.",
             "single": "Tanpa lapisan tersembunyi bobotnya w ik dari x_i ke y_k, bias w0k.",
         },
     },
@@ -218,52 +237,55 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "intro": "Matt Mazur's notation (A Step by Step Backpropagation Example).",
             "units": "i1, i2, … inputs;  h1, … hidden neurons;  o1, … outputs;  net_h1, out_h1: "
-                     "the net input and the output of h1 (net_o1, out_o1 for o1);  target_o1: "
-                     "target",
+            "the net input and the output of h1 (net_o1, out_o1 for o1);  target_o1: "
+            "target",
             "weights": "w1, w2, …: every weight has one number, counted through the network "
-                       "layer by layer and, within a layer, neuron by neuron (first the weights "
-                       "into h1 from i1, i2, …, then into h2, …; then into o1, …). Mazur has one "
-                       "bias per layer (b1, b2); nnsheet has one per neuron: b1.1, b1.2 are the "
-                       "biases of h1, h2 (Mazur's b1), b2.1, b2.2 those of o1, o2 (Mazur's b2). "
-                       "Setup tables: one row per receiving neuron (“to”), one column per sending "
-                       "neuron (“from”), the bias beside.",
+            "layer by layer and, within a layer, neuron by neuron (first the weights "
+            "into h1 from i1, i2, …, then into h2, …; then into o1, …). Mazur has one "
+            "bias per layer (b1, b2); nnsheet has one per neuron: b1.1, b1.2 are the "
+            "biases of h1, h2 (Mazur's b1), b2.1, b2.2 those of o1, o2 (Mazur's b2). "
+            "Setup tables: one row per receiving neuron (“to”), one column per sending "
+            "neuron (“from”), the bias beside.",
             "others": "e_o1: error target_o1 − out_o1;  E_total: loss;  ∂E/∂out_o1, ∂E/∂out_h1: "
-                      "the error sent back (∂E_total/∂out);  ∂out/∂net: derivative;  δ_o1, δ_h1: "
-                      "delta;  ∂E/∂w5: gradient;  Δw5: change;  w5⁺: updated weight;  η: "
-                      "learning rate",
+            "the error sent back (∂E_total/∂out);  ∂out/∂net: derivative;  δ_o1, δ_h1: "
+            "delta;  ∂E/∂w5: gradient;  Δw5: change;  w5⁺: updated weight;  η: "
+            "learning rate",
             "deep": "With several hidden layers the hidden layer's number comes first: h2.1 is "
-                    "neuron 1 of hidden layer 2; the weights keep one running number.",
+            "neuron 1 of hidden layer 2; the weights keep one running number.",
         },
         "id": {
             "intro": "Notasi Matt Mazur (A Step by Step Backpropagation Example).",
             "units": "i1, i2, … masukan;  h1, … neuron tersembunyi;  o1, … keluaran;  net_h1, "
-                     "out_h1: masukan bersih dan keluaran h1 (net_o1, out_o1 untuk o1);  "
-                     "target_o1: target",
+            "out_h1: masukan bersih dan keluaran h1 (net_o1, out_o1 untuk o1);  "
+            "target_o1: target",
             "weights": "w1, w2, …: setiap bobot bernomor, dihitung lapisan demi lapisan dan, di "
-                       "dalam lapisan, neuron demi neuron (mula-mula bobot ke h1 dari i1, i2, …, "
-                       "lalu ke h2, …; lalu ke o1, …). Mazur memakai satu bias per lapisan (b1, "
-                       "b2); nnsheet satu per neuron: b1.1, b1.2 adalah bias h1, h2 (b1 Mazur), "
-                       "b2.1, b2.2 bias o1, o2 (b2 Mazur). Tabel di lembar {setup}: satu baris "
-                       "per neuron penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias "
-                       "di sampingnya.",
+            "dalam lapisan, neuron demi neuron (mula-mula bobot ke h1 dari i1, i2, …, "
+            "lalu ke h2, …; lalu ke o1, …). Mazur memakai satu bias per lapisan (b1, "
+            "b2); nnsheet satu per neuron: b1.1, b1.2 adalah bias h1, h2 (b1 Mazur), "
+            "b2.1, b2.2 bias o1, o2 (b2 Mazur). Tabel di lembar {setup}: satu baris "
+            "per neuron penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias "
+            "di sampingnya.",
             "others": "e_o1: galat target_o1 − out_o1;  E_total: loss;  ∂E/∂out_o1, ∂E/∂out_h1: "
-                      "galat yang dikirim balik (∂E_total/∂out);  ∂out/∂net: turunan;  δ_o1, "
-                      "δ_h1: delta;  ∂E/∂w5: gradien;  Δw5: perubahan;  w5⁺: bobot baru;  η: "
-                      "laju pembelajaran",
+            "galat yang dikirim balik (∂E_total/∂out);  ∂out/∂net: turunan;  δ_o1, "
+            "δ_h1: delta;  ∂E/∂w5: gradien;  Δw5: perubahan;  w5⁺: bobot baru;  η: "
+            "laju pembelajaran",
             "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: h2.1 adalah "
-                    "neuron 1 lapisan tersembunyi 2; bobot tetap bernomor urut.",
+            "neuron 1 lapisan tersembunyi 2; bobot tetap bernomor urut.",
         },
     },
-}  # fmt: skip
+}
 
 
 ORIENTATION_TEXT = {
-    False: {"en": "rows = receiving neuron, columns = sending neuron, the bias column beside",
-            "id": "baris = neuron penerima, kolom = neuron pengirim, kolom bias di sampingnya"},
-    True: {"en": "rows = sending unit with the bias row “1” first, columns = receiving unit",
-           "id": "baris = unit pengirim dengan baris bias “1” paling atas, kolom = unit "
-                 "penerima"},
-}  # fmt: skip
+    False: {
+        "en": "rows = receiving neuron, columns = sending neuron, the bias column beside",
+        "id": "baris = neuron penerima, kolom = neuron pengirim, kolom bias di sampingnya",
+    },
+    True: {
+        "en": "rows = sending unit with the bias row “1” first, columns = receiving unit",
+        "id": "baris = unit pengirim dengan baris bias “1” paling atas, kolom = unit penerima",
+    },
+}
 
 
 class Notation:
@@ -367,8 +389,9 @@ class Notation:
         return f"{s} {self.word('new')}"
 
     # ---- the label of any trace value
-    def symbol(self, quantity: str, layer: int | None = None, j: int | None = None,
-               i: int | None = None) -> str:  # fmt: skip
+    def symbol(
+        self, quantity: str, layer: int | None = None, j: int | None = None, i: int | None = None
+    ) -> str:
         q = quantity
         if q == "x":
             return self.input(j)  # type: ignore[arg-type]
@@ -420,10 +443,12 @@ class Notation:
 
     def table_caption(self, layer: int) -> str:
         rows, cols = ("from", "to") if self.transposed else ("to", "from")
-        return (f"{self.word('weights').capitalize()} {self.weight_name(layer)} "
-                f"({self.word('layer')} {layer}: {self.layer_name(layer - 1)} → "
-                f"{self.layer_name(layer)}) — {self.word('rows')} = {self.word(rows)}, "
-                f"{self.word('columns')} = {self.word(cols)}")  # fmt: skip
+        return (
+            f"{self.word('weights').capitalize()} {self.weight_name(layer)} "
+            f"({self.word('layer')} {layer}: {self.layer_name(layer - 1)} → "
+            f"{self.layer_name(layer)}) — {self.word('rows')} = {self.word(rows)}, "
+            f"{self.word('columns')} = {self.word(cols)}"
+        )
 
     def bias_header(self, layer: int) -> str:
         """Header of the bias column (or, transposed, the bias row "1")."""
@@ -442,7 +467,7 @@ class Notation:
         own = self.loss_symbol()
         if text.startswith(sym + " ") and own != sym:
             # E_total = ½·Σ …, but E_total = MSE = (1/n)·Σ … (the loss keeps its usual name)
-            text = own + ("" if sym == "E" else " = " + sym) + text[len(sym):]
+            text = own + ("" if sym == "E" else " = " + sym) + text[len(sym) :]
         return text.replace("e_k", self.generic_error)
 
     def guide_notation(self) -> list[str]:
@@ -470,24 +495,39 @@ class Notation:
         fwd = []
         for l in range(1, L + 1):
             terms = [f"{self.weight(l, 0, i)}·{self._prev(l, i)}" for i in range(n[l - 1])]
-            fwd.append(f"{self.net(l, 0)} = {self._terms(terms)} + {self.bias(l, 0)}, "
-                       f"{self.neuron(l, 0)} = f({self.net(l, 0)})")  # fmt: skip
-        out = {"forward": ";  ".join(fwd),
-               "error": f"{self.error(0)} = {self.target(0)} − {self.neuron(L, 0)}",
-               "out_err": f"{self.err(L, 0)}"}  # fmt: skip
+            fwd.append(
+                f"{self.net(l, 0)} = {self._terms(terms)} + {self.bias(l, 0)}, "
+                f"{self.neuron(l, 0)} = f({self.net(l, 0)})"
+            )
+        out = {
+            "forward": ";  ".join(fwd),
+            "error": f"{self.error(0)} = {self.target(0)} − {self.neuron(L, 0)}",
+            "out_err": f"{self.err(L, 0)}",
+        }
         if L > 1:
             h = L - 1
             hidden = hidden_error_rule(spec.rule, spec.hidden_error)
             limit = 2 if hidden.name == "proportional" else 3
-            terms = [(self.weight(L, k, 0), _cut([self.weight(L, k, m) for m in range(n[h])], 2),
-                      self.symbol(hidden.source, L, k)) for k in range(n[L])]
-            text = (hidden.text(terms) if len(terms) <= limit + 1
-                    else hidden.text(terms[:limit]) + " + …")  # fmt: skip
+            terms = [
+                (
+                    self.weight(L, k, 0),
+                    _cut([self.weight(L, k, m) for m in range(n[h])], 2),
+                    self.symbol(hidden.source, L, k),
+                )
+                for k in range(n[L])
+            ]
+            text = (
+                hidden.text(terms)
+                if len(terms) <= limit + 1
+                else hidden.text(terms[:limit]) + " + …"
+            )
             out["hidden"] = f"{self.err(h, 0)} = {text}"
         d = [f"{self.delta(l, 0)} = {self.err(l, 0)}·{self.fprime(l, 0)}" for l in range(L, 0, -1)]
         wL, bL = self.weight(L, 0, 0), self.bias(L, 0)
-        out["delta"] = (";  ".join(d) + f";  {self.grad(wL)} = {self.delta(L, 0)}·"
-                        f"{self._prev(L, 0)},  {self.grad(bL)} = {self.delta(L, 0)}")
+        out["delta"] = (
+            ";  ".join(d) + f";  {self.grad(wL)} = {self.delta(L, 0)}·"
+            f"{self._prev(L, 0)},  {self.grad(bL)} = {self.delta(L, 0)}"
+        )
         lr, rule = self.lr_symbol, RULES[spec.rule]
         dw = rule.guide_dw(lr, self.grad(wL), self.delta(L, 0), self._prev(L, 0))
         out["update"] = f"{self.change(wL)} = {dw},  {self.new(wL)} = {wL} + {self.change(wL)}"
@@ -570,9 +610,12 @@ class FausettNotation(Notation):
         out = super().formulas(spec)
         L = self.L
         # Fausett writes the bias first: z_in_j = v_0j + Σ_i x_i·v_ij
-        generic_fwd = ("y_in_k = w0k + Σ_i x_i·w ik, y_k = f(y_in_k)" if L == 1 else
-                       "z_in_j = v0j + Σ_i x_i·v ij, z_j = f(z_in_j);  "
-                       "y_in_k = w0k + Σ_j z_j·w jk, y_k = f(y_in_k)")  # fmt: skip
+        generic_fwd = (
+            "y_in_k = w0k + Σ_i x_i·w ik, y_k = f(y_in_k)"
+            if L == 1
+            else "z_in_j = v0j + Σ_i x_i·v ij, z_j = f(z_in_j);  "
+            "y_in_k = w0k + Σ_j z_j·w jk, y_k = f(y_in_k)"
+        )
         out["forward"] = f"{generic_fwd}  ({self.word('eg')} {out['forward']})"
         out["error"] = f"t_k − y_k  ({self.sheets.steps}: {self.error(0)}, …)"
         hidden = hidden_error_rule(spec.rule, spec.hidden_error)

@@ -47,7 +47,7 @@ TEXT: dict[str, dict[str, str]] = {
         "queued": "This file is still being graded; reload the page in a moment.",
         "unreadable": "This file could not be graded: {message}",
         "timeout": "Grading this file took longer than {s} seconds and was stopped. Check the "
-                   "file (is it your exercise, saved by a spreadsheet?) and upload it again.",
+        "file (is it your exercise, saved by a spreadsheet?) and upload it again.",
         "no_file": "Choose a file first.",
         "too_large": "The upload is larger than {mb} MB.",
         "csrf": "This form has expired; reload the page and try again.",
@@ -69,9 +69,9 @@ TEXT: dict[str, dict[str, str]] = {
         "token": "teacher token (sign in at {url}teacher): {path}",
         "exercises": "{n} student exercise(s) in {path}",
         "listening": "serving {n} students at {url} (Ctrl+C stops it; everything is kept in "
-                     "{data})",
+        "{data})",
         "insecure": "note: {host} is not this machine only and the pages are plain http: the "
-                    "sign-in cookie cannot be marked secure (use it on the lab's own network)",
+        "sign-in cookie cannot be marked secure (use it on the lab's own network)",
     },
     "id": {
         "title": "Periksa mandiri nnsheet",
@@ -113,8 +113,8 @@ TEXT: dict[str, dict[str, str]] = {
         "queued": "Berkas ini masih diperiksa; muat ulang halaman sebentar lagi.",
         "unreadable": "Berkas ini tidak dapat dinilai: {message}",
         "timeout": "Pemeriksaan berkas ini lebih dari {s} detik dan dihentikan. Periksa "
-                   "berkasnya (benarkah latihan Anda, disimpan oleh spreadsheet?) lalu unggah "
-                   "lagi.",
+        "berkasnya (benarkah latihan Anda, disimpan oleh spreadsheet?) lalu unggah "
+        "lagi.",
         "no_file": "Pilih berkas terlebih dahulu.",
         "too_large": "Unggahan lebih besar dari {mb} MB.",
         "csrf": "Formulir ini kedaluwarsa; muat ulang halaman lalu coba lagi.",
@@ -135,11 +135,11 @@ TEXT: dict[str, dict[str, str]] = {
         "token": "token pengajar (masuk di {url}teacher): {path}",
         "exercises": "{n} latihan mahasiswa di {path}",
         "listening": "melayani {n} mahasiswa di {url} (Ctrl+C menghentikan; semua disimpan di "
-                     "{data})",
+        "{data})",
         "insecure": "catatan: {host} bukan hanya mesin ini dan halamannya http biasa: cookie "
-                    "masuk tidak dapat ditandai secure (pakai di jaringan lab sendiri)",
+        "masuk tidak dapat ditandai secure (pakai di jaringan lab sendiri)",
     },
-}  # fmt: skip
+}
 
 
 def say(key: str, lang: str, **fields: object) -> str:
