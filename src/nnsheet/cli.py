@@ -353,7 +353,7 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
         raise NnsheetError(
             "--pdf writes one handout; with --roster, print each student's DIR/<id>.xlsx instead"
         )
-    roster = read_roster(Path(args.roster))  # every row checked before anything is written
+    roster = read_roster(Path(args.roster), args.lang)  # every row checked before writing
     folder = Path(args.output)
     if folder.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv") or (
         folder.exists() and not folder.is_dir()
@@ -418,7 +418,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.roster is not None:
         from .exercise.roster import read_roster
 
-        roster = read_roster(Path(args.roster))
+        roster = read_roster(Path(args.roster), args.lang or "en")
     ask = parse_ask(args.ask) if args.ask is not None else None
     record = Record(spec, ask, args.steps, args.epochs, decimals if spec is not None else None)
     return check_files(
