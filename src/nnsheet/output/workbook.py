@@ -197,6 +197,9 @@ def _formula_as_is(formula: str, expand_future_functions: bool = False) -> str:
 class WorkbookWriter:
     """Writes one trace workbook (the exercise writer, :mod:`nnsheet.exercise`, subclasses it)."""
 
+    #: an exercise's writer sets this: the Guide then speaks of the exercise
+    exercise = False
+
     def __init__(
         self,
         path: Path | str,
@@ -285,7 +288,9 @@ class WorkbookWriter:
         f, lay = self.f, self.layout
         self._text_sheet(ws, 1)
         r = 0
-        for kind, text in guide_lines(self.spec, self.notation, __version__, lay.detail_epochs):
+        for kind, text in guide_lines(
+            self.spec, self.notation, __version__, lay.detail_epochs, exercise=self.exercise
+        ):
             if kind == "head":
                 r += 1
             self._text_row(ws, r, 1, text, kind)
@@ -294,7 +299,8 @@ class WorkbookWriter:
         self._text_row(ws, r, 1, guide_text("legend", self.notation), "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
-        self._text_row(ws, r, 1, guide_text("band.givens", self.notation), "text")
+        givens = "band.givens_exercise" if self.exercise else "band.givens"
+        self._text_row(ws, r, 1, guide_text(givens, self.notation), "text")
         r += 1
         for band in BANDS:
             ws.write_blank(r, 0, None, f.band_swatch[band])
