@@ -33,6 +33,7 @@ from ..core.engine import EpochRecord, StepRecord, Trace, run
 from ..core.errors import NnsheetError, WorkbookError
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
+from ..output import printing
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.formula import leaves, parse, range_cells
 from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
@@ -162,6 +163,11 @@ class ExerciseWriter(WorkbookWriter):
         super()._steps_header(ws)
         self.answer_cols = self.layout.columns_of(self.options.quantities)
 
+    def _row(self, ws, sr: StepsRow) -> None:
+        if any(c in self.answer_cols for c, _ in sr.templates):  # room to write by hand
+            ws.set_row(sr.row, printing.answer_row_height(printing.STEPS_SCALE))
+        super()._row(ws, sr)
+
     def _cells(self, ws, sr: StepsRow) -> None:
         fmts, answer, blank = self.col_fmt, self.answer_cols, self.f.answer
         row, ctx, values, kinds = sr.row, sr.ctx, sr.values, sr.kinds
@@ -178,6 +184,7 @@ class ExerciseWriter(WorkbookWriter):
         if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
             super()._put(ws, cell)
         elif cell.quantity in self.options.quantities:
+            ws.set_row(cell.row, printing.answer_row_height())  # Epochs prints at 100 %
             ws.write_blank(cell.row, cell.col, None, self.f.answer)
         else:
             ws.write_formula(
@@ -210,6 +217,7 @@ class ExerciseWriter(WorkbookWriter):
                 ):
                     r += 1
                     self._text_row(ws, r, 0, label, "head")
+                    ws.set_row(r + 1, printing.answer_row_height())
                     if value:
                         ws.write_string(r + 1, 0, value, entry)
                     else:
