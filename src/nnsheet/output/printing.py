@@ -306,14 +306,16 @@ GRADES_PLACE_WIDTH = 14
 def grades_sheet(ws, title: str, lang: str) -> None:
     """Print setup of the graded copy's first sheet (an openpyxl worksheet, already filled in
     columns A and B): A4 portrait with the header and footer every sheet has; column A as wide
-    as a cell's place, column B as wide as the page leaves (in any font) with its text wrapped
-    and each row as tall as its lines, so nothing prints past the page's width; and "fit to one
-    page wide" besides, for a spreadsheet that draws the text wider still."""
+    as a cell's place, column B as wide as the page leaves (with Carlito, Calibri's metric twin)
+    with its text wrapped and each row as tall as its lines, so nothing prints past the page's
+    width; and "fit to one page wide", so a spreadsheet that draws the text wider (another font)
+    scales the sheet down rather than cutting it."""
     from openpyxl.styles import Alignment
     from openpyxl.worksheet.properties import PageSetupProperties
 
     place_px = col_px(GRADES_PLACE_WIDTH)
-    text_width = text_column_width(place_px)
+    # as wide as the page leaves with Carlito; a wider font is scaled to the width (fit to width)
+    text_width = float(int((printable_px(False, widen=CARLITO)[0] - place_px - 5) / 7))
     text_px = col_px(text_width)
     ws.column_dimensions["A"].width = GRADES_PLACE_WIDTH
     ws.column_dimensions["B"].width = text_width
