@@ -133,3 +133,24 @@ def test_graded_copy_first_sheet_prints_within_the_page_width(tmp_path: Path) ->
         assert max(w.x1 for w in p.body) <= p.width - 0.4 * 72 + 1, p.number
     words = " ".join(p.text() for p in pages)
     assert "Langkah!W3" in words and "Belum benar" in words
+
+
+def test_rows_per_page_counts_the_tall_answer_rows() -> None:
+    from nnsheet.output.printing import rows_per_page
+
+    # A4 landscape: 595.28 − 2 × 0.7 in = 494.48 pt high; at 60 % with 4 % spare that is
+    # 494.48 × 4/3 / 0.6 × 0.96 = 1054.9 px of the sheet; less the two 20-px header rows:
+    # 50 rows of 20 px, or 19 answer rows of 39 pt (52 px)
+    assert rows_per_page() == 50
+    assert rows_per_page(row_pt=39.0) == 19
+
+
+def test_a_handout_too_long_with_tall_rows_is_refused(tmp_path: Path, capsys) -> None:
+    """The course exercise over 3000 epochs: 9000 rows, 7 pages across; 474 blocks of 19 rows
+    down = 3318 pages, more than 2000 (with rows of 15 pt it would have looked like 1260). The
+    advice: (2000 // 7) × 19 // 3 = 1805 epochs."""
+    out, pdf = tmp_path / "ex.xlsx", tmp_path / "ex.pdf"
+    assert _run("template", "--epochs", "3000", "-o", out, "--pdf", pdf) == 2
+    err = capsys.readouterr().err
+    assert "7 across × 474 down" in err and "use --epochs 1805 or fewer" in err, err
+    assert not out.exists() and not pdf.exists()

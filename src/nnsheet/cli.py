@@ -336,7 +336,10 @@ def cmd_template(args: argparse.Namespace) -> int:
         ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
     )
     if pdf is not None:
-        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs")
+        from .output import printing
+
+        row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
+        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs", row_pt)
     _, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:

@@ -190,10 +190,11 @@ def column_breaks(
     return pack(steps_blocks(layout), capacity)[:MAX_BREAKS]
 
 
-def rows_per_page(scale: int = STEPS_SCALE) -> int:
+def rows_per_page(scale: int = STEPS_SCALE, row_pt: float | None = None) -> int:
     """Steps rows a landscape page holds below the repeated header rows (at least; rows of
-    15 pt)."""
-    return max(1, int(printable_px(True, scale)[1] // ROW_PX) - HEADER_ROWS)
+    15 pt, or ``row_pt`` points: an exercise's rows of answer cells)."""
+    row_px = ROW_PX if row_pt is None else row_pt * 96 / 72
+    return max(1, int((printable_px(True, scale)[1] - HEADER_ROWS * ROW_PX) // row_px))
 
 
 def split_at(

@@ -507,14 +507,15 @@ def write_trace_workbook(
     return layout
 
 
-def steps_pages(layout: Layout) -> tuple[int, int]:
-    """About how many pages the Steps sheet prints on: (pages across, blocks of rows down)."""
+def steps_pages(layout: Layout, row_pt: float | None = None) -> tuple[int, int]:
+    """About how many pages the Steps sheet prints on: (pages across, blocks of rows down);
+    ``row_pt``: the height of a Steps row when not the default (an exercise's)."""
     across = 1 + len(
         printing.column_breaks(
             layout, 3 * printing.col_px(STEP_COL_WIDTH), printing.col_px(STEPS_COL_WIDTH)
         )
     )
-    down = -(-(layout.n_rows - HEADER_ROWS) // printing.rows_per_page())
+    down = -(-(layout.n_rows - HEADER_ROWS) // printing.rows_per_page(row_pt=row_pt))
     return across, max(1, down)
 
 
