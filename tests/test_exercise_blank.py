@@ -172,3 +172,38 @@ def test_blank_in_libreoffice_until_typed(tmp_path: Path) -> None:
     for r in w2:
         typed_new = values[("w_new", 1, int(r["layer"]), int(r["j"]), int(r["i"]))]
         assert filled["Steps"][r["cell"]].value == pytest.approx(typed_new, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("course", {"epochs": 2}),
+        ("course", {"mode": "batch", "batch_size": 3}),
+        ("course", {"mode": "minibatch", "batch_size": 2}),
+        ("fausett", {}),
+        ("mazur", {}),
+    ],
+)
+def test_wrapped_templates_give_what_each_row_wrapped_gives(name: str, overrides: dict) -> None:
+    """The writer wraps each Steps template once (row_formula's cache); every row's formula is
+    the one wrapping that row's own formula gives, batch update rows (a range between the
+    batch's first and last rows) included."""
+    import dataclasses
+
+    from nnsheet.exercise.template import row_formula
+    from nnsheet.sheet.layout import StepsRow
+
+    spec = dataclasses.replace(load_spec(example_path(name), {"epochs": 1}), **overrides)
+    lay = make_layout(spec)
+    trace = run(spec)
+    cache: dict[str, str | None] = {}
+    rows = [x for x in lay.body([*trace.steps, *trace.epochs]) if type(x) is StepsRow]
+    assert rows
+    checked = 0
+    for sr in rows:
+        for _, tmpl in sr.templates:
+            assert row_formula(tmpl, sr.ctx, cache) == blank_until_typed(tmpl.format_map(sr.ctx))
+            checked += 1
+    assert checked > 50
+    if "mode" in overrides:
+        assert None in cache.values()  # some update template is wrapped row by row

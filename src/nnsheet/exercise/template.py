@@ -141,6 +141,43 @@ def blank_until_typed(formula: str) -> str:
     return f'{eq}IF({count}<{n},"",{formula.removeprefix("=")})'
 
 
+#: stand-ins for a Steps template's placeholders (:class:`~nnsheet.sheet.layout.StepsRow`
+#: ``ctx``), all of one width, so each can be told back into its placeholder
+_STAND_IN = {key: str(7_000_001 + n) for n, key in enumerate("rpdflk")}
+
+
+def _wrapped_template(template: str) -> str | None:
+    """:func:`blank_until_typed` of a Steps formula template, as a template (worked out once
+    per template rather than once per row), or None when the count of cells read depends on
+    the row (a range between two different placeholders, such as a batch's first and last
+    rows): then each row is wrapped on its own."""
+    try:
+        formula = template.format_map(_STAND_IN)
+    except (KeyError, IndexError, ValueError):
+        return None
+    stand_ins = set(_STAND_IN.values())
+    for leaf in leaves(parse(formula)):
+        if leaf[0] == "range":
+            rows = {cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for cell in leaf[2:4]}
+            if len(rows) > 1 and rows & stand_ins:
+                return None
+    wrapped = blank_until_typed(formula)
+    for key, stand_in in _STAND_IN.items():
+        wrapped = wrapped.replace(stand_in, "{" + key + "}")
+    return wrapped
+
+
+def row_formula(template: str, ctx: dict, cache: dict[str, str | None]) -> str:
+    """The wrapped formula of one Steps cell: ``blank_until_typed(template.format_map(ctx))``,
+    through the template's wrapped form kept in ``cache``."""
+    if template not in cache:
+        cache[template] = _wrapped_template(template)
+    wrapped = cache[template]
+    if wrapped is None:
+        return blank_until_typed(template.format_map(ctx))
+    return wrapped.format_map(ctx)
+
+
 class ExerciseWriter(WorkbookWriter):
     """The trace writer with the exercise's rule for each cell (see the module docstring)."""
 
@@ -158,6 +195,7 @@ class ExerciseWriter(WorkbookWriter):
         self.options = options
         self.meta = meta
         self.student = student  # (name, number) already typed in, or blank
+        self.wrapped: dict[str, str | None] = {}  # Steps template → its wrapped template
 
     def _steps_header(self, ws) -> None:
         super()._steps_header(ws)
@@ -178,7 +216,7 @@ class ExerciseWriter(WorkbookWriter):
             if kinds[c] == GIVEN:  # only givens carry a value
                 ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], float(values[c]))
             else:
-                ws.write_formula(row, c, blank_until_typed(tmpl.format_map(ctx)), fmts[c], "")
+                ws.write_formula(row, c, row_formula(tmpl, ctx, self.wrapped), fmts[c], "")
 
     def _put(self, ws, cell: Cell) -> None:
         if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
