@@ -212,8 +212,18 @@ def test_roster_error_on_the_command_line_in_indonesian(tmp_path: Path, capsys) 
     spec = tmp_path / "s.toml"
     spec.write_text(SPEC, encoding="utf-8")
     roster = _roster(tmp_path, "No;Email\n1;a\n")
-    rc = main(["template", str(spec), "--roster", str(roster), "-o", str(tmp_path / "out"),
-               "--lang", "id"])  # fmt: skip
+    rc = main(
+        [
+            "template",
+            str(spec),
+            "--roster",
+            str(roster),
+            "-o",
+            str(tmp_path / "out"),
+            "--lang",
+            "id",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "tidak ada kolom NIM (id)" in err and "no column" not in err

@@ -50,7 +50,7 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "givens": "Yang diketahui (laju pembelajaran, bobot awal, data latih) ada di lembar "
         "{setup}; lembar {guide} menjelaskan setiap rumus dan simbol.",
         "chain": "Bobot yang dipakai di setiap baris adalah bobot baru Anda dari baris "
-        "sebelumnya; spreadsheet mengisinya sendiri dari angka Anda.",
+        "sebelumnya; lembar kerja mengisinya sendiri dari angka Anda.",
         "decimals": "Tulis setiap jawaban {how}: jawaban dengan angka di belakang koma yang "
         "lebih sedikit harus tetap berselisih paling banyak setengah satuan pada "
         "desimal ke-{d}; jawaban dengan lebih banyak desimal dinilai sampai setengah "
