@@ -117,3 +117,27 @@ def test_one_rule_for_spec_data_roster_and_values(tmp_path: Path) -> None:
     )
     with pytest.raises(NnsheetError, match=r"v\.csv: row 4: step 'x' is not a whole number"):
         _read_rows(values)
+
+
+def test_values_csv_saved_by_an_indonesian_spreadsheet_is_graded(tmp_path: Path, capsys) -> None:
+    """The README's NumPy program's values.csv, saved again as an Indonesian-locale Excel saves
+    CSV (a byte-order mark, ';' between fields, a decimal comma, CRLF): still all correct."""
+    import csv
+
+    from test_mistakes import _run_program, readme_program
+
+    from nnsheet.cli import main
+
+    values = _run_program(readme_program(), tmp_path)
+    with open(values, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    col = rows[0].index("value")
+    lines = [";".join(r) for r in rows[:1]]
+    lines += [
+        ";".join(c.replace(".", ",") if k == col else c for k, c in enumerate(r)) for r in rows[1:]
+    ]
+    assert any("," in line.split(";")[col] for line in lines[1:])
+    saved = tmp_path / "nilai.csv"
+    saved.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
+    capsys.readouterr()
+    assert main(["check", str(saved), "--spec", "course"]) == 0, capsys.readouterr()
