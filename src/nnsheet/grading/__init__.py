@@ -40,11 +40,14 @@ asked; an exercise whose hidden settings differ is flagged ``tampered`` and grad
 
 from __future__ import annotations
 
-from .batch import GRADEBOOK_COLUMNS, check_files
+from .batch import GRADEBOOK_COLUMNS, gradebook_row
 from .explain import explain
-from .key import AnswerKey, LearnerEnv, Record, key_for
+from .key import AnswerCell, AnswerKey, LearnerEnv, Record, key_for
+from .locate import Placement, locate
 from .mark import VERDICTS, close, grade_book, tolerance
-from .read import OLE_MAGIC, parse_text, read_book, read_given
+from .pipeline import Outcome, class_flags, grade_file
+from .read import OLE_MAGIC, Book, parse_text, read_book, read_given
+from .reason import Flag, Reason
 from .report import COLOURS, REPORT_COLUMNS, summary, write_graded
 
 __all__ = [
@@ -53,14 +56,23 @@ __all__ = [
     "OLE_MAGIC",
     "REPORT_COLUMNS",
     "VERDICTS",
+    "AnswerCell",
     "AnswerKey",
+    "Book",
+    "Flag",
     "LearnerEnv",
+    "Outcome",
+    "Placement",
+    "Reason",
     "Record",
-    "check_files",
+    "class_flags",
     "close",
     "explain",
     "grade_book",
+    "grade_file",
+    "gradebook_row",
     "key_for",
+    "locate",
     "parse_text",
     "read_book",
     "read_given",
