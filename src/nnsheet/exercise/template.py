@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from ..core.engine import EpochRecord, StepRecord, Trace, run
 from ..core.errors import NnsheetError, WorkbookError
+from ..core.ops import BLOCKS
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
 from ..output.workbook import WorkbookWriter, make_layout
@@ -46,15 +47,6 @@ DEFAULT_DECIMALS = 4
 UNSTATED_DECIMALS = 2
 #: workbook defined names of the learner's two input cells on the Exercise sheet
 STUDENT_NAMES = ("student", "student_id")
-
-#: the blocks a template can ask, and the trace quantities of each (design.md §5 names)
-BLOCKS: dict[str, tuple[str, ...]] = {
-    "forward": ("z", "a"),
-    "errors": ("e", "loss", "epoch_loss", "accuracy"),
-    "backward": ("err", "fprime", "delta"),
-    "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
-}
-BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
-from ..core.ops import MISTAKES
+from ..core.ops import BLOCKS, MISTAKES
 from ..core.spec import Spec
 from ..core.specfile import loads_spec, spec_to_toml
 from ..exercise.template import (
-    BLOCKS,
     DEFAULT_DECIMALS,
     FORMAT_VERSION,
     META_MAGIC,

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exercise.template import BLOCK_OF
+from ..core.ops import BLOCK_OF
 from ..words.grading_text import number
 from .key import AnswerCell, AnswerKey, LearnerEnv
 from .locate import Placement

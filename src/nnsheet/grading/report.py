@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import WorkbookError
+from ..core.ops import BLOCKS
 from ..core.safety import terminal_text
-from ..exercise.template import BLOCKS
 from ..output.files import write_atomic
 from ..words.grading_text import (
     BLOCK_WORDS,

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import NnsheetError
+from ..core.ops import BLOCK_OF, BLOCKS
 from ..core.safety import read_text_file
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
-from ..exercise.template import BLOCK_OF, BLOCKS, ExerciseOptions
+from ..exercise.template import ExerciseOptions
 from ..output.table import trace_rows
 from .key import AnswerKey
 from .locate import CellKey, Placement

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 from ..core.errors import NnsheetError
+from ..core.ops import BLOCKS
 from ..exercise.roster import Student, student_spec
-from ..exercise.template import BLOCKS
 from ..grading.batch import gradebook_row
 from ..grading.explain import explain, explain_mistakes
 from ..grading.key import AnswerKey, Record

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ..core.ops import BLOCKS
+
 
 class ReasonLike(Protocol):
     """A grader's reason (:class:`nnsheet.grading.reason.Reason`): a code and its fields."""
@@ -42,8 +44,8 @@ VERDICT_WORDS: dict[str, dict[str, str]] = {
 
 #: the exercise's blocks in the summary
 BLOCK_WORDS: dict[str, dict[str, str]] = {
-    "en": {"forward": "forward", "errors": "errors", "backward": "backward", "updates": "updates"},
-    "id": {"forward": "maju", "errors": "galat", "backward": "mundur", "updates": "pembaruan"},
+    "en": dict(zip(BLOCKS, ("forward", "errors", "backward", "updates"), strict=True)),
+    "id": dict(zip(BLOCKS, ("maju", "galat", "mundur", "pembaruan"), strict=True)),
 }
 
 TEXT: dict[str, dict[str, str]] = {
