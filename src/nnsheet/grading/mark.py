@@ -20,9 +20,25 @@ REL_FLOOR = 1e-9
 
 
 # =========================================================================== grading
-@dataclass
+@dataclass(frozen=True)
 class Mark:
-    """The verdict on one answer cell, and why (settled while grading, then read only)."""
+    """The verdict on one answer cell, and why."""
+
+    row: AnswerCell
+    block: str
+    given: Given
+    verdict: str
+    reason: Reason | None = None
+    cell: str = ""  # where the learner's answer is (A1; differs from row.cell when shifted)
+    drift: bool = False  # correct although off the exact value: rounding from correct values
+    #: wrong: the catalogue's slips that give the learner's number from their own earlier
+    #: values, (code, that value)
+    mistakes: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass
+class _Draft:
+    """A mark while the answers are settled (inputs first)."""
 
     row: AnswerCell
     block: str
@@ -30,17 +46,29 @@ class Mark:
     verdict: str
     carry: float | None = None
     reason: Reason | None = None
-    cell: str = ""  # where the learner's answer is (A1; differs from row.cell when shifted)
-    drift: bool = False  # correct although off the exact value: rounding from correct values
+    cell: str = ""
+    drift: bool = False
     #: carried: the learner's earlier wrong (or missing) answer it follows from
-    root: Mark | None = field(default=None, repr=False)
-    #: wrong: the catalogue's slips that give the learner's number from their own earlier
-    #: values, (code, that value)
-    mistakes: list[tuple[str, float]] = field(default_factory=list)
+    root: _Draft | None = field(default=None, repr=False)
+    mistakes: tuple[tuple[str, float], ...] = ()
+
+    def mark(self) -> Mark:
+        return Mark(
+            self.row,
+            self.block,
+            self.given,
+            self.verdict,
+            self.reason,
+            self.cell,
+            self.drift,
+            self.mistakes,
+        )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
+    """The verdicts on one file's answer cells, in the key's order."""
+
     path: Path
     key: AnswerKey
     marks: list[Mark]
@@ -100,12 +128,12 @@ def grade_book(
     givens = {k: read_given(*placement.value(book, k), placement.formula(book, k)) for k in keys}
     env = LearnerEnv(key, {k: g.value for k, g in givens.items()})
     tols = {k: tolerance(g, stated) for k, g in givens.items() if g.value is not None}
-    marks: dict[tuple[str, str], Mark] = {}
-    near: dict[tuple[str, str], Mark] = {}  # right from the learner's own values: settled below
+    marks: dict[tuple[str, str], _Draft] = {}
+    near: dict[tuple[str, str], _Draft] = {}  # right from the learner's own values: settled below
     for k, r in zip(keys, rows, strict=True):
         g = givens[k]
         block = BLOCK_OF.get(r.quantity, "errors")
-        m = Mark(r, block, g, "wrong", cell=placement.ref(k))
+        m = _Draft(r, block, g, "wrong", cell=placement.ref(k))
         marks[k] = m
         expected = r.value
         if k in placement.absent:  # its row was deleted: nothing to colour in the learner's file
@@ -167,12 +195,12 @@ def grade_book(
     for k, m in marks.items():
         if m.verdict == "wrong" and m.given.value is not None:
             m.mistakes = _slips(env, k, m, tols)
-    return Result(path, key, list(marks.values()), book, stated, placement)
+    return Result(path, key, [m.mark() for m in marks.values()], book, stated, placement)
 
 
 def _slips(
-    env: LearnerEnv, k: tuple[str, str], m: Mark, tols: dict[tuple[str, str], float]
-) -> list[tuple[str, float]]:
+    env: LearnerEnv, k: tuple[str, str], m: _Draft, tols: dict[tuple[str, str], float]
+) -> tuple[tuple[str, float], ...]:
     """The catalogue's slips that reproduce a wrong answer: the cell computed with each slip that
     applies to it, on the learner's own earlier values, within the cell's tolerance (and the
     inputs' own rounding, as for carry-forward)."""
@@ -185,10 +213,10 @@ def _slips(
             close(given, v, tol) or close(given, v, tol + env.slack(k, v, tols, tree))
         ):
             out.append((code, v))
-    return out
+    return tuple(out)
 
 
-def _settle(m: Mark, inputs: list[Mark], placement: Placement) -> None:
+def _settle(m: _Draft, inputs: list[_Draft], placement: Placement) -> None:
     """Correct (rounding drift) or carried, by the verdicts of the answers ``m`` reads."""
     assert m.carry is not None
     exact = number(m.row.value)

@@ -64,7 +64,7 @@ def grade_upload(job: dict) -> dict:
             "flags": [],
             "gradebook": gradebook_row(dataclasses.replace(done, problem=problem)),
         }
-    res.path = Path(shown)  # what the summary and the graded copy name
+    res = dataclasses.replace(res, path=Path(shown))  # what the summary and graded copy name
     out: dict = {"status": "graded", "message": ""}
     try:
         write_graded(path, res, Path(job["graded"]), lang)
