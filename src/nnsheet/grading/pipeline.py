@@ -42,7 +42,7 @@ from .values import is_values, read_values
 class Outcome:
     """One file graded: what it says (``book``), the verdicts (``result``, None when it could
     not be graded, then ``problem`` says why in one line) and its flags, in the order found.
-    ``student``: the roster id it was graded as; ``record``: the spec it was graded on."""
+    ``student``: the roster id it was graded as (with a roster)."""
 
     path: Path
     book: Book | None = None
@@ -50,7 +50,6 @@ class Outcome:
     problem: str | None = None
     flags: tuple[Flag, ...] = ()
     student: str | None = None
-    record: Record | None = None
 
     @property
     def lang(self) -> str:
@@ -119,11 +118,11 @@ def grade_file(
             res = grade_book(book, placement, key, path, record.decimals)
         except Exception as exc:
             problem = problem_text(path, exc, "cannot be graded")
-            return Outcome(path, book, problem=problem, student=sid, record=record)
+            return Outcome(path, book, problem=problem, student=sid)
     flags = givens_flags(path, book, key, given, unknown, roster is not None)
     if tampered:  # the hidden options (the givens: givens_flags)
         flags.append(Flag("tampered", "note.settings", what=tampered))
-    return Outcome(path, book, res, None, tuple(flags), sid, record)
+    return Outcome(path, book, res, None, tuple(flags), sid)
 
 
 def _embedded(book: Book, path: Path) -> Spec | None:
