@@ -107,7 +107,7 @@ def test_each_stage_returns_a_frozen_value_and_changes_nothing_before_it(
         (key, "answers"),
         (out.flags[0], "code"),
     ):
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(AttributeError):  # a frozen dataclass's error is one too
             setattr(thing, field, None)
 
 

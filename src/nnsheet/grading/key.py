@@ -35,31 +35,10 @@ from .reason import Diff
 CellKey = tuple[str, str]  # (sheet, A1) of a layout cell
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerCell:
-    """One answer cell of an exercise: a row of the trace table (1-based indices, None where
-    the table has none) with its place in the workbook (``sheet``, A1 ``cell``) and the engine's
-    ``value``."""
-
-    epoch: int | None
-    step: int | None
-    sample: int | None
-    quantity: str
-    layer: int | None
-    j: int | None
-    i: int | None
-    label: str
-    value: float
-    sheet: str
-    cell: str
-
-    @property
-    def key(self) -> CellKey:
-        return self.sheet, self.cell
-
-    @classmethod
-    def of(cls, row: TableRow) -> AnswerCell:
-        return cls(*row)
+#: one answer cell of an exercise: a row of the trace table (immutable; 1-based indices, None
+#: where the table has none) with its place in the workbook (``sheet``, A1 ``cell``, ``key``)
+#: and the engine's ``value``
+AnswerCell = TableRow
 
 
 # =========================================================================== the answer key
@@ -96,7 +75,7 @@ class AnswerKey:
             options,
             layout,
             trace,
-            tuple(AnswerCell.of(r) for r in table if asked(r.sheet, r.quantity, r.step, r.epoch)),
+            tuple(r for r in table if asked(r.sheet, r.quantity, r.step, r.epoch)),
             {(name, r.cell): r.value for r in setup},
             key_formulas(layout, trace, rows),
             {(r.sheet, r.cell): r.value for r in table},

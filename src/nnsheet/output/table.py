@@ -68,6 +68,11 @@ class TableRow(NamedTuple):
     sheet: str
     cell: str
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """(sheet, A1 cell): where the value is in the workbook."""
+        return self.sheet, self.cell
+
 
 @dataclass
 class _RowKind:
@@ -125,10 +130,8 @@ class _Builder:
             ep, st, sm, q, ly, jj, ii, lab, val, sh, cell = chunk
             if in_book and (not sh or not sh[0]):  # not in the workbook (beyond its detail)
                 continue
-            out.extend(
-                TableRow(*r)
-                for r in zip(ep, st, sm, q, ly, jj, ii, lab, val.tolist(), sh, cell, strict=True)
-            )
+            rows = zip(ep, st, sm, q, ly, jj, ii, lab, val.tolist(), sh, cell, strict=True)
+            out.extend(map(TableRow._make, rows))
         return out
 
     def frame(self) -> pd.DataFrame:
