@@ -5,7 +5,7 @@
 - :func:`setup_differences`: the Setup sheet's givens as the file has them against the key's.
 - :func:`copied_from` and :func:`identical_pairs`: answers compared across the files of one run.
 
-Each returns facts; :mod:`.batch` turns them into gradebook flags (``tampered``,
+Each returns facts; :mod:`.pipeline` turns them into gradebook flags (``tampered``,
 ``givens_changed``, ``copied:<id>``, ``identical:<file>``) and notes.
 """
 

@@ -232,8 +232,9 @@ class Record:
     """The exercise as the teacher states it on ``check`` (the same options as ``template``):
     ``--spec``, ``--ask``, ``--steps``, ``--epochs``, ``--decimals``. Given ``spec``, the teacher's
     options are the record (an option left out is ``template``'s default); without it, the
-    embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record
-    (``--decimals`` then only replaces the stated decimals, as before)."""
+    embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record.
+    ``decimals`` (``--decimals``) always replaces the decimals the exercise states when it is
+    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared)."""
 
     spec: Spec | None = None
     ask: tuple[str, ...] | None = None
@@ -246,7 +247,7 @@ def _option_differences(
     embedded: ExerciseOptions, record: ExerciseOptions, decimals: bool
 ) -> list[Diff]:
     """What the exercise's hidden options change of the record's (the epochs are compared where
-    the spec is read; the givens, by :mod:`.batch`)."""
+    the spec is read; the givens, by :func:`~.pipeline.givens_flags`)."""
 
     def ask(o: ExerciseOptions) -> str:
         return ",".join(o.ask) if o.ask != tuple(BLOCKS) else "all"

@@ -3,8 +3,9 @@
 The CSV holds the trace table's key columns (``quantity, epoch, step, sample, layer, j, i,
 value``; any other column, e.g. the rest of what ``trace --table`` writes, is ignored). Each row
 is mapped to the cell its value has in the spec's workbook through the trace table's
-``sheet``/``cell`` columns, and the values are put in those cells of a :class:`ValuesBook`: the
-grader then judges them exactly as it judges a workbook (verdicts, carry-forward, mistakes).
+``sheet``/``cell`` columns, and the values are put in those cells of a :class:`~.read.Book`
+(where each is in the CSV: :class:`CsvPlacement`): the grader then judges them exactly as it
+judges a workbook (verdicts, carry-forward, mistakes).
 
 Graded: every answer cell of the blocks (forward, errors, backward, updates) the CSV gives a
 quantity of, over the spec's epochs; a value the program did not write is ``missing``. Rows of

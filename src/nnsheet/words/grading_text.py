@@ -320,11 +320,9 @@ def reason(r: ReasonLike, lang: str) -> str:
         text = words["expected.own" if f.get("own") is not None else "expected"].format(**f)
         short = typed_short(r, lang)
         return text if short is None else f"{text}; {short}"
-    if r.code == "carried" and lang != "en":
-        code = f"carried.{f['root']}"
-        return (words if code in words else REASON_TEXT["en"])[
-            code if code in words else "carried"
-        ].format(**f)
+    if r.code == "carried" and lang != "en":  # said by what it follows from (wrong or missing)
+        own = words.get(f"carried.{f['root']}")
+        return (own or REASON_TEXT["en"]["carried"]).format(**f)
     return words[r.code].format(**f)
 
 
