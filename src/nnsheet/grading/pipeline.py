@@ -77,8 +77,8 @@ def problem_text(path: Path, exc: Exception, what: str) -> str:
 
 
 def grade_file(
-    path: Path,
-    record: Record,
+    path: Path | str,
+    record: Record | None = None,
     roster: Sequence[Student] | None = None,
     *,
     student: str | None = None,
@@ -87,13 +87,15 @@ def grade_file(
 ) -> Outcome:
     """Grade one file against the teacher's ``record`` (``--spec`` and the options; its
     ``decimals`` replace the exercise's stated decimals). Never raises for the file's sake: a
-    file that cannot be graded is an :class:`Outcome` with its ``problem``.
+    file that cannot be graded is an :class:`Outcome` with its ``problem``. Without a
+    ``record``, the exercise is graded on the spec and options it carries.
 
     ``roster`` (with ``record.spec``): the file is graded on its student's givens, drawn from the
     spec for the id typed in its ``student_id`` cell (else its file name), or for ``student``
     when given (``serve``: the signed-in student); an id not on the roster is graded on the
     file's own spec (``unknown_student``). ``lang``: the language of a values CSV's key.
     ``cache``: answer keys by value, shared across the files of a run."""
+    path, record = Path(path), record or Record()
     cache = {} if cache is None else cache
     book: Book | None = None
     given, unknown, sid = record.spec, None, None
