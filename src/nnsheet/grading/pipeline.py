@@ -5,7 +5,7 @@
 (:mod:`.integrity`), and returns an :class:`Outcome`: facts, codes and fields, no sentence.
 :func:`class_flags` compares the outcomes of one run (``copied:<id>``, ``identical:<file>``).
 
-``nnsheet check`` (:mod:`nnsheet.cli`) and ``nnsheet serve``'s worker
+``nnsheet check`` (the command line) and ``nnsheet serve``'s worker
 (:mod:`nnsheet.serve.grade`) both call these; what people read is put into words at the edges
 (:mod:`.report`, :mod:`.batch`, :mod:`nnsheet.words.grading_text`).
 """
