@@ -26,11 +26,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..core.engine import EpochRecord, StepRecord, Trace, run
 from ..core.errors import NnsheetError, WorkbookError
+from ..core.ops import BLOCKS
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
 from ..output import printing
@@ -39,6 +39,9 @@ from ..sheet.formula import leaves, parse, range_cells
 from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
 from ..words.exercise_text import instructions, name_labels
 from ..words.notation import sheet_names
+
+if TYPE_CHECKING:  # pandas is imported only when a trace table is built (not by check)
+    import pandas as pd
 
 META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
@@ -49,15 +52,6 @@ DEFAULT_DECIMALS = 4
 UNSTATED_DECIMALS = 2
 #: workbook defined names of the learner's two input cells on the Exercise sheet
 STUDENT_NAMES = ("student", "student_id")
-
-#: the blocks a template can ask, and the trace quantities of each (design.md §5 names)
-BLOCKS: dict[str, tuple[str, ...]] = {
-    "forward": ("z", "a"),
-    "errors": ("e", "loss", "epoch_loss", "accuracy"),
-    "backward": ("err", "fprime", "delta"),
-    "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
-}
-BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
 
 
 @dataclass(frozen=True)
@@ -87,19 +81,45 @@ def parse_ask(text: str | None) -> tuple[str, ...]:
     return tuple(b for b in BLOCKS if b in words)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """Which trace-table rows an exercise asks for (its answer cells): the asked quantities on
+    the Steps sheet (of the first ``steps`` steps), and on the Epochs sheet of the epochs those
+    steps complete. The one rule: :func:`answer_rows` (a DataFrame) and the grader's answer key
+    (plain rows) both apply it."""
+
+    steps_sheet: str
+    epochs_sheet: str
+    quantities: frozenset[str]
+    steps: int | None
+    epochs: frozenset[int]
+
+    @classmethod
+    def of(cls, trace: Trace, options: ExerciseOptions) -> Asked:
+        k = options.steps
+        sheets = sheet_names(options.lang)
+        complete = frozenset(ep.epoch for ep in trace.epochs if k is None or ep.last_step <= k)
+        return cls(sheets.steps, sheets.epochs, options.quantities, k, complete)
+
+    def __call__(self, sheet: str, quantity: str, step: int | None, epoch: int | None) -> bool:
+        if quantity not in self.quantities:
+            return False
+        if sheet == self.steps_sheet:
+            return self.steps is None or (step or 0) <= self.steps
+        return sheet == self.epochs_sheet and (epoch or 0) in self.epochs
+
+
 def answer_rows(table: pd.DataFrame, trace: Trace, options: ExerciseOptions) -> pd.DataFrame:
     """The trace-table rows an exercise asks for (its answer cells), in table order."""
-    asked = options.quantities
-    k = options.steps
-    complete = {ep.epoch for ep in trace.epochs if k is None or ep.last_step <= k}
-    sheets = sheet_names(options.lang)
-    on_steps = (table["sheet"] == sheets.steps) & table["quantity"].isin(asked)
-    if k is not None:
-        on_steps &= table["step"].fillna(0).astype(int) <= k
+    rule = Asked.of(trace, options)
+    asked = table["quantity"].isin(rule.quantities)
+    on_steps = (table["sheet"] == rule.steps_sheet) & asked
+    if rule.steps is not None:
+        on_steps &= table["step"].fillna(0).astype(int) <= rule.steps
     on_epochs = (
-        (table["sheet"] == sheets.epochs)
-        & table["quantity"].isin(asked)
-        & table["epoch"].fillna(0).astype(int).isin(complete)
+        (table["sheet"] == rule.epochs_sheet)
+        & asked
+        & table["epoch"].fillna(0).astype(int).isin(rule.epochs)
     )
     return table[on_steps | on_epochs].reset_index(drop=True)
 

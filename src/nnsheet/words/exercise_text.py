@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from ..core.ops import BLOCKS
 from .notation import SheetNames
 from .numbers import number_text
 
-#: the blocks a template can ask, named as a learner reads them
+#: the blocks a template can ask (:data:`nnsheet.core.ops.BLOCKS`), named as a learner reads them
 BLOCK_NAMES: dict[str, dict[str, str]] = {
-    "en": {"forward": "forward", "errors": "errors", "backward": "backward", "updates": "updates"},
-    "id": {
-        "forward": "propagasi maju",
-        "errors": "galat",
-        "backward": "propagasi mundur",
-        "updates": "perubahan bobot",
-    },
+    "en": dict(zip(BLOCKS, ("forward", "errors", "backward", "updates"), strict=True)),
+    "id": dict(
+        zip(
+            BLOCKS,
+            ("propagasi maju", "galat", "propagasi mundur", "perubahan bobot"),
+            strict=True,
+        )
+    ),
 }
 
 INSTRUCTIONS: dict[str, dict[str, str]] = {
