@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..core.cells import Pos, cell_name, cell_pos, range_pos
 from ..core.errors import WorkbookError
-from ..core.safety import XlsxLimits, check_ods_archive, check_xlsx_archive
+from ..core.safety import DEFAULT_LIMITS, check_ods_archive, check_xlsx_archive
 from ..exercise.template import META_SHEET, STUDENT_NAMES
-from ..sheet.layout import cell_name
 from ..words.notation import SHEET_NAMES
 
 #: the sheets holding answers, in every language (the exercise's language names them)
@@ -24,10 +24,12 @@ _ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
 #: the sheets holding the givens (compared with the record: edited givens are flagged)
 _SETUP_SHEETS = tuple(dict.fromkeys(n.setup for n in SHEET_NAMES.values()))
 
+#: the limits on a learner's workbook (README "Limits on a learner's workbook"): one set, checked
+#: by :mod:`nnsheet.core.safety` before any reader builds a grid
+LIMITS = DEFAULT_LIMITS
 #: cells an answer sheet's merged ranges may cover in all (an exercise's header merges about a
 #: hundred; a learner merges a few more)
-MAX_MERGED = 100_000
-LIMITS = XlsxLimits(max_file_bytes=50 * 2**20, max_uncompressed=200 * 2**20, max_members=5_000)
+MAX_MERGED = DEFAULT_LIMITS.max_merged
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 #: the data type of a number stored under a date or time format (read as the number)
 DATE = "d"
@@ -199,9 +201,6 @@ def check_file(path: Path) -> str:
     return kind
 
 
-Pos = tuple[int, int]  # 0-based (row, column)
-
-
 @dataclass
 class Grid:
     """One sheet as the learner saved it: saved value and data type, and typed formula text, of
@@ -314,17 +313,8 @@ def _serial(v: object) -> float:
     return round(days, 9)  # a reader keeps microseconds: ~1e-11 of a day
 
 
-_A1 = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
-
-
-def _pos(a1: str) -> Pos:
-    m = _A1.fullmatch(a1.strip().upper())
-    if m is None:
-        raise ValueError(a1)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
+#: the 0-based (row, column) of an A1 reference (:func:`nnsheet.core.cells.cell_pos`)
+_pos = cell_pos
 
 
 def read_book(path: Path) -> Book:
@@ -334,9 +324,11 @@ def read_book(path: Path) -> Book:
         return reader(path)
     except WorkbookError:
         raise
-    except Exception as exc:
-        msg = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise WorkbookError(f"{path}: cannot be read as an .{kind} workbook ({msg})") from None
+    except Exception:  # the reader's own text (a Rust or parser error) says nothing to a learner
+        raise WorkbookError(
+            f"{path}: cannot be read as an .{kind} workbook (a part holds what no spreadsheet "
+            "saves; open it in a spreadsheet and save it again)"
+        ) from None
 
 
 def _meta(rows: list[list[object]] | list[tuple]) -> list[tuple[str, str]]:
@@ -361,8 +353,16 @@ def _xlsx_extras(
     their XML parts, and the workbook's defined names ``student``/``student_id``."""
     from defusedxml.ElementTree import fromstring, iterparse
 
-    book = fromstring(zf.read("xl/workbook.xml"))
-    rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    def part(member: str) -> bytes:
+        try:
+            return zf.read(member)
+        except KeyError:
+            raise WorkbookError(
+                f"{name}: part {member!r} is missing (not a complete .xlsx workbook)"
+            ) from None
+
+    book = fromstring(part("xl/workbook.xml"))
+    rels = fromstring(part("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(_PKG_REL + "Relationship")}
     parts: dict[str, str] = {}
     for sh in book.iter(_MAIN + "sheet"):
@@ -372,40 +372,45 @@ def _xlsx_extras(
     for dn in book.iter(_MAIN + "definedName"):
         m = re.fullmatch(r"'?([^'!]+)'?!(\$?[A-Z]{1,3}\$?\d+)", (dn.text or "").strip())
         if dn.get("name") in STUDENT_NAMES and dn.get("localSheetId") is None and m:
-            names[dn.get("name", "")] = (m.group(1), _pos(m.group(2)))
+            names[dn.get("name", "")] = (m.group(1), cell_pos(m.group(2)))
     grids: dict[str, Grid] = {}
     for sheet in sheets:
-        part = parts.get(sheet)
-        if part is None:
+        member = parts.get(sheet)
+        if member is None or member not in zf.NameToInfo:
             continue
         g = grids[sheet] = Grid()
-        with zf.open(part) as fh:
-            for _event, elem in iterparse(fh, events=("end",)):
-                if elem.tag == _MAIN + "c":
-                    _xlsx_cell(g, elem, sheet, name)
+        row = col = -1  # a row or cell with no reference is the next one (as calamine reads it)
+        with zf.open(member) as fh:
+            for event, elem in iterparse(fh, events=("start", "end")):
+                tag = elem.tag
+                if event == "start":
+                    if tag == _MAIN + "row":
+                        r = elem.get("r")
+                        row, col = (int(r) - 1 if r is not None else row + 1), -1
+                    continue
+                if tag == _MAIN + "c":
+                    ref = elem.get("r")
+                    pos = cell_pos(ref) if ref is not None else (row, col + 1)
+                    col = pos[1]
+                    _xlsx_cell(g, elem, pos, sheet, name)
                     elem.clear()
-                elif elem.tag == _MAIN + "row":
+                elif tag == _MAIN + "row":
                     elem.clear()
-                elif elem.tag == _MAIN + "mergeCell":
-                    m = re.fullmatch(
-                        r"(\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)", elem.get("ref", "")
-                    )
-                    if m is not None:
-                        _merge(g, _pos(m.group(1)), _pos(m.group(2)), f"{name}: {sheet}")
+                elif tag == _MAIN + "mergeCell":
+                    first, last = range_pos(elem.get("ref", ""))
+                    _merge(g, first, last, f"{name}: {sheet}")
     return grids, names
 
 
-def _xlsx_cell(g: Grid, elem: object, sheet: str, name: str) -> None:
-    """One ``<c>`` of an answer sheet: a typed formula's text, an error value, and a number's
-    stored text — a stored ``NaN`` or ``INF`` (no spreadsheet writes one) refuses the file."""
+def _xlsx_cell(g: Grid, elem: object, pos: Pos, sheet: str, name: str) -> None:
+    """One ``<c>`` of an answer sheet, at ``pos``: a typed formula's text, an error value, and a
+    number's stored text — a stored ``NaN`` or ``INF`` (no spreadsheet writes one) refuses the
+    file."""
     f = elem.find(_MAIN + "f")  # type: ignore[attr-defined]
-    ref = elem.get("r")  # type: ignore[attr-defined]
-    if ref is None:
-        return
+    ref = cell_name(*pos)
     t = elem.get("t")  # type: ignore[attr-defined]
     if f is None and t not in (None, "n", "e"):
         return
-    pos = _pos(ref)
     if f is not None:
         g.formulas[pos] = "=" + (f.text or "(shared formula)")
     v = elem.find(_MAIN + "v")  # type: ignore[attr-defined]
@@ -564,7 +569,7 @@ def _odf_extras(
                     elem.get(_ODF_TABLE + "cell-range-address", ""),
                 )
                 if name in STUDENT_NAMES and m is not None:
-                    ranges[name] = (m.group(1), _pos(m.group(2)))
+                    ranges[name] = (m.group(1), cell_pos(m.group(2)))
     return errors, ranges, merged
 
 
