@@ -55,12 +55,16 @@ class XlsxLimits:
     ratio_min_bytes: int = 1 * MiB
     #: cells in all sheets together, and the rectangle a reader builds for one sheet (from A1 to
     #: the farthest row and column of a cell holding something)
-    max_cells: int = 2_000_000
+    max_cells: int = 200_000
     #: cells covered by merged ranges, in all sheets together (an exercise merges about a
     #: hundred; openpyxl makes an object for each)
     max_merged: int = 100_000
-    #: XML elements in all parts together (cells, rows, shared strings, styles, …)
-    max_elements: int = 8_000_000
+    #: XML elements in all parts together (cells, rows, shared strings, styles, …): the
+    #: streaming pass and the readers' cost grow with them
+    max_elements: int = 1_000_000
+    #: XML elements in one part other than a sheet or the shared strings (styles, the workbook,
+    #: drawings: readers build those parts whole in memory)
+    max_part_elements: int = 50_000
     #: how deeply XML elements may nest (a workbook's parts nest about ten deep)
     max_depth: int = 100
     #: bytes of XML without a single tag ending (one huge attribute, comment or text)
@@ -82,6 +86,9 @@ _ODS_VALUE = frozenset(
     )
 )
 _ODS_CELLS = ("table-cell", "covered-table-cell")
+#: the root elements of the parts readers stream (sheets, shared strings, an .ods's content);
+#: every other part is built whole, so it gets :data:`XlsxLimits.max_part_elements`
+_STREAMED = frozenset(("worksheet", "sst", "document-content"))
 _XML_SUFFIXES = (".xml", ".rels", ".vml", ".rdf")
 
 
@@ -176,6 +183,8 @@ class _Walk:
         self.rows_seen = self.row_cells = 0
         self.far_row = self.far_col = -1
         self.cell: tuple[int, int] | None = None
+        self.part_elements = 0
+        self.root = ""  # the part's root element (local name)
         self.open: list[_Table] = []  # .ods sheets being read (a sheet may hold another)
         self.ods_cells: list[list[int]] = []  # .ods cells being read: [repeat, non-empty, merged]
 
@@ -218,12 +227,20 @@ class _Walk:
         parent = stack[-1] if stack else ""
         stack.append(local)
         self.elements += 1
+        self.part_elements += 1
         lim = self.limits
         if self.elements > lim.max_elements:
             raise _Refuse(
                 f"{self.where}: more than {lim.max_elements:,} XML elements in the workbook; "
                 "not an exercise nnsheet wrote"
             )
+        if self.part_elements > lim.max_part_elements and self.root not in _STREAMED:
+            raise _Refuse(
+                f"{self.where}: more than {lim.max_part_elements:,} XML elements in one part; "
+                "not an exercise nnsheet wrote"
+            )
+        if not parent:
+            self.root = local
         if len(stack) > lim.max_depth:
             raise _Refuse(f"{self.where}: XML nested more than {lim.max_depth} deep")
         if parent == "c":

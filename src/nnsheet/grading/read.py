@@ -324,11 +324,16 @@ def read_book(path: Path) -> Book:
         return reader(path)
     except WorkbookError:
         raise
-    except Exception:  # the reader's own text (a Rust or parser error) says nothing to a learner
+    except Exception as exc:  # the reader's own text (a Rust or parser error) names no cell
+        where = f"{exc}: " if isinstance(exc, _Unreadable) else ""
         raise WorkbookError(
-            f"{path}: cannot be read as an .{kind} workbook (a part holds what no spreadsheet "
-            "saves; open it in a spreadsheet and save it again)"
+            f"{path}: cannot be read as an .{kind} workbook ({where}a cell or part holds what no "
+            "spreadsheet saves; open it in a spreadsheet and save it again)"
         ) from None
+
+
+class _Unreadable(Exception):
+    """A reader failed on a sheet: its name (the reader's own message is not shown)."""
 
 
 def _meta(rows: list[list[object]] | list[tuple]) -> list[tuple[str, str]]:
@@ -489,7 +494,10 @@ def _read_calamine(
         sheets = list(wb.sheet_names)
 
         def rows(sheet: str) -> list[list[object]]:
-            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            try:
+                return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception:  # the reader's words (``Parse float error``) name no cell
+                raise _Unreadable(f"sheet {sheet!r}") from None
 
         meta = _meta(rows(META_SHEET)) if META_SHEET in sheets else []
         grids: dict[str, Grid] = {}
