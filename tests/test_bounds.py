@@ -285,3 +285,28 @@ def test_no_file_is_read_whole_before_the_limits(files, tmp_path):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 16 * MiB, peak
+
+
+def test_the_one_ods_walker_places_cells_as_a_reader_does(tmp_path):
+    """The grader's .ods reader takes error cells, spans and named ranges from the same walker as
+    the limits; positions worked out by hand, repeats counted."""
+    from nnsheet.grading.read import _odf_extras
+
+    ns = " ".join(f'xmlns:{p}="{u}"' for p, u in hostile.ODF.items())
+    ns += ' xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
+    body = (
+        '<table:table-row><table:table-cell table:number-columns-repeated="2"/>'
+        '<table:table-cell table:number-columns-spanned="2" table:number-rows-spanned="3" '
+        'office:value-type="float" office:value="1"/></table:table-row>'
+        '<table:table-row table:number-rows-repeated="4"><table:table-cell/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-columns-repeated="3"/>'
+        '<table:table-cell office:value-type="string" calcext:value-type="error">'
+        "<text:p>#DIV/0!</text:p></table:table-cell></table:table-row></table:table>"
+        '<table:named-expressions><table:named-range table:name="student" '
+        'table:cell-range-address="$Exercise.$A$4"/></table:named-expressions>'
+        '<table:table table:name="Epochs">'
+    )
+    errors, ranges, merged = _odf_extras(hostile.ods(tmp_path / "w.ods", body, ns))
+    assert errors == {"Steps": {(5, 3): "#DIV/0!"}}
+    assert ranges == {"student": ("Exercise", (3, 0))}
+    assert merged["Steps"].merged == [((0, 2), (2, 3))]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,13 +127,59 @@ def _count(value: str, what: str, where: str) -> int:
     return max(1, int(v))
 
 
+@dataclass(frozen=True)
+class OdsCell:
+    """One ``table-cell`` or ``covered-table-cell`` of an .ods, where a reader puts it."""
+
+    sheet: str
+    row: int  # 0-based, repeats of the rows above counted
+    col: int  # 0-based, repeats of the cells before it counted
+    repeat: int  # number-columns-repeated
+    across: int  # number-columns-spanned (a merged range)
+    down: int  # number-rows-spanned
+    attrs: dict[str, str]  # as written (``calcext:value-type``)
+    text: str  # its text (the first 1,000 characters)
+
+    def attr(self, local: str) -> list[str]:
+        """The values of the attributes named ``local`` in any namespace."""
+        return [v for k, v in self.attrs.items() if k[k.rfind(":") + 1 :] == local]
+
+
+def walk_ods(
+    fh,
+    name: str,
+    on_cell: Callable[[OdsCell], None],
+    on_range: Callable[[str, str], None],
+    limits: XlsxLimits = DEFAULT_LIMITS,
+) -> None:
+    """The one .ods walker: stream an .ods's ``content.xml`` (a file object; ``name``: the file,
+    for messages) through the pass that checks the limits, calling ``on_cell`` with each cell
+    (positions with repeats counted, names matched by local name) and ``on_range`` with each
+    named range's name and cell-range address."""
+    try:
+        _Walk(limits, on_cell, on_range).part(fh, "part 'content.xml'")
+    except _Refuse as exc:
+        raise WorkbookError(f"{name}: {exc}") from None
+
+
 class _Table:
     """Counting state of one .ods sheet (``table:table``)."""
 
-    __slots__ = ("col", "last_col", "last_row", "name", "row", "row_cells", "row_last", "row_n")
+    __slots__ = (
+        "col",
+        "last_col",
+        "last_row",
+        "name",
+        "row",
+        "row_cells",
+        "row_last",
+        "row_n",
+        "title",
+    )
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, title: str, name: str) -> None:
+        self.title = title  # the sheet's name
+        self.name = name  # how messages name it
         self.row = 0  # 0-based row of the current row element
         self.col = 0
         self.last_row = self.last_col = -1  # extent of the non-empty cells
@@ -158,8 +205,15 @@ class _Walk:
       bytes without a tag ending, in every part.
     """
 
-    def __init__(self, limits: XlsxLimits) -> None:
+    def __init__(
+        self,
+        limits: XlsxLimits,
+        on_cell: Callable[[OdsCell], None] | None = None,
+        on_range: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.limits = limits
+        self.on_cell = on_cell  # .ods: called with each cell (the grader's reader)
+        self.on_range = on_range  # .ods: called with each named range's name and address
         self.cells = 0
         self.elements = 0
         self.merged = 0
@@ -198,6 +252,8 @@ class _Walk:
         p.EntityDeclHandler = dtd
         p.StartElementHandler = self._start
         p.EndElementHandler = self._end
+        if self.on_cell is not None:
+            p.CharacterDataHandler = self._text
         quiet = 0  # bytes fed since the last element event
         seen = -1
         try:
@@ -276,20 +332,27 @@ class _Walk:
             tname = _attr(attrs, "name") or ""
             if parent == "spreadsheet":
                 self.tables.append(tname)
-            self.open.append(_Table(f"sheet {tname!r}" if tname else self.where))
+            self.open.append(_Table(tname, f"sheet {tname!r}" if tname else self.where))
         elif local == "sheet" and parent == "sheets":
             self.sheets.append((_attr(attrs, "name") or "", _attr(attrs, "id") or ""))
         elif local == "Relationship":
             self.targets[_attr(attrs, "Id") or ""] = _attr(attrs, "Target") or ""
         elif local == "encryption-data":
             self.encrypted = True
+        elif local == "named-range" and self.on_range is not None:
+            self.on_range(_attr(attrs, "name") or "", _attr(attrs, "cell-range-address") or "")
 
     def _end(self, name: str) -> None:
         local = self.stack.pop()
         if local in _ODS_CELLS:
-            n, full, merged = self.ods_cells.pop()
+            n, full, merged, *more = self.ods_cells.pop()
             if self.open:
                 t = self.open[-1]
+                if more and self.on_cell is not None:
+                    attrs, text, across, down = more
+                    self.on_cell(
+                        OdsCell(t.title, t.row, t.col, n, across, down, attrs, "".join(text))
+                    )
                 if full:
                     t.row_cells += n
                     t.row_last = t.col + n - 1
@@ -349,7 +412,14 @@ class _Walk:
                 down = _count(v, lk, where)
             elif lk in _ODS_VALUE:
                 full = 1
-        self.ods_cells.append([n, full, across * down if across * down > 1 else 0])
+        state: list = [n, full, across * down if across * down > 1 else 0]
+        if self.on_cell is not None:
+            state += [attrs, [], across, down]
+        self.ods_cells.append(state)
+
+    def _text(self, data: str) -> None:
+        if self.ods_cells and sum(map(len, self.ods_cells[-1][4])) < 1000:
+            self.ods_cells[-1][4].append(data)
 
     # ------------------------------------------------------------------ limits
     def _add_cells(self, n: int, where: str) -> None:

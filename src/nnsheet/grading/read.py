@@ -14,7 +14,13 @@ from pathlib import Path
 
 from ..core.cells import Pos, cell_name, cell_pos, range_pos
 from ..core.errors import WorkbookError
-from ..core.safety import DEFAULT_LIMITS, check_ods_archive, check_xlsx_archive
+from ..core.safety import (
+    DEFAULT_LIMITS,
+    OdsCell,
+    check_ods_archive,
+    check_xlsx_archive,
+    walk_ods,
+)
 from ..exercise.template import META_SHEET, STUDENT_NAMES
 from ..words.notation import SHEET_NAMES
 
@@ -523,69 +529,37 @@ def _read_calamine(
     return Book(meta, sheets, grids, names, kind, setup=setup)
 
 
-_ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_ODF_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
-
-
 def _odf_extras(
     path: Path,
 ) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]], dict[str, Grid]]:
     """What python-calamine does not say about an .ods: the error cells of Steps and Epochs
     (calamine reads ``#DIV/0!`` as an empty string), their merged ranges and the workbook's
-    named ranges."""
-    from defusedxml.ElementTree import iterparse
-
+    named ranges — from the one .ods walker (:func:`nnsheet.core.safety.walk_ods`)."""
     errors: dict[str, dict[Pos, str]] = {}
     merged: dict[str, Grid] = {}  # the merged ranges of each answer sheet
     ranges: dict[str, tuple[str, Pos]] = {}
-    table = ""
-    row = col = 0
-    stack: list = []
+
+    def cell(c: OdsCell) -> None:
+        if c.sheet not in _ANSWER_SHEETS:
+            return
+        if "error" in c.attr("value-type"):  # calcext:value-type="error"
+            errors.setdefault(c.sheet, {})[(c.row, c.col)] = c.text.strip() or "#VALUE!"
+        if c.across > 1 or c.down > 1:
+            _merge(
+                merged.setdefault(c.sheet, Grid()),
+                (c.row, c.col),
+                (c.row + c.down - 1, c.col + c.across - 1),
+                f"{path}: {c.sheet}",
+            )
+
+    def named(name: str, address: str) -> None:
+        m = re.fullmatch(r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)", address)
+        if name in STUDENT_NAMES and m is not None:
+            ranges[name] = (m.group(1), cell_pos(m.group(2)))
+
     with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
-        for event, elem in iterparse(fh, events=("start", "end")):
-            tag = elem.tag
-            if event == "start":
-                stack.append(elem)
-                if tag == _ODF_TABLE + "table":
-                    table, row = elem.get(_ODF_TABLE + "name", ""), 0
-                elif tag == _ODF_TABLE + "table-row":
-                    col = 0
-                continue
-            stack.pop()
-            if tag in (_ODF_TABLE + "table-cell", _ODF_TABLE + "covered-table-cell"):
-                if table in _ANSWER_SHEETS and elem.get(_ODF_CALCEXT + "value-type") == "error":
-                    text = "".join(elem.itertext()).strip() or "#VALUE!"
-                    errors.setdefault(table, {})[(row, col)] = text
-                across = _odf_repeat(elem, "number-columns-spanned")
-                down = _odf_repeat(elem, "number-rows-spanned")
-                if table in _ANSWER_SHEETS and (across > 1 or down > 1):
-                    _merge(
-                        merged.setdefault(table, Grid()),
-                        (row, col),
-                        (row + down - 1, col + across - 1),
-                        f"{path}: {table}",
-                    )
-                col += _odf_repeat(elem, "number-columns-repeated")
-                stack[-1].remove(elem)
-            elif tag == _ODF_TABLE + "table-row":
-                row += _odf_repeat(elem, "number-rows-repeated")
-                stack[-1].remove(elem)
-            elif tag == _ODF_TABLE + "named-range":
-                name = elem.get(_ODF_TABLE + "name", "")
-                m = re.fullmatch(
-                    r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)",
-                    elem.get(_ODF_TABLE + "cell-range-address", ""),
-                )
-                if name in STUDENT_NAMES and m is not None:
-                    ranges[name] = (m.group(1), cell_pos(m.group(2)))
+        walk_ods(fh, str(path), cell, named, LIMITS)
     return errors, ranges, merged
-
-
-def _odf_repeat(elem: object, attr: str) -> int:
-    try:
-        return max(1, int(elem.get(_ODF_TABLE + attr, "1")))  # type: ignore[attr-defined]
-    except ValueError:
-        return 1
 
 
 def _read_ods(path: Path) -> Book:
