@@ -80,6 +80,11 @@ def make(d: Path) -> None:
     files["accepted-strings"] = hostile.many_strings(
         template, d / "accepted-strings.xlsx", (lim.max_elements - 100_000) // 2
     )
+    # long shared strings: as much text as the archive may hold (200 MiB), each string just
+    # under the 4 MiB without a tag ending, compressed under the 100:1 ratio
+    files["accepted-long-strings"] = hostile.many_strings(
+        template, d / "accepted-long-strings.xlsx", 60, 3 * 2**20
+    )
     files["exercise"] = template
     (d / "names.txt").write_text("".join(f"{k}\t{v}\n" for k, v in files.items()))
 

@@ -165,15 +165,27 @@ def many_styles(template: Path, out: Path, n: int) -> Path:
     return rewrite(template, out, change)
 
 
-def many_strings(template: Path, out: Path, n: int) -> Path:
-    """``n`` distinct shared strings (a part every reader loads whole into memory)."""
-    sst = (
-        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="'
-        + MAIN.encode()
-        + b'">'
-        + b"".join(b"<si><t>s%d</t></si>" % (k * 7919 % 1000003) for k in range(n))
-        + b"</sst>"
-    )
+def _long_text(n: int, every: int = 300) -> bytes:
+    """``n`` bytes of text that compress about 90:1 (one varied letter every ``every``)."""
+    unit = bytearray(b"a" * every)
+    out = bytearray()
+    k = 0
+    while len(out) < n:
+        k = (k * 1103515245 + 12345) % 2**31
+        unit[k % every] = 97 + (k >> 8) % 26
+        out += unit
+    return bytes(out[:n])
+
+
+def many_strings(template: Path, out: Path, n: int, size: int = 0) -> Path:
+    """``n`` distinct shared strings (a part every reader loads whole into memory); ``size``: the
+    bytes of text in each (about 90:1 compressible), else a short one."""
+    parts = [b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="' + MAIN.encode() + b'">']
+    text = _long_text(size) if size else b""
+    for k in range(n):
+        parts.append(b"<si><t>s%d%s</t></si>" % (k * 7919 % 1000003, text))
+    parts.append(b"</sst>")
+    sst = b"".join(parts)
 
     def change(name: str, blob: bytes) -> bytes:
         if name == "[Content_Types].xml":

@@ -182,7 +182,9 @@ def check_file(path: Path) -> str:
             f"{name}: truncated or damaged (not a complete .xlsx archive)"
         ) from None
     except OSError as exc:
-        raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        raise WorkbookError(
+            f"{name}: cannot be read ({exc.strerror or 'input/output error'})"
+        ) from None
     kind = "ods" if "mimetype" in names and "xl/workbook.xml" not in names else "xlsx"
     # the limits on untrusted archives (README "Security"), before anything is decompressed:
     # size, parts, total and per-part expansion (zip bomb), encryption, DTD/entities, cells
@@ -203,7 +205,9 @@ def check_file(path: Path) -> str:
             f"{name}: truncated or damaged (not a complete .xlsx archive)"
         ) from None
     except OSError as exc:
-        raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        raise WorkbookError(
+            f"{name}: cannot be read ({exc.strerror or 'input/output error'})"
+        ) from None
     return kind
 
 
