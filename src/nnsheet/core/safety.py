@@ -216,6 +216,7 @@ class _Walk:
         self.on_range = on_range  # .ods: called with each named range's name and address
         self.cells = 0
         self.elements = 0
+        self.ends = 0  # end tags read
         self.merged = 0
         self.where = ""  # the sheet or part being read, for messages
         self.sheets: list[tuple[str, str]] = []  # .xlsx: (name, relationship id)
@@ -259,7 +260,7 @@ class _Walk:
         try:
             while chunk := fh.read(MiB):
                 p.Parse(chunk, False)
-                now = self.elements + len(self.stack)
+                now = self.elements + self.ends  # grows with every tag
                 quiet = quiet + len(chunk) if now == seen else 0
                 seen = now
                 if quiet > lim.max_token:
@@ -343,6 +344,7 @@ class _Walk:
             self.on_range(_attr(attrs, "name") or "", _attr(attrs, "cell-range-address") or "")
 
     def _end(self, name: str) -> None:
+        self.ends += 1
         local = self.stack.pop()
         if local in _ODS_CELLS:
             n, full, merged, *more = self.ods_cells.pop()
