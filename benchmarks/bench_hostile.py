@@ -85,6 +85,10 @@ def make(d: Path) -> None:
     files["accepted-long-strings"] = hostile.many_strings(
         template, d / "accepted-long-strings.xlsx", 60, 3 * 2**20
     )
+    # as many sheets as the part limit allows, one cell each
+    files["accepted-many-sheets"] = hostile.extra_sheets(
+        template, d / "accepted-many-sheets.xlsx", cells=4_900, sheets=4_900, cols=1
+    )
     files["exercise"] = template
     (d / "names.txt").write_text("".join(f"{k}\t{v}\n" for k, v in files.items()))
 

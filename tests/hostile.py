@@ -100,12 +100,14 @@ def _sheet_xml(rows: int, cols: int, seed: int = 0) -> bytes:
     )
 
 
-def extra_sheets(template: Path, out: Path, cells: int = 1_900_000, sheets: int = 4) -> Path:
+def extra_sheets(
+    template: Path, out: Path, cells: int = 1_900_000, sheets: int = 4, cols: int = 100
+) -> Path:
     """``sheets`` extra sheets ``Data1``… holding ``cells`` number cells in all (1.9 million fit
     in well under 8 MiB): python-calamine never reads them, openpyxl (``-o``) builds them all."""
-    rows_per = cells // sheets // 100
+    rows_per = max(1, cells // sheets // cols)
     extra = [
-        (f"xl/worksheets/data{k}.xml", _sheet_xml(rows_per, 100, k)) for k in range(1, sheets + 1)
+        (f"xl/worksheets/data{k}.xml", _sheet_xml(rows_per, cols, k)) for k in range(1, sheets + 1)
     ]
 
     def change(name: str, blob: bytes) -> bytes:

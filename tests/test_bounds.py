@@ -196,6 +196,16 @@ def test_ods_counting_by_local_name_and_repeats(tmp_path):
         check_ods_archive(text, XlsxLimits(max_cells=30))
 
 
+def test_too_many_sheets(files, tmp_path):
+    many = hostile.extra_sheets(files["template"], tmp_path / "m.xlsx", 101, sheets=101, cols=1)
+    with pytest.raises(WorkbookError, match="more than 100 sheets"):
+        check_xlsx_archive(many)
+    check_xlsx_archive(many, XlsxLimits(max_sheets=107))  # the exercise's six and 101
+    tables = "".join(f'</table:table><table:table table:name="S{k}">' for k in range(100))
+    with pytest.raises(WorkbookError, match="more than 100 sheets"):
+        check_ods_archive(hostile.ods(tmp_path / "m.ods", tables))
+
+
 def test_duplicate_sheet_names_refuse_the_file(files, tmp_path, capsys):
     capsys.readouterr()
     assert main(["check", str(files["duplicate-sheet"])]) == 2

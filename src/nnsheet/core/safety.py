@@ -66,6 +66,9 @@ class XlsxLimits:
     #: XML elements in one part other than a sheet or the shared strings (styles, the workbook,
     #: drawings: readers build those parts whole in memory)
     max_part_elements: int = 50_000
+    #: sheets in the workbook (an exercise has six; openpyxl builds and the graded copy writes
+    #: each one, at about 25 ms a sheet)
+    max_sheets: int = 100
     #: how deeply XML elements may nest (a workbook's parts nest about ten deep)
     max_depth: int = 100
     #: bytes of XML without a single tag ending (one huge attribute, comment or text)
@@ -333,9 +336,11 @@ class _Walk:
             tname = _attr(attrs, "name") or ""
             if parent == "spreadsheet":
                 self.tables.append(tname)
+                self._sheets(len(self.tables))
             self.open.append(_Table(tname, f"sheet {tname!r}" if tname else self.where))
         elif local == "sheet" and parent == "sheets":
             self.sheets.append((_attr(attrs, "name") or "", _attr(attrs, "id") or ""))
+            self._sheets(len(self.sheets))
         elif local == "Relationship":
             self.targets[_attr(attrs, "Id") or ""] = _attr(attrs, "Target") or ""
         elif local == "encryption-data":
@@ -424,6 +429,13 @@ class _Walk:
             self.ods_cells[-1][4].append(data)
 
     # ------------------------------------------------------------------ limits
+    def _sheets(self, n: int) -> None:
+        if n > self.limits.max_sheets:
+            raise _Refuse(
+                f"more than {self.limits.max_sheets:,} sheets; refusing to read it "
+                "(not an exercise nnsheet wrote)"
+            )
+
     def _add_cells(self, n: int, where: str) -> None:
         self.cells += n
         if self.cells > self.limits.max_cells:
