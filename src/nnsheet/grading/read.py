@@ -278,10 +278,6 @@ def _serial(v: object) -> float:
     return round(days, 9)  # a reader keeps microseconds: ~1e-11 of a day
 
 
-#: the 0-based (row, column) of an A1 reference (:func:`nnsheet.core.cells.cell_pos`)
-_pos = cell_pos
-
-
 def read_book(path: Path) -> Book:
     kind = check_file(path)
     reader = _read_ods if kind == "ods" else _read_xlsx
