@@ -220,6 +220,32 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds one file may take to grade before it is stopped (default 60)",
     )
+    s.add_argument(
+        "--new-term",
+        action="store_true",
+        help="start afresh with another spec, options or language: move the data folder's "
+        "records (database, codes, exercises, uploads) into DIR/archive/<time>/",
+    )
+    s.add_argument(
+        "--revoke",
+        metavar="ID",
+        help="give one student a new access code (printed, and in codes.csv; the old one stops "
+        "working at once), then exit",
+    )
+    s.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=10,
+        metavar="S",
+        help="seconds a client may take to send a request's headers (default 10)",
+    )
+    s.add_argument(
+        "--per-client",
+        type=_positive,
+        default=50,
+        metavar="N",
+        help="open connections one address may hold (default 50; a browser uses about 6)",
+    )
 
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument(
@@ -435,8 +461,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve.run import serve
+    from .serve.run import revoke, serve
 
+    if args.revoke is not None:
+        return revoke(Path(args.data), args.revoke, args.lang)
     return serve(
         resolve_spec(args.spec),
         args.roster,
@@ -447,6 +475,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lang=args.lang,
         workers=args.workers,
         timeout=args.timeout,
+        new_term=args.new_term,
+        header_timeout=args.header_timeout,
+        per_client=args.per_client,
     )
 
 
