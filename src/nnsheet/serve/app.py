@@ -416,7 +416,7 @@ class Server:
         if not self.is_teacher(request):
             return self.page(request, "teacher_signin.html")
         rows = await asyncio.to_thread(self.overview)
-        return self.page(request, "teacher.html", rows=rows)
+        return self.page(request, "teacher.html", rows=rows, teacher=True)
 
     async def teacher_sign_in(self, request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=4)
@@ -561,6 +561,7 @@ class Server:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 API_FIELDS = (
     "status",
+    "reason",
     "attempt",
     "score",
     "correct",
