@@ -203,8 +203,10 @@ class _Escaped(logging.Filter):
     hold any byte)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        record.msg, record.args = terminal_text(msg), None
+        if isinstance(record.msg, str):
+            record.msg = terminal_text(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(terminal_text(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
