@@ -65,3 +65,12 @@ def test_a_folder_of_only_odd_entries_is_refused_in_one_line_and_never_blocks(
         f"{d}: not graded (a FIFO): a.xlsx",
         f"nnsheet: error: {d}: no .xlsx, .ods or .xls file directly inside this folder",
     ]
+
+
+def test_an_error_naming_a_file_is_one_escaped_line(tmp_path: Path, capsys) -> None:
+    """cli.main's one error line: a file name's control characters escaped, never a 2nd line."""
+    spec = tmp_path / "no\x1b]0;x\x07such\n.toml"
+    assert main(["trace", str(spec), "-o", str(tmp_path / "o.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nnsheet: error: ") and err.count("\n") == 1
+    assert "\x1b" not in err and "\x07" not in err and "no\\x1b]0;x\\x07such" in err

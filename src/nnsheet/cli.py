@@ -16,6 +16,7 @@ from pathlib import Path
 from .core.engine import Trace, initial_weights, iterate
 from .core.errors import NnsheetError
 from .core.examples import EXAMPLES, resolve_spec
+from .core.safety import terminal_text
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
 from .output import pdf as pdf_export
@@ -512,7 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status if args.command == "check" else 141
         return status
     except NnsheetError as exc:
-        print(f"nnsheet: error: {exc}", file=sys.stderr)
+        # a file name or a learner's text in the message cannot drive the terminal or add a line
+        print(f"nnsheet: error: {terminal_text(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout's reader went away (`nnsheet examples | head`): stop quietly, as Unix tools
@@ -521,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except OSError as exc:  # unwritable folder, disk full, output is a folder, …
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"nnsheet: error: {where}{exc.strerror or exc}".replace("\n", " "), file=sys.stderr)
+        print(f"nnsheet: error: {terminal_text(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nnsheet: interrupted", file=sys.stderr)
