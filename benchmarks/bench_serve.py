@@ -82,7 +82,10 @@ class Slowloris(threading.Thread):
         self.ready = threading.Event()
 
     def _open(self) -> socket.socket | None:
-        s = socket.socket()
+        try:
+            s = socket.socket()
+        except OSError:  # this process is out of file descriptors
+            return None
         try:
             s.bind(("127.0.0.2", 0))
             s.settimeout(2)
@@ -148,9 +151,6 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--slow-every", type=float, default=10.0, help="seconds between their bytes")
     ap.add_argument("--server-args", default="", help="more options for nnsheet serve")
     args = ap.parse_args(argv)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if args.slow and soft < hard:  # this process holds the slow connections
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     import httpx2
 
     sys.path.insert(0, str(ROOT / "src"))
@@ -200,6 +200,9 @@ def main(argv: list[str] | None = None) -> dict:
                     vals[first] += 0.3
                 bodies[sid] = fill(ex.content, tmp / "filled.xlsx", vals).read_bytes()
         slow = None
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if args.slow and soft < hard:  # this process holds the slow connections (the server
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # started with its own)
         if args.slow:
             slow = Slowloris(port, args.slow, args.slow_every)
             slow.start()
