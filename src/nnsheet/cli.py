@@ -243,9 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--per-client",
         type=_positive,
-        default=50,
+        default=256,
         metavar="N",
-        help="open connections one address may hold (default 50; a browser uses about 6)",
+        help="open connections one address may hold (default 256: a browser uses about 6, and a "
+        "lab behind one router shares an address)",
     )
 
     e = sub.add_parser("examples", help="list the built-in examples")

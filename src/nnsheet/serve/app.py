@@ -578,7 +578,7 @@ API_FIELDS = (
 
 
 def _api_answer(out: dict) -> dict:
-    ans = {k: out.get(k) for k in API_FIELDS}
+    ans = {k: out.get(k) for k in API_FIELDS if k != "reason" or k in out}
     ans["flags"] = out.get("flags") or []
     ans["graded_copy"] = bool(out.get("graded"))
     return ans

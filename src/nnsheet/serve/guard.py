@@ -8,7 +8,7 @@ to everyone else. The guard adds, per connection:
 - a **header-read timeout**: the request line and headers must have arrived ``header_timeout``
   seconds after the connection opened (or after the previous response): else it is closed;
 - a **per-client cap**: at most ``per_client`` open connections from one address; more are
-  closed at once (a browser opens about 6);
+  closed at once (a browser opens about 6; a lab behind one router shares an address);
 - a **total cap** below the open-file limit (:func:`.run.raise_open_files`): the server never
   runs out of file descriptors, so no "Too many open files" tracebacks.
 
@@ -29,7 +29,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 class Guard:
     """The limits and the open connections they count (one event loop: no locking)."""
 
-    per_client: int = 50
+    per_client: int = 256
     total: int = 4096
     header_timeout: float = 10.0
     open: Counter[str] = field(default_factory=Counter)

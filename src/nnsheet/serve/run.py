@@ -222,7 +222,7 @@ def serve(
     timeout: float = 60.0,
     new_term: bool = False,
     header_timeout: float = 10.0,
-    per_client: int = 50,
+    per_client: int = 256,
 ) -> int:
     import uvicorn
 
