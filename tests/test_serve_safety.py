@@ -174,6 +174,10 @@ def test_a_restart_with_another_spec_options_or_language_is_refused_unless_new_t
     ]
     assert set(codes(data)) == set(first) and codes(data) != first  # new codes this term
     prepare(load_spec(other), roster, data, "en")  # the new term restarts as usual
+    second = codes(data)
+    _, _, lines = prepare(load_spec(other), roster, data, "en", new_term=True)  # same spec,
+    assert len(list((data / "archive").iterdir())) == 2  # a new class: archived all the same
+    assert codes(data) != second
 
 
 def test_the_roster_may_change_between_restarts(tmp_path: Path) -> None:

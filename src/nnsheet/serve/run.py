@@ -80,11 +80,11 @@ def prepare(
     options: ExerciseOptions | None = None,
 ) -> tuple[Settings, Store, list[str]]:
     """Read the roster (every row checked first), open the data folder and check it was started
-    with this spec, these options and this language (else refuse in one line, unless
-    ``new_term``: then the earlier records are archived); make the database's students the
-    roster's (new ones get access codes, removed ones lose access), write the exercises that
-    are missing, and make every file private. Returns the settings, the store and the lines to
-    print."""
+    with this spec, these options and this language (else refuse in one line); with
+    ``new_term`` the earlier records are archived first, whatever they were started with. Then
+    make the database's students the roster's (new ones get access codes, removed ones lose
+    access), write the exercises that are missing, and make every file private. Returns the
+    settings, the store and the lines to print."""
     students = read_roster(roster)
     options = options or ExerciseOptions(lang=lang)
     ex_spec = exercise_spec(spec, epochs_given=False)
@@ -93,20 +93,20 @@ def prepare(
     lines: list[str] = []
     before = store.meta()
     differs = [k for k in ("spec", "options", "lang") if k in before and before[k] != record[k]]
-    if differs:
+    if differs and not new_term:
         key = differs[0]
-        if not new_term:
-            then, now = _difference(key, before[key], record[key])
-            raise NnsheetError(
-                say(
-                    "restart_differs",
-                    lang,
-                    data=terminal_text(str(store.data)),
-                    what=say(f"what.{key}", lang),
-                    then=terminal_text(then),
-                    now=terminal_text(now),
-                )
+        then, now = _difference(key, before[key], record[key])
+        raise NnsheetError(
+            say(
+                "restart_differs",
+                lang,
+                data=terminal_text(str(store.data)),
+                what=say(f"what.{key}", lang),
+                then=terminal_text(then),
+                now=terminal_text(now),
             )
+        )
+    if new_term and (before or store.students()):  # a new term: whatever the spec
         dest = store.archive()
         store = Store.open(data)
         lines.append(say("archived", lang, path=terminal_text(str(dest))))

@@ -240,6 +240,8 @@ class Store:
         os.chmod(data, 0o700)
         for sub in FOLDERS:
             (data / sub).mkdir(exist_ok=True, mode=0o700)
+        for stale in data.glob(".submissions-*.zip"):  # a zip whose download the server's
+            stale.unlink(missing_ok=True)  # end interrupted
         return cls(data)
 
     def lock_down(self) -> None:
