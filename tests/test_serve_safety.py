@@ -434,3 +434,43 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
     assert rc == 2
     assert err.count("\n") == 1 and f"--port {port}: 127.0.0.1:{port}" in err
     assert "already in use" in err and "serving" not in err
+
+
+def test_a_body_that_stops_coming_is_refused_408_and_a_finished_one_has_no_limit() -> None:
+    import asyncio
+
+    from nnsheet.serve.app import BodyLimit
+
+    async def app(scope, receive, send) -> None:  # reads the whole body, then waits for a
+        while (await receive()).get("more_body"):  # disconnect as a streaming response does
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        assert (await receive())["type"] == "http.disconnect"
+
+    async def run(chunks: list[tuple[float, dict]]) -> list[dict]:
+        sent: list[dict] = []
+        queue = list(chunks)
+
+        async def receive() -> dict:
+            if not queue:
+                await asyncio.sleep(0.6)  # the client goes away later than the limit
+                return {"type": "http.disconnect"}
+            wait, msg = queue.pop(0)
+            await asyncio.sleep(wait)
+            return msg
+
+        async def send(msg: dict) -> None:
+            sent.append(msg)
+
+        scope = {"type": "http", "method": "POST", "path": "/upload", "headers": []}
+        await BodyLimit(app, 1000, idle=0.3)(scope, receive, send)
+        return sent
+
+    part = {"type": "http.request", "body": b"x", "more_body": True}
+    last = {"type": "http.request", "body": b"y", "more_body": False}
+    stalled = asyncio.run(run([(0, part), (1.0, last)]))
+    assert stalled[0]["status"] == 408
+    assert b"stopped coming for 0.3 seconds" in stalled[1]["body"]
+    fine = asyncio.run(run([(0.1, part), (0.1, part), (0.1, last)]))
+    assert fine[0]["status"] == 200 and fine[1]["body"] == b"ok"

@@ -107,10 +107,12 @@ class Settings:
 # =========================================================================== middleware
 class BodyLimit:
     """Refuse a request whose body is larger than ``limit`` bytes: at once when it says so
-    (Content-Length), else as soon as more has streamed in."""
+    (Content-Length), else as soon as more has streamed in; and one whose body stops coming
+    for ``idle`` seconds before it is complete (408: a client cannot hold a request open by
+    sending its body a byte now and then — :mod:`.guard` bounds the headers the same way)."""
 
-    def __init__(self, app: ASGIApp, limit: int, lang: str = "en") -> None:
-        self.app, self.limit, self.lang = app, limit, lang
+    def __init__(self, app: ASGIApp, limit: int, lang: str = "en", idle: float = 30.0) -> None:
+        self.app, self.limit, self.lang, self.idle = app, limit, lang, idle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,23 +124,39 @@ class BodyLimit:
             await _too_large(scope, receive, send, self.limit, self.lang)
             return
         seen = 0
+        complete = False
 
         async def limited() -> Message:
-            nonlocal seen
-            msg = await receive()
+            nonlocal seen, complete
+            if complete:  # later calls wait for a disconnect: no time limit on those
+                return await receive()
+            try:
+                msg = await asyncio.wait_for(receive(), self.idle)
+            except TimeoutError:
+                raise _TooSlow() from None
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
                     raise _TooLarge()
+                complete = not msg.get("more_body", False)
             return msg
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
             await _too_large(scope, receive, send, self.limit, self.lang)
+        except _TooSlow:
+            text = say("too_slow", self.lang, s=f"{self.idle:g}")
+            await PlainTextResponse(text, 408, headers={"connection": "close"})(
+                scope, receive, send
+            )
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
     pass
 
 
