@@ -434,6 +434,7 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
     assert rc == 2
     assert err.count("\n") == 1 and f"--port {port}: 127.0.0.1:{port}" in err
     assert "already in use" in err and "serving" not in err
+    assert not (tmp_path / "data").exists()  # refused before the data folder was touched
 
 
 def test_a_body_that_stops_coming_is_refused_408_and_a_finished_one_has_no_limit() -> None:

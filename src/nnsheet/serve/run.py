@@ -175,7 +175,8 @@ def raise_open_files() -> int:
 
 
 def bind(host: str, port: int, lang: str) -> socket.socket:
-    """The listening socket, or one line (exit 2) when the address cannot be used."""
+    """The server's socket, bound (a port in use fails here) but not yet listening: clients are
+    refused until the app is ready; or one line (exit 2) when the address cannot be used."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -184,8 +185,7 @@ def bind(host: str, port: int, lang: str) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(addr)
-        sock.listen(2048)
+        sock.bind(addr)  # asyncio listens on it once the app is ready
     except OSError as exc:
         sock.close()
         why = os.strerror(exc.errno) if exc.errno else str(exc)
@@ -229,12 +229,16 @@ def serve(
     if not 1 <= port <= 65535:
         raise NnsheetError(f"--port: expected 1 to 65535, got {port}")
     os.umask(0o077)  # every file this server and its workers write is private
-    settings, store, lines = prepare(spec, Path(roster), Path(data), lang, new_term=new_term)
+    sock = bind(host, port, lang)  # first: a port in use changes nothing in the data folder
+    try:
+        settings, store, lines = prepare(spec, Path(roster), Path(data), lang, new_term=new_term)
+    except BaseException:
+        sock.close()
+        raise
     settings.attempts = attempts
     settings.workers = workers or max(1, min(4, os.cpu_count() or 1))
     settings.timeout = timeout
     settings.secure_cookie = is_loopback(host)
-    sock = bind(host, port, lang)
     limit = raise_open_files()
     guard = Guard(
         per_client=per_client,
