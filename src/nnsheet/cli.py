@@ -364,7 +364,10 @@ def cmd_template(args: argparse.Namespace) -> int:
         ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
     )
     if pdf is not None:
-        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs")
+        from .output import printing
+
+        row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
+        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs", row_pt)
     _, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
@@ -381,7 +384,7 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
         raise NnsheetError(
             "--pdf writes one handout; with --roster, print each student's DIR/<id>.xlsx instead"
         )
-    roster = read_roster(Path(args.roster))  # every row checked before anything is written
+    roster = read_roster(Path(args.roster), args.lang)  # every row checked before writing
     folder = Path(args.output)
     if folder.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv") or (
         folder.exists() and not folder.is_dir()
@@ -446,7 +449,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.roster is not None:
         from .exercise.roster import read_roster
 
-        roster = read_roster(Path(args.roster))
+        roster = read_roster(Path(args.roster), args.lang or "en")
     ask = parse_ask(args.ask) if args.ask is not None else None
     record = Record(spec, ask, args.steps, args.epochs, decimals if spec is not None else None)
     return check_files(

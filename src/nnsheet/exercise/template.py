@@ -9,7 +9,10 @@ hidden:
 - cells that are computed but not asked (the weights in use on rows after the first, which point
   at the previous row's new weights; the ``correct`` helper; blocks not asked) are live formulas
   written with an *empty* cached result, so a spreadsheet computes them from the learner's own
-  numbers and no reader sees nnsheet's value;
+  numbers and no reader sees nnsheet's value; each is wrapped as
+  ``IF(COUNT(its references)<n,"",formula)`` (:func:`blank_until_typed`), so it shows nothing
+  until every cell it reads holds a number: a blank exercise is blank (no 0 weights, no 1/0 in
+  the ``correct`` column before anything is typed);
 - only the givens (pure references to the Setup sheet) carry cached values.
 
 A very hidden sheet (:data:`META_SHEET`) carries the format version, the options and the spec as
@@ -30,7 +33,9 @@ from ..core.engine import EpochRecord, StepRecord, Trace, run
 from ..core.errors import NnsheetError, WorkbookError
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
+from ..output import printing
 from ..output.workbook import WorkbookWriter, make_layout
+from ..sheet.formula import leaves, parse, range_cells
 from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
 from ..words.exercise_text import instructions, name_labels
 from ..words.notation import sheet_names
@@ -107,8 +112,76 @@ def exercise_records(trace: Trace, options: ExerciseOptions) -> list[StepRecord 
     return [*steps, *epochs]
 
 
+#: arguments per COUNT (Excel takes at most 255)
+_COUNT_ARGS = 200
+
+
+def blank_until_typed(formula: str) -> str:
+    """``formula`` shown as ``""`` until every cell it reads holds a number:
+    ``=IF(COUNT(refs)<n,"",…)`` with ``n`` the number of cells read (a range counts its cells).
+    A cell left blank, or one that itself shows ``""``, is not counted, so the blank spreads
+    down the chain of dependent cells as the learner's own numbers do. A formula reading no cell
+    is returned as it is."""
+    args: list[str] = []
+    n = 0
+    for leaf in leaves(parse(formula)):
+        sheet = f"{leaf[1]}!" if leaf[1] else ""
+        if leaf[0] == "ref":
+            args.append(f"{sheet}{leaf[2]}")
+            n += 1
+        else:
+            args.append(f"{sheet}{leaf[2]}:{leaf[3]}")
+            n += len(range_cells(leaf[2], leaf[3]))
+    if not args:
+        return formula
+    count = "+".join(
+        f"COUNT({','.join(args[k : k + _COUNT_ARGS])})" for k in range(0, len(args), _COUNT_ARGS)
+    )
+    eq = "=" if formula.startswith("=") else ""  # as given (the Steps templates have none)
+    return f'{eq}IF({count}<{n},"",{formula.removeprefix("=")})'
+
+
+#: stand-ins for a Steps template's placeholders (:class:`~nnsheet.sheet.layout.StepsRow`
+#: ``ctx``), all of one width, so each can be told back into its placeholder
+_STAND_IN = {key: str(7_000_001 + n) for n, key in enumerate("rpdflk")}
+
+
+def _wrapped_template(template: str) -> str | None:
+    """:func:`blank_until_typed` of a Steps formula template, as a template (worked out once
+    per template rather than once per row), or None when the count of cells read depends on
+    the row (a range between two different placeholders, such as a batch's first and last
+    rows): then each row is wrapped on its own."""
+    try:
+        formula = template.format_map(_STAND_IN)
+    except (KeyError, IndexError, ValueError):
+        return None
+    stand_ins = set(_STAND_IN.values())
+    for leaf in leaves(parse(formula)):
+        if leaf[0] == "range":
+            rows = {cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for cell in leaf[2:4]}
+            if len(rows) > 1 and rows & stand_ins:
+                return None
+    wrapped = blank_until_typed(formula)
+    for key, stand_in in _STAND_IN.items():
+        wrapped = wrapped.replace(stand_in, "{" + key + "}")
+    return wrapped
+
+
+def row_formula(template: str, ctx: dict, cache: dict[str, str | None]) -> str:
+    """The wrapped formula of one Steps cell: ``blank_until_typed(template.format_map(ctx))``,
+    through the template's wrapped form kept in ``cache``."""
+    if template not in cache:
+        cache[template] = _wrapped_template(template)
+    wrapped = cache[template]
+    if wrapped is None:
+        return blank_until_typed(template.format_map(ctx))
+    return wrapped.format_map(ctx)
+
+
 class ExerciseWriter(WorkbookWriter):
     """The trace writer with the exercise's rule for each cell (see the module docstring)."""
+
+    exercise = True  # the Guide speaks of the exercise
 
     def __init__(
         self,
@@ -122,10 +195,16 @@ class ExerciseWriter(WorkbookWriter):
         self.options = options
         self.meta = meta
         self.student = student  # (name, number) already typed in, or blank
+        self.wrapped: dict[str, str | None] = {}  # Steps template → its wrapped template
 
     def _steps_header(self, ws) -> None:
         super()._steps_header(ws)
         self.answer_cols = self.layout.columns_of(self.options.quantities)
+
+    def _row(self, ws, sr: StepsRow) -> None:
+        if any(c in self.answer_cols for c, _ in sr.templates):  # room to write by hand
+            ws.set_row(sr.row, printing.answer_row_height(printing.STEPS_SCALE))
+        super()._row(ws, sr)
 
     def _cells(self, ws, sr: StepsRow) -> None:
         fmts, answer, blank = self.col_fmt, self.answer_cols, self.f.answer
@@ -134,16 +213,21 @@ class ExerciseWriter(WorkbookWriter):
             if c in answer:
                 ws.write_blank(row, c, None, blank)
                 continue
-            cached = float(values[c]) if kinds[c] == GIVEN else ""  # only givens carry a value
-            ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], cached)
+            if kinds[c] == GIVEN:  # only givens carry a value
+                ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], float(values[c]))
+            else:
+                ws.write_formula(row, c, row_formula(tmpl, ctx, self.wrapped), fmts[c], "")
 
     def _put(self, ws, cell: Cell) -> None:
         if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
             super()._put(ws, cell)
         elif cell.quantity in self.options.quantities:
+            ws.set_row(cell.row, printing.answer_row_height())  # Epochs prints at 100 %
             ws.write_blank(cell.row, cell.col, None, self.f.answer)
         else:
-            ws.write_formula(cell.row, cell.col, cell.formula, self.f.style(cell), "")
+            ws.write_formula(
+                cell.row, cell.col, blank_until_typed(cell.formula), self.f.style(cell), ""
+            )
 
     def _extra(self, wb) -> None:
         lay, opt = self.layout, self.options
@@ -171,6 +255,7 @@ class ExerciseWriter(WorkbookWriter):
                 ):
                     r += 1
                     self._text_row(ws, r, 0, label, "head")
+                    ws.set_row(r + 1, printing.answer_row_height())
                     if value:
                         ws.write_string(r + 1, 0, value, entry)
                     else:
@@ -179,6 +264,7 @@ class ExerciseWriter(WorkbookWriter):
                     r += 1
                 r += 1
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+        ws.activate()  # the file opens where the learner starts: the name and number cells
         meta = wb.add_worksheet(META_SHEET)
         for r, (key, val) in enumerate(self.meta):
             meta.write_string(r, 0, key)

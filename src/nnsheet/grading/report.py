@@ -12,6 +12,7 @@ from ..core.safety import terminal_text
 from ..exercise.template import (
     BLOCKS,
 )
+from ..output import printing
 from ..output.files import write_atomic
 from ..words.grading_text import BLOCK_WORDS, reason, say, verdict
 from ..words.notation import SHEET_NAMES
@@ -239,8 +240,6 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         ws.sheet_view.tabSelected = False
     g.sheet_view.tabSelected = True
     wb.active = 0
-    g.column_dimensions["A"].width = 14
-    g.column_dimensions["B"].width = 110
     g["A1"] = "nnsheet check"
     g["A1"].font = Font(bold=True, size=14)
     r = 3
@@ -280,6 +279,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         for c in row:
             if isinstance(c.value, str):
                 c.data_type = "s"
+    printing.grades_sheet(g, Path(src).name, lang)  # prints within the page width
     write_atomic(out, wb.save)
 
 

@@ -15,17 +15,15 @@ number, the same key twice) is one line naming the CSV row (the header is row 1)
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from ..core.csvfile import CsvError, read_csv
 from ..core.errors import NnsheetError
-from ..core.safety import read_text_file
 from ..core.spec import Spec
 from ..exercise.template import BLOCK_OF, BLOCKS, ExerciseOptions
 from .key import AnswerKey
@@ -85,34 +83,34 @@ def _describe(k: Key) -> str:
 def _read_rows(path: Path) -> list[tuple[int, Key, str]]:
     """(CSV row, key, value text) of each non-blank row, the key columns checked."""
     name = str(path)
-    text = read_text_file(path, "a values CSV", MAX_BYTES, bom=True)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise NnsheetError(f"{name}: not a readable CSV ({exc})") from None
-    if not rows:
+        table = read_csv(path, "a values CSV", MAX_BYTES)
+    except CsvError as exc:
+        if exc.code != "empty":
+            raise
         raise NnsheetError(
             f"{name}: empty; a values CSV needs the columns {', '.join(KEY_COLUMNS)}"
-        )
-    header = [h.strip() for h in rows[0]]
+        ) from None
+    header = table.header
     cols: dict[str, int] = {}
     for c, h in enumerate(header):
         if h in KEY_COLUMNS and h in cols:
-            raise NnsheetError(f"{name}: row 1 (the header) has the column {h!r} twice")
+            raise NnsheetError(
+                f"{name}: row {table.header_row} (the header) has the column {h!r} twice"
+            )
         cols.setdefault(h, c)
     missing = [c for c in KEY_COLUMNS if c not in cols]
     if missing:
         raise NnsheetError(
-            f"{name}: row 1 (the header) has no column "
+            f"{name}: row {table.header_row} (the header) has no column "
             f"{', '.join(repr(c) for c in missing)}; a values CSV needs the columns "
             f"{', '.join(KEY_COLUMNS)}"
         )
     out: list[tuple[int, Key, str]] = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(x.strip() for x in row):
-            continue
-        where = f"{name}: row {n}"
-        cells = {c: (row[i] if i < len(row) else "") for c, i in cols.items() if c in KEY_COLUMNS}
+    for csv_row in table:
+        n = csv_row.row
+        where = table.where(n)
+        cells = {c: csv_row.get(i) for c, i in cols.items() if c in KEY_COLUMNS}
         q = cells["quantity"].strip()
         idx = tuple(_int(cells[c], where, c) for c in _INDEX_COLUMNS)
         out.append((n, (q, *idx), cells["value"]))  # type: ignore[arg-type]
