@@ -6,6 +6,7 @@ everything here is already checked, so the numerics never validate anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,3 +169,27 @@ def draw_uniform(
     decimals when given (``np.round``; a rounded −0.0 is written 0.0)."""
     x = rng.uniform(low, high, shape)
     return x if decimals is None else np.round(x, decimals) + 0.0
+
+
+def draw_givens(
+    seed: int,
+    low: float,
+    high: float,
+    decimals: int | None,
+    shapes: Sequence[tuple[int, int]],
+    given_w: Sequence[np.ndarray | None],
+    given_b: Sequence[np.ndarray | None],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The initial weights and biases of every layer: the given ones as given, the others drawn
+    from ``default_rng(seed)`` in one fixed order — for each layer (first hidden layer first), its
+    weights, then its biases — skipping what is given. ``shapes[l]`` is layer l+1's (size,
+    previous size). The spec file (:func:`~nnsheet.core.specfile.parse_spec`) and each
+    student's variant (:func:`nnsheet.exercise.roster.student_spec`) both draw through here, so a
+    student's givens are what the spec file would draw with the student's seed."""
+    rng = np.random.default_rng(seed)
+    ws: list[np.ndarray] = []
+    bs: list[np.ndarray] = []
+    for shape, w, b in zip(shapes, given_w, given_b, strict=True):
+        ws.append(draw_uniform(rng, low, high, shape, decimals) if w is None else w)
+        bs.append(draw_uniform(rng, low, high, shape[0], decimals) if b is None else b)
+    return ws, bs

@@ -21,7 +21,7 @@ import numpy as np
 from .errors import SpecError
 from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .safety import read_text_file
-from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec, draw_uniform
+from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec, draw_givens
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
 LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
@@ -379,9 +379,8 @@ def parse_spec(
     decimals = ini.get("decimals")
     if decimals is not None:
         decimals = _integer(ctx, "init.decimals", decimals, 0, 15)
-    rng = np.random.default_rng(seed)
-    layers: list[Layer] = []
-    given: list[tuple[bool, bool]] = []
+    parsed: list[tuple[int, str, np.ndarray | None, np.ndarray | None]] = []
+    shapes: list[tuple[int, int]] = []
     prev = n0
     for idx, ld in enumerate(layers_doc, start=1):
         key = f"layer[{idx}]"
@@ -420,14 +419,18 @@ def parse_spec(
                 "per receiving neuron, biases not included)",
             ).T.copy()
         else:
-            W = draw_uniform(rng, low, high, (size, prev), decimals)
-        if "biases" in ld:
-            B = _vector(ctx, f"{key}.biases", ld["biases"], size)
-        else:
-            B = draw_uniform(rng, low, high, size, decimals)
-        layers.append(Layer(size, act, W, B))
-        given.append(("weights" in ld or "weights_from" in ld, "biases" in ld))
+            W = None
+        B = _vector(ctx, f"{key}.biases", ld["biases"], size) if "biases" in ld else None
+        parsed.append((size, act, W, B))
+        shapes.append((size, prev))
         prev = size
+    ws, bs = draw_givens(
+        seed, low, high, decimals, shapes, [p[2] for p in parsed], [p[3] for p in parsed]
+    )
+    layers = [
+        Layer(size, act, w, b) for (size, act, _, _), w, b in zip(parsed, ws, bs, strict=True)
+    ]
+    given = [(w is not None, b is not None) for _, _, w, b in parsed]
     if T.shape[1] != prev:
         where = "data.targets"
         raise ctx.fail(
