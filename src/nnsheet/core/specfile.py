@@ -439,6 +439,23 @@ def parse_spec(
             f"(layer[{len(layers)}]) has {prev} neurons",
         )
 
+    out_act = ACTIVATIONS[layers[-1].activation]
+    low_t, high_t = out_act.range
+    outside = np.argwhere((T < low_t) | (T > high_t))
+    if outside.size:
+        s_, k_ = (int(v) for v in outside[0])
+        where = (
+            f"data.targets[{s_ + 1}][{k_ + 1}]"
+            if target_names is None or "csv" not in data
+            else f"data.targets ({data['csv']}, sample {s_ + 1}, column {target_names[k_]})"
+        )
+        raise ctx.fail(
+            where,
+            f"the target {T[s_, k_]:g} is outside the range of the output layer's activation "
+            f"{out_act.name!r} ({low_t:g} to {high_t:g}), so it can never be reached; use "
+            f"targets in that range or another activation for layer[{len(layers)}]",
+        )
+
     mode_v = settings.get("mode", "online")
     n = X.shape[0]
     if isinstance(mode_v, str) and mode_v in ("online", "batch"):
