@@ -214,6 +214,7 @@ def test_the_catalogue_has_the_issues_codes_each_in_english_and_indonesian() -> 
         "update_sign",
         # issue 23, planted in tests/test_textbook.py (a bipolar network with momentum)
         "fprime_binary_for_bipolar",
+        "no_momentum",
     }
     for lang in ("en", "id"):
         assert set(MISTAKE_WORDS[lang]) == set(MISTAKES)

@@ -7,12 +7,16 @@ a NumPy loop written in this file, or numpy's generator called directly in the d
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
+from lo import recalc
 
+from nnsheet.cli import main
 from nnsheet.core.engine import run
 from nnsheet.core.errors import SpecError
 from nnsheet.core.ops import ACTIVATIONS
@@ -120,7 +124,21 @@ def bipolar_loop(epochs: int, mu: float = 0.0, batch: int = 1, fprime=None) -> d
                 d1 = err1 * f1
                 change = [lr * np.outer(d1, x), lr * d1, lr * np.outer(d2, a1), lr * d2]
                 recs.append(
-                    {"z1": z1, "a1": a1, "y": y, "e": e, "f1": f1, "f2": f2, "change": change}
+                    {
+                        "z": [z1, z2],
+                        "a": [a1, y],
+                        "e": [None, e],
+                        "loss": float(np.mean(e**2)),
+                        "err": [err1, e],
+                        "fprime": [f1, f2],
+                        "delta": [d1, d2],
+                        "grad_w": [np.outer(d1, x), np.outer(d2, a1)],
+                        "grad_b": [d1, d2],
+                        "change": change,
+                        "a1": a1,
+                        "y": y,
+                        "f2": f2,
+                    }
                 )
             mean = [sum(r["change"][k] for r in recs) / len(recs) for k in range(4)]
             dw = [m + mu * p for m, p in zip(mean, prev, strict=True)]
@@ -182,3 +200,213 @@ targets = {targets}
     with pytest.raises(SpecError, match=rf"^s\.toml: {where}.*'{activation}'") as exc:
         loads_spec(text, "s.toml")
     assert "\n" not in str(exc.value)
+
+
+# --------------------------------------------------------------------------- momentum
+@pytest.mark.parametrize(("mode", "batch"), [("online", 1), (2, 2), ("batch", 4)])
+def test_momentum_is_the_rules_change_plus_mu_times_the_previous_change(mode, batch) -> None:
+    extra = f"momentum = 0.7\nmode = {mode!r}".replace("'", '"')
+    trace = run(loads_spec(BIPOLAR.format(epochs=3, extra=extra)))
+    want = bipolar_loop(3, mu=0.7, batch=batch)
+    assert len(trace.steps) == len(want["steps"]) == 3 * 4 // batch
+    for st, ws in zip(trace.steps, want["steps"], strict=True):
+        for got, exp in zip([st.dw[0], st.db[0], st.dw[1], st.db[1]], ws["dw"], strict=True):
+            np.testing.assert_allclose(got, exp, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(st.w_new[1], ws["new"][2], rtol=1e-12)
+    # without momentum the run differs (the term is really there)
+    plain = bipolar_loop(3, batch=batch)
+    assert not np.allclose(plain["steps"][-1]["new"][2], want["steps"][-1]["new"][2])
+
+
+def test_momentum_is_torchs_sgd_with_momentum() -> None:
+    torch = pytest.importorskip("torch")
+    # PyTorch: v ← μ·v + g, p ← p − η·v; with Δ = −η·v this is Δ(t+1) = −η·g + μ·Δ(t)
+    spec = loads_spec(
+        BIPOLAR.format(epochs=2, extra="momentum = 0.6").replace(
+            'title = "bipolar XOR"', 'title = "bipolar XOR"\npreset = "gradient"'
+        )
+    )
+    trace = run(spec)
+    params = [
+        torch.tensor(a, dtype=torch.float64, requires_grad=True)
+        for a in ([[0.3, -0.2], [-0.4, 0.5]], [0.1, -0.3], [[0.6, -0.5]], [0.2])
+    ]
+    opt = torch.optim.SGD(params, lr=0.4, momentum=0.6, dampening=0.0)
+    w1, b1, w2, b2 = params
+    for _ in range(2):
+        for x, t in zip(BX, BT, strict=True):
+            opt.zero_grad()
+            xt = torch.tensor(x)
+            y = 2 / (1 + torch.exp(-(w2 @ (2 / (1 + torch.exp(-(w1 @ xt + b1))) - 1) + b2))) - 1
+            ((torch.tensor(t) - y) ** 2).mean().backward()
+            opt.step()
+    final = trace.steps[-1]
+    np.testing.assert_allclose(final.w_new[0], w1.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(final.b_new[1], b2.detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, 1.5])
+def test_momentum_outside_zero_to_one_is_refused(value: float) -> None:
+    with pytest.raises(SpecError, match=r"^s\.toml: training\.momentum: expected a number from 0"):
+        loads_spec(BIPOLAR.format(epochs=1, extra=f"momentum = {value}"), "s.toml")
+
+
+# --------------------------------------------------------------------------- target_loss
+def test_training_stops_at_the_first_epoch_whose_loss_reaches_the_target(
+    tmp_path: Path, capsys
+) -> None:
+    losses = bipolar_loop(30, mu=0.5)["losses"]
+    target = (losses[11] + losses[12]) / 2  # between epoch 12's and 13's loss
+    assert losses[11] > target >= losses[12] and min(losses[:12]) > target
+    spec_text = BIPOLAR.format(epochs=30, extra=f"momentum = 0.5\ntarget_loss = {target!r}")
+    trace = run(loads_spec(spec_text))
+    assert [e.epoch for e in trace.epochs][-1] == 13
+    assert [e.reached for e in trace.epochs] == [False] * 12 + [True]
+    path = tmp_path / "s.toml"
+    path.write_text(spec_text)
+    capsys.readouterr()
+    assert main(["trace", str(path), "-o", str(tmp_path / "s.xlsx"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "(52 steps, 13 epochs; training stopped at epoch 13: its loss MSE = " in err
+    epochs = openpyxl.load_workbook(tmp_path / "s.xlsx")["Epochs"]
+    assert epochs.max_row == 2 + 13 + 1
+    assert epochs["A16"].value.startswith("Training stopped at epoch 13: its loss MSE = ")
+    # never beyond epochs, and says so when the target is not reached
+    path.write_text(spec_text.replace("epochs = 30", "epochs = 5"))
+    assert main(["trace", str(path), "-o", str(tmp_path / "t.xlsx"), "--lang", "id", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "(20 langkah, 5 epoch; target_loss " in err and "tidak tercapai" in err
+    note = openpyxl.load_workbook(tmp_path / "t.xlsx")["Epoch"]["A8"].value
+    assert note.startswith("target_loss ") and "setelah epoch terakhir (5)" in note
+
+
+def _answers(loop: dict, online: bool) -> dict[tuple, float]:
+    """Every Steps/Epochs value of the loop's first epoch by (quantity, step, layer, j, i),
+    1-based as in the trace table (online: one step per sample)."""
+    out: dict[tuple, float] = {}
+
+    def put(q, step, layer, arr):
+        for idx, v in np.ndenumerate(np.asarray(arr)):
+            j, i = ([k + 1 for k in idx] + [None, None])[:2]
+            out[(q, step, layer, j, i)] = float(v)
+
+    for n, st in enumerate(loop["steps"][:4] if online else loop["steps"], start=1):
+        rec = st["samples"][0]
+        for q in ("z", "a", "err", "fprime", "delta", "grad_w", "grad_b"):
+            for layer in (1, 2):
+                put(q, n, layer, rec[q][layer - 1])
+        put("e", n, 2, rec["e"][1])
+        put("loss", n, None, rec["loss"])
+        for q, k in (("dw", 0), ("db", 1), ("dw", 2), ("db", 3)):
+            put(q, n, 1 + k // 2, st["dw"][k])
+        for q, k in (("w_new", 0), ("b_new", 1), ("w_new", 2), ("b_new", 3)):
+            put(q, n, 1 + k // 2, st["new"][k])
+    out[("epoch_loss", None, None, None, None)] = loop["losses"][0]
+    return out
+
+
+def _cells_of(spec, lang: str = "en") -> dict[tuple, tuple[str, str]]:
+    """Which cell holds which value (the trace table, only for addresses)."""
+    table = run(spec).table(make_layout(spec, lang))
+    out = {}
+    for r in table.to_dict("records"):
+        if r["quantity"] in ("x", "t", "w", "b", "lr", "momentum") or not r["cell"]:
+            continue
+        step, *ints = (None if pd.isna(r[k]) else int(r[k]) for k in ("step", "layer", "j", "i"))
+        out[(r["quantity"], step, *ints)] = (r["sheet"], r["cell"])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("code", "key", "slip"),
+    [
+        # f' of the output taken as the binary sigmoid's f·(1 − f), step 1
+        (
+            "fprime_binary_for_bipolar",
+            ("fprime", 1, 2, 1, None),
+            lambda L: L[0]["y"] * (1 - L[0]["y"]),
+        ),
+        # Δ of w1,1 at step 2 without μ·Δ(1): the rule's change alone
+        ("no_momentum", ("dw", 2, 1, 1, 1), lambda L: L[1]["change"][0][0, 0]),
+    ],
+)
+def test_bipolar_and_momentum_slips_are_named(tmp_path: Path, capsys, code, key, slip) -> None:
+    spec_path = tmp_path / "b.toml"
+    spec_path.write_text(BIPOLAR.format(epochs=1, extra="momentum = 0.7"))
+    exercise = tmp_path / "ex.xlsx"
+    assert main(["template", str(spec_path), "-o", str(exercise)]) == 0
+    loop = bipolar_loop(1, mu=0.7)
+    exact = _answers(loop, online=True)
+    cells = _cells_of(loads_spec(spec_path.read_text()))
+    assert set(cells) == set(exact)
+    firsts = [st["samples"][0] for st in loop["steps"]]
+    planted = float(np.ravel(slip(firsts))[0]) if code != "no_momentum" else float(slip(firsts))
+    assert abs(planted - exact[key]) > 1e-3
+    wb = openpyxl.load_workbook(exercise)
+    for k, v in {**exact, key: planted}.items():
+        sheet, ref = cells[k]
+        wb[sheet][ref] = v
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    report = tmp_path / "r.csv"
+    capsys.readouterr()
+    assert main(["check", str(filled), "--report", str(report)]) == 1
+    rows = pd.read_csv(report, dtype=str, keep_default_na=False).to_dict("records")
+    wrong = [r for r in rows if r["verdict"] == "wrong"]
+    assert [(r["sheet"], r["cell"], r["mistake"]) for r in wrong] == [(*cells[key], code)]
+
+
+# --------------------------------------------------------------------------- LibreOffice
+def _lo_disagreements(spec, tmp_path: Path, name: str, edit=None, want=None, lang="en") -> int:
+    """Write ``spec``'s workbook, drop every cached value (an openpyxl re-save), optionally
+    ``edit`` the givens, let LibreOffice recalculate, and compare every Steps/Epochs cell with
+    the trace of ``want`` (default ``spec``) to 1e-9. Returns the number of cells compared."""
+    layout = make_layout(spec, lang)
+    src = tmp_path / f"{name}.xlsx"
+    write_trace_workbook(run(spec), src, layout)
+    wb = openpyxl.load_workbook(src)
+    if edit is not None:
+        edit(wb, layout)
+    bare = tmp_path / "bare" / f"{name}.xlsx"
+    bare.parent.mkdir(exist_ok=True)
+    wb.save(bare)
+    out = recalc(bare, tmp_path / "out")
+    wv = openpyxl.load_workbook(out, data_only=True)
+    want = want or spec
+    table = run(want).table(make_layout(want, lang))
+    rows = table[table["sheet"].isin((layout.sheets.steps, layout.sheets.epochs))]
+    bad = [
+        f"{s}!{c} ({q}): LibreOffice {wv[s][c].value!r}, engine {v!r}"
+        for s, c, q, v in zip(
+            rows["sheet"], rows["cell"], rows["quantity"], rows["value"], strict=True
+        )
+        if not isinstance(wv[s][c].value, int | float)
+        or not math.isclose(wv[s][c].value, v, rel_tol=1e-9, abs_tol=1e-12)
+    ]
+    assert not bad, f"{len(bad)} cells differ: " + "; ".join(bad[:5])
+    return len(rows)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("mode", ['"online"', "2"])
+def test_momentum_workbook_is_live_in_libreoffice(tmp_path: Path, mode: str) -> None:
+    text = BIPOLAR.format(epochs=2, extra=f"momentum = 0.7\nmode = {mode}\nround = 6")
+    spec = loads_spec(text)
+    layout = make_layout(spec)
+    # Δ refers to μ on Setup and to the previous update's Δ
+    online = mode == '"online"'
+    later = layout.sample_row(1, 1) if online else layout.update_row(1, 1)
+    prev = layout.sample_row(1, 0) if online else layout.update_row(1, 0)
+    dw = layout.ref("dw", 1, 0, 0)
+    src = tmp_path / "f.xlsx"
+    write_trace_workbook(run(spec), src, layout)
+    formula = openpyxl.load_workbook(src)["Steps"][f"{dw}{later + 1}"].value
+    assert formula.endswith(f"+Setup!$B$5*{dw}{prev + 1},6)")
+    assert _lo_disagreements(spec, tmp_path, "same") > 100
+
+    # change μ on Setup: the whole trace follows, as nnsheet computes it for that μ
+    def edit(wb, lay):
+        wb[lay.sheets.setup]["B5"] = 0.3
+
+    other = loads_spec(text.replace("momentum = 0.7", "momentum = 0.3"))
+    _lo_disagreements(spec, tmp_path, "edited", edit=edit, want=other)

@@ -555,6 +555,8 @@ class Steps:
     weights: str
     #: Δ from the rule's sign and the gradient's cell
     change: Callable[[int, str], str]
+    #: Δ with momentum from the rule's change, the cell of μ and the previous update's Δ cell
+    momentum: Callable[[str, str, str], str]
     #: the new weight from the weight in use and Δ
     new: Callable[[str, str], str]
 
@@ -567,6 +569,7 @@ EXACT = Steps(
     sent=lambda source: source,
     weights="w",
     change=xl_dw,
+    momentum=lambda change, mu, prev: f"{change}+{mu}*{prev}",
     new=lambda w, dw: f"{w}+{dw}",
 )
 
@@ -624,6 +627,12 @@ MISTAKES: dict[str, Mistake] = {
             "no_learning_rate",
             ("dw", "db"),
             dataclasses.replace(EXACT, change=lambda sign, g: g if sign > 0 else f"-{g}"),
+        ),
+        # Δ = the rule's change alone, the momentum term μ·Δ(t−1) left out
+        Mistake(
+            "no_momentum",
+            ("dw", "db"),
+            dataclasses.replace(EXACT, momentum=lambda change, mu, prev: change),
         ),
         # new = w − Δ where the rule adds Δ (and Δ taken with the opposite sign)
         Mistake(

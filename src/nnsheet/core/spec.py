@@ -102,6 +102,10 @@ class Spec:
     data_source: Path | None = None
     #: which weights/biases came from [init] (not given explicitly): per layer (w_given, b_given)
     given: tuple[tuple[bool, bool], ...] = field(default_factory=tuple)
+    #: μ of Fausett's momentum: Δw(t+1) = the rule's change + μ·Δw(t), Δw(0) = 0 (0: none)
+    momentum: float = 0.0
+    #: stop at the end of the first epoch whose loss is ≤ this (None: train every epoch)
+    target_loss: float | None = None
 
     # ---- derived shape facts
     @property

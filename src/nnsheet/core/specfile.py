@@ -34,6 +34,8 @@ TRAINING_KEYS = (
     "update_biases",
     "hidden_error",
     "round",
+    "momentum",
+    "target_loss",
 )
 INIT_KEYS = ("seed", "low", "high", "decimals")
 DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
@@ -323,6 +325,17 @@ def parse_spec(
         ctx, "training.hidden_error", settings["hidden_error"], tuple(HIDDEN_ERROR_RULES)
     )
     update_biases = _bool(ctx, "training.update_biases", settings["update_biases"])
+    momentum = _number(ctx, "training.momentum", settings.get("momentum", 0.0))
+    if not 0.0 <= momentum < 1.0:
+        raise ctx.fail(
+            "training.momentum",
+            f"expected a number from 0 up to (not including) 1, got {momentum:g}",
+        )
+    target_loss = settings.get("target_loss")
+    if target_loss is not None:
+        target_loss = _number(ctx, "training.target_loss", target_loss)
+        if target_loss < 0:
+            raise ctx.fail("training.target_loss", f"expected a number ≥ 0, got {target_loss:g}")
     digits = settings.get("round")
     if digits is not None:
         digits = _integer(ctx, "training.round", digits, 0, 15)
@@ -495,6 +508,8 @@ def parse_spec(
         source=source,
         given=tuple(given),
         data_source=data_source,
+        momentum=momentum,
+        target_loss=target_loss,
     )
 
 
@@ -570,6 +585,10 @@ def spec_to_toml(spec: Spec) -> str:
     ]
     if spec.round is not None:
         out.append(f"round = {spec.round}")
+    if spec.momentum:
+        out.append(f"momentum = {_toml_value(spec.momentum)}")
+    if spec.target_loss is not None:
+        out.append(f"target_loss = {_toml_value(spec.target_loss)}")
     out += [
         "",
         "[init]",

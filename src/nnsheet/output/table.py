@@ -192,6 +192,8 @@ def trace_table(
 def _given_order(c: Cell) -> tuple:
     if c.quantity == "lr":
         return (0,)
+    if c.quantity == "momentum":
+        return (0, 1)
     if c.quantity in ("w", "b"):
         return (1, c.layer, c.quantity == "b", c.j, c.i or 0)
     return (2, c.sample, c.quantity == "t", c.j)

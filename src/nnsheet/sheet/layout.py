@@ -405,6 +405,8 @@ class Layout:
             ("layer sizes", "-".join(map(str, s.sizes))),
             ("init", f"seed {s.seed}, uniform({s.init_low:g}, {s.init_high:g})"),
         ]
+        if s.target_loss is not None:
+            rows.append(("target_loss", s.target_loss))
         if s.normalization is not None:
             rows.append(("normalize", s.normalization.method))
         return rows
@@ -421,6 +423,8 @@ class Layout:
         st = self.setup
         if q == "lr":
             return st.lr
+        if q == "momentum":
+            return st.lr[0] + 1, st.lr[1]
         if q == "w":
             return st.w(layer, j, i)  # type: ignore[arg-type]
         if q == "b":
@@ -595,15 +599,27 @@ class Layout:
                     out.append((self.col("grad_w", l, j, i), R(expr)))
             for j in range(n[l]):
                 out.append((self.col("grad_b", l, j), f"{self.ref('delta', l, j)}{{r}}"))
+            # online, the sample's Δ is the update's: after the first, with its momentum term
+            carry = self.online and not first and spec.momentum
             for j in range(n[l]):
                 for i in range(n[l - 1]):
                     g = f"{self.ref('grad_w', l, j, i)}{{r}}"
-                    out.append((self.col("dw", l, j, i), R(steps.change(rule.sign, g))))
+                    expr = steps.change(rule.sign, g)
+                    if carry:
+                        expr = self._momentum(steps, expr, self.ref("dw", l, j, i))
+                    out.append((self.col("dw", l, j, i), R(expr)))
             if spec.update_biases:
                 for j in range(n[l]):
                     g = f"{self.ref('grad_b', l, j)}{{r}}"
-                    out.append((self.col("db", l, j), R(steps.change(rule.sign, g))))
+                    expr = steps.change(rule.sign, g)
+                    if carry:
+                        expr = self._momentum(steps, expr, self.ref("db", l, j))
+                    out.append((self.col("db", l, j), R(expr)))
         return out
+
+    def _momentum(self, steps: Steps, change: str, col: str) -> str:
+        """Δ = the rule's ``change`` + μ·(the previous update's Δ, column ``col`` of row {p})."""
+        return steps.momentum(change, self.setup_ref("momentum"), f"{col}{{p}}")
 
     def _hidden_err_formula(self, l: int, i: int, steps: Steps = EXACT) -> str:
         """err of neuron i of hidden layer l from layer l+1 (weights in use on this row)."""
@@ -623,11 +639,13 @@ class Layout:
             ]
         )
 
-    def update_formulas(self, steps: Steps = EXACT) -> list[tuple[int, str]]:
+    def update_formulas(self, steps: Steps = EXACT, first: bool = True) -> list[tuple[int, str]]:
         """(column, template) for where an update is applied. Online: on the sample row itself
         (``{r}``). Batch: on the update row ``{r}``, averaging sample rows ``{f}``..``{l}`` of the
-        batch (``{k}`` samples) and adding to the weights in use on row ``{f}``."""
+        batch (``{k}`` samples) and adding to the weights in use on row ``{f}``; with momentum,
+        after the ``first`` update, plus μ·(the Δ of the previous update row ``{p}``)."""
         spec, L, R = self.spec, self.L, self._round
+        carry = not first and bool(spec.momentum)
         n = self.sizes
         out: list[tuple[int, str]] = []
         w_row = "{r}" if self.online else "{f}"
@@ -636,11 +654,17 @@ class Layout:
                 for j in range(n[l]):
                     for i in range(n[l - 1]):
                         c = self.ref("dw", l, j, i)
-                        out.append((self.col("dw", l, j, i), R(self._mean(c))))
+                        expr = self._mean(c)
+                        if carry:
+                            expr = self._momentum(steps, expr, c)
+                        out.append((self.col("dw", l, j, i), R(expr)))
                 if spec.update_biases:
                     for j in range(n[l]):
                         c = self.ref("db", l, j)
-                        out.append((self.col("db", l, j), R(self._mean(c))))
+                        expr = self._mean(c)
+                        if carry:
+                            expr = self._momentum(steps, expr, c)
+                        out.append((self.col("db", l, j), R(expr)))
         for l in range(1, L + 1):
             for j in range(n[l]):
                 for i in range(n[l - 1]):
@@ -792,12 +816,16 @@ class Layout:
         """The Steps row templates: ``first``/``later`` sample rows (``first``: the weights in use
         are Setup's), ``update`` (a batch's update row); online rows are a sample row followed by
         the update (``first_online``/``later_online``)."""
-        first, later = self.sample_formulas(first=True), self.sample_formulas(first=False)
-        update = self.update_formulas()
+        return self._template_sets(EXACT)
+
+    def _template_sets(self, steps: Steps) -> dict[str, list[tuple[int, str]]]:
+        first, later = (self.sample_formulas(first=f, steps=steps) for f in (True, False))
+        update = self.update_formulas(steps, first=False)
         return {
             "first": first,
             "later": later,
             "update": update,
+            "first_update": self.update_formulas(steps, first=True),
             "first_online": first + update,
             "later_online": later + update,
         }
@@ -810,15 +838,7 @@ class Layout:
         cache = self._slipped.get(code)
         if cache is None:
             m = MISTAKES[code]
-            first, later = (self.sample_formulas(first=f, steps=m.steps) for f in (True, False))
-            update = self.update_formulas(m.steps)
-            slipped = {
-                "first": first,
-                "later": later,
-                "update": update,
-                "first_online": first + update,
-                "later_online": later + update,
-            }
+            slipped = self._template_sets(m.steps)
             cols = self.columns_of(m.quantities)
             cache = self._slipped[code] = {
                 id(self.templates[name]): {
@@ -854,6 +874,10 @@ class Layout:
         r, c = st.lr
         yield Cell(S, r, 0, LABEL, f"{nt.word('learning_rate')} ({nt.symbol('lr')})")
         yield Cell(S, r, c, GIVEN, spec.learning_rate, quantity="lr", name="learning_rate")
+        if spec.momentum:
+            r, c = self.setup_cell("momentum")
+            yield Cell(S, r, 0, LABEL, f"{nt.word('momentum')} ({nt.symbol('momentum')})")
+            yield Cell(S, r, c, GIVEN, spec.momentum, quantity="momentum")
         yield Cell(S, 5, 0, HEAD, nt.word("settings"))
         for k, (key, val) in enumerate(self.settings_rows()):
             val = setting_value(key, val, nt.lang)
@@ -1011,7 +1035,7 @@ class Layout:
             if detailed:
                 first_row = self.sample_row(rec.epoch, rec.samples[0].sample - 1)
                 row = self.update_row(rec.epoch, (rec.samples[0].sample - 1) // batch_size)
-                ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples)}
+                ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples), "p": prev}
                 prev = row + 1
             yield StepsRow(
                 UPDATE_ROW,
@@ -1019,7 +1043,7 @@ class Layout:
                 rec.epoch,
                 rec.step,
                 None,
-                tm["update"],
+                tm["first_update"] if first else tm["update"],
                 ctx,
                 self.update_values(rec),
                 kinds_later,
@@ -1046,3 +1070,6 @@ class Layout:
                 quantity=q,
                 epoch=ep.epoch,
             )
+        note = self.notation.stop_note(ep, self.spec)
+        if note is not None:  # where and why training stopped: the line below its last epoch
+            yield Cell(self.sheets.epochs, r + 1, 0, TEXT, note, epoch=ep.epoch)

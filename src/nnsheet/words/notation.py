@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.engine import EpochRecord
 from ..core.ops import LOSSES, RULES, hidden_error_rule
 from ..core.spec import Spec
 
@@ -52,6 +53,18 @@ WORDS: dict[str, dict[str, str]] = {
     "accuracy": {"en": "accuracy", "id": "akurasi"},
     "new": {"en": "new", "id": "baru"},
     "learning_rate": {"en": "learning rate", "id": "laju pembelajaran"},
+    "momentum": {"en": "momentum", "id": "momentum"},
+    "stop.reached": {
+        "en": "Training stopped at epoch {epoch}: its loss {sym} = {loss} ≤ target_loss {target}.",
+        "id": "Pelatihan berhenti pada epoch {epoch}: galatnya {sym} = {loss} ≤ target_loss "
+        "{target}.",
+    },
+    "stop.not_reached": {
+        "en": "target_loss {target} not reached: after the last epoch ({epoch}) the loss is "
+        "{sym} = {loss}.",
+        "id": "target_loss {target} tidak tercapai: setelah epoch terakhir ({epoch}) galatnya "
+        "{sym} = {loss}.",
+    },
     "weights": {"en": "weights", "id": "bobot"},
     "bias": {"en": "bias", "id": "bias"},
     "from": {"en": "from", "id": "dari"},
@@ -118,6 +131,7 @@ SETTING_LABELS: dict[str, dict[str, str]] = {
         "layer sizes": "arsitektur (unit per lapisan)",
         "init": "bobot awal acak",
         "normalize": "normalisasi",
+        "target_loss": "target galat (berhenti bila galat epoch ≤ ini)",
     },
 }
 SETTING_VALUES: dict[str, dict[str, str]] = {
@@ -317,6 +331,24 @@ class Notation:
     def word(self, key: str) -> str:
         return word(key, self.lang)
 
+    def number(self, x: float) -> str:
+        """A number in a sentence: 6 significant digits, a decimal comma in Indonesian."""
+        s = f"{x:.6g}"
+        return s.replace(".", ",") if self.lang == "id" else s
+
+    def stop_note(self, ep: EpochRecord, spec: Spec) -> str | None:
+        """With ``target_loss``: on the epoch training stopped at, where and why (it reached
+        the target, or the last epoch did not); else None."""
+        if ep.reached is None or not (ep.reached or ep.epoch == spec.epochs):
+            return None
+        key = "stop.reached" if ep.reached else "stop.not_reached"
+        return self.word(key).format(
+            epoch=ep.epoch,
+            loss=self.number(ep.loss),
+            target=self.number(spec.target_loss),  # type: ignore[arg-type]
+            sym=LOSSES[spec.loss].symbol,
+        )
+
     # ---- pieces
     def _hidden_prefix(self, layer: int) -> str:
         return "" if self.L <= 2 else f"{layer}."
@@ -421,6 +453,8 @@ class Notation:
             return self.word("accuracy")
         elif q == "lr":
             return self.lr_symbol
+        elif q == "momentum":
+            return "μ"
         elif q == "correct":
             return self.word("correct")
         elif q in ("epoch", "step", "sample"):
