@@ -283,11 +283,11 @@ def test_indonesian_exercise_sheets_setup_and_chart(homework) -> None:
     assert settings["aturan"] == "error (propagasi balik galat)"
     assert settings["bias diperbarui"] == "ya" and settings["pembulatan"] == "tidak ada"
     assert settings["mode pelatihan"].startswith("online (")
-    assert settings["fungsi loss"].startswith("half_sse (")
+    assert settings["fungsi galat"].startswith("half_sse (")
     with zipfile.ZipFile(homework["dir"] / "latihan.xlsx") as z:
         chart = z.read("xl/charts/chart1.xml").decode("utf-8")
     # one epoch: the chart shows the loss of each pattern (the Langkah sheet's loss column)
-    assert "loss per pola (epoch 1)" in chart and "Langkah!$" in chart
+    assert "galat per pola (epoch 1)" in chart and "Langkah!$" in chart
 
 
 # --------------------------------------------------------------------------- small faults

@@ -8,6 +8,7 @@ a NumPy loop written in this file, or numpy's generator called directly in the d
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -410,3 +411,29 @@ def test_momentum_workbook_is_live_in_libreoffice(tmp_path: Path, mode: str) -> 
 
     other = loads_spec(text.replace("momentum = 0.7", "momentum = 0.3"))
     _lo_disagreements(spec, tmp_path, "edited", edit=edit, want=other)
+
+
+# --------------------------------------------------------------------------- Indonesian
+@pytest.mark.parametrize("example", ["fausett", "course", "mazur", "bipolar-momentum"])
+def test_indonesian_workbooks_have_no_english_loss(tmp_path: Path, example: str) -> None:
+    if example == "bipolar-momentum":
+        path = tmp_path / "b.toml"
+        path.write_text(BIPOLAR.format(epochs=3, extra="momentum = 0.5\ntarget_loss = 0.001"))
+        example = str(path)
+    out = tmp_path / "id.xlsx"
+    assert main(["trace", example, "-o", str(out), "--lang", "id", "-q"]) == 0
+    texts = [
+        c.value
+        for ws in openpyxl.load_workbook(out).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and not c.value.startswith("=")
+    ]
+    # spec keywords quoted as such may stay: loss = "mse", target_loss, half_sse …
+    english = [
+        t
+        for t in texts
+        if re.search(r"\bloss\b", re.sub(r'loss = "\w+"|\w+_loss|\w*_sse', "", t), re.I)
+    ]
+    assert not english, english[:3]
+    assert any("fungsi galat" in t for t in texts)

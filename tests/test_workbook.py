@@ -474,7 +474,7 @@ def test_lang_id_same_numbers_same_cells(built: dict[str, Built], tmp_path: Path
         "masukan dan target",
         "bobot dan bias yang dipakai",
         "propagasi maju",
-        "galat dan loss",
+        "galat dan fungsi galat",
         "propagasi mundur",
         "gradien dan perubahan",
         "bobot dan bias baru",

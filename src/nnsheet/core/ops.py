@@ -393,7 +393,7 @@ RULES: dict[str, Rule] = {
                 "out": {
                     "en": "Output layer, the error sent back is the derivative of the loss "
                     "by the output: {f} = {g}.",
-                    "id": "Lapisan keluaran, galat yang dikirim balik adalah turunan loss "
+                    "id": "Lapisan keluaran, galat yang dikirim balik adalah turunan fungsi galat "
                     "terhadap keluaran: {f} = {g}.",
                 },
                 "update": {
@@ -405,7 +405,7 @@ RULES: dict[str, Rule] = {
                 "signs": {
                     "en": "Signs: err, δ and ∂ carry the derivative's sign (∂loss/∂…, as "
                     "in Mazur's example): positive when the output is too large.",
-                    "id": "Tanda: err, δ dan ∂ bertanda turunan (∂loss/∂…, seperti contoh "
+                    "id": "Tanda: err, δ dan ∂ bertanda turunan (∂E/∂…, seperti contoh "
                     "Mazur): positif bila keluaran terlalu besar.",
                 },
             },
@@ -425,7 +425,7 @@ RULES: dict[str, Rule] = {
                     "en": "Output layer, the error sent back is the error itself, whatever "
                     "the loss (the loss is only reported): {f} = {g}.",
                     "id": "Lapisan keluaran, galat yang dikirim balik adalah galat itu "
-                    "sendiri, apa pun loss-nya (loss hanya dilaporkan): {f} = {g}.",
+                    "sendiri, apa pun fungsi galatnya (fungsi galat hanya dilaporkan): {f} = {g}.",
                 },
                 "update": {
                     "en": "Change = +learning rate × delta × input (the error already "

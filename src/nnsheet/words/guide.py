@@ -30,7 +30,7 @@ T = {
         " and a chart of it; accuracy where the targets are 0/1.",
         "sheet_epochs_values": "Epochs after the first {k} are not written on {steps}; their "
         "rows on {epochs} are values computed by nnsheet, not formulas.",
-        "rule": "The rule used",
+        "rule": "The rule used: rule = {rule}, loss = {loss}",
         "forward": "Forward (net = weighted sum plus bias, then the activation f): {f}.",
         "error": "Error: {f} (target minus output).",
         "loss": "Loss per sample: ",
@@ -48,7 +48,7 @@ T = {
     "id": {
         "title": "nnsheet — jaringan saraf tiruan dilatih langkah demi langkah",
         "what": "Buku kerja ini memuat setiap angka pelatihan sebuah jaringan saraf tiruan kecil: "
-        "propagasi maju, galat dan loss, propagasi mundur, serta perubahan setiap bobot "
+        "propagasi maju, galat dan fungsi galat, propagasi mundur, serta perubahan setiap bobot "
         "dan bias. Setiap sel hasil hitungan berisi rumus (tekan F2 untuk melihatnya); "
         "ubah nilai yang diketahui di lembar {setup} dan seluruh perhitungan dihitung "
         "ulang.",
@@ -63,16 +63,16 @@ T = {
         "sheet_steps_batch": "Batch / mini-batch: setiap pola punya baris yang menghitung "
         "gradiennya dengan bobot yang sama; baris pembaruan sesudah batch "
         "menerapkan rata-rata perubahannya.",
-        "sheet_epochs": "{epochs} — loss (rata-rata loss per pola) setiap epoch beserta "
+        "sheet_epochs": "{epochs} — galat (rata-rata galat per pola) setiap epoch beserta "
         "grafiknya; akurasi bila targetnya bernilai 0/1.",
         "sheet_epochs_values": "Epoch sesudah {k} epoch pertama tidak ditulis di lembar {steps}; "
         "barisnya di lembar {epochs} berupa nilai dari nnsheet, bukan "
         "rumus.",
-        "rule": "Aturan yang dipakai",
+        "rule": 'Aturan pembelajaran yang dipakai: rule = "{rule}"; fungsi galat: loss = "{loss}"',
         "forward": "Propagasi maju (net = jumlah berbobot ditambah bias, lalu fungsi aktivasi "
         "f): {f}.",
         "error": "Galat: {f} (target dikurangi keluaran).",
-        "loss": "Loss per pola: ",
+        "loss": "Galat per pola: ",
         "delta": "Delta = galat yang dikirim balik × turunan; gradien bobot = delta × masukan "
         "bobot itu; gradien bias = delta: {f}.",
         "biases_fixed": "Bias tidak diperbarui (update_biases = false).",
@@ -128,7 +128,7 @@ def guide_lines(
     if detail_epochs < spec.epochs:
         out.append(("text", text("sheet_epochs_values", notation, k=detail_epochs)))
     out += [
-        ("head", f"{t['rule']}: rule = {spec.rule}, loss = {spec.loss}"),
+        ("head", t["rule"].format(rule=spec.rule, loss=spec.loss)),
         ("text", t["forward"].format(f=f["forward"])),
         ("text", t["error"].format(f=f["error"])),
         ("text", t["loss"] + notation.loss_text(LOSSES[spec.loss].guide[lang])),

@@ -40,7 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
     "band.data": {"en": "inputs and targets", "id": "masukan dan target"},
     "band.weights": {"en": "weights and biases in use", "id": "bobot dan bias yang dipakai"},
     "band.forward": {"en": "forward pass", "id": "propagasi maju"},
-    "band.errors": {"en": "errors and loss", "id": "galat dan loss"},
+    "band.errors": {"en": "errors and loss", "id": "galat dan fungsi galat"},
     "band.backward": {"en": "backward pass", "id": "propagasi mundur"},
     "band.gradients": {"en": "gradients and changes", "id": "gradien dan perubahan"},
     "band.new": {"en": "new weights and biases", "id": "bobot dan bias baru"},
@@ -49,11 +49,12 @@ WORDS: dict[str, dict[str, str]] = {
     "sample": {"en": "sample", "id": "pola"},  # Fausett's training pattern, "pola" in JST books
     "update": {"en": "update", "id": "pembaruan"},
     "correct": {"en": "correct", "id": "benar"},
-    "loss": {"en": "loss", "id": "loss"},
+    "loss": {"en": "loss", "id": "galat"},
     "accuracy": {"en": "accuracy", "id": "akurasi"},
     "new": {"en": "new", "id": "baru"},
     "learning_rate": {"en": "learning rate", "id": "laju pembelajaran"},
     "momentum": {"en": "momentum", "id": "momentum"},
+    "loss_function": {"en": "loss", "id": "fungsi galat"},
     "stop.reached": {
         "en": "Training stopped at epoch {epoch}: its loss {sym} = {loss} ≤ target_loss {target}.",
         "id": "Pelatihan berhenti pada epoch {epoch}: galatnya {sym} = {loss} ≤ target_loss "
@@ -78,13 +79,13 @@ WORDS: dict[str, dict[str, str]] = {
     "givens": {"en": "givens", "id": "yang diketahui"},
     "epoch_loss": {
         "en": "loss (mean over the epoch's samples)",
-        "id": "loss (rata-rata semua pola)",
+        "id": "galat (rata-rata semua pola)",
     },
     "shift": {"en": "shift", "id": "geser"},
     "scale": {"en": "scale", "id": "skala"},
     "page": {"en": "Page", "id": "Halaman"},
     "of": {"en": "of", "id": "dari"},
-    "sample_loss": {"en": "loss per sample (epoch 1)", "id": "loss per pola (epoch 1)"},
+    "sample_loss": {"en": "loss per sample (epoch 1)", "id": "galat per pola (epoch 1)"},
 }
 
 
@@ -122,7 +123,7 @@ SETTING_LABELS: dict[str, dict[str, str]] = {
         "preset": "preset",
         "rule": "aturan",
         "hidden_error": "galat lapisan tersembunyi",
-        "loss": "fungsi loss",
+        "loss": "fungsi galat",
         "mode": "mode pelatihan",
         "epochs": "jumlah epoch",
         "update_biases": "bias diperbarui",
@@ -279,7 +280,8 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
             "b2.1, b2.2 bias o1, o2 (b2 Mazur). Tabel di lembar {setup}: satu baris "
             "per neuron penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias "
             "di sampingnya.",
-            "others": "e_o1: galat target_o1 − out_o1;  E_total: loss;  ∂E/∂out_o1, ∂E/∂out_h1: "
+            "others": "e_o1: galat target_o1 − out_o1;  E_total: fungsi galat;  "
+            "∂E/∂out_o1, ∂E/∂out_h1: "
             "galat yang dikirim balik (∂E_total/∂out);  ∂out/∂net: turunan;  δ_o1, "
             "δ_h1: delta;  ∂E/∂w5: gradien;  Δw5: perubahan;  w5⁺: bobot baru;  η: "
             "laju pembelajaran",
@@ -513,7 +515,12 @@ class Notation:
             out.append(t["deep"])
         if self.L == 1 and "single" in t:
             out.append(t["single"])
-        out.append(f"{self.loss_symbol()}: loss;  {self.lr_symbol} = learning_rate")
+        out.append(
+            f"{self.loss_symbol()}: {self.word('loss_function')};  "
+            f"{self.lr_symbol} = learning_rate ({self.word('learning_rate')})"
+            if self.lang != "en"
+            else f"{self.loss_symbol()}: loss;  {self.lr_symbol} = learning_rate"
+        )
         return out
 
     def _terms(self, parts: list[str], limit: int = 3) -> str:
