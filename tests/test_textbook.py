@@ -20,6 +20,7 @@ from lo import recalc
 from nnsheet.cli import main
 from nnsheet.core.engine import run
 from nnsheet.core.errors import SpecError
+from nnsheet.core.examples import load_example
 from nnsheet.core.ops import ACTIVATIONS
 from nnsheet.core.specfile import loads_spec
 from nnsheet.exercise.roster import student_seed, student_spec
@@ -437,3 +438,51 @@ def test_indonesian_workbooks_have_no_english_loss(tmp_path: Path, example: str)
     ]
     assert not english, english[:3]
     assert any("fungsi galat" in t for t in texts)
+
+
+# --------------------------------------------------------------------------- Siang
+def test_siang_xor_gives_the_books_published_values() -> None:
+    """J.J. Siang's XOR 2-3-1 (α = 0.2, pattern (1, 1) → 0) at 2 decimals, as printed in the
+    book: z = 0.55, 0.67, 0.52; y = 0.44; δ_k = −0.11."""
+    trace = run(load_example("siang-xor"))
+    rec = trace.steps[0].samples[0]
+    assert rec.a[0].tolist() == [0.55, 0.67, 0.52]
+    assert rec.a[1].tolist() == [0.44]
+    assert rec.delta[1].tolist() == [-0.11]
+    assert load_example("siang-xor").notation == "siang"
+
+
+def test_siang_notation_names_the_receiving_unit_first(tmp_path: Path) -> None:
+    spec = load_example("siang-xor")
+    layout = make_layout(spec, "id")
+    nt = layout.notation
+    # v12: into z1 from x2; w13: into y1 from z3; biases v10, w10
+    assert nt.symbol("w", 1, 0, 1) == "v12" and nt.symbol("w", 2, 0, 2) == "w13"
+    assert nt.symbol("b", 1, 2) == "v30" and nt.symbol("b", 2, 0) == "w10"
+    assert [nt.symbol("z", 1, 0), nt.symbol("z", 2, 0)] == ["z_net1", "y_net1"]
+    assert nt.symbol("err", 1, 1) == "δ_net2" and nt.symbol("fprime", 1, 0) == "f'(z_net1)"
+    assert nt.symbol("dw", 1, 0, 1) == "Δv12" and nt.symbol("delta", 2, 0) == "δ_k1"
+    out = tmp_path / "s.xlsx"
+    write_trace_workbook(run(spec), out, layout)
+    setup = openpyxl.load_workbook(out)[layout.sheets.setup]
+    rows = [[c.value for c in row if c.value is not None] for row in setup.iter_rows()]
+    # his table: rows x1, x2, then 1 for the bias; columns z1, z2, z3
+    i = rows.index(["Dari \\ Ke", "ke z1", "ke z2", "ke z3"])
+    assert rows[i + 1 : i + 4] == [
+        ["dari x1", 0.2, 0.3, -0.1],
+        ["dari x2", 0.3, 0.1, -0.1],
+        ["dari 1 (bias)", -0.3, 0.3, 0.3],
+    ]
+    # the Setup cell of v12 (into z1 from x2) holds 0.3, and Steps reads it there
+    r, c = layout.setup_cell("w", 1, 0, 1)
+    assert setup.cell(r + 1, c + 1).value == 0.3
+
+
+def test_siang_preset_is_fausetts_with_siangs_notation() -> None:
+    a = run(load_example("siang-xor"))
+    b = run(load_example("siang-xor", {"preset": "fausett"}))
+    assert load_example("siang-xor", {"preset": "fausett"}).notation == "fausett"
+    for x, y in zip(
+        a.steps[0].w_new + a.steps[0].b_new, b.steps[0].w_new + b.steps[0].b_new, strict=True
+    ):
+        np.testing.assert_array_equal(x, y)

@@ -46,9 +46,18 @@ PRESETS: dict[str, dict[str, object]] = {
         "update_biases": True,
         "notation": "fausett",
     },
+    # J.J. Siang's book: Fausett's rule, his notation (receiving index first, z_net, δ_net)
+    "siang": {
+        "rule": "error",
+        "hidden_error": "delta",
+        "loss": "half_sse",
+        "mode": "online",
+        "update_biases": True,
+        "notation": "siang",
+    },
 }
 DEFAULT_PRESET = "course"
-NOTATIONS = ("course", "fausett", "mazur")
+NOTATIONS = ("course", "fausett", "mazur", "siang")
 
 
 @dataclass(frozen=True)

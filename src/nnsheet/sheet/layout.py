@@ -247,17 +247,21 @@ class SetupMap:
     x_col: int
     t_col: int
     transposed: bool = False
+    #: transposed only: the bias row "1" after the sending units' rows (Siang's tables), not first
+    bias_last: bool = False
+    #: per layer: the number of sending units (where the bias row sits when ``bias_last``)
+    n_in: tuple[int, ...] = ()
 
     def w(self, layer: int, j: int, i: int) -> tuple[int, int]:
         r, c = self.w_origin[layer - 1]
         if self.transposed:
-            return r + 1 + i, c + j
+            return r + (0 if self.bias_last else 1) + i, c + j
         return r + j, c + i
 
     def b(self, layer: int, j: int) -> tuple[int, int]:
         r, c = self.w_origin[layer - 1]
         if self.transposed:
-            return r, c + j
+            return r + (self.n_in[layer - 1] if self.bias_last else 0), c + j
         return r + j, self.b_col[layer - 1]
 
     def table_shape(self, layer: int, sizes: tuple[int, ...]) -> tuple[int, int]:
@@ -383,7 +387,15 @@ class Layout:
         row += 1  # caption of the data table; next row is its header (and names above it)
         row += 2
         return SetupMap(
-            lr, tuple(origins), tuple(bcols), row, 1, 1 + spec.n_inputs, self.notation.transposed
+            lr,
+            tuple(origins),
+            tuple(bcols),
+            row,
+            1,
+            1 + spec.n_inputs,
+            self.notation.transposed,
+            self.notation.bias_last,
+            tuple(ly.weights.shape[1] for ly in spec.layers),
         )
 
     def settings_rows(self) -> list[tuple[str, object]]:

@@ -141,7 +141,7 @@ def guide_lines(
         out.append(("text", hidden.guide[lang].format(f=f["hidden"])))
     out.append(("text", t["delta"].format(f=f["delta"])))
     out.append(("text", rule.guide["update"][lang].format(f=f["update"])))
-    if notation.name == "fausett":  # the book's signs, or the opposite: say which
+    if notation.name in ("fausett", "siang"):  # the book's signs, or the opposite: say which
         out.append(("text", rule.guide["signs"][lang]))
     if not spec.update_biases:
         out.append(("text", t["biases_fixed"]))

@@ -2,7 +2,7 @@
 
 A :class:`Notation` names every quantity of the trace in one place, so the workbook headers, the
 Setup tables, the Guide's formulas, the table's ``label`` column and the grader's explanations
-always use the same symbols. Indices shown are 1-based. Three notations (``spec.notation``):
+always use the same symbols. Indices shown are 1-based. Four notations (``spec.notation``):
 
 ``course`` (:class:`Notation`, the default)
     ``x1`` inputs, ``O1`` hidden outputs, ``y'1`` outputs, ``t1`` targets; ``w1,2`` the weight into
@@ -15,6 +15,10 @@ always use the same symbols. Indices shown are 1-based. Three notations (``spec.
     back ``err_k1``, hidden ``δ_in_j1``; ``f'(z_in1)``; deltas ``δ_k1`` (output) and ``δ_j1``
     (hidden); ``Δv12``; ``v12(new)``; ``α``. Setup weight tables are transposed ("Dari \\ Ke"):
     one row per sending unit, the bias row ``1`` first, one column per receiving unit.
+``siang`` (:class:`SiangNotation`, J.J. Siang's *Jaringan Syaraf Tiruan & Pemrogramannya*)
+    Fausett's units and signs with the receiving index first: ``v12`` into ``z1`` from ``x2``,
+    ``w13`` into ``y1`` from ``z3``, biases ``v10``, ``w10``; ``z_net1``, ``y_net1``; hidden error
+    ``δ_net1``; ``f'(z_net1)``. Setup tables: rows ``x1``, ``x2``, … then ``1`` (the biases).
 ``mazur`` (:class:`MazurNotation`, Matt Mazur's *A Step by Step Backpropagation Example*)
     ``i1`` inputs, ``out_h1`` / ``net_h1`` hidden, ``out_o1`` / ``net_o1`` outputs, ``target_o1``;
     weights numbered ``w1``…``wN`` through the network layer by layer, within a layer neuron by
@@ -248,6 +252,52 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
             "single": "Tanpa lapisan tersembunyi bobotnya w ik dari x_i ke y_k, bias w0k.",
         },
     },
+    "siang": {
+        "en": {
+            "intro": "J.J. Siang's notation (Jaringan Syaraf Tiruan & Pemrogramannya "
+            "Menggunakan Matlab).",
+            "units": "x1, x2, … input units;  z1, … hidden units;  y1, … output units;  t1, … "
+            "targets",
+            "weights": "v ji: weight into hidden unit z_j from input x_i (first index = "
+            "receiving, second = sending: v12 goes into z1 from x2);  v j0: bias of z_j;  "
+            "w kj: weight into output y_k from z_j;  w k0: bias of y_k. When an index "
+            "reaches 10 the two are separated by a comma (v12,1). Setup tables as in "
+            "the book: one row per sending unit (x1, x2, …, then the row “1” with the "
+            "biases), one column per receiving unit.",
+            "others": "z_net j, y_net k: net input;  t k−y k: error;  err_k: the output error "
+            "sent back;  δ_net j: the error sent back to hidden unit z_j;  f'(…): "
+            "derivative;  δ_k, δ_j: the deltas of output and hidden units (δ_k1 is δ_k "
+            "of y1, δ_j2 is δ_j of z2);  ∂v: gradient;  Δv, Δw: change;  v(new): "
+            "updated weight;  α: learning rate",
+            "deep": "With several hidden layers the hidden layer's number comes first: z2.1 is "
+            "unit 1 of hidden layer 2, v2.31 the weight into z2.3 from z1.1 and v2.30 "
+            "its bias; the weights into the output units are w kj from the last hidden "
+            "layer.",
+            "single": "Without a hidden layer the weights are w ki into y_k from x_i, biases w k0.",
+        },
+        "id": {
+            "intro": "Notasi J.J. Siang (Jaringan Syaraf Tiruan & Pemrogramannya Menggunakan "
+            "Matlab).",
+            "units": "x1, x2, … unit masukan;  z1, … unit tersembunyi;  y1, … unit keluaran;  "
+            "t1, … target",
+            "weights": "v ji: bobot ke unit tersembunyi z_j dari masukan x_i (indeks pertama = "
+            "penerima, kedua = pengirim: v12 ke z1 dari x2);  v j0: bias z_j;  w kj: "
+            "bobot ke keluaran y_k dari z_j;  w k0: bias y_k. Bila indeks mencapai 10 "
+            "keduanya dipisah koma (v12,1). Tabel di lembar {setup} seperti di buku: "
+            "satu baris per unit pengirim (x1, x2, …, lalu baris “1” berisi bias), satu "
+            "kolom per unit penerima.",
+            "others": "z_net j, y_net k: masukan bersih (net);  t k−y k: galat;  err_k: galat "
+            "keluaran yang dikirim balik;  δ_net j: galat yang dikirim balik ke unit "
+            "tersembunyi z_j;  f'(…): turunan;  δ_k, δ_j: delta unit keluaran dan "
+            "tersembunyi (δ_k1 adalah δ_k dari y1, δ_j2 adalah δ_j dari z2);  ∂v: "
+            "gradien;  Δv, Δw: perubahan;  v(baru): bobot baru;  α: laju pembelajaran",
+            "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: z2.1 adalah "
+            "unit 1 lapisan tersembunyi 2, v2.31 bobot ke z2.3 dari z1.1 dan v2.30 "
+            "biasnya; bobot ke unit keluaran tetap w kj dari lapisan tersembunyi "
+            "terakhir.",
+            "single": "Tanpa lapisan tersembunyi bobotnya w ki ke y_k dari x_i, bias w k0.",
+        },
+    },
     "mazur": {
         "en": {
             "intro": "Matt Mazur's notation (A Step by Step Backpropagation Example).",
@@ -317,6 +367,8 @@ class Notation:
     #: Setup weight tables: False = rows are receiving neurons (bias column beside);
     #: True = rows are sending neurons with the bias row "1" first, columns receiving neurons
     transposed = False
+    #: transposed tables only: the bias row "1" last (Siang's), not first (Fausett's)
+    bias_last = False
     lr_symbol = "lr"
     #: the error of output k, written generically (the Guide's loss formulas)
     generic_error = "e_k"
@@ -735,10 +787,56 @@ class MazurNotation(Notation):
         return s + "⁺"
 
 
+class SiangNotation(FausettNotation):
+    """J.J. Siang's notation (*Jaringan Syaraf Tiruan & Pemrogramannya Menggunakan Matlab*):
+    Fausett's units and signs, with the receiving index first — ``v12`` into ``z1`` from ``x2``,
+    ``w12`` into ``y1`` from ``z2``, biases ``v10``, ``w10``; net inputs ``z_net1``, ``y_net1``;
+    the hidden error ``δ_net1``; ``f'(z_net1)``. Setup tables as his: one row per sending unit
+    (``x1``, ``x2``, … then ``1`` for the bias), one column per receiving unit."""
+
+    name = "siang"
+    bias_last = True
+
+    def net(self, layer: int, j: int) -> str:
+        if layer == self.L:
+            return f"y_net{j + 1}"
+        return f"z_net{self._ix(layer, j)}"
+
+    def weight(self, layer: int, j: int, i: int) -> str:
+        return f"{self._letter(layer)}{_pair(j + 1, i + 1)}"
+
+    def bias(self, layer: int, j: int) -> str:
+        return f"{self._letter(layer)}{_pair(j + 1, 0)}"
+
+    def err(self, layer: int, j: int) -> str:
+        if layer == self.L:
+            return f"err_k{j + 1}"
+        return f"δ_net{self._ix(layer, j)}"
+
+    def formulas(self, spec: Spec) -> dict[str, str]:
+        out = Notation.formulas(self, spec)
+        L = self.L
+        # Siang writes the bias first too: z_net_j = v_j0 + Σ_i x_i·v_ji
+        generic_fwd = (
+            "y_net_k = w_k0 + Σ_i x_i·w_ki, y_k = f(y_net_k)"
+            if L == 1
+            else "z_net_j = v_j0 + Σ_i x_i·v_ji, z_j = f(z_net_j);  "
+            "y_net_k = w_k0 + Σ_j z_j·w_kj, y_k = f(y_net_k)"
+        )
+        out["forward"] = f"{generic_fwd}  ({self.word('eg')} {out['forward']})"
+        out["error"] = f"t_k − y_k  ({self.sheets.steps}: {self.error(0)}, …)"
+        hidden = hidden_error_rule(spec.rule, spec.hidden_error)
+        if L > 1 and hidden.name != "proportional":
+            sent = "δ_k" if hidden.source == "delta" else "err_k"
+            out["hidden"] = f"δ_net_j = Σ_k {sent}·w_kj  ({self.word('eg')} {out['hidden']})"
+        return out
+
+
 NOTATION_CLASSES: dict[str, type[Notation]] = {
     "course": Notation,
     "fausett": FausettNotation,
     "mazur": MazurNotation,
+    "siang": SiangNotation,
 }
 
 
