@@ -360,7 +360,7 @@ def test_trace_and_template_say_what_they_wrote_in_indonesian(tmp_path: Path, ca
     ]
     assert main(["template", str(spec_file), "--lang", "id", "-o", str(tmp_path / "l.xlsx")]) == 0
     assert capsys.readouterr().err.startswith(
-        f"menulis {tmp_path / 'l.xlsx'} (63 sel jawaban; periksa dengan: nnsheet check"
+        f"menulis {tmp_path / 'l.xlsx'} (49 sel jawaban; periksa dengan: nnsheet check"
     )
     write_trace_workbook(
         run(loads_spec(XOR_231)), tmp_path / "w.xlsx", make_layout(loads_spec(XOR_231), "id")

@@ -486,3 +486,33 @@ def test_siang_preset_is_fausetts_with_siangs_notation() -> None:
         a.steps[0].w_new + a.steps[0].b_new, b.steps[0].w_new + b.steps[0].b_new, strict=True
     ):
         np.testing.assert_array_equal(x, y)
+
+
+# --------------------------------------------------------------------------- the book's columns
+@pytest.mark.parametrize(
+    ("preset", "book"), [("fausett", True), ("siang", True), ("course", False)]
+)
+def test_the_books_presets_have_no_gradient_band_and_no_output_err(preset: str, book: bool) -> None:
+    spec = load_example("siang-xor", {"preset": preset})
+    table = run(spec).table(make_layout(spec))
+    qs = set(table["quantity"])
+    assert ({"grad_w", "grad_b"} <= qs) is not book
+    out_err = table[(table["quantity"] == "err") & (table["layer"] == 2)]
+    assert out_err.empty is book
+    assert {"dw", "db", "delta", "e", "err"} <= qs  # hidden err (δ_net / δ_in) stays
+
+
+def test_the_books_change_is_alpha_delta_input_in_one_formula(tmp_path: Path) -> None:
+    spec = load_example("siang-xor")
+    layout = make_layout(spec)
+    out = tmp_path / "s.xlsx"
+    write_trace_workbook(run(spec), out, layout)
+    steps = openpyxl.load_workbook(out)["Steps"]
+    d, x = layout.ref("delta", 1, 0), layout.ref("x", 0, 1)
+    assert steps[f"{layout.ref('dw', 1, 0, 1)}3"].value == f"=ROUND(learning_rate*{d}3*{x}3,2)"
+    e, f = layout.ref("e", 2, 0), layout.ref("fprime", 2, 0)
+    assert steps[f"{layout.ref('delta', 2, 0)}3"].value == f"=ROUND({e}3*{f}3,2)"
+    # the book rounds α·δ·x once: Δw11 = 0.2·(−0.11)·0.55 = −0.0121 → −0.01, w11 = 0.49
+    st = run(spec).steps[0]
+    assert st.dw[1].tolist() == [[-0.01, -0.01, -0.01]] and st.w_new[1][0, 0] == 0.49
+    assert st.db[1].tolist() == [-0.02] and st.b_new[1].tolist() == [-0.12]

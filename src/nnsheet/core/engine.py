@@ -180,17 +180,21 @@ class Network:
         db: Arrays = []
         k = float(self.rule.sign) * lr
         mu = self.spec.momentum
+        book = spec.book_columns
         for l in range(L):
             a_in = x if l == 0 else as_[l - 1]
-            gw = r(np.outer(delta[l], a_in))
+            product = np.outer(delta[l], a_in)
+            gw = r(product)
             gb = delta[l]
             grad_w.append(gw)
             grad_b.append(gb)
+            # the book's columns have no ∂: Δ = ±α·δ·input in one step (rounded once)
+            kg = k * (product if book else gw)
             if prev is None:
-                dw.append(r(k * gw))
+                dw.append(r(kg))
                 db.append(r(k * gb))
             else:  # Fausett's momentum: the rule's change + μ·(the previous update's Δ)
-                dw.append(r(k * gw + mu * prev[0][l]))
+                dw.append(r(kg + mu * prev[0][l]))
                 db.append(r(k * gb + (0.0 if prev[1] is None else mu * prev[1][l])))
         correct = self.correct.value(as_[-1], t)
         return SampleRecord(

@@ -45,6 +45,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "mode": "online",
         "update_biases": True,
         "notation": "fausett",
+        "columns": "book",
     },
     # J.J. Siang's book: Fausett's rule, his notation (receiving index first, z_net, δ_net)
     "siang": {
@@ -54,6 +55,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "mode": "online",
         "update_biases": True,
         "notation": "siang",
+        "columns": "book",
     },
 }
 DEFAULT_PRESET = "course"
@@ -115,6 +117,9 @@ class Spec:
     momentum: float = 0.0
     #: stop at the end of the first epoch whose loss is ≤ this (None: train every epoch)
     target_loss: float | None = None
+    #: the book's columns (presets fausett and siang with the error rule): no ∂ band (Δ =
+    #: ±α·δ·input directly) and no output err column (δ_k reads the error column e)
+    book_columns: bool = False
 
     # ---- derived shape facts
     @property

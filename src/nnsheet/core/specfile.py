@@ -510,6 +510,7 @@ def parse_spec(
         data_source=data_source,
         momentum=momentum,
         target_loss=target_loss,
+        book_columns=PRESETS[preset].get("columns") == "book" and RULES[rule].name == "error",
     )
 
 

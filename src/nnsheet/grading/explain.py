@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, paren
 from ..words.grading_text import mistake_words, say
 from .key import AnswerKey
 
@@ -140,7 +140,9 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
             f"{act.text_deriv(_p(rec.z[k][j0]), _p(rec.a[k][j0]))} = {_n(val)}"
         )
     if q == "delta":
-        es, fs = nt.symbol("err", layer, j0), nt.symbol("fprime", layer, j0)
+        # the book's columns: δ_k reads the error column (there is no err column to send back)
+        src = "e" if spec.book_columns and layer == L else "err"
+        es, fs = paren(nt.symbol(src, layer, j0)), nt.symbol("fprime", layer, j0)
         return f"{sym} = {es}·{fs} = {_p(rec.err[k][j0])}·{_p(rec.fprime[k][j0])} = {_n(val)}"
     if q in ("grad_w", "grad_b"):
         ds = nt.symbol("delta", layer, j0)
@@ -151,9 +153,14 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
     if q in ("dw", "db"):
         text_dw = RULES[spec.rule].text_dw
         gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
-        g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
+        g = _p(rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0])
+        if spec.book_columns:  # no ∂ column: Δ = α·δ·input, written out
+            gs, g = nt.symbol("delta", layer, j0), _p(rec.delta[k][j0])
+            if q == "dw":
+                ps = nt.symbol("a" if layer > 1 else "x", layer - 1, i0)
+                gs, g = f"{gs}·{ps}", f"{g}·{_p(a_in[i0])}"
         lr = nt.symbol("lr")
-        return f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), _p(g))} = {_n(val)}"
+        return f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), g)} = {_n(val)}"
     return None
 
 

@@ -331,13 +331,16 @@ class Layout:
         add("loss", None, (), "errors")
         if spec.binary_targets:
             add("correct", None, (), "errors")
+        book = spec.book_columns  # no output err column, no ∂ band (design.md §2)
         for l in range(L, 0, -1):
-            add("err", l, (n[l],), "backward")
+            if not (book and l == L):
+                add("err", l, (n[l],), "backward")
             add("fprime", l, (n[l],), "backward")
             add("delta", l, (n[l],), "backward")
         for l in range(1, L + 1):
-            add("grad_w", l, (n[l], n[l - 1]), "gradients")
-            add("grad_b", l, (n[l],), "gradients")
+            if not book:
+                add("grad_w", l, (n[l], n[l - 1]), "gradients")
+                add("grad_b", l, (n[l],), "gradients")
             add("dw", l, (n[l], n[l - 1]), "gradients")
             if spec.update_biases:
                 add("db", l, (n[l],), "gradients")
@@ -358,6 +361,8 @@ class Layout:
     def col(
         self, q: str, layer: int | None = None, j: int | None = None, i: int | None = None
     ) -> int:
+        if q == "err" and layer == self.L and self.spec.book_columns:
+            q = "e"  # the book's δ_k reads the error column: there is no second copy of t − y
         return self.seg[(q, layer)].index(j, i)
 
     def ref(
@@ -589,6 +594,8 @@ class Layout:
         for l in range(L, 0, -1):
             act = ACTIVATIONS[spec.layers[l - 1].activation]
             for j in range(n[l]):
+                if l == L and spec.book_columns:
+                    break  # δ_k reads e itself
                 if l == L:
                     expr = rule.xl_output_err(loss, f"{self.ref('e', L, j)}{{r}}", n[L])
                 else:
@@ -602,27 +609,37 @@ class Layout:
                     f"{self.ref('err', l, j)}{{r}}", f"{self.ref('fprime', l, j)}{{r}}"
                 )
                 out.append((self.col("delta", l, j), R(expr)))
+        book = spec.book_columns
         for l in range(1, L + 1):
             ain = ("x", 0) if l == 1 else ("a", l - 1)
             for j in range(n[l]):
                 for i in range(n[l - 1]):
+                    if book:
+                        break
                     a_ref = f"{col_name(self.seg[ain].index(i))}{{r}}"
                     expr = f"{self.ref('delta', l, j)}{{r}}*{a_ref}"
                     out.append((self.col("grad_w", l, j, i), R(expr)))
             for j in range(n[l]):
+                if book:
+                    break
                 out.append((self.col("grad_b", l, j), f"{self.ref('delta', l, j)}{{r}}"))
             # online, the sample's Δ is the update's: after the first, with its momentum term
             carry = self.online and not first and spec.momentum
             for j in range(n[l]):
                 for i in range(n[l - 1]):
-                    g = f"{self.ref('grad_w', l, j, i)}{{r}}"
+                    # the book's Δ = α·δ·input in one formula; else from the ∂ column
+                    g = (
+                        f"{self.ref('delta', l, j)}{{r}}*{col_name(self.seg[ain].index(i))}{{r}}"
+                        if book
+                        else f"{self.ref('grad_w', l, j, i)}{{r}}"
+                    )
                     expr = steps.change(rule.sign, g)
                     if carry:
                         expr = self._momentum(steps, expr, self.ref("dw", l, j, i))
                     out.append((self.col("dw", l, j, i), R(expr)))
             if spec.update_biases:
                 for j in range(n[l]):
-                    g = f"{self.ref('grad_b', l, j)}{{r}}"
+                    g = f"{self.ref('delta' if book else 'grad_b', l, j)}{{r}}"
                     expr = steps.change(rule.sign, g)
                     if carry:
                         expr = self._momentum(steps, expr, self.ref("db", l, j))

@@ -47,6 +47,8 @@ WORDS: dict[str, dict[str, str]] = {
     "band.errors": {"en": "errors and loss", "id": "galat dan fungsi galat"},
     "band.backward": {"en": "backward pass", "id": "propagasi mundur"},
     "band.gradients": {"en": "gradients and changes", "id": "gradien dan perubahan"},
+    # the same band with the book's columns (no ∂ columns, only the changes Δ)
+    "band.changes": {"en": "changes", "id": "perubahan bobot"},
     "band.new": {"en": "new weights and biases", "id": "bobot dan bias baru"},
     "epoch": {"en": "epoch", "id": "epoch"},
     "step": {"en": "step", "id": "langkah"},
@@ -380,9 +382,12 @@ class Notation:
         self.sizes = spec.sizes
         self.loss = spec.loss
         self.lang = lang
+        self.book_columns = getattr(spec, "book_columns", False)
         self.sheets = sheet_names(lang)
 
     def word(self, key: str) -> str:
+        if key == "band.gradients" and self.book_columns:
+            key = "band.changes"  # the book's columns: the band holds only the changes
         return word(key, self.lang)
 
     def number(self, x: float) -> str:
