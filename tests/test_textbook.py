@@ -359,7 +359,9 @@ def test_bipolar_and_momentum_slips_are_named(tmp_path: Path, capsys, code, key,
 
 
 # --------------------------------------------------------------------------- LibreOffice
-def _lo_disagreements(spec, tmp_path: Path, name: str, edit=None, want=None, lang="en") -> int:
+def _lo_disagreements(
+    spec, tmp_path: Path, name: str, edit=None, want=None, lang="en", sheets=("Steps", "Epochs")
+) -> int:
     """Write ``spec``'s workbook, drop every cached value (an openpyxl re-save), optionally
     ``edit`` the givens, let LibreOffice recalculate, and compare every Steps/Epochs cell with
     the trace of ``want`` (default ``spec``) to 1e-9. Returns the number of cells compared."""
@@ -376,7 +378,7 @@ def _lo_disagreements(spec, tmp_path: Path, name: str, edit=None, want=None, lan
     wv = openpyxl.load_workbook(out, data_only=True)
     want = want or spec
     table = run(want).table(make_layout(want, lang))
-    rows = table[table["sheet"].isin((layout.sheets.steps, layout.sheets.epochs))]
+    rows = table[table["sheet"].isin([getattr(layout.sheets, s.lower()) for s in sheets])]
     bad = [
         f"{s}!{c} ({q}): LibreOffice {wv[s][c].value!r}, engine {v!r}"
         for s, c, q, v in zip(
@@ -516,3 +518,79 @@ def test_the_books_change_is_alpha_delta_input_in_one_formula(tmp_path: Path) ->
     st = run(spec).steps[0]
     assert st.dw[1].tolist() == [[-0.01, -0.01, -0.01]] and st.w_new[1][0, 0] == 0.49
     assert st.db[1].tolist() == [-0.02] and st.b_new[1].tolist() == [-0.12]
+
+
+# --------------------------------------------------------------------------- Nguyen–Widrow
+NW = """\
+title = "nw"
+preset = "fausett"
+[[layer]]
+size = 3
+activation = "bipolar_sigmoid"
+[[layer]]
+size = 1
+activation = "bipolar_sigmoid"
+[training]
+learning_rate = 0.2
+epochs = 2
+momentum = 0.5
+[init]
+seed = 3
+method = "nguyen-widrow"
+[data]
+inputs = [[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]]
+targets = [[-1.0], [1.0], [1.0], [-1.0]]
+"""
+
+
+def test_nguyen_widrow_draws_and_rescales_as_the_book_says() -> None:
+    spec = loads_spec(NW)
+    # the draws in the documented order, from numpy directly: layer 1 weights then biases, …
+    rng = np.random.default_rng(3)
+    beta = 0.7 * 3 ** (1 / 2)  # p = 3 hidden units, n = 2 inputs
+    old = rng.uniform(-0.5, 0.5, (3, 2))
+    b1 = rng.uniform(-beta, beta, 3)
+    w2, b2 = rng.uniform(-0.5, 0.5, (1, 3)), rng.uniform(-0.5, 0.5, 1)
+    norms = np.array([np.sqrt(old[j, 0] ** 2 + old[j, 1] ** 2) for j in range(3)])  # per unit
+    np.testing.assert_allclose(spec.layers[0].weights, beta * old / norms[:, None], rtol=1e-15)
+    np.testing.assert_array_equal(spec.layers[0].biases, b1)
+    np.testing.assert_array_equal(spec.layers[1].weights, w2)
+    np.testing.assert_array_equal(spec.layers[1].biases, b2)
+    np.testing.assert_array_equal(spec.nw_draws[0], old)
+    # every rescaled unit has norm β (not the whole matrix)
+    np.testing.assert_allclose(np.linalg.norm(spec.layers[0].weights, axis=1), beta)
+
+
+def test_nguyen_widrow_work_on_setup_from_the_drawn_table(tmp_path: Path) -> None:
+    spec = loads_spec(NW)
+    layout = make_layout(spec)
+    out = tmp_path / "nw.xlsx"
+    write_trace_workbook(run(spec), out, layout)
+    setup = openpyxl.load_workbook(out)["Setup"]
+    st = layout.setup
+    drawn = np.array(
+        [[setup.cell(*(x + 1 for x in st.draw(1, j, i))).value for i in range(2)] for j in range(3)]
+    )
+    # computed here from the table the workbook shows
+    beta = 0.7 * 3**0.5
+    want = beta * drawn / np.sqrt((drawn**2).sum(axis=1))[:, None]
+    np.testing.assert_allclose(want, spec.layers[0].weights, rtol=1e-14)
+    r, c = st.w(1, 2, 1)
+    assert setup.cell(r + 1, c + 1).value.startswith("=$B$")  # a live formula training starts from
+    r, c = st.norm(1, 0)
+    assert setup.cell(r + 1, c + 1).value.startswith("=SQRT(SUMPRODUCT(")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [NW.replace('method = "nguyen-widrow"', 'method = "nguyen"'), NW.replace("seed = 3", "mu = 3")],
+)
+def test_init_method_is_checked(text: str) -> None:
+    with pytest.raises(SpecError, match=r"^nw\.toml: init\.(method|mu)"):
+        loads_spec(text, "nw.toml")
+
+
+@pytest.mark.libreoffice
+def test_nguyen_widrow_bipolar_momentum_workbook_recalculates(tmp_path: Path) -> None:
+    spec = loads_spec(NW)
+    assert _lo_disagreements(spec, tmp_path, "nw", sheets=("Setup", "Steps", "Epochs")) > 200

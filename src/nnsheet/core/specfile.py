@@ -21,7 +21,16 @@ import numpy as np
 from .errors import SpecError
 from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .safety import read_text_file
-from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec, draw_givens
+from .spec import (
+    DEFAULT_PRESET,
+    INIT_METHODS,
+    NOTATIONS,
+    PRESETS,
+    Layer,
+    Normalization,
+    Spec,
+    draw_givens,
+)
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
 LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
@@ -37,7 +46,7 @@ TRAINING_KEYS = (
     "momentum",
     "target_loss",
 )
-INIT_KEYS = ("seed", "low", "high", "decimals")
+INIT_KEYS = ("seed", "low", "high", "decimals", "method")
 DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
 MAX_EPOCHS = 1_000_000
 MAX_LAYER_SIZE = 10_000
@@ -392,6 +401,7 @@ def parse_spec(
     decimals = ini.get("decimals")
     if decimals is not None:
         decimals = _integer(ctx, "init.decimals", decimals, 0, 15)
+    method = _choice(ctx, "init.method", ini.get("method", "uniform"), INIT_METHODS)
     parsed: list[tuple[int, str, np.ndarray | None, np.ndarray | None]] = []
     shapes: list[tuple[int, int]] = []
     prev = n0
@@ -437,8 +447,8 @@ def parse_spec(
         parsed.append((size, act, W, B))
         shapes.append((size, prev))
         prev = size
-    ws, bs = draw_givens(
-        seed, low, high, decimals, shapes, [p[2] for p in parsed], [p[3] for p in parsed]
+    ws, bs, nw_draws = draw_givens(
+        seed, low, high, decimals, shapes, [p[2] for p in parsed], [p[3] for p in parsed], method
     )
     layers = [
         Layer(size, act, w, b) for (size, act, _, _), w, b in zip(parsed, ws, bs, strict=True)
@@ -511,6 +521,8 @@ def parse_spec(
         momentum=momentum,
         target_loss=target_loss,
         book_columns=PRESETS[preset].get("columns") == "book" and RULES[rule].name == "error",
+        init_method=method,
+        nw_draws=tuple(nw_draws),
     )
 
 

@@ -160,7 +160,7 @@ def student_spec(spec: Spec, student_id: str) -> Spec:
     the seed recorded is the student's. What the spec fixes is unchanged."""
     seed = student_seed(spec.seed, student_id)
     given = spec.given or ((True, True),) * spec.n_layers
-    ws, bs = draw_givens(
+    ws, bs, nw_draws = draw_givens(
         seed,
         spec.init_low,
         spec.init_high,
@@ -174,11 +174,12 @@ def student_spec(spec: Spec, student_id: str) -> Spec:
             ly.biases if b_given else None
             for ly, (_, b_given) in zip(spec.layers, given, strict=True)
         ],
+        spec.init_method,
     )
     layers = [
         Layer(ly.size, ly.activation, w, b) for ly, w, b in zip(spec.layers, ws, bs, strict=True)
     ]
-    return dataclasses.replace(spec, layers=tuple(layers), seed=seed)
+    return dataclasses.replace(spec, layers=tuple(layers), seed=seed, nw_draws=tuple(nw_draws))
 
 
 def write_student_exercises(

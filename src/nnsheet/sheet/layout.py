@@ -251,6 +251,24 @@ class SetupMap:
     bias_last: bool = False
     #: per layer: the number of sending units (where the bias row sits when ``bias_last``)
     n_in: tuple[int, ...] = ()
+    #: Nguyen–Widrow, per layer: the first row of the table of draws v_old (laid out like the
+    #: weight table, each unit's norm ‖v_j‖ where its bias would be), or None
+    nw_row: tuple[int | None, ...] = ()
+    #: Nguyen–Widrow, per layer: the row of β (its number in column 1), or None
+    beta_row: tuple[int | None, ...] = ()
+
+    def draw(self, layer: int, j: int, i: int) -> tuple[int, int]:
+        """The Nguyen–Widrow draw v_old of weight (j, i): below the weight table, same place."""
+        r, c = self.w(layer, j, i)
+        return r + self.nw_row[layer - 1] - self.w_origin[layer - 1][0], c  # type: ignore[operator]
+
+    def norm(self, layer: int, j: int) -> tuple[int, int]:
+        """‖v_j‖ of unit j: in the draws table, where the bias sits in the weight table."""
+        r, c = self.b(layer, j)
+        return r + self.nw_row[layer - 1] - self.w_origin[layer - 1][0], c  # type: ignore[operator]
+
+    def beta(self, layer: int) -> tuple[int, int]:
+        return self.beta_row[layer - 1], 1  # type: ignore[return-value]
 
     def w(self, layer: int, j: int, i: int) -> tuple[int, int]:
         r, c = self.w_origin[layer - 1]
@@ -382,13 +400,21 @@ class Layout:
         row = 5 + len(self.settings_rows()) + 1
         origins: list[tuple[int, int]] = []
         bcols: list[int] = []
-        for ly in spec.layers:
+        nw_rows: list[int | None] = []
+        beta_rows: list[int | None] = []
+        draws = spec.nw_draws or (None,) * len(spec.layers)
+        for ly, drawn in zip(spec.layers, draws, strict=True):
             row += 2  # caption, column header
             origins.append((row, 1))
             bcols.append(1 + ly.weights.shape[1])
             # as many rows in either orientation, so the data table sits in the same cells
             # whatever the notation (transposed: the bias row, then one per sending neuron)
-            row += max(ly.size, ly.weights.shape[1] + 1) + 1
+            height = max(ly.size, ly.weights.shape[1] + 1)
+            row += height + 1
+            nw_rows.append(None if drawn is None else row + 2)
+            beta_rows.append(None if drawn is None else row + 2 + height)
+            if drawn is not None:  # Nguyen–Widrow's work: caption, header, draws, β, a blank
+                row += 2 + height + 2
         row += 1  # caption of the data table; next row is its header (and names above it)
         row += 2
         return SetupMap(
@@ -401,6 +427,8 @@ class Layout:
             self.notation.transposed,
             self.notation.bias_last,
             tuple(ly.weights.shape[1] for ly in spec.layers),
+            tuple(nw_rows),
+            tuple(beta_rows),
         )
 
     def settings_rows(self) -> list[tuple[str, object]]:
@@ -420,7 +448,15 @@ class Layout:
             ("round", "none" if s.round is None else s.round),
             ("activations", ", ".join(ly.activation for ly in s.layers)),
             ("layer sizes", "-".join(map(str, s.sizes))),
-            ("init", f"seed {s.seed}, uniform({s.init_low:g}, {s.init_high:g})"),
+            (
+                "init",
+                f"seed {s.seed}, "
+                + (
+                    "nguyen-widrow"
+                    if s.init_method == "nguyen-widrow"
+                    else f"uniform({s.init_low:g}, {s.init_high:g})"
+                ),
+            ),
         ]
         if s.target_loss is not None:
             rows.append(("target_loss", s.target_loss))
@@ -922,12 +958,30 @@ class Layout:
             yield Cell(S, r0 - 2, 0, HEAD, nt.table_caption(l))
             yield Cell(S, r0 - 1, 0, LABEL, nt.table_corner())
             table: list[Cell] = []  # yielded row by row below
+            drawn = spec.nw_draws[l - 1] if spec.nw_draws else None
             for j in range(self.sizes[l]):
                 for i in range(n_in):
                     r, c = st.w(l, j, i)
+                    # Nguyen–Widrow: the weight training starts from is β·v_old/‖v_j‖, live
+                    formula = None
+                    if drawn is not None:
+                        formula = (
+                            f"{cell_name(*st.beta(l), absolute=True)}*"
+                            f"{cell_name(*st.draw(l, j, i), absolute=True)}/"
+                            f"{cell_name(*st.norm(l, j), absolute=True)}"
+                        )
                     table.append(
                         Cell(
-                            S, r, c, GIVEN, float(w0[l - 1][j, i]), quantity="w", layer=l, j=j, i=i
+                            S,
+                            r,
+                            c,
+                            GIVEN,
+                            float(w0[l - 1][j, i]),
+                            formula=formula,
+                            quantity="w",
+                            layer=l,
+                            j=j,
+                            i=i,
                         )
                     )
                 r, c = st.b(l, j)
@@ -941,6 +995,8 @@ class Layout:
             r, c = st.b(l, 0)
             r, c = (r, 0) if st.transposed else (r0 - 1, c)
             table.append(Cell(S, r, c, LABEL, nt.bias_header(l)))
+            if drawn is not None:
+                table += self._nguyen_widrow_cells(l, drawn)
             yield from sorted(table, key=lambda cell: (cell.row, cell.col))
         dr, L = st.data_row, self.L
         yield Cell(S, dr - 3, 0, HEAD, nt.word("data"))
@@ -975,6 +1031,67 @@ class Layout:
             for i, (sh, sc) in enumerate(zip(nm.shift, nm.scale, strict=True)):
                 yield Cell(S, r + 1, st.x_col + i, NUMBER, sh)
                 yield Cell(S, r + 2, st.x_col + i, NUMBER, sc)
+
+    def _nguyen_widrow_cells(self, l: int, drawn: np.ndarray) -> list[Cell]:
+        """The Nguyen–Widrow work of layer ``l`` below its weight table: the draws v_old (givens,
+        laid out like the weight table), each unit's norm ‖v_j‖ where its bias would be, and β
+        (live formulas; the weight table above rescales the draws with them)."""
+        st, nt, S = self.setup, self.notation, self.sheets.setup
+        p, n = self.sizes[l], self.sizes[l - 1]
+        shift = st.nw_row[l - 1] - st.w_origin[l - 1][0]  # type: ignore[operator]
+        beta_val = 0.7 * p ** (1.0 / n)
+        out = [
+            Cell(S, st.nw_row[l - 1] - 2, 0, HEAD, nt.nw_caption(l, p, n)),  # type: ignore[operator]
+            Cell(S, st.nw_row[l - 1] - 1, 0, LABEL, nt.table_corner()),  # type: ignore[operator]
+        ]
+        for j in range(p):
+            first, last = st.draw(l, j, 0), st.draw(l, j, n - 1)
+            rng = f"{cell_name(*first, absolute=True)}:{cell_name(*last, absolute=True)}"
+            for i in range(n):
+                r, c = st.draw(l, j, i)
+                out.append(
+                    Cell(S, r, c, GIVEN, float(drawn[j, i]), quantity="nw_draw", layer=l, j=j, i=i)
+                )
+            r, c = st.norm(l, j)
+            norm = float(np.sqrt(np.sum(drawn[j] * drawn[j])))
+            out.append(
+                Cell(
+                    S,
+                    r,
+                    c,
+                    COMPUTED,
+                    norm,
+                    formula=f"SQRT(SUMPRODUCT({rng},{rng}))",
+                    quantity="nw_norm",
+                    layer=l,
+                    j=j,
+                )
+            )
+            r, c = st.w(l, j, 0)
+            r, c = (st.w_origin[l - 1][0] - 1, st.b(l, j)[1]) if st.transposed else (r, 0)
+            out.append(Cell(S, r + shift, c, LABEL, f"{nt.word('to')} {nt.unit(l, j)}"))
+        for i in range(n):
+            r, c = st.w(l, 0, i)
+            r, c = (r, 0) if st.transposed else (st.w_origin[l - 1][0] - 1, c)
+            out.append(Cell(S, r + shift, c, LABEL, f"{nt.word('from')} {nt.unit(l - 1, i)}"))
+        r, c = st.b(l, 0)
+        r, c = (r, 0) if st.transposed else (st.w_origin[l - 1][0] - 1, c)
+        out.append(Cell(S, r + shift, c, LABEL, nt.symbol("nw_norm", l)))
+        r, c = st.beta(l)
+        out.append(Cell(S, r, 0, LABEL, nt.beta_label(p, n)))
+        out.append(
+            Cell(
+                S,
+                r,
+                c,
+                COMPUTED,
+                beta_val,
+                formula=f"0.7*{p}^(1/{n})",
+                quantity="nw_beta",
+                layer=l,
+            )
+        )
+        return out
 
     # ---- Steps and Epochs headers
     def steps_widths(self) -> list[tuple[int, int, float]]:

@@ -61,6 +61,17 @@ WORDS: dict[str, dict[str, str]] = {
     "learning_rate": {"en": "learning rate", "id": "laju pembelajaran"},
     "momentum": {"en": "momentum", "id": "momentum"},
     "loss_function": {"en": "loss", "id": "fungsi galat"},
+    "old": {"en": "old", "id": "lama"},
+    "nw_caption": {
+        "en": "Nguyen–Widrow (layer {l}): {v}({old}) drawn uniform in [−{half}, {half}]; "
+        "‖{v}_j‖ = √(Σ_i {v}({old})²) over the weights into unit j; β = {c}·p^(1/n) = "
+        "{c}·{p}^(1/{n}); the weights above are {v} = β·{v}({old})/‖{v}_j‖; biases drawn "
+        "uniform in [−β, β]",
+        "id": "Nguyen–Widrow (lapisan {l}): {v}({old}) diacak seragam dalam [−{half}; {half}]; "
+        "‖{v}_j‖ = √(Σ_i {v}({old})²) atas bobot yang masuk ke unit j; β = {c}·p^(1/n) = "
+        "{c}·{p}^(1/{n}); bobot di atas adalah {v} = β·{v}({old})/‖{v}_j‖; bias diacak "
+        "seragam dalam [−β; β]",
+    },
     "stop.reached": {
         "en": "Training stopped at epoch {epoch}: its loss {sym} = {loss} ≤ target_loss {target}.",
         "id": "Pelatihan berhenti pada epoch {epoch}: galatnya {sym} = {loss} ≤ target_loss "
@@ -172,6 +183,8 @@ def setting_value(key: str, value: object, lang: str = "en") -> object:
         return value
     if key == "mode" and value.isdigit():
         return f"mini-batch {value} (bobot diperbarui tiap {value} pola)"
+    if key == "init" and value.endswith(", nguyen-widrow"):
+        return value.replace("nguyen-widrow", "Nguyen–Widrow")
     if key == "init" and value.startswith("seed "):
         seed, _, rest = value.partition(", ")
         return f"{seed}, acak seragam {rest.removeprefix('uniform')}"
@@ -390,6 +403,17 @@ class Notation:
             key = "band.changes"  # the book's columns: the band holds only the changes
         return word(key, self.lang)
 
+    def beta_label(self, p: int, n: int) -> str:
+        """The Setup label of Nguyen–Widrow's β for p units with n inputs."""
+        return f"β = {self.number(0.7)}·{p}^(1/{n})"
+
+    def nw_caption(self, layer: int, p: int, n: int) -> str:
+        """The caption of a layer's Nguyen–Widrow work on Setup."""
+        v = self.weight_name(layer)
+        return self.word("nw_caption").format(
+            l=layer, v=v, old=self.word("old"), p=p, n=n, half=self.number(0.5), c=self.number(0.7)
+        )
+
     def number(self, x: float) -> str:
         """A number in a sentence: 6 significant digits, a decimal comma in Indonesian."""
         s = f"{x:.6g}"
@@ -514,6 +538,13 @@ class Notation:
             return self.lr_symbol
         elif q == "momentum":
             return "μ"
+        elif q == "nw_draw":
+            return f"{self.weight(layer, j, i)}({self.word('old')})"  # type: ignore[arg-type]
+        elif q == "nw_norm":
+            unit = "j" if j is None else str(j + 1)
+            return f"‖{self.weight_name(layer)}_{unit}‖"  # type: ignore[arg-type]
+        elif q == "nw_beta":
+            return "β"
         elif q == "correct":
             return self.word("correct")
         elif q in ("epoch", "step", "sample"):
