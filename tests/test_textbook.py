@@ -20,7 +20,7 @@ from lo import recalc
 from nnsheet.cli import main
 from nnsheet.core.engine import run
 from nnsheet.core.errors import SpecError
-from nnsheet.core.examples import load_example
+from nnsheet.core.examples import example_path, load_example
 from nnsheet.core.ops import ACTIVATIONS
 from nnsheet.core.specfile import loads_spec
 from nnsheet.exercise.roster import student_seed, student_spec
@@ -594,3 +594,36 @@ def test_init_method_is_checked(text: str) -> None:
 def test_nguyen_widrow_bipolar_momentum_workbook_recalculates(tmp_path: Path) -> None:
     spec = loads_spec(NW)
     assert _lo_disagreements(spec, tmp_path, "nw", sheets=("Setup", "Steps", "Epochs")) > 200
+
+
+# --------------------------------------------------------------------------- the bipolar example
+def test_bipolar_example_says_how_many_epochs_each_variant_takes() -> None:
+    """The example's comment compares the epochs to E ≤ 0.05 with and without momentum and
+    Nguyen–Widrow, as the books do; each number is what training that variant gives."""
+    text = example_path("bipolar").read_text(encoding="utf-8")
+    table = {
+        m.group(1).strip(): (int(m.group(2)), int(m.group(3)))
+        for m in re.finditer(
+            r"^#   (Nguyen–Widrow|acak seragam \S+ \S+)\s+(\d+)\s+(\d+)$", text, re.M
+        )
+    }
+    assert set(table) == {"Nguyen–Widrow", "acak seragam [−0,5; 0,5]"}
+    got = {}
+    for name, method in (
+        ("Nguyen–Widrow", "nguyen-widrow"),
+        ("acak seragam [−0,5; 0,5]", "uniform"),
+    ):
+        row = []
+        for mu in ("0.9", "0.0"):
+            variant = text.replace("momentum = 0.9", f"momentum = {mu}").replace(
+                'method = "nguyen-widrow"', f'method = "{method}"'
+            )
+            last = run(loads_spec(variant)).epochs[-1]
+            assert last.reached and last.loss <= 0.05
+            row.append(last.epoch)
+        got[name] = tuple(row)
+    assert got == table
+    # momentum and Nguyen–Widrow each shorten training, together the most
+    assert got["Nguyen–Widrow"][0] < min(
+        got["Nguyen–Widrow"][1], got["acak seragam [−0,5; 0,5]"][0]
+    )

@@ -246,9 +246,22 @@ def test_givens_are_plain_numbers_on_setup(built: dict[str, Built], name: str) -
     wb, _ = _books(b.path)
     given = b.table[b.table["step"] == 0]
     assert set(given["sheet"]) == {"Setup"}
-    assert set(given["quantity"]) == {"lr", "w", "b", "x", "t"}
-    for cell, value in zip(given["cell"], given["value"], strict=True):
+    extra = set()
+    if b.spec.momentum:
+        extra.add("momentum")
+    # Nguyen–Widrow: the draws are givens; the weights rescaled from them are live formulas
+    rescaled = {l + 1 for l, d in enumerate(b.spec.nw_draws) if d is not None}
+    if rescaled:
+        extra.add("nw_draw")
+    assert set(given["quantity"]) == {"lr", "w", "b", "x", "t"} | extra
+    _, cached = _books(b.path)
+    for cell, q, layer, value in zip(
+        given["cell"], given["quantity"], given["layer"], given["value"], strict=True
+    ):
         got = wb["Setup"][cell].value
+        if q == "w" and layer in rescaled:
+            assert isinstance(got, str) and got.startswith("="), (cell, got)
+            got = cached["Setup"][cell].value
         assert isinstance(got, int | float) and not isinstance(got, bool), (cell, got)
         assert close(float(got), float(value)), (cell, got, value)
 
