@@ -25,6 +25,8 @@ from nnsheet.core.ops import ACTIVATIONS
 from nnsheet.core.specfile import loads_spec
 from nnsheet.exercise.roster import student_seed, student_spec
 from nnsheet.output.workbook import make_layout, write_trace_workbook
+from nnsheet.words.guide import guide_lines
+from nnsheet.words.notation import notation_for
 
 MIXED = """\
 [[layer]]
@@ -627,3 +629,14 @@ def test_bipolar_example_says_how_many_epochs_each_variant_takes() -> None:
     assert got["Nguyen–Widrow"][0] < min(
         got["Nguyen–Widrow"][1], got["acak seragam [−0,5; 0,5]"][0]
     )
+
+
+def test_guide_explains_momentum_target_and_nguyen_widrow() -> None:
+    spec = load_example("bipolar")
+    for lang, words in (
+        ("en", ("Momentum μ = 0.9", "Δw11(t+1) = +α·δ_k1·z1 + μ·Δw11(t)", "target_loss = 0.05")),
+        ("id", ("Momentum μ = 0,9", "Δw11(t+1) = +α·δ_k1·z1 + μ·Δw11(t)", "target_loss = 0,05")),
+    ):
+        text = " ".join(line for _, line in guide_lines(spec, notation_for(spec, lang), "v", 1000))
+        assert all(w in text for w in words), (lang, text)
+        assert "Nguyen–Widrow" in text

@@ -39,6 +39,13 @@ T = {
         "biases_fixed": "Biases are not updated (update_biases = false).",
         "round": "Every computed value is rounded to {d} decimals (ROUND), as with a calculator.",
         "mode": "Mode: {m}.",
+        "momentum": "Momentum μ = {mu} ({setup}, below the learning rate): Δ = the rule's change "
+        "+ μ·Δ of the previous update (the first update has none): {f}.",
+        "target_loss": "Training stops at the end of the first epoch whose loss is ≤ "
+        "target_loss = {e} (at most {n} epochs); {epochs} says where and why it stopped.",
+        "nguyen_widrow": "Initial weights: Nguyen–Widrow — {setup} shows the draws, each hidden "
+        "unit's norm and β below each hidden layer's weight table; the weights are computed "
+        "from them.",
         "activations": "Activations",
         "notation": "Notation",
         "legend": "Colour legend (every colour also has its band name in row 1 of {steps})",
@@ -79,6 +86,15 @@ T = {
         "round": "Setiap nilai hasil hitungan dibulatkan sampai {d} angka di belakang koma "
         "(ROUND), seperti menghitung dengan kalkulator.",
         "mode": "Mode pelatihan: {m}.",
+        "momentum": "Momentum μ = {mu} (lembar {setup}, di bawah laju pembelajaran): Δ = "
+        "perubahan menurut aturan + μ·Δ pembaruan sebelumnya (pembaruan pertama tanpa "
+        "momentum): {f}.",
+        "target_loss": "Pelatihan berhenti pada akhir epoch pertama yang galatnya ≤ target_loss "
+        "= {e} (paling banyak {n} epoch); lembar {epochs} menyebutkan kapan dan mengapa "
+        "berhenti.",
+        "nguyen_widrow": "Bobot awal: Nguyen–Widrow — lembar {setup} menunjukkan bilangan acak, "
+        "norma setiap unit tersembunyi dan β di bawah tabel bobot setiap lapisan "
+        "tersembunyi; bobotnya dihitung dari situ.",
         "activations": "Fungsi aktivasi",
         "notation": "Notasi",
         "legend": "Legenda warna (setiap warna juga diberi nama pita di baris 1 lembar {steps})",
@@ -148,6 +164,20 @@ def guide_lines(
     if spec.round is not None:
         out.append(("text", t["round"].format(d=spec.round)))
     out.append(("text", t["mode"].format(m=setting_value("mode", spec.mode_text, lang))))
+    if spec.momentum:
+        L = spec.n_layers
+        w = notation.weight(L, 0, 0)
+        prev = notation.symbol("a", L - 1, 0) if L > 1 else notation.input(0)
+        dw = RULES[spec.rule].guide_dw(
+            notation.lr_symbol, notation.grad(w), notation.delta(L, 0), prev
+        )
+        f = f"{notation.change(w)}(t+1) = {dw} + μ·{notation.change(w)}(t)"
+        out.append(("text", text("momentum", notation, mu=notation.number(spec.momentum), f=f)))
+    if spec.target_loss is not None:
+        e = notation.number(spec.target_loss)
+        out.append(("text", text("target_loss", notation, e=e, n=spec.epochs)))
+    if spec.init_method == "nguyen-widrow":
+        out.append(("text", text("nguyen_widrow", notation)))
     out.append(("head", t["activations"]))
     for l, ly in enumerate(spec.layers, start=1):
         who = notation.layer_name(l)
