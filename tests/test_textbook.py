@@ -358,6 +358,11 @@ def test_bipolar_and_momentum_slips_are_named(tmp_path: Path, capsys, code, key,
     rows = pd.read_csv(report, dtype=str, keep_default_na=False).to_dict("records")
     wrong = [r for r in rows if r["verdict"] == "wrong"]
     assert [(r["sheet"], r["cell"], r["mistake"]) for r in wrong] == [(*cells[key], code)]
+    if code == "no_momentum":  # the explanation shows the momentum term and its numbers
+        out = capsys.readouterr().out
+        prev = loop["steps"][0]["dw"][0][0, 0]  # Δw1,1 of step 1, from the loop
+        line = next(x for x in out.splitlines() if x.strip().startswith("Δw1,1 = "))
+        assert "+ μ·Δw1,1(t−1) = " in line and f"+ 0.7·({prev:.6g})" in line, line
 
 
 # --------------------------------------------------------------------------- LibreOffice

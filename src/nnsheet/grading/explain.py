@@ -81,14 +81,21 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
                 return f"{sym} = {base} = {_n(w)} {say('biases_fixed', lang)}"
             d, dsym = st.db[k][j0], nt.symbol("db", layer, j0)
         return f"{sym} = {base} + {dsym} = {_n(w)} + {_p(d)} = {_n(val)}"
+    # momentum: the update's Δ adds μ·Δ of the previous update (none before the first)
+    carry = ("", "")
+    if spec.momentum and q in ("dw", "db") and (rec is None or spec.mode == "online"):
+        before = tr.steps[st.step - 2] if st.step > 1 else None
+        if before is not None:
+            d = before.dw[k][j0, i0] if q == "dw" else before.db[k][j0]  # type: ignore[index]
+            carry = (f" + μ·{sym}(t−1)", f" + {_n(spec.momentum)}·{_p(d)}")
     if rec is None:  # batch update row: dw / db mean over the batch
         if q == "dw":
             parts = [_p(s.dw[k][j0, i0]) for s in st.samples]
         else:
             parts = [_p(s.db[k][j0]) for s in st.samples]  # type: ignore[index]
         return (
-            f"{sym} = {say('batch_mean', lang, sym=sym)} = ({' + '.join(parts)})/"
-            f"{len(parts)} = {_n(val)}"
+            f"{sym} = {say('batch_mean', lang, sym=sym)}{carry[0]} = ({' + '.join(parts)})/"
+            f"{len(parts)}{carry[1]} = {_n(val)}"
         )
     a_in = rec.x if layer == 1 else (rec.a[k - 1] if layer else None)
     if q == "z":
@@ -160,7 +167,10 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
                 ps = nt.symbol("a" if layer > 1 else "x", layer - 1, i0)
                 gs, g = f"{gs}·{ps}", f"{g}·{_p(a_in[i0])}"
         lr = nt.symbol("lr")
-        return f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), g)} = {_n(val)}"
+        return (
+            f"{sym} = {text_dw(lr, gs)}{carry[0]} = {text_dw(_n(spec.learning_rate), g)}"
+            f"{carry[1]} = {_n(val)}"
+        )
     return None
 
 
