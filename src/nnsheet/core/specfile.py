@@ -576,15 +576,19 @@ def spec_to_toml(spec: Spec) -> str:
         f"inputs = {spec.n_inputs}",
         "",
     ]
-    for ly in spec.layers:
-        out += [
-            "[[layer]]",
-            f"size = {ly.size}",
-            f"activation = {_toml_value(ly.activation)}",
-            "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]",
-            f"biases = {_toml_value(ly.biases)}",
-            "",
-        ]
+    # Nguyen–Widrow: what [init] drew is left to it again (same seed, same order), so the
+    # Setup sheet's work (the draws, the norms, β) is rebuilt exactly
+    nw = spec.init_method == "nguyen-widrow"
+    given = spec.given or ((True, True),) * spec.n_layers
+    for ly, (w_given, b_given) in zip(spec.layers, given, strict=True):
+        out += ["[[layer]]", f"size = {ly.size}", f"activation = {_toml_value(ly.activation)}"]
+        if w_given or not nw:
+            out.append(
+                "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]"
+            )
+        if b_given or not nw:
+            out.append(f"biases = {_toml_value(ly.biases)}")
+        out.append("")
     mode: object = spec.batch_size if spec.mode == "minibatch" else spec.mode
     out += [
         "[training]",
@@ -611,6 +615,8 @@ def spec_to_toml(spec: Spec) -> str:
     ]
     if spec.init_decimals is not None:
         out.append(f"decimals = {spec.init_decimals}")
+    if nw:
+        out.append('method = "nguyen-widrow"')
     out += [
         "",
         "[data]",

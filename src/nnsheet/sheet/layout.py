@@ -1032,6 +1032,18 @@ class Layout:
                 yield Cell(S, r + 1, st.x_col + i, NUMBER, sh)
                 yield Cell(S, r + 2, st.x_col + i, NUMBER, sc)
 
+    @cached_property
+    def setup_computed(self) -> frozenset[str]:
+        """The Setup cells (A1 names) of givens computed there from other givens: the weights
+        Nguyen–Widrow rescales from its draws (the draws themselves are the givens)."""
+        return frozenset(
+            cell_name(*self.setup.w(l + 1, j, i))
+            for l, drawn in enumerate(self.spec.nw_draws)
+            if drawn is not None
+            for j in range(drawn.shape[0])
+            for i in range(drawn.shape[1])
+        )
+
     def _nguyen_widrow_cells(self, l: int, drawn: np.ndarray) -> list[Cell]:
         """The Nguyen–Widrow work of layer ``l`` below its weight table: the draws v_old (givens,
         laid out like the weight table), each unit's norm ‖v_j‖ where its bias would be, and β
