@@ -1098,7 +1098,7 @@ class Layout:
                 c,
                 COMPUTED,
                 beta_val,
-                formula=f"0.7*{p}^(1/{n})",
+                formula=f"0.7*POWER({p},1/{n})",
                 quantity="nw_beta",
                 layer=l,
             )
