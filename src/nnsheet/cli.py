@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .core.engine import Trace, initial_weights, iterate
+from .core.engine import EpochRecord, Trace, initial_weights, iterate
 from .core.errors import NnsheetError
 from .core.examples import EXAMPLES, resolve_spec
 from .core.safety import terminal_text
@@ -299,6 +299,8 @@ def _trace(
     # --table the trace is never held in memory. The table needs every value at the end: with
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
     records = with_progress(iterate(spec), spec, quiet=args.quiet)
+    epochs: list[EpochRecord] = []  # the last epoch summary seen (where training stopped)
+    records = _last_epoch(records, epochs)
     trace = None
     if table is not None:
         trace = Trace(spec, *initial_weights(spec))
@@ -308,14 +310,18 @@ def _trace(
         detail = ""
         if layout.detail_epochs < spec.epochs:
             detail = message("detail", args.lang, k=layout.detail_epochs)
+        last = epochs[-1] if epochs else None
+        if last is not None:
+            note = layout.notation.stop_note(last, spec)
+            detail += f"; {note[0].lower()}{note[1:].rstrip('.')}" if note else ""
         if keep:
             print(
                 message(
                     "wrote_trace",
                     args.lang,
                     path=out,
-                    steps=total_steps(spec),
-                    epochs=spec.epochs,
+                    steps=last.last_step if last is not None else total_steps(spec),
+                    epochs=last.epoch if last is not None else spec.epochs,
                     detail=detail,
                 ),
                 file=sys.stderr,
@@ -340,6 +346,14 @@ def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool
     if note and not quiet:
         print(f"nnsheet: note: {note}", file=sys.stderr)
     print(message("wrote_table", lang, path=pdf), file=sys.stderr)
+
+
+def _last_epoch(records, kept: list[EpochRecord]):
+    """Pass ``records`` through, keeping the last epoch summary in ``kept``."""
+    for rec in records:
+        if isinstance(rec, EpochRecord):
+            kept[:] = [rec]
+        yield rec
 
 
 def _keeping(records, trace):

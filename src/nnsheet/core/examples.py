@@ -20,6 +20,10 @@ EXAMPLES: dict[str, str] = {
     "iris": "Fisher's Iris flowers (150 samples from a CSV), a 4-8-3 network, 100 epochs",
     "fausett": "Fausett's backpropagation in his signs: XOR 2-3-1, one pattern, the book's weight "
     "tables",
+    "bipolar": "XOR in bipolar form with the bipolar sigmoid, Nguyen–Widrow and momentum, "
+    "trained until E ≤ 0.05 (13 epochs; 87 without momentum, 33 without Nguyen–Widrow)",
+    "siang-xor": "J.J. Siang's XOR 2-3-1 in his notation, one pattern, α = 0.2, rounded to 2 "
+    "decimals as the book computes",
 }
 #: examples whose committed workbook (``nnsheet examples --export``) shows only the first K
 #: epochs row by row, as ``--detail-epochs K`` would: Iris in full is 15,000 rows, an 86 MB file

@@ -5,7 +5,8 @@ single source of truth) on a learner's values, so nothing re-implements the netw
 is exactly what :mod:`nnsheet.sheet.layout` and :mod:`nnsheet.core.ops` produce: numbers; cell
 references (``H5``, ``$H$5``, ``Setup!$B$4``) and ranges (``H5:J5``, ``Steps!$X$3:$X$5``); the
 defined name ``learning_rate``; ``+ - * /``, unary minus and plus; comparisons ``= <> >= <= > <``;
-and the functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND``. Anything else is refused
+and the functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND`` (and, for Nguyen–Widrow's
+work on the Setup sheet, ``SQRT`` and ``POWER``). Anything else is refused
 with :class:`FormulaError`; nothing is ever passed to Python's ``eval``.
 
 ``parse(text)`` gives a tree of tuples; ``evaluate(tree, env, sheet)`` computes it, asking
@@ -43,7 +44,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-FUNCTIONS = ("EXP", "SUMPRODUCT", "MAX", "IF", "ROUND")
+#: SQRT and POWER only on the Setup sheet (Nguyen–Widrow's norms and β)
+FUNCTIONS = ("EXP", "SUMPRODUCT", "MAX", "IF", "ROUND", "SQRT", "POWER")
 NAMES = ("learning_rate",)
 
 
@@ -269,6 +271,16 @@ def _eval(t: tuple, env: Env, sheet: str) -> float | list[float]:
             return math.exp(x)
         if fn == "ROUND":
             return xround(_num(vals[0]), int(_num(vals[1])))
+        if fn == "SQRT":
+            x = _num(vals[0])
+            if x < 0:
+                raise FormulaError("SQRT of a negative number (#NUM!)")
+            return math.sqrt(x)
+        if fn == "POWER":
+            try:
+                return math.pow(_num(vals[0]), _num(vals[1]))
+            except (ValueError, OverflowError):
+                raise FormulaError("POWER out of range (#NUM!)") from None
         if fn == "MAX":
             flat = [x for v in vals for x in (v if isinstance(v, list) else [v])]
             return max(flat) if flat else 0.0
