@@ -1,4 +1,4 @@
-"""The command line: ``nnsheet trace | template | check | serve | examples``.
+"""The command line: ``nnsheet trace | template | check | serve | doctor | examples``.
 
 Thin by design: it parses the arguments, resolves the spec (:func:`~nnsheet.core.examples.
 resolve_spec`), calls the library and maps errors to exit codes: 0 success, 1 ``check`` found
@@ -8,6 +8,7 @@ wrong or missing answers, 2 bad input (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -221,6 +222,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds one file may take to grade before it is stopped (default 60)",
     )
 
+    d = sub.add_parser(
+        "doctor",
+        help="why a network does not learn: findings shown with its own numbers, "
+        "advice proven by reruns",
+    )
+    d.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    d.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write a report workbook")
+    d.add_argument("--epochs", type=_positive, help="override training.epochs")
+    d.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
+    d.add_argument("--notation", choices=NOTATIONS, help="symbols used in the evidence")
+    d.add_argument("--lang", choices=("en", "id"), default="en", help="report language")
+    d.add_argument("--json", action="store_true", help="print the findings as JSON")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument(
         "--export", metavar="DIR", help="write each example's spec file, data and workbook into DIR"
@@ -266,6 +281,11 @@ def _trace(
     # --table the trace is never held in memory. The table needs every value at the end: with
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
     records = with_progress(iterate(spec), spec, quiet=args.quiet)
+    from .doctor.command import trace_note, trace_watcher
+    from .doctor.watch import tap
+
+    watcher = trace_watcher(spec)
+    records = tap(records, watcher)
     trace = None
     if table is not None:
         trace = Trace(spec, *initial_weights(spec))
@@ -297,7 +317,21 @@ def _trace(
     if pdf is not None:
         assert out is not None
         _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
+    note = trace_note(watcher.run, _doctor_args(args), args.lang)
+    if note:
+        print(note, file=sys.stderr)
     return 0
+
+
+def _doctor_args(args: argparse.Namespace) -> str:
+    """``trace``'s spec and training options, as ``nnsheet doctor`` takes them."""
+    parts = [args.spec] if args.spec else []
+    for flag in ("epochs", "preset", "notation"):
+        if getattr(args, flag) is not None:
+            parts += [f"--{flag}", str(getattr(args, flag))]
+    if args.lang != "en":
+        parts += ["--lang", args.lang]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool = True) -> None:
@@ -450,6 +484,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor.command import run_doctor
+
+    spec = resolve_spec(args.spec, _overrides(args))
+    return run_doctor(spec, lang=args.lang, output=args.output, as_json=args.json, quiet=args.quiet)
+
+
 def cmd_examples(args: argparse.Namespace) -> int:
     if args.export:
         export_examples(Path(args.export))
@@ -465,6 +506,7 @@ COMMANDS = {
     "template": cmd_template,
     "check": cmd_check,
     "serve": cmd_serve,
+    "doctor": cmd_doctor,
     "examples": cmd_examples,
 }
 
