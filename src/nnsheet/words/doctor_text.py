@@ -367,10 +367,9 @@ def count(n: int, lang: str) -> str:
 
 
 def percent(share: float, lang: str) -> str:
-    """A share as a percentage: 50 %, 96,7 %."""
+    """A share as a percentage, three significant digits: 50 %, 96,7 %, 0,2995 %."""
     p = 100 * share
-    s = f"{p:.0f}" if abs(p - round(p)) < 0.05 else f"{p:.1f}"
-    return _local(s, lang) + " %"
+    return ("0" if p == 0 else num(p, lang, 3 if abs(p) >= 1 else 4)) + " %"
 
 
 def _local(s: str, lang: str) -> str:
