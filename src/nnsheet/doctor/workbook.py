@@ -73,6 +73,7 @@ def _write(diag: Diagnosis, layout: Layout, lang: str, path: str) -> None:
         if proof:
             text(f"→ {proof}", bold)
         if f.reruns:
+            row += 1
             heads = ("change", "final_loss", "accuracy", "reached")
             for c, key in enumerate(heads):
                 ws.write(row, c, dt.text(key, lang), head)
