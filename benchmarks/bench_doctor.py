@@ -22,11 +22,8 @@ import dataclasses
 import json
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import peak_mb, run_child  # noqa: E402
+from _common import peak_mb, run_child  # benchmarks/ is on sys.path
 
 CASES = {
     "iris": {},
