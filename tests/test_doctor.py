@@ -421,3 +421,30 @@ def test_memory_is_flat_in_the_number_of_epochs():
     small = _peak(dataclasses.replace(base, epochs=200))
     big = _peak(dataclasses.replace(base, epochs=2000))
     assert big - small < 1_000_000, (small, big)
+
+
+def test_unbounded_outputs_take_any_target(capsys, tmp_path):
+    """A linear output produces any number: regression targets in the millions are in range."""
+    text = (
+        load_example("linreg")
+        .source.read_text()
+        .replace(
+            "targets = [[16.0], [12.0], [26.0], [34.0], [24.0]]",
+            "targets = [[1.6e7], [1.2e7], [2.6e7], [3.4e7], [2.4e7]]",
+        )
+    )
+    assert "target_out_of_range" not in codes(capsys, spec_file(tmp_path, text))
+    # and a ReLU output cannot produce a negative target
+    p = net(tmp_path, output="relu", targets="[-1.0], [0.0], [0.0], [1.0]")
+    assert codes(capsys, p)[0] == "target_out_of_range"
+
+
+def test_a_training_error_other_than_divergence_is_one_line(capsys, tmp_path):
+    p = net(tmp_path, preset="course").read_text()
+    p = p.replace('preset = "course"', 'preset = "course"\n').replace(
+        "[training]", '[training]\nhidden_error = "proportional"'
+    )
+    p = p.replace("weights = [[0.5, -0.3]]", "weights = [[0.5, -0.5]]")
+    status, out, err = doctor(capsys, str(spec_file(tmp_path, p, "z.toml")))
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "sum to zero" in err

@@ -40,10 +40,11 @@ def bounded_smooth(name: str) -> bool:
 
 
 def output_range(name: str) -> tuple[float, float]:
-    """The smallest and largest value an activation produces (its value at z = ∓10⁶: the ends of
-    a bounded range, or ∓10⁶ itself for an unbounded one)."""
-    lo, hi = ACTIVATIONS[name].value(np.array([-FAR, FAR]))
-    return float(min(lo, hi)), float(max(lo, hi))
+    """The smallest and largest value an activation produces: its value at z = ∓10⁶, the ends of
+    a bounded range; an end that grows with z (ReLU's, the identity's) is infinite."""
+    ends = [float(v) for v in ACTIVATIONS[name].value(np.array([-FAR, FAR]))]
+    ends = [v if abs(v) < FAR / 2 else math.copysign(math.inf, v) for v in ends]
+    return min(ends), max(ends)
 
 
 def is_identity(name: str) -> bool:
@@ -157,7 +158,8 @@ class Watcher:
             _epoch_end(run, self.ep, rec.epoch)
             self.ep = _EpochWatch(run.spec, self.L)
         if not math.isfinite(rec.loss) or abs(rec.loss) > DIVERGED_LOSS:
-            run.diverged = Point("epoch_loss", rec.loss, epoch=rec.epoch)
+            if run.diverged is None:
+                run.diverged = Point("epoch_loss", rec.loss, epoch=rec.epoch)
             return False
         return True
 
