@@ -88,7 +88,6 @@ class Words:
                 fields[k] = self.notation.neuron(*v)
             elif k in ("share", "change", "chance"):
                 fields[k] = dt.percent(float(v), self.lang)  # type: ignore[arg-type]
-                fields["pct"] = fields[k]
             elif k in ("lo_i", "hi_i"):
                 name = names[v] if names else self.notation.input(v)  # type: ignore[index,arg-type]
                 fields[k.replace("_i", "_name")] = name
@@ -181,7 +180,9 @@ class Words:
         }
         if not d.findings:
             return dt.text("healthy", lang, **fields)
-        return dt.text("found", lang, n=len(d.findings), **fields)
+        n = len(d.findings)
+        order = dt.text("worst_first", lang) if n > 1 else ""
+        return dt.text("found", lang, n=n, order=order, **fields)
 
 
 def text_report(diag: Diagnosis, layout: Layout, lang: str) -> str:

@@ -166,14 +166,14 @@ EVIDENCE: dict[str, dict[str, str]] = {
         "unscaled_ranges": "feature ranges from {lo} ({lo_name}) to {hi} ({hi_name}): {ratio}× "
         "apart",
         "saturated_share": "epoch {epoch}: {sat} of {n} unit-samples of hidden layer {layer} have "
-        "|net| ≥ 5 ({pct})",
+        "|net| ≥ 5 ({share})",
         "saturated_max": "the largest: {cells}",
         "dead": "{unit} gives 0 for every sample from epoch {first} ({dead} of {epochs} epochs); "
         "its largest net in epoch {first} is {net}: {cells}",
         "vanishing": "epoch {epoch}: mean |δ| of hidden layer 1 is {hidden}, of the output layer "
         "{output} ({ratio} of it); e.g. {cells}",
         "stuck_loss": "over the last {k} epochs the loss changed by {change}: {cells}",
-        "stuck_accuracy": "accuracy {cells}; guessing the most common target gives {chance}",
+        "stuck_accuracy": "{cells}; guessing the most common target gives {chance}",
         "low_loss": "the loss fell by only {change} in {n} epochs: {cells}",
         "low_ratio": "median relative weight change per update ‖Δw‖/‖w‖ = {ratio}; last update: "
         "{cells}",
@@ -192,14 +192,14 @@ EVIDENCE: dict[str, dict[str, str]] = {
         "unscaled_ranges": "rentang fitur dari {lo} ({lo_name}) sampai {hi} ({hi_name}): "
         "berbeda {ratio}×",
         "saturated_share": "epoch {epoch}: {sat} dari {n} pasangan neuron-pola di lapisan "
-        "tersembunyi {layer} memiliki |net| ≥ 5 ({pct})",
+        "tersembunyi {layer} memiliki |net| ≥ 5 ({share})",
         "saturated_max": "yang terbesar: {cells}",
         "dead": "{unit} bernilai 0 untuk semua pola sejak epoch {first} ({dead} dari {epochs} "
         "epoch); net terbesarnya di epoch {first} adalah {net}: {cells}",
         "vanishing": "epoch {epoch}: rata-rata |δ| lapisan tersembunyi 1 adalah {hidden}, "
         "lapisan keluaran {output} ({ratio} darinya); mis. {cells}",
         "stuck_loss": "selama {k} epoch terakhir loss berubah {change}: {cells}",
-        "stuck_accuracy": "akurasi {cells}; menebak target yang paling sering memberi {chance}",
+        "stuck_accuracy": "{cells}; menebak target yang paling sering memberi {chance}",
         "low_loss": "loss hanya turun {change} dalam {n} epoch: {cells}",
         "low_ratio": "median perubahan bobot relatif per pembaruan ‖Δw‖/‖w‖ = {ratio}; "
         "pembaruan terakhir: {cells}",
@@ -236,8 +236,9 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "healthy": "nnsheet doctor: {title}: no finding in {epochs} epoch{epochs_s} (final loss "
         "{loss}{acc})",
-        "found": "nnsheet doctor: {title}: {n} finding{n_s}, worst first ({epochs} "
-        "epoch{epochs_s}, final loss {loss}{acc})",
+        "found": "nnsheet doctor: {title}: {n} finding{n_s}{order} ({epochs} epoch{epochs_s}, "
+        "final loss {loss}{acc})",
+        "worst_first": ", worst first",
         "acc": ", accuracy {acc}",
         "evidence": "evidence",
         "advice": "advice",
@@ -276,8 +277,9 @@ TEXT: dict[str, dict[str, str]] = {
     "id": {
         "healthy": "nnsheet doctor: {title}: tidak ada temuan dalam {epochs} epoch (loss akhir "
         "{loss}{acc})",
-        "found": "nnsheet doctor: {title}: {n} temuan, yang terberat dahulu ({epochs} epoch, "
-        "loss akhir {loss}{acc})",
+        "found": "nnsheet doctor: {title}: {n} temuan{order} ({epochs} epoch, loss akhir "
+        "{loss}{acc})",
+        "worst_first": ", yang terberat dahulu",
         "acc": ", akurasi {acc}",
         "evidence": "bukti",
         "advice": "saran",
