@@ -489,3 +489,22 @@ def test_bipolar_rerun_plugs_in_when_the_registry_has_the_bipolar_sigmoid(capsys
             W1, b1 = W1 - 0.5 * np.outer(d1, x), b1 - 0.5 * d1
     assert v["loss"] == pytest.approx(total / 4, rel=1e-9)
     assert v["accuracy"] is None  # −1/1 targets: the engine reports no accuracy
+
+
+def test_a_trace_too_large_for_a_spreadsheet_quotes_steps_values_without_a_cell():
+    """300,000 epochs of XOR are 1.2 million Steps rows: more than a sheet holds, so `trace`
+    would refuse; the doctor still quotes the value, and the Epochs sheet's cells."""
+    import dataclasses
+
+    from nnsheet.doctor.report import Where
+    from nnsheet.doctor.watch import Point
+    from nnsheet.output.workbook import make_layout
+
+    spec = dataclasses.replace(load_example("xor"), epochs=300_000)
+    where = Where(make_layout(spec, "en"))
+    z = where.locate(Point("z", 1.5, epoch=1, sample=0, layer=1, j=0))
+    assert (z.sheet, z.cell, z.label) == (None, None, "net O1")
+    loss = where.locate(Point("epoch_loss", 0.2, epoch=299_999))
+    assert (loss.sheet, loss.cell) == ("Epochs", "B300001")
+    small = Where(make_layout(load_example("xor"), "en"))
+    assert small.locate(Point("z", 1.5, epoch=1, sample=0, layer=1, j=0)).cell is not None
