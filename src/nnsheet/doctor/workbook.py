@@ -1,9 +1,9 @@
 """``nnsheet doctor -o REPORT.xlsx``: the Diagnosis sheet (Diagnosa in Indonesian).
 
-It lists the findings worst first with their meaning, evidence (trace cells named), advice and
-the rerun table, then draws every run's loss per epoch on one chart, the original in a thick red
-line. It prints on A4 portrait: the text wraps in a page-wide column block, the chart sits below
-it; the curves' numbers stand to the right of the print area.
+Under the summary, a chart of every run's loss per epoch on one axis (the original a thick red
+line), then the findings worst first with their meaning, evidence (trace cells named), advice,
+proof and rerun table. It prints on A4 portrait: the text wraps in a page-wide column block; the
+curves' numbers stand to the right of the print area.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ FONT_PT = 11.0
 #: at most this many points per curve: longer runs are drawn every k-th epoch
 MAX_POINTS = 5000
 ORIGINAL_RED = "#C00000"
+#: the chart's height in pixels (XlsxWriter's default chart is 480 × 288)
+CHART_PX = 340
 
 
 def write_report(diag: Diagnosis, layout: Layout, lang: str, path: Path) -> None:
@@ -39,6 +41,7 @@ def _write(diag: Diagnosis, layout: Layout, lang: str, path: str) -> None:
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 14})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    bold_wrap = wb.add_format({"text_wrap": True, "valign": "top", "bold": True})
     head = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
     cellf = wb.add_format({"valign": "top"})
     orig = wb.add_format({"valign": "top", "bold": True, "font_color": ORIGINAL_RED})
@@ -52,12 +55,19 @@ def _write(diag: Diagnosis, layout: Layout, lang: str, path: str) -> None:
     def text(s: str, fmt=wrap) -> None:
         nonlocal row
         ws.merge_range(row, 0, row, last, s, fmt)
-        ws.set_row(row, printing.text_height(s, block_px, FONT_PT))
+        # bold text is about a tenth wider: wrap it as in a narrower column
+        room = block_px if fmt is wrap else int(block_px * 0.88)
+        ws.set_row(row, printing.text_height(s, room, FONT_PT))
         row += 1
 
     ws.write(row, 0, dt.text("title", lang, title=diag.spec.title), title)
     row += 1
     text(w.summary())
+    # the chart first, under the summary, so it is never split between pages; the rows it
+    # covers keep the default height, so it ends where counted
+    row += 1
+    _curves(wb, ws, w, diag, lang, row, block_px)
+    row += math.ceil(CHART_PX / printing.ROW_PX) + 1
     if not diag.findings:
         text(dt.text("nothing", lang))
     for n, f in enumerate(diag.findings, 1):
@@ -71,22 +81,24 @@ def _write(diag: Diagnosis, layout: Layout, lang: str, path: str) -> None:
         text(f"{dt.text('advice', lang)}: {w.advice(f)}")
         proof = w.proven(f)
         if proof:
-            text(f"→ {proof}", bold)
+            text(f"→ {proof}", bold_wrap)
         if f.reruns:
             row += 1
             heads = ("change", "final_loss", "accuracy", "reached")
             for c, key in enumerate(heads):
                 ws.write(row, c, dt.text(key, lang), head)
+            lines = max(
+                printing.wrapped_lines(dt.text(k, lang), printing.col_px(wd), FONT_PT)
+                for k, wd in zip(heads, WIDTHS, strict=True)
+            )
+            ws.set_row(row, round(lines * FONT_PT * 1.36 + 1, 1))
             row += 1
             for k, r in enumerate(w.rerun_rows(f)):
                 fmt = orig if k == 0 else cellf
                 for c, v in enumerate(r):
                     ws.write(row, c, v, fmt)
                 row += 1
-    row += 1
-    chart_row = row
-    _curves(wb, ws, w, diag, lang, chart_row, block_px)
-    ws.print_area(0, 0, chart_row + 20, last)
+    ws.print_area(0, 0, row, last)
     printing.page_setup(ws, diag.spec.title, lang, landscape=False)
     ws.fit_to_pages(1, 0)
     wb.close()
@@ -129,4 +141,4 @@ def _curves(wb, ws, w: Words, diag: Diagnosis, lang: str, at_row: int, width_px:
     chart.set_y_axis(y)
     chart.set_legend({"position": "bottom"})
     chart.show_blanks_as("gap")
-    ws.insert_chart(at_row, 0, chart, {"x_scale": width_px / 480, "y_scale": 1.2})
+    ws.insert_chart(at_row, 0, chart, {"x_scale": width_px / 480, "y_scale": CHART_PX / 288})
