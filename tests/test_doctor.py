@@ -508,3 +508,37 @@ def test_a_trace_too_large_for_a_spreadsheet_quotes_steps_values_without_a_cell(
     assert (loss.sheet, loss.cell) == ("Epochs", "B300001")
     small = Where(make_layout(load_example("xor"), "en"))
     assert small.locate(Point("z", 1.5, epoch=1, sample=0, layer=1, j=0)).cell is not None
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_report_prints_on_a4_with_no_text_cut(capsys, tmp_path, lang):
+    """LibreOffice prints the report on A4 portrait pages with the title and page numbers, and
+    every line of the report — the wrapped proof sentences included — is on the pages whole."""
+    from conftest import libreoffice_required, require_libreoffice
+    from pdfcheck import have_poppler, is_a4, read_pages
+
+    from nnsheet.output.pdf import export_pdf
+
+    require_libreoffice()
+    if not have_poppler():
+        if libreoffice_required():
+            pytest.fail("poppler (pdftotext) is not installed", pytrace=False)
+        pytest.skip("poppler (pdftotext) is not installed")
+    xlsx, pdf = tmp_path / "r.xlsx", tmp_path / "r.pdf"
+    status, out, _ = doctor(capsys, "unscaled", "-o", str(xlsx), "--lang", lang)
+    assert status == 1
+    export_pdf(xlsx, pdf)
+    pages = read_pages(pdf)
+    assert all(is_a4(p) and p.width < p.height for p in pages)
+    assert len(pages) <= 2
+    page_word = "Page" if lang == "en" else "Halaman"
+    for p in pages:
+        assert p.text(p.footer).startswith(f"{page_word} {p.number} ")
+        assert p.text(p.header).startswith("Unscaled inputs")
+    printed = " ".join(p.text() for p in pages).split()
+    proof = next(ln for ln in out.splitlines() if ln.strip().startswith("→"))
+    words = proof.split()
+    # the proof sentence is printed whole, in order
+    at = [i for i, w in enumerate(printed) if w == words[0]]
+    assert any(printed[i : i + len(words)] == words for i in at), proof
