@@ -161,10 +161,18 @@ def test_lr_too_high_rises_and_reruns_agree_with_an_independent_loop(capsys):
     assert f["proven"].startswith("with learning_rate = 9 instead of 30 the loss falls below 0.01")
 
 
-@pytest.mark.parametrize("name", ["symmetry", "lr-too-high", "unscaled"])
+@pytest.mark.parametrize(
+    "name", ["symmetry", "lr-too-high", "unscaled", "symmetry-minibatch", "unscaled-batch"]
+)
 def test_evidence_cells_are_where_trace_puts_them(capsys, tmp_path, name):
     """Each evidence cell, read back from the workbook `nnsheet trace` writes for the same spec,
-    holds the value the doctor quotes, under the header the doctor names."""
+    holds the value the doctor quotes, under the header the doctor names (online, and batch and
+    mini-batch, whose new weights sit on update rows)."""
+    if name.endswith("batch"):
+        base, mode = name.split("-")
+        text = load_example(base).source.read_text()
+        mode_line = 'mode = "batch"' if mode == "batch" else "mode = 2"
+        name = str(spec_file(tmp_path, text.replace("[training]", f"[training]\n{mode_line}")))
     _, found = doctor_json(capsys, name)
     out = tmp_path / "t.xlsx"
     assert main(["trace", name, "-o", str(out), "-q"]) == 0
