@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.engine import EpochRecord, StepRecord, initial_weights, iterate
+from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights, iterate
 from ..core.errors import TrainingError
 from ..core.ops import ACTIVATIONS
 from ..core.spec import Spec
@@ -125,9 +125,10 @@ class _EpochWatch:
         self.relu = [l for l in range(1, L + 1) if spec.layers[l - 1].activation == "relu"]
         self.alive = {l: np.zeros(spec.layers[l - 1].size, dtype=bool) for l in self.relu}
         self.relu_max = {l: np.full(spec.layers[l - 1].size, -np.inf) for l in self.relu}
-        self.delta_sum = np.zeros(L)
-        self.delta_n = np.zeros(L)
-        self.delta_last: dict[int, Point] = {}
+        self.sat_top: dict[int, float] = {}
+        self.delta_sum = [0.0] * L
+        #: the epoch's last sample (its deltas are quoted as an example)
+        self.last: SampleRecord | None = None
         self.ratios: list[float] = []
 
 
@@ -207,15 +208,17 @@ def tap(
 
 
 def _step(ep: _EpochWatch, rec: StepRecord, L: int) -> None:
+    # called for every sample of every detailed epoch: plain array methods, no wrappers, and a
+    # Point made only for a new largest |net|
     for s in rec.samples:
         for l, counts in ep.sat.items():
             z = s.z[l - 1]
-            big = np.abs(z) >= SATURATION_NET
-            counts[0] += int(big.sum())
-            counts[1] += z.size
-            j = int(np.argmax(np.abs(z)))
-            best = ep.sat_max.get(l)
-            if best is None or abs(z[j]) > abs(best[0].value):
+            az = np.abs(z)
+            j = int(az.argmax())
+            counts[0] += int((az >= SATURATION_NET).sum())
+            counts[1] += az.size
+            if az[j] > ep.sat_top.get(l, -1.0):
+                ep.sat_top[l] = float(az[j])
                 ep.sat_max[l] = (
                     Point("z", float(z[j]), s.epoch, s.sample - 1, l, j),
                     Point("fprime", float(s.fprime[l - 1][j]), s.epoch, s.sample - 1, l, j),
@@ -224,16 +227,12 @@ def _step(ep: _EpochWatch, rec: StepRecord, L: int) -> None:
             ep.alive[l] |= s.a[l - 1] > 0
             np.maximum(ep.relu_max[l], s.z[l - 1], out=ep.relu_max[l])
         for l in range(L):
-            d = np.abs(s.delta[l])
-            ep.delta_sum[l] += float(d.sum())
-            ep.delta_n[l] += d.size
-            ep.delta_last[l + 1] = Point(
-                "delta", float(s.delta[l][0]), s.epoch, s.sample - 1, l + 1, 0
-            )
-    dw = math.sqrt(sum(float(np.sum(d * d)) for d in rec.dw))
-    w = math.sqrt(sum(float(np.sum(x * x)) for x in rec.samples[0].w))
+            ep.delta_sum[l] += np.abs(s.delta[l]).sum()
+        ep.last = s
+    dw = sum(float(d.ravel() @ d.ravel()) for d in rec.dw)
+    w = sum(float(x.ravel() @ x.ravel()) for x in rec.samples[0].w)
     if w > 0:
-        ep.ratios.append(dw / w)
+        ep.ratios.append(math.sqrt(dw / w))
 
 
 def _epoch_end(run: Run, ep: _EpochWatch, epoch: int) -> None:
@@ -246,11 +245,15 @@ def _epoch_end(run: Run, ep: _EpochWatch, epoch: int) -> None:
                 run.dead[key] = [epoch, 0, epoch, float(ep.relu_max[l][j])]
             run.dead[key][1] += 1
             run.dead[key][2] = epoch
-    run.delta_mean = {
-        l + 1: float(ep.delta_sum[l] / ep.delta_n[l])
-        for l in range(len(ep.delta_n))
-        if ep.delta_n[l]
-    }
-    run.delta_point = ep.delta_last
+    last = ep.last
+    if last is not None:
+        n = run.spec.n_samples
+        run.delta_mean = {
+            l + 1: float(ep.delta_sum[l]) / (n * d.size) for l, d in enumerate(last.delta)
+        }
+        run.delta_point = {
+            l + 1: Point("delta", float(d[0]), last.epoch, last.sample - 1, l + 1, 0)
+            for l, d in enumerate(last.delta)
+        }
     if ep.ratios:
         run.update_ratio.append(float(np.median(ep.ratios)))
