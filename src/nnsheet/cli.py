@@ -19,6 +19,8 @@ from .core.errors import NnsheetError
 from .core.examples import EXAMPLES, resolve_spec
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
+from .doctor.command import trace_note, trace_watcher
+from .doctor.watch import tap
 from .output import pdf as pdf_export
 from .output.export import export_examples
 from .output.files import check_output_path, silence_stdout, spec_inputs
@@ -281,9 +283,7 @@ def _trace(
     # --table the trace is never held in memory. The table needs every value at the end: with
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
     records = with_progress(iterate(spec), spec, quiet=args.quiet)
-    from .doctor.command import trace_note, trace_watcher
-    from .doctor.watch import tap
-
+    # watched on the way: a run that ends stuck, diverged or saturated gets a note (issue 25)
     watcher = trace_watcher(spec)
     records = tap(records, watcher)
     trace = None

@@ -27,7 +27,7 @@ EXAMPLES: dict[str, str] = {
 }
 #: examples whose committed workbook (``nnsheet examples --export``) shows only the first K
 #: epochs row by row, as ``--detail-epochs K`` would: Iris in full is 15,000 rows, an 86 MB file;
-#: xor-stuck's 2,000 epochs are 8,000 rows, unscaled's 200 epochs 1,600 rows of 68 columns
+#: xor-stuck's 2,000 epochs are 8,000 rows, unscaled's 200 epochs 1,600 rows of 81 columns
 EXPORT_DETAIL_EPOCHS: dict[str, int] = {"iris": 2, "xor-stuck": 10, "unscaled": 20}
 DEFAULT_EXAMPLE = "course"
 
