@@ -495,8 +495,9 @@ def cmd_examples(args: argparse.Namespace) -> int:
     if args.export:
         export_examples(Path(args.export))
         return 0
+    width = max(len(name) for name in EXAMPLES)
     for name, text in EXAMPLES.items():
-        print(f"{name:10} {text}")
+        print(f"{name:{width}}  {text}")
     print("use one with: nnsheet trace NAME -o NAME.xlsx", file=sys.stderr)
     return 0
 
