@@ -82,19 +82,21 @@ def comment(path: Path, sheet: str, cell: str) -> str:
 
 
 def break_for(monkeypatch, name: str, file: str, exc: Exception) -> None:
-    """Make the batch's ``name`` raise ``exc`` for ``file`` (a fault nobody foresaw); the path is
-    write_graded's first argument, grade_book's third."""
-    import nnsheet.grading.batch as batch
+    """Make the grader's ``name`` raise ``exc`` for ``file`` (a fault nobody foresaw); the path
+    is write_graded's first argument, grade_book's fourth."""
+    import nnsheet.grading.pipeline
+    import nnsheet.grading.report
 
-    real = getattr(batch, name)
+    module = nnsheet.grading.report if name == "write_graded" else nnsheet.grading.pipeline
+    real = getattr(module, name)
 
     def broken(*args, **kw):
-        path = args[0] if name == "write_graded" else args[2]
+        path = args[0] if name == "write_graded" else args[3]
         if Path(path).name == file:
             raise exc
         return real(*args, **kw)
 
-    monkeypatch.setattr(batch, name, broken)
+    monkeypatch.setattr(module, name, broken)
 
 
 # ----------------------------------------------------------------------------- 1 merged cells

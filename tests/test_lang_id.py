@@ -328,8 +328,8 @@ def test_output_error_of_the_gradient_rule_is_parenthesised(tmp_path: Path) -> N
 
     spec = loads_spec(GRADIENT_FAUSETT)
     key = AnswerKey.build(spec, ExerciseOptions())
-    row = key.answers[(key.answers["quantity"] == "err") & (key.answers["layer"] == 2)]
-    text = explain(key, row.iloc[0].to_dict())
+    row = next(a for a in key.answers if a.quantity == "err" and a.layer == 2)
+    text = explain(key, row)
     assert text.startswith("err_k1 = -(t1−y1) = -(-0.441388) = 0.441388"), text
 
 

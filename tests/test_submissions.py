@@ -26,6 +26,7 @@ from nnsheet.core.specfile import load_spec
 from nnsheet.grading.batch import GRADEBOOK_COLUMNS
 from nnsheet.output.workbook import make_layout
 from nnsheet.sheet.layout import col_name
+from nnsheet.words.grading_text import shifted_text
 from nnsheet.words.notation import sheet_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -428,10 +429,9 @@ def test_shifted_tables_of_other_specs_languages_and_batch_update_rows(
     wb[names.steps].insert_cols(2, 2)
     wb[names.epochs].insert_rows(1)
     wb.save(f)
-    book = grader.read_book(f)
-    res = grader.grade_book(book, grader.key_for(book, f, None, {}), f)
+    res = grader.grade_file(f, grader.Record()).result
     assert dict(res.counts) == {"correct": len(answers)}
-    assert book.shifted == (
+    assert shifted_text(res.placement.shifted) == (
         f"{names.steps}: 2 extra columns (B, C); {names.epochs}: 1 extra row (1)"
     )
     if batch is not None:

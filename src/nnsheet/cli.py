@@ -11,8 +11,9 @@ import argparse
 import shlex
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .core.engine import Trace, initial_weights, iterate
 from .core.errors import NnsheetError
@@ -28,6 +29,10 @@ from .output.progress import total_steps, with_progress
 from .output.table import write_table
 from .output.workbook import WorkbookWriter, make_layout
 from .words.messages import message
+
+if TYPE_CHECKING:
+    from .exercise.roster import Student
+    from .grading.key import Record
 
 
 class _Parser(argparse.ArgumentParser):
@@ -370,7 +375,10 @@ def cmd_template(args: argparse.Namespace) -> int:
         ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
     )
     if pdf is not None:
-        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs")
+        from .output import printing
+
+        row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
+        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs", row_pt)
     _, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
@@ -387,7 +395,7 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
         raise NnsheetError(
             "--pdf writes one handout; with --roster, print each student's DIR/<id>.xlsx instead"
         )
-    roster = read_roster(Path(args.roster))  # every row checked before anything is written
+    roster = read_roster(Path(args.roster), args.lang)  # every row checked before writing
     folder = Path(args.output)
     if folder.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv") or (
         folder.exists() and not folder.is_dir()
@@ -434,8 +442,6 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .grading.batch import check_files
-
     decimals = args.decimals
     if decimals is not None:
         _check_decimals(decimals)
@@ -452,20 +458,193 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.roster is not None:
         from .exercise.roster import read_roster
 
-        roster = read_roster(Path(args.roster))
+        roster = read_roster(Path(args.roster), args.lang or "en")
     ask = parse_ask(args.ask) if args.ask is not None else None
-    record = Record(spec, ask, args.steps, args.epochs, decimals if spec is not None else None)
+    record = Record(spec, ask, args.steps, args.epochs, decimals)
     return check_files(
         [Path(f) for f in args.files],
-        spec=spec,
-        decimals=decimals,
+        record,
         output=args.output,
         report=args.report,
         gradebook=args.gradebook,
-        record=record,
         lang=args.lang,
         roster=roster,
     )
+
+
+def _graded_path(
+    src: Path, output: str | None, several: bool, stems: dict[str, int]
+) -> Path | None:
+    if output is None:
+        return None
+    o = Path(output)
+    if several or o.is_dir():
+        name = src.name
+        if src.suffix.lower() != ".xlsx":  # the graded copy of an .ods is an .xlsx
+            name = (src.stem if stems.get(src.stem.lower(), 0) == 1 else src.name) + ".xlsx"
+        return o / name
+    return o
+
+
+def _csv_path(path: str, what: str, files: list[Path]) -> Path:
+    p = Path(path)
+    suffixes = (".csv", ".xlsx") if what == "--gradebook" else (".csv",)
+    if p.suffix.lower() not in suffixes:
+        raise NnsheetError(f"{p}: {what} must be a {' or '.join(suffixes)} file")
+    if p.resolve() in {f.resolve() for f in files}:
+        raise NnsheetError(f"{p}: refusing to overwrite an input file")
+    if not p.resolve().parent.is_dir():
+        raise NnsheetError(f"{p}: the folder {p.resolve().parent} does not exist")
+    return p
+
+
+def _graded_paths(
+    files: list[Path], output: str | None, several: bool
+) -> tuple[list[Path | None], bool]:
+    """Each file's graded copy (``-o``: a file, or a folder for several) and whether ``-o`` is
+    a folder to create; refused before anything is graded when one would overwrite a learner's
+    file."""
+    from .grading.values import is_values
+
+    if output is None:
+        return [None] * len(files), False
+    if csvs := [f for f in files if is_values(f)]:
+        raise NnsheetError(
+            f"{csvs[0]}: a program's values have no graded copy; leave out -o "
+            "(--report gives every value's verdict)"
+        )
+    stems: dict[str, int] = {}
+    for f in files:
+        stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
+    o = Path(output)
+    if several:
+        if o.exists() and not o.is_dir():
+            raise NnsheetError(f"{o}: with several files, -o must name a folder")
+    elif not o.is_dir() and o.suffix.lower() != ".xlsx" and (o.exists() or o.suffix):
+        raise NnsheetError(f"{o}: -o must be a .xlsx file or a folder")
+    make_folder = several or (not o.exists() and not o.suffix)
+    targets = [_graded_path(f, output, several or make_folder, stems) for f in files]
+    ins = {f.resolve() for f in files}
+    for t in targets:
+        if t is not None and t.resolve() in ins:
+            raise NnsheetError(f"{t}: refusing to overwrite a learner's file; choose another -o")
+    if len({t.resolve() for t in targets if t is not None}) < len(files):
+        raise NnsheetError("several files have the same name; grade them in separate calls")
+    return targets, make_folder
+
+
+def check_files(
+    files: Sequence[Path],
+    record: Record,
+    *,
+    output: str | None = None,
+    report: str | None = None,
+    gradebook: str | None = None,
+    lang: str | None = None,
+    roster: Sequence[Student] | None = None,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
+    by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
+    summary per file through ``say``, graded copies (``output``), the ``report`` CSV (one row
+    per answer cell) and the ``gradebook`` (one row per file, with the flags of
+    :func:`~nnsheet.grading.pipeline.class_flags`). An unreadable file is one line on stderr
+    (and a gradebook row) and the others are still graded. Returns the exit status: 0 all
+    correct, 1 something wrong or missing, 2 a file could not be graded.
+
+    When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
+    file asked for is still written. ``lang``: the language of what is said (default: each
+    exercise's own); the CSV files stay English."""
+    from .grading.batch import (
+        GRADEBOOK_COLUMNS,
+        flag_lines,
+        gradebook_row,
+        submissions,
+        write_csv,
+        write_xlsx,
+    )
+    from .grading.pipeline import class_flags, grade_file, problem_text
+    from .grading.report import REPORT_COLUMNS, report_rows, summary, write_graded
+    from .words.grading_text import say as words
+
+    def err(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    files, several = submissions([Path(f) for f in files], err)
+    targets, make_folder = _graded_paths(files, output, several)
+    paths = {
+        what: _csv_path(p, what, files)
+        for what, p in (("--report", report), ("--gradebook", gradebook))
+        if p is not None
+    }
+    if len({p.resolve() for p in paths.values()}) < len(paths):
+        raise NnsheetError(f"{gradebook}: --report and --gradebook need different names")
+    if output is not None and make_folder:
+        Path(output).mkdir(parents=True, exist_ok=True)
+
+    printing = True
+
+    def out(line: str) -> None:
+        nonlocal printing
+        if printing:
+            try:
+                say(line)
+            except BrokenPipeError:  # the reader went away (`| head`): go on, quietly
+                printing = False
+                silence_stdout()
+
+    cache: dict = {}  # answer keys by value (the spec's text and the options)
+    status = 0
+    rows: list[list[object]] = []
+    outcomes = []
+    notes: list[list[str]] = []  # per file: what the gradebook says beyond its flags
+    said: str | None = None  # the first graded exercise's language
+    for f, dest in zip(files, targets, strict=True):
+        o = grade_file(f, record, roster, lang=lang, cache=cache)
+        outcomes.append(o)
+        notes.append([])
+        if o.result is None:
+            err(f"nnsheet: error: {o.problem}")
+            status = 2
+            continue
+        res, speak = o.result, lang or o.lang
+        for line in [*summary(res, lang), *flag_lines(o.flags, speak)]:
+            out(line)
+        said = said or o.lang
+        rows.extend(report_rows(res))
+        if not res.all_correct:
+            status = max(status, 1)
+        if dest is None:
+            continue
+        try:
+            write_graded(f, res, dest, lang)
+        except Exception as exc:
+            why = problem_text(f, exc, "no graded copy can be written")
+            notes[-1].append(words("no_copy", "en", why=why.removeprefix(f"{f}: ")))
+            err(f"nnsheet: error: {why}")
+            status = 2
+            continue
+        out(words("graded_copy", lang or o.lang, path=dest))
+    later = class_flags(outcomes, record, roster, cache)
+    for o, flags in zip(outcomes, later, strict=True):
+        lines = flag_lines(flags, lang or o.lang, o.flags)
+        if lines:
+            out(f"{o.path}:")
+            for line in lines:
+                out(line)
+    if report is not None:
+        write_csv(paths["--report"], REPORT_COLUMNS, rows)
+        err(words("wrote_report", lang or said or "en", path=report, n=len(rows)))
+    if gradebook is not None:
+        cells = [
+            gradebook_row(o, flags, n) for o, flags, n in zip(outcomes, later, notes, strict=True)
+        ]
+        if paths["--gradebook"].suffix.lower() == ".xlsx":
+            write_xlsx(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
+        else:
+            write_csv(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
+        err(words("wrote_gradebook", lang or said or "en", path=gradebook, n=len(outcomes)))
+    return status
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

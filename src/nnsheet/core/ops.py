@@ -504,6 +504,17 @@ def xl_dw(sign: int, grad: str) -> str:
 
 
 # --------------------------------------------------------------------------- the steps' formulas
+#: the blocks an exercise can ask, in their order, and the trace quantities of each (design.md
+#: §5 names): the one list of block names (the exercise, the grader and their words read it)
+BLOCKS: dict[str, tuple[str, ...]] = {
+    "forward": ("z", "a"),
+    "errors": ("e", "loss", "epoch_loss", "accuracy"),
+    "backward": ("err", "fprime", "delta"),
+    "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
+}
+BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
+
+
 @dataclass(frozen=True)
 class Steps:
     """The spreadsheet formula of each step every rule shares, from the cells it reads (the

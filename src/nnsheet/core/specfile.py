@@ -7,9 +7,7 @@ Layers are numbered from 1 in messages, like ``[[layer]]`` tables in the file.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import math
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .csvfile import CsvError, CsvRow, CsvTable, csv_number, read_csv
 from .errors import SpecError
 from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .safety import read_text_file
@@ -154,31 +153,25 @@ def _table(ctx: _Ctx, key: str, v: object) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- data
-def _read_csv(ctx: _Ctx, path: Path, key: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the non-blank data rows and each data row's line number in the file."""
-    if not path.is_file():
-        raise ctx.fail(key, f"CSV file {str(path)!r} not found")
-    if path.stat().st_size > MAX_CSV_BYTES:
-        raise ctx.fail(key, f"CSV file {path.name} is larger than {MAX_CSV_BYTES // 2**20} MiB")
+def _read_csv(ctx: _Ctx, path: Path, key: str) -> CsvTable:
+    """The data CSV (:mod:`nnsheet.core.csvfile`: UTF-8, ``,`` or ``;``, spreadsheet rows)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ctx.fail(key, f"cannot read CSV file {path.name} as UTF-8 text ({exc})") from None
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
-    except csv.Error as exc:
-        raise ctx.fail(key, f"{path.name} is not valid CSV ({exc})") from None
-    rows = [r for _, r in numbered]
-    if len(rows) < 2:
+        table = read_csv(path, "a data CSV", MAX_CSV_BYTES)
+    except CsvError as exc:
+        what = {
+            "not_found": f"CSV file {str(path)!r} not found",
+            "too_large": f"CSV file {path.name} is larger than {MAX_CSV_BYTES // 2**20} MiB",
+        }.get(exc.code, str(exc).replace(str(path), path.name, 1))
+        raise ctx.fail(key, what) from None
+    if not table.rows:
         raise ctx.fail(key, f"{path.name}: expected a header row and at least one data row")
-    header = [h.strip() for h in rows[0]]
+    header = table.header
     dup = [h for h in header if header.count(h) > 1]
     if dup:
         raise SpecError(
-            f"{path.name}: row {numbered[0][0]}: column {dup[0]!r} appears more than once"
+            f"{path.name}: row {table.header_row}: column {dup[0]!r} appears more than once"
         )
-    return header, rows[1:], [n for n, _ in numbered[1:]]
+    return CsvTable(path.name, table.separator, header, table.header_row, table.rows)
 
 
 def _csv_data(
@@ -188,8 +181,8 @@ def _csv_data(
     if not isinstance(csv_name, str) or not csv_name.strip():
         raise ctx.fail("data.csv", f"expected a file name, got {_describe(csv_name)}")
     path = (base / csv_name).resolve()
-    header, rows, line_of = _read_csv(ctx, path, "data.csv")
-    fname = path.name
+    table = _read_csv(ctx, path, "data.csv")
+    header, rows, fname = list(table.header), table.rows, path.name
 
     def columns(key: str, v: object) -> list[str]:
         if isinstance(v, str):
@@ -218,31 +211,28 @@ def _csv_data(
     if not fcols:
         raise ctx.fail("data.features", f"{fname} has no feature columns besides the targets")
 
-    def num(r: int, row: list[str], col: str) -> float:
-        c = header.index(col)
-        cell = row[c].strip() if c < len(row) else ""
-        where = f"{fname}: row {line_of[r]}, column {col}"
+    def num(row: CsvRow, col: str) -> float:
+        cell = row.get(header.index(col)).strip()
+        where = table.where(row.row, col)
         if cell == "":
             raise SpecError(f"{where}: expected a number, the cell is empty")
-        try:
-            f = float(cell)
-        except ValueError:
-            raise SpecError(f"{where}: expected a number, got {cell[:30]!r}") from None
+        f = csv_number(cell, table.separator)
+        if f is None:
+            raise SpecError(f"{where}: expected a number, got {cell[:30]!r}")
         if not math.isfinite(f):
             raise SpecError(f"{where}: expected a finite number, got {cell!r}")
         return f
 
-    X = np.array([[num(r, row, c) for c in fcols] for r, row in enumerate(rows)])
+    X = np.array([[num(row, c) for c in fcols] for row in rows])
     if one_hot:
         col = tcols[0]
         ci = header.index(col)
         labels: list[str] = []
-        for r, row in enumerate(rows):
-            cell = row[ci].strip() if ci < len(row) else ""
+        for row in rows:
+            cell = row.get(ci).strip()
             if not cell:
                 raise SpecError(
-                    f"{fname}: row {line_of[r]}, column {col}: expected a class label, "
-                    "the cell is empty"
+                    f"{table.where(row.row, col)}: expected a class label, the cell is empty"
                 )
             labels.append(cell)
         classes = list(dict.fromkeys(labels))
@@ -250,7 +240,7 @@ def _csv_data(
             raise ctx.fail("data.targets", f"column {col!r} of {fname} has only one class")
         T = np.array([[1.0 if lab == c else 0.0 for c in classes] for lab in labels])
         return X, T, tuple(fcols), tuple(classes), path
-    T = np.array([[num(r, row, c) for c in tcols] for r, row in enumerate(rows)])
+    T = np.array([[num(row, c) for c in tcols] for row in rows])
     return X, T, tuple(fcols), tuple(tcols), path
 
 

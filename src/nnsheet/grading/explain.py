@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
 from ..words.grading_text import mistake_words, say
-from .key import AnswerKey
-
+from ..words.grading_text import number as _n
+from .key import AnswerCell, AnswerKey
 
 # =========================================================================== explanations
-def _n(v: float) -> str:
-    """A number for explanations: up to 6 significant digits, no exponent for usual sizes."""
-    if v == 0:
-        return "0"
-    s = f"{v:.6g}"
-    return s
 
 
 def _p(v: float) -> str:
@@ -26,7 +18,7 @@ def _p(v: float) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
-def explain(key: AnswerKey, row: dict, lang: str = "en") -> str:
+def explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str:
     """The expected value's formula with the symbols, then the numbers substituted:
     ``O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589``."""
     try:
@@ -40,21 +32,17 @@ def explain(key: AnswerKey, row: dict, lang: str = "en") -> str:
     return text
 
 
-def _i(v: object) -> int | None:
-    return None if pd.isna(v) else int(v)  # type: ignore[arg-type]
-
-
-def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
+def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
     spec, nt, tr = key.spec, key.layout.notation, key.trace
-    q = row["quantity"]
+    q = row.quantity
     L = spec.n_layers
-    val = float(row["value"])
-    sym = row["label"]
-    layer, j, i = _i(row["layer"]), _i(row["j"]), _i(row["i"])
+    val = row.value
+    sym = row.label
+    layer, j, i = row.layer, row.j, row.i
     j0 = None if j is None else j - 1
     i0 = None if i is None else i - 1
     if q in ("epoch_loss", "accuracy"):
-        ep = tr.epochs[int(row["epoch"]) - 1]
+        ep = tr.epochs[row.epoch - 1]  # type: ignore[operator]
         recs = [s for st in tr.steps[ep.first_step - 1 : ep.last_step] for s in st.samples]
         if q == "epoch_loss":
             parts = [_n(s.loss) for s in recs]
@@ -63,8 +51,8 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
             parts = [str(s.correct) for s in recs]
             sy = correct_rule(spec.one_hot_targets).text[lang]
         return f"{sym} = {sy} = ({' + '.join(parts)})/{len(recs)} = {_n(val)}"
-    st = tr.steps[int(row["step"]) - 1]
-    sample = _i(row["sample"])
+    st = tr.steps[row.step - 1]  # type: ignore[operator]
+    sample = row.sample
     rec = None
     if sample is not None:
         rec = next(s for s in st.samples if s.sample == sample)
@@ -172,9 +160,9 @@ def explain_mistakes(key: AnswerKey, mistakes: list[tuple[str, float]], lang: st
     return say("mistake", lang, slips=slips, value=_n(mistakes[0][1]))
 
 
-def _explain_formula(key: AnswerKey, row: dict) -> str:
+def _explain_formula(key: AnswerKey, row: AnswerCell) -> str:
     """Fallback: the cell's own formula with each reference replaced by the engine's value."""
-    k = (row["sheet"], row["cell"])
+    k = row.key
     f = key.formulas.get(k, "")
 
     def sub(m: re.Match) -> str:
@@ -185,4 +173,4 @@ def _explain_formula(key: AnswerKey, row: dict) -> str:
         return _p(v) if v is not None else ref
 
     body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
-    return f"{row['label']} = {f} → {body} = {_n(float(row['value']))}"
+    return f"{row.label} = {f} → {body} = {_n(row.value)}"

@@ -8,15 +8,15 @@ import io
 import math
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..core.errors import WorkbookError
 from ..core.safety import XlsxLimits, check_ods_archive, check_xlsx_archive
 from ..exercise.template import META_SHEET, STUDENT_NAMES
-from ..sheet.layout import cell_name
 from ..words.notation import SHEET_NAMES
+from .reason import Reason
 
 #: the sheets holding answers, in every language (the exercise's language names them)
 _STEPS = tuple(n.steps for n in SHEET_NAMES.values())
@@ -34,15 +34,15 @@ DATE = "d"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Given:
     """What the learner put in one answer cell."""
 
     text: str  # as shown in the report ("" when blank)
     value: float | None = None
     decimals: int | None = None
-    problem: str | None = None  # why it is not a number
-    note: str | None = None  # how it was stored, when that is worth saying (a date format)
+    problem: Reason | None = None  # why it is not a number
+    note: Reason | None = None  # how it was stored, when that is worth saying (a date format)
 
     @property
     def blank(self) -> bool:
@@ -81,13 +81,13 @@ def parse_text(text: str) -> Given:
         else:
             s = s.replace(",", "")  # 1,234.5
     if not _NUMBER.fullmatch(s):
-        return Given(shown, problem=f"the text {shown.strip()!r} is not a number")
+        return Given(shown, problem=Reason.of("text_not_number", text=repr(shown.strip())))
     v = float(s)
     d = _decimals(s)
     if pct:
         v, d = v / 100.0, d + 2
     if not math.isfinite(v):
-        return Given(shown, problem=f"{shown.strip()!r} is not a finite number")
+        return Given(shown, problem=Reason.of("not_finite_text", text=repr(shown.strip())))
     return Given(shown, v, d)
 
 
@@ -98,32 +98,28 @@ def read_given(value: object, dtype: str | None, formula: object) -> Given:
         if typed_formula:
             return Given(
                 str(formula),
-                problem="a formula with no computed result (not computed:"
-                " open the file in a spreadsheet and save it)",
+                problem=Reason.of("uncomputed"),
             )
         return Given("")
     if dtype == "e" or (isinstance(value, str) and value in ERROR_VALUES):
-        return Given(str(value), problem=f"the spreadsheet error {value}")
+        return Given(str(value), problem=Reason.of("spreadsheet_error", value=str(value)))
     if isinstance(value, bool):
-        return Given(str(value).upper(), problem=f"{str(value).upper()} is not a number")
+        return Given(str(value).upper(), problem=Reason.of("not_number", what=str(value).upper()))
     if dtype == DATE and isinstance(value, float):  # a number under a date or time format
-        g = read_given(value, None, formula)
-        g.note = "stored under a date or time format; graded as the number it holds"
-        return g
+        return replace(read_given(value, None, formula), note=Reason.of("dated"))
     if isinstance(value, int | float):
         v = float(value)
         if not math.isfinite(v):
-            return Given(repr(v), problem="not a finite number")
+            return Given(repr(v), problem=Reason.of("not_finite"))
         text = repr(value) if isinstance(value, float) else str(value)
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
             text = str(int(value))  # a typed 1 (python-calamine reads every number as a float)
-        g = Given(text, v, _decimals(text))
-        if typed_formula:
-            g.text = f"{formula} → {text}"
-        return g
+        return Given(f"{formula} → {text}" if typed_formula else text, v, _decimals(text))
     if isinstance(value, str):
         return parse_text(value)
-    return Given(str(value), problem=f"{type(value).__name__} {value!s} is not a number")
+    return Given(
+        str(value), problem=Reason.of("not_number", what=f"{type(value).__name__} {value!s}")
+    )
 
 
 # =========================================================================== opening files
@@ -232,67 +228,25 @@ class Grid:
         return self._cover.get(pos)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Book:
-    """What the grader reads from a learner's file. The answers are found by the headers
-    (:func:`nnsheet.grading.locate.locate` fills :attr:`where`): every lookup takes the layout's
-    own address, so the key's formulas stay as they are."""
+    """What a learner's file says, and nothing the grader concluded: the hidden sheet's lines,
+    the sheets, the answer sheets' cells, the typed name and number, the Setup values. Where the
+    answers are is :class:`nnsheet.grading.locate.Placement`'s business (found by the headers)."""
 
     meta: list[tuple[str, str]]
     sheets: list[str]
     grids: dict[str, Grid]  # Steps and Epochs
     names: dict[str, object] = field(default_factory=dict)  # ``student``, ``student_id``
     kind: str = "xlsx"
-    #: the learner's cell of each layout cell (sheet, A1) that is not where the layout put it
-    where: dict[tuple[str, str], Pos] = field(default_factory=dict)
-    #: how the learner's table moved, e.g. "Steps: 1 extra column (W)" (None when it did not)
-    shifted: str | None = None
-    #: layout cells whose row is not in the learner's table (deleted): missing, never looked up
-    absent: set[tuple[str, str]] = field(default_factory=set)
-    #: the rows not found (deleted): the answer-key record of each one's first answer cell
-    lost_rows: list[dict] = field(default_factory=list)
-    #: how the exercise's hidden settings differ from the teacher's record (set by the key): text
-    #: keys of :mod:`nnsheet.words.grading_text` and their fields
-    tampered: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    #: the values on the Setup sheet (by sheet name, then position): the givens as the file has
+    #: them, compared with the record's (``tampered``, ``givens_changed``)
+    setup: dict[str, dict[Pos, object]] = field(default_factory=dict)
 
     @property
     def exercise(self) -> bool:
         """Whether the workbook has an exercise's instructions sheet (in any language)."""
         return any(n.exercise in self.sheets for n in SHEET_NAMES.values())
-
-    #: the values on the Setup sheet (by sheet name, then position): the givens as the file has
-    #: them, compared with the record's (``tampered``, ``givens_changed``)
-    setup: dict[str, dict[Pos, object]] = field(default_factory=dict)
-
-    def pos(self, key: tuple[str, str]) -> Pos:
-        p = self.where.get(key)
-        return p if p is not None else _pos(key[1])
-
-    def ref(self, key: tuple[str, str]) -> str:
-        """The learner's A1 address of a layout cell."""
-        r, c = self.pos(key)
-        return cell_name(r, c)
-
-    def place(self, key: tuple[str, str]) -> str:
-        """Where the learner finds the answer of a layout cell: ``Steps!X3`` (the sheet alone when
-        its row was deleted)."""
-        return key[0] if key in self.absent else f"{key[0]}!{self.ref(key)}"
-
-    def value(self, key: tuple[str, str]) -> tuple[object, str | None]:
-        g = self.grids.get(key[0])
-        if g is None or key in self.absent:
-            return None, None
-        return g.cells.get(self.pos(key), (None, None))
-
-    def formula(self, key: tuple[str, str]) -> str | None:
-        g = self.grids.get(key[0])
-        return None if g is None or key in self.absent else g.formulas.get(self.pos(key))
-
-    def covered(self, key: tuple[str, str]) -> str | None:
-        """The learner's A1 address of the merged cell a layout cell is hidden under."""
-        g = self.grids.get(key[0])
-        at = None if g is None or key in self.absent else g.covered(self.pos(key))
-        return None if at is None else cell_name(*at)
 
 
 _DATES = (datetime.date, datetime.time, datetime.timedelta)  # datetime.datetime is a date

@@ -299,7 +299,8 @@ class Layout:
         self.n_rows = HEADER_ROWS + self.detail_epochs * self.rows_per_epoch
         self.band_ranges = self._band_ranges()
         #: :meth:`slipped`'s templates, by mistake, then by the exact templates' id
-        self._slipped: dict[str, dict[int, dict[int, str]]] = {}
+        #: each mistake's slipped templates, by the row templates' value (never an object's id)
+        self._slipped: dict[str, dict[tuple[tuple[int, str], ...], dict[int, str]]] = {}
 
     # ------------------------------------------------------------------ columns
     def _build_columns(self) -> None:
@@ -820,15 +821,15 @@ class Layout:
                 "later_online": later + update,
             }
             cols = self.columns_of(m.quantities)
-            cache = self._slipped[code] = {
-                id(self.templates[name]): {
-                    c: t
-                    for (c, t), (_, exact) in zip(rows, self.templates[name], strict=True)
-                    if c in cols and t != exact
+            cache = self._slipped[code] = {}
+            for name, rows in slipped.items():
+                exact = tuple(self.templates[name])
+                found = {
+                    c: t for (c, t), (_, e) in zip(rows, exact, strict=True) if c in cols and t != e
                 }
-                for name, rows in slipped.items()
-            }
-        return cache.get(id(templates), {})
+                if cache.setdefault(exact, found) != found:  # two kinds' rows alike: name none
+                    cache[exact] = {}
+        return cache.get(tuple(templates), {})
 
     @cached_property
     def epoch_templates(self) -> dict[str, str]:

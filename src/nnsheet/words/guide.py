@@ -44,6 +44,18 @@ T = {
         "legend": "Colour legend (every colour also has its band name in row 1 of {steps})",
         "stamp": "Made by nnsheet {v} from spec “{t}” — preset {p}, seed {s}.",
         "band.givens": "{setup}: the givens (input cells: change them)",
+        "what_exercise": "This exercise is the training of a small neural network with the "
+        "computed numbers left for you to work out: the forward pass, the errors and the loss, "
+        "the backward pass and the update of every weight and bias. Type your numbers in the "
+        "white cells with a blue border on the {steps} and {epochs} sheets (the {exercise} "
+        "sheet says which, to how many decimals, and has the cells for your name and student "
+        "number). The other computed cells are formulas on your numbers and stay empty until "
+        "every number they need is typed. The givens on {setup} are fixed: do not change "
+        "them (a changed given is reported to the lecturer).",
+        "graded_exercise": "How it is graded: nnsheet check marks each answer cell correct, "
+        "carried (computed correctly from your own wrong earlier number), wrong or missing, "
+        "and names the first wrong cell with its formula.",
+        "band.givens_exercise": "{setup}: the givens (fixed; do not change them)",
     },
     "id": {
         "title": "nnsheet — jaringan saraf tiruan dilatih langkah demi langkah",
@@ -84,6 +96,18 @@ T = {
         "legend": "Legenda warna (setiap warna juga diberi nama pita di baris 1 lembar {steps})",
         "stamp": "Dibuat oleh nnsheet {v} dari spec “{t}” — preset {p}, seed {s}.",
         "band.givens": "{setup}: yang diketahui (sel masukan: boleh diubah)",
+        "what_exercise": "Latihan ini adalah pelatihan sebuah jaringan saraf tiruan kecil yang "
+        "angka-angka hasil hitungannya Anda kerjakan sendiri: propagasi maju, galat dan loss, "
+        "propagasi mundur, serta pembaruan bobot dan bias. Ketik jawaban Anda di sel putih "
+        "berbingkai biru pada lembar {steps} dan {epochs} (lembar {exercise} menyebutkan sel "
+        "mana, sampai berapa angka di belakang koma, dan memuat sel untuk nama dan NIM Anda). "
+        "Sel hitungan lainnya berisi rumus atas angka Anda dan tetap kosong sampai semua angka "
+        "yang diperlukannya diketik. Yang diketahui di lembar {setup} tetap: jangan diubah "
+        "(perubahan dilaporkan kepada dosen).",
+        "graded_exercise": "Cara penilaian: nnsheet check menilai setiap sel jawaban benar, "
+        "terbawa (dihitung benar dari angka Anda sebelumnya yang salah), salah atau kosong, "
+        "dan menunjukkan sel salah yang pertama beserta rumusnya.",
+        "band.givens_exercise": "{setup}: yang diketahui (tetap; jangan diubah)",
     },
 }
 
@@ -95,16 +119,25 @@ def text(key: str, notation: Notation, **fields: object) -> str:
 
 
 def guide_lines(
-    spec: Spec, notation: Notation, version: str, detail_epochs: int
+    spec: Spec, notation: Notation, version: str, detail_epochs: int, exercise: bool = False
 ) -> list[tuple[str, str]]:
-    """(style, text) lines of the Guide; style is 'title', 'head' or 'text'."""
+    """(style, text) lines of the Guide; style is 'title', 'head' or 'text'. ``exercise``: the
+    Guide of an exercise (what to type and how it is graded, not changing givens)."""
     lang = notation.lang
     t = T[lang]
     f = notation.formulas(spec)
+    what = (
+        [
+            ("text", text("what_exercise", notation, exercise=notation.sheets.exercise)),
+            ("text", t["graded_exercise"]),
+        ]
+        if exercise
+        else [("text", text("what", notation))]
+    )
     out: list[tuple[str, str]] = [
         ("title", t["title"]),
         ("text", spec.title),
-        ("text", text("what", notation)),
+        *what,
         ("head", t["sheets"]),
         ("text", text("sheet_setup", notation, orient=notation.table_orientation())),
         ("text", text("sheet_steps", notation)),
