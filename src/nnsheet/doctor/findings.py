@@ -88,7 +88,7 @@ def target_out_of_range(run: Run) -> list[Evidence] | None:
         return None
     s, k = (int(v) for v in np.argwhere(out)[0])
     p = Point("t", float(spec.targets[s, k]), sample=s, layer=spec.n_layers, j=k)
-    return [Evidence("target_range", {"act": act, "lo": lo, "hi": hi, "n": int(out.sum())}, [p])]
+    return [Evidence("target_range", {"act": act, "range": (lo, hi), "n": int(out.sum())}, [p])]
 
 
 def _twins(spec: Spec, w: list[np.ndarray], b: list[np.ndarray]) -> list[tuple[int, int, int]]:

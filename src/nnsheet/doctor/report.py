@@ -84,7 +84,9 @@ class Words:
         fields: dict[str, object] = {}
         names = self.diag.spec.feature_names
         for k, v in ev.fields.items():
-            if isinstance(v, tuple):
+            if k == "range":
+                fields[k] = dt.interval(*v, self.lang)  # type: ignore[misc]
+            elif isinstance(v, tuple):
                 fields[k] = self.notation.neuron(*v)
             elif k in ("share", "change", "chance"):
                 fields[k] = dt.percent(float(v), self.lang)  # type: ignore[arg-type]

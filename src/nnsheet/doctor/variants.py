@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core.ops import ACTIVATIONS
 from ..core.spec import Normalization, Spec, draw_uniform
-from ..words.doctor_text import change, num
+from ..words.doctor_text import change, interval, num
 from .watch import bounded_smooth, is_identity, output_range
 
 
@@ -138,8 +138,7 @@ _VARIANTS = [
         lambda s, lang: change(
             "random_init",
             lang,
-            low=num(s.init_low, lang),
-            high=num(s.init_high, lang),
+            interval=interval(s.init_low, s.init_high, lang),
             seed=_other_seed(s),
         ),
     ),
@@ -158,8 +157,7 @@ _VARIANTS = [
         lambda s, lang: change(
             "scale_targets",
             lang,
-            lo=num(output_range(s.layers[-1].activation)[0], lang),
-            hi=num(output_range(s.layers[-1].activation)[1], lang),
+            interval=interval(*output_range(s.layers[-1].activation), lang),
         ),
     ),
     # issue 23's momentum: offered once the spec has a ``momentum`` key (Fausett's form)

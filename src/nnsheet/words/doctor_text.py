@@ -2,13 +2,15 @@
 its evidence lines, the rerun variants' changes, the report sheet's headers.
 
 Finding codes stay English in both languages (as the grader's verdict and mistake codes do);
-numbers are written by :func:`num` with the language's decimal mark (a decimal comma in
-Indonesian, as the course writes).
+numbers are written by :func:`num`, through :mod:`nnsheet.words.numbers` (a decimal comma in
+Indonesian, as the course writes; no thousands separator).
 """
 
 from __future__ import annotations
 
 import math
+
+from .numbers import interval_text, number_text
 
 #: per finding code: (meaning, advice) in each language
 FINDING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
@@ -156,7 +158,7 @@ EVIDENCE: dict[str, dict[str, str]] = {
         "diverged_at": "at epoch {epoch}, step {step} a value stopped being a finite number",
         "diverged_loss": "the loss reached {value} at epoch {epoch}: {cells}",
         "diverged_last": "the last epoch before it: {cells}",
-        "target_range": "{cells} lies outside {act}'s range [{lo}, {hi}] ({n} target{n_s} outside)",
+        "target_range": "{cells} lies outside {act}'s range {range} ({n} target{n_s} outside)",
         "symmetric_start": "{a} and {b} start equal: {cells}",
         "symmetric_end": "after {epochs} epoch{epochs_s} they are still equal: {cells}",
         "linear_layer": "hidden layer {layer}: activation {act}",
@@ -182,7 +184,7 @@ EVIDENCE: dict[str, dict[str, str]] = {
         "diverged_at": "pada epoch {epoch}, langkah {step} sebuah nilai tidak lagi bilangan hingga",
         "diverged_loss": "loss mencapai {value} pada epoch {epoch}: {cells}",
         "diverged_last": "epoch terakhir sebelumnya: {cells}",
-        "target_range": "{cells} di luar rentang {act} [{lo}, {hi}] ({n} target di luar)",
+        "target_range": "{cells} di luar rentang {act} {range} ({n} target di luar)",
         "symmetric_start": "{a} dan {b} berawal sama: {cells}",
         "symmetric_end": "setelah {epochs} epoch keduanya masih sama: {cells}",
         "linear_layer": "lapisan tersembunyi {layer}: fungsi aktivasi {act}",
@@ -212,10 +214,10 @@ CHANGES: dict[str, dict[str, str]] = {
         "as_given": "as given",
         "lr": "learning_rate = {new} instead of {old}",
         "normalize": 'normalize = "{method}"',
-        "random_init": "random initial weights (uniform({low}, {high}), seed {seed})",
+        "random_init": "random initial weights (uniform{interval}, seed {seed})",
         "hidden_activation": "{act} in the hidden layers",
         "output_activation": "{act} as the output activation",
-        "scale_targets": "targets scaled into [{lo}, {hi}]",
+        "scale_targets": "targets scaled into {interval}",
         "momentum": "momentum = {mu}",
         "bipolar": "bipolar targets (−1/1) with a bipolar sigmoid",
     },
@@ -223,10 +225,10 @@ CHANGES: dict[str, dict[str, str]] = {
         "as_given": "seperti diberikan",
         "lr": "laju pembelajaran = {new}, bukan {old}",
         "normalize": 'normalize = "{method}"',
-        "random_init": "bobot awal acak (uniform({low}, {high}), seed {seed})",
+        "random_init": "bobot awal acak (uniform{interval}, seed {seed})",
         "hidden_activation": "{act} di lapisan tersembunyi",
         "output_activation": "{act} sebagai fungsi aktivasi keluaran",
-        "scale_targets": "target diskalakan ke [{lo}, {hi}]",
+        "scale_targets": "target diskalakan ke {interval}",
         "momentum": "momentum = {mu}",
         "bipolar": "target bipolar (−1/1) dengan sigmoid bipolar",
     },
@@ -331,40 +333,24 @@ def _fill(template: str, fields: dict[str, object], counts: dict[str, object] | 
 
 
 def num(value: float, lang: str, digits: int = 4) -> str:
-    """A number as the report shows it: ``digits`` significant digits, no exponent for ordinary
-    sizes, a decimal comma in Indonesian (0,9999) and a thousands separator (2,140 / 2.140)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "−∞" if value < 0 else "∞"
-    a = abs(value)
-    if a != 0 and (a < 1e-4 or a >= 1e7):
-        mant, exp = f"{value:.{digits - 1}e}".split("e")
-        if "." in mant:
-            mant = mant.rstrip("0").rstrip(".")
-        s = f"{mant}e{int(exp)}"
-    elif a >= 1:
-        s = f"{value:,.{max(0, digits - len(str(int(a))))}f}"
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-    else:
-        s = f"{value:.{digits}g}"
-    s = s.replace("-", "−")
-    return _local(s, lang)
+    """A number as the report shows it: rounded to ``digits`` significant digits (0.3207,
+    9.631e-05), then written as every sentence writes numbers (:func:`.numbers.number_text`:
+    a decimal comma in Indonesian, no thousands separator)."""
+    if math.isfinite(value) and value != 0:
+        value = float(f"{value:.{digits - 1}e}")
+    return number_text(value, lang)
 
 
 def count(n: int, lang: str) -> str:
-    """A whole number with thousands separated: 2,140 (English) / 2.140 (Indonesian)."""
-    return _local(f"{n:,}", lang)
+    """A whole number (2140 in either language: no thousands separator, see numbers.py)."""
+    return number_text(int(n), lang)
 
 
 def percent(share: float, lang: str) -> str:
-    """A share as a percentage, three significant digits: 50 %, 96,7 %, 0,2995 %."""
-    p = 100 * share
-    return ("0" if p == 0 else num(p, lang, 3 if abs(p) >= 1 else 4)) + " %"
+    """A share as a percentage, three significant digits: 50%, 96,7%, 0,000299%."""
+    return num(100 * share, lang, 3) + "%"
 
 
-def _local(s: str, lang: str) -> str:
-    if lang != "id":
-        return s
-    return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+def interval(low: float, high: float, lang: str) -> str:
+    """``(low, high)``; ``(low; high)`` in Indonesian, whose comma is the decimal mark."""
+    return interval_text(float(num(low, "en")), float(num(high, "en")), lang)
