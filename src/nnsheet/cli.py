@@ -1,4 +1,4 @@
-"""The command line: ``nnsheet trace | template | check | serve | examples``.
+"""The command line: ``nnsheet trace | template | check | serve | doctor | examples``.
 
 Thin by design: it parses the arguments, resolves the spec (:func:`~nnsheet.core.examples.
 resolve_spec`), calls the library and maps errors to exit codes: 0 success, 1 ``check`` found
@@ -8,6 +8,7 @@ wrong or missing answers, 2 bad input (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -20,6 +21,8 @@ from .core.examples import EXAMPLES, resolve_spec
 from .core.safety import terminal_text
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
+from .doctor.command import trace_note, trace_watcher
+from .doctor.watch import tap
 from .output import pdf as pdf_export
 from .output.export import export_examples
 from .output.files import check_output_path, silence_stdout, spec_inputs
@@ -254,6 +257,20 @@ def build_parser() -> argparse.ArgumentParser:
         "lab behind one router shares an address)",
     )
 
+    d = sub.add_parser(
+        "doctor",
+        help="why a network does not learn: findings shown with its own numbers, "
+        "advice proven by reruns",
+    )
+    d.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    d.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write a report workbook")
+    d.add_argument("--epochs", type=_positive, help="override training.epochs")
+    d.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
+    d.add_argument("--notation", choices=NOTATIONS, help="symbols used in the evidence")
+    d.add_argument("--lang", choices=("en", "id"), default="en", help="report language")
+    d.add_argument("--json", action="store_true", help="print the findings as JSON")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument(
         "--export", metavar="DIR", help="write each example's spec file, data and workbook into DIR"
@@ -301,6 +318,9 @@ def _trace(
     records = with_progress(iterate(spec), spec, quiet=args.quiet)
     epochs: list[EpochRecord] = []  # the last epoch summary seen (where training stopped)
     records = _last_epoch(records, epochs)
+    # watched on the way: a run that ends stuck, diverged or saturated gets a note (issue 25)
+    watcher = trace_watcher(spec)
+    records = tap(records, watcher)
     trace = None
     if table is not None:
         trace = Trace(spec, *initial_weights(spec))
@@ -336,7 +356,21 @@ def _trace(
     if pdf is not None:
         assert out is not None
         _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
+    note = trace_note(watcher.run, _doctor_args(args), args.lang)
+    if note:
+        print(note, file=sys.stderr)
     return 0
+
+
+def _doctor_args(args: argparse.Namespace) -> str:
+    """``trace``'s spec and training options, as ``nnsheet doctor`` takes them."""
+    parts = [args.spec] if args.spec else []
+    for flag in ("epochs", "preset", "notation"):
+        if getattr(args, flag) is not None:
+            parts += [f"--{flag}", str(getattr(args, flag))]
+    if args.lang != "en":
+        parts += ["--lang", args.lang]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool = True) -> None:
@@ -676,12 +710,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor.command import run_doctor
+
+    spec = resolve_spec(args.spec, _overrides(args))
+    return run_doctor(spec, lang=args.lang, output=args.output, as_json=args.json, quiet=args.quiet)
+
+
 def cmd_examples(args: argparse.Namespace) -> int:
     if args.export:
         export_examples(Path(args.export))
         return 0
+    width = max(len(name) for name in EXAMPLES)
     for name, text in EXAMPLES.items():
-        print(f"{name:10} {text}")
+        print(f"{name:{width}}  {text}")
     print("use one with: nnsheet trace NAME -o NAME.xlsx", file=sys.stderr)
     return 0
 
@@ -691,6 +733,7 @@ COMMANDS = {
     "template": cmd_template,
     "check": cmd_check,
     "serve": cmd_serve,
+    "doctor": cmd_doctor,
     "examples": cmd_examples,
 }
 
