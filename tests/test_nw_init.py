@@ -193,3 +193,21 @@ def test_init_without_nguyen_widrow_is_refused(tmp_path: Path, capsys) -> None:
     assert main(["template", str(spec_path), "--ask", "init", "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert "--ask init" in err and "Traceback" not in err and not out.exists()
+
+
+def test_init_exercise_holds_no_answer_anywhere(tmp_path: Path) -> None:
+    """No cell of the file (cached results included, every sheet) holds a norm, β or a rescaled
+    weight: the Steps sheet's weights in use read the learner's Setup cells and show nothing
+    until they are typed."""
+    ex, st = _exercise(tmp_path)
+    norms, beta, weights = _nw(_draws(ex, st))
+    secrets = [*norms, beta, *weights.ravel()]
+    wb = openpyxl.load_workbook(ex, data_only=True)
+    found = [
+        f"{ws.title}!{c.coordinate}"
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, int | float) and any(abs(c.value - s) < 1e-9 for s in secrets)
+    ]
+    assert not found, found

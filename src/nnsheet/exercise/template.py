@@ -261,6 +261,7 @@ class ExerciseWriter(WorkbookWriter):
         self.wrapped: dict[str, str | None] = {}  # Steps template → its wrapped template
         # the Setup cells of the ``init`` block, blank for the learner
         self.init_refs = {c.ref for c in layout.init_cells} if "init" in options.ask else set()
+        self.reads_init: dict[str, bool] = {}  # Steps template → reads an init answer
 
     def _steps_header(self, ws) -> None:
         super()._steps_header(ws)
@@ -278,10 +279,25 @@ class ExerciseWriter(WorkbookWriter):
             if c in answer:
                 ws.write_blank(row, c, None, blank)
                 continue
-            if kinds[c] == GIVEN:  # only givens carry a value
+            if kinds[c] == GIVEN and not self._reads_init(tmpl):  # only givens carry a value
                 ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], float(values[c]))
             else:
                 ws.write_formula(row, c, row_formula(tmpl, ctx, self.wrapped), fmts[c], "")
+
+    def _reads_init(self, template: str) -> bool:
+        """Whether a given reads an ``init`` answer on Setup (the weights training starts from,
+        when the learner computes them): then it shows the learner's number, not nnsheet's."""
+        if not self.init_refs:
+            return False
+        found = self.reads_init.get(template)
+        if found is None:
+            setup = self.layout.sheets.setup
+            formula = template.format_map(_STAND_IN)
+            found = self.reads_init[template] = any(
+                leaf[0] == "ref" and leaf[1] == setup and leaf[2].replace("$", "") in self.init_refs
+                for leaf in leaves(parse(formula))
+            )
+        return found
 
     def _put(self, ws, cell: Cell) -> None:
         if cell.sheet == self.layout.sheets.setup and cell.ref in self.init_refs:
