@@ -211,3 +211,41 @@ def test_init_exercise_holds_no_answer_anywhere(tmp_path: Path) -> None:
         if isinstance(c.value, int | float) and any(abs(c.value - s) < 1e-9 for s in secrets)
     ]
     assert not found, found
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_init_typed_in_libreoffice_at_4_decimals_is_correct(tmp_path: Path, capsys, fmt) -> None:
+    """A learner types the work in LibreOffice, rounding every number to 4 decimals as on a
+    calculator (the weights from the rounded β and norms); saved by LibreOffice itself. The
+    Steps sheet's weights in use then show the learner's numbers (recalculated live)."""
+    from submissions import require_uno, uno_edit
+
+    require_uno()
+    ex, st = _exercise(tmp_path)
+    draws = _draws(ex, st)
+    norms = np.round(np.sqrt((draws**2).sum(axis=1)), 4)
+    beta = round(0.7 * P ** (1 / N), 4)
+    weights = np.round(beta * draws / norms[:, None], 4)
+
+    def ref(pos: tuple[int, int]) -> str:
+        return openpyxl.utils.get_column_letter(pos[1] + 1) + str(pos[0] + 1)
+
+    cells = {ref(st.beta(1)): beta}
+    for j in range(P):
+        cells[ref(st.norm(1, j))] = float(norms[j])
+        for i in range(N):
+            cells[ref(st.w(1, j, i))] = float(weights[j, i])
+    (tmp_path / "in").mkdir()
+    saved = uno_edit(
+        ex, tmp_path / "in" / f"ana.{fmt}", [{"op": "value", "sheet": "Setup", "cells": cells}]
+    )
+    status, rows = _check(tmp_path, saved, capsys)
+    assert status == 0, rows
+    assert len(rows) == P + 1 + P * N and {r["verdict"] for r in rows} == {"correct"}
+    if fmt == "xlsx":  # the weights in use on the first Steps row are the learner's own
+        lay = make_layout(loads_spec(NW))
+        row = lay.sample_row(1, 0) + 1
+        steps = openpyxl.load_workbook(saved, data_only=True)["Steps"]
+        col = openpyxl.utils.get_column_letter(lay.col("w", 1, 0, 0) + 1)
+        assert steps[f"{col}{row}"].value == pytest.approx(weights[0, 0], abs=1e-12)
