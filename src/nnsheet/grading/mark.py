@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.ops import BLOCK_OF
-from ..words.grading_text import number
+from ..words.grading_text import number, runs
 from .key import AnswerCell, AnswerKey, LearnerEnv
 from .locate import Placement
 from .read import Book, Given, read_given
@@ -126,7 +126,8 @@ def grade_book(
     rows = key.answers
     keys = [r.key for r in rows]
     givens = {k: read_given(*placement.value(book, k), placement.formula(book, k)) for k in keys}
-    env = LearnerEnv(key, {k: g.value for k, g in givens.items()})
+    blank = frozenset(k for k, g in givens.items() if g.blank)
+    env = LearnerEnv(key, {k: g.value for k, g in givens.items()}, blank)
     tols = {k: tolerance(g, stated) for k, g in givens.items() if g.value is not None}
     marks: dict[tuple[str, str], _Draft] = {}
     near: dict[tuple[str, str], _Draft] = {}  # right from the learner's own values: settled below
@@ -195,6 +196,12 @@ def grade_book(
     for k, m in marks.items():
         if m.verdict == "wrong" and m.given.value is not None:
             m.mistakes = _slips(env, k, m, tols)
+        if blank and m.carry is not None and m.reason is not None:
+            # the blank cells its value from the learner's own numbers was computed through
+            skipped = env.through(k)
+            if skipped:
+                where = [f"{placement.place(b)} {marks[b].row.label}" for b in skipped]
+                m.reason = Reason(m.reason.code, {**m.reason.fields, "through": runs(where)})
     return Result(path, key, [m.mark() for m in marks.values()], book, stated, placement)
 
 

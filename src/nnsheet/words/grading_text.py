@@ -242,6 +242,7 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "carried": "from your own earlier values it is {own}: it follows correctly from your "
         "earlier {root} value {where} (expected {exact})",
         "expected": "expected {expected}",
+        "through": "the blank cell(s) {through} computed from your own numbers",
         "expected.own": "expected {expected} (or {own} from your own earlier values)",
         "expected.typed": "typed with {typed} decimal{s}, but this exercise asks for at least "
         "{stated}",
@@ -266,6 +267,7 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where} (seharusnya "
         "{exact})",
         "expected": "seharusnya {expected}",
+        "through": "sel kosong {through} dihitung dari nilai Anda sendiri",
         "expected.own": "seharusnya {expected} (atau {own} bila dihitung dari nilai Anda sendiri "
         "sebelumnya)",
         "expected.typed": "diketik dengan {typed} angka di belakang koma, padahal latihan ini "
@@ -314,7 +316,15 @@ def typed_short(reason: ReasonLike, lang: str) -> str | None:
 
 def reason(r: ReasonLike, lang: str) -> str:
     """Why an answer cell got its verdict (a grader's :class:`~nnsheet.grading.reason.Reason`),
-    in ``lang``."""
+    in ``lang``; with the blank cells its own value was computed through (``through``)."""
+    text = _reason(r, lang)
+    through = r.fields.get("through")
+    return (
+        text if not through else f"{text}; {REASON_TEXT[lang]['through'].format(through=through)}"
+    )
+
+
+def _reason(r: ReasonLike, lang: str) -> str:
     words, f = REASON_TEXT[lang], r.fields
     if r.code == "expected":
         text = words["expected.own" if f.get("own") is not None else "expected"].format(**f)
