@@ -26,6 +26,7 @@ GRADEBOOK_COLUMNS = [
     "score",
     "correct",
     "carried",
+    "carried_trivial",
     "wrong",
     "missing",
     "answer_cells",
@@ -114,7 +115,7 @@ def gradebook_row(
         prefix = f"{path}: "
         msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
         msg = "; ".join(x for x in (msg, *said) if x)
-        return [str(path), student, sid, "unreadable", "", "", "", "", "", "", "", codes, msg]
+        return [str(path), student, sid, "unreadable", *[""] * 8, codes, msg]
     c, n = res.counts, len(res.marks)
     score = f"{100.0 * res.share_right:.1f}" if n else ""
     first = res.first_wrong
@@ -137,6 +138,7 @@ def gradebook_row(
         score,
         c["correct"],
         c["carried"],
+        c["carried_trivial"],
         c["wrong"],
         c["missing"],
         n,

@@ -474,6 +474,7 @@ API_FIELDS = (
     "score",
     "correct",
     "carried",
+    "carried_trivial",
     "wrong",
     "missing",
     "answer_cells",

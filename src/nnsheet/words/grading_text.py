@@ -38,8 +38,20 @@ class ShiftLike(Protocol):
 
 #: the verdicts as people read them (the codes themselves stay English in the CSV)
 VERDICT_WORDS: dict[str, dict[str, str]] = {
-    "en": {"correct": "correct", "carried": "carried", "wrong": "wrong", "missing": "missing"},
-    "id": {"correct": "benar", "carried": "terbawa", "wrong": "salah", "missing": "kosong"},
+    "en": {
+        "correct": "correct",
+        "carried": "carried",
+        "carried_trivial": "carried (trivial)",
+        "wrong": "wrong",
+        "missing": "missing",
+    },
+    "id": {
+        "correct": "benar",
+        "carried": "terbawa",
+        "carried_trivial": "terbawa (remeh)",
+        "wrong": "salah",
+        "missing": "kosong",
+    },
 }
 
 #: the exercise's blocks in the summary
@@ -81,6 +93,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend.correct": "correct: within the tolerance of the expected value",
         "legend.carried": "carried: correct by carry-forward, right when computed from your own "
         "earlier values, one of which was wrong",
+        "legend.carried_trivial": "carried (trivial): follows from your own earlier values, "
+        "but only because an earlier mistake made it trivial (0, or equal to one of its own "
+        "inputs); no credit",
         "legend.wrong": "wrong: see the cell's comment",
         "legend.missing": "missing: nothing typed",
         # explanations
@@ -147,6 +162,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend.carried": "terbawa: benar bila dihitung dari nilai Anda sendiri sebelumnya, "
         "yang salah satunya keliru (kesalahan sebelumnya terbawa dengan benar, "
         "carry-forward)",
+        "legend.carried_trivial": "terbawa (remeh): mengikuti dari nilai Anda sendiri "
+        "sebelumnya, tetapi hanya karena kesalahan sebelumnya membuatnya remeh (0, atau sama "
+        "dengan salah satu masukannya sendiri); tanpa nilai",
         "legend.wrong": "salah: lihat komentar pada sel",
         "legend.missing": "kosong: tidak ada yang diketik",
         "mean_loss": "rata-rata {loss} semua pola",
@@ -241,6 +259,11 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "is {own} (unrounded {exact})",
         "carried": "from your own earlier values it is {own}: it follows correctly from your "
         "earlier {root} value {where} (expected {exact})",
+        "carried_trivial.zero": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it 0; no credit (expected {exact})",
+        "carried_trivial.input": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it equal to {input}; no credit (expected "
+        "{exact})",
         "expected": "expected {expected}",
         "through": "the blank cell(s) {through} computed from your own numbers",
         "expected.own": "expected {expected} (or {own} from your own earlier values)",
@@ -263,6 +286,12 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "yang benar, hasilnya {own} (tanpa pembulatan {exact})",
         "carried.wrong": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: nilai "
         "ini mengikuti dengan benar dari nilai Anda yang salah, {where} (seharusnya {exact})",
+        "carried_trivial.zero": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}, "
+        "tetapi hanya karena nilai Anda sebelumnya {where} membuatnya 0; tanpa nilai "
+        "(seharusnya {exact})",
+        "carried_trivial.input": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
+        "{own}, tetapi hanya karena nilai Anda sebelumnya {where} membuatnya sama dengan "
+        "{input}; tanpa nilai (seharusnya {exact})",
         "carried.missing": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: "
         "nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where} (seharusnya "
         "{exact})",
@@ -330,6 +359,10 @@ def _reason(r: ReasonLike, lang: str) -> str:
         text = words["expected.own" if f.get("own") is not None else "expected"].format(**f)
         short = typed_short(r, lang)
         return text if short is None else f"{text}; {short}"
+    if r.code == "carried_trivial":
+        return words["carried_trivial." + ("zero" if f.get("input") is None else "input")].format(
+            **f
+        )
     if r.code == "carried" and lang != "en":  # said by what it follows from (wrong or missing)
         own = words.get(f"carried.{f['root']}")
         return (own or REASON_TEXT["en"]["carried"]).format(**f)
