@@ -224,3 +224,63 @@ def test_a_slip_carried_keeps_its_credit(course, tmp_path: Path, slip: float) ->
     # carried by hand: carried, or correct when its inputs are all correct (rounding drift,
     # which this loop does not tell apart)
     assert all(mine[k] in ("carried", "correct") for k, v in want.items() if v == "carried")
+
+
+# ----------------------------------------------------------------------------- item 3
+def _counts(want: dict) -> dict[str, int]:
+    return {v: list(want.values()).count(v) for v in set(want.values())}
+
+
+@pytest.mark.parametrize("credit", ["0", "0.25", "0,5", "1"])
+def test_carried_credit_weighs_carried_cells_in_the_gradebook(
+    course, tmp_path: Path, credit: str
+) -> None:
+    ex, cells = course
+    typed = ones_learner()
+    n = _counts(expected_verdicts(typed, exact_values()))
+    f = _fill(ex, tmp_path / "ones.xlsx", cells, typed)
+    book = tmp_path / "gb.csv"
+    args = ["check", str(f), "--gradebook", str(book), "--carried-credit", credit]
+    assert main(args) == 1
+    (row,) = csv.DictReader(book.open(encoding="utf-8"))
+    share = float(credit.replace(",", "."))
+    assert float(row["score"]) == pytest.approx(
+        round(100 * (n["correct"] + share * n["carried"]) / len(cells), 1), abs=1e-9
+    )
+    assert int(row["carried_trivial"]) == n["carried_trivial"]
+    assert int(row["carried"]) == n["carried"] and int(row["wrong"]) == n["wrong"]
+
+
+@pytest.mark.parametrize("bad", ["1.5", "-0.1", "half", "nan"])
+def test_carried_credit_outside_0_to_1_is_refused_in_one_line(course, bad: str, capsys) -> None:
+    ex, _cells = course
+    assert main(["check", str(ex), "--carried-credit", bad]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--carried-credit" in err and "0 to 1" in err
+
+
+def test_serve_weighs_carried_cells_as_its_record_says(course, tmp_path: Path) -> None:
+    from nnsheet.core.examples import example_path
+    from nnsheet.core.specfile import load_spec
+    from nnsheet.exercise.template import ExerciseOptions
+    from nnsheet.serve.grade import grade_upload
+
+    ex, cells = course
+    typed = ones_learner()
+    n = _counts(expected_verdicts(typed, exact_values()))
+    f = _fill(ex, tmp_path / "ones.xlsx", cells, typed)
+    job = {
+        "spec": load_spec(example_path("course"), {"epochs": 1}),
+        "options": ExerciseOptions(lang="en"),
+        "student_id": "s1",
+        "roster": ["s1"],
+        "upload": str(f),
+        "graded": str(tmp_path / "graded.xlsx"),
+        "shown": "ones.xlsx",
+        "lang": "en",
+        "carried_credit": 0.5,
+    }
+    ans = grade_upload(job)
+    assert ans["status"] == "graded"
+    assert ans["score"] == round(100 * (n["correct"] + 0.5 * n["carried"]) / len(cells), 1)
+    assert ans["carried_trivial"] == n["carried_trivial"] and ans["carried"] == n["carried"]

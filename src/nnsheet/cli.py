@@ -56,6 +56,17 @@ def _positive(text: str) -> int:
     return v
 
 
+def _credit(text: str) -> float:
+    """``--carried-credit``: a number from 0 to 1 (a decimal comma accepted)."""
+    try:
+        v = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= v <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+    return v
+
+
 def _spec_options(p: argparse.ArgumentParser) -> None:
     """The options ``trace`` and ``template`` share."""
     p.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
@@ -173,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(with --spec: the decimals template stated, default 4)",
     )
     c.add_argument(
+        "--carried-credit",
+        type=_credit,
+        default=1.0,
+        metavar="F",
+        help="the share of a point a carried cell earns, 0 to 1 (default 1): "
+        "score = 100·(correct + F·carried) / answer cells",
+    )
+    c.add_argument(
         "--lang",
         choices=("en", "id"),
         help="language of the summary, graded copy and explanations (default: the exercise's)",
@@ -217,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="files graded at once (default: the CPU count, at most 4)",
+    )
+    s.add_argument(
+        "--carried-credit",
+        type=_credit,
+        default=1.0,
+        metavar="F",
+        help="the share of a point a carried cell earns, 0 to 1 (default 1)",
     )
     s.add_argument(
         "--timeout",
@@ -426,7 +452,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         roster = read_roster(Path(args.roster), args.lang or "en")
     ask = parse_ask(args.ask) if args.ask is not None else None
-    record = Record(spec, ask, args.steps, args.epochs, decimals)
+    record = Record(spec, ask, args.steps, args.epochs, decimals, args.carried_credit)
     return check_files(
         [Path(f) for f in args.files],
         record,
@@ -626,6 +652,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lang=args.lang,
         workers=args.workers,
         timeout=args.timeout,
+        carried_credit=args.carried_credit,
     )
 
 

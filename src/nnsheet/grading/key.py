@@ -261,13 +261,15 @@ class Record:
     options are the record (an option left out is ``template``'s default); without it, the
     embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record.
     ``decimals`` (``--decimals``) always replaces the decimals the exercise states when it is
-    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared)."""
+    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared).
+    ``carried_credit`` (``--carried-credit``): the share of a point a carried cell earns."""
 
     spec: Spec | None = None
     ask: tuple[str, ...] | None = None
     steps: int | None = None
     epochs: int | None = None
     decimals: int | None = None
+    carried_credit: float = 1.0
 
 
 def _option_differences(

@@ -78,6 +78,8 @@ class Result:
     decimals: int = MIN_DECIMALS  # the decimals judged (stated by the exercise, or --decimals)
     #: where the answers were found in ``book``
     placement: Placement = field(default_factory=Placement)
+    #: the share of a point a carried cell earns (``--carried-credit``)
+    carried_credit: float = 1.0
 
     @property
     def counts(self) -> Counter:
@@ -89,9 +91,9 @@ class Result:
 
     @property
     def share_right(self) -> float:
-        """The share of answer cells correct or carried (0 without answer cells;
-        ``carried_trivial`` earns nothing)."""
-        return self.share(1.0)
+        """The score as a share: (correct + F·carried) / answer cells, F the teacher's
+        :attr:`carried_credit` (0 without answer cells; ``carried_trivial`` earns nothing)."""
+        return self.share(self.carried_credit)
 
     def share(self, carried_credit: float = 1.0) -> float:
         """The score as a share: (correct + F·carried) / answer cells, F = ``carried_credit``
@@ -123,9 +125,11 @@ def grade_book(
     key: AnswerKey,
     path: Path,
     decimals: int | None = None,
+    carried_credit: float = 1.0,
 ) -> Result:
     """One verdict per answer cell of ``key``, the answers read where ``placement`` found
-    them. ``decimals`` (``--decimals``) replaces the exercise's stated decimals.
+    them. ``decimals`` (``--decimals``) replaces the exercise's stated decimals;
+    ``carried_credit`` (``--carried-credit``) is kept for the score.
 
     A value off the exact one but right when its own formula is evaluated on the learner's
     earlier values is ``correct`` (rounding drift: a calculator's rounded steps) when every
@@ -214,7 +218,8 @@ def grade_book(
             if skipped:
                 where = [f"{placement.place(b)} {marks[b].row.label}" for b in skipped]
                 m.reason = Reason(m.reason.code, {**m.reason.fields, "through": runs(where)})
-    return Result(path, key, [m.mark() for m in marks.values()], book, stated, placement)
+    marked = [m.mark() for m in marks.values()]
+    return Result(path, key, marked, book, stated, placement, carried_credit)
 
 
 def _slips(

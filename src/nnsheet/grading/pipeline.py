@@ -117,7 +117,7 @@ def grade_file(
                         sid, given = found, student_spec(record.spec, found)
                 key, tampered = key_for(book, path, dataclasses.replace(record, spec=given), cache)
                 placement = locate(book, key, path)  # by the headers (raises when not sure)
-            res = grade_book(book, placement, key, path, record.decimals)
+            res = grade_book(book, placement, key, path, record.decimals, record.carried_credit)
         except Exception as exc:
             problem = problem_text(path, exc, "cannot be graded")
             return Outcome(path, book, problem=problem, student=sid)

@@ -73,6 +73,7 @@ class Settings:
     workers: int = 2
     timeout: float = 60.0
     secure_cookie: bool = True
+    carried_credit: float = 1.0  # serve --carried-credit
     job: Job = field(default=grade_upload)  # tests replace it with a slow one
 
 
@@ -184,6 +185,7 @@ class Server:
             "graded": str(self.s.data / a.graded),
             "shown": a.filename,
             "lang": self.lang,
+            "carried_credit": self.s.carried_credit,
         }
 
     async def grade(self, a: Attempt) -> dict:

@@ -65,6 +65,7 @@ def serve(
     lang: str = "en",
     workers: int | None = None,
     timeout: float = 60.0,
+    carried_credit: float = 1.0,
 ) -> int:
     import uvicorn
 
@@ -74,6 +75,7 @@ def serve(
     settings.attempts = attempts
     settings.workers = workers or max(1, min(4, os.cpu_count() or 1))
     settings.timeout = timeout
+    settings.carried_credit = carried_credit
     settings.secure_cookie = is_loopback(host)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
