@@ -551,12 +551,14 @@ def check_files(
         GRADEBOOK_COLUMNS,
         flag_lines,
         gradebook_row,
+        not_submitted_row,
         submissions,
         write_csv,
         write_xlsx,
     )
-    from .grading.pipeline import class_flags, grade_file, problem_text
+    from .grading.pipeline import class_flags, grade_file, not_submitted, problem_text
     from .grading.report import REPORT_COLUMNS, report_rows, summary, write_graded
+    from .words.grading_text import runs
     from .words.grading_text import say as words
 
     def err(line: str) -> None:
@@ -624,6 +626,10 @@ def check_files(
             out(f"{o.path}:")
             for line in lines:
                 out(line)
+    absent = not_submitted(outcomes, roster) if roster is not None else []
+    if absent:
+        ids = runs([st.id for st in absent])
+        err(words("not_submitted", lang or said or "en", n=len(absent), ids=ids))
     if report is not None:
         write_csv(paths["--report"], REPORT_COLUMNS, rows)
         err(words("wrote_report", lang or said or "en", path=report, n=len(rows)))
@@ -631,6 +637,7 @@ def check_files(
         cells = [
             gradebook_row(o, flags, n) for o, flags, n in zip(outcomes, later, notes, strict=True)
         ]
+        cells += [not_submitted_row(st) for st in absent]
         if paths["--gradebook"].suffix.lower() == ".xlsx":
             write_xlsx(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
         else:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..core.errors import NnsheetError
 from ..core.safety import csv_text
+from ..exercise.roster import Student
 from ..output.files import write_atomic
 from ..words.grading_text import flag_note, say, shifted_text
 from .mark import place
@@ -146,6 +147,14 @@ def gradebook_row(
         codes,
         msg,
     ]
+
+
+def not_submitted_row(student: Student) -> list[object]:
+    """The gradebook row of a rostered student with no file: status ``not_submitted``, score 0,
+    no counts."""
+    row: list[object] = ["", student.name, student.id, "not_submitted", "0.0"]
+    row += [""] * (len(GRADEBOOK_COLUMNS) - len(row) - 1)
+    return [*row, say("note.not_submitted", "en")]
 
 
 def write_xlsx(path: Path, columns: list[str], rows: list[list[object]]) -> None:

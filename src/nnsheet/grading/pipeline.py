@@ -120,6 +120,9 @@ def grade_file(
             res = grade_book(book, placement, key, path, record.decimals, record.carried_credit)
         except Exception as exc:
             problem = problem_text(path, exc, "cannot be graded")
+            if sid is None and roster is not None:  # unread: its student by the file's name
+                typed = student or path.stem
+                sid = next((s.id for s in roster if s.id.casefold() == typed.casefold()), None)
             return Outcome(path, book, problem=problem, student=sid)
     flags = givens_flags(path, book, key, given, unknown, roster is not None)
     if tampered:  # the hidden options (the givens: givens_flags)
@@ -206,6 +209,12 @@ def copied_flag(
     return Flag(f"copied:{found[0]}", "note.copied", fields)
 
 
+def not_submitted(outcomes: Sequence[Outcome], roster: Sequence[Student]) -> list[Student]:
+    """The roster's students no file of the run was graded (or refused) as, in roster order."""
+    seen = {o.student for o in outcomes}
+    return [st for st in roster if st.id not in seen]
+
+
 def class_flags(
     outcomes: Sequence[Outcome],
     record: Record,
@@ -213,11 +222,22 @@ def class_flags(
     cache: dict[str, AnswerKey] | None = None,
 ) -> list[tuple[Flag, ...]]:
     """The flags found by comparing the files of one run, one tuple per outcome:
-    ``copied:<id>`` (with a ``roster`` and a spec that draws givens: a file mostly wrong for its
-    own givens but right for another student's whose file is in the run), then
+    ``duplicate_submission`` (with a ``roster``: two or more files for one student, each
+    graded), ``copied:<id>`` (with a ``roster`` and a spec that draws givens: a file mostly
+    wrong for its own givens but right for another student's whose file is in the run), then
     ``identical:<file>`` (two files agreeing on nearly every filled answer, wrong ones
     included)."""
     found: list[list[Flag]] = [[] for _ in outcomes]
+    by_student: dict[str, list[int]] = {}
+    for n, o in enumerate(outcomes):
+        if o.student is not None:
+            by_student.setdefault(o.student, []).append(n)
+    for sid, ns in by_student.items():
+        if len(ns) > 1:
+            files = ", ".join(outcomes[n].path.name for n in ns)
+            for n in ns:
+                fields = {"sid": sid, "n": len(ns), "files": files}
+                found[n].append(Flag("duplicate_submission", "note.duplicate", fields))
     spec = record.spec
     if roster is not None and spec is not None and draws_anything(spec):
         ids = sorted({o.student for o in outcomes if o.student is not None})

@@ -115,6 +115,9 @@ TEXT: dict[str, dict[str, str]] = {
         "{own}% correct for the file's own",
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
         "{wrong} of them wrong in one file or both",
+        "note.duplicate": "student {sid} has {n} files graded: {files}",
+        "note.not_submitted": "no file for this student",
+        "not_submitted": "{n} student(s) on the roster submitted no file: {ids}",
         "diff.network": "network {got} instead of {want}",
         "diff.activation": "layer {layer} activation {got} instead of {want}",
         "diff.weights": "layer {layer} weights in the hidden spec",
@@ -183,6 +186,9 @@ TEXT: dict[str, dict[str, str]] = {
         "{own}% yang benar untuk nilai awal berkas ini sendiri",
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
         "{wrong} di antaranya salah di salah satu atau kedua berkas",
+        "note.duplicate": "mahasiswa {sid} mengumpulkan {n} berkas yang dinilai: {files}",
+        "note.not_submitted": "tidak ada berkas dari mahasiswa ini",
+        "not_submitted": "{n} mahasiswa di daftar kelas tidak mengumpulkan berkas: {ids}",
         "diff.network": "jaringan {got}, seharusnya {want}",
         "diff.activation": "aktivasi lapisan {layer} {got}, seharusnya {want}",
         "diff.weights": "bobot lapisan {layer} di spec tersembunyi",
