@@ -31,7 +31,7 @@ from .integrity import (
     spec_differences,
 )
 from .key import AnswerKey, Record, key_for
-from .locate import locate
+from .locate import Placement, locate
 from .mark import Result, grade_book
 from .read import Book, read_book
 from .reason import Diff, Flag
@@ -125,9 +125,44 @@ def grade_file(
                 sid = next((s.id for s in roster if s.id.casefold() == typed.casefold()), None)
             return Outcome(path, book, problem=problem, student=sid)
     flags = givens_flags(path, book, key, given, unknown, roster is not None)
+    if book.kind != "csv":
+        flags += work_flags(book, placement, key, res)
     if tampered:  # the hidden options (the givens: givens_flags)
         flags.append(Flag("tampered", "note.settings", what=tampered))
     return Outcome(path, book, res, None, tuple(flags), sid)
+
+
+def _plain(formula: str) -> str:
+    """A formula as compared with nnsheet's: no ``=``, ``$``, spaces or letter case."""
+    return "".join(formula.removeprefix("=").split()).replace("$", "").upper()
+
+
+def work_flags(book: Book, placement: Placement, key: AnswerKey, res: Result) -> list[Flag]:
+    """Flags of answers not worked by hand: ``answer_key`` — the file is a trace workbook (no
+    exercise sheet and no hidden settings), or more than half of its filled answer cells hold
+    the very formulas nnsheet writes; ``formulas`` — more than half of the filled answer cells
+    are spreadsheet formulas (the teacher decides whether that is allowed; the share is in the
+    note). Neither changes the score."""
+    filled = [m.row.key for m in res.marks if not m.given.blank]
+    if not filled:
+        return []
+    typed = {k: placement.formula(book, k) for k in filled}
+    formulas = [k for k, f in typed.items() if f]
+    ours = [
+        k
+        for k in formulas
+        if k in key.formulas and _plain(typed[k] or "") == _plain(key.formulas[k])
+    ]
+    n, share = len(filled), f"{100 * len(formulas) / len(filled):.0f}"
+    flags: list[Flag] = []
+    trace = not book.exercise and not book.meta
+    if trace or 2 * len(ours) > n:
+        note = "note.answer_key.trace" if trace else "note.answer_key.formulas"
+        flags.append(Flag("answer_key", note, {"ours": len(ours), "filled": n}))
+    if 2 * len(formulas) > n:
+        fields = {"n": len(formulas), "filled": n, "share": share}
+        flags.append(Flag("formulas", "note.formulas", fields))
+    return flags
 
 
 def _embedded(book: Book, path: Path) -> Spec | None:

@@ -116,6 +116,12 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
         "{wrong} of them wrong in one file or both",
         "note.duplicate": "student {sid} has {n} files graded: {files}",
+        "note.answer_key.trace": "this is a trace workbook (nnsheet's answer key), not an "
+        "exercise: {ours} of {filled} filled answer cells hold nnsheet's own formulas",
+        "note.answer_key.formulas": "{ours} of {filled} filled answer cells hold the very "
+        "formulas nnsheet writes in its answer key",
+        "note.formulas": "{n} of {filled} filled answer cells ({share}%) are spreadsheet "
+        "formulas, not numbers worked out by hand",
         "note.not_submitted": "no file for this student",
         "not_submitted": "{n} student(s) on the roster submitted no file: {ids}",
         "diff.network": "network {got} instead of {want}",
@@ -187,6 +193,12 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
         "{wrong} di antaranya salah di salah satu atau kedua berkas",
         "note.duplicate": "mahasiswa {sid} mengumpulkan {n} berkas yang dinilai: {files}",
+        "note.answer_key.trace": "ini buku kerja jejak (kunci jawaban nnsheet), bukan latihan: "
+        "{ours} dari {filled} sel jawaban yang terisi memuat rumus nnsheet sendiri",
+        "note.answer_key.formulas": "{ours} dari {filled} sel jawaban yang terisi memuat rumus "
+        "yang persis ditulis nnsheet di kunci jawabannya",
+        "note.formulas": "{n} dari {filled} sel jawaban yang terisi ({share}%) berupa rumus "
+        "spreadsheet, bukan angka yang dihitung sendiri",
         "note.not_submitted": "tidak ada berkas dari mahasiswa ini",
         "not_submitted": "{n} mahasiswa di daftar kelas tidak mengumpulkan berkas: {ids}",
         "diff.network": "jaringan {got}, seharusnya {want}",
