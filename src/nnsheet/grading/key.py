@@ -222,7 +222,8 @@ class LearnerEnv:
                 continue
             if k in self.given:
                 if k not in self.blank or k not in self.key.formulas:
-                    continue  # not a number: nothing to walk through
+                    out.append(k)  # not a number (text, an error): an input all the same
+                    continue
                 blank.append(k)
             if k[0] != self.key.layout.sheets.setup and k in self.key.formulas:
                 todo.extend(references(self.key.tree(k), k[0]))
