@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .core.engine import Trace, initial_weights, iterate
 from .core.errors import NnsheetError
 from .core.examples import EXAMPLES, resolve_spec
+from .core.safety import terminal_text
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
 from .output import pdf as pdf_export
@@ -250,6 +251,33 @@ def build_parser() -> argparse.ArgumentParser:
         default=60,
         metavar="S",
         help="seconds one file may take to grade before it is stopped (default 60)",
+    )
+    s.add_argument(
+        "--new-term",
+        action="store_true",
+        help="start afresh with another spec, options or language: move the data folder's "
+        "records (database, codes, exercises, uploads) into DIR/archive/<time>/",
+    )
+    s.add_argument(
+        "--revoke",
+        metavar="ID",
+        help="give one student a new access code (printed, and in codes.csv; the old one stops "
+        "working at once), then exit",
+    )
+    s.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=10,
+        metavar="S",
+        help="seconds a client may take to send a request's headers (default 10)",
+    )
+    s.add_argument(
+        "--per-client",
+        type=_positive,
+        default=256,
+        metavar="N",
+        help="open connections one address may hold (default 256: a browser uses about 6, and a "
+        "lab behind one router shares an address)",
     )
 
     e = sub.add_parser("examples", help="list the built-in examples")
@@ -647,8 +675,10 @@ def check_files(
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve.run import serve
+    from .serve.run import revoke, serve
 
+    if args.revoke is not None:
+        return revoke(Path(args.data), args.revoke, args.lang)
     return serve(
         resolve_spec(args.spec),
         args.roster,
@@ -659,6 +689,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lang=args.lang,
         workers=args.workers,
         timeout=args.timeout,
+        new_term=args.new_term,
+        header_timeout=args.header_timeout,
+        per_client=args.per_client,
         carried_credit=args.carried_credit,
     )
 
@@ -694,7 +727,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status if args.command == "check" else 141
         return status
     except NnsheetError as exc:
-        print(f"nnsheet: error: {exc}", file=sys.stderr)
+        # a file name or a learner's text in the message cannot drive the terminal or add a line
+        print(f"nnsheet: error: {terminal_text(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout's reader went away (`nnsheet examples | head`): stop quietly, as Unix tools
@@ -703,7 +737,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except OSError as exc:  # unwritable folder, disk full, output is a folder, …
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"nnsheet: error: {where}{exc.strerror or exc}".replace("\n", " "), file=sys.stderr)
+        print(f"nnsheet: error: {terminal_text(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nnsheet: interrupted", file=sys.stderr)

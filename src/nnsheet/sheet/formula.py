@@ -19,8 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
-
+from ..core.cells import cell_name, cell_pos
 from ..core.rounding import xround
 
 
@@ -172,10 +171,10 @@ def parse(text: str) -> tuple:
 
 def range_cells(first: str, last: str) -> list[str]:
     """The cells of a rectangular range, row by row."""
-    r0, c0 = xl_cell_to_rowcol(first)
-    r1, c1 = xl_cell_to_rowcol(last)
+    r0, c0 = cell_pos(first)
+    r1, c1 = cell_pos(last)
     return [
-        xl_rowcol_to_cell(r, c)
+        cell_name(r, c)
         for r in range(min(r0, r1), max(r0, r1) + 1)
         for c in range(min(c0, c1), max(c0, c1) + 1)
     ]

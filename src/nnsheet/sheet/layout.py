@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from xlsxwriter.utility import xl_col_to_name
 
+from ..core.cells import cell_name, col_name
 from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights
 from ..core.errors import WorkbookError
 from ..core.ops import (
@@ -150,17 +150,6 @@ def _sample_getter(q: str, layer: int | None) -> Callable[[SampleRecord], object
 def _step_getter(q: str, layer: int | None) -> Callable[[StepRecord], object]:
     k = (layer or 1) - 1
     return lambda st: getattr(st, q)[k]
-
-
-def col_name(c: int) -> str:
-    return xl_col_to_name(c)
-
-
-def cell_name(row: int, col: int, absolute: bool = False) -> str:
-    """A1-style name of a 0-based (row, col)."""
-    if absolute:
-        return f"${xl_col_to_name(col)}${row + 1}"
-    return f"{xl_col_to_name(col)}{row + 1}"
 
 
 @dataclass(frozen=True, slots=True)
