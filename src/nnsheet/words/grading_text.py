@@ -116,6 +116,7 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
         "{wrong} of them wrong in one file or both",
         "note.duplicate": "student {sid} has {n} files graded: {files}",
+        "through": "the blank cell(s) {through} computed from your own numbers",
         "note.answer_key.trace": "this is a trace workbook (nnsheet's answer key), not an "
         "exercise: {ours} of {filled} filled answer cells hold nnsheet's own formulas",
         "note.answer_key.formulas": "{ours} of {filled} filled answer cells hold the very "
@@ -193,6 +194,7 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
         "{wrong} di antaranya salah di salah satu atau kedua berkas",
         "note.duplicate": "mahasiswa {sid} mengumpulkan {n} berkas yang dinilai: {files}",
+        "through": "sel kosong {through} dihitung dari nilai Anda sendiri",
         "note.answer_key.trace": "ini buku kerja jejak (kunci jawaban nnsheet), bukan latihan: "
         "{ours} dari {filled} sel jawaban yang terisi memuat rumus nnsheet sendiri",
         "note.answer_key.formulas": "{ours} dari {filled} sel jawaban yang terisi memuat rumus "
@@ -277,13 +279,12 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "is {own} (unrounded {exact})",
         "carried": "from your own earlier values it is {own}: it follows correctly from your "
         "earlier {root} value {where} (expected {exact})",
-        "carried_trivial.zero": "from your own earlier values it is {own}, but only because "
+        "carried_trivial": "from your own earlier values it is {own}, but only because "
         "your earlier {root} value {where} made it 0; no credit (expected {exact})",
         "carried_trivial.input": "from your own earlier values it is {own}, but only because "
         "your earlier {root} value {where} made it equal to {input}; no credit (expected "
         "{exact})",
         "expected": "expected {expected}",
-        "through": "the blank cell(s) {through} computed from your own numbers",
         "expected.own": "expected {expected} (or {own} from your own earlier values)",
         "expected.typed": "typed with {typed} decimal{s}, but this exercise asks for at least "
         "{stated}",
@@ -304,7 +305,7 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "yang benar, hasilnya {own} (tanpa pembulatan {exact})",
         "carried.wrong": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: nilai "
         "ini mengikuti dengan benar dari nilai Anda yang salah, {where} (seharusnya {exact})",
-        "carried_trivial.zero": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}, "
+        "carried_trivial": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}, "
         "tetapi hanya karena nilai Anda sebelumnya {where} membuatnya 0; tanpa nilai "
         "(seharusnya {exact})",
         "carried_trivial.input": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
@@ -314,7 +315,6 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where} (seharusnya "
         "{exact})",
         "expected": "seharusnya {expected}",
-        "through": "sel kosong {through} dihitung dari nilai Anda sendiri",
         "expected.own": "seharusnya {expected} (atau {own} bila dihitung dari nilai Anda sendiri "
         "sebelumnya)",
         "expected.typed": "diketik dengan {typed} angka di belakang koma, padahal latihan ini "
@@ -366,9 +366,7 @@ def reason(r: ReasonLike, lang: str) -> str:
     in ``lang``; with the blank cells its own value was computed through (``through``)."""
     text = _reason(r, lang)
     through = r.fields.get("through")
-    return (
-        text if not through else f"{text}; {REASON_TEXT[lang]['through'].format(through=through)}"
-    )
+    return text if not through else f"{text}; {say('through', lang, through=through)}"
 
 
 def _reason(r: ReasonLike, lang: str) -> str:
@@ -378,9 +376,8 @@ def _reason(r: ReasonLike, lang: str) -> str:
         short = typed_short(r, lang)
         return text if short is None else f"{text}; {short}"
     if r.code == "carried_trivial":
-        return words["carried_trivial." + ("zero" if f.get("input") is None else "input")].format(
-            **f
-        )
+        key = "carried_trivial" if f.get("input") is None else "carried_trivial.input"
+        return words[key].format(**f)
     if r.code == "carried" and lang != "en":  # said by what it follows from (wrong or missing)
         own = words.get(f"carried.{f['root']}")
         return (own or REASON_TEXT["en"]["carried"]).format(**f)
