@@ -745,9 +745,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from .core.specfile import TARGETS_ANY_RANGE
     from .doctor.command import run_doctor
 
-    spec = resolve_spec(args.spec, _overrides(args))
+    token = TARGETS_ANY_RANGE.set(True)  # an unreachable target is a finding here, not a refusal
+    try:
+        spec = resolve_spec(args.spec, _overrides(args))
+    finally:
+        TARGETS_ANY_RANGE.reset(token)
     return run_doctor(spec, lang=args.lang, output=args.output, as_json=args.json, quiet=args.quiet)
 
 
