@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument(
         "--ask",
         metavar="BLOCKS",
-        help="blocks to ask, comma-separated: forward,errors,backward,updates (default: all)",
+        help="blocks to ask, comma-separated: forward,errors,backward,updates (default: all of "
+        "these), and init (the Nguyen–Widrow work on Setup, asked only when named)",
     )
     m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
     m.add_argument(
