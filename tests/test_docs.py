@@ -206,3 +206,35 @@ def _xor_epoch_losses(epochs: int) -> list[float]:
             w1, b1 = w1 - 0.5 * np.outer(d1, x), b1 - 0.5 * d1
         out.append(sum(losses) / len(losses))
     return out
+
+
+def _blocks(doc: Path) -> list[tuple[str, str]]:
+    return re.findall(r"^```(\w*)\n(.*?)^```", doc.read_text(encoding="utf-8"), re.M | re.S)
+
+
+def test_panduan_commands_say_what_it_shows(tmp_path: Path) -> None:
+    """docs/panduan.md's `nnsheet trace` and `nnsheet template` commands, run in a folder holding
+    the page's kelas.toml and mahasiswa.csv, print exactly the output shown under each (the page's
+    check and serve outputs need filled-in files and a server: they were pasted from a real run)."""
+    blocks = _blocks(ROOT / "docs" / "panduan.md")
+    toml = next(code for lang, code in blocks if lang == "toml")
+    roster = next(code for lang, code in blocks if lang == "" and code.startswith("id,name\n"))
+    (tmp_path / "kelas.toml").write_text(toml, encoding="utf-8")
+    (tmp_path / "mahasiswa.csv").write_text(roster, encoding="utf-8")
+    ran = 0
+    for (lang, code), (_, shown) in zip(blocks, blocks[1:], strict=False):
+        words = code.split()
+        if lang != "sh" or words[:2] not in (["nnsheet", "trace"], ["nnsheet", "template"]):
+            continue
+        done = subprocess.run(
+            [sys.executable, "-m", "nnsheet.cli", *words[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, (code, done.stderr)
+        assert done.stdout + done.stderr == shown, code
+        ran += 1
+    assert ran == 4  # two traces, two templates
