@@ -27,6 +27,7 @@ from nnsheet.core.specfile import load_spec
 from nnsheet.exercise.template import ExerciseOptions
 from nnsheet.output.workbook import make_layout
 from nnsheet.sheet.formula import FormulaError, evaluate, parse
+from nnsheet.words.grading_text import reason
 
 GIVEN_Q = {"x", "t", "w", "b", "lr"}
 
@@ -123,8 +124,9 @@ def test_template_contains_no_answer_cached_or_hidden(template: Path) -> None:
                 assert not re.search(r"(?<![\d.])" + re.escape(s) + r"(?!\d)", text), (r, s)
         checked += 1
     assert checked > 100
-    # the weights in use on later rows are formulas with an empty cached result
-    assert re.search(r"<c r=\"I4\"[^>]*><f>BW3</f><v></v></c>", text)
+    # the weights in use on later rows are formulas with an empty cached result, blank until
+    # the new weight they read is typed
+    assert re.search(r"<c r=\"I4\"[^>]*><f>IF\(COUNT\(BW3\)&lt;1,\"\",BW3\)</f><v></v></c>", text)
 
 
 def test_template_options_ask_and_steps(tmp_path: Path) -> None:
@@ -146,12 +148,10 @@ def test_workbook_formulas_evaluated_on_engine_values_give_engine_values(name: s
     """The carry-forward evaluator reproduces every value from the layout's own formulas."""
     spec = load_spec(example_path(name))
     key = grader.AnswerKey.build(spec, ExerciseOptions())
-    env = grader.LearnerEnv(
-        key, {(r["sheet"], r["cell"]): float(r["value"]) for r in key.answers.to_dict("records")}
-    )
-    for r in key.answers.to_dict("records"):
-        got = env.compute((r["sheet"], r["cell"]))
-        assert got == pytest.approx(float(r["value"]), rel=1e-12, abs=1e-12), r
+    env = grader.LearnerEnv(key, {r.key: r.value for r in key.answers})
+    for r in key.answers:
+        got = env.compute(r.key)
+        assert got == pytest.approx(r.value, rel=1e-12, abs=1e-12), r
 
 
 def test_batch_and_rounded_formulas_evaluate_too() -> None:
@@ -161,14 +161,9 @@ def test_batch_and_rounded_formulas_evaluate_too() -> None:
 
         spec = dataclasses.replace(spec, mode="minibatch", batch_size=2, round=4)
         key = grader.AnswerKey.build(spec, ExerciseOptions())
-        env = grader.LearnerEnv(
-            key,
-            {(r["sheet"], r["cell"]): float(r["value"]) for r in key.answers.to_dict("records")},
-        )
-        for r in key.answers.to_dict("records"):
-            assert env.compute((r["sheet"], r["cell"])) == pytest.approx(
-                float(r["value"]), abs=1e-12
-            ), r
+        env = grader.LearnerEnv(key, {r.key: r.value for r in key.answers})
+        for r in key.answers:
+            assert env.compute(r.key) == pytest.approx(r.value, abs=1e-12), r
 
 
 def test_formula_language_is_restricted() -> None:
@@ -360,20 +355,18 @@ def test_typed_text_percentages_blanks_errors_and_words(template: Path, tmp_path
     put(z1, f"{float(z1['value']):.5f}")  # a number typed as text with a dot
     put(f1, "=X3*(1-X3)")  # a formula typed by the learner, never computed (saved by openpyxl)
     f = fill(template, tmp_path / "text.xlsx", vals)
-    book = grader.read_book(f)
-    key = grader.key_for(book, f, None, {})
-    res = grader.grade_book(book, key, f)
-    by_cell = {f"{m.row['sheet']}!{m.row['cell']}": m for m in res.marks}
+    res = grader.grade_file(f, grader.Record()).result
+    by_cell = {f"{m.row.sheet}!{m.row.cell}": m for m in res.marks}
     assert by_cell[cells["O1"]].verdict == "correct"
     assert by_cell[cells["O2"]].verdict == "correct"
     assert by_cell[cells["net O1"]].verdict == "correct"
     assert by_cell[cells["y'1"]].verdict == "missing"
     assert by_cell[cells["y'2"]].verdict == "wrong"
-    assert "#DIV/0!" in by_cell[cells["y'2"]].reason
+    assert "#DIV/0!" in reason(by_cell[cells["y'2"]].reason, "en")
     assert by_cell[cells["e1"]].verdict == "wrong"
-    assert "'abc' is not a number" in by_cell[cells["e1"]].reason
+    assert "'abc' is not a number" in reason(by_cell[cells["e1"]].reason, "en")
     assert by_cell[cells["f'O1"]].verdict == "wrong"
-    assert "not computed" in by_cell[cells["f'O1"]].reason
+    assert "not computed" in reason(by_cell[cells["f'O1"]].reason, "en")
     # everything else still correct
     others = [m for c, m in by_cell.items() if c not in cells.values()]
     assert {m.verdict for m in others} == {"correct"}

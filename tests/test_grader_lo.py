@@ -73,9 +73,8 @@ def test_filled_and_saved_by_libreoffice_is_graded(tmp_path: Path, capsys) -> No
     slip = tmp_path / "filled" / "slip.xlsx"
     wb.save(slip)
     saved2 = convert(slip, tmp_path / "saved2", XLSX_FILTER)
-    book = grader.read_book(saved2)
-    res = grader.grade_book(book, grader.key_for(book, saved2, None, {}), saved2)
-    by = {m.row["cell"]: m for m in res.marks}
+    res = grader.grade_file(saved2, grader.Record()).result
+    by = {m.row.cell: m for m in res.marks}
     assert by[y1["cell"]].verdict == "wrong"
     assert by[e1["cell"]].verdict == "carried"
     assert by[e1["cell"]].given.value == pytest.approx(-0.9)

@@ -82,19 +82,21 @@ def comment(path: Path, sheet: str, cell: str) -> str:
 
 
 def break_for(monkeypatch, name: str, file: str, exc: Exception) -> None:
-    """Make the batch's ``name`` raise ``exc`` for ``file`` (a fault nobody foresaw); the path is
-    write_graded's first argument, grade_book's third."""
-    import nnsheet.grading.batch as batch
+    """Make the grader's ``name`` raise ``exc`` for ``file`` (a fault nobody foresaw); the path
+    is write_graded's first argument, grade_book's fourth."""
+    import nnsheet.grading.pipeline
+    import nnsheet.grading.report
 
-    real = getattr(batch, name)
+    module = nnsheet.grading.report if name == "write_graded" else nnsheet.grading.pipeline
+    real = getattr(module, name)
 
     def broken(*args, **kw):
-        path = args[0] if name == "write_graded" else args[2]
+        path = args[0] if name == "write_graded" else args[3]
         if Path(path).name == file:
             raise exc
         return real(*args, **kw)
 
-    monkeypatch.setattr(batch, name, broken)
+    monkeypatch.setattr(module, name, broken)
 
 
 # ----------------------------------------------------------------------------- 1 merged cells
@@ -471,8 +473,8 @@ def test_merges_covering_too_many_cells_are_refused_in_one_line(
     assert time.perf_counter() - t0 < 10
     err = capsys.readouterr().err.strip()
     assert err == (
-        f"nnsheet: error: {f}: Steps: merged ranges cover more than 100,000 cells; "
-        "unmerge them (not an exercise nnsheet wrote)"
+        f"nnsheet: error: {f}: sheet 'Steps': merged ranges (CM50001:CN50001) cover more than "
+        "100,000 cells in the workbook; unmerge them (not an exercise nnsheet wrote)"
     )
 
 

@@ -143,6 +143,93 @@ def test_roster_not_utf8_or_missing(tmp_path: Path) -> None:
         read_roster(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIM;Nama\n2301;Ni Luh Putu Ayu\n2302;Muhammad Rizky\n",  # Indonesian-locale Excel
+        "NIM,Nama\n2301,Ni Luh Putu Ayu\n2302,Muhammad Rizky\n",
+        "No;Nama;NPM;Kelas\n1;Ni Luh Putu Ayu;2301;A\n2;Muhammad Rizky;2302;A\n",
+        "nama,nis\nNi Luh Putu Ayu,2301\nMuhammad Rizky,2302\n",
+        "Student ID,NAME\n2301,Ni Luh Putu Ayu\n2302,Muhammad Rizky\n",
+        "student_id;name;email\n2301;Ni Luh Putu Ayu;a@x, b@y\n2302;Muhammad Rizky;\n",
+    ],
+)
+def test_roster_header_aliases_any_order_and_separator(tmp_path: Path, text: str) -> None:
+    p = _roster(tmp_path, text, bom=True)
+    assert read_roster(p) == [
+        Student("2301", "Ni Luh Putu Ayu", 1),
+        Student("2302", "Muhammad Rizky", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "en", "id_"),
+    [
+        (
+            "No;Email\n1;a\n",
+            "row 1: no column 'id'; expected a header with the student number (id, nim",
+            "baris 1: tidak ada kolom NIM (id); diharapkan baris judul dengan kolom nomor "
+            "mahasiswa (id, nim, npm, nis atau student_id)",
+        ),
+        (
+            "NIM;Email\n1;a\n",
+            "row 1: no column 'name'",
+            "baris 1: tidak ada kolom nama (name)",
+        ),
+        (
+            "NIM;NPM;Nama\n1;2;Ayu\n",
+            "row 1: more than one column 'id' ('NIM', 'NPM')",
+            "baris 1: lebih dari satu kolom NIM (id) ('NIM', 'NPM')",
+        ),
+        (
+            "NIM;Nama\n1;Ayu\n\n1;Rizky\n",
+            "row 4: id '1' is already on row 2",
+            "baris 4: NIM '1' sudah ada di baris 2",
+        ),
+        (
+            "NIM;Nama\na/b;Ayu\n",
+            "row 2: id 'a/b' cannot be a file name: the id holds '/'",
+            "baris 2: NIM 'a/b' tidak dapat menjadi nama berkas: NIM memuat '/'",
+        ),
+        ("NIM;Nama\n7;\n", "row 2: id '7': expected the student's name", "baris 2: NIM '7'"),
+        ("", "empty; expected a header row", "kosong; diharapkan baris judul"),
+    ],
+)
+def test_roster_errors_in_the_commands_language(
+    tmp_path: Path, text: str, en: str, id_: str
+) -> None:
+    p = _roster(tmp_path, text)
+    for lang, needle in (("en", en), ("id", id_)):
+        with pytest.raises(NnsheetError) as exc:
+            read_roster(p, lang)
+        msg = str(exc.value)
+        assert "\n" not in msg and msg.startswith(f"{p}: ") and needle in msg, msg
+
+
+def test_roster_error_on_the_command_line_in_indonesian(tmp_path: Path, capsys) -> None:
+    from nnsheet.cli import main
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC, encoding="utf-8")
+    roster = _roster(tmp_path, "No;Email\n1;a\n")
+    rc = main(
+        [
+            "template",
+            str(spec),
+            "--roster",
+            str(roster),
+            "-o",
+            str(tmp_path / "out"),
+            "--lang",
+            "id",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "tidak ada kolom NIM (id)" in err and "no column" not in err
+    assert not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------------------------- givens
 def _spec():
     return loads_spec(SPEC, "roster.toml")

@@ -10,6 +10,7 @@ import pytest
 from submissions import require_uno, uno_edit
 from test_roster import (
     ASK,
+    SPEC,
     _answer_cells,
     _expected,
     _explicit,
@@ -19,6 +20,7 @@ from test_roster import (
 )
 
 from nnsheet.cli import main
+from nnsheet.exercise.roster import read_roster
 
 pytestmark = pytest.mark.libreoffice
 
@@ -92,3 +94,46 @@ def test_given_edited_in_libreoffice_is_tampered(
         == 1
     )
     assert _gradebook(book)[same.name]["flags"] == ""
+
+
+def test_class_list_saved_by_libreoffice_with_semicolons(tmp_path: Path, capsys) -> None:
+    """A lecturer's class list typed in LibreOffice Calc and saved as Text CSV with ';' (as a
+    decimal-comma locale saves it): ``No;NIM;Nama;Kelas`` is read, and template makes one
+    exercise per student from it."""
+    import openpyxl
+
+    require_uno()
+    start = tmp_path / "kelas.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Kelas"
+    wb.save(start)
+    rows = [
+        ("No", "NIM", "Nama", "Kelas"),
+        (1, 2301, "Ni Luh Putu Ayu", "A"),
+        (2, 2302, "Siti Rahma, S.Kom.", "A"),
+        (3, 2303, "Nguyễn Văn Ân", "B"),
+    ]
+    cells = {f"{'ABCD'[c]}{r + 1}": v for r, row in enumerate(rows) for c, v in enumerate(row)}
+    ops = [  # numbers typed as numbers, words as text, as in Calc
+        {"op": kind, "sheet": "Kelas", "cells": {k: v for k, v in cells.items() if test(v)}}
+        for kind, test in (
+            ("value", lambda v: isinstance(v, int)),
+            ("text", lambda v: isinstance(v, str)),
+        )
+    ]
+    roster = uno_edit(start, tmp_path / "kelas.csv", ops)
+    raw = roster.read_bytes().decode("utf-8-sig")
+    assert raw.splitlines()[0] == "No;NIM;Nama;Kelas"  # LibreOffice wrote ';', not ','
+    got = [(s.id, s.name, s.row) for s in read_roster(roster, "id")]
+    assert got == [
+        ("2301", "Ni Luh Putu Ayu", 1),
+        ("2302", "Siti Rahma, S.Kom.", 2),
+        ("2303", "Nguyễn Văn Ân", 3),
+    ]
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC, encoding="utf-8")
+    out = tmp_path / "kelas"
+    assert (
+        main(["template", str(spec), "--roster", str(roster), "-o", str(out), "--lang", "id"]) == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["2301.xlsx", "2302.xlsx", "2303.xlsx"]

@@ -7,7 +7,8 @@ not the project's virtual environment:
 
 It starts a headless soffice with a private, throw-away profile listening on a private pipe,
 opens SRC, applies the operations in OPS.json (a list, in order), recalculates, saves OUT in the
-format its suffix names (.xlsx: "Calc MS Excel 2007 XML", .ods: "calc8") and closes soffice.
+format its suffix names (.xlsx: "Calc MS Excel 2007 XML", .ods: "calc8", .csv: Text CSV of the
+active sheet, ';'-separated UTF-8) and closes soffice.
 Operations (rows and columns 0-based, cells in A1 notation):
 
     {"op": "unprotect", "sheet": "Steps"}
@@ -40,7 +41,15 @@ import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
-FILTERS = {".xlsx": "Calc MS Excel 2007 XML", ".ods": "calc8"}
+FILTERS = {
+    ".xlsx": "Calc MS Excel 2007 XML",
+    ".ods": "calc8",
+    ".csv": "Text - txt - csv (StarCalc)",
+}
+#: File > Save As > Text CSV as an Indonesian-locale spreadsheet saves it: fields separated by
+#: ';' (59), text in '"' (34), UTF-8 (76), from row 1, no column formats, system language, text
+#: quoted only when it must be, special numbers detected, cells saved as shown
+CSV_OPTIONS = "59,34,76,1,,0,false,true,true"
 
 
 def _prop(name: str, value: object) -> PropertyValue:
@@ -107,7 +116,7 @@ def edit(src: Path, out: Path, ops: list[dict], timeout: float) -> None:
     soffice = shutil.which("soffice") or "/usr/lib/libreoffice/program/soffice"
     filt = FILTERS.get(out.suffix.lower())
     if filt is None:
-        raise ValueError(f"{out}: expected .xlsx or .ods")
+        raise ValueError(f"{out}: expected .xlsx, .ods or .csv")
     deadline = time.monotonic() + timeout
     pipe = f"nnsheet_uno_{uuid.uuid4().hex}"
     with tempfile.TemporaryDirectory(prefix="nnsheet-uno-") as tmp:
@@ -144,9 +153,10 @@ def edit(src: Path, out: Path, ops: list[dict], timeout: float) -> None:
             try:
                 _apply(doc, ops)
                 doc.calculateAll()
-                doc.storeToURL(
-                    out.resolve().as_uri(), (_prop("FilterName", filt), _prop("Overwrite", True))
-                )
+                props = [_prop("FilterName", filt), _prop("Overwrite", True)]
+                if out.suffix.lower() == ".csv":  # the active sheet, ';'-separated
+                    props.append(_prop("FilterOptions", CSV_OPTIONS))
+                doc.storeToURL(out.resolve().as_uri(), tuple(props))
             finally:
                 doc.close(True)
             try:

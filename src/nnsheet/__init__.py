@@ -1,9 +1,9 @@
 """nnsheet: train a small neural network step by step and write every number into a workbook.
 
 The public API is what this module exports (README "Python API"); import from ``nnsheet``, not
-from the modules inside. ``write_trace_workbook``, ``write_exercise`` and ``ExerciseOptions`` are
-loaded on first use: the exercise writer imports pandas, which ``nnsheet trace`` and
-``nnsheet check`` must not pay for (tests/test_layers.py).
+from the modules inside. ``write_trace_workbook``, ``write_exercise``, ``ExerciseOptions`` and
+``grade_file`` are loaded on first use: the exercise writer imports pandas, which
+``nnsheet trace`` and ``nnsheet check`` must not pay for (tests/test_layers.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .output import table as _table  # noqa: F401 - registers Trace.table
 
 if TYPE_CHECKING:
     from .exercise.template import ExerciseOptions, write_exercise
+    from .grading.pipeline import grade_file
     from .output.workbook import write_trace_workbook
 
 #: public name -> the module that defines it, imported when the name is first used
@@ -28,6 +29,7 @@ _LAZY = {
     "write_trace_workbook": "nnsheet.output.workbook",
     "write_exercise": "nnsheet.exercise.template",
     "ExerciseOptions": "nnsheet.exercise.template",
+    "grade_file": "nnsheet.grading.pipeline",
 }
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "TrainingError",
     "WorkbookError",
     "__version__",
+    "grade_file",
     "iterate",
     "load_example",
     "load_spec",

@@ -1,4 +1,4 @@
-"""The command line: ``nnsheet trace | template | check | serve | examples``.
+"""The command line: ``nnsheet trace | template | check | serve | doctor | examples``.
 
 Thin by design: it parses the arguments, resolves the spec (:func:`~nnsheet.core.examples.
 resolve_spec`), calls the library and maps errors to exit codes: 0 success, 1 ``check`` found
@@ -8,16 +8,21 @@ wrong or missing answers, 2 bad input (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .core.engine import Trace, initial_weights, iterate
+from .core.engine import EpochRecord, Trace, initial_weights, iterate
 from .core.errors import NnsheetError
 from .core.examples import EXAMPLES, resolve_spec
+from .core.safety import terminal_text
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
+from .doctor.command import trace_note, trace_watcher
+from .doctor.watch import tap
 from .output import pdf as pdf_export
 from .output.export import export_examples
 from .output.files import check_output_path, silence_stdout, spec_inputs
@@ -25,6 +30,10 @@ from .output.progress import total_steps, with_progress
 from .output.table import write_table
 from .output.workbook import WorkbookWriter, make_layout
 from .words.messages import message
+
+if TYPE_CHECKING:
+    from .exercise.roster import Student
+    from .grading.key import Record
 
 
 class _Parser(argparse.ArgumentParser):
@@ -220,6 +229,47 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds one file may take to grade before it is stopped (default 60)",
     )
+    s.add_argument(
+        "--new-term",
+        action="store_true",
+        help="start afresh with another spec, options or language: move the data folder's "
+        "records (database, codes, exercises, uploads) into DIR/archive/<time>/",
+    )
+    s.add_argument(
+        "--revoke",
+        metavar="ID",
+        help="give one student a new access code (printed, and in codes.csv; the old one stops "
+        "working at once), then exit",
+    )
+    s.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=10,
+        metavar="S",
+        help="seconds a client may take to send a request's headers (default 10)",
+    )
+    s.add_argument(
+        "--per-client",
+        type=_positive,
+        default=256,
+        metavar="N",
+        help="open connections one address may hold (default 256: a browser uses about 6, and a "
+        "lab behind one router shares an address)",
+    )
+
+    d = sub.add_parser(
+        "doctor",
+        help="why a network does not learn: findings shown with its own numbers, "
+        "advice proven by reruns",
+    )
+    d.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    d.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write a report workbook")
+    d.add_argument("--epochs", type=_positive, help="override training.epochs")
+    d.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
+    d.add_argument("--notation", choices=NOTATIONS, help="symbols used in the evidence")
+    d.add_argument("--lang", choices=("en", "id"), default="en", help="report language")
+    d.add_argument("--json", action="store_true", help="print the findings as JSON")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument(
@@ -266,6 +316,11 @@ def _trace(
     # --table the trace is never held in memory. The table needs every value at the end: with
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
     records = with_progress(iterate(spec), spec, quiet=args.quiet)
+    epochs: list[EpochRecord] = []  # the last epoch summary seen (where training stopped)
+    records = _last_epoch(records, epochs)
+    # watched on the way: a run that ends stuck, diverged or saturated gets a note (issue 25)
+    watcher = trace_watcher(spec)
+    records = tap(records, watcher)
     trace = None
     if table is not None:
         trace = Trace(spec, *initial_weights(spec))
@@ -275,14 +330,18 @@ def _trace(
         detail = ""
         if layout.detail_epochs < spec.epochs:
             detail = message("detail", args.lang, k=layout.detail_epochs)
+        last = epochs[-1] if epochs else None
+        if last is not None:
+            note = layout.notation.stop_note(last, spec)
+            detail += f"; {note[0].lower()}{note[1:].rstrip('.')}" if note else ""
         if keep:
             print(
                 message(
                     "wrote_trace",
                     args.lang,
                     path=out,
-                    steps=total_steps(spec),
-                    epochs=spec.epochs,
+                    steps=last.last_step if last is not None else total_steps(spec),
+                    epochs=last.epoch if last is not None else spec.epochs,
                     detail=detail,
                 ),
                 file=sys.stderr,
@@ -297,7 +356,21 @@ def _trace(
     if pdf is not None:
         assert out is not None
         _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
+    note = trace_note(watcher.run, _doctor_args(args), args.lang)
+    if note:
+        print(note, file=sys.stderr)
     return 0
+
+
+def _doctor_args(args: argparse.Namespace) -> str:
+    """``trace``'s spec and training options, as ``nnsheet doctor`` takes them."""
+    parts = [args.spec] if args.spec else []
+    for flag in ("epochs", "preset", "notation"):
+        if getattr(args, flag) is not None:
+            parts += [f"--{flag}", str(getattr(args, flag))]
+    if args.lang != "en":
+        parts += ["--lang", args.lang]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool = True) -> None:
@@ -307,6 +380,14 @@ def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool
     if note and not quiet:
         print(f"nnsheet: note: {note}", file=sys.stderr)
     print(message("wrote_table", lang, path=pdf), file=sys.stderr)
+
+
+def _last_epoch(records, kept: list[EpochRecord]):
+    """Pass ``records`` through, keeping the last epoch summary in ``kept``."""
+    for rec in records:
+        if isinstance(rec, EpochRecord):
+            kept[:] = [rec]
+        yield rec
 
 
 def _keeping(records, trace):
@@ -336,7 +417,10 @@ def cmd_template(args: argparse.Namespace) -> int:
         ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
     )
     if pdf is not None:
-        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs")
+        from .output import printing
+
+        row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
+        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs", row_pt)
     _, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
@@ -353,7 +437,7 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
         raise NnsheetError(
             "--pdf writes one handout; with --roster, print each student's DIR/<id>.xlsx instead"
         )
-    roster = read_roster(Path(args.roster))  # every row checked before anything is written
+    roster = read_roster(Path(args.roster), args.lang)  # every row checked before writing
     folder = Path(args.output)
     if folder.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv") or (
         folder.exists() and not folder.is_dir()
@@ -400,8 +484,6 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .grading.batch import check_files
-
     decimals = args.decimals
     if decimals is not None:
         _check_decimals(decimals)
@@ -418,25 +500,200 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.roster is not None:
         from .exercise.roster import read_roster
 
-        roster = read_roster(Path(args.roster))
+        roster = read_roster(Path(args.roster), args.lang or "en")
     ask = parse_ask(args.ask) if args.ask is not None else None
-    record = Record(spec, ask, args.steps, args.epochs, decimals if spec is not None else None)
+    record = Record(spec, ask, args.steps, args.epochs, decimals)
     return check_files(
         [Path(f) for f in args.files],
-        spec=spec,
-        decimals=decimals,
+        record,
         output=args.output,
         report=args.report,
         gradebook=args.gradebook,
-        record=record,
         lang=args.lang,
         roster=roster,
     )
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve.run import serve
+def _graded_path(
+    src: Path, output: str | None, several: bool, stems: dict[str, int]
+) -> Path | None:
+    if output is None:
+        return None
+    o = Path(output)
+    if several or o.is_dir():
+        name = src.name
+        if src.suffix.lower() != ".xlsx":  # the graded copy of an .ods is an .xlsx
+            name = (src.stem if stems.get(src.stem.lower(), 0) == 1 else src.name) + ".xlsx"
+        return o / name
+    return o
 
+
+def _csv_path(path: str, what: str, files: list[Path]) -> Path:
+    p = Path(path)
+    suffixes = (".csv", ".xlsx") if what == "--gradebook" else (".csv",)
+    if p.suffix.lower() not in suffixes:
+        raise NnsheetError(f"{p}: {what} must be a {' or '.join(suffixes)} file")
+    if p.resolve() in {f.resolve() for f in files}:
+        raise NnsheetError(f"{p}: refusing to overwrite an input file")
+    if not p.resolve().parent.is_dir():
+        raise NnsheetError(f"{p}: the folder {p.resolve().parent} does not exist")
+    return p
+
+
+def _graded_paths(
+    files: list[Path], output: str | None, several: bool
+) -> tuple[list[Path | None], bool]:
+    """Each file's graded copy (``-o``: a file, or a folder for several) and whether ``-o`` is
+    a folder to create; refused before anything is graded when one would overwrite a learner's
+    file."""
+    from .grading.values import is_values
+
+    if output is None:
+        return [None] * len(files), False
+    if csvs := [f for f in files if is_values(f)]:
+        raise NnsheetError(
+            f"{csvs[0]}: a program's values have no graded copy; leave out -o "
+            "(--report gives every value's verdict)"
+        )
+    stems: dict[str, int] = {}
+    for f in files:
+        stems[f.stem.lower()] = stems.get(f.stem.lower(), 0) + 1
+    o = Path(output)
+    if several:
+        if o.exists() and not o.is_dir():
+            raise NnsheetError(f"{o}: with several files, -o must name a folder")
+    elif not o.is_dir() and o.suffix.lower() != ".xlsx" and (o.exists() or o.suffix):
+        raise NnsheetError(f"{o}: -o must be a .xlsx file or a folder")
+    make_folder = several or (not o.exists() and not o.suffix)
+    targets = [_graded_path(f, output, several or make_folder, stems) for f in files]
+    ins = {f.resolve() for f in files}
+    for t in targets:
+        if t is not None and t.resolve() in ins:
+            raise NnsheetError(f"{t}: refusing to overwrite a learner's file; choose another -o")
+    if len({t.resolve() for t in targets if t is not None}) < len(files):
+        raise NnsheetError("several files have the same name; grade them in separate calls")
+    return targets, make_folder
+
+
+def check_files(
+    files: Sequence[Path],
+    record: Record,
+    *,
+    output: str | None = None,
+    report: str | None = None,
+    gradebook: str | None = None,
+    lang: str | None = None,
+    roster: Sequence[Student] | None = None,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
+    by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
+    summary per file through ``say``, graded copies (``output``), the ``report`` CSV (one row
+    per answer cell) and the ``gradebook`` (one row per file, with the flags of
+    :func:`~nnsheet.grading.pipeline.class_flags`). An unreadable file is one line on stderr
+    (and a gradebook row) and the others are still graded. Returns the exit status: 0 all
+    correct, 1 something wrong or missing, 2 a file could not be graded.
+
+    When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
+    file asked for is still written. ``lang``: the language of what is said (default: each
+    exercise's own); the CSV files stay English."""
+    from .grading.batch import (
+        GRADEBOOK_COLUMNS,
+        flag_lines,
+        gradebook_row,
+        submissions,
+        write_csv,
+        write_xlsx,
+    )
+    from .grading.pipeline import class_flags, grade_file, problem_text
+    from .grading.report import REPORT_COLUMNS, report_rows, summary, write_graded
+    from .words.grading_text import say as words
+
+    def err(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    files, several = submissions([Path(f) for f in files], err)
+    targets, make_folder = _graded_paths(files, output, several)
+    paths = {
+        what: _csv_path(p, what, files)
+        for what, p in (("--report", report), ("--gradebook", gradebook))
+        if p is not None
+    }
+    if len({p.resolve() for p in paths.values()}) < len(paths):
+        raise NnsheetError(f"{gradebook}: --report and --gradebook need different names")
+    if output is not None and make_folder:
+        Path(output).mkdir(parents=True, exist_ok=True)
+
+    printing = True
+
+    def out(line: str) -> None:
+        nonlocal printing
+        if printing:
+            try:
+                say(line)
+            except BrokenPipeError:  # the reader went away (`| head`): go on, quietly
+                printing = False
+                silence_stdout()
+
+    cache: dict = {}  # answer keys by value (the spec's text and the options)
+    status = 0
+    rows: list[list[object]] = []
+    outcomes = []
+    notes: list[list[str]] = []  # per file: what the gradebook says beyond its flags
+    said: str | None = None  # the first graded exercise's language
+    for f, dest in zip(files, targets, strict=True):
+        o = grade_file(f, record, roster, lang=lang, cache=cache)
+        outcomes.append(o)
+        notes.append([])
+        if o.result is None:
+            err(f"nnsheet: error: {o.problem}")
+            status = 2
+            continue
+        res, speak = o.result, lang or o.lang
+        for line in [*summary(res, lang), *flag_lines(o.flags, speak)]:
+            out(line)
+        said = said or o.lang
+        rows.extend(report_rows(res))
+        if not res.all_correct:
+            status = max(status, 1)
+        if dest is None:
+            continue
+        try:
+            write_graded(f, res, dest, lang)
+        except Exception as exc:
+            why = problem_text(f, exc, "no graded copy can be written")
+            notes[-1].append(words("no_copy", "en", why=why.removeprefix(f"{f}: ")))
+            err(f"nnsheet: error: {why}")
+            status = 2
+            continue
+        out(words("graded_copy", lang or o.lang, path=dest))
+    later = class_flags(outcomes, record, roster, cache)
+    for o, flags in zip(outcomes, later, strict=True):
+        lines = flag_lines(flags, lang or o.lang, o.flags)
+        if lines:
+            out(f"{o.path}:")
+            for line in lines:
+                out(line)
+    if report is not None:
+        write_csv(paths["--report"], REPORT_COLUMNS, rows)
+        err(words("wrote_report", lang or said or "en", path=report, n=len(rows)))
+    if gradebook is not None:
+        cells = [
+            gradebook_row(o, flags, n) for o, flags, n in zip(outcomes, later, notes, strict=True)
+        ]
+        if paths["--gradebook"].suffix.lower() == ".xlsx":
+            write_xlsx(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
+        else:
+            write_csv(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
+        err(words("wrote_gradebook", lang or said or "en", path=gradebook, n=len(outcomes)))
+    return status
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve.run import revoke, serve
+
+    if args.revoke is not None:
+        return revoke(Path(args.data), args.revoke, args.lang)
     return serve(
         resolve_spec(args.spec),
         args.roster,
@@ -447,15 +704,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lang=args.lang,
         workers=args.workers,
         timeout=args.timeout,
+        new_term=args.new_term,
+        header_timeout=args.header_timeout,
+        per_client=args.per_client,
     )
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor.command import run_doctor
+
+    spec = resolve_spec(args.spec, _overrides(args))
+    return run_doctor(spec, lang=args.lang, output=args.output, as_json=args.json, quiet=args.quiet)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
     if args.export:
         export_examples(Path(args.export))
         return 0
+    width = max(len(name) for name in EXAMPLES)
     for name, text in EXAMPLES.items():
-        print(f"{name:10} {text}")
+        print(f"{name:{width}}  {text}")
     print("use one with: nnsheet trace NAME -o NAME.xlsx", file=sys.stderr)
     return 0
 
@@ -465,6 +733,7 @@ COMMANDS = {
     "template": cmd_template,
     "check": cmd_check,
     "serve": cmd_serve,
+    "doctor": cmd_doctor,
     "examples": cmd_examples,
 }
 
@@ -481,7 +750,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status if args.command == "check" else 141
         return status
     except NnsheetError as exc:
-        print(f"nnsheet: error: {exc}", file=sys.stderr)
+        # a file name or a learner's text in the message cannot drive the terminal or add a line
+        print(f"nnsheet: error: {terminal_text(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout's reader went away (`nnsheet examples | head`): stop quietly, as Unix tools
@@ -490,7 +760,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except OSError as exc:  # unwritable folder, disk full, output is a folder, …
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"nnsheet: error: {where}{exc.strerror or exc}".replace("\n", " "), file=sys.stderr)
+        print(f"nnsheet: error: {terminal_text(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nnsheet: interrupted", file=sys.stderr)

@@ -7,9 +7,7 @@ Layers are numbered from 1 in messages, like ``[[layer]]`` tables in the file.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import math
 import tomllib
 from collections.abc import Mapping
@@ -18,10 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from .csvfile import CsvError, CsvRow, CsvTable, csv_number, read_csv
 from .errors import SpecError
 from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .safety import read_text_file
-from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec, draw_uniform
+from .spec import (
+    DEFAULT_PRESET,
+    INIT_METHODS,
+    NOTATIONS,
+    PRESETS,
+    Layer,
+    Normalization,
+    Spec,
+    draw_givens,
+)
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
 LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
@@ -34,8 +42,10 @@ TRAINING_KEYS = (
     "update_biases",
     "hidden_error",
     "round",
+    "momentum",
+    "target_loss",
 )
-INIT_KEYS = ("seed", "low", "high", "decimals")
+INIT_KEYS = ("seed", "low", "high", "decimals", "method")
 DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
 MAX_EPOCHS = 1_000_000
 MAX_LAYER_SIZE = 10_000
@@ -154,31 +164,25 @@ def _table(ctx: _Ctx, key: str, v: object) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- data
-def _read_csv(ctx: _Ctx, path: Path, key: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the non-blank data rows and each data row's line number in the file."""
-    if not path.is_file():
-        raise ctx.fail(key, f"CSV file {str(path)!r} not found")
-    if path.stat().st_size > MAX_CSV_BYTES:
-        raise ctx.fail(key, f"CSV file {path.name} is larger than {MAX_CSV_BYTES // 2**20} MiB")
+def _read_csv(ctx: _Ctx, path: Path, key: str) -> CsvTable:
+    """The data CSV (:mod:`nnsheet.core.csvfile`: UTF-8, ``,`` or ``;``, spreadsheet rows)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ctx.fail(key, f"cannot read CSV file {path.name} as UTF-8 text ({exc})") from None
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
-    except csv.Error as exc:
-        raise ctx.fail(key, f"{path.name} is not valid CSV ({exc})") from None
-    rows = [r for _, r in numbered]
-    if len(rows) < 2:
+        table = read_csv(path, "a data CSV", MAX_CSV_BYTES)
+    except CsvError as exc:
+        what = {
+            "not_found": f"CSV file {str(path)!r} not found",
+            "too_large": f"CSV file {path.name} is larger than {MAX_CSV_BYTES // 2**20} MiB",
+        }.get(exc.code, str(exc).replace(str(path), path.name, 1))
+        raise ctx.fail(key, what) from None
+    if not table.rows:
         raise ctx.fail(key, f"{path.name}: expected a header row and at least one data row")
-    header = [h.strip() for h in rows[0]]
+    header = table.header
     dup = [h for h in header if header.count(h) > 1]
     if dup:
         raise SpecError(
-            f"{path.name}: row {numbered[0][0]}: column {dup[0]!r} appears more than once"
+            f"{path.name}: row {table.header_row}: column {dup[0]!r} appears more than once"
         )
-    return header, rows[1:], [n for n, _ in numbered[1:]]
+    return CsvTable(path.name, table.separator, header, table.header_row, table.rows)
 
 
 def _csv_data(
@@ -188,8 +192,8 @@ def _csv_data(
     if not isinstance(csv_name, str) or not csv_name.strip():
         raise ctx.fail("data.csv", f"expected a file name, got {_describe(csv_name)}")
     path = (base / csv_name).resolve()
-    header, rows, line_of = _read_csv(ctx, path, "data.csv")
-    fname = path.name
+    table = _read_csv(ctx, path, "data.csv")
+    header, rows, fname = list(table.header), table.rows, path.name
 
     def columns(key: str, v: object) -> list[str]:
         if isinstance(v, str):
@@ -218,31 +222,28 @@ def _csv_data(
     if not fcols:
         raise ctx.fail("data.features", f"{fname} has no feature columns besides the targets")
 
-    def num(r: int, row: list[str], col: str) -> float:
-        c = header.index(col)
-        cell = row[c].strip() if c < len(row) else ""
-        where = f"{fname}: row {line_of[r]}, column {col}"
+    def num(row: CsvRow, col: str) -> float:
+        cell = row.get(header.index(col)).strip()
+        where = table.where(row.row, col)
         if cell == "":
             raise SpecError(f"{where}: expected a number, the cell is empty")
-        try:
-            f = float(cell)
-        except ValueError:
-            raise SpecError(f"{where}: expected a number, got {cell[:30]!r}") from None
+        f = csv_number(cell, table.separator)
+        if f is None:
+            raise SpecError(f"{where}: expected a number, got {cell[:30]!r}")
         if not math.isfinite(f):
             raise SpecError(f"{where}: expected a finite number, got {cell!r}")
         return f
 
-    X = np.array([[num(r, row, c) for c in fcols] for r, row in enumerate(rows)])
+    X = np.array([[num(row, c) for c in fcols] for row in rows])
     if one_hot:
         col = tcols[0]
         ci = header.index(col)
         labels: list[str] = []
-        for r, row in enumerate(rows):
-            cell = row[ci].strip() if ci < len(row) else ""
+        for row in rows:
+            cell = row.get(ci).strip()
             if not cell:
                 raise SpecError(
-                    f"{fname}: row {line_of[r]}, column {col}: expected a class label, "
-                    "the cell is empty"
+                    f"{table.where(row.row, col)}: expected a class label, the cell is empty"
                 )
             labels.append(cell)
         classes = list(dict.fromkeys(labels))
@@ -250,7 +251,7 @@ def _csv_data(
             raise ctx.fail("data.targets", f"column {col!r} of {fname} has only one class")
         T = np.array([[1.0 if lab == c else 0.0 for c in classes] for lab in labels])
         return X, T, tuple(fcols), tuple(classes), path
-    T = np.array([[num(r, row, c) for c in tcols] for r, row in enumerate(rows)])
+    T = np.array([[num(row, c) for c in tcols] for row in rows])
     return X, T, tuple(fcols), tuple(tcols), path
 
 
@@ -323,6 +324,17 @@ def parse_spec(
         ctx, "training.hidden_error", settings["hidden_error"], tuple(HIDDEN_ERROR_RULES)
     )
     update_biases = _bool(ctx, "training.update_biases", settings["update_biases"])
+    momentum = _number(ctx, "training.momentum", settings.get("momentum", 0.0))
+    if not 0.0 <= momentum < 1.0:
+        raise ctx.fail(
+            "training.momentum",
+            f"expected a number from 0 up to (not including) 1, got {momentum:g}",
+        )
+    target_loss = settings.get("target_loss")
+    if target_loss is not None:
+        target_loss = _number(ctx, "training.target_loss", target_loss)
+        if target_loss < 0:
+            raise ctx.fail("training.target_loss", f"expected a number ≥ 0, got {target_loss:g}")
     digits = settings.get("round")
     if digits is not None:
         digits = _integer(ctx, "training.round", digits, 0, 15)
@@ -379,9 +391,9 @@ def parse_spec(
     decimals = ini.get("decimals")
     if decimals is not None:
         decimals = _integer(ctx, "init.decimals", decimals, 0, 15)
-    rng = np.random.default_rng(seed)
-    layers: list[Layer] = []
-    given: list[tuple[bool, bool]] = []
+    method = _choice(ctx, "init.method", ini.get("method", "uniform"), INIT_METHODS)
+    parsed: list[tuple[int, str, np.ndarray | None, np.ndarray | None]] = []
+    shapes: list[tuple[int, int]] = []
     prev = n0
     for idx, ld in enumerate(layers_doc, start=1):
         key = f"layer[{idx}]"
@@ -420,20 +432,41 @@ def parse_spec(
                 "per receiving neuron, biases not included)",
             ).T.copy()
         else:
-            W = draw_uniform(rng, low, high, (size, prev), decimals)
-        if "biases" in ld:
-            B = _vector(ctx, f"{key}.biases", ld["biases"], size)
-        else:
-            B = draw_uniform(rng, low, high, size, decimals)
-        layers.append(Layer(size, act, W, B))
-        given.append(("weights" in ld or "weights_from" in ld, "biases" in ld))
+            W = None
+        B = _vector(ctx, f"{key}.biases", ld["biases"], size) if "biases" in ld else None
+        parsed.append((size, act, W, B))
+        shapes.append((size, prev))
         prev = size
+    ws, bs, nw_draws = draw_givens(
+        seed, low, high, decimals, shapes, [p[2] for p in parsed], [p[3] for p in parsed], method
+    )
+    layers = [
+        Layer(size, act, w, b) for (size, act, _, _), w, b in zip(parsed, ws, bs, strict=True)
+    ]
+    given = [(w is not None, b is not None) for _, _, w, b in parsed]
     if T.shape[1] != prev:
         where = "data.targets"
         raise ctx.fail(
             where,
             f"each target row has {T.shape[1]} numbers but the output layer "
             f"(layer[{len(layers)}]) has {prev} neurons",
+        )
+
+    out_act = ACTIVATIONS[layers[-1].activation]
+    low_t, high_t = out_act.range
+    outside = np.argwhere((T < low_t) | (T > high_t))
+    if outside.size:
+        s_, k_ = (int(v) for v in outside[0])
+        where = (
+            f"data.targets[{s_ + 1}][{k_ + 1}]"
+            if target_names is None or "csv" not in data
+            else f"data.targets ({data['csv']}, sample {s_ + 1}, column {target_names[k_]})"
+        )
+        raise ctx.fail(
+            where,
+            f"the target {T[s_, k_]:g} is outside the range of the output layer's activation "
+            f"{out_act.name!r} ({low_t:g} to {high_t:g}), so it can never be reached; use "
+            f"targets in that range or another activation for layer[{len(layers)}]",
         )
 
     mode_v = settings.get("mode", "online")
@@ -475,6 +508,11 @@ def parse_spec(
         source=source,
         given=tuple(given),
         data_source=data_source,
+        momentum=momentum,
+        target_loss=target_loss,
+        book_columns=PRESETS[preset].get("columns") == "book" and RULES[rule].name == "error",
+        init_method=method,
+        nw_draws=tuple(nw_draws),
     )
 
 
@@ -528,15 +566,19 @@ def spec_to_toml(spec: Spec) -> str:
         f"inputs = {spec.n_inputs}",
         "",
     ]
-    for ly in spec.layers:
-        out += [
-            "[[layer]]",
-            f"size = {ly.size}",
-            f"activation = {_toml_value(ly.activation)}",
-            "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]",
-            f"biases = {_toml_value(ly.biases)}",
-            "",
-        ]
+    # Nguyen–Widrow: what [init] drew is left to it again (same seed, same order), so the
+    # Setup sheet's work (the draws, the norms, β) is rebuilt exactly
+    nw = spec.init_method == "nguyen-widrow"
+    given = spec.given or ((True, True),) * spec.n_layers
+    for ly, (w_given, b_given) in zip(spec.layers, given, strict=True):
+        out += ["[[layer]]", f"size = {ly.size}", f"activation = {_toml_value(ly.activation)}"]
+        if w_given or not nw:
+            out.append(
+                "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]"
+            )
+        if b_given or not nw:
+            out.append(f"biases = {_toml_value(ly.biases)}")
+        out.append("")
     mode: object = spec.batch_size if spec.mode == "minibatch" else spec.mode
     out += [
         "[training]",
@@ -550,6 +592,10 @@ def spec_to_toml(spec: Spec) -> str:
     ]
     if spec.round is not None:
         out.append(f"round = {spec.round}")
+    if spec.momentum:
+        out.append(f"momentum = {_toml_value(spec.momentum)}")
+    if spec.target_loss is not None:
+        out.append(f"target_loss = {_toml_value(spec.target_loss)}")
     out += [
         "",
         "[init]",
@@ -559,6 +605,8 @@ def spec_to_toml(spec: Spec) -> str:
     ]
     if spec.init_decimals is not None:
         out.append(f"decimals = {spec.init_decimals}")
+    if nw:
+        out.append('method = "nguyen-widrow"')
     out += [
         "",
         "[data]",

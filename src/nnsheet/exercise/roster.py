@@ -1,7 +1,9 @@
 """One exercise per student (``nnsheet template SPEC --roster ROSTER.csv -o DIR``).
 
-The roster is a UTF-8 CSV with a header naming at least the columns ``id`` and ``name`` (in any
-case and order; other columns are ignored; a byte-order mark is fine). Each student's exercise is
+The roster is a class list saved as CSV (UTF-8, ``,`` or ``;`` separated, as Excel and
+LibreOffice save it in any locale) with a header naming the student number column (``id``,
+``nim``, ``npm``, ``nis`` or ``student_id``) and the name column (``name`` or ``nama``), in any
+letter case and order; other columns are ignored. Each student's exercise is
 ``DIR/<id>.xlsx`` with their name and number already typed in.
 
 What the spec fixes stays fixed; what it leaves to ``[init]`` (weights and biases not given) is
@@ -17,19 +19,17 @@ the teacher's spec and the student's id alone (:func:`student_spec`).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from ..core.csvfile import CsvError, read_csv
 from ..core.errors import NnsheetError
-from ..core.spec import Layer, Spec, draw_uniform
+from ..core.spec import Layer, Spec, draw_givens
+from ..words.messages import roster_text
 from .template import ExerciseOptions, write_exercise
 
 #: a roster larger than this is not a class list
@@ -54,12 +54,17 @@ class Student:
     row: int
 
 
-def id_problem(student_id: str) -> str | None:
-    """Why ``student_id`` cannot be the file name ``<id>.xlsx`` on every system, or None."""
+ID_COLUMNS = ("id", "nim", "npm", "nis", "student_id")
+NAME_COLUMNS = ("name", "nama")
+
+
+def id_problem_code(student_id: str) -> tuple[str, dict[str, object]] | None:
+    """Why ``student_id`` cannot be the file name ``<id>.xlsx`` on every system, as a code of
+    :data:`nnsheet.words.messages.ROSTER` and its fields, or None."""
     if not student_id:
-        return "the id is empty"
+        return "id_empty", {}
     if len(student_id) > MAX_ID_LENGTH:
-        return f"the id is longer than {MAX_ID_LENGTH} characters"
+        return "id_too_long", {"max": MAX_ID_LENGTH}
     bad = next(
         (
             c
@@ -69,79 +74,79 @@ def id_problem(student_id: str) -> str | None:
         None,
     )
     if bad is not None:
-        return f"the id holds {bad!r}, which a file name cannot"
+        return "id_bad_char", {"char": repr(bad)}
     if student_id.startswith("."):
-        return "the id starts with a dot (a hidden file, or . and ..)"
+        return "id_dot_start", {}
     if student_id.endswith((".", " ")):
-        return "the id ends with a dot or a space, which Windows drops from file names"
+        return "id_dot_end", {}
     if student_id.split(".")[0].rstrip(" ").upper() in RESERVED_NAMES:
-        return f"{student_id.split('.')[0]!r} is a device name Windows reserves"
+        return "id_device", {"device": repr(student_id.split(".")[0])}
     return None
 
 
-def read_roster(path: Path) -> list[Student]:
-    """The students of the roster CSV at ``path``, in file order. Bad input (no ``id``/``name``
-    column, an empty, duplicate or unusable id, an empty name) is one
-    :class:`~nnsheet.core.errors.NnsheetError` line naming the roster row as a spreadsheet
-    numbers it (the header is row 1). Ids and names lose surrounding spaces only; any Unicode
-    letters are kept exactly. Two ids differing only in letter case are duplicates (they name
-    the same file on Windows and macOS)."""
+def id_problem(student_id: str, lang: str = "en") -> str | None:
+    """Why ``student_id`` cannot be the file name ``<id>.xlsx`` on every system, or None."""
+    found = id_problem_code(student_id)
+    return None if found is None else roster_text(found[0], lang, **found[1])
+
+
+def _column_key(header: str) -> str:
+    """A header cell as the roster matches it: ``Student ID`` → ``student_id``."""
+    return "_".join(header.strip().casefold().replace("-", " ").split())
+
+
+def read_roster(path: Path, lang: str = "en") -> list[Student]:
+    """The students of the roster CSV at ``path``, in file order.
+
+    The header names the student number column ``id``, ``nim``, ``npm``, ``nis`` or
+    ``student_id`` and the name column ``name`` or ``nama`` (any letter case, any order; other
+    columns are ignored); the file is read by :mod:`nnsheet.core.csvfile` (UTF-8 with or without
+    a byte-order mark, ``,`` or ``;`` separated, rows numbered as a spreadsheet shows them).
+    Bad input (no id or name column, an empty, duplicate or unusable id, an empty name) is one
+    :class:`~nnsheet.core.errors.NnsheetError` line in ``lang`` naming the roster row. Ids and
+    names lose surrounding spaces only; any Unicode letters are kept exactly. Two ids differing
+    only in letter case are duplicates (they name the same file on Windows and macOS)."""
     path = Path(path)
     name = str(path)
-    if not path.is_file():
-        raise NnsheetError(
-            f"{name}: roster file not found"
-            if not path.exists()
-            else f"{name}: expected a roster CSV file, got a folder"
-        )
-    if path.stat().st_size > MAX_ROSTER_BYTES:
-        raise NnsheetError(f"{name}: larger than {MAX_ROSTER_BYTES // 2**20} MiB; not a roster")
+
+    def fail(code: str, **fields: object) -> NnsheetError:
+        return NnsheetError(roster_text(code, lang, file=name, **fields))
+
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NnsheetError(
-            f"{name}: expected UTF-8 text (byte {exc.start}); save the roster as CSV UTF-8"
-        ) from None
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
-    except csv.Error as exc:
-        raise NnsheetError(f"{name}: not valid CSV ({exc})") from None
-    if not numbered:
-        raise NnsheetError(f"{name}: empty; expected a header row with the columns id and name")
-    head_row, header = numbered[0]
-    cols = [h.strip().lower() for h in header]
-    for want in ("id", "name"):
-        if cols.count(want) != 1:
-            what = "no" if want not in cols else "more than one"
-            raise NnsheetError(
-                f"{name}: row {head_row}: {what} column {want!r}; expected a "
-                f"header with the columns id and name (got: "
-                f"{', '.join(h.strip() for h in header)[:120]})"
+        table = read_csv(path, "a roster CSV", MAX_ROSTER_BYTES)
+    except CsvError as exc:
+        raise fail(exc.code, **exc.fields) from None
+    keys = [_column_key(h) for h in table.header]
+    got = ", ".join(table.header)[:120]
+    found = []
+    for kind, names in (("id", ID_COLUMNS), ("name", NAME_COLUMNS)):
+        where = [c for c, k in enumerate(keys) if k in names]
+        if len(where) != 1:
+            raise fail(
+                "no_column" if not where else "two_columns",
+                row=table.header_row,
+                column=repr(kind),
+                kind=kind,
+                columns=", ".join(repr(table.header[c]) for c in where),
+                got=got,
             )
-    ci, cn = cols.index("id"), cols.index("name")
+        found.append(where[0])
+    ci, cn = found
     students: list[Student] = []
     seen: dict[str, int] = {}
-    for n, (line, r) in enumerate(numbered[1:], start=1):
-        where = f"{name}: row {line}"
-        sid = r[ci].strip() if ci < len(r) else ""
-        sname = r[cn].strip() if cn < len(r) else ""
-        problem = id_problem(sid)
+    for n, row in enumerate(table, start=1):
+        sid, sname = row.get(ci).strip(), row.get(cn).strip()
+        problem = id_problem(sid, lang)
         if problem is not None:
-            raise NnsheetError(f"{where}: id {sid!r} cannot be a file name: {problem}")
+            raise fail("bad_id", row=row.row, id=repr(sid), problem=problem)
         if sid.casefold() in seen:
-            raise NnsheetError(
-                f"{where}: id {sid!r} is already on row {seen[sid.casefold()]}; "
-                "each student needs an id of their own"
-            )
+            raise fail("duplicate_id", row=row.row, id=repr(sid), first=seen[sid.casefold()])
         if not sname:
-            raise NnsheetError(
-                f"{where}: id {sid!r}: expected the student's name, the cell is empty"
-            )
-        seen[sid.casefold()] = line
+            raise fail("no_name", row=row.row, id=repr(sid))
+        seen[sid.casefold()] = row.row
         students.append(Student(sid, sname, n))
     if not students:
-        raise NnsheetError(f"{name}: expected at least one student below the header")
+        raise fail("no_students")
     return students
 
 
@@ -161,15 +166,27 @@ def student_spec(spec: Spec, student_id: str) -> Spec:
     """``spec`` with what it leaves to ``[init]`` drawn for one student (the module docstring);
     the seed recorded is the student's. What the spec fixes is unchanged."""
     seed = student_seed(spec.seed, student_id)
-    rng = np.random.default_rng(seed)
-    low, high, dec = spec.init_low, spec.init_high, spec.init_decimals
     given = spec.given or ((True, True),) * spec.n_layers
-    layers = []
-    for ly, (w_given, b_given) in zip(spec.layers, given, strict=True):
-        w = ly.weights if w_given else draw_uniform(rng, low, high, ly.weights.shape, dec)
-        b = ly.biases if b_given else draw_uniform(rng, low, high, ly.biases.shape, dec)
-        layers.append(Layer(ly.size, ly.activation, w, b))
-    return dataclasses.replace(spec, layers=tuple(layers), seed=seed)
+    ws, bs, nw_draws = draw_givens(
+        seed,
+        spec.init_low,
+        spec.init_high,
+        spec.init_decimals,
+        [ly.weights.shape for ly in spec.layers],
+        [
+            ly.weights if w_given else None
+            for ly, (w_given, _) in zip(spec.layers, given, strict=True)
+        ],
+        [
+            ly.biases if b_given else None
+            for ly, (_, b_given) in zip(spec.layers, given, strict=True)
+        ],
+        spec.init_method,
+    )
+    layers = [
+        Layer(ly.size, ly.activation, w, b) for ly, w, b in zip(spec.layers, ws, bs, strict=True)
+    ]
+    return dataclasses.replace(spec, layers=tuple(layers), seed=seed, nw_draws=tuple(nw_draws))
 
 
 def write_student_exercises(

@@ -9,7 +9,10 @@ hidden:
 - cells that are computed but not asked (the weights in use on rows after the first, which point
   at the previous row's new weights; the ``correct`` helper; blocks not asked) are live formulas
   written with an *empty* cached result, so a spreadsheet computes them from the learner's own
-  numbers and no reader sees nnsheet's value;
+  numbers and no reader sees nnsheet's value; each is wrapped as
+  ``IF(COUNT(its references)<n,"",formula)`` (:func:`blank_until_typed`), so it shows nothing
+  until every cell it reads holds a number: a blank exercise is blank (no 0 weights, no 1/0 in
+  the ``correct`` column before anything is typed);
 - only the givens (pure references to the Setup sheet) carry cached values.
 
 A very hidden sheet (:data:`META_SHEET`) carries the format version, the options and the spec as
@@ -23,17 +26,22 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..core.engine import EpochRecord, StepRecord, Trace, run
 from ..core.errors import NnsheetError, WorkbookError
+from ..core.ops import BLOCKS
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
+from ..output import printing
 from ..output.workbook import WorkbookWriter, make_layout
+from ..sheet.formula import leaves, parse, range_cells
 from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
 from ..words.exercise_text import instructions, name_labels
 from ..words.notation import sheet_names
+
+if TYPE_CHECKING:  # pandas is imported only when a trace table is built (not by check)
+    import pandas as pd
 
 META_SHEET = "nnsheet_exercise"
 META_MAGIC = "nnsheet exercise"
@@ -44,15 +52,6 @@ DEFAULT_DECIMALS = 4
 UNSTATED_DECIMALS = 2
 #: workbook defined names of the learner's two input cells on the Exercise sheet
 STUDENT_NAMES = ("student", "student_id")
-
-#: the blocks a template can ask, and the trace quantities of each (design.md §5 names)
-BLOCKS: dict[str, tuple[str, ...]] = {
-    "forward": ("z", "a"),
-    "errors": ("e", "loss", "epoch_loss", "accuracy"),
-    "backward": ("err", "fprime", "delta"),
-    "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
-}
-BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
 
 
 @dataclass(frozen=True)
@@ -82,19 +81,45 @@ def parse_ask(text: str | None) -> tuple[str, ...]:
     return tuple(b for b in BLOCKS if b in words)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """Which trace-table rows an exercise asks for (its answer cells): the asked quantities on
+    the Steps sheet (of the first ``steps`` steps), and on the Epochs sheet of the epochs those
+    steps complete. The one rule: :func:`answer_rows` (a DataFrame) and the grader's answer key
+    (plain rows) both apply it."""
+
+    steps_sheet: str
+    epochs_sheet: str
+    quantities: frozenset[str]
+    steps: int | None
+    epochs: frozenset[int]
+
+    @classmethod
+    def of(cls, trace: Trace, options: ExerciseOptions) -> Asked:
+        k = options.steps
+        sheets = sheet_names(options.lang)
+        complete = frozenset(ep.epoch for ep in trace.epochs if k is None or ep.last_step <= k)
+        return cls(sheets.steps, sheets.epochs, options.quantities, k, complete)
+
+    def __call__(self, sheet: str, quantity: str, step: int | None, epoch: int | None) -> bool:
+        if quantity not in self.quantities:
+            return False
+        if sheet == self.steps_sheet:
+            return self.steps is None or (step or 0) <= self.steps
+        return sheet == self.epochs_sheet and (epoch or 0) in self.epochs
+
+
 def answer_rows(table: pd.DataFrame, trace: Trace, options: ExerciseOptions) -> pd.DataFrame:
     """The trace-table rows an exercise asks for (its answer cells), in table order."""
-    asked = options.quantities
-    k = options.steps
-    complete = {ep.epoch for ep in trace.epochs if k is None or ep.last_step <= k}
-    sheets = sheet_names(options.lang)
-    on_steps = (table["sheet"] == sheets.steps) & table["quantity"].isin(asked)
-    if k is not None:
-        on_steps &= table["step"].fillna(0).astype(int) <= k
+    rule = Asked.of(trace, options)
+    asked = table["quantity"].isin(rule.quantities)
+    on_steps = (table["sheet"] == rule.steps_sheet) & asked
+    if rule.steps is not None:
+        on_steps &= table["step"].fillna(0).astype(int) <= rule.steps
     on_epochs = (
-        (table["sheet"] == sheets.epochs)
-        & table["quantity"].isin(asked)
-        & table["epoch"].fillna(0).astype(int).isin(complete)
+        (table["sheet"] == rule.epochs_sheet)
+        & asked
+        & table["epoch"].fillna(0).astype(int).isin(rule.epochs)
     )
     return table[on_steps | on_epochs].reset_index(drop=True)
 
@@ -107,8 +132,76 @@ def exercise_records(trace: Trace, options: ExerciseOptions) -> list[StepRecord 
     return [*steps, *epochs]
 
 
+#: arguments per COUNT (Excel takes at most 255)
+_COUNT_ARGS = 200
+
+
+def blank_until_typed(formula: str) -> str:
+    """``formula`` shown as ``""`` until every cell it reads holds a number:
+    ``=IF(COUNT(refs)<n,"",…)`` with ``n`` the number of cells read (a range counts its cells).
+    A cell left blank, or one that itself shows ``""``, is not counted, so the blank spreads
+    down the chain of dependent cells as the learner's own numbers do. A formula reading no cell
+    is returned as it is."""
+    args: list[str] = []
+    n = 0
+    for leaf in leaves(parse(formula)):
+        sheet = f"{leaf[1]}!" if leaf[1] else ""
+        if leaf[0] == "ref":
+            args.append(f"{sheet}{leaf[2]}")
+            n += 1
+        else:
+            args.append(f"{sheet}{leaf[2]}:{leaf[3]}")
+            n += len(range_cells(leaf[2], leaf[3]))
+    if not args:
+        return formula
+    count = "+".join(
+        f"COUNT({','.join(args[k : k + _COUNT_ARGS])})" for k in range(0, len(args), _COUNT_ARGS)
+    )
+    eq = "=" if formula.startswith("=") else ""  # as given (the Steps templates have none)
+    return f'{eq}IF({count}<{n},"",{formula.removeprefix("=")})'
+
+
+#: stand-ins for a Steps template's placeholders (:class:`~nnsheet.sheet.layout.StepsRow`
+#: ``ctx``), all of one width, so each can be told back into its placeholder
+_STAND_IN = {key: str(7_000_001 + n) for n, key in enumerate("rpdflk")}
+
+
+def _wrapped_template(template: str) -> str | None:
+    """:func:`blank_until_typed` of a Steps formula template, as a template (worked out once
+    per template rather than once per row), or None when the count of cells read depends on
+    the row (a range between two different placeholders, such as a batch's first and last
+    rows): then each row is wrapped on its own."""
+    try:
+        formula = template.format_map(_STAND_IN)
+    except (KeyError, IndexError, ValueError):
+        return None
+    stand_ins = set(_STAND_IN.values())
+    for leaf in leaves(parse(formula)):
+        if leaf[0] == "range":
+            rows = {cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for cell in leaf[2:4]}
+            if len(rows) > 1 and rows & stand_ins:
+                return None
+    wrapped = blank_until_typed(formula)
+    for key, stand_in in _STAND_IN.items():
+        wrapped = wrapped.replace(stand_in, "{" + key + "}")
+    return wrapped
+
+
+def row_formula(template: str, ctx: dict, cache: dict[str, str | None]) -> str:
+    """The wrapped formula of one Steps cell: ``blank_until_typed(template.format_map(ctx))``,
+    through the template's wrapped form kept in ``cache``."""
+    if template not in cache:
+        cache[template] = _wrapped_template(template)
+    wrapped = cache[template]
+    if wrapped is None:
+        return blank_until_typed(template.format_map(ctx))
+    return wrapped.format_map(ctx)
+
+
 class ExerciseWriter(WorkbookWriter):
     """The trace writer with the exercise's rule for each cell (see the module docstring)."""
+
+    exercise = True  # the Guide speaks of the exercise
 
     def __init__(
         self,
@@ -122,10 +215,16 @@ class ExerciseWriter(WorkbookWriter):
         self.options = options
         self.meta = meta
         self.student = student  # (name, number) already typed in, or blank
+        self.wrapped: dict[str, str | None] = {}  # Steps template → its wrapped template
 
     def _steps_header(self, ws) -> None:
         super()._steps_header(ws)
         self.answer_cols = self.layout.columns_of(self.options.quantities)
+
+    def _row(self, ws, sr: StepsRow) -> None:
+        if any(c in self.answer_cols for c, _ in sr.templates):  # room to write by hand
+            ws.set_row(sr.row, printing.answer_row_height(printing.STEPS_SCALE))
+        super()._row(ws, sr)
 
     def _cells(self, ws, sr: StepsRow) -> None:
         fmts, answer, blank = self.col_fmt, self.answer_cols, self.f.answer
@@ -134,16 +233,21 @@ class ExerciseWriter(WorkbookWriter):
             if c in answer:
                 ws.write_blank(row, c, None, blank)
                 continue
-            cached = float(values[c]) if kinds[c] == GIVEN else ""  # only givens carry a value
-            ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], cached)
+            if kinds[c] == GIVEN:  # only givens carry a value
+                ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], float(values[c]))
+            else:
+                ws.write_formula(row, c, row_formula(tmpl, ctx, self.wrapped), fmts[c], "")
 
     def _put(self, ws, cell: Cell) -> None:
         if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
             super()._put(ws, cell)
         elif cell.quantity in self.options.quantities:
+            ws.set_row(cell.row, printing.answer_row_height())  # Epochs prints at 100 %
             ws.write_blank(cell.row, cell.col, None, self.f.answer)
         else:
-            ws.write_formula(cell.row, cell.col, cell.formula, self.f.style(cell), "")
+            ws.write_formula(
+                cell.row, cell.col, blank_until_typed(cell.formula), self.f.style(cell), ""
+            )
 
     def _extra(self, wb) -> None:
         lay, opt = self.layout, self.options
@@ -171,6 +275,7 @@ class ExerciseWriter(WorkbookWriter):
                 ):
                     r += 1
                     self._text_row(ws, r, 0, label, "head")
+                    ws.set_row(r + 1, printing.answer_row_height())
                     if value:
                         ws.write_string(r + 1, 0, value, entry)
                     else:
@@ -179,6 +284,7 @@ class ExerciseWriter(WorkbookWriter):
                     r += 1
                 r += 1
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+        ws.activate()  # the file opens where the learner starts: the name and number cells
         meta = wb.add_worksheet(META_SHEET)
         for r, (key, val) in enumerate(self.meta):
             meta.write_string(r, 0, key)

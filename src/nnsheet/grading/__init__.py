@@ -1,21 +1,29 @@
 """Stage 6: grading filled exercise workbooks (``nnsheet check``).
 
-The answer key (:mod:`.key`) is built from the spec the exercise carries (or ``--spec``): the
-engine's trace, the trace table as the map of answer cells and expected values, and the layout
-map's formula for every cell (the single source of truth). The modules, in data-flow order:
+One file is graded by :func:`~.pipeline.grade_file`, in one direction, each stage returning a
+frozen value and changing nothing it was given (``nnsheet check`` and ``nnsheet serve``'s worker
+both call it):
 
-- :mod:`.read`: archive checks before parsing, then what the learner typed (``Book``, ``Given``),
-  from an .xlsx (openpyxl) or an .ods (python-calamine);
-- :mod:`.locate`: the answer cells found by the table's headers (inserted columns and rows);
-- :mod:`.key`: the answer key and the learner's environment (formulas on the learner's numbers);
-- :mod:`.explain`: the expected value's formula with symbols, then numbers;
-- :mod:`.mark`: one verdict per answer cell, and the catalogue's slips that give a wrong one
+- :mod:`.read`: archive checks before parsing, then what the file says (:class:`~.read.Book`:
+  the answer sheets' cells, the hidden sheet, the typed name and number, the Setup values), from
+  an .xlsx or an .ods; :mod:`.values` reads a program's values (a CSV keyed by the trace table's
+  columns) into a ``Book`` the same way;
+- :mod:`.key`: the answer key (:class:`~.key.AnswerKey`: frozen :class:`~.key.AnswerCell` s read
+  from the layout's cell stream, the layout's formula of every cell, the engine's values) of the
+  spec the exercise carries or of the teacher's record (:class:`~.key.Record`: ``--spec`` and
+  ``template``'s options); :func:`~.key.key_for` also returns how the exercise's hidden settings
+  differ from the record (graded on the record, flagged ``tampered``);
+- :mod:`.locate`: where the learner's table holds each answer, found by its headers
+  (:class:`~.locate.Placement`: inserted columns and rows, deleted rows);
+- :mod:`.mark`: one frozen :class:`~.mark.Mark` per answer cell, its verdict and its
+  :class:`~.reason.Reason` (a code and fields), and the catalogue's slips that give a wrong one
   (:data:`nnsheet.core.ops.MISTAKES`);
-- :mod:`.report`: terminal summary, graded copy, ``--report`` rows;
 - :mod:`.integrity`: givens compared with the record (``--spec``, per student with ``--roster``),
-  answers compared across files (copied, identical);
-- :mod:`.values`: a program's values (a CSV keyed by the trace table's columns) as a ``Book``;
-- :mod:`.batch`: several files (or a folder) in one call, and the gradebook and its flags.
+  answers compared across files (copied, identical); :func:`~.pipeline.class_flags` gives a
+  run's cross-file :class:`~.reason.Flag` s;
+- at the edges, in the reader's language (:mod:`nnsheet.words.grading_text`): :mod:`.report`
+  (terminal summary, graded copy, ``--report`` rows, :mod:`.explain`'s formulas with numbers) and
+  :mod:`.batch` (a folder's submissions, the gradebook, the flags' lines).
 
 Each answer cell gets one verdict:
 
@@ -40,11 +48,14 @@ asked; an exercise whose hidden settings differ is flagged ``tampered`` and grad
 
 from __future__ import annotations
 
-from .batch import GRADEBOOK_COLUMNS, check_files
+from .batch import GRADEBOOK_COLUMNS, gradebook_row
 from .explain import explain
-from .key import AnswerKey, LearnerEnv, Record, key_for
+from .key import AnswerCell, AnswerKey, LearnerEnv, Record, key_for
+from .locate import Placement, locate
 from .mark import VERDICTS, close, grade_book, tolerance
-from .read import OLE_MAGIC, parse_text, read_book, read_given
+from .pipeline import Outcome, class_flags, grade_file
+from .read import OLE_MAGIC, Book, parse_text, read_book, read_given
+from .reason import Flag, Reason
 from .report import COLOURS, REPORT_COLUMNS, summary, write_graded
 
 __all__ = [
@@ -53,14 +64,23 @@ __all__ = [
     "OLE_MAGIC",
     "REPORT_COLUMNS",
     "VERDICTS",
+    "AnswerCell",
     "AnswerKey",
+    "Book",
+    "Flag",
     "LearnerEnv",
+    "Outcome",
+    "Placement",
+    "Reason",
     "Record",
-    "check_files",
+    "class_flags",
     "close",
     "explain",
     "grade_book",
+    "grade_file",
+    "gradebook_row",
     "key_for",
+    "locate",
     "parse_text",
     "read_book",
     "read_given",

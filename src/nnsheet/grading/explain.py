@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
-from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, paren
 from ..words.grading_text import mistake_words, say
-from .key import AnswerKey
-
+from ..words.grading_text import number as _n
+from .key import AnswerCell, AnswerKey
 
 # =========================================================================== explanations
-def _n(v: float) -> str:
-    """A number for explanations: up to 6 significant digits, no exponent for usual sizes."""
-    if v == 0:
-        return "0"
-    s = f"{v:.6g}"
-    return s
 
 
 def _p(v: float) -> str:
@@ -26,7 +18,7 @@ def _p(v: float) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
-def explain(key: AnswerKey, row: dict, lang: str = "en") -> str:
+def explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str:
     """The expected value's formula with the symbols, then the numbers substituted:
     ``O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589``."""
     try:
@@ -40,21 +32,17 @@ def explain(key: AnswerKey, row: dict, lang: str = "en") -> str:
     return text
 
 
-def _i(v: object) -> int | None:
-    return None if pd.isna(v) else int(v)  # type: ignore[arg-type]
-
-
-def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
+def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
     spec, nt, tr = key.spec, key.layout.notation, key.trace
-    q = row["quantity"]
+    q = row.quantity
     L = spec.n_layers
-    val = float(row["value"])
-    sym = row["label"]
-    layer, j, i = _i(row["layer"]), _i(row["j"]), _i(row["i"])
+    val = row.value
+    sym = row.label
+    layer, j, i = row.layer, row.j, row.i
     j0 = None if j is None else j - 1
     i0 = None if i is None else i - 1
     if q in ("epoch_loss", "accuracy"):
-        ep = tr.epochs[int(row["epoch"]) - 1]
+        ep = tr.epochs[row.epoch - 1]  # type: ignore[operator]
         recs = [s for st in tr.steps[ep.first_step - 1 : ep.last_step] for s in st.samples]
         if q == "epoch_loss":
             parts = [_n(s.loss) for s in recs]
@@ -63,8 +51,8 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
             parts = [str(s.correct) for s in recs]
             sy = correct_rule(spec.one_hot_targets).text[lang]
         return f"{sym} = {sy} = ({' + '.join(parts)})/{len(recs)} = {_n(val)}"
-    st = tr.steps[int(row["step"]) - 1]
-    sample = _i(row["sample"])
+    st = tr.steps[row.step - 1]  # type: ignore[operator]
+    sample = row.sample
     rec = None
     if sample is not None:
         rec = next(s for s in st.samples if s.sample == sample)
@@ -81,14 +69,21 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
                 return f"{sym} = {base} = {_n(w)} {say('biases_fixed', lang)}"
             d, dsym = st.db[k][j0], nt.symbol("db", layer, j0)
         return f"{sym} = {base} + {dsym} = {_n(w)} + {_p(d)} = {_n(val)}"
+    # momentum: the update's Δ adds μ·Δ of the previous update (none before the first)
+    carry = ("", "")
+    if spec.momentum and q in ("dw", "db") and (rec is None or spec.mode == "online"):
+        before = tr.steps[st.step - 2] if st.step > 1 else None
+        if before is not None:
+            d = before.dw[k][j0, i0] if q == "dw" else before.db[k][j0]  # type: ignore[index]
+            carry = (f" + μ·{sym}(t−1)", f" + {_n(spec.momentum)}·{_p(d)}")
     if rec is None:  # batch update row: dw / db mean over the batch
         if q == "dw":
             parts = [_p(s.dw[k][j0, i0]) for s in st.samples]
         else:
             parts = [_p(s.db[k][j0]) for s in st.samples]  # type: ignore[index]
         return (
-            f"{sym} = {say('batch_mean', lang, sym=sym)} = ({' + '.join(parts)})/"
-            f"{len(parts)} = {_n(val)}"
+            f"{sym} = {say('batch_mean', lang, sym=sym)}{carry[0]} = ({' + '.join(parts)})/"
+            f"{len(parts)}{carry[1]} = {_n(val)}"
         )
     a_in = rec.x if layer == 1 else (rec.a[k - 1] if layer else None)
     if q == "z":
@@ -140,7 +135,9 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
             f"{act.text_deriv(_p(rec.z[k][j0]), _p(rec.a[k][j0]))} = {_n(val)}"
         )
     if q == "delta":
-        es, fs = nt.symbol("err", layer, j0), nt.symbol("fprime", layer, j0)
+        # the book's columns: δ_k reads the error column (there is no err column to send back)
+        src = "e" if spec.book_columns and layer == L else "err"
+        es, fs = paren(nt.symbol(src, layer, j0)), nt.symbol("fprime", layer, j0)
         return f"{sym} = {es}·{fs} = {_p(rec.err[k][j0])}·{_p(rec.fprime[k][j0])} = {_n(val)}"
     if q in ("grad_w", "grad_b"):
         ds = nt.symbol("delta", layer, j0)
@@ -151,9 +148,17 @@ def _explain(key: AnswerKey, row: dict, lang: str = "en") -> str | None:
     if q in ("dw", "db"):
         text_dw = RULES[spec.rule].text_dw
         gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
-        g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
+        g = _p(rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0])
+        if spec.book_columns:  # no ∂ column: Δ = α·δ·input, written out
+            gs, g = nt.symbol("delta", layer, j0), _p(rec.delta[k][j0])
+            if q == "dw":
+                ps = nt.symbol("a" if layer > 1 else "x", layer - 1, i0)
+                gs, g = f"{gs}·{ps}", f"{g}·{_p(a_in[i0])}"
         lr = nt.symbol("lr")
-        return f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), _p(g))} = {_n(val)}"
+        return (
+            f"{sym} = {text_dw(lr, gs)}{carry[0]} = {text_dw(_n(spec.learning_rate), g)}"
+            f"{carry[1]} = {_n(val)}"
+        )
     return None
 
 
@@ -172,9 +177,9 @@ def explain_mistakes(key: AnswerKey, mistakes: list[tuple[str, float]], lang: st
     return say("mistake", lang, slips=slips, value=_n(mistakes[0][1]))
 
 
-def _explain_formula(key: AnswerKey, row: dict) -> str:
+def _explain_formula(key: AnswerKey, row: AnswerCell) -> str:
     """Fallback: the cell's own formula with each reference replaced by the engine's value."""
-    k = (row["sheet"], row["cell"])
+    k = row.key
     f = key.formulas.get(k, "")
 
     def sub(m: re.Match) -> str:
@@ -185,4 +190,4 @@ def _explain_formula(key: AnswerKey, row: dict) -> str:
         return _p(v) if v is not None else ref
 
     body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
-    return f"{row['label']} = {f} → {body} = {_n(float(row['value']))}"
+    return f"{row.label} = {f} → {body} = {_n(row.value)}"

@@ -5,7 +5,7 @@
 - :func:`setup_differences`: the Setup sheet's givens as the file has them against the key's.
 - :func:`copied_from` and :func:`identical_pairs`: answers compared across the files of one run.
 
-Each returns facts; :mod:`.batch` turns them into gradebook flags (``tampered``,
+Each returns facts; :mod:`.pipeline` turns them into gradebook flags (``tampered``,
 ``givens_changed``, ``copied:<id>``, ``identical:<file>``) and notes.
 """
 
@@ -16,11 +16,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..core.cells import cell_pos
 from ..core.spec import Spec
-from .explain import _n
-from .key import AnswerKey, Diff
+from ..words.grading_text import number as _n
+from .key import AnswerKey
 from .mark import Result
-from .read import Book, _pos
+from .read import Book
+from .reason import Diff
 
 #: two givens are the same when they agree to this relative precision (a spreadsheet's saved
 #: double, or LibreOffice's 15 significant digits)
@@ -85,8 +87,11 @@ def setup_differences(book: Book, key: AnswerKey, limit: int = 3) -> list[Diff]:
     if values is None:
         return []
     bad: list[tuple[str, object, float]] = []
+    computed = key.layout.setup_computed  # formulas on Setup (compared through their givens)
     for (sheet, ref), want in key.givens.items():
-        got = values.get(_pos(ref))
+        if ref in computed:
+            continue
+        got = values.get(cell_pos(ref))
         ok = (
             isinstance(got, int | float)
             and not isinstance(got, bool)
@@ -96,7 +101,7 @@ def setup_differences(book: Book, key: AnswerKey, limit: int = 3) -> list[Diff]:
             bad.append((f"{sheet}!{ref}", got, want))
     if not bad:
         return []
-    labels = _setup_labels(key)
+    labels = key.given_labels
     out: list[Diff] = [
         (
             "diff.setup",
@@ -121,16 +126,6 @@ def _shown(v: object) -> str:
     return repr(str(v)[:20])
 
 
-def _setup_labels(key: AnswerKey) -> dict[str, str]:
-    """``Setup!B19`` → ``w1,1``: the labels of the key's givens (only built when one differs)."""
-    table = key.trace.table(key.layout)
-    setup = table[table["sheet"] == key.layout.sheets.setup]
-    return {
-        f"{s}!{c}": str(lab)
-        for s, c, lab in zip(setup["sheet"], setup["cell"], setup["label"], strict=True)
-    }
-
-
 def share_correct(res: Result) -> float:
     """The share of answer cells correct against the expected values themselves."""
     return res.counts["correct"] / len(res.marks) if res.marks else 0.0
@@ -143,7 +138,7 @@ def share_filled(res: Result) -> float:
 def _answers(res: Result) -> tuple[tuple[tuple[str, str], ...], list[object], list[bool]]:
     """The answer cells (layout addresses), what was typed in each (rounded to the decimals
     judged; None when blank) and whether each is wrong."""
-    keys = tuple((m.row["sheet"], m.row["cell"]) for m in res.marks)
+    keys = tuple(m.row.key for m in res.marks)
     typed: list[object] = []
     for m in res.marks:
         g = m.given

@@ -9,33 +9,41 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
+from ..core.cells import cell_pos
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
-from ..core.ops import MISTAKES
+from ..core.ops import BLOCKS, MISTAKES
 from ..core.spec import Spec
-from ..core.specfile import loads_spec
+from ..core.specfile import loads_spec, spec_to_toml
 from ..exercise.template import (
-    BLOCKS,
     DEFAULT_DECIMALS,
     FORMAT_VERSION,
     META_MAGIC,
     UNSTATED_DECIMALS,
+    Asked,
     ExerciseOptions,
-    answer_rows,
     parse_ask,
 )
+from ..output.table import TableRow, trace_rows
 from ..output.workbook import make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
 from ..sheet.layout import Layout, StepsRow
 from ..words.notation import SHEET_NAMES
-from .locate import locate, no_sheet
-from .read import Book, _pos
+from .locate import no_sheet
+from .read import Book
+from .reason import Diff
+
+CellKey = tuple[str, str]  # (sheet, A1) of a layout cell
+
+
+#: one answer cell of an exercise: a row of the trace table (immutable; 1-based indices, None
+#: where the table has none) with its place in the workbook (``sheet``, A1 ``cell``, ``key``)
+#: and the engine's ``value``
+AnswerCell = TableRow
 
 
 # =========================================================================== the answer key
-@dataclass
+@dataclass(frozen=True)
 class AnswerKey:
     """Everything needed to grade one exercise: spec, layout, trace, answer cells, formulas."""
 
@@ -43,42 +51,44 @@ class AnswerKey:
     options: ExerciseOptions
     layout: Layout
     trace: Trace
-    answers: pd.DataFrame
-    givens: dict[tuple[str, str], float]
-    formulas: dict[tuple[str, str], str]
-    values: dict[tuple[str, str], float]  # engine value of every cell in the table
+    answers: tuple[AnswerCell, ...]
+    givens: dict[CellKey, float]
+    formulas: dict[CellKey, str]
+    values: dict[CellKey, float]  # engine value of every cell in the table
     #: each Steps row (1-based) of the key: its templates and their bindings (the slips' rows)
     rows: dict[int, tuple[list[tuple[int, str]], dict]] = field(default_factory=dict)
-    _trees: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    #: the labels of the givens on the Setup sheet (``Setup!B19`` → ``w1,1``)
+    given_labels: dict[str, str] = field(default_factory=dict)
+    _trees: dict[CellKey, tuple] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, spec: Spec, options: ExerciseOptions) -> AnswerKey:
         layout = make_layout(spec, options.lang)
         trace = run(spec)
-        table = trace.table(layout)
+        table = trace_rows(trace, layout)  # the cells of the workbook, from the layout's stream
         layout.check_limits()  # a key is a workbook's: refused where the workbook would be
         name = layout.sheets.setup
-        setup = table[table["sheet"] == name]
-        givens = {
-            (name, c): float(v)
-            for c, v in zip(setup["cell"].tolist(), setup["value"].tolist(), strict=True)
-        }
-        cells = zip(
-            table["sheet"].tolist(), table["cell"].tolist(), table["value"].tolist(), strict=True
-        )
-        values = {(s, c): float(v) for s, c, v in cells if c}
+        setup = [r for r in table if r.sheet == name]
+        asked = Asked.of(trace, options)
         rows: dict[int, tuple[list[tuple[int, str]], dict]] = {}
         return cls(
             spec,
             options,
             layout,
             trace,
-            answer_rows(table, trace, options),
-            givens,
+            tuple(r for r in table if asked(r.sheet, r.quantity, r.step, r.epoch)),
+            {(name, r.cell): r.value for r in setup},
             key_formulas(layout, trace, rows),
-            values,
+            {(r.sheet, r.cell): r.value for r in table},
             rows,
+            {f"{r.sheet}!{r.cell}": r.label for r in setup},
         )
+
+    def only(self, options: ExerciseOptions) -> AnswerKey:
+        """This key asking only ``options``' blocks (the same trace and cells)."""
+        qs = options.quantities
+        answers = tuple(a for a in self.answers if a.quantity in qs)
+        return dataclasses.replace(self, options=options, answers=answers, _trees={})
 
     def tree(self, key: tuple[str, str]) -> tuple:
         t = self._trees.get(key)
@@ -92,7 +102,7 @@ class AnswerKey:
         sheet, ref = key
         if sheet != self.layout.sheets.steps:
             return []
-        row, col = _pos(ref)
+        row, col = cell_pos(ref)
         found = self.rows.get(row + 1)
         if found is None:
             return []
@@ -223,8 +233,9 @@ class Record:
     """The exercise as the teacher states it on ``check`` (the same options as ``template``):
     ``--spec``, ``--ask``, ``--steps``, ``--epochs``, ``--decimals``. Given ``spec``, the teacher's
     options are the record (an option left out is ``template``'s default); without it, the
-    embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record
-    (``--decimals`` then only replaces the stated decimals, as before)."""
+    embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record.
+    ``decimals`` (``--decimals``) always replaces the decimals the exercise states when it is
+    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared)."""
 
     spec: Spec | None = None
     ask: tuple[str, ...] | None = None
@@ -233,16 +244,11 @@ class Record:
     decimals: int | None = None
 
 
-#: one difference from the teacher's record: a text key of :mod:`nnsheet.words.grading_text` and
-#: its fields (the shape :mod:`.batch` lists a flag's findings in; :mod:`.integrity`'s too)
-Diff = tuple[str, dict[str, object]]
-
-
 def _option_differences(
     embedded: ExerciseOptions, record: ExerciseOptions, decimals: bool
 ) -> list[Diff]:
     """What the exercise's hidden options change of the record's (the epochs are compared where
-    the spec is read; the givens, by :mod:`.batch`)."""
+    the spec is read; the givens, by :func:`~.pipeline.givens_flags`)."""
 
     def ask(o: ExerciseOptions) -> str:
         return ",".join(o.ask) if o.ask != tuple(BLOCKS) else "all"
@@ -292,10 +298,11 @@ def bounded_spec(spec: Spec, options: ExerciseOptions, book: Book, path: Path) -
 
 def key_for(
     book: Book, path: Path, spec_override: Spec | None | Record, cache: dict[str, AnswerKey]
-) -> AnswerKey:
+) -> tuple[AnswerKey, tuple[Diff, ...]]:
     """The answer key of a workbook: its embedded spec and options, or the teacher's record
-    (:class:`Record`: ``--spec`` and the options). Differences between the embedded settings
-    and the record are listed in ``book.tampered`` (graded on the record)."""
+    (:class:`Record`: ``--spec`` and the options); and how the embedded settings differ from
+    the record (graded on the record). ``cache`` holds keys by the spec's text and the
+    options (a value, never an object's identity)."""
     record = spec_override if isinstance(spec_override, Record) else Record(spec_override)
     meta: dict[str, str] = {}
     spec_lines: list[str] = []
@@ -365,7 +372,7 @@ def key_for(
             tampered.append(("diff.bad_settings", {}))
         elif book.exercise:  # an exercise (its instructions sheet) without its hidden sheet
             tampered.append(("diff.no_settings", {}))
-        cache_id = f"record:{id(record.spec)}:{spec.epochs}:{options}"
+        cache_id = f"record:{spec_to_toml(spec)}\n{options}"
     else:
         assert embedded is not None
         options = dataclasses.replace(
@@ -381,10 +388,8 @@ def key_for(
             tampered += _epochs_difference(spec.epochs, record.epochs)
             spec = dataclasses.replace(spec, epochs=record.epochs)
         cache_id = f"{text}\n{spec.epochs}\n{options}"
-    book.tampered = tampered
     spec = bounded_spec(spec, options, book, path)  # before any training
+    cache_id += f"\n{spec.epochs}"
     if cache_id not in cache:
         cache[cache_id] = AnswerKey.build(spec, options)
-    key = cache[cache_id]
-    locate(book, key, path)  # the answers by their headers (raises when not sure)
-    return key
+    return cache[cache_id], tuple(tampered)

@@ -16,7 +16,7 @@ columns) above the symbol row (``O1``, ``y'2``, ``Δw1,1`` …) — and its epoc
 
 The Epochs sheet is read the same way (its header row: epoch, loss, accuracy; rows by epoch).
 Cells under no expected header (scratch columns, notes) are never read. The answers are then
-looked up by the layout's own addresses (:attr:`~.read.Book.where`), so the answer key's formulas
+looked up by the layout's own addresses (:attr:`Placement.where`), so the answer key's formulas
 and carry-forward stay as they are.
 """
 
@@ -24,18 +24,75 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from ..core.cells import cell_pos
 from ..core.errors import WorkbookError
-from ..sheet.layout import col_name
+from ..sheet.layout import cell_name, col_name
 from ..words.notation import SHEET_NAMES
-from .read import Book, Grid, Pos, _pos
+from .read import Book, Grid, Pos
 
 if TYPE_CHECKING:
-    from .key import AnswerKey
+    from .key import AnswerCell, AnswerKey
+
+CellKey = tuple[str, str]  # (sheet, A1) of a layout cell
+
+
+@dataclass(frozen=True)
+class Shift:
+    """How one sheet's table moved: the learner's extra columns and rows inside it (scratch
+    work), by name; neither when cells changed place otherwise."""
+
+    sheet: str
+    cols: tuple[str, ...] = ()
+    rows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a learner's file holds each answer cell of a key (what :func:`locate` found):
+    ``where`` the learner's cell of each layout cell not where the layout put it, ``absent`` the
+    layout cells whose row is not in the learner's table (deleted: missing, never looked up),
+    ``lost_rows`` the first answer cell of each such row, ``shifted`` how the tables moved."""
+
+    where: Mapping[CellKey, Pos] = field(default_factory=dict)
+    absent: frozenset[CellKey] = frozenset()
+    lost_rows: tuple[AnswerCell, ...] = ()
+    shifted: tuple[Shift, ...] = ()
+
+    def pos(self, key: CellKey) -> Pos:
+        p = self.where.get(key)
+        return p if p is not None else cell_pos(key[1])
+
+    def ref(self, key: CellKey) -> str:
+        """The learner's A1 address of a layout cell."""
+        r, c = self.pos(key)
+        return cell_name(r, c)
+
+    def place(self, key: CellKey) -> str:
+        """Where the learner finds the answer of a layout cell: ``Steps!X3`` (the sheet alone when
+        its row was deleted)."""
+        return key[0] if key in self.absent else f"{key[0]}!{self.ref(key)}"
+
+    def value(self, book: Book, key: CellKey) -> tuple[object, str | None]:
+        g = book.grids.get(key[0])
+        if g is None or key in self.absent:
+            return None, None
+        return g.cells.get(self.pos(key), (None, None))
+
+    def formula(self, book: Book, key: CellKey) -> str | None:
+        g = book.grids.get(key[0])
+        return None if g is None or key in self.absent else g.formulas.get(self.pos(key))
+
+    def covered(self, book: Book, key: CellKey) -> str | None:
+        """The learner's A1 address of the merged cell a layout cell is hidden under."""
+        g = book.grids.get(key[0])
+        at = None if g is None or key in self.absent else g.covered(self.pos(key))
+        return None if at is None else cell_name(*at)
+
 
 #: rows searched for the header rows (a learner may insert rows above the table)
 SCAN_ROWS = 50
@@ -171,13 +228,11 @@ def _steps(
     return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, {band_row, sym_row}
 
 
-def _row_key(r: dict) -> tuple:
-    s = r["sample"]
-    sample = None if pd.isna(s) else int(s)
-    return int(r["epoch"]), int(r["step"]), sample
+def _row_key(r: AnswerCell) -> tuple:
+    return r.epoch, r.step, r.sample
 
 
-def _where(r: dict) -> str:
+def _where(r: AnswerCell) -> str:
     ep, st, sm = _row_key(r)
     return f"epoch {ep}, step {st}, " + ("update" if sm is None else f"sample {sm}")
 
@@ -206,52 +261,37 @@ def _epochs(
     return cols, rows, {row - 1, row}  # the title row above the header, the header
 
 
-def _describe(sheet: str, used_cols: set[int], used_rows: set[int]) -> str:
-    """One phrase for how a sheet's table moved: the learner's extra columns and rows inside
-    it (scratch work), or "cells moved" when cells changed place otherwise."""
+def _describe(sheet: str, used_cols: set[int], used_rows: set[int]) -> Shift:
+    """How a sheet's table moved: the learner's extra columns and rows inside it (scratch
+    work), or neither when cells changed place otherwise."""
     extra_c = [c for c in range(max(used_cols) + 1) if c not in used_cols]
     extra_r = [r for r in range(max(used_rows) + 1) if r not in used_rows]
-    parts = []
-    if extra_c:
-        parts.append(
-            f"{len(extra_c)} extra column{'s' if len(extra_c) > 1 else ''} "
-            f"({runs([col_name(c) for c in extra_c])})"
-        )
-    if extra_r:
-        parts.append(
-            f"{len(extra_r)} extra row{'s' if len(extra_r) > 1 else ''} "
-            f"({runs([str(r + 1) for r in extra_r])})"
-        )
-    return f"{sheet}: " + (" and ".join(parts) if parts else "cells moved")
+    return Shift(sheet, tuple(col_name(c) for c in extra_c), tuple(str(r + 1) for r in extra_r))
 
 
-def runs(names: list[str]) -> str:
-    return ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
-
-
-def locate(book: Book, key: AnswerKey, path: Path) -> None:
-    """Find every answer cell of ``key`` in ``book`` by the headers; fill ``book.where`` and
-    ``book.shifted`` or refuse the file (one line naming the sheet and the header or row)."""
+def locate(book: Book, key: AnswerKey, path: Path) -> Placement:
+    """Find every answer cell of ``key`` in ``book`` by the headers, or refuse the file (one
+    line naming the sheet and the header or row)."""
     # the sheets' names in the exercise's language
     STEPS, EPOCHS = key.layout.sheets.steps, key.layout.sheets.epochs
     if STEPS not in book.grids:
         raise no_sheet(book, path, STEPS)
-    answers = key.answers.to_dict("records")
+    answers = key.answers
     s_cols, s_rows, s_head = _steps(book, key, path)
     e_cols: dict[int, int] = {}
     e_rows: dict[int, int] = {}
     e_head: set[int] = set()
-    if any(r["sheet"] == EPOCHS for r in answers):
+    if any(r.sheet == EPOCHS for r in answers):
         if EPOCHS not in book.grids:
             raise no_sheet(book, path, EPOCHS)
         e_cols, e_rows, e_head = _epochs(book, key, path)
-    where: dict[tuple[str, str], Pos] = {}
-    absent: set[tuple[str, str]] = set()
-    lost: dict[tuple[str, str], dict] = {}  # the rows not found: the first answer of each
+    where: dict[CellKey, Pos] = {}
+    absent: set[CellKey] = set()
+    lost: dict[tuple[str, str], AnswerCell] = {}  # the rows not found: the first answer of each
     moved = {STEPS: False, EPOCHS: False}
     for r in answers:
-        sheet, cell = r["sheet"], r["cell"]
-        row0, col0 = _pos(cell)
+        sheet, cell = r.sheet, r.cell
+        row0, col0 = cell_pos(cell)
         if sheet == STEPS:
             row = s_rows.get(_row_key(r))
             if row is not None and row < 0:
@@ -260,7 +300,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
                 )
             what = _where(r)
         else:
-            ep = int(r["epoch"])
+            ep = r.epoch
             row = e_rows.get(ep)
             if row is not None and row < 0:
                 raise _refuse(path, EPOCHS, f"{-row} rows are epoch {ep}", "the epoch numbers")
@@ -281,16 +321,13 @@ def locate(book: Book, key: AnswerKey, path: Path) -> None:
             f"the row of {what} not found",
             "the epoch, step and sample cells" if sheet == STEPS else "the epoch numbers",
         )
-    book.absent = absent
-    book.lost_rows = list(lost.values())
-    book.where = where
-    notes = []
+    notes: list[Shift] = []
     for sheet, cols, head, rows in (
         (STEPS, s_cols, s_head, s_rows),
         (EPOCHS, e_cols, e_head, e_rows),
     ):
         if moved[sheet]:
             note = _describe(sheet, set(cols.values()), head | {r for r in rows.values() if r >= 0})
-            if not (note.endswith("cells moved") and any(k[0] == sheet for k in lost)):
+            if note.cols or note.rows or not any(k[0] == sheet for k in lost):
                 notes.append(note)  # (rows moving up over a deleted row is said as such)
-    book.shifted = "; ".join(notes) if notes else None
+    return Placement(where, frozenset(absent), tuple(lost.values()), tuple(notes))

@@ -6,12 +6,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exercise.template import (
-    BLOCK_OF,
-)
-from .explain import _n
-from .key import AnswerKey, LearnerEnv
+from ..core.ops import BLOCK_OF
+from ..words.grading_text import number
+from .key import AnswerCell, AnswerKey, LearnerEnv
+from .locate import Placement
 from .read import Book, Given, read_given
+from .reason import Reason
 
 VERDICTS = ("correct", "carried", "wrong", "missing")
 MIN_DECIMALS = 2
@@ -20,30 +20,62 @@ REL_FLOOR = 1e-9
 
 
 # =========================================================================== grading
-@dataclass
+@dataclass(frozen=True)
 class Mark:
-    row: dict
+    """The verdict on one answer cell, and why."""
+
+    row: AnswerCell
+    block: str
+    given: Given
+    verdict: str
+    reason: Reason | None = None
+    cell: str = ""  # where the learner's answer is (A1; differs from row.cell when shifted)
+    drift: bool = False  # correct although off the exact value: rounding from correct values
+    #: wrong: the catalogue's slips that give the learner's number from their own earlier
+    #: values, (code, that value)
+    mistakes: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass
+class _Draft:
+    """A mark while the answers are settled (inputs first)."""
+
+    row: AnswerCell
     block: str
     given: Given
     verdict: str
     carry: float | None = None
-    reason: str = ""
-    cell: str = ""  # where the learner's answer is (A1; differs from row["cell"] when shifted)
-    drift: bool = False  # correct although off the exact value: rounding from correct values
+    reason: Reason | None = None
+    cell: str = ""
+    drift: bool = False
     #: carried: the learner's earlier wrong (or missing) answer it follows from
-    root: Mark | None = field(default=None, repr=False)
-    #: wrong: the catalogue's slips that give the learner's number from their own earlier
-    #: values, (code, that value)
-    mistakes: list[tuple[str, float]] = field(default_factory=list)
+    root: _Draft | None = field(default=None, repr=False)
+    mistakes: tuple[tuple[str, float], ...] = ()
+
+    def mark(self) -> Mark:
+        return Mark(
+            self.row,
+            self.block,
+            self.given,
+            self.verdict,
+            self.reason,
+            self.cell,
+            self.drift,
+            self.mistakes,
+        )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
+    """The verdicts on one file's answer cells, in the key's order."""
+
     path: Path
     key: AnswerKey
     marks: list[Mark]
     book: Book | None = None
     decimals: int = MIN_DECIMALS  # the decimals judged (stated by the exercise, or --decimals)
+    #: where the answers were found in ``book``
+    placement: Placement = field(default_factory=Placement)
 
     @property
     def counts(self) -> Counter:
@@ -76,37 +108,43 @@ def close(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol + REL_FLOOR * max(1.0, abs(b))
 
 
-def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = None) -> Result:
-    """One verdict per answer cell. ``decimals`` (``--decimals``) replaces the exercise's stated
-    decimals.
+def grade_book(
+    book: Book,
+    placement: Placement,
+    key: AnswerKey,
+    path: Path,
+    decimals: int | None = None,
+) -> Result:
+    """One verdict per answer cell of ``key``, the answers read where ``placement`` found
+    them. ``decimals`` (``--decimals``) replaces the exercise's stated decimals.
 
     A value off the exact one but right when its own formula is evaluated on the learner's
     earlier values is ``correct`` (rounding drift: a calculator's rounded steps) when every
     earlier answer it reads is itself correct, and ``carried`` when one of them is not (an
     earlier mistake carried correctly). Cells are settled inputs first."""
     stated = key.options.decimals if decimals is None else decimals
-    rows = key.answers.to_dict("records")
-    keys = [(r["sheet"], r["cell"]) for r in rows]
-    givens = {k: read_given(*book.value(k), book.formula(k)) for k in keys}
+    rows = key.answers
+    keys = [r.key for r in rows]
+    givens = {k: read_given(*placement.value(book, k), placement.formula(book, k)) for k in keys}
     env = LearnerEnv(key, {k: g.value for k, g in givens.items()})
     tols = {k: tolerance(g, stated) for k, g in givens.items() if g.value is not None}
-    marks: dict[tuple[str, str], Mark] = {}
-    near: dict[tuple[str, str], Mark] = {}  # right from the learner's own values: settled below
+    marks: dict[tuple[str, str], _Draft] = {}
+    near: dict[tuple[str, str], _Draft] = {}  # right from the learner's own values: settled below
     for k, r in zip(keys, rows, strict=True):
         g = givens[k]
-        block = BLOCK_OF.get(r["quantity"], "errors")
-        m = Mark(r, block, g, "wrong", cell=book.ref(k))
+        block = BLOCK_OF.get(r.quantity, "errors")
+        m = _Draft(r, block, g, "wrong", cell=placement.ref(k))
         marks[k] = m
-        expected = float(r["value"])
-        if k in book.absent:  # its row was deleted: nothing to colour in the learner's file
-            m.verdict, m.reason, m.cell = "missing", "its row is not in your table", ""
+        expected = r.value
+        if k in placement.absent:  # its row was deleted: nothing to colour in the learner's file
+            m.verdict, m.reason, m.cell = "missing", Reason.of("row_lost"), ""
             continue
-        under = book.covered(k)
+        under = placement.covered(book, k)
         if under is not None:  # merged away: only the merged cell's top-left keeps a value
-            m.verdict, m.reason = "missing", f"merged into {under}; only {under} keeps a value"
+            m.verdict, m.reason = "missing", Reason.of("merged", cell=under)
             continue
         if g.blank:
-            m.verdict, m.reason = "missing", "nothing typed"
+            m.verdict, m.reason = "missing", Reason.of("blank")
             continue
         if g.problem is not None:
             m.reason = g.problem
@@ -124,81 +162,82 @@ def grade_book(book: Book, key: AnswerKey, path: Path, decimals: int | None = No
         ):
             near[k] = m
         else:
-            why = f"expected {_n(expected)}"
-            if carry is not None and not close(carry, expected, tol):
-                why += f" (or {_n(carry)} from your own earlier values)"
             typed = g.decimals or 0
-            if typed < stated and close(g.value, expected, 0.5 * 10.0**-typed):
-                why += (
-                    f"; typed with {typed} decimal{'s' if typed != 1 else ''}, but this "
-                    f"exercise asks for at least {stated}"
-                )
-            m.reason = why
+            short = typed < stated and close(g.value, expected, 0.5 * 10.0**-typed)
+            m.reason = Reason.of(
+                "expected",
+                expected=number(expected),
+                # the value from the learner's own earlier values, when it differs
+                own=number(carry)
+                if carry is not None and not close(carry, expected, tol)
+                else None,
+                # typed with fewer decimals than stated, and right at those
+                typed=typed if short else None,
+                stated=stated,
+            )
     order = {k: n for n, k in enumerate(keys)}
     for k0 in near:
         stack, visiting = [k0], set()
         while stack:
             k = stack[-1]
             m = marks[k]
-            if k not in near or m.verdict != "wrong" or m.reason:  # settled
+            if k not in near or m.verdict != "wrong" or m.reason is not None:  # settled
                 stack.pop()
                 continue
             ins = sorted(env.inputs(k), key=order.__getitem__)
-            todo = [i for i in ins if i in near and not marks[i].reason and i not in visiting]
+            todo = [i for i in ins if i in near and marks[i].reason is None and i not in visiting]
             if todo:
                 visiting.add(k)
                 stack.extend(todo)
                 continue
             stack.pop()
-            _settle(m, [marks[i] for i in ins], book)
+            _settle(m, [marks[i] for i in ins], placement)
     for k, m in marks.items():
         if m.verdict == "wrong" and m.given.value is not None:
             m.mistakes = _slips(env, k, m, tols)
-    return Result(path, key, list(marks.values()), book, stated)
+    return Result(path, key, [m.mark() for m in marks.values()], book, stated, placement)
 
 
 def _slips(
-    env: LearnerEnv, k: tuple[str, str], m: Mark, tols: dict[tuple[str, str], float]
-) -> list[tuple[str, float]]:
+    env: LearnerEnv, k: tuple[str, str], m: _Draft, tols: dict[tuple[str, str], float]
+) -> tuple[tuple[str, float], ...]:
     """The catalogue's slips that reproduce a wrong answer: the cell computed with each slip that
     applies to it, on the learner's own earlier values, within the cell's tolerance (and the
     inputs' own rounding, as for carry-forward)."""
     given, tol = m.given.value, tols[k]
     assert given is not None
     out = []
-    for code, tree in env.key.slips(k, m.row["quantity"]):
+    for code, tree in env.key.slips(k, m.row.quantity):
         v = env.compute(k, tree)
         if v is not None and (
             close(given, v, tol) or close(given, v, tol + env.slack(k, v, tols, tree))
         ):
             out.append((code, v))
-    return out
+    return tuple(out)
 
 
-def _settle(m: Mark, inputs: list[Mark], book: Book) -> None:
+def _settle(m: _Draft, inputs: list[_Draft], placement: Placement) -> None:
     """Correct (rounding drift) or carried, by the verdicts of the answers ``m`` reads."""
     assert m.carry is not None
-    exact = _n(float(m.row["value"]))
+    exact = number(m.row.value)
     bad = [i for i in inputs if i.verdict != "correct"]
     if not bad:
         m.verdict, m.drift = "correct", True
-        m.reason = (
-            f"rounding, not a mistake: from your own earlier values, which are correct, "
-            f"it is {_n(m.carry)} (unrounded {exact})"
-        )
+        m.reason = Reason.of("drift", own=number(m.carry), exact=exact)
         return
     root = next((i for i in bad if i.verdict in ("wrong", "missing")), None)
     if root is None:  # only carried inputs: the mistake they follow
         root = next((i.root for i in bad if i.root is not None), bad[0])
     m.verdict, m.root = "carried", root
-    m.reason = (
-        f"from your own earlier values it is {_n(m.carry)}: it follows correctly from "
-        f"your earlier {root.verdict} value {place(book, root)} "
-        f"{root.row['label']} (expected {exact})"
+    m.reason = Reason.of(
+        "carried",
+        own=number(m.carry),
+        root=root.verdict,
+        where=f"{placement.place(root.row.key)} {root.row.label}",
+        exact=exact,
     )
 
 
-def place(book: Book | None, m: Mark) -> str:
+def place(res: Result, m: Mark) -> str:
     """Where the learner finds a mark's answer (``Steps!X3``; a values CSV: ``file.csv:14``)."""
-    key = (m.row["sheet"], m.row["cell"])
-    return book.place(key) if book is not None else f"{key[0]}!{m.cell or key[1]}"
+    return res.placement.place(m.row.key)

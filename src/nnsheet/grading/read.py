@@ -8,15 +8,22 @@ import io
 import math
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..core.cells import Pos, cell_name, cell_pos, range_pos
 from ..core.errors import WorkbookError
-from ..core.safety import XlsxLimits, check_ods_archive, check_xlsx_archive
+from ..core.safety import (
+    DEFAULT_LIMITS,
+    OdsCell,
+    check_ods_archive,
+    check_xlsx_archive,
+    walk_ods,
+)
 from ..exercise.template import META_SHEET, STUDENT_NAMES
-from ..sheet.layout import cell_name
 from ..words.notation import SHEET_NAMES
+from .reason import Reason
 
 #: the sheets holding answers, in every language (the exercise's language names them)
 _STEPS = tuple(n.steps for n in SHEET_NAMES.values())
@@ -24,25 +31,27 @@ _ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
 #: the sheets holding the givens (compared with the record: edited givens are flagged)
 _SETUP_SHEETS = tuple(dict.fromkeys(n.setup for n in SHEET_NAMES.values()))
 
+#: the limits on a learner's workbook (README "Limits on a learner's workbook"): one set, checked
+#: by :mod:`nnsheet.core.safety` before any reader builds a grid
+LIMITS = DEFAULT_LIMITS
 #: cells an answer sheet's merged ranges may cover in all (an exercise's header merges about a
 #: hundred; a learner merges a few more)
-MAX_MERGED = 100_000
-LIMITS = XlsxLimits(max_file_bytes=50 * 2**20, max_uncompressed=200 * 2**20, max_members=5_000)
+MAX_MERGED = DEFAULT_LIMITS.max_merged
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 #: the data type of a number stored under a date or time format (read as the number)
 DATE = "d"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Given:
     """What the learner put in one answer cell."""
 
     text: str  # as shown in the report ("" when blank)
     value: float | None = None
     decimals: int | None = None
-    problem: str | None = None  # why it is not a number
-    note: str | None = None  # how it was stored, when that is worth saying (a date format)
+    problem: Reason | None = None  # why it is not a number
+    note: Reason | None = None  # how it was stored, when that is worth saying (a date format)
 
     @property
     def blank(self) -> bool:
@@ -81,13 +90,13 @@ def parse_text(text: str) -> Given:
         else:
             s = s.replace(",", "")  # 1,234.5
     if not _NUMBER.fullmatch(s):
-        return Given(shown, problem=f"the text {shown.strip()!r} is not a number")
+        return Given(shown, problem=Reason.of("text_not_number", text=repr(shown.strip())))
     v = float(s)
     d = _decimals(s)
     if pct:
         v, d = v / 100.0, d + 2
     if not math.isfinite(v):
-        return Given(shown, problem=f"{shown.strip()!r} is not a finite number")
+        return Given(shown, problem=Reason.of("not_finite_text", text=repr(shown.strip())))
     return Given(shown, v, d)
 
 
@@ -98,32 +107,28 @@ def read_given(value: object, dtype: str | None, formula: object) -> Given:
         if typed_formula:
             return Given(
                 str(formula),
-                problem="a formula with no computed result (not computed:"
-                " open the file in a spreadsheet and save it)",
+                problem=Reason.of("uncomputed"),
             )
         return Given("")
     if dtype == "e" or (isinstance(value, str) and value in ERROR_VALUES):
-        return Given(str(value), problem=f"the spreadsheet error {value}")
+        return Given(str(value), problem=Reason.of("spreadsheet_error", value=str(value)))
     if isinstance(value, bool):
-        return Given(str(value).upper(), problem=f"{str(value).upper()} is not a number")
+        return Given(str(value).upper(), problem=Reason.of("not_number", what=str(value).upper()))
     if dtype == DATE and isinstance(value, float):  # a number under a date or time format
-        g = read_given(value, None, formula)
-        g.note = "stored under a date or time format; graded as the number it holds"
-        return g
+        return replace(read_given(value, None, formula), note=Reason.of("dated"))
     if isinstance(value, int | float):
         v = float(value)
         if not math.isfinite(v):
-            return Given(repr(v), problem="not a finite number")
+            return Given(repr(v), problem=Reason.of("not_finite"))
         text = repr(value) if isinstance(value, float) else str(value)
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
             text = str(int(value))  # a typed 1 (python-calamine reads every number as a float)
-        g = Given(text, v, _decimals(text))
-        if typed_formula:
-            g.text = f"{formula} → {text}"
-        return g
+        return Given(f"{formula} → {text}" if typed_formula else text, v, _decimals(text))
     if isinstance(value, str):
         return parse_text(value)
-    return Given(str(value), problem=f"{type(value).__name__} {value!s} is not a number")
+    return Given(
+        str(value), problem=Reason.of("not_number", what=f"{type(value).__name__} {value!s}")
+    )
 
 
 # =========================================================================== opening files
@@ -174,7 +179,9 @@ def check_file(path: Path) -> str:
             f"{name}: truncated or damaged (not a complete .xlsx archive)"
         ) from None
     except OSError as exc:
-        raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        raise WorkbookError(
+            f"{name}: cannot be read ({exc.strerror or 'input/output error'})"
+        ) from None
     kind = "ods" if "mimetype" in names and "xl/workbook.xml" not in names else "xlsx"
     # the limits on untrusted archives (README "Security"), before anything is decompressed:
     # size, parts, total and per-part expansion (zip bomb), encryption, DTD/entities, cells
@@ -195,11 +202,10 @@ def check_file(path: Path) -> str:
             f"{name}: truncated or damaged (not a complete .xlsx archive)"
         ) from None
     except OSError as exc:
-        raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        raise WorkbookError(
+            f"{name}: cannot be read ({exc.strerror or 'input/output error'})"
+        ) from None
     return kind
-
-
-Pos = tuple[int, int]  # 0-based (row, column)
 
 
 @dataclass
@@ -232,67 +238,25 @@ class Grid:
         return self._cover.get(pos)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Book:
-    """What the grader reads from a learner's file. The answers are found by the headers
-    (:func:`nnsheet.grading.locate.locate` fills :attr:`where`): every lookup takes the layout's
-    own address, so the key's formulas stay as they are."""
+    """What a learner's file says, and nothing the grader concluded: the hidden sheet's lines,
+    the sheets, the answer sheets' cells, the typed name and number, the Setup values. Where the
+    answers are is :class:`nnsheet.grading.locate.Placement`'s business (found by the headers)."""
 
     meta: list[tuple[str, str]]
     sheets: list[str]
     grids: dict[str, Grid]  # Steps and Epochs
     names: dict[str, object] = field(default_factory=dict)  # ``student``, ``student_id``
     kind: str = "xlsx"
-    #: the learner's cell of each layout cell (sheet, A1) that is not where the layout put it
-    where: dict[tuple[str, str], Pos] = field(default_factory=dict)
-    #: how the learner's table moved, e.g. "Steps: 1 extra column (W)" (None when it did not)
-    shifted: str | None = None
-    #: layout cells whose row is not in the learner's table (deleted): missing, never looked up
-    absent: set[tuple[str, str]] = field(default_factory=set)
-    #: the rows not found (deleted): the answer-key record of each one's first answer cell
-    lost_rows: list[dict] = field(default_factory=list)
-    #: how the exercise's hidden settings differ from the teacher's record (set by the key): text
-    #: keys of :mod:`nnsheet.words.grading_text` and their fields
-    tampered: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    #: the values on the Setup sheet (by sheet name, then position): the givens as the file has
+    #: them, compared with the record's (``tampered``, ``givens_changed``)
+    setup: dict[str, dict[Pos, object]] = field(default_factory=dict)
 
     @property
     def exercise(self) -> bool:
         """Whether the workbook has an exercise's instructions sheet (in any language)."""
         return any(n.exercise in self.sheets for n in SHEET_NAMES.values())
-
-    #: the values on the Setup sheet (by sheet name, then position): the givens as the file has
-    #: them, compared with the record's (``tampered``, ``givens_changed``)
-    setup: dict[str, dict[Pos, object]] = field(default_factory=dict)
-
-    def pos(self, key: tuple[str, str]) -> Pos:
-        p = self.where.get(key)
-        return p if p is not None else _pos(key[1])
-
-    def ref(self, key: tuple[str, str]) -> str:
-        """The learner's A1 address of a layout cell."""
-        r, c = self.pos(key)
-        return cell_name(r, c)
-
-    def place(self, key: tuple[str, str]) -> str:
-        """Where the learner finds the answer of a layout cell: ``Steps!X3`` (the sheet alone when
-        its row was deleted)."""
-        return key[0] if key in self.absent else f"{key[0]}!{self.ref(key)}"
-
-    def value(self, key: tuple[str, str]) -> tuple[object, str | None]:
-        g = self.grids.get(key[0])
-        if g is None or key in self.absent:
-            return None, None
-        return g.cells.get(self.pos(key), (None, None))
-
-    def formula(self, key: tuple[str, str]) -> str | None:
-        g = self.grids.get(key[0])
-        return None if g is None or key in self.absent else g.formulas.get(self.pos(key))
-
-    def covered(self, key: tuple[str, str]) -> str | None:
-        """The learner's A1 address of the merged cell a layout cell is hidden under."""
-        g = self.grids.get(key[0])
-        at = None if g is None or key in self.absent else g.covered(self.pos(key))
-        return None if at is None else cell_name(*at)
 
 
 _DATES = (datetime.date, datetime.time, datetime.timedelta)  # datetime.datetime is a date
@@ -314,19 +278,6 @@ def _serial(v: object) -> float:
     return round(days, 9)  # a reader keeps microseconds: ~1e-11 of a day
 
 
-_A1 = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
-
-
-def _pos(a1: str) -> Pos:
-    m = _A1.fullmatch(a1.strip().upper())
-    if m is None:
-        raise ValueError(a1)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
-
-
 def read_book(path: Path) -> Book:
     kind = check_file(path)
     reader = _read_ods if kind == "ods" else _read_xlsx
@@ -334,9 +285,16 @@ def read_book(path: Path) -> Book:
         return reader(path)
     except WorkbookError:
         raise
-    except Exception as exc:
-        msg = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise WorkbookError(f"{path}: cannot be read as an .{kind} workbook ({msg})") from None
+    except Exception as exc:  # the reader's own text (a Rust or parser error) names no cell
+        where = f"{exc}: " if isinstance(exc, _Unreadable) else ""
+        raise WorkbookError(
+            f"{path}: cannot be read as an .{kind} workbook ({where}a cell or part holds what no "
+            "spreadsheet saves; open it in a spreadsheet and save it again)"
+        ) from None
+
+
+class _Unreadable(Exception):
+    """A reader failed on a sheet: its name (the reader's own message is not shown)."""
 
 
 def _meta(rows: list[list[object]] | list[tuple]) -> list[tuple[str, str]]:
@@ -361,8 +319,16 @@ def _xlsx_extras(
     their XML parts, and the workbook's defined names ``student``/``student_id``."""
     from defusedxml.ElementTree import fromstring, iterparse
 
-    book = fromstring(zf.read("xl/workbook.xml"))
-    rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    def part(member: str) -> bytes:
+        try:
+            return zf.read(member)
+        except KeyError:
+            raise WorkbookError(
+                f"{name}: part {member!r} is missing (not a complete .xlsx workbook)"
+            ) from None
+
+    book = fromstring(part("xl/workbook.xml"))
+    rels = fromstring(part("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(_PKG_REL + "Relationship")}
     parts: dict[str, str] = {}
     for sh in book.iter(_MAIN + "sheet"):
@@ -372,40 +338,45 @@ def _xlsx_extras(
     for dn in book.iter(_MAIN + "definedName"):
         m = re.fullmatch(r"'?([^'!]+)'?!(\$?[A-Z]{1,3}\$?\d+)", (dn.text or "").strip())
         if dn.get("name") in STUDENT_NAMES and dn.get("localSheetId") is None and m:
-            names[dn.get("name", "")] = (m.group(1), _pos(m.group(2)))
+            names[dn.get("name", "")] = (m.group(1), cell_pos(m.group(2)))
     grids: dict[str, Grid] = {}
     for sheet in sheets:
-        part = parts.get(sheet)
-        if part is None:
+        member = parts.get(sheet)
+        if member is None or member not in zf.NameToInfo:
             continue
         g = grids[sheet] = Grid()
-        with zf.open(part) as fh:
-            for _event, elem in iterparse(fh, events=("end",)):
-                if elem.tag == _MAIN + "c":
-                    _xlsx_cell(g, elem, sheet, name)
+        row = col = -1  # a row or cell with no reference is the next one (as calamine reads it)
+        with zf.open(member) as fh:
+            for event, elem in iterparse(fh, events=("start", "end")):
+                tag = elem.tag
+                if event == "start":
+                    if tag == _MAIN + "row":
+                        r = elem.get("r")
+                        row, col = (int(r) - 1 if r is not None else row + 1), -1
+                    continue
+                if tag == _MAIN + "c":
+                    ref = elem.get("r")
+                    pos = cell_pos(ref) if ref is not None else (row, col + 1)
+                    col = pos[1]
+                    _xlsx_cell(g, elem, pos, sheet, name)
                     elem.clear()
-                elif elem.tag == _MAIN + "row":
+                elif tag == _MAIN + "row":
                     elem.clear()
-                elif elem.tag == _MAIN + "mergeCell":
-                    m = re.fullmatch(
-                        r"(\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)", elem.get("ref", "")
-                    )
-                    if m is not None:
-                        _merge(g, _pos(m.group(1)), _pos(m.group(2)), f"{name}: {sheet}")
+                elif tag == _MAIN + "mergeCell":
+                    first, last = range_pos(elem.get("ref", ""))
+                    _merge(g, first, last, f"{name}: {sheet}")
     return grids, names
 
 
-def _xlsx_cell(g: Grid, elem: object, sheet: str, name: str) -> None:
-    """One ``<c>`` of an answer sheet: a typed formula's text, an error value, and a number's
-    stored text — a stored ``NaN`` or ``INF`` (no spreadsheet writes one) refuses the file."""
+def _xlsx_cell(g: Grid, elem: object, pos: Pos, sheet: str, name: str) -> None:
+    """One ``<c>`` of an answer sheet, at ``pos``: a typed formula's text, an error value, and a
+    number's stored text — a stored ``NaN`` or ``INF`` (no spreadsheet writes one) refuses the
+    file."""
     f = elem.find(_MAIN + "f")  # type: ignore[attr-defined]
-    ref = elem.get("r")  # type: ignore[attr-defined]
-    if ref is None:
-        return
+    ref = cell_name(*pos)
     t = elem.get("t")  # type: ignore[attr-defined]
     if f is None and t not in (None, "n", "e"):
         return
-    pos = _pos(ref)
     if f is not None:
         g.formulas[pos] = "=" + (f.text or "(shared formula)")
     v = elem.find(_MAIN + "v")  # type: ignore[attr-defined]
@@ -484,7 +455,10 @@ def _read_calamine(
         sheets = list(wb.sheet_names)
 
         def rows(sheet: str) -> list[list[object]]:
-            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            try:
+                return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception:  # the reader's words (``Parse float error``) name no cell
+                raise _Unreadable(f"sheet {sheet!r}") from None
 
         meta = _meta(rows(META_SHEET)) if META_SHEET in sheets else []
         grids: dict[str, Grid] = {}
@@ -510,69 +484,37 @@ def _read_calamine(
     return Book(meta, sheets, grids, names, kind, setup=setup)
 
 
-_ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_ODF_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
-
-
 def _odf_extras(
     path: Path,
 ) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]], dict[str, Grid]]:
     """What python-calamine does not say about an .ods: the error cells of Steps and Epochs
     (calamine reads ``#DIV/0!`` as an empty string), their merged ranges and the workbook's
-    named ranges."""
-    from defusedxml.ElementTree import iterparse
-
+    named ranges — from the one .ods walker (:func:`nnsheet.core.safety.walk_ods`)."""
     errors: dict[str, dict[Pos, str]] = {}
     merged: dict[str, Grid] = {}  # the merged ranges of each answer sheet
     ranges: dict[str, tuple[str, Pos]] = {}
-    table = ""
-    row = col = 0
-    stack: list = []
+
+    def cell(c: OdsCell) -> None:
+        if c.sheet not in _ANSWER_SHEETS:
+            return
+        if "error" in c.attr("value-type"):  # calcext:value-type="error"
+            errors.setdefault(c.sheet, {})[(c.row, c.col)] = c.text.strip() or "#VALUE!"
+        if c.across > 1 or c.down > 1:
+            _merge(
+                merged.setdefault(c.sheet, Grid()),
+                (c.row, c.col),
+                (c.row + c.down - 1, c.col + c.across - 1),
+                f"{path}: {c.sheet}",
+            )
+
+    def named(name: str, address: str) -> None:
+        m = re.fullmatch(r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)", address)
+        if name in STUDENT_NAMES and m is not None:
+            ranges[name] = (m.group(1), cell_pos(m.group(2)))
+
     with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
-        for event, elem in iterparse(fh, events=("start", "end")):
-            tag = elem.tag
-            if event == "start":
-                stack.append(elem)
-                if tag == _ODF_TABLE + "table":
-                    table, row = elem.get(_ODF_TABLE + "name", ""), 0
-                elif tag == _ODF_TABLE + "table-row":
-                    col = 0
-                continue
-            stack.pop()
-            if tag in (_ODF_TABLE + "table-cell", _ODF_TABLE + "covered-table-cell"):
-                if table in _ANSWER_SHEETS and elem.get(_ODF_CALCEXT + "value-type") == "error":
-                    text = "".join(elem.itertext()).strip() or "#VALUE!"
-                    errors.setdefault(table, {})[(row, col)] = text
-                across = _odf_repeat(elem, "number-columns-spanned")
-                down = _odf_repeat(elem, "number-rows-spanned")
-                if table in _ANSWER_SHEETS and (across > 1 or down > 1):
-                    _merge(
-                        merged.setdefault(table, Grid()),
-                        (row, col),
-                        (row + down - 1, col + across - 1),
-                        f"{path}: {table}",
-                    )
-                col += _odf_repeat(elem, "number-columns-repeated")
-                stack[-1].remove(elem)
-            elif tag == _ODF_TABLE + "table-row":
-                row += _odf_repeat(elem, "number-rows-repeated")
-                stack[-1].remove(elem)
-            elif tag == _ODF_TABLE + "named-range":
-                name = elem.get(_ODF_TABLE + "name", "")
-                m = re.fullmatch(
-                    r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)",
-                    elem.get(_ODF_TABLE + "cell-range-address", ""),
-                )
-                if name in STUDENT_NAMES and m is not None:
-                    ranges[name] = (m.group(1), _pos(m.group(2)))
+        walk_ods(fh, str(path), cell, named, LIMITS)
     return errors, ranges, merged
-
-
-def _odf_repeat(elem: object, attr: str) -> int:
-    try:
-        return max(1, int(elem.get(_ODF_TABLE + attr, "1")))  # type: ignore[attr-defined]
-    except ValueError:
-        return 1
 
 
 def _read_ods(path: Path) -> Book:

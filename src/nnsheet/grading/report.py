@@ -5,20 +5,29 @@ from __future__ import annotations
 import io
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import WorkbookError
+from ..core.ops import BLOCKS
 from ..core.safety import terminal_text
-from ..exercise.template import (
-    BLOCKS,
-)
+from ..output import printing
 from ..output.files import write_atomic
-from ..words.grading_text import BLOCK_WORDS, reason, say, verdict
+from ..words.grading_text import (
+    BLOCK_WORDS,
+    number,
+    reason,
+    runs,
+    say,
+    shifted_text,
+    typed_short,
+    verdict,
+)
 from ..words.notation import SHEET_NAMES
-from .explain import _i, _n, explain, explain_mistakes
-from .locate import runs
+from .explain import explain, explain_mistakes
+from .key import AnswerCell
 from .mark import VERDICTS, Mark, Result, place
-from .read import Book
+from .reason import Diff
 
 REPORT_COLUMNS = [
     "file",
@@ -49,26 +58,26 @@ def _lang(res: Result, lang: str | None) -> str:
     return lang or res.key.options.lang
 
 
-def _where(row: dict, lang: str = "en") -> str:
-    if row["sheet"] in _EPOCHS:
-        return say("epoch", lang, epoch=row["epoch"])
-    s = say("step", lang, step=row["step"])
-    if _i(row["sample"]) is not None:
-        s += say("sample", lang, sample=row["sample"])
+def _where(row: AnswerCell, lang: str = "en") -> str:
+    if row.sheet in _EPOCHS:
+        return say("epoch", lang, epoch=row.epoch)
+    s = say("step", lang, step=row.step)
+    if row.sample is not None:
+        s += say("sample", lang, sample=row.sample)
     return s
 
 
-def settings_note(book: Book, lang: str) -> str:
+def settings_note(tampered: Sequence[Diff], lang: str) -> str:
     """How the exercise's hidden settings differ from the teacher's record, in ``lang``."""
-    what = ", ".join(say(k, lang, **f) for k, f in book.tampered)
+    what = ", ".join(say(k, lang, **f) for k, f in tampered)
     return say("note.settings", lang, what=what)
 
 
-def lost_text(rows: list[dict], lang: str) -> str:
+def lost_text(rows: Sequence[AnswerCell], lang: str) -> str:
     """The rows not found, e.g. ``Steps: step 2, sample 2``, by sheet."""
     by: dict[str, list[str]] = {}
     for r in rows:
-        by.setdefault(r["sheet"], []).append(_where(r, lang))
+        by.setdefault(r.sheet, []).append(_where(r, lang))
     return "; ".join(f"{s}: {runs(w)}" for s, w in by.items())
 
 
@@ -80,10 +89,11 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     lang = _lang(res, lang)
     c = res.counts
     lines = [say("summary", lang, path=res.path, total=len(res.marks), counts=_counts(c, lang))]
-    if res.book is not None and res.book.shifted:
-        lines.append(f"  {say('shifted', lang, notes=res.book.shifted)}")
-    if res.book is not None and res.book.lost_rows:
-        lines.append(f"  {say('lost_rows', lang, rows=lost_text(res.book.lost_rows, lang))}")
+    at = res.placement
+    if at.shifted:
+        lines.append(f"  {say('shifted', lang, notes=shifted_text(at.shifted))}")
+    if at.lost_rows:
+        lines.append(f"  {say('lost_rows', lang, rows=lost_text(at.lost_rows, lang))}")
     dated = sum(m.given.note is not None for m in res.marks)
     if dated:
         lines.append(f"  {say('dated', lang, n=dated)}")
@@ -99,18 +109,19 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     first = res.first_wrong
     if first is not None:
         r = first.row
-        where = f"{place(res.book, first)} {r['label']} ({_where(r, lang)})"
-        why = reason(first.reason, lang)
+        where = f"{place(res, first)} {r.label} ({_where(r, lang)})"
+        assert first.reason is not None
+        short = typed_short(first.reason, lang)
         lines.append(
             say(
                 "first_wrong",
                 lang,
                 where=where,
-                expected=_n(float(r["value"])),
+                expected=number(r.value),
                 given=terminal_text(first.given.text.strip()),
             )
-            + (f" — {why}" if first.given.problem else "")
-            + (f" — {why.partition('; ')[2]}" if "; typed with" in first.reason else "")
+            + (f" — {reason(first.reason, lang)}" if first.given.problem else "")
+            + (f" — {short}" if short is not None else "")
         )
         lines.append(f"    {explain(res.key, r, lang)}")
         if first.mistakes:
@@ -121,7 +132,7 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
             say(
                 "first_missing",
                 lang,
-                where=" ".join(p for p in (place(res.book, m), m.row["label"]) if p)
+                where=" ".join(p for p in (place(res, m), m.row.label) if p)
                 + f" ({_where(m.row, lang)})",
             )
         )
@@ -153,7 +164,7 @@ def _unmerge(wb, marks: list[Mark]) -> None:
 
     by_sheet: dict[str, set[str]] = {}
     for m in marks:
-        by_sheet.setdefault(m.row["sheet"], set()).add(m.cell)
+        by_sheet.setdefault(m.row.sheet, set()).add(m.cell)
     for sheet, cells in by_sheet.items():
         ws = wb[sheet]
         for rng in list(ws.merged_cells.ranges):  # their cells are limited when read
@@ -206,14 +217,15 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
     marks = [m for m in res.marks if m.cell]  # not the answers of a deleted row
     _unmerge(wb, marks)
     for m in marks:
-        ws = wb[m.row["sheet"]]
+        ws = wb[m.row.sheet]
         cell = ws[m.cell]
         _as_value(cell, m)
         cell.fill = fills[m.verdict]
         if m.verdict == "correct" and not m.drift and m.given.note is None:
             continue
-        text = f"{verdict(m.verdict, lang).upper()}: {m.row['label']} ({_where(m.row, lang)})\n"
-        expected, why = _n(float(m.row["value"])), reason(m.reason, lang)
+        text = f"{verdict(m.verdict, lang).upper()}: {m.row.label} ({_where(m.row, lang)})\n"
+        expected = number(m.row.value)
+        why = reason(m.reason, lang) if m.reason is not None else ""
         if m.verdict == "wrong":
             text += (
                 say("comment_wrong", lang, given=m.given.text.strip(), reason=why)
@@ -227,7 +239,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
             text += why if m.drift else ""
         else:
             text += say("comment_missing", lang, expected=expected)
-            if m.reason != "nothing typed":  # merged away
+            if m.reason is None or m.reason.code != "blank":  # merged away
                 text += f"; {why}"
         if m.given.note is not None:
             text += ("\n" if m.verdict != "correct" or m.drift else "") + reason(m.given.note, lang)
@@ -239,8 +251,6 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         ws.sheet_view.tabSelected = False
     g.sheet_view.tabSelected = True
     wb.active = 0
-    g.column_dimensions["A"].width = 14
-    g.column_dimensions["B"].width = 110
     g["A1"] = "nnsheet check"
     g["A1"].font = Font(bold=True, size=14)
     r = 3
@@ -260,7 +270,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
     for m in res.marks:
         if m.verdict == "correct":
             continue
-        g.cell(r, 1, place(res.book, m)).fill = fills[m.verdict]
+        g.cell(r, 1, place(res, m)).fill = fills[m.verdict]
         g.cell(
             r,
             2,
@@ -268,10 +278,10 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
                 "you_wrote",
                 lang,
                 verdict=verdict(m.verdict, lang),
-                label=m.row["label"],
+                label=m.row.label,
                 where=_where(m.row, lang),
                 given=m.given.text.strip() or say("nothing", lang),
-                reason=reason(m.reason, lang),
+                reason=reason(m.reason, lang) if m.reason is not None else "",
             )
             + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else ""),
         )
@@ -280,6 +290,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         for c in row:
             if isinstance(c.value, str):
                 c.data_type = "s"
+    printing.grades_sheet(g, Path(src).name, lang)  # prints within the page width
     write_atomic(out, wb.save)
 
 
@@ -290,21 +301,18 @@ def report_rows(res: Result) -> list[list[object]]:
     values = res.book is not None and res.book.kind == "csv"
     for m in res.marks:
         r = m.row
-        ints = [
-            ("" if _i(r[k]) is None else _i(r[k]))
-            for k in ("epoch", "step", "sample", "layer", "j", "i")
-        ]
-        sheet, cell = ("", m.cell) if values else (r["sheet"], m.cell)  # "": a deleted row
+        ints = ["" if v is None else v for v in (r.epoch, r.step, r.sample, r.layer, r.j, r.i)]
+        sheet, cell = ("", m.cell) if values else (r.sheet, m.cell)  # "": a deleted row
         out.append(
             [
                 str(res.path),
                 sheet,
                 cell,
-                r["label"],
-                r["quantity"],
+                r.label,
+                r.quantity,
                 *ints,
                 m.verdict,
-                repr(float(r["value"])),
+                repr(r.value),
                 m.given.text.strip(),
                 ";".join(code for code, _ in m.mistakes),
             ]

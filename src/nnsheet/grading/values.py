@@ -3,8 +3,9 @@
 The CSV holds the trace table's key columns (``quantity, epoch, step, sample, layer, j, i,
 value``; any other column, e.g. the rest of what ``trace --table`` writes, is ignored). Each row
 is mapped to the cell its value has in the spec's workbook through the trace table's
-``sheet``/``cell`` columns, and the values are put in those cells of a :class:`ValuesBook`: the
-grader then judges them exactly as it judges a workbook (verdicts, carry-forward, mistakes).
+``sheet``/``cell`` columns, and the values are put in those cells of a :class:`~.read.Book`
+(where each is in the CSV: :class:`CsvPlacement`): the grader then judges them exactly as it
+judges a workbook (verdicts, carry-forward, mistakes).
 
 Graded: every answer cell of the blocks (forward, errors, backward, updates) the CSV gives a
 quantity of, over the spec's epochs; a value the program did not write is ``missing``. Rows of
@@ -15,21 +16,23 @@ number, the same key twice) is one line naming the CSV row (the header is row 1)
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
+from ..core.cells import cell_pos
+from ..core.csvfile import CsvError, read_csv
 from ..core.errors import NnsheetError
-from ..core.safety import read_text_file
+from ..core.ops import BLOCK_OF, BLOCKS
 from ..core.spec import Spec
-from ..exercise.template import BLOCK_OF, BLOCKS, ExerciseOptions
+from ..core.specfile import spec_to_toml
+from ..exercise.template import ExerciseOptions
+from ..output.table import trace_rows
 from .key import AnswerKey
-from .read import Book, Grid, _pos, parse_text
+from .locate import CellKey, Placement
+from .read import Book, Grid, parse_text
 
 #: the columns a values CSV must have
 KEY_COLUMNS = ("quantity", "epoch", "step", "sample", "layer", "j", "i", "value")
@@ -45,20 +48,21 @@ def is_values(path: Path) -> bool:
     return path.suffix.lower() == ".csv"
 
 
-@dataclass
-class ValuesBook(Book):
-    """A values CSV as the grader reads a workbook: each value in its cell of the spec's layout.
-    Where an answer is, for the learner, is its CSV row (``values.csv:14``)."""
+@dataclass(frozen=True)
+class CsvPlacement(Placement):
+    """Where a values CSV holds each answer: each value is put in its cell of the spec's layout
+    (a :class:`~.read.Book` of kind ``csv``); for the learner it is its CSV row
+    (``values.csv:14``)."""
 
     file: str = ""
     #: the CSV row (1-based, the header is row 1) of each layout cell given
-    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    rows: Mapping[CellKey, int] = field(default_factory=dict)
 
-    def ref(self, key: tuple[str, str]) -> str:
+    def ref(self, key: CellKey) -> str:
         row = self.rows.get(key)
         return "" if row is None else str(row)
 
-    def place(self, key: tuple[str, str]) -> str:
+    def place(self, key: CellKey) -> str:
         row = self.rows.get(key)
         return "" if row is None else f"{self.file}:{row}"
 
@@ -85,34 +89,34 @@ def _describe(k: Key) -> str:
 def _read_rows(path: Path) -> list[tuple[int, Key, str]]:
     """(CSV row, key, value text) of each non-blank row, the key columns checked."""
     name = str(path)
-    text = read_text_file(path, "a values CSV", MAX_BYTES, bom=True)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise NnsheetError(f"{name}: not a readable CSV ({exc})") from None
-    if not rows:
+        table = read_csv(path, "a values CSV", MAX_BYTES)
+    except CsvError as exc:
+        if exc.code != "empty":
+            raise
         raise NnsheetError(
             f"{name}: empty; a values CSV needs the columns {', '.join(KEY_COLUMNS)}"
-        )
-    header = [h.strip() for h in rows[0]]
+        ) from None
+    header = table.header
     cols: dict[str, int] = {}
     for c, h in enumerate(header):
         if h in KEY_COLUMNS and h in cols:
-            raise NnsheetError(f"{name}: row 1 (the header) has the column {h!r} twice")
+            raise NnsheetError(
+                f"{name}: row {table.header_row} (the header) has the column {h!r} twice"
+            )
         cols.setdefault(h, c)
     missing = [c for c in KEY_COLUMNS if c not in cols]
     if missing:
         raise NnsheetError(
-            f"{name}: row 1 (the header) has no column "
+            f"{name}: row {table.header_row} (the header) has no column "
             f"{', '.join(repr(c) for c in missing)}; a values CSV needs the columns "
             f"{', '.join(KEY_COLUMNS)}"
         )
     out: list[tuple[int, Key, str]] = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(x.strip() for x in row):
-            continue
-        where = f"{name}: row {n}"
-        cells = {c: (row[i] if i < len(row) else "") for c, i in cols.items() if c in KEY_COLUMNS}
+    for csv_row in table:
+        n = csv_row.row
+        where = table.where(n)
+        cells = {c: csv_row.get(i) for c, i in cols.items() if c in KEY_COLUMNS}
         q = cells["quantity"].strip()
         idx = tuple(_int(cells[c], where, c) for c in _INDEX_COLUMNS)
         out.append((n, (q, *idx), cells["value"]))  # type: ignore[arg-type]
@@ -121,26 +125,24 @@ def _read_rows(path: Path) -> list[tuple[int, Key, str]]:
 
 def read_values(
     path: Path, spec: Spec | None, lang: str | None, cache: dict[str, AnswerKey]
-) -> tuple[ValuesBook, AnswerKey]:
-    """The values of ``path`` in their cells, and the answer key that grades them."""
+) -> tuple[Book, CsvPlacement, AnswerKey]:
+    """The values of ``path`` in their cells, where they are in the CSV, and the answer key that
+    grades them."""
     if spec is None:
         raise NnsheetError(
             f"{path}: a program's values are graded against a spec; give it with --spec SPEC"
         )
     rows = _read_rows(path)
     lang = lang or "en"
-    cache_id = f"values:{id(spec)}:{lang}"
+    cache_id = f"values:{spec_to_toml(spec)}\n{lang}"
     full = cache.get(cache_id)
     if full is None:
         full = cache[cache_id] = AnswerKey.build(spec, ExerciseOptions(lang=lang))
-    table = full.trace.table(full.layout)
-    cells: dict[Key, tuple[str, str]] = {}
-    ints = list(_INDEX_COLUMNS)
-    frame = table[["quantity", *ints, "sheet", "cell"]]
-    for rec in frame.itertuples(index=False):
-        k = (rec[0], *(None if pd.isna(v) else int(v) for v in rec[1:7]))
-        cells[k] = (rec[7], rec[8])  # type: ignore[index]
-    quantities = sorted(set(table["quantity"]))
+    table = trace_rows(full.trace, full.layout, in_book=False)
+    cells: dict[Key, tuple[str, str]] = {
+        (r.quantity, r.epoch, r.step, r.sample, r.layer, r.j, r.i): (r.sheet, r.cell) for r in table
+    }
+    quantities = sorted({r.quantity for r in table})
     seen: dict[Key, int] = {}
     given: dict[tuple[str, str], tuple[int, str]] = {}
     for n, k, value in rows:
@@ -167,19 +169,14 @@ def read_values(
     key = full
     if asked != set(BLOCKS):
         options = dataclasses.replace(full.options, ask=tuple(b for b in BLOCKS if b in asked))
-        answers = full.answers[full.answers["quantity"].isin(options.quantities)]
-        key = dataclasses.replace(full, options=options, answers=answers.reset_index(drop=True))
+        key = full.only(options)
     sheets = full.layout.sheets
     grids = {sheets.steps: Grid(), sheets.epochs: Grid()}
-    where_rows: dict[tuple[str, str], int] = {}
-    for sheet, cell in zip(
-        key.answers["sheet"].tolist(), key.answers["cell"].tolist(), strict=True
-    ):
-        found = given.get((sheet, cell))
+    where_rows: dict[CellKey, int] = {}
+    for a in key.answers:
+        found = given.get(a.key)
         if found is not None:  # the givens' rows (x, t, w, b, lr) are not graded
-            grids[sheet].cells[_pos(cell)] = (found[1], "s")
-            where_rows[(sheet, cell)] = found[0]
-    book = ValuesBook(
-        meta=[], sheets=list(grids), grids=grids, kind="csv", file=path.name, rows=where_rows
-    )
-    return book, key
+            grids[a.sheet].cells[cell_pos(a.cell)] = (found[1], "s")
+            where_rows[a.key] = found[0]
+    book = Book(meta=[], sheets=list(grids), grids=grids, kind="csv")
+    return book, CsvPlacement(file=path.name, rows=where_rows), key

@@ -195,13 +195,14 @@ def font_note() -> str | None:
     )
 
 
-def check_pages(layout: Layout, pdf: Path | str, option: str) -> None:
+def check_pages(layout: Layout, pdf: Path | str, option: str, row_pt: float | None = None) -> None:
     """Refuse, before training, a handout whose Steps sheet would print on more than
-    :data:`MAX_PAGES` pages, saying how many epochs in detail would fit (``option``)."""
-    across, down = steps_pages(layout)
+    :data:`MAX_PAGES` pages, saying how many epochs in detail would fit (``option``);
+    ``row_pt``: the Steps rows' height when not the default (an exercise's answer rows)."""
+    across, down = steps_pages(layout, row_pt)
     if across * down <= MAX_PAGES:
         return
-    fit = (MAX_PAGES // across) * rows_per_page() // layout.rows_per_epoch
+    fit = (MAX_PAGES // across) * rows_per_page(row_pt=row_pt) // layout.rows_per_epoch
     advice = (
         f"use {option} {fit} or fewer" if fit >= 1 else "use a smaller network or fewer samples"
     )

@@ -29,6 +29,7 @@ page break of their own between the ones written here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from ..sheet.layout import HEADER_ROWS, Layout
@@ -50,6 +51,9 @@ ANY_FONT = 1.35
 ROW_PX = 20  #: a default row (15 pt) in pixels
 MAX_BREAKS = 1023  #: Excel keeps at most this many manual page breaks per direction
 TITLE_MAX = 100  #: characters of the title shown in the header
+#: an answer cell on a printed handout is at least this high, so a number can be written in by
+#: hand (a default 15 pt row prints 5.3 mm high at 100 %, 3.2 mm on Steps at 60 %)
+ANSWER_MM = 8.0
 
 
 def col_px(width: float) -> int:
@@ -57,6 +61,12 @@ def col_px(width: float) -> int:
     if width < 1:
         return int(width * 12 + 0.5)
     return int(width * 7 + 0.5) + 5
+
+
+def answer_row_height(scale: int = 100) -> float:
+    """Height (points, in the sheet) of a row of answer cells that prints :data:`ANSWER_MM`
+    high (and 3 % more, for rounding in the spreadsheet) on a sheet printed at ``scale`` %."""
+    return math.ceil(ANSWER_MM * 1.03 / 25.4 * 72 * 100 / scale * 10) / 10
 
 
 def printable_px(landscape: bool, scale: int = 100, widen: float = 1.0) -> tuple[float, float]:
@@ -180,10 +190,11 @@ def column_breaks(
     return pack(steps_blocks(layout), capacity)[:MAX_BREAKS]
 
 
-def rows_per_page(scale: int = STEPS_SCALE) -> int:
+def rows_per_page(scale: int = STEPS_SCALE, row_pt: float | None = None) -> int:
     """Steps rows a landscape page holds below the repeated header rows (at least; rows of
-    15 pt)."""
-    return max(1, int(printable_px(True, scale)[1] // ROW_PX) - HEADER_ROWS)
+    15 pt, or ``row_pt`` points: an exercise's rows of answer cells)."""
+    row_px = ROW_PX if row_pt is None else row_pt * 96 / 72
+    return max(1, int((printable_px(True, scale)[1] - HEADER_ROWS * ROW_PX) // row_px))
 
 
 def split_at(
@@ -287,3 +298,55 @@ def epochs_chart_size(table_px: int) -> tuple[int, int]:
     that draws columns wider stretches it as much as the table: both are counted widened."""
     width, height = printable_px(True, widen=ANY_FONT)
     return int(min(720, width - table_px)), int(min(320, height - 2 * ROW_PX * HEADER_ROWS))
+
+
+#: the graded copy's first sheet: the place column (characters) beside the text column
+GRADES_PLACE_WIDTH = 14
+
+
+def grades_sheet(ws, title: str, lang: str) -> None:
+    """Print setup of the graded copy's first sheet (an openpyxl worksheet, already filled in
+    columns A and B): A4 portrait with the header and footer every sheet has; column A as wide
+    as a cell's place, column B as wide as the page leaves (with Carlito, Calibri's metric twin)
+    with its text wrapped and each row as tall as its lines, so nothing prints past the page's
+    width; and "fit to one page wide", so a spreadsheet that draws the text wider (another font)
+    scales the sheet down rather than cutting it."""
+    from openpyxl.styles import Alignment
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    place_px = col_px(GRADES_PLACE_WIDTH)
+    # as wide as the page leaves with Carlito; a wider font is scaled to the width (fit to width)
+    text_width = float(int((printable_px(False, widen=CARLITO)[0] - place_px - 5) / 7))
+    text_px = col_px(text_width)
+    ws.column_dimensions["A"].width = GRADES_PLACE_WIDTH
+    ws.column_dimensions["B"].width = text_width
+    for a, b in ws.iter_rows(min_col=1, max_col=2):
+        size = float((a.font.sz if a.font is not None else None) or 11)
+        if isinstance(a.value, str) and a.value and b.value is None and a.row > 1:
+            # a line of the summary: across both columns, wrapped there
+            ws.merge_cells(start_row=a.row, start_column=1, end_row=a.row, end_column=2)
+            cell, px = a, place_px + text_px
+        elif isinstance(b.value, str) and b.value:
+            cell, px = b, text_px
+            a.alignment = Alignment(vertical="top")  # the place beside its text's first line
+        else:
+            continue
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = wrapped_lines(str(cell.value), px, size)
+        if lines > 1:
+            ws.row_dimensions[a.row].height = round(lines * size * 1.36 + 1, 1)
+    ps = ws.page_setup
+    ps.paperSize = A4
+    ps.orientation = "portrait"
+    ps.fitToWidth = 1
+    ps.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    m = ws.page_margins
+    m.left = m.right = MARGIN_SIDE
+    m.top = m.bottom = MARGIN_TOP_BOTTOM
+    m.header = m.footer = MARGIN_HEADER
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    ws.oddHeader.left.text = title.replace("&", "&&")
+    ws.oddHeader.right.text = "&A"
+    ws.oddFooter.center.text = f"{word('page', lang)} &P {word('of', lang)} &N"

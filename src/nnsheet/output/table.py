@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -50,6 +50,28 @@ COLUMNS = [
 INT_COLUMNS = ["epoch", "step", "sample", "layer", "j", "i"]
 #: Steps columns that are workbook helpers, not design.md §5 quantities
 _NOT_IN_TABLE = {"correct"}
+
+
+class TableRow(NamedTuple):
+    """One row of the trace table as plain values (an index None where the DataFrame has
+    ``<NA>``; ``sheet``/``cell`` empty where the value is not in the workbook)."""
+
+    epoch: int | None
+    step: int | None
+    sample: int | None
+    quantity: str
+    layer: int | None
+    j: int | None
+    i: int | None
+    label: str
+    value: float
+    sheet: str
+    cell: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(sheet, A1 cell): where the value is in the workbook."""
+        return self.sheet, self.cell
 
 
 @dataclass
@@ -99,6 +121,19 @@ class _Builder:
         p["value"].append(np.asarray(value, dtype=np.float64))
         p["cell"].append(cell if cell is not None else [""] * n)
 
+    def rows(self, in_book: bool = True) -> list[TableRow]:
+        """The rows of the table that are in the workbook, as plain rows (no pandas): what the
+        grader's answer key reads."""
+        p = self.parts
+        out: list[TableRow] = []
+        for chunk in zip(*(p[k] for k in COLUMNS), strict=True):
+            ep, st, sm, q, ly, jj, ii, lab, val, sh, cell = chunk
+            if in_book and (not sh or not sh[0]):  # not in the workbook (beyond its detail)
+                continue
+            rows = zip(ep, st, sm, q, ly, jj, ii, lab, val.tolist(), sh, cell, strict=True)
+            out.extend(map(TableRow._make, rows))
+        return out
+
     def frame(self) -> pd.DataFrame:
         import pandas as pd
 
@@ -120,6 +155,17 @@ def trace_table(
 ) -> pd.DataFrame:
     """Build the table of ``trace``. With a ``layout`` (the workbook's), ``sheet``/``cell`` say
     where each value sits; without one they are empty."""
+    return _build(trace, layout, lang, with_cells).frame()
+
+
+def trace_rows(trace: Trace, layout: Layout, in_book: bool = True) -> list[TableRow]:
+    """The table of ``trace`` with the workbook ``layout``'s cells as plain rows (no pandas; the
+    same rows in the same order as :func:`trace_table`): only those that are cells of the
+    workbook, unless ``in_book`` is False."""
+    return _build(trace, layout, "en", None).rows(in_book)
+
+
+def _build(trace: Trace, layout: Layout | None, lang: str, with_cells: bool | None) -> _Builder:
     spec = trace.spec
     cells = layout is not None if with_cells is None else with_cells
     notation = layout.notation if layout is not None else notation_for(spec, lang)
@@ -186,12 +232,16 @@ def trace_table(
                 sheet=sheet_or_blank(item.sheet),
                 cell=[item.ref] if cells else None,
             )
-    return b.frame()
+    return b
 
 
 def _given_order(c: Cell) -> tuple:
     if c.quantity == "lr":
         return (0,)
+    if c.quantity == "momentum":
+        return (0, 1)
+    if c.quantity == "nw_draw":  # Nguyen–Widrow's draws after the layer's weights and biases
+        return (1, c.layer, 2, c.j, c.i)
     if c.quantity in ("w", "b"):
         return (1, c.layer, c.quantity == "b", c.j, c.i or 0)
     return (2, c.sample, c.quantity == "t", c.j)

@@ -151,6 +151,8 @@ class _Formats:
             return self.band_head[cell.band]  # type: ignore[index]
         if cell.kind == SYMBOL:
             return self.band_sym[cell.band]  # type: ignore[index]
+        if cell.kind == GIVEN and cell.formula is not None:
+            return self.num  # computed on Setup from other givens (Nguyen–Widrow's weights)
         return self.of_kind[cell.kind]
 
 
@@ -196,6 +198,9 @@ def _formula_as_is(formula: str, expand_future_functions: bool = False) -> str:
 
 class WorkbookWriter:
     """Writes one trace workbook (the exercise writer, :mod:`nnsheet.exercise`, subclasses it)."""
+
+    #: an exercise's writer sets this: the Guide then speaks of the exercise
+    exercise = False
 
     def __init__(
         self,
@@ -285,7 +290,9 @@ class WorkbookWriter:
         f, lay = self.f, self.layout
         self._text_sheet(ws, 1)
         r = 0
-        for kind, text in guide_lines(self.spec, self.notation, __version__, lay.detail_epochs):
+        for kind, text in guide_lines(
+            self.spec, self.notation, __version__, lay.detail_epochs, exercise=self.exercise
+        ):
             if kind == "head":
                 r += 1
             self._text_row(ws, r, 1, text, kind)
@@ -294,7 +301,8 @@ class WorkbookWriter:
         self._text_row(ws, r, 1, guide_text("legend", self.notation), "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
-        self._text_row(ws, r, 1, guide_text("band.givens", self.notation), "text")
+        givens = "band.givens_exercise" if self.exercise else "band.givens"
+        self._text_row(ws, r, 1, guide_text(givens, self.notation), "text")
         r += 1
         for band in BANDS:
             ws.write_blank(r, 0, None, f.band_swatch[band])
@@ -501,14 +509,15 @@ def write_trace_workbook(
     return layout
 
 
-def steps_pages(layout: Layout) -> tuple[int, int]:
-    """About how many pages the Steps sheet prints on: (pages across, blocks of rows down)."""
+def steps_pages(layout: Layout, row_pt: float | None = None) -> tuple[int, int]:
+    """About how many pages the Steps sheet prints on: (pages across, blocks of rows down);
+    ``row_pt``: the height of a Steps row when not the default (an exercise's)."""
     across = 1 + len(
         printing.column_breaks(
             layout, 3 * printing.col_px(STEP_COL_WIDTH), printing.col_px(STEPS_COL_WIDTH)
         )
     )
-    down = -(-(layout.n_rows - HEADER_ROWS) // printing.rows_per_page())
+    down = -(-(layout.n_rows - HEADER_ROWS) // printing.rows_per_page(row_pt=row_pt))
     return across, max(1, down)
 
 

@@ -1,4 +1,5 @@
-"""One upload graded (runs in a worker process, :mod:`.pool`): the library's grader, against the
+"""One upload graded (runs in a worker process, :mod:`.pool`): the library's grader
+(:func:`nnsheet.grading.pipeline.grade_file`, as ``check --roster`` calls it), against the
 teacher's record of the student's exercise — never against the spec the file carries.
 
 The answer key is the student's roster variant (:func:`nnsheet.exercise.roster.student_spec`)
@@ -10,35 +11,24 @@ and the attempt's gradebook row.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
 from ..core.errors import NnsheetError
-from ..core.spec import Spec
-from ..exercise.roster import student_spec
-from ..exercise.template import BLOCKS, ExerciseOptions
-from ..grading.batch import flagged_row, gradebook_row, name_text
+from ..core.ops import BLOCKS
+from ..exercise.roster import Student, student_spec
+from ..grading.batch import gradebook_row
 from ..grading.explain import explain, explain_mistakes
-from ..grading.key import AnswerKey
-from ..grading.locate import locate
-from ..grading.mark import VERDICTS, Result, grade_book, place
-from ..grading.read import Book, read_book
+from ..grading.key import AnswerKey, Record
+from ..grading.mark import VERDICTS, Result, place
+from ..grading.pipeline import copied_flag, grade_file, name_text
 from ..grading.report import summary, write_graded
 from ..words.grading_text import reason
 
-#: answer keys kept per worker (one per student variant)
+#: answer keys kept per worker, by value (the student's spec and the options)
 _KEYS: dict[str, AnswerKey] = {}
 _KEEP = 256
-
-
-def student_key(spec: Spec, options: ExerciseOptions, student_id: str) -> AnswerKey:
-    """The answer key of ``student_id``'s exercise (cached in this process)."""
-    key = _KEYS.get(student_id)
-    if key is None or key.options != options:
-        if len(_KEYS) >= _KEEP:
-            _KEYS.pop(next(iter(_KEYS)))
-        key = _KEYS[student_id] = AnswerKey.build(student_spec(spec, student_id), options)
-    return key
 
 
 def _hide(text: str, path: Path, shown: str) -> str:
@@ -53,26 +43,28 @@ def grade_upload(job: dict) -> dict:
     (every student's id), ``upload`` and ``graded`` (paths the server made), ``shown`` (the
     learner's file name, as text), ``lang``.
 
-    Flags, as ``check --roster`` gives them: ``tampered`` (the file's embedded spec or Setup
-    givens are not the student's), ``copied:<id>`` (the file is right for the givens of the
-    student whose id is typed in it, and not for the uploader's)."""
+    Flags, as ``check --roster`` gives them: ``tampered`` (the file's embedded spec, hidden
+    settings or Setup givens are not the student's), ``copied:<id>`` (the file is right for the
+    givens of the student whose id is typed in it, and not for the uploader's)."""
     path, shown, lang = Path(job["upload"]), job["shown"], job["lang"]
-    book: Book | None = None
-    try:
-        book = read_book(path)
-        key = student_key(job["spec"], job["options"], job["student_id"])
-        locate(book, key, path)
-        res = grade_book(book, key, path)
-    except NnsheetError as exc:
-        problem = _hide(str(exc), path, shown)
+    spec, options, sid = job["spec"], job["options"], job["student_id"]
+    record = Record(spec, options.ask, options.steps, spec.epochs, options.decimals)
+    roster = [Student(r, "", n) for n, r in enumerate(job["roster"], start=1)]
+    if len(_KEYS) >= _KEEP:
+        _KEYS.clear()
+    done = grade_file(path, record, roster, student=sid, cache=_KEYS)
+    done = dataclasses.replace(done, path=Path(shown))  # what the gradebook names
+    res = done.result
+    if res is None:
+        problem = _hide(done.problem or "", path, shown)
         return {
             "status": "unreadable",
             "message": problem,
             "score": None,
             "flags": [],
-            "gradebook": gradebook_row(Path(shown), book, None, problem),
+            "gradebook": gradebook_row(dataclasses.replace(done, problem=problem)),
         }
-    res.path = Path(shown)  # what the summary and the graded copy name
+    res = dataclasses.replace(res, path=Path(shown))  # what the summary and graded copy name
     out: dict = {"status": "graded", "message": ""}
     try:
         write_graded(path, res, Path(job["graded"]), lang)
@@ -81,14 +73,16 @@ def grade_upload(job: dict) -> dict:
         out["graded"] = False
         out["message"] = _hide(f"no graded copy: {exc}", path, shown)
     out.update(result_fields(res, lang))
-    sid = job["student_id"]
-    typed = name_text(book.names.get("student_id"))  # the id typed in the file
+    assert done.book is not None
+    typed = name_text(done.book.names.get("student_id"))  # the id typed in the file
     # matched as check --roster matches it (letter case aside), then spelled as on the roster
     other = {r.casefold(): r for r in job["roster"]}.get(typed.casefold())
-    others = {} if other in (None, sid) else {other: student_spec(job["spec"], other)}
-    out["gradebook"], out["flags"] = flagged_row(
-        Path(shown), book, res, key.spec, others, "en", out["message"] or None
-    )
+    later = []
+    if other not in (None, sid):
+        flag = copied_flag(done, {other: student_spec(spec, other)}, None, _KEYS)
+        later = [] if flag is None else [flag]
+    out["gradebook"] = gradebook_row(done, later, problem=out["message"] or None)
+    out["flags"] = list(dict.fromkeys(f.code for f in [*done.flags, *later]))
     return out
 
 
@@ -108,11 +102,11 @@ def result_fields(res: Result, lang: str) -> dict:
     if first is not None:
         r = first.row
         first_wrong = {
-            "cell": place(res.book, first),
-            "label": r["label"],
-            "expected": float(r["value"]),
+            "cell": place(res, first),
+            "label": r.label,
+            "expected": r.value,
             "given": first.given.text.strip(),
-            "reason": reason(first.reason, lang),
+            "reason": reason(first.reason, lang) if first.reason is not None else "",
             "formula": explain(res.key, r, lang),
         }
         if first.mistakes:  # the slips that give the learner's number: codes as --report's

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from ..core.ops import BLOCKS
 from .notation import SheetNames
+from .numbers import number_text
 
-#: the blocks a template can ask, named as a learner reads them
+#: the blocks a template can ask (:data:`nnsheet.core.ops.BLOCKS`), named as a learner reads them
 BLOCK_NAMES: dict[str, dict[str, str]] = {
-    "en": {"forward": "forward", "errors": "errors", "backward": "backward", "updates": "updates"},
-    "id": {
-        "forward": "propagasi maju",
-        "errors": "galat",
-        "backward": "propagasi mundur",
-        "updates": "perubahan bobot",
-    },
+    "en": dict(zip(BLOCKS, ("forward", "errors", "backward", "updates"), strict=True)),
+    "id": dict(
+        zip(
+            BLOCKS,
+            ("propagasi maju", "galat", "propagasi mundur", "perubahan bobot"),
+            strict=True,
+        )
+    ),
 }
 
 INSTRUCTIONS: dict[str, dict[str, str]] = {
@@ -49,7 +52,7 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "givens": "Yang diketahui (laju pembelajaran, bobot awal, data latih) ada di lembar "
         "{setup}; lembar {guide} menjelaskan setiap rumus dan simbol.",
         "chain": "Bobot yang dipakai di setiap baris adalah bobot baru Anda dari baris "
-        "sebelumnya; spreadsheet mengisinya sendiri dari angka Anda.",
+        "sebelumnya; lembar kerja mengisinya sendiri dari angka Anda.",
         "decimals": "Tulis setiap jawaban {how}: jawaban dengan angka di belakang koma yang "
         "lebih sedikit harus tetap berselisih paling banyak setengah satuan pada "
         "desimal ke-{d}; jawaban dengan lebih banyak desimal dinilai sampai setengah "
@@ -63,7 +66,7 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "name": "Nama Anda (ketik di sel di bawah ini):",
         "number": "NIM Anda (ketik di sel di bawah ini):",
         "carry": "Kesalahan Anda yang terbawa dengan benar ke sel-sel berikutnya tidak dinilai "
-        "salah lagi (carry-forward).",
+        "salah lagi (nilai terbawa).",
         "grade": "Periksa dengan:  nnsheet check FILE_INI.xlsx -o hasil.xlsx",
     },
 }
@@ -80,9 +83,7 @@ def _decimals_text(lang: str, d: int) -> str:
         how = t["how0"]
     else:
         v = 0.576712345678
-        good, bad = f"{v:.{d}f}", f"{v:.{d - 1}f}"
-        if lang == "id":  # the decimal comma, as an Indonesian spreadsheet shows it
-            good, bad = good.replace(".", ","), bad.replace(".", ",")
+        good, bad = number_text(v, lang, d), number_text(v, lang, d - 1)
         how = t["how"].format(d=d, s="s" if d != 1 else "", good=good, bad=bad)
     return t["decimals"].format(how=how, d=d, nth=_ordinal(d))
 

@@ -7,7 +7,34 @@ The ``--report`` CSV keeps English column names and the English verdict codes (`
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from ..core.ops import BLOCKS
+
+
+class ReasonLike(Protocol):
+    """A grader's reason (:class:`nnsheet.grading.reason.Reason`): a code and its fields."""
+
+    code: str
+    fields: Mapping[str, Any]
+
+
+class FlagLike(Protocol):
+    """A gradebook flag (:class:`nnsheet.grading.reason.Flag`)."""
+
+    note: str
+    fields: Mapping[str, Any]
+    what: Sequence[tuple[str, Mapping[str, Any]]]
+
+
+class ShiftLike(Protocol):
+    """How one sheet's table moved (:class:`nnsheet.grading.locate.Shift`)."""
+
+    sheet: str
+    cols: Sequence[str]
+    rows: Sequence[str]
+
 
 #: the verdicts as people read them (the codes themselves stay English in the CSV)
 VERDICT_WORDS: dict[str, dict[str, str]] = {
@@ -17,8 +44,8 @@ VERDICT_WORDS: dict[str, dict[str, str]] = {
 
 #: the exercise's blocks in the summary
 BLOCK_WORDS: dict[str, dict[str, str]] = {
-    "en": {"forward": "forward", "errors": "errors", "backward": "backward", "updates": "updates"},
-    "id": {"forward": "maju", "errors": "galat", "backward": "mundur", "updates": "pembaruan"},
+    "en": dict(zip(BLOCKS, ("forward", "errors", "backward", "updates"), strict=True)),
+    "id": dict(zip(BLOCKS, ("maju", "galat", "mundur", "pembaruan"), strict=True)),
 }
 
 TEXT: dict[str, dict[str, str]] = {
@@ -63,6 +90,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rounded": " (rounded to {d} decimals)",
         # gradebook flags (issue 13): the codes stay English, the notes are read
         "flag": "  flag {code}: {note}",
+        "note.lost_rows": "rows not found: {rows}",
         "note.tampered": "the givens differ from the teacher's record: {what}",
         "note.givens_changed": "the givens on {setup} differ from the exercise's own spec: {what}",
         "note.unknown_student": "student id {sid} is not on the roster; graded on the file's "
@@ -126,6 +154,7 @@ TEXT: dict[str, dict[str, str]] = {
         "batch_mean": "rata-rata {sym} pola-pola dalam batch",
         "rounded": " (dibulatkan sampai {d} angka di belakang koma)",
         "flag": "  tanda {code}: {note}",
+        "note.lost_rows": "baris tidak ditemukan: {rows}",
         "note.tampered": "nilai yang diketahui berbeda dari catatan guru: {what}",
         "note.givens_changed": "nilai yang diketahui di lembar {setup} berbeda dari spec "
         "latihan itu sendiri: {what}",
@@ -159,6 +188,9 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "forgot_bias": "the net computed without the bias",
         "error_sign": "the error taken as output − target instead of target − output",
         "fprime_from_net": "the derivative computed from the net instead of the neuron's output",
+        "fprime_binary_for_bipolar": "the derivative of a bipolar sigmoid unit taken as the "
+        "binary sigmoid's f·(1 − f) instead of ½·(1 + f)·(1 − f)",
+        "no_momentum": "the change computed without the momentum term μ·Δ of the previous update",
         "no_fprime": "δ taken as the error itself, without the derivative factor",
         "new_weights_in_backprop": "the hidden error computed with the weights of the layer "
         "above already updated in this step, not the weights before "
@@ -173,6 +205,9 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "forgot_bias": "net dihitung tanpa bias",
         "error_sign": "galat dihitung sebagai keluaran − target, bukan target − keluaran",
         "fprime_from_net": "turunan dihitung dari net, bukan dari keluaran neuron",
+        "fprime_binary_for_bipolar": "turunan unit sigmoid bipolar dihitung seperti sigmoid "
+        "biner, f·(1 − f), bukan ½·(1 + f)·(1 − f)",
+        "no_momentum": "perubahan dihitung tanpa suku momentum μ·Δ dari pembaruan sebelumnya",
         "no_fprime": "δ diambil sama dengan galat, tanpa faktor turunan",
         "new_weights_in_backprop": "galat tersembunyi dihitung dengan bobot lapisan di atasnya "
         "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "
@@ -200,68 +235,69 @@ def mistake_words(code: str, lang: str, sent: str) -> str:
     )
 
 
-#: the reasons the grader gives (English, as :mod:`nnsheet.grading.mark` and
-#: :mod:`nnsheet.grading.read` write them) and their Indonesian; the first full match wins
-_REASONS_ID: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.S), r)
-    for p, r in (
-        (r"nothing typed", "tidak ada yang diketik"),
-        (r"its row is not in your table", "barisnya tidak ada di tabel Anda"),
-        (
-            r"merged into (\S+); only (\S+) keeps a value",
-            r"digabung ke \1; hanya \2 yang menyimpan nilai",
-        ),
-        (
-            r"stored under a date or time format; graded as the number it holds",
-            "tersimpan dengan format tanggal atau waktu; dinilai sebagai angka yang tersimpan",
-        ),
-        (
-            r"rounding, not a mistake: from your own earlier values, which are correct, it is "
-            r"(\S+) \(unrounded (\S+)\)",
-            r"pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang "
-            r"benar, hasilnya \1 (tanpa pembulatan \2)",
-        ),
-        (
-            r"from your own earlier values it is (\S+): it follows correctly from your earlier "
-            r"wrong value (.*) \(expected (\S+)\)",
-            r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
-            r"dengan benar dari nilai Anda yang salah, \2 (seharusnya \3)",
-        ),
-        (
-            r"from your own earlier values it is (\S+): it follows correctly from your earlier "
-            r"missing value (.*) \(expected (\S+)\)",
-            r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1: nilai ini mengikuti "
-            r"dengan benar dari sel Anda yang kosong, \2 (seharusnya \3)",
-        ),
-        (
-            r"expected (\S+) \(or (\S+) from your own earlier values\)",
-            r"seharusnya \1 (atau \2 bila dihitung dari nilai Anda sendiri sebelumnya)",
-        ),
-        (r"expected (\S+)", r"seharusnya \1"),
-        (
-            r"from your own earlier values it is (\S+)",
-            r"bila dihitung dari nilai Anda sendiri sebelumnya hasilnya \1",
-        ),
-        (r"the text (.*) is not a number", r"teks \1 bukan angka"),
-        (r"(.*) is not a finite number", r"\1 bukan angka yang terhingga"),
-        (r"not a finite number", "bukan angka yang terhingga"),
-        (r"the spreadsheet error (.*)", r"galat spreadsheet \1"),
-        (
-            r"a formula with no computed result \(not computed: open the file in a spreadsheet "
-            r"and save it\)",
-            "rumus tanpa hasil hitungan (belum dihitung: buka berkas ini di spreadsheet lalu "
-            "simpan)",
-        ),
-        (r"(.*) is not a number", r"\1 bukan angka"),
-    )
-]
+#: why an answer cell got its verdict (:class:`nnsheet.grading.reason.Reason`'s codes), or how
+#: its value was stored; ``expected`` and ``carried`` are put together by :func:`reason`
+REASON_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "blank": "nothing typed",
+        "row_lost": "its row is not in your table",
+        "merged": "merged into {cell}; only {cell} keeps a value",
+        "dated": "stored under a date or time format; graded as the number it holds",
+        "drift": "rounding, not a mistake: from your own earlier values, which are correct, it "
+        "is {own} (unrounded {exact})",
+        "carried": "from your own earlier values it is {own}: it follows correctly from your "
+        "earlier {root} value {where} (expected {exact})",
+        "expected": "expected {expected}",
+        "expected.own": "expected {expected} (or {own} from your own earlier values)",
+        "expected.typed": "typed with {typed} decimal{s}, but this exercise asks for at least "
+        "{stated}",
+        "text_not_number": "the text {text} is not a number",
+        "not_finite_text": "{text} is not a finite number",
+        "not_finite": "not a finite number",
+        "spreadsheet_error": "the spreadsheet error {value}",
+        "uncomputed": "a formula with no computed result (not computed: open the file in a "
+        "spreadsheet and save it)",
+        "not_number": "{what} is not a number",
+    },
+    "id": {
+        "blank": "tidak ada yang diketik",
+        "row_lost": "barisnya tidak ada di tabel Anda",
+        "merged": "digabung ke {cell}; hanya {cell} yang menyimpan nilai",
+        "dated": "tersimpan dengan format tanggal atau waktu; dinilai sebagai angka yang tersimpan",
+        "drift": "pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, "
+        "yang benar, hasilnya {own} (tanpa pembulatan {exact})",
+        "carried.wrong": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: nilai "
+        "ini mengikuti dengan benar dari nilai Anda yang salah, {where} (seharusnya {exact})",
+        "carried.missing": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: "
+        "nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where} (seharusnya "
+        "{exact})",
+        "expected": "seharusnya {expected}",
+        "expected.own": "seharusnya {expected} (atau {own} bila dihitung dari nilai Anda sendiri "
+        "sebelumnya)",
+        "expected.typed": "diketik dengan {typed} angka di belakang koma, padahal latihan ini "
+        "meminta paling sedikit {stated}",
+        "text_not_number": "teks {text} bukan angka",
+        "not_finite_text": "{text} bukan angka yang terhingga",
+        "not_finite": "bukan angka yang terhingga",
+        "spreadsheet_error": "galat spreadsheet {value}",
+        "uncomputed": "rumus tanpa hasil hitungan (belum dihitung: buka berkas ini di "
+        "spreadsheet lalu simpan)",
+        "not_number": "{what} bukan angka",
+    },
+}
 
 
-_TYPED = re.compile(
-    r"(.*); typed with (\d+) decimals?, but this exercise asks for at least "
-    r"(\d+)",
-    re.S,
-)
+def number(v: float) -> str:
+    """A number as the grader shows it: up to 6 significant digits, no exponent for usual
+    sizes."""
+    if v == 0:
+        return "0"
+    return f"{v:.6g}"
+
+
+def runs(names: Sequence[str]) -> str:
+    """The first six names, then how many in all."""
+    return ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
 
 
 def say(key: str, lang: str, **fields: object) -> str:
@@ -272,17 +308,47 @@ def verdict(v: str, lang: str) -> str:
     return VERDICT_WORDS[lang][v]
 
 
-def reason(text: str, lang: str) -> str:
-    """A grader's reason in ``lang`` (left as it is when no translation matches)."""
-    if lang == "en":
-        return text
-    typed = _TYPED.fullmatch(text)
-    if typed is not None:  # "…; typed with 3 decimals, but this exercise asks for at least 4"
-        return (
-            f"{reason(typed.group(1), lang)}; diketik dengan {typed.group(2)} angka di "
-            f"belakang koma, padahal latihan ini meminta paling sedikit {typed.group(3)}"
-        )
-    for pattern, repl in _REASONS_ID:
-        if pattern.fullmatch(text):
-            return pattern.sub(repl, text)
-    return text
+def typed_short(reason: ReasonLike, lang: str) -> str | None:
+    """Of an ``expected`` reason, what it says of an answer typed with too few decimals (None
+    when it says nothing of the kind)."""
+    f = reason.fields
+    if reason.code != "expected" or f.get("typed") is None:
+        return None
+    s = "s" if f["typed"] != 1 else ""
+    return REASON_TEXT[lang]["expected.typed"].format(s=s, **f)
+
+
+def reason(r: ReasonLike, lang: str) -> str:
+    """Why an answer cell got its verdict (a grader's :class:`~nnsheet.grading.reason.Reason`),
+    in ``lang``."""
+    words, f = REASON_TEXT[lang], r.fields
+    if r.code == "expected":
+        text = words["expected.own" if f.get("own") is not None else "expected"].format(**f)
+        short = typed_short(r, lang)
+        return text if short is None else f"{text}; {short}"
+    if r.code == "carried" and lang != "en":  # said by what it follows from (wrong or missing)
+        own = words.get(f"carried.{f['root']}")
+        return (own or REASON_TEXT["en"]["carried"]).format(**f)
+    return words[r.code].format(**f)
+
+
+def flag_note(flag: FlagLike, lang: str) -> str:
+    """What a gradebook flag (:class:`~nnsheet.grading.reason.Flag`) found, in ``lang``."""
+    listed = ", ".join(say(k, lang, **f) for k, f in flag.what)
+    return say(flag.note, lang, what=listed, **flag.fields)
+
+
+def shifted_text(shifts: Sequence[ShiftLike]) -> str:
+    """How the learner's tables moved, e.g. ``Steps: 1 extra column (W)`` (said as the sheet's
+    columns and rows are named, in any language)."""
+    out = []
+    for sh in shifts:
+        parts = []
+        if sh.cols:
+            s = "s" if len(sh.cols) > 1 else ""
+            parts.append(f"{len(sh.cols)} extra column{s} ({runs(sh.cols)})")
+        if sh.rows:
+            s = "s" if len(sh.rows) > 1 else ""
+            parts.append(f"{len(sh.rows)} extra row{s} ({runs(sh.rows)})")
+        out.append(f"{sh.sheet}: " + (" and ".join(parts) if parts else "cells moved"))
+    return "; ".join(out)
