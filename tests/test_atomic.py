@@ -4,7 +4,15 @@ byte) or none, never a truncated workbook, and never touches its input files.
 The interruption is real: a subprocess is killed with SIGKILL (no chance to clean up) at several
 moments, including while the workbook's zip is being written. Outputs are written to a hidden
 temporary file ``.NAME.*.tmp`` in the same folder and renamed over NAME only when complete; after
-a SIGKILL that temporary file may remain (README "Security").
+a SIGKILL that temporary file may remain (docs/security.md).
+
+Nothing here depends on how fast the machine is. A kill at a moment of the run (a fraction of its
+measured length) may land before or after the rename — the process lives on for a few hundred
+milliseconds after ``os.replace`` (interpreter exit), longer on a loaded machine — so those tests
+accept either outcome and tell them apart by the bytes at the output path. The tests that must
+interrupt the write wait for an observable state (the hidden temporary file exists, or has bytes),
+then freeze the process (SIGSTOP) and look again before they kill it, so the kill provably lands
+before the rename.
 """
 
 from __future__ import annotations
@@ -88,6 +96,29 @@ def _temps(folder: Path, out: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.name.startswith(f".{out.name}.")]
 
 
+def _freeze(proc: subprocess.Popen) -> bool:
+    """SIGSTOP, and wait until the process is stopped; False when it had already exited."""
+    if proc.poll() is not None:
+        return False
+    os.kill(proc.pid, signal.SIGSTOP)
+    _, status = os.waitpid(proc.pid, os.WUNTRACED)
+    if os.WIFSTOPPED(status):
+        return True
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    return False
+
+
+def _wait_for(proc: subprocess.Popen, seen, timeout: float = 120) -> object:
+    """Poll until ``seen()`` gives something (returned) or the process ends (None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = seen()
+        if found:
+            return found
+        time.sleep(0.002)
+    return None
+
+
 def _kill(proc: subprocess.Popen) -> bool:
     """SIGKILL; True when the process was still running."""
     running = proc.poll() is None
@@ -99,13 +130,19 @@ def _kill(proc: subprocess.Popen) -> bool:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
+    """The inputs; ``full``, the complete output, written by a run made like the killed ones (a
+    subprocess) and timed whole; ``old``, a complete workbook that differs from ``full`` (one
+    epoch), the previous output of the tests that write over one."""
     folder = tmp_path_factory.mktemp("atomic")
     spec = _write_inputs(folder, epochs=20)
-    t0 = time.monotonic()
     full = folder / "full.xlsx"
-    assert main(["trace", str(spec), "-o", str(full), "-q"]) == 0
+    t0 = time.monotonic()
+    assert _start(spec, full).wait(timeout=300) == 0
     seconds = time.monotonic() - t0
-    return folder, spec, full, seconds
+    old = folder / "old.xlsx"
+    assert main(["trace", str(spec), "--epochs", "1", "-o", str(old), "-q"]) == 0
+    assert old.read_bytes() != full.read_bytes()
+    return folder, spec, full, seconds, old
 
 
 def _check_after_kill(folder: Path, out: Path, previous: bytes | None) -> None:
@@ -122,44 +159,71 @@ def _check_after_kill(folder: Path, out: Path, previous: bytes | None) -> None:
 @pytest.mark.parametrize("fraction", [0.1, 0.3, 0.6, 0.9])
 @pytest.mark.parametrize("previous", [True, False], ids=["over-previous", "new"])
 def test_kill_at_a_moment(setup, tmp_path, fraction, previous):
-    folder, spec, full, seconds = setup
+    folder, spec, full, seconds, old = setup
     out = tmp_path / "out.xlsx"
-    prev = full.read_bytes() if previous else None
+    prev = old.read_bytes() if previous else None
     if prev is not None:
         out.write_bytes(prev)
     hashes = {p: _sha(p) for p in (spec, folder / "data.csv")}
     proc = _start(spec, out)
     time.sleep(max(0.05, seconds * fraction))
     killed = _kill(proc)
-    if killed and prev is not None:
-        assert out.read_bytes() == prev  # the previous file, byte for byte
-    elif killed:
-        assert not out.exists()
+    now = out.read_bytes() if out.exists() else None
+    # the previous file byte for byte (or none), or the complete new workbook; never anything else
+    assert now == prev or now == full.read_bytes()
+    if not killed:  # it ended on its own before the kill: it finished
+        assert proc.returncode == 0 and now == full.read_bytes()
     _check_after_kill(tmp_path, out, prev)
     assert {p: _sha(p) for p in hashes} == hashes  # inputs never modified
 
 
 @pytest.mark.parametrize("previous", [True, False], ids=["over-previous", "new"])
-def test_kill_while_the_zip_is_being_written(setup, tmp_path, previous):
-    """Kill as soon as the hidden temporary workbook has bytes in it: mid-write for sure."""
-    folder, spec, full, _ = setup
+def test_kill_while_training(setup, tmp_path, previous):
+    """Kill once the hidden temporary file exists (training and writing under way), frozen first
+    so the kill provably comes before the rename: the previous file stays, byte for byte."""
+    folder, spec, full, _, old = setup
     out = tmp_path / "out.xlsx"
-    prev = full.read_bytes() if previous else None
+    prev = old.read_bytes() if previous else None
     if prev is not None:
         out.write_bytes(prev)
     proc = _start(spec, out)
-    deadline = time.monotonic() + 120
-    seen = None
-    while time.monotonic() < deadline and proc.poll() is None:
-        nonempty = [t for t in _temps(tmp_path, out) if t.exists() and t.stat().st_size > 0]
-        if nonempty:
-            seen = nonempty[0]
-            break
-        time.sleep(0.002)
+    seen = _wait_for(proc, lambda: _temps(tmp_path, out))
+    assert seen, "the run ended before its temporary file was seen"
+    assert _freeze(proc), "the run ended before it could be stopped"
+    try:
+        assert _temps(tmp_path, out) == seen  # still writing: the rename has not happened
+    finally:
+        killed = _kill(proc)
+    assert killed
+    if prev is not None:
+        assert out.read_bytes() == prev
+    else:
+        assert not out.exists()
+    leftovers = _temps(tmp_path, out)
+    assert leftovers == seen and all(t.name.startswith(".") for t in leftovers)
+
+
+@pytest.mark.parametrize("previous", [True, False], ids=["over-previous", "new"])
+def test_kill_while_the_zip_is_being_written(setup, tmp_path, previous):
+    """Kill as soon as the hidden temporary workbook has bytes in it: mid-write for sure."""
+    folder, spec, full, _, old = setup
+    out = tmp_path / "out.xlsx"
+    prev = old.read_bytes() if previous else None
+    if prev is not None:
+        out.write_bytes(prev)
+    proc = _start(spec, out)
+
+    def nonempty() -> list[Path]:
+        return [t for t in _temps(tmp_path, out) if t.exists() and t.stat().st_size > 0]
+
+    seen = _wait_for(proc, nonempty)
+    frozen = seen is not None and _freeze(proc)
+    # frozen while the temporary file is still there: the kill comes before the rename
+    mid_write = frozen and bool(_temps(tmp_path, out))
     killed = _kill(proc)
-    if not killed:
+    if not mid_write:
         pytest.skip("the write finished before it could be interrupted")
-    assert seen is not None
+    assert killed
     if prev is not None:
         assert out.read_bytes() == prev
     else:
@@ -174,7 +238,7 @@ def test_kill_while_the_zip_is_being_written(setup, tmp_path, previous):
 
 
 def test_a_complete_run_replaces_the_previous_file(setup, tmp_path):
-    folder, spec, full, _ = setup
+    folder, spec, full, _, _ = setup
     out = tmp_path / "out.xlsx"
     out.write_bytes(b"previous, not a workbook")
     hashes = (_sha(spec), _sha(folder / "data.csv"))

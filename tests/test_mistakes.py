@@ -338,8 +338,8 @@ def test_a_slip_that_changes_nothing_is_not_tried() -> None:
 
 # =========================================================================== a program's values
 def readme_program() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Checking your own program") :]
+    text = (ROOT / "docs" / "grading.md").read_text(encoding="utf-8")
+    section = text[text.index("## Checking your own program") :]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
 
 

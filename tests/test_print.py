@@ -656,5 +656,5 @@ def test_committed_docs_pictures_exist() -> None:
     for name in ("print-steps.png", "print-guide.png"):
         data = (docs / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n", name
-    readme = (docs.parent / "README.md").read_text(encoding="utf-8")
-    assert "docs/print-steps.png" in readme and "docs/print-guide.png" in readme
+    page = (docs / "workbook.md").read_text(encoding="utf-8")  # the printing section
+    assert "](print-steps.png)" in page and "](print-guide.png)" in page

@@ -1,6 +1,6 @@
 """One exercise per student (issue 13): the roster, the per-student givens and ``[init] decimals``.
 
-The expected givens are computed here on their own, from the seed derivation the README and
+The expected givens are computed here on their own, from the seed derivation docs/teaching.md and
 exercise/roster.py document (SHA-256 of "<seed>:<id>", first 8 bytes big-endian, shifted right by
 one bit; numpy default_rng; layer by layer, weights then biases; Python's round for decimals),
 never by calling the code under test.

@@ -1,6 +1,7 @@
 """``nnsheet serve`` under load (issue 14): 60 students upload at the same moment to a real
-server on 127.0.0.1 (benchmarks/bench_serve.py, the README's figures); every upload is graded as
-its filling says (all correct, or one value wrong), none is lost, and the gradebook has all 60."""
+server on 127.0.0.1 (benchmarks/bench_serve.py, its figures in benchmarks/README.md); every upload
+is graded as its filling says (all correct, or one value wrong), none is lost, and the gradebook
+has all 60."""
 
 from __future__ import annotations
 
