@@ -297,7 +297,7 @@ CHECKS: tuple[Check, ...] = (
         target_out_of_range,
         ("scale_targets", "output_activation"),
     ),
-    Check("symmetric", "high", symmetric, ("random_init",)),
+    Check("symmetric", "high", symmetric, ("random_init", "nguyen_widrow")),
     Check("linear_only", "high", linear_only, ("hidden_sigmoid", "hidden_tanh")),
     Check("lr_too_high", "medium", lr_too_high, ("lr_x0.1", "lr_x0.3")),
     Check("unscaled_inputs", "medium", unscaled_inputs, ("normalize",)),

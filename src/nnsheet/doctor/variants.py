@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.ops import ACTIVATIONS
-from ..core.spec import Normalization, Spec, draw_uniform
+from ..core.spec import Normalization, Spec, draw_givens
 from ..words.doctor_text import change, interval, num
 from .watch import bounded_smooth, is_identity, output_range
 
@@ -54,16 +54,35 @@ def _other_seed(spec: Spec) -> int:
     return 1 if spec.seed is None else spec.seed + 1
 
 
+def _redrawn(spec: Spec, method: str) -> Spec:
+    """Every weight and bias drawn again as ``[init]`` draws them (one order, through
+    :func:`~nnsheet.core.spec.draw_givens`, as the spec file and the roster do) from another
+    seed, with ``method`` ("uniform": uniform(low, high); "nguyen-widrow")."""
+    shapes = [ly.weights.shape for ly in spec.layers]
+    none = [None] * len(shapes)
+    ws, bs, draws = draw_givens(
+        _other_seed(spec),
+        spec.init_low,
+        spec.init_high,
+        spec.init_decimals,
+        shapes,
+        none,
+        none,
+        method,
+    )
+    layers = tuple(
+        dataclasses.replace(ly, weights=w, biases=b)
+        for ly, w, b in zip(spec.layers, ws, bs, strict=True)
+    )
+    return dataclasses.replace(spec, layers=layers, init_method=method, nw_draws=tuple(draws))
+
+
 def _random_init(spec: Spec) -> Spec:
-    """Every weight and bias drawn as ``[init]`` draws them (uniform(low, high), layer by layer,
-    weights then biases) from another seed."""
-    rng = np.random.default_rng(_other_seed(spec))
-    layers = []
-    for ly in spec.layers:
-        w = draw_uniform(rng, spec.init_low, spec.init_high, ly.weights.shape, spec.init_decimals)
-        b = draw_uniform(rng, spec.init_low, spec.init_high, ly.biases.shape, spec.init_decimals)
-        layers.append(dataclasses.replace(ly, weights=w, biases=b))
-    return dataclasses.replace(spec, layers=tuple(layers))
+    return _redrawn(spec, "uniform")
+
+
+def _nguyen_widrow(spec: Spec) -> Spec:
+    return _redrawn(spec, "nguyen-widrow")
 
 
 def _hidden(act: str) -> Variant:
@@ -141,6 +160,12 @@ _VARIANTS = [
             interval=interval(s.init_low, s.init_high, lang),
             seed=_other_seed(s),
         ),
+    ),
+    Variant(
+        "nguyen_widrow",
+        lambda s: s.n_layers > 1,
+        _nguyen_widrow,
+        lambda s, lang: change("nguyen_widrow", lang, seed=_other_seed(s)),
     ),
     _hidden("sigmoid"),
     _hidden("tanh"),
