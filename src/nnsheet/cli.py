@@ -25,6 +25,7 @@ from .output.files import check_output_path, silence_stdout, spec_inputs
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
 from .output.workbook import WorkbookWriter, make_layout
+from .words.grading_text import FEEDBACK
 from .words.messages import message
 
 if TYPE_CHECKING:
@@ -134,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         help="graded copy (.xlsx), or a folder for several files (created when missing)",
     )
+    c.add_argument(
+        "--feedback",
+        choices=FEEDBACK,
+        help="graded copies (-o) to hand back, showing only: verdicts (no expected number), "
+        "hints (and the formula on the learner's own numbers) or full; without it "
+        "everything is shown (the teacher's copy)",
+    )
     c.add_argument("--report", help="one row per answer cell (.csv)")
     c.add_argument(
         "--gradebook",
@@ -224,6 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=60,
         metavar="S",
         help="seconds one file may take to grade before it is stopped (default 60)",
+    )
+    s.add_argument(
+        "--feedback",
+        choices=FEEDBACK,
+        default="verdicts",
+        help="what a student is shown: verdicts (each cell's verdict and the named mistake, "
+        "no expected number; the default), hints (and the formula on the student's own "
+        "numbers) or full (and the expected values, e.g. after the deadline)",
     )
 
     e = sub.add_parser("examples", help="list the built-in examples")
@@ -435,6 +451,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         gradebook=args.gradebook,
         lang=args.lang,
         roster=roster,
+        feedback=args.feedback or "full",
     )
 
 
@@ -509,6 +526,7 @@ def check_files(
     lang: str | None = None,
     roster: Sequence[Student] | None = None,
     say: Callable[[str], None] = print,
+    feedback: str = "full",
 ) -> int:
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
     by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
@@ -583,7 +601,7 @@ def check_files(
         if dest is None:
             continue
         try:
-            write_graded(f, res, dest, lang)
+            write_graded(f, res, dest, lang, feedback)
         except Exception as exc:
             why = problem_text(f, exc, "no graded copy can be written")
             notes[-1].append(words("no_copy", "en", why=why.removeprefix(f"{f}: ")))
@@ -626,6 +644,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lang=args.lang,
         workers=args.workers,
         timeout=args.timeout,
+        feedback=args.feedback,
     )
 
 

@@ -72,6 +72,7 @@ class Settings:
     attempts: int | None = None
     workers: int = 2
     timeout: float = 60.0
+    feedback: str = "verdicts"  # what a student is shown (``serve --feedback``)
     secure_cookie: bool = True
     job: Job = field(default=grade_upload)  # tests replace it with a slow one
 
@@ -184,6 +185,7 @@ class Server:
             "graded": str(self.s.data / a.graded),
             "shown": a.filename,
             "lang": self.lang,
+            "feedback": self.s.feedback,
         }
 
     async def grade(self, a: Attempt) -> dict:

@@ -65,6 +65,7 @@ def serve(
     lang: str = "en",
     workers: int | None = None,
     timeout: float = 60.0,
+    feedback: str = "verdicts",
 ) -> int:
     import uvicorn
 
@@ -74,6 +75,7 @@ def serve(
     settings.attempts = attempts
     settings.workers = workers or max(1, min(4, os.cpu_count() or 1))
     settings.timeout = timeout
+    settings.feedback = feedback
     settings.secure_cookie = is_loopback(host)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
