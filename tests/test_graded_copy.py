@@ -406,4 +406,15 @@ def test_control_characters_in_a_name_are_escaped_in_gradebooks_and_copies(
     copy = next(out.iterdir())
     cw = openpyxl.load_workbook(copy)
     assert cw["Exercise"][name_cell].value == "\\x1b[31mEVE\\x07"
-    assert "Traceback" not in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "Traceback" not in said.err
+    assert "\x1b" not in said.out + said.err and "eve\\x1b.xlsx" in said.out  # the file name
+
+
+def test_feedback_without_copies_is_one_line(exercise: Path, capsys) -> None:
+    assert main(["check", str(exercise), "--feedback", "verdicts"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "nnsheet: error: --feedback sets what the graded copies show: give -o DIR (the copies "
+        "to hand back)"
+    )

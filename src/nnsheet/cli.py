@@ -427,6 +427,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     decimals = args.decimals
     if decimals is not None:
         _check_decimals(decimals)
+    if args.feedback is not None and args.output is None:
+        raise NnsheetError(
+            "--feedback sets what the graded copies show: give -o DIR (the copies to hand back)"
+        )
     if args.roster is not None and args.spec is None:
         raise NnsheetError(
             "--roster needs --spec SPEC: the spec the class's exercises were made "
@@ -539,6 +543,7 @@ def check_files(
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for is still written. ``lang``: the language of what is said (default: each
     exercise's own); the CSV files stay English."""
+    from .core.safety import terminal_text
     from .grading.batch import (
         GRADEBOOK_COLUMNS,
         flag_lines,
@@ -551,8 +556,8 @@ def check_files(
     from .grading.report import REPORT_COLUMNS, report_rows, summary, write_graded
     from .words.grading_text import say as words
 
-    def err(line: str) -> None:
-        print(line, file=sys.stderr)
+    def err(line: str) -> None:  # file names and learners' text: control characters escaped
+        print(terminal_text(line), file=sys.stderr)
 
     files, several = submissions([Path(f) for f in files], err)
     targets, make_folder = _graded_paths(files, output, several)
@@ -572,7 +577,7 @@ def check_files(
         nonlocal printing
         if printing:
             try:
-                say(line)
+                say(terminal_text(line))
             except BrokenPipeError:  # the reader went away (`| head`): go on, quietly
                 printing = False
                 silence_stdout()
