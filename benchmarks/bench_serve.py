@@ -13,6 +13,15 @@ evenly over ``--spread`` seconds — and measures each upload's time (request se
 received). Then it reads the gradebook back and counts the students graded. The last stdout line
 is JSON.
 
+With ``--slow N`` (issue 22 item 6) it first opens N "slowloris" connections from another
+address (127.0.0.2) that send a request line one byte every ``--slow-every`` seconds (10) and
+open again within a second whenever the server closes them, and keeps them up while the
+students upload: the uploads' times then say whether slow clients stop other students.
+``--server-args`` passes options to ``serve`` (e.g.
+``"--per-client 100000 --header-timeout 100000"`` turns the guard off for a comparison).
+
+    python benchmarks/bench_serve.py --students 10 --slow 1000
+
 Bounded: each upload is one request (timeout 600 s), no retries; the server is stopped at the end.
 """
 
@@ -23,6 +32,9 @@ import csv
 import io
 import json
 import os
+import resource
+import shlex
+import socket
 import statistics
 import sys
 import tempfile
@@ -57,6 +69,74 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(p / 100 * len(xs) + 0.5) - 1))]
 
 
+class Slowloris(threading.Thread):
+    """``n`` connections from 127.0.0.2 to ``port`` sending a request a byte at a time, every
+    ``every`` seconds, reopened when the server closes them."""
+
+    def __init__(self, port: int, n: int, every: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.n, self.every = port, n, every
+        self.socks: list[socket.socket | None] = [None] * n
+        self.stop = threading.Event()
+        self.opened = 0
+        self.ready = threading.Event()
+
+    def _open(self) -> socket.socket | None:
+        try:
+            s = socket.socket()
+        except OSError:  # this process is out of file descriptors
+            return None
+        try:
+            s.bind(("127.0.0.2", 0))
+            s.settimeout(2)
+            s.connect(("127.0.0.1", self.port))
+            s.settimeout(None)  # blocking: recv(MSG_DONTWAIT) then tells open from closed
+            s.send(b"G")
+            self.opened += 1
+            return s
+        except OSError:
+            s.close()
+            return None
+
+    @staticmethod
+    def _closed(s: socket.socket) -> bool:
+        try:
+            return s.recv(1, socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def held(self) -> int:
+        return sum(1 for s in self.socks if s is not None and not self._closed(s))
+
+    def run(self) -> None:
+        last = [0.0] * self.n
+        while not self.stop.is_set():
+            now = time.monotonic()
+            for i, s in enumerate(self.socks):
+                if self.stop.is_set():
+                    break
+                if s is not None and not self._closed(s):
+                    if now - last[i] < self.every:
+                        continue
+                    try:
+                        s.send(b"E")
+                        last[i] = now
+                        continue
+                    except OSError:
+                        pass
+                if s is not None:
+                    s.close()
+                self.socks[i] = self._open()
+                last[i] = now
+            self.ready.set()
+            self.stop.wait(1.0)  # closed ones are opened again every second
+        for s in self.socks:
+            if s is not None:
+                s.close()
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--students", type=int, default=60)
@@ -67,6 +147,9 @@ def main(argv: list[str] | None = None) -> dict:
         help="seconds over which the uploads start (0: all at once)",
     )
     ap.add_argument("--workers", type=int, default=2, help="nnsheet serve --workers")
+    ap.add_argument("--slow", type=int, default=0, help="slow connections held meanwhile")
+    ap.add_argument("--slow-every", type=float, default=10.0, help="seconds between their bytes")
+    ap.add_argument("--server-args", default="", help="more options for nnsheet serve")
     args = ap.parse_args(argv)
     import httpx2
 
@@ -94,6 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
             str(tmp / "data"),
             "--workers",
             str(args.workers),
+            *shlex.split(args.server_args),
         ],
         port,
         env,
@@ -115,6 +199,16 @@ def main(argv: list[str] | None = None) -> dict:
                     first = sorted(vals)[0]
                     vals[first] += 0.3
                 bodies[sid] = fill(ex.content, tmp / "filled.xlsx", vals).read_bytes()
+        slow = None
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if args.slow and soft < hard:  # this process holds the slow connections (the server
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # started with its own)
+        if args.slow:
+            slow = Slowloris(port, args.slow, args.slow_every)
+            slow.start()
+            slow.ready.wait(300)
+            time.sleep(1)
+        held_before = slow.held() if slow else 0
         times: dict[str, float] = {}
         answers: dict[str, dict] = {}
         lock = threading.Lock()
@@ -143,8 +237,13 @@ def main(argv: list[str] | None = None) -> dict:
             url + "/api/gradebook.csv", headers={"authorization": f"Bearer {token}"}, timeout=60
         )
         rows = list(csv.DictReader(io.StringIO(book.text)))
+        held_after = slow.held() if slow else 0
+        opened = slow.opened if slow else 0
     finally:
-        stop_server(proc)
+        if slow is not None:
+            slow.stop.set()
+            slow.join(60)
+        log = stop_server(proc)
     lat = list(times.values())
     right = sum(
         1
@@ -169,12 +268,25 @@ def main(argv: list[str] | None = None) -> dict:
         "p95_s": round(_pct(lat, 95), 2),
         "max_s": round(max(lat), 2),
         "all_done_s": round(wall, 1),
+        "slow": args.slow,
+        "slow_held_at_start": held_before,
+        "slow_held_at_end": held_after,
+        "slow_opened": opened,
+        "server_log_lines": log.count("\n"),
+        "too_many_open_files": log.count("Too many open files"),
+        "server_args": args.server_args,
     }
     print(
         f"{out['students']} students, {out['workers']} workers, uploads over "
         f"{args.spread:g} s: {out['graded']} graded ({out['gradebook_graded']} in the "
         f"gradebook); per upload p50 {out['p50_s']} s, p95 {out['p95_s']} s, max "
-        f"{out['max_s']} s; all answered after {out['all_done_s']} s",
+        f"{out['max_s']} s; all answered after {out['all_done_s']} s"
+        + (
+            f"; {args.slow} slow connections tried ({opened} opened in all), "
+            f"{held_before} held by the server at the start, {held_after} at the end"
+            if args.slow
+            else ""
+        ),
         file=sys.stderr,
     )
     print(json.dumps(out))

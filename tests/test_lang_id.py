@@ -283,11 +283,11 @@ def test_indonesian_exercise_sheets_setup_and_chart(homework) -> None:
     assert settings["aturan"] == "error (propagasi balik galat)"
     assert settings["bias diperbarui"] == "ya" and settings["pembulatan"] == "tidak ada"
     assert settings["mode pelatihan"].startswith("online (")
-    assert settings["fungsi loss"].startswith("half_sse (")
+    assert settings["fungsi galat"].startswith("half_sse (")
     with zipfile.ZipFile(homework["dir"] / "latihan.xlsx") as z:
         chart = z.read("xl/charts/chart1.xml").decode("utf-8")
     # one epoch: the chart shows the loss of each pattern (the Langkah sheet's loss column)
-    assert "loss per pola (epoch 1)" in chart and "Langkah!$" in chart
+    assert "galat per pola (epoch 1)" in chart and "Langkah!$" in chart
 
 
 # --------------------------------------------------------------------------- small faults
@@ -360,7 +360,7 @@ def test_trace_and_template_say_what_they_wrote_in_indonesian(tmp_path: Path, ca
     ]
     assert main(["template", str(spec_file), "--lang", "id", "-o", str(tmp_path / "l.xlsx")]) == 0
     assert capsys.readouterr().err.startswith(
-        f"menulis {tmp_path / 'l.xlsx'} (63 sel jawaban; periksa dengan: nnsheet check"
+        f"menulis {tmp_path / 'l.xlsx'} (49 sel jawaban; periksa dengan: nnsheet check"
     )
     write_trace_workbook(
         run(loads_spec(XOR_231)), tmp_path / "w.xlsx", make_layout(loads_spec(XOR_231), "id")

@@ -643,7 +643,7 @@ def test_exercise_pdf_in_indonesian(tmp_path: Path) -> None:
     n = sheet_names("id")
     assert list(sheets) == [n.guide, n.setup, n.steps, n.epochs, n.exercise]
     assert all(p.width < p.height for p in sheets[n.exercise])
-    assert "loss per pola (epoch 1)" in sheets[n.epochs][0].text()
+    assert "galat per pola (epoch 1)" in sheets[n.epochs][0].text()
     # the course's net O1 at step 1 is 0.1*1 + 0.2*0.5 + 0.3*0.2 + 0.1 = 0.36 (design.md §3's
     # weights and data): asked, so it is not printed
     text = " ".join(p.text() for p in sheets[n.steps])

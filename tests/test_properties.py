@@ -26,7 +26,7 @@ from nnsheet.cli import main
 from nnsheet.core.engine import Network, initial_weights, run
 from nnsheet.core.errors import TrainingError
 from nnsheet.core.examples import example_path
-from nnsheet.core.ops import ACTIVATION_NAMES, LOSS_NAMES, RULE_NAMES
+from nnsheet.core.ops import ACTIVATION_NAMES, ACTIVATIONS, LOSS_NAMES, RULE_NAMES
 from nnsheet.core.specfile import parse_spec
 from nnsheet.output.workbook import make_layout, write_trace_workbook
 
@@ -96,7 +96,21 @@ def network_docs(
             training["round"] = r
     data = {
         "inputs": [[draw(_floats(x_range)) for _ in range(n0)] for _ in range(n)],
-        "targets": [[draw(_floats(x_range)) for _ in range(prev)] for _ in range(n)],
+        # targets the output activation can reach (one outside its range is refused)
+        "targets": [
+            [
+                draw(
+                    st.floats(
+                        max(-x_range, ACTIVATIONS[layers[-1]["activation"]].range[0]),
+                        min(x_range, ACTIVATIONS[layers[-1]["activation"]].range[1]),
+                        allow_nan=False,
+                        allow_infinity=False,
+                    )
+                )
+                for _ in range(prev)
+            ]
+            for _ in range(n)
+        ],
     }
     return {"title": "generated", "inputs": n0, "layer": layers, "training": training, "data": data}
 

@@ -129,9 +129,11 @@ def test_detail_epochs_larger_than_epochs_is_all_of_them():
 # --------------------------------------------------------------------------- progress, quiet
 @pytest.mark.parametrize("quiet", [False, True])
 def test_no_progress_output_when_not_a_terminal(tmp_path, capsys, quiet):
-    """stderr under pytest is not a terminal: only the final "wrote" line, with or without -q."""
+    """stderr under pytest is not a terminal: only the final "wrote" line, with or without -q.
+    (AND, which the perceptron learns: XOR's 50 epochs end stuck at 50 %, and trace would add
+    its note pointing to nnsheet doctor.)"""
     out = tmp_path / "x.xlsx"
-    argv = ["trace", "xor", "--epochs", "50", "-o", str(out)] + (["-q"] if quiet else [])
+    argv = ["trace", "and", "--epochs", "50", "-o", str(out)] + (["-q"] if quiet else [])
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert err.splitlines() == [f"wrote {out} (200 steps, 50 epochs)"]

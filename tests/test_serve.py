@@ -9,6 +9,7 @@ never from the grader.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -318,14 +319,32 @@ def test_codes_and_tokens_are_compared_in_constant_time(tmp_path: Path, monkeypa
     monkeypatch.setattr(store_mod.hmac, "compare_digest", spy)
     with served(tmp_path) as (client, data, code):
         token = (data / "teacher-token").read_text().strip()
-        client.get("/api/exercise", auth=("2301", code["2301"]))
-        assert (code["2301"].encode(), code["2301"].encode()) in calls
+        stored = _stored_hashes(data)["2301"]
+        client.get("/api/exercise", auth=("2301", code["2301"].upper()))  # capitals work
+        assert calls == [(stored.encode(), stored.encode())]  # the salted hashes are compared
         calls.clear()
         client.get("/api/exercise", auth=("9999", "guess"))  # an unknown id is compared too
-        assert len(calls) == 1 and calls[0][0] == b"guess"
+        assert len(calls) == 1 and calls[0][0].startswith(b"scrypt$")
+        assert calls[0][0] != calls[0][1]
         calls.clear()
         client.get("/api/gradebook.csv", headers={"authorization": "Bearer wrong"})
         assert calls == [(b"wrong", token.encode())]
+
+
+def _stored_hashes(data: Path) -> dict[str, str]:
+    con = sqlite3.connect(data / "nnsheet.db")
+    try:
+        return dict(con.execute("SELECT id, code FROM students").fetchall())
+    finally:
+        con.close()
+
+
+def _scrypt(code: str, salt_hex: str) -> str:
+    """The documented hash of a code: scrypt (n=2**13, r=8, p=1, 32 bytes) of its small
+    letters with the stored salt, written ``scrypt$<salt hex>$<hash hex>``."""
+    salt = bytes.fromhex(salt_hex)
+    digest = hashlib.scrypt(code.lower().encode(), salt=salt, n=2**13, r=8, p=1, dklen=32)
+    return f"scrypt${salt_hex}${digest.hex()}"
 
 
 def test_forms_need_the_csrf_token(tmp_path: Path) -> None:

@@ -356,7 +356,7 @@ def test_hostile_ods_is_refused_before_any_reader_builds_it(tmp_path: Path, caps
     )
     tracemalloc.start()
     t0 = time.perf_counter()
-    with pytest.raises(WorkbookError, match="more than 2,000,000 cells"):
+    with pytest.raises(WorkbookError, match="more than 200,000 cells"):
         check_ods_archive(bomb)
     assert time.perf_counter() - t0 < 5
     assert tracemalloc.get_traced_memory()[1] < 20 * 2**20
@@ -370,7 +370,7 @@ def test_hostile_ods_is_refused_before_any_reader_builds_it(tmp_path: Path, caps
         '<table:table-cell table:number-columns-repeated="1000"/>'
         '<table:table-cell office:value-type="float" office:value="1"/></table:table-row>',
     )
-    with pytest.raises(WorkbookError, match="more than 2,000,000 cells"):
+    with pytest.raises(WorkbookError, match="as far as ALM1000002 .*more than the 200,000"):
         check_ods_archive(far)
     # LibreOffice's usual empty tail (repeated empty rows and cells) is fine
     check_ods_archive(
@@ -394,7 +394,7 @@ def test_hostile_ods_is_refused_before_any_reader_builds_it(tmp_path: Path, caps
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         zf.writestr("content.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x/>')
     for f, words in (
-        (bomb, "more than 2,000,000 cells"),
+        (bomb, "more than 200,000 cells"),
         (enc, "password-protected"),
         (dtd, "declares a DTD"),
     ):

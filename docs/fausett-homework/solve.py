@@ -34,7 +34,8 @@ d_in = [d_k * w[j][0] for j in range(p)]
 d_j = [d_in[j] * z[j] * (1 - z[j]) for j in range(p)]
 E = 0.5 * (t[0] - y) ** 2
 
-# the exercise's cells, by the symbols in its header row (row 2 of Langkah)
+# the exercise's cells, by the symbols in its header row (row 2 of Langkah); the book's procedure
+# computes no ∂ and no second copy of t − y, and the exercise asks for neither
 wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb["Langkah"]
 col = {c.value: c.column_letter for c in ws[2] if c.value}
@@ -43,10 +44,8 @@ ans = {
     "y1": y,
     "t1−y1": t[0] - y,
     "E": E,
-    "err_k1": t[0] - y,
     "f'(y_in1)": y * (1 - y),
     "δ_k1": d_k,
-    "∂w01": d_k,
     "Δw01": alpha * d_k,
     "w01(baru)": w0[0] + alpha * d_k,
 }
@@ -58,16 +57,13 @@ for j in range(p):
         f"δ_in_j{k}": d_in[j],
         f"f'(z_in{k})": z[j] * (1 - z[j]),
         f"δ_j{k}": d_j[j],
-        f"∂v0{k}": d_j[j],
         f"Δv0{k}": alpha * d_j[j],
         f"v0{k}(baru)": v0[j] + alpha * d_j[j],
-        f"∂w{k}1": d_k * z[j],
         f"Δw{k}1": alpha * d_k * z[j],
         f"w{k}1(baru)": w[j][0] + alpha * d_k * z[j],
     }
     for i in range(n):
         ans |= {
-            f"∂v{i + 1}{k}": d_j[j] * x[i],
             f"Δv{i + 1}{k}": alpha * d_j[j] * x[i],
             f"v{i + 1}{k}(baru)": v[i][j] + alpha * d_j[j] * x[i],
         }

@@ -1,4 +1,4 @@
-"""The command line: ``nnsheet trace | template | check | serve | examples``.
+"""The command line: ``nnsheet trace | template | check | serve | doctor | examples``.
 
 Thin by design: it parses the arguments, resolves the spec (:func:`~nnsheet.core.examples.
 resolve_spec`), calls the library and maps errors to exit codes: 0 success, 1 ``check`` found
@@ -8,17 +8,21 @@ wrong or missing answers, 2 bad input (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .core.engine import Trace, initial_weights, iterate
+from .core.engine import EpochRecord, Trace, initial_weights, iterate
 from .core.errors import NnsheetError
 from .core.examples import EXAMPLES, resolve_spec
+from .core.safety import terminal_text
 from .core.spec import NOTATIONS, PRESETS
 from .core.version import __version__
+from .doctor.command import trace_note, trace_watcher
+from .doctor.watch import tap
 from .output import pdf as pdf_export
 from .output.export import export_examples
 from .output.files import check_output_path, silence_stdout, spec_inputs
@@ -234,6 +238,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds one file may take to grade before it is stopped (default 60)",
     )
     s.add_argument(
+        "--new-term",
+        action="store_true",
+        help="start afresh with another spec, options or language: move the data folder's "
+        "records (database, codes, exercises, uploads) into DIR/archive/<time>/",
+    )
+    s.add_argument(
+        "--revoke",
+        metavar="ID",
+        help="give one student a new access code (printed, and in codes.csv; the old one stops "
+        "working at once), then exit",
+    )
+    s.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=10,
+        metavar="S",
+        help="seconds a client may take to send a request's headers (default 10)",
+    )
+    s.add_argument(
+        "--per-client",
+        type=_positive,
+        default=256,
+        metavar="N",
+        help="open connections one address may hold (default 256: a browser uses about 6, and a "
+        "lab behind one router shares an address)",
+    )
+    s.add_argument(
         "--feedback",
         choices=FEEDBACK,
         default="verdicts",
@@ -241,6 +272,20 @@ def build_parser() -> argparse.ArgumentParser:
         "no expected number; the default), hints (and the formula on the student's own "
         "numbers) or full (and the expected values, e.g. after the deadline)",
     )
+
+    d = sub.add_parser(
+        "doctor",
+        help="why a network does not learn: findings shown with its own numbers, "
+        "advice proven by reruns",
+    )
+    d.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
+    d.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write a report workbook")
+    d.add_argument("--epochs", type=_positive, help="override training.epochs")
+    d.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
+    d.add_argument("--notation", choices=NOTATIONS, help="symbols used in the evidence")
+    d.add_argument("--lang", choices=("en", "id"), default="en", help="report language")
+    d.add_argument("--json", action="store_true", help="print the findings as JSON")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     e = sub.add_parser("examples", help="list the built-in examples")
     e.add_argument(
@@ -287,6 +332,11 @@ def _trace(
     # --table the trace is never held in memory. The table needs every value at the end: with
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
     records = with_progress(iterate(spec), spec, quiet=args.quiet)
+    epochs: list[EpochRecord] = []  # the last epoch summary seen (where training stopped)
+    records = _last_epoch(records, epochs)
+    # watched on the way: a run that ends stuck, diverged or saturated gets a note (issue 25)
+    watcher = trace_watcher(spec)
+    records = tap(records, watcher)
     trace = None
     if table is not None:
         trace = Trace(spec, *initial_weights(spec))
@@ -296,14 +346,18 @@ def _trace(
         detail = ""
         if layout.detail_epochs < spec.epochs:
             detail = message("detail", args.lang, k=layout.detail_epochs)
+        last = epochs[-1] if epochs else None
+        if last is not None:
+            note = layout.notation.stop_note(last, spec)
+            detail += f"; {note[0].lower()}{note[1:].rstrip('.')}" if note else ""
         if keep:
             print(
                 message(
                     "wrote_trace",
                     args.lang,
                     path=out,
-                    steps=total_steps(spec),
-                    epochs=spec.epochs,
+                    steps=last.last_step if last is not None else total_steps(spec),
+                    epochs=last.epoch if last is not None else spec.epochs,
                     detail=detail,
                 ),
                 file=sys.stderr,
@@ -318,7 +372,21 @@ def _trace(
     if pdf is not None:
         assert out is not None
         _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
+    note = trace_note(watcher.run, _doctor_args(args), args.lang)
+    if note:
+        print(note, file=sys.stderr)
     return 0
+
+
+def _doctor_args(args: argparse.Namespace) -> str:
+    """``trace``'s spec and training options, as ``nnsheet doctor`` takes them."""
+    parts = [args.spec] if args.spec else []
+    for flag in ("epochs", "preset", "notation"):
+        if getattr(args, flag) is not None:
+            parts += [f"--{flag}", str(getattr(args, flag))]
+    if args.lang != "en":
+        parts += ["--lang", args.lang]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool = True) -> None:
@@ -328,6 +396,14 @@ def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool
     if note and not quiet:
         print(f"nnsheet: note: {note}", file=sys.stderr)
     print(message("wrote_table", lang, path=pdf), file=sys.stderr)
+
+
+def _last_epoch(records, kept: list[EpochRecord]):
+    """Pass ``records`` through, keeping the last epoch summary in ``kept``."""
+    for rec in records:
+        if isinstance(rec, EpochRecord):
+            kept[:] = [rec]
+        yield rec
 
 
 def _keeping(records, trace):
@@ -637,8 +713,10 @@ def check_files(
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve.run import serve
+    from .serve.run import revoke, serve
 
+    if args.revoke is not None:
+        return revoke(Path(args.data), args.revoke, args.lang)
     return serve(
         resolve_spec(args.spec),
         args.roster,
@@ -650,15 +728,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         timeout=args.timeout,
         feedback=args.feedback,
+        new_term=args.new_term,
+        header_timeout=args.header_timeout,
+        per_client=args.per_client,
     )
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor.command import run_doctor
+
+    spec = resolve_spec(args.spec, _overrides(args))
+    return run_doctor(spec, lang=args.lang, output=args.output, as_json=args.json, quiet=args.quiet)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
     if args.export:
         export_examples(Path(args.export))
         return 0
+    width = max(len(name) for name in EXAMPLES)
     for name, text in EXAMPLES.items():
-        print(f"{name:10} {text}")
+        print(f"{name:{width}}  {text}")
     print("use one with: nnsheet trace NAME -o NAME.xlsx", file=sys.stderr)
     return 0
 
@@ -668,6 +757,7 @@ COMMANDS = {
     "template": cmd_template,
     "check": cmd_check,
     "serve": cmd_serve,
+    "doctor": cmd_doctor,
     "examples": cmd_examples,
 }
 
@@ -684,7 +774,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status if args.command == "check" else 141
         return status
     except NnsheetError as exc:
-        print(f"nnsheet: error: {exc}", file=sys.stderr)
+        # a file name or a learner's text in the message cannot drive the terminal or add a line
+        print(f"nnsheet: error: {terminal_text(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout's reader went away (`nnsheet examples | head`): stop quietly, as Unix tools
@@ -693,7 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except OSError as exc:  # unwritable folder, disk full, output is a folder, …
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"nnsheet: error: {where}{exc.strerror or exc}".replace("\n", " "), file=sys.stderr)
+        print(f"nnsheet: error: {terminal_text(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nnsheet: interrupted", file=sys.stderr)

@@ -70,6 +70,9 @@ class EpochRecord:
     accuracy: float | None  # None when targets are not all 0/1
     first_step: int
     last_step: int
+    #: with ``target_loss``: whether this epoch's loss reached it (training stops after the first
+    #: that does); None without a target
+    reached: bool | None = None
 
 
 @dataclass
@@ -135,8 +138,18 @@ class Network:
         return x if self.digits is None else xround(x, self.digits)
 
     def sample(
-        self, epoch: int, step: int, s: int, w: Arrays, b: Arrays, lr: float
+        self,
+        epoch: int,
+        step: int,
+        s: int,
+        w: Arrays,
+        b: Arrays,
+        lr: float,
+        prev: tuple[Arrays, Arrays | None] | None = None,
     ) -> SampleRecord:
+        """Everything of sample ``s`` (0-based) with the weights in use. ``prev``: the previous
+        update's Δ (weights, biases) when this sample's Δ is the update's and has a momentum
+        term (online mode, μ > 0, after the first update)."""
         spec, r, L = self.spec, self.r, self.L
         x = spec.inputs[s]
         t = spec.targets[s]
@@ -166,14 +179,23 @@ class Network:
         dw: Arrays = []
         db: Arrays = []
         k = float(self.rule.sign) * lr
+        mu = self.spec.momentum
+        book = spec.book_columns
         for l in range(L):
             a_in = x if l == 0 else as_[l - 1]
-            gw = r(np.outer(delta[l], a_in))
+            product = np.outer(delta[l], a_in)
+            gw = r(product)
             gb = delta[l]
             grad_w.append(gw)
             grad_b.append(gb)
-            dw.append(r(k * gw))
-            db.append(r(k * gb))
+            # the book's columns have no ∂: Δ = ±α·δ·input in one step (rounded once)
+            kg = k * (product if book else gw)
+            if prev is None:
+                dw.append(r(kg))
+                db.append(r(k * gb))
+            else:  # Fausett's momentum: the rule's change + μ·(the previous update's Δ)
+                dw.append(r(kg + mu * prev[0][l]))
+                db.append(r(k * gb + (0.0 if prev[1] is None else mu * prev[1][l])))
         correct = self.correct.value(as_[-1], t)
         return SampleRecord(
             epoch,
@@ -217,9 +239,15 @@ class Network:
             return w_new, list(b)
         return w_new, [self.r(bl + dl) for bl, dl in zip(b, db, strict=True)]
 
-    def mean(self, parts: list[Arrays]) -> Arrays:
+    def mean(self, parts: list[Arrays], prev: Arrays | None = None) -> Arrays:
+        """The mean of the samples' Δ, plus μ·(the previous update's Δ) when ``prev`` is given
+        (momentum)."""
         n = len(parts)
-        return [self.r(np.sum(np.stack(p), axis=0) / n) for p in zip(*parts, strict=True)]
+        means = [np.sum(np.stack(p), axis=0) / n for p in zip(*parts, strict=True)]
+        if prev is None:
+            return [self.r(m) for m in means]
+        mu = self.spec.momentum
+        return [self.r(m + mu * p) for m, p in zip(means, prev, strict=True)]
 
 
 def _same(a: np.ndarray) -> np.ndarray:
@@ -248,6 +276,8 @@ def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
     lr = spec.learning_rate
     step = 0
     n = spec.n_samples
+    #: the previous update's Δ (weights, biases), once there is one and momentum is on
+    prev: tuple[Arrays, Arrays | None] | None = None
     for epoch in range(1, spec.epochs + 1):
         losses = 0.0
         correct = 0
@@ -256,14 +286,21 @@ def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
             step += 1
             # overflow is detected below and reported as one clear error, not as warnings
             with np.errstate(over="ignore", invalid="ignore"):
-                recs = [net.sample(epoch, step, s, w, b, lr) for s in batch]
                 if spec.mode == "online":
-                    rec = recs[0]
+                    rec = net.sample(epoch, step, batch[0], w, b, lr, prev)
+                    recs = [rec]
                     dw, db = rec.dw, rec.db
                 else:
-                    dw = net.mean([rc.dw for rc in recs])
-                    db = net.mean([rc.db for rc in recs]) if spec.update_biases else None  # type: ignore[misc]
+                    recs = [net.sample(epoch, step, s, w, b, lr) for s in batch]
+                    dw = net.mean([rc.dw for rc in recs], None if prev is None else prev[0])
+                    db = (
+                        net.mean([rc.db for rc in recs], None if prev is None else prev[1])  # type: ignore[misc]
+                        if spec.update_biases
+                        else None
+                    )
                 w, b = net.update(w, b, dw, db)
+                if spec.momentum:
+                    prev = (dw, db)
             for rc in recs:
                 losses += rc.loss
                 correct += rc.correct
@@ -276,7 +313,11 @@ def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
         if not all(np.isfinite(x).all() for x in (*w, *b)):
             raise _diverged(epoch, step, lr)
         accuracy = net.rs(correct / n) if spec.binary_targets else None
-        yield EpochRecord(epoch, net.rs(losses / n), accuracy, first, step)
+        loss = net.rs(losses / n)
+        reached = None if spec.target_loss is None else loss <= spec.target_loss
+        yield EpochRecord(epoch, loss, accuracy, first, step, reached)
+        if reached:
+            return  # stop at the end of the first epoch whose loss reached target_loss
 
 
 def run(spec: Spec) -> Trace:

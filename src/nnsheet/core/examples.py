@@ -20,10 +20,19 @@ EXAMPLES: dict[str, str] = {
     "iris": "Fisher's Iris flowers (150 samples from a CSV), a 4-8-3 network, 100 epochs",
     "fausett": "Fausett's backpropagation in his signs: XOR 2-3-1, one pattern, the book's weight "
     "tables",
+    "bipolar": "XOR in bipolar form with the bipolar sigmoid, Nguyen–Widrow and momentum, "
+    "trained until E ≤ 0.05 (13 epochs; 87 without momentum, 33 without Nguyen–Widrow)",
+    "siang-xor": "J.J. Siang's XOR 2-3-1 in his notation, one pattern, α = 0.2, rounded to 2 "
+    "decimals as the book computes",
+    # sick examples, each showing one finding of `nnsheet doctor` (with `symmetry` above)
+    "xor-stuck": "XOR 2-2-1 that stays at 50 % (a flat valley; nnsheet doctor: stuck)",
+    "lr-too-high": "the course network with learning_rate = 30 (nnsheet doctor: lr_too_high)",
+    "unscaled": "raw features in the hundreds, not normalised (nnsheet doctor: unscaled_inputs)",
 }
 #: examples whose committed workbook (``nnsheet examples --export``) shows only the first K
-#: epochs row by row, as ``--detail-epochs K`` would: Iris in full is 15,000 rows, an 86 MB file
-EXPORT_DETAIL_EPOCHS: dict[str, int] = {"iris": 2}
+#: epochs row by row, as ``--detail-epochs K`` would: Iris in full is 15,000 rows, an 86 MB file;
+#: xor-stuck's 2,000 epochs are 8,000 rows, unscaled's 200 epochs 1,600 rows of 81 columns
+EXPORT_DETAIL_EPOCHS: dict[str, int] = {"iris": 2, "xor-stuck": 10, "unscaled": 20}
 DEFAULT_EXAMPLE = "course"
 
 

@@ -19,6 +19,7 @@ without the leading ``=``; the ``text*`` functions take symbols or numbers as te
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -70,6 +71,13 @@ class Activation:
     smooth: bool
     #: the Guide's line for f and f' (per language)
     guide: Texts
+    #: the closed range of f: a target outside it can never be reached (refused in the spec)
+    range: tuple[float, float] = (-math.inf, math.inf)
+
+
+def _bipolar_sigmoid(z: Array) -> Array:
+    # 2/(1+e^-z) − 1 = 2·sigmoid(z) − 1, as stable as the sigmoid for any |z|
+    return 2.0 * _sigmoid(z) - 1.0
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -86,6 +94,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z, a: f"{a}·(1-{a})",
             True,
             {"en": "f(z) = 1/(1+e^-z), f' = a·(1−a)", "id": "f(z) = 1/(1+e^-z), f' = a·(1−a)"},
+            (0.0, 1.0),
         ),
         Activation(
             "tanh",
@@ -97,6 +106,26 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z, a: f"1-{a}²",
             True,
             {"en": "f(z) = tanh z, f' = 1−a²", "id": "f(z) = tanh z, f' = 1−a²"},
+            (-1.0, 1.0),
+        ),
+        Activation(
+            # the textbooks' bipolar sigmoid; f' in their form ½·(1 + f)·(1 − f)
+            "bipolar_sigmoid",
+            _bipolar_sigmoid,
+            lambda z, a: 0.5 * (1.0 + a) * (1.0 - a),
+            # Both branches are 2/(1+e^-z) − 1; the IF keeps EXP from overflowing for large |z|.
+            lambda z: f"IF({z}>=0,2/(1+EXP(-{z}))-1,2*EXP({z})/(1+EXP({z}))-1)",
+            lambda z, a: f"0.5*(1+{a})*(1-{a})",
+            lambda z: f"2/(1+e^-({z})) − 1",
+            lambda z, a: f"½·(1+{a})·(1−{a})",
+            True,
+            {
+                "en": "f(z) = 2/(1+e^-z) − 1 (the bipolar sigmoid; it equals tanh(z/2)), "
+                "f' = ½·(1+f)·(1−f)",
+                "id": "f(z) = 2/(1+e^-z) − 1 (sigmoid bipolar; sama dengan tanh(z/2)), "
+                "f' = ½·(1+f)·(1−f)",
+            },
+            (-1.0, 1.0),
         ),
         Activation(
             "relu",
@@ -111,6 +140,7 @@ ACTIVATIONS: dict[str, Activation] = {
                 "en": "f(z) = max(0, z), f' = 1 if z > 0 else 0",
                 "id": "f(z) = max(0, z), f' = 1 jika z > 0, selain itu 0",
             },
+            (0.0, math.inf),
         ),
         Activation(
             "linear",
@@ -137,6 +167,7 @@ ACTIVATIONS: dict[str, Activation] = {
                 "en": "f(z) = 1 if z ≥ 0 else 0, f' taken as 1 (perceptron rule)",
                 "id": "f(z) = 1 jika z ≥ 0, selain itu 0; f' dianggap 1 (aturan perceptron)",
             },
+            (0.0, 1.0),
         ),
     )
 }
@@ -362,7 +393,7 @@ RULES: dict[str, Rule] = {
                 "out": {
                     "en": "Output layer, the error sent back is the derivative of the loss "
                     "by the output: {f} = {g}.",
-                    "id": "Lapisan keluaran, galat yang dikirim balik adalah turunan loss "
+                    "id": "Lapisan keluaran, galat yang dikirim balik adalah turunan fungsi galat "
                     "terhadap keluaran: {f} = {g}.",
                 },
                 "update": {
@@ -374,7 +405,7 @@ RULES: dict[str, Rule] = {
                 "signs": {
                     "en": "Signs: err, δ and ∂ carry the derivative's sign (∂loss/∂…, as "
                     "in Mazur's example): positive when the output is too large.",
-                    "id": "Tanda: err, δ dan ∂ bertanda turunan (∂loss/∂…, seperti contoh "
+                    "id": "Tanda: err, δ dan ∂ bertanda turunan (∂E/∂…, seperti contoh "
                     "Mazur): positif bila keluaran terlalu besar.",
                 },
             },
@@ -394,7 +425,7 @@ RULES: dict[str, Rule] = {
                     "en": "Output layer, the error sent back is the error itself, whatever "
                     "the loss (the loss is only reported): {f} = {g}.",
                     "id": "Lapisan keluaran, galat yang dikirim balik adalah galat itu "
-                    "sendiri, apa pun loss-nya (loss hanya dilaporkan): {f} = {g}.",
+                    "sendiri, apa pun fungsi galatnya (fungsi galat hanya dilaporkan): {f} = {g}.",
                 },
                 "update": {
                     "en": "Change = +learning rate × delta × input (the error already "
@@ -535,6 +566,8 @@ class Steps:
     weights: str
     #: Δ from the rule's sign and the gradient's cell
     change: Callable[[int, str], str]
+    #: Δ with momentum from the rule's change, the cell of μ and the previous update's Δ cell
+    momentum: Callable[[str, str, str], str]
     #: the new weight from the weight in use and Δ
     new: Callable[[str, str], str]
 
@@ -547,6 +580,7 @@ EXACT = Steps(
     sent=lambda source: source,
     weights="w",
     change=xl_dw,
+    momentum=lambda change, mu, prev: f"{change}+{mu}*{prev}",
     new=lambda w, dw: f"{w}+{dw}",
 )
 
@@ -580,6 +614,19 @@ MISTAKES: dict[str, Mistake] = {
             ("fprime",),
             dataclasses.replace(EXACT, deriv=lambda act, z, a: act.xl_deriv(z, z)),
         ),
+        # the binary sigmoid's f' = f·(1 − f) taken for a bipolar sigmoid unit
+        Mistake(
+            "fprime_binary_for_bipolar",
+            ("fprime",),
+            dataclasses.replace(
+                EXACT,
+                deriv=lambda act, z, a: (
+                    ACTIVATIONS["sigmoid"].xl_deriv(z, a)
+                    if act.name == "bipolar_sigmoid"
+                    else act.xl_deriv(z, a)
+                ),
+            ),
+        ),
         # δ = err, the derivative factor left out
         Mistake("no_fprime", ("delta",), dataclasses.replace(EXACT, delta=lambda err, fprime: err)),
         # a hidden error through the next layer's weights already updated this step
@@ -591,6 +638,12 @@ MISTAKES: dict[str, Mistake] = {
             "no_learning_rate",
             ("dw", "db"),
             dataclasses.replace(EXACT, change=lambda sign, g: g if sign > 0 else f"-{g}"),
+        ),
+        # Δ = the rule's change alone, the momentum term μ·Δ(t−1) left out
+        Mistake(
+            "no_momentum",
+            ("dw", "db"),
+            dataclasses.replace(EXACT, momentum=lambda change, mu, prev: change),
         ),
         # new = w − Δ where the rule adds Δ (and Δ taken with the opposite sign)
         Mistake(

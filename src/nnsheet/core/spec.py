@@ -6,6 +6,7 @@ everything here is already checked, so the numerics never validate anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,10 +45,21 @@ PRESETS: dict[str, dict[str, object]] = {
         "mode": "online",
         "update_biases": True,
         "notation": "fausett",
+        "columns": "book",
+    },
+    # J.J. Siang's book: Fausett's rule, his notation (receiving index first, z_net, δ_net)
+    "siang": {
+        "rule": "error",
+        "hidden_error": "delta",
+        "loss": "half_sse",
+        "mode": "online",
+        "update_biases": True,
+        "notation": "siang",
+        "columns": "book",
     },
 }
 DEFAULT_PRESET = "course"
-NOTATIONS = ("course", "fausett", "mazur")
+NOTATIONS = ("course", "fausett", "mazur", "siang")
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,17 @@ class Spec:
     data_source: Path | None = None
     #: which weights/biases came from [init] (not given explicitly): per layer (w_given, b_given)
     given: tuple[tuple[bool, bool], ...] = field(default_factory=tuple)
+    #: μ of Fausett's momentum: Δw(t+1) = the rule's change + μ·Δw(t), Δw(0) = 0 (0: none)
+    momentum: float = 0.0
+    #: stop at the end of the first epoch whose loss is ≤ this (None: train every epoch)
+    target_loss: float | None = None
+    #: the book's columns (presets fausett and siang with the error rule): no ∂ band (Δ =
+    #: ±α·δ·input directly) and no output err column (δ_k reads the error column e)
+    book_columns: bool = False
+    #: ``[init] method``: "uniform" or "nguyen-widrow"
+    init_method: str = "uniform"
+    #: Nguyen–Widrow: per layer the draws v_old the weights were rescaled from (None: none)
+    nw_draws: tuple[np.ndarray | None, ...] = ()
 
     # ---- derived shape facts
     @property
@@ -168,3 +191,58 @@ def draw_uniform(
     decimals when given (``np.round``; a rounded −0.0 is written 0.0)."""
     x = rng.uniform(low, high, shape)
     return x if decimals is None else np.round(x, decimals) + 0.0
+
+
+#: ``[init] method``: uniform(low, high), or Nguyen–Widrow (design.md §2)
+INIT_METHODS = ("uniform", "nguyen-widrow")
+
+
+def nguyen_widrow_beta(p: int, n: int) -> float:
+    """β = 0.7·p^(1/n) for a hidden layer of p units with n inputs."""
+    return 0.7 * p ** (1.0 / n)
+
+
+def draw_givens(
+    seed: int,
+    low: float,
+    high: float,
+    decimals: int | None,
+    shapes: Sequence[tuple[int, int]],
+    given_w: Sequence[np.ndarray | None],
+    given_b: Sequence[np.ndarray | None],
+    method: str = "uniform",
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray | None]]:
+    """The initial weights and biases of every layer: the given ones as given, the others drawn
+    from ``default_rng(seed)`` in one fixed order — for each layer (first hidden layer first), its
+    weights, then its biases — skipping what is given. ``shapes[l]`` is layer l+1's (size,
+    previous size). The spec file (:func:`~nnsheet.core.specfile.parse_spec`) and each
+    student's variant (:func:`nnsheet.exercise.roster.student_spec`) both draw through here, so a
+    student's givens are what the spec file would draw with the student's seed.
+
+    ``method = "uniform"``: uniform(low, high). ``"nguyen-widrow"``: a hidden layer's weights are
+    drawn uniform in [−0.5, 0.5] (v_old) and rescaled per unit, v = β·v_old/‖v_j‖ with ‖v_j‖ over
+    the unit's incoming weights and β = 0.7·p^(1/n); its biases are drawn uniform in [−β, β]; the
+    output layer's weights and biases uniform in [−0.5, 0.5]. Returns the weights, the biases and,
+    per layer, the Nguyen–Widrow draws v_old (None where there are none)."""
+    rng = np.random.default_rng(seed)
+    ws: list[np.ndarray] = []
+    bs: list[np.ndarray] = []
+    draws: list[np.ndarray | None] = []
+    last = len(shapes) - 1
+    for l, (shape, w, b) in enumerate(zip(shapes, given_w, given_b, strict=True)):
+        if method == "uniform":
+            ws.append(draw_uniform(rng, low, high, shape, decimals) if w is None else w)
+            bs.append(draw_uniform(rng, low, high, shape[0], decimals) if b is None else b)
+            draws.append(None)
+        elif l == last:  # the output layer: uniform in [−0.5, 0.5]
+            ws.append(draw_uniform(rng, -0.5, 0.5, shape, decimals) if w is None else w)
+            bs.append(draw_uniform(rng, -0.5, 0.5, shape[0], decimals) if b is None else b)
+            draws.append(None)
+        else:
+            beta = nguyen_widrow_beta(shape[0], shape[1])
+            old = draw_uniform(rng, -0.5, 0.5, shape, decimals) if w is None else None
+            norms = None if old is None else np.sqrt(np.sum(old * old, axis=1))
+            ws.append(w if old is None else beta * old / norms[:, None])  # type: ignore[index]
+            bs.append(draw_uniform(rng, -beta, beta, shape[0], decimals) if b is None else b)
+            draws.append(old)
+    return ws, bs, draws

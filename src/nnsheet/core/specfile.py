@@ -20,7 +20,16 @@ from .csvfile import CsvError, CsvRow, CsvTable, csv_number, read_csv
 from .errors import SpecError
 from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
 from .safety import read_text_file
-from .spec import DEFAULT_PRESET, NOTATIONS, PRESETS, Layer, Normalization, Spec, draw_uniform
+from .spec import (
+    DEFAULT_PRESET,
+    INIT_METHODS,
+    NOTATIONS,
+    PRESETS,
+    Layer,
+    Normalization,
+    Spec,
+    draw_givens,
+)
 
 TOP_KEYS = ("title", "preset", "inputs", "notation", "layer", "training", "init", "data")
 LAYER_KEYS = ("size", "activation", "weights", "weights_from", "biases")
@@ -33,8 +42,10 @@ TRAINING_KEYS = (
     "update_biases",
     "hidden_error",
     "round",
+    "momentum",
+    "target_loss",
 )
-INIT_KEYS = ("seed", "low", "high", "decimals")
+INIT_KEYS = ("seed", "low", "high", "decimals", "method")
 DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
 MAX_EPOCHS = 1_000_000
 MAX_LAYER_SIZE = 10_000
@@ -313,6 +324,17 @@ def parse_spec(
         ctx, "training.hidden_error", settings["hidden_error"], tuple(HIDDEN_ERROR_RULES)
     )
     update_biases = _bool(ctx, "training.update_biases", settings["update_biases"])
+    momentum = _number(ctx, "training.momentum", settings.get("momentum", 0.0))
+    if not 0.0 <= momentum < 1.0:
+        raise ctx.fail(
+            "training.momentum",
+            f"expected a number from 0 up to (not including) 1, got {momentum:g}",
+        )
+    target_loss = settings.get("target_loss")
+    if target_loss is not None:
+        target_loss = _number(ctx, "training.target_loss", target_loss)
+        if target_loss < 0:
+            raise ctx.fail("training.target_loss", f"expected a number ≥ 0, got {target_loss:g}")
     digits = settings.get("round")
     if digits is not None:
         digits = _integer(ctx, "training.round", digits, 0, 15)
@@ -369,9 +391,9 @@ def parse_spec(
     decimals = ini.get("decimals")
     if decimals is not None:
         decimals = _integer(ctx, "init.decimals", decimals, 0, 15)
-    rng = np.random.default_rng(seed)
-    layers: list[Layer] = []
-    given: list[tuple[bool, bool]] = []
+    method = _choice(ctx, "init.method", ini.get("method", "uniform"), INIT_METHODS)
+    parsed: list[tuple[int, str, np.ndarray | None, np.ndarray | None]] = []
+    shapes: list[tuple[int, int]] = []
     prev = n0
     for idx, ld in enumerate(layers_doc, start=1):
         key = f"layer[{idx}]"
@@ -410,20 +432,41 @@ def parse_spec(
                 "per receiving neuron, biases not included)",
             ).T.copy()
         else:
-            W = draw_uniform(rng, low, high, (size, prev), decimals)
-        if "biases" in ld:
-            B = _vector(ctx, f"{key}.biases", ld["biases"], size)
-        else:
-            B = draw_uniform(rng, low, high, size, decimals)
-        layers.append(Layer(size, act, W, B))
-        given.append(("weights" in ld or "weights_from" in ld, "biases" in ld))
+            W = None
+        B = _vector(ctx, f"{key}.biases", ld["biases"], size) if "biases" in ld else None
+        parsed.append((size, act, W, B))
+        shapes.append((size, prev))
         prev = size
+    ws, bs, nw_draws = draw_givens(
+        seed, low, high, decimals, shapes, [p[2] for p in parsed], [p[3] for p in parsed], method
+    )
+    layers = [
+        Layer(size, act, w, b) for (size, act, _, _), w, b in zip(parsed, ws, bs, strict=True)
+    ]
+    given = [(w is not None, b is not None) for _, _, w, b in parsed]
     if T.shape[1] != prev:
         where = "data.targets"
         raise ctx.fail(
             where,
             f"each target row has {T.shape[1]} numbers but the output layer "
             f"(layer[{len(layers)}]) has {prev} neurons",
+        )
+
+    out_act = ACTIVATIONS[layers[-1].activation]
+    low_t, high_t = out_act.range
+    outside = np.argwhere((T < low_t) | (T > high_t))
+    if outside.size:
+        s_, k_ = (int(v) for v in outside[0])
+        where = (
+            f"data.targets[{s_ + 1}][{k_ + 1}]"
+            if target_names is None or "csv" not in data
+            else f"data.targets ({data['csv']}, sample {s_ + 1}, column {target_names[k_]})"
+        )
+        raise ctx.fail(
+            where,
+            f"the target {T[s_, k_]:g} is outside the range of the output layer's activation "
+            f"{out_act.name!r} ({low_t:g} to {high_t:g}), so it can never be reached; use "
+            f"targets in that range or another activation for layer[{len(layers)}]",
         )
 
     mode_v = settings.get("mode", "online")
@@ -465,6 +508,11 @@ def parse_spec(
         source=source,
         given=tuple(given),
         data_source=data_source,
+        momentum=momentum,
+        target_loss=target_loss,
+        book_columns=PRESETS[preset].get("columns") == "book" and RULES[rule].name == "error",
+        init_method=method,
+        nw_draws=tuple(nw_draws),
     )
 
 
@@ -518,15 +566,19 @@ def spec_to_toml(spec: Spec) -> str:
         f"inputs = {spec.n_inputs}",
         "",
     ]
-    for ly in spec.layers:
-        out += [
-            "[[layer]]",
-            f"size = {ly.size}",
-            f"activation = {_toml_value(ly.activation)}",
-            "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]",
-            f"biases = {_toml_value(ly.biases)}",
-            "",
-        ]
+    # Nguyen–Widrow: what [init] drew is left to it again (same seed, same order), so the
+    # Setup sheet's work (the draws, the norms, β) is rebuilt exactly
+    nw = spec.init_method == "nguyen-widrow"
+    given = spec.given or ((True, True),) * spec.n_layers
+    for ly, (w_given, b_given) in zip(spec.layers, given, strict=True):
+        out += ["[[layer]]", f"size = {ly.size}", f"activation = {_toml_value(ly.activation)}"]
+        if w_given or not nw:
+            out.append(
+                "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]"
+            )
+        if b_given or not nw:
+            out.append(f"biases = {_toml_value(ly.biases)}")
+        out.append("")
     mode: object = spec.batch_size if spec.mode == "minibatch" else spec.mode
     out += [
         "[training]",
@@ -540,6 +592,10 @@ def spec_to_toml(spec: Spec) -> str:
     ]
     if spec.round is not None:
         out.append(f"round = {spec.round}")
+    if spec.momentum:
+        out.append(f"momentum = {_toml_value(spec.momentum)}")
+    if spec.target_loss is not None:
+        out.append(f"target_loss = {_toml_value(spec.target_loss)}")
     out += [
         "",
         "[init]",
@@ -549,6 +605,8 @@ def spec_to_toml(spec: Spec) -> str:
     ]
     if spec.init_decimals is not None:
         out.append(f"decimals = {spec.init_decimals}")
+    if nw:
+        out.append('method = "nguyen-widrow"')
     out += [
         "",
         "[data]",

@@ -26,11 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..core.csvfile import CsvError, read_csv
 from ..core.errors import NnsheetError
-from ..core.spec import Layer, Spec, draw_uniform
+from ..core.spec import Layer, Spec, draw_givens
 from ..words.messages import roster_text
 from .template import ExerciseOptions, write_exercise
 
@@ -168,15 +166,27 @@ def student_spec(spec: Spec, student_id: str) -> Spec:
     """``spec`` with what it leaves to ``[init]`` drawn for one student (the module docstring);
     the seed recorded is the student's. What the spec fixes is unchanged."""
     seed = student_seed(spec.seed, student_id)
-    rng = np.random.default_rng(seed)
-    low, high, dec = spec.init_low, spec.init_high, spec.init_decimals
     given = spec.given or ((True, True),) * spec.n_layers
-    layers = []
-    for ly, (w_given, b_given) in zip(spec.layers, given, strict=True):
-        w = ly.weights if w_given else draw_uniform(rng, low, high, ly.weights.shape, dec)
-        b = ly.biases if b_given else draw_uniform(rng, low, high, ly.biases.shape, dec)
-        layers.append(Layer(ly.size, ly.activation, w, b))
-    return dataclasses.replace(spec, layers=tuple(layers), seed=seed)
+    ws, bs, nw_draws = draw_givens(
+        seed,
+        spec.init_low,
+        spec.init_high,
+        spec.init_decimals,
+        [ly.weights.shape for ly in spec.layers],
+        [
+            ly.weights if w_given else None
+            for ly, (w_given, _) in zip(spec.layers, given, strict=True)
+        ],
+        [
+            ly.biases if b_given else None
+            for ly, (_, b_given) in zip(spec.layers, given, strict=True)
+        ],
+        spec.init_method,
+    )
+    layers = [
+        Layer(ly.size, ly.activation, w, b) for ly, w, b in zip(spec.layers, ws, bs, strict=True)
+    ]
+    return dataclasses.replace(spec, layers=tuple(layers), seed=seed, nw_draws=tuple(nw_draws))
 
 
 def write_student_exercises(

@@ -41,8 +41,13 @@ SUBMISSION_SUFFIXES = (".xlsx", ".ods", ".xls")
 def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[list[Path], bool]:
     """The files to grade: each path given, and for a folder every .xlsx/.ods (and .xls, to be
     refused with a gradebook row) directly inside it, in name order (hidden files and Excel's
-    ``~$`` lock files are not submissions). Returns
-    the files and whether they are several (a folder always is: ``-o`` then names a folder)."""
+    ``~$`` lock files are not submissions). Every other entry of a folder is accounted for on
+    stderr, one line per kind naming them: other files, sub-folders, links to folders, dangling
+    links, FIFOs, devices and sockets (none of them is opened: a FIFO would block a read).
+    Returns the files and whether they are several (a folder always is: ``-o`` then names a
+    folder)."""
+    from ..core.safety import terminal_text
+
     files: list[Path] = []
     folder = False
     for p in paths:
@@ -50,17 +55,23 @@ def submissions(paths: Sequence[Path], say_err: Callable[[str], None]) -> tuple[
             files.append(p)
             continue
         folder = True
-        inside = sorted((f for f in p.iterdir() if f.is_file()), key=lambda f: f.name)
-        found = [
-            f
-            for f in inside
-            if f.suffix.lower() in SUBMISSION_SUFFIXES and not f.name.startswith((".", "~$"))
-        ]
-        other = [f.name for f in inside if f not in found]
-        if other:
+        found: list[Path] = []
+        skipped: dict[str, list[str]] = {}
+        for f in sorted(p.iterdir(), key=lambda f: f.name):
+            kind = _entry_kind(f)
+            if kind is None and (
+                f.suffix.lower() in SUBMISSION_SUFFIXES and not f.name.startswith((".", "~$"))
+            ):
+                found.append(f)
+            else:
+                skipped.setdefault(kind or "not .xlsx, .ods or .xls", []).append(
+                    terminal_text(f.name)
+                )
+        for kind in sorted(skipped, key=_KINDS.index):
+            names = skipped[kind]
             say_err(
-                f"{p}: not graded (not .xlsx, .ods or .xls): {', '.join(other[:5])}"
-                + (f", … ({len(other)} in all)" if len(other) > 5 else "")
+                f"{terminal_text(str(p))}: not graded ({kind}): {', '.join(names[:5])}"
+                + (f", … ({len(names)} in all)" if len(names) > 5 else "")
             )
         if not found:
             raise NnsheetError(f"{p}: no .xlsx, .ods or .xls file directly inside this folder")
@@ -78,6 +89,40 @@ def _once(flags: Sequence[Flag], lang: str) -> list[tuple[Flag, str]]:
             seen.add(en)
             out.append((f, flag_note(f, lang) if lang != "en" else en))
     return out
+
+
+#: what a folder entry that is not a regular file (or a link to one) is, in the order reported
+_KINDS = (
+    "not .xlsx, .ods or .xls",
+    "a folder",
+    "a link to a folder",
+    "a link to nothing",
+    "a FIFO",
+    "a device",
+    "a socket",
+    "not a regular file",
+)
+
+
+def _entry_kind(f: Path) -> str | None:
+    """None for a regular file (or a link to one), else what the entry is (one of _KINDS)."""
+    import stat
+
+    try:
+        st = f.stat()  # follows a link
+    except OSError:
+        return "a link to nothing" if f.is_symlink() else "not a regular file"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return "a link to a folder" if f.is_symlink() else "a folder"
+    if stat.S_ISFIFO(st.st_mode):
+        return "a FIFO"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "a device"
+    if stat.S_ISSOCK(st.st_mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def flag_lines(flags: Sequence[Flag], lang: str, before: Sequence[Flag] = ()) -> list[str]:

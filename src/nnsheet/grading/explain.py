@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, paren
 from ..sheet.formula import FormulaError
 from ..words.grading_text import mistake_words, say
 from ..words.grading_text import number as _n
@@ -70,14 +70,21 @@ def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
                 return f"{sym} = {base} = {_n(w)} {say('biases_fixed', lang)}"
             d, dsym = st.db[k][j0], nt.symbol("db", layer, j0)
         return f"{sym} = {base} + {dsym} = {_n(w)} + {_p(d)} = {_n(val)}"
+    # momentum: the update's Δ adds μ·Δ of the previous update (none before the first)
+    carry = ("", "")
+    if spec.momentum and q in ("dw", "db") and (rec is None or spec.mode == "online"):
+        before = tr.steps[st.step - 2] if st.step > 1 else None
+        if before is not None:
+            d = before.dw[k][j0, i0] if q == "dw" else before.db[k][j0]  # type: ignore[index]
+            carry = (f" + μ·{sym}(t−1)", f" + {_n(spec.momentum)}·{_p(d)}")
     if rec is None:  # batch update row: dw / db mean over the batch
         if q == "dw":
             parts = [_p(s.dw[k][j0, i0]) for s in st.samples]
         else:
             parts = [_p(s.db[k][j0]) for s in st.samples]  # type: ignore[index]
         return (
-            f"{sym} = {say('batch_mean', lang, sym=sym)} = ({' + '.join(parts)})/"
-            f"{len(parts)} = {_n(val)}"
+            f"{sym} = {say('batch_mean', lang, sym=sym)}{carry[0]} = ({' + '.join(parts)})/"
+            f"{len(parts)}{carry[1]} = {_n(val)}"
         )
     a_in = rec.x if layer == 1 else (rec.a[k - 1] if layer else None)
     if q == "z":
@@ -129,7 +136,9 @@ def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
             f"{act.text_deriv(_p(rec.z[k][j0]), _p(rec.a[k][j0]))} = {_n(val)}"
         )
     if q == "delta":
-        es, fs = nt.symbol("err", layer, j0), nt.symbol("fprime", layer, j0)
+        # the book's columns: δ_k reads the error column (there is no err column to send back)
+        src = "e" if spec.book_columns and layer == L else "err"
+        es, fs = paren(nt.symbol(src, layer, j0)), nt.symbol("fprime", layer, j0)
         return f"{sym} = {es}·{fs} = {_p(rec.err[k][j0])}·{_p(rec.fprime[k][j0])} = {_n(val)}"
     if q in ("grad_w", "grad_b"):
         ds = nt.symbol("delta", layer, j0)
@@ -140,9 +149,17 @@ def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
     if q in ("dw", "db"):
         text_dw = RULES[spec.rule].text_dw
         gs = nt.symbol("grad_w" if q == "dw" else "grad_b", layer, j0, i0)
-        g = rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0]
+        g = _p(rec.grad_w[k][j0, i0] if q == "dw" else rec.grad_b[k][j0])
+        if spec.book_columns:  # no ∂ column: Δ = α·δ·input, written out
+            gs, g = nt.symbol("delta", layer, j0), _p(rec.delta[k][j0])
+            if q == "dw":
+                ps = nt.symbol("a" if layer > 1 else "x", layer - 1, i0)
+                gs, g = f"{gs}·{ps}", f"{g}·{_p(a_in[i0])}"
         lr = nt.symbol("lr")
-        return f"{sym} = {text_dw(lr, gs)} = {text_dw(_n(spec.learning_rate), _p(g))} = {_n(val)}"
+        return (
+            f"{sym} = {text_dw(lr, gs)}{carry[0]} = {text_dw(_n(spec.learning_rate), g)}"
+            f"{carry[1]} = {_n(val)}"
+        )
     return None
 
 

@@ -16,11 +16,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..core.cells import cell_pos
 from ..core.spec import Spec
 from ..words.grading_text import number as _n
 from .key import AnswerKey
 from .mark import Result
-from .read import Book, _pos
+from .read import Book
 from .reason import Diff
 
 #: two givens are the same when they agree to this relative precision (a spreadsheet's saved
@@ -86,8 +87,11 @@ def setup_differences(book: Book, key: AnswerKey, limit: int = 3) -> list[Diff]:
     if values is None:
         return []
     bad: list[tuple[str, object, float]] = []
+    computed = key.layout.setup_computed  # formulas on Setup (compared through their givens)
     for (sheet, ref), want in key.givens.items():
-        got = values.get(_pos(ref))
+        if ref in computed:
+            continue
+        got = values.get(cell_pos(ref))
         ok = (
             isinstance(got, int | float)
             and not isinstance(got, bool)

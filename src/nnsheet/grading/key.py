@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.cells import cell_pos
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
 from ..core.ops import BLOCKS, MISTAKES
@@ -29,7 +30,7 @@ from ..sheet.formula import FormulaError, evaluate, parse, references
 from ..sheet.layout import Layout, StepsRow
 from ..words.notation import SHEET_NAMES
 from .locate import no_sheet
-from .read import Book, _pos
+from .read import Book
 from .reason import Diff
 
 CellKey = tuple[str, str]  # (sheet, A1) of a layout cell
@@ -101,7 +102,7 @@ class AnswerKey:
         sheet, ref = key
         if sheet != self.layout.sheets.steps:
             return []
-        row, col = _pos(ref)
+        row, col = cell_pos(ref)
         found = self.rows.get(row + 1)
         if found is None:
             return []

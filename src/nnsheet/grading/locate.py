@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.cells import cell_pos
 from ..core.errors import WorkbookError
 from ..sheet.layout import cell_name, col_name
 from ..words.notation import SHEET_NAMES
-from .read import Book, Grid, Pos, _pos
+from .read import Book, Grid, Pos
 
 if TYPE_CHECKING:
     from .key import AnswerCell, AnswerKey
@@ -64,7 +65,7 @@ class Placement:
 
     def pos(self, key: CellKey) -> Pos:
         p = self.where.get(key)
-        return p if p is not None else _pos(key[1])
+        return p if p is not None else cell_pos(key[1])
 
     def ref(self, key: CellKey) -> str:
         """The learner's A1 address of a layout cell."""
@@ -290,7 +291,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> Placement:
     moved = {STEPS: False, EPOCHS: False}
     for r in answers:
         sheet, cell = r.sheet, r.cell
-        row0, col0 = _pos(cell)
+        row0, col0 = cell_pos(cell)
         if sheet == STEPS:
             row = s_rows.get(_row_key(r))
             if row is not None and row < 0:

@@ -12,8 +12,15 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..core.cells import Pos, cell_name, cell_pos, range_pos
 from ..core.errors import WorkbookError
-from ..core.safety import XlsxLimits, check_ods_archive, check_xlsx_archive
+from ..core.safety import (
+    DEFAULT_LIMITS,
+    OdsCell,
+    check_ods_archive,
+    check_xlsx_archive,
+    walk_ods,
+)
 from ..exercise.template import META_SHEET, STUDENT_NAMES
 from ..words.notation import SHEET_NAMES
 from .reason import Reason
@@ -24,10 +31,12 @@ _ANSWER_SHEETS = _STEPS + tuple(n.epochs for n in SHEET_NAMES.values())
 #: the sheets holding the givens (compared with the record: edited givens are flagged)
 _SETUP_SHEETS = tuple(dict.fromkeys(n.setup for n in SHEET_NAMES.values()))
 
+#: the limits on a learner's workbook (README "Limits on a learner's workbook"): one set, checked
+#: by :mod:`nnsheet.core.safety` before any reader builds a grid
+LIMITS = DEFAULT_LIMITS
 #: cells an answer sheet's merged ranges may cover in all (an exercise's header merges about a
 #: hundred; a learner merges a few more)
-MAX_MERGED = 100_000
-LIMITS = XlsxLimits(max_file_bytes=50 * 2**20, max_uncompressed=200 * 2**20, max_members=5_000)
+MAX_MERGED = DEFAULT_LIMITS.max_merged
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 #: the data type of a number stored under a date or time format (read as the number)
 DATE = "d"
@@ -170,7 +179,9 @@ def check_file(path: Path) -> str:
             f"{name}: truncated or damaged (not a complete .xlsx archive)"
         ) from None
     except OSError as exc:
-        raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        raise WorkbookError(
+            f"{name}: cannot be read ({exc.strerror or 'input/output error'})"
+        ) from None
     kind = "ods" if "mimetype" in names and "xl/workbook.xml" not in names else "xlsx"
     # the limits on untrusted archives (README "Security"), before anything is decompressed:
     # size, parts, total and per-part expansion (zip bomb), encryption, DTD/entities, cells
@@ -191,11 +202,10 @@ def check_file(path: Path) -> str:
             f"{name}: truncated or damaged (not a complete .xlsx archive)"
         ) from None
     except OSError as exc:
-        raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        raise WorkbookError(
+            f"{name}: cannot be read ({exc.strerror or 'input/output error'})"
+        ) from None
     return kind
-
-
-Pos = tuple[int, int]  # 0-based (row, column)
 
 
 @dataclass
@@ -268,19 +278,6 @@ def _serial(v: object) -> float:
     return round(days, 9)  # a reader keeps microseconds: ~1e-11 of a day
 
 
-_A1 = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
-
-
-def _pos(a1: str) -> Pos:
-    m = _A1.fullmatch(a1.strip().upper())
-    if m is None:
-        raise ValueError(a1)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
-
-
 def read_book(path: Path) -> Book:
     kind = check_file(path)
     reader = _read_ods if kind == "ods" else _read_xlsx
@@ -288,9 +285,16 @@ def read_book(path: Path) -> Book:
         return reader(path)
     except WorkbookError:
         raise
-    except Exception as exc:
-        msg = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise WorkbookError(f"{path}: cannot be read as an .{kind} workbook ({msg})") from None
+    except Exception as exc:  # the reader's own text (a Rust or parser error) names no cell
+        where = f"{exc}: " if isinstance(exc, _Unreadable) else ""
+        raise WorkbookError(
+            f"{path}: cannot be read as an .{kind} workbook ({where}a cell or part holds what no "
+            "spreadsheet saves; open it in a spreadsheet and save it again)"
+        ) from None
+
+
+class _Unreadable(Exception):
+    """A reader failed on a sheet: its name (the reader's own message is not shown)."""
 
 
 def _meta(rows: list[list[object]] | list[tuple]) -> list[tuple[str, str]]:
@@ -315,8 +319,16 @@ def _xlsx_extras(
     their XML parts, and the workbook's defined names ``student``/``student_id``."""
     from defusedxml.ElementTree import fromstring, iterparse
 
-    book = fromstring(zf.read("xl/workbook.xml"))
-    rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    def part(member: str) -> bytes:
+        try:
+            return zf.read(member)
+        except KeyError:
+            raise WorkbookError(
+                f"{name}: part {member!r} is missing (not a complete .xlsx workbook)"
+            ) from None
+
+    book = fromstring(part("xl/workbook.xml"))
+    rels = fromstring(part("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(_PKG_REL + "Relationship")}
     parts: dict[str, str] = {}
     for sh in book.iter(_MAIN + "sheet"):
@@ -326,40 +338,45 @@ def _xlsx_extras(
     for dn in book.iter(_MAIN + "definedName"):
         m = re.fullmatch(r"'?([^'!]+)'?!(\$?[A-Z]{1,3}\$?\d+)", (dn.text or "").strip())
         if dn.get("name") in STUDENT_NAMES and dn.get("localSheetId") is None and m:
-            names[dn.get("name", "")] = (m.group(1), _pos(m.group(2)))
+            names[dn.get("name", "")] = (m.group(1), cell_pos(m.group(2)))
     grids: dict[str, Grid] = {}
     for sheet in sheets:
-        part = parts.get(sheet)
-        if part is None:
+        member = parts.get(sheet)
+        if member is None or member not in zf.NameToInfo:
             continue
         g = grids[sheet] = Grid()
-        with zf.open(part) as fh:
-            for _event, elem in iterparse(fh, events=("end",)):
-                if elem.tag == _MAIN + "c":
-                    _xlsx_cell(g, elem, sheet, name)
+        row = col = -1  # a row or cell with no reference is the next one (as calamine reads it)
+        with zf.open(member) as fh:
+            for event, elem in iterparse(fh, events=("start", "end")):
+                tag = elem.tag
+                if event == "start":
+                    if tag == _MAIN + "row":
+                        r = elem.get("r")
+                        row, col = (int(r) - 1 if r is not None else row + 1), -1
+                    continue
+                if tag == _MAIN + "c":
+                    ref = elem.get("r")
+                    pos = cell_pos(ref) if ref is not None else (row, col + 1)
+                    col = pos[1]
+                    _xlsx_cell(g, elem, pos, sheet, name)
                     elem.clear()
-                elif elem.tag == _MAIN + "row":
+                elif tag == _MAIN + "row":
                     elem.clear()
-                elif elem.tag == _MAIN + "mergeCell":
-                    m = re.fullmatch(
-                        r"(\$?[A-Z]{1,3}\$?\d+):(\$?[A-Z]{1,3}\$?\d+)", elem.get("ref", "")
-                    )
-                    if m is not None:
-                        _merge(g, _pos(m.group(1)), _pos(m.group(2)), f"{name}: {sheet}")
+                elif tag == _MAIN + "mergeCell":
+                    first, last = range_pos(elem.get("ref", ""))
+                    _merge(g, first, last, f"{name}: {sheet}")
     return grids, names
 
 
-def _xlsx_cell(g: Grid, elem: object, sheet: str, name: str) -> None:
-    """One ``<c>`` of an answer sheet: a typed formula's text, an error value, and a number's
-    stored text — a stored ``NaN`` or ``INF`` (no spreadsheet writes one) refuses the file."""
+def _xlsx_cell(g: Grid, elem: object, pos: Pos, sheet: str, name: str) -> None:
+    """One ``<c>`` of an answer sheet, at ``pos``: a typed formula's text, an error value, and a
+    number's stored text — a stored ``NaN`` or ``INF`` (no spreadsheet writes one) refuses the
+    file."""
     f = elem.find(_MAIN + "f")  # type: ignore[attr-defined]
-    ref = elem.get("r")  # type: ignore[attr-defined]
-    if ref is None:
-        return
+    ref = cell_name(*pos)
     t = elem.get("t")  # type: ignore[attr-defined]
     if f is None and t not in (None, "n", "e"):
         return
-    pos = _pos(ref)
     if f is not None:
         g.formulas[pos] = "=" + (f.text or "(shared formula)")
     v = elem.find(_MAIN + "v")  # type: ignore[attr-defined]
@@ -438,7 +455,10 @@ def _read_calamine(
         sheets = list(wb.sheet_names)
 
         def rows(sheet: str) -> list[list[object]]:
-            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            try:
+                return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception:  # the reader's words (``Parse float error``) name no cell
+                raise _Unreadable(f"sheet {sheet!r}") from None
 
         meta = _meta(rows(META_SHEET)) if META_SHEET in sheets else []
         grids: dict[str, Grid] = {}
@@ -464,69 +484,37 @@ def _read_calamine(
     return Book(meta, sheets, grids, names, kind, setup=setup)
 
 
-_ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_ODF_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
-
-
 def _odf_extras(
     path: Path,
 ) -> tuple[dict[str, dict[Pos, str]], dict[str, tuple[str, Pos]], dict[str, Grid]]:
     """What python-calamine does not say about an .ods: the error cells of Steps and Epochs
     (calamine reads ``#DIV/0!`` as an empty string), their merged ranges and the workbook's
-    named ranges."""
-    from defusedxml.ElementTree import iterparse
-
+    named ranges — from the one .ods walker (:func:`nnsheet.core.safety.walk_ods`)."""
     errors: dict[str, dict[Pos, str]] = {}
     merged: dict[str, Grid] = {}  # the merged ranges of each answer sheet
     ranges: dict[str, tuple[str, Pos]] = {}
-    table = ""
-    row = col = 0
-    stack: list = []
+
+    def cell(c: OdsCell) -> None:
+        if c.sheet not in _ANSWER_SHEETS:
+            return
+        if "error" in c.attr("value-type"):  # calcext:value-type="error"
+            errors.setdefault(c.sheet, {})[(c.row, c.col)] = c.text.strip() or "#VALUE!"
+        if c.across > 1 or c.down > 1:
+            _merge(
+                merged.setdefault(c.sheet, Grid()),
+                (c.row, c.col),
+                (c.row + c.down - 1, c.col + c.across - 1),
+                f"{path}: {c.sheet}",
+            )
+
+    def named(name: str, address: str) -> None:
+        m = re.fullmatch(r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)", address)
+        if name in STUDENT_NAMES and m is not None:
+            ranges[name] = (m.group(1), cell_pos(m.group(2)))
+
     with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
-        for event, elem in iterparse(fh, events=("start", "end")):
-            tag = elem.tag
-            if event == "start":
-                stack.append(elem)
-                if tag == _ODF_TABLE + "table":
-                    table, row = elem.get(_ODF_TABLE + "name", ""), 0
-                elif tag == _ODF_TABLE + "table-row":
-                    col = 0
-                continue
-            stack.pop()
-            if tag in (_ODF_TABLE + "table-cell", _ODF_TABLE + "covered-table-cell"):
-                if table in _ANSWER_SHEETS and elem.get(_ODF_CALCEXT + "value-type") == "error":
-                    text = "".join(elem.itertext()).strip() or "#VALUE!"
-                    errors.setdefault(table, {})[(row, col)] = text
-                across = _odf_repeat(elem, "number-columns-spanned")
-                down = _odf_repeat(elem, "number-rows-spanned")
-                if table in _ANSWER_SHEETS and (across > 1 or down > 1):
-                    _merge(
-                        merged.setdefault(table, Grid()),
-                        (row, col),
-                        (row + down - 1, col + across - 1),
-                        f"{path}: {table}",
-                    )
-                col += _odf_repeat(elem, "number-columns-repeated")
-                stack[-1].remove(elem)
-            elif tag == _ODF_TABLE + "table-row":
-                row += _odf_repeat(elem, "number-rows-repeated")
-                stack[-1].remove(elem)
-            elif tag == _ODF_TABLE + "named-range":
-                name = elem.get(_ODF_TABLE + "name", "")
-                m = re.fullmatch(
-                    r"\$?'?([^.']+)'?\.(\$?[A-Z]{1,3}\$?\d+)",
-                    elem.get(_ODF_TABLE + "cell-range-address", ""),
-                )
-                if name in STUDENT_NAMES and m is not None:
-                    ranges[name] = (m.group(1), _pos(m.group(2)))
+        walk_ods(fh, str(path), cell, named, LIMITS)
     return errors, ranges, merged
-
-
-def _odf_repeat(elem: object, attr: str) -> int:
-    try:
-        return max(1, int(elem.get(_ODF_TABLE + attr, "1")))  # type: ignore[attr-defined]
-    except ValueError:
-        return 1
 
 
 def _read_ods(path: Path) -> Book:

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.cells import cell_pos
 from ..core.csvfile import CsvError, read_csv
 from ..core.errors import NnsheetError
 from ..core.ops import BLOCK_OF, BLOCKS
@@ -31,7 +32,7 @@ from ..exercise.template import ExerciseOptions
 from ..output.table import trace_rows
 from .key import AnswerKey
 from .locate import CellKey, Placement
-from .read import Book, Grid, _pos, parse_text
+from .read import Book, Grid, parse_text
 
 #: the columns a values CSV must have
 KEY_COLUMNS = ("quantity", "epoch", "step", "sample", "layer", "j", "i", "value")
@@ -175,7 +176,7 @@ def read_values(
     for a in key.answers:
         found = given.get(a.key)
         if found is not None:  # the givens' rows (x, t, w, b, lr) are not graded
-            grids[a.sheet].cells[_pos(a.cell)] = (found[1], "s")
+            grids[a.sheet].cells[cell_pos(a.cell)] = (found[1], "s")
             where_rows[a.key] = found[0]
     book = Book(meta=[], sheets=list(grids), grids=grids, kind="csv")
     return book, CsvPlacement(file=path.name, rows=where_rows), key

@@ -238,6 +238,10 @@ def _build(trace: Trace, layout: Layout | None, lang: str, with_cells: bool | No
 def _given_order(c: Cell) -> tuple:
     if c.quantity == "lr":
         return (0,)
+    if c.quantity == "momentum":
+        return (0, 1)
+    if c.quantity == "nw_draw":  # Nguyen–Widrow's draws after the layer's weights and biases
+        return (1, c.layer, 2, c.j, c.i)
     if c.quantity in ("w", "b"):
         return (1, c.layer, c.quantity == "b", c.j, c.i or 0)
     return (2, c.sample, c.quantity == "t", c.j)

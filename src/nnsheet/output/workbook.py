@@ -151,6 +151,8 @@ class _Formats:
             return self.band_head[cell.band]  # type: ignore[index]
         if cell.kind == SYMBOL:
             return self.band_sym[cell.band]  # type: ignore[index]
+        if cell.kind == GIVEN and cell.formula is not None:
+            return self.num  # computed on Setup from other givens (Nguyen–Widrow's weights)
         return self.of_kind[cell.kind]
 
 

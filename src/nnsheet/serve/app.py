@@ -9,10 +9,16 @@ API. README "A self-check page for the class" documents the routes; the security
   (:func:`.store.same_secret`); a wrong code gets the same answer whether or not the id exists;
 - forms carry a CSRF token kept in the session and compared in constant time; the session
   cookie is signed, HttpOnly, SameSite=Strict (and Secure, see :func:`create_app`);
-- every page is a Jinja2 template with autoescaping, so names and file names are text; a strict
-  Content-Security-Policy (no script at all) backs it up;
+- every page is a Jinja2 template with autoescaping, so names and file names are text, and
+  every value shown has its control characters escaped (``\\x1b``), as the gradebook CSV has; a
+  strict Content-Security-Policy (no script at all) backs it up;
 - a student's pages and files are looked up by the signed-in student's id, never by an id in
-  the request.
+  the request; a sign-in is a session kept in the database (the signed cookie carries its
+  nonce): signing out, a new code (``--revoke``) or leaving the roster ends it at once;
+- what a student can store is bounded: ``--attempts``, and a budget of uploads that could not
+  be graded and of bytes (:data:`.store.UNGRADABLE_BUDGET`, :data:`.store.BYTES_BUDGET`);
+- a database locked for longer than :data:`.store.BUSY_TIMEOUT` answers 503 with Retry-After
+  and stores nothing; a grading result waiting for the database is retried until it is kept.
 """
 
 from __future__ import annotations
@@ -22,14 +28,17 @@ import base64
 import csv
 import hashlib
 import io
+import os
 import re
 import secrets
+import tempfile
 import zipfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -45,21 +54,34 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..core.safety import csv_text
+from ..core.safety import csv_text, terminal_text
 from ..core.spec import Spec
 from ..exercise.template import ExerciseOptions
 from ..grading.batch import GRADEBOOK_COLUMNS
 from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS
 from ..words.serve_text import TEXT, say
 from .grade import grade_upload
-from .pool import Job, Pool
-from .store import SESSION_KEY, TOKEN, Attempt, Store, StudentRow, same_secret
+from .pool import WORKER_MEMORY, Job, Pool
+from .store import (
+    BUSY_TIMEOUT,
+    BYTES_BUDGET,
+    SESSION_KEY,
+    TOKEN,
+    UNGRADABLE_BUDGET,
+    Attempt,
+    Store,
+    StoreBusy,
+    StudentRow,
+    same_secret,
+)
 
 #: the largest request body accepted (an exercise is a few hundred kB)
 MAX_BODY = 8 * 2**20
 TEMPLATES = Path(__file__).with_name("templates")
 SUFFIXES = (".xlsx", ".ods", ".xls")
 SESSION_HOURS = 12
+#: seconds a client is told to wait when the database is busy
+RETRY_AFTER = 5
 
 
 @dataclass
@@ -75,15 +97,23 @@ class Settings:
     feedback: str = "verdicts"  # what a student is shown (``serve --feedback``)
     secure_cookie: bool = True
     job: Job = field(default=grade_upload)  # tests replace it with a slow one
+    #: per student: uploads that could not be graded, and bytes of all uploads
+    ungradable_budget: int = UNGRADABLE_BUDGET
+    bytes_budget: int = BYTES_BUDGET
+    #: each grading worker's address-space cap (bytes)
+    worker_memory: int | None = WORKER_MEMORY
+    busy_timeout: float = BUSY_TIMEOUT
 
 
 # =========================================================================== middleware
 class BodyLimit:
     """Refuse a request whose body is larger than ``limit`` bytes: at once when it says so
-    (Content-Length), else as soon as more has streamed in."""
+    (Content-Length), else as soon as more has streamed in; and one whose body stops coming
+    for ``idle`` seconds before it is complete (408: a client cannot hold a request open by
+    sending its body a byte now and then — :mod:`.guard` bounds the headers the same way)."""
 
-    def __init__(self, app: ASGIApp, limit: int, lang: str = "en") -> None:
-        self.app, self.limit, self.lang = app, limit, lang
+    def __init__(self, app: ASGIApp, limit: int, lang: str = "en", idle: float = 30.0) -> None:
+        self.app, self.limit, self.lang, self.idle = app, limit, lang, idle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,23 +125,39 @@ class BodyLimit:
             await _too_large(scope, receive, send, self.limit, self.lang)
             return
         seen = 0
+        complete = False
 
         async def limited() -> Message:
-            nonlocal seen
-            msg = await receive()
+            nonlocal seen, complete
+            if complete:  # later calls wait for a disconnect: no time limit on those
+                return await receive()
+            try:
+                msg = await asyncio.wait_for(receive(), self.idle)
+            except TimeoutError:
+                raise _TooSlow() from None
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
                     raise _TooLarge()
+                complete = not msg.get("more_body", False)
             return msg
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
             await _too_large(scope, receive, send, self.limit, self.lang)
+        except _TooSlow:
+            text = say("too_slow", self.lang, s=f"{self.idle:g}")
+            await PlainTextResponse(text, 408, headers={"connection": "close"})(
+                scope, receive, send
+            )
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
     pass
 
 
@@ -150,11 +196,12 @@ class SecurityHeaders:
 class Server:
     def __init__(self, settings: Settings) -> None:
         self.s = settings
-        self.store = Store(settings.data)
+        self.store = Store(settings.data, settings.busy_timeout)
         self.lang = settings.options.lang
         self.token = self.store.secret(TOKEN)
-        self.pool = Pool(settings.job, settings.workers, settings.timeout)
+        self.pool = Pool(settings.job, settings.workers, settings.timeout, settings.worker_memory)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        self.templates.env.finalize = _shown  # control characters in any value: \x1b
         self._tasks: set[asyncio.Task] = set()
         self.roster = [st.id for st in self.store.students()]
 
@@ -172,8 +219,14 @@ class Server:
         return self.templates.TemplateResponse(request, name, ctx, status_code=status)
 
     def signed_in(self, request: Request) -> StudentRow | None:
-        sid = request.session.get("student")
-        return self.store.student(sid) if isinstance(sid, str) else None
+        """The signed-in student, while their session is on the server and they are on the
+        roster."""
+        sid, nonce = request.session.get("student"), request.session.get("nonce")
+        if not isinstance(sid, str) or not isinstance(nonce, str):
+            return None
+        if not self.store.session_ok(nonce, f"student:{sid}"):
+            return None
+        return self.store.student(sid)
 
     def job(self, a: Attempt) -> dict:
         return {
@@ -208,7 +261,7 @@ class Server:
                     "flags": [],
                     "message": str(out.get("message", "")),
                 }
-            await asyncio.to_thread(self.store.finish, a.id, out["status"], out)
+            await self._keep(a, out)
             return out
 
         task = asyncio.ensure_future(work())
@@ -216,20 +269,44 @@ class Server:
         task.add_done_callback(self._tasks.discard)
         return await asyncio.shield(task)
 
+    async def _keep(self, a: Attempt, out: dict) -> None:
+        """Record a result; while the database is locked, try again (the upload is stored and
+        its attempt recorded: a result is never dropped)."""
+        wait = 0.5
+        while True:
+            try:
+                await asyncio.to_thread(self.store.finish, a.id, out["status"], out)
+                return
+            except StoreBusy:
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 10.0)
+
+    def refusal(self, reason: str, lang: str) -> str:
+        if reason == "attempts":
+            return say("attempts_used", lang, cap=self.s.attempts)
+        if reason == "ungradable":
+            return say("ungradable_used", lang, n=self.s.ungradable_budget)
+        return say("bytes_used", lang, mb=f"{self.s.bytes_budget / 2**20:g}")
+
     async def submit(self, student: StudentRow, upload: UploadFile) -> tuple[int, dict]:
-        """Store and grade one upload; (HTTP status, answer)."""
+        """Store and grade one upload; (HTTP status, answer). A database that stays locked
+        raises :class:`StoreBusy` before anything is stored (503)."""
         shown = _shown_name(upload.filename)
         suffix = Path(shown.lower()).suffix
         suffix = suffix if suffix in SUFFIXES else ".xlsx"  # read_book tells what it really is
         body = await upload.read()
         a = await asyncio.to_thread(
-            self.store.new_attempt, student.id, shown, suffix, self.s.attempts
+            self.store.new_attempt,
+            student.id,
+            shown,
+            suffix,
+            self.s.attempts,
+            len(body),
+            self.s.ungradable_budget,
+            self.s.bytes_budget,
         )
-        if a is None:
-            return 429, {
-                "status": "refused",
-                "message": say("attempts_used", "en", cap=self.s.attempts),
-            }
+        if isinstance(a, str):
+            return 429, {"status": "refused", "reason": a, "message": self.refusal(a, "en")}
         await asyncio.to_thread(self.store.save_upload, a, body)
         out = await self.grade(a)
         return 200, {"attempt": a.n, **out}
@@ -249,13 +326,17 @@ class Server:
         )
         if st is None:
             return self.page(request, "signin.html", 401, error=say("bad_login", self.lang))
+        nonce = await asyncio.to_thread(self.store.new_session, f"student:{st.id}")
         request.session.clear()
-        request.session.update(student=st.id, csrf=secrets.token_urlsafe(24))
+        request.session.update(student=st.id, nonce=nonce, csrf=secrets.token_urlsafe(24))
         return RedirectResponse("/me", 303)
 
     async def sign_out(self, request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=4)
         if _csrf_ok(request, form):
+            nonce = request.session.get("nonce")
+            if isinstance(nonce, str):
+                await asyncio.to_thread(self.store.end_session, nonce)
             request.session.clear()
         return RedirectResponse("/", 303)
 
@@ -267,8 +348,23 @@ class Server:
         left = None
         if self.s.attempts is not None:
             left = max(0, self.s.attempts - sum(a.counted for a in attempts))
+        used = await asyncio.to_thread(self.store.budget, st.id)
+        blocked = None
+        if used.ungradable >= self.s.ungradable_budget:
+            blocked = self.refusal("ungradable", self.lang)
+        elif used.bytes >= self.s.bytes_budget:
+            blocked = self.refusal("bytes", self.lang)
         return self.page(
-            request, "me.html", status, student=st, attempts=attempts, left=left, error=error
+            request,
+            "me.html",
+            status,
+            student=st,
+            attempts=attempts,
+            left=left,
+            error=error,
+            ungradable=used.ungradable,
+            ungradable_cap=self.s.ungradable_budget,
+            blocked=blocked,
         )
 
     async def exercise(self, request: Request) -> Response:
@@ -292,9 +388,7 @@ class Server:
             return await self.me(request, say("no_file", self.lang), 400)
         status, out = await self.submit(st, f)
         if status != 200:
-            return await self.me(
-                request, say("attempts_used", self.lang, cap=self.s.attempts), status
-            )
+            return await self.me(request, self.refusal(out["reason"], self.lang), status)
         return RedirectResponse(f"/attempts/{out['attempt']}", 303)
 
     def _own_attempt(self, request: Request) -> tuple[StudentRow | None, Attempt | None]:
@@ -325,8 +419,13 @@ class Server:
 
     # ------------------------------------------------------------------ teacher
     def is_teacher(self, request: Request) -> bool:
-        got = request.session.get("teacher")
-        return isinstance(got, str) and same_secret(got, _fingerprint(self.token))
+        got, nonce = request.session.get("teacher"), request.session.get("nonce")
+        return (
+            isinstance(got, str)
+            and isinstance(nonce, str)
+            and same_secret(got, _fingerprint(self.token))
+            and self.store.session_ok(nonce, "teacher")
+        )
 
     def bearer(self, request: Request) -> bool:
         auth = request.headers.get("authorization", "")
@@ -337,7 +436,7 @@ class Server:
         if not self.is_teacher(request):
             return self.page(request, "teacher_signin.html")
         rows = await asyncio.to_thread(self.overview)
-        return self.page(request, "teacher.html", rows=rows)
+        return self.page(request, "teacher.html", rows=rows, teacher=True)
 
     async def teacher_sign_in(self, request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=4)
@@ -345,8 +444,11 @@ class Server:
             return self.page(request, "teacher_signin.html", 403, error=say("csrf", self.lang))
         if not same_secret(str(form.get("token", "")), self.token):
             return self.page(request, "teacher_signin.html", 401, error=say("bad_token", self.lang))
+        nonce = await asyncio.to_thread(self.store.new_session, "teacher")
         request.session.clear()
-        request.session.update(teacher=_fingerprint(self.token), csrf=secrets.token_urlsafe(24))
+        request.session.update(
+            teacher=_fingerprint(self.token), nonce=nonce, csrf=secrets.token_urlsafe(24)
+        )
         return RedirectResponse("/teacher", 303)
 
     def overview(self) -> list[dict]:
@@ -395,17 +497,24 @@ class Server:
                 cells[GRADEBOOK_COLUMNS.index("status")] = a.status
                 flags = a.result.get("flags") or []
                 cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(flags)
-            w.writerow([csv_text(v) for v in cells])
+            w.writerow([csv_text(terminal_text(v) if isinstance(v, str) else v) for v in cells])
         return buf.getvalue()
 
-    def submissions_zip(self) -> bytes:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for a in self.store.all_attempts():
-                path = self.s.data / a.upload
-                if path.is_file():
-                    zf.write(path, _member(a))
-        return buf.getvalue()
+    def submissions_zip(self) -> Path:
+        """Every upload in a zip written to a private temporary file in the data folder (the
+        uploads are copied through in chunks: the server's memory does not grow with them);
+        the response streams it and then deletes it."""
+        fd, name = tempfile.mkstemp(prefix=".submissions-", suffix=".zip", dir=self.s.data)
+        try:
+            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+                for a in self.store.all_attempts():
+                    path = self.s.data / a.upload
+                    if path.is_file():
+                        zf.write(path, _member(a))
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return Path(name)
 
     async def teacher_gradebook(self, request: Request) -> Response:
         if not self.is_teacher(request):
@@ -472,6 +581,7 @@ class Server:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 API_FIELDS = (
     "status",
+    "reason",
     "attempt",
     "score",
     "correct",
@@ -488,7 +598,7 @@ API_FIELDS = (
 
 
 def _api_answer(out: dict) -> dict:
-    ans = {k: out.get(k) for k in API_FIELDS}
+    ans = {k: out.get(k) for k in API_FIELDS if k != "reason" or k in out}
     ans["flags"] = out.get("flags") or []
     ans["graded_copy"] = bool(out.get("graded"))
     return ans
@@ -508,12 +618,29 @@ def _csv_response(text: str) -> Response:
     )
 
 
-def _zip_response(data: bytes) -> Response:
-    return Response(
-        data,
+def _zip_response(path: Path) -> Response:
+    return FileResponse(
+        path,
         media_type="application/zip",
-        headers={"content-disposition": 'attachment; filename="submissions.zip"'},
+        filename="submissions.zip",
+        background=BackgroundTask(path.unlink, missing_ok=True),
     )
+
+
+def _shown(value: object) -> object:
+    """What a page shows of a value: text with its control characters escaped."""
+    return terminal_text(value) if isinstance(value, str) else value
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    text = say("busy", "en")
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(
+            {"status": "busy", "message": text},
+            503,
+            headers={"retry-after": str(RETRY_AFTER)},
+        )
+    return PlainTextResponse(text, 503, headers={"retry-after": str(RETRY_AFTER)})
 
 
 def _unauthorized(scheme: str | None) -> Response:
@@ -539,14 +666,11 @@ def _basic(request: Request) -> tuple[str, str]:
     return sid, code
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def _shown_name(filename: str | None) -> str:
-    """The learner's file name as text to show: its last part only, no control characters,
-    at most 100 characters. Never used to build a path."""
+    """The learner's file name as text to show: its last part only, control characters
+    escaped (``\\x1b``), at most 100 characters. Never used to build a path."""
     name = re.split(r"[\\/]", filename or "")[-1]
-    name = _CONTROL.sub("", name).strip() or "upload"
+    name = terminal_text(name).strip() or "upload"
     return name[-100:]
 
 
@@ -612,6 +736,11 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await srv.shutdown()
 
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={StoreBusy: _busy},
+    )
     app.state.server = srv
     return app

@@ -5,7 +5,8 @@ single source of truth) on a learner's values, so nothing re-implements the netw
 is exactly what :mod:`nnsheet.sheet.layout` and :mod:`nnsheet.core.ops` produce: numbers; cell
 references (``H5``, ``$H$5``, ``Setup!$B$4``) and ranges (``H5:J5``, ``Steps!$X$3:$X$5``); the
 defined name ``learning_rate``; ``+ - * /``, unary minus and plus; comparisons ``= <> >= <= > <``;
-and the functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND``. Anything else is refused
+and the functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND`` (and, for Nguyen–Widrow's
+work on the Setup sheet, ``SQRT`` and ``POWER``). Anything else is refused
 with :class:`FormulaError`; nothing is ever passed to Python's ``eval``.
 
 ``parse(text)`` gives a tree of tuples; ``evaluate(tree, env, sheet)`` computes it, asking
@@ -19,8 +20,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
-
+from ..core.cells import cell_name, cell_pos
 from ..core.rounding import xround
 
 
@@ -44,7 +44,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-FUNCTIONS = ("EXP", "SUMPRODUCT", "MAX", "IF", "ROUND")
+#: SQRT and POWER only on the Setup sheet (Nguyen–Widrow's norms and β)
+FUNCTIONS = ("EXP", "SUMPRODUCT", "MAX", "IF", "ROUND", "SQRT", "POWER")
 NAMES = ("learning_rate",)
 
 
@@ -172,10 +173,10 @@ def parse(text: str) -> tuple:
 
 def range_cells(first: str, last: str) -> list[str]:
     """The cells of a rectangular range, row by row."""
-    r0, c0 = xl_cell_to_rowcol(first)
-    r1, c1 = xl_cell_to_rowcol(last)
+    r0, c0 = cell_pos(first)
+    r1, c1 = cell_pos(last)
     return [
-        xl_rowcol_to_cell(r, c)
+        cell_name(r, c)
         for r in range(min(r0, r1), max(r0, r1) + 1)
         for c in range(min(c0, c1), max(c0, c1) + 1)
     ]
@@ -270,6 +271,16 @@ def _eval(t: tuple, env: Env, sheet: str) -> float | list[float]:
             return math.exp(x)
         if fn == "ROUND":
             return xround(_num(vals[0]), int(_num(vals[1])))
+        if fn == "SQRT":
+            x = _num(vals[0])
+            if x < 0:
+                raise FormulaError("SQRT of a negative number (#NUM!)")
+            return math.sqrt(x)
+        if fn == "POWER":
+            try:
+                return math.pow(_num(vals[0]), _num(vals[1]))
+            except (ValueError, OverflowError):
+                raise FormulaError("POWER out of range (#NUM!)") from None
         if fn == "MAX":
             flat = [x for v in vals for x in (v if isinstance(v, list) else [v])]
             return max(flat) if flat else 0.0

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from xlsxwriter.utility import xl_col_to_name
 
+from ..core.cells import cell_name, col_name
 from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights
 from ..core.errors import WorkbookError
 from ..core.ops import (
@@ -152,17 +152,6 @@ def _step_getter(q: str, layer: int | None) -> Callable[[StepRecord], object]:
     return lambda st: getattr(st, q)[k]
 
 
-def col_name(c: int) -> str:
-    return xl_col_to_name(c)
-
-
-def cell_name(row: int, col: int, absolute: bool = False) -> str:
-    """A1-style name of a 0-based (row, col)."""
-    if absolute:
-        return f"${xl_col_to_name(col)}${row + 1}"
-    return f"{xl_col_to_name(col)}{row + 1}"
-
-
 @dataclass(frozen=True, slots=True)
 class Cell:
     """One cell of the workbook, as the layout places it (0-based row and column).
@@ -247,17 +236,39 @@ class SetupMap:
     x_col: int
     t_col: int
     transposed: bool = False
+    #: transposed only: the bias row "1" after the sending units' rows (Siang's tables), not first
+    bias_last: bool = False
+    #: per layer: the number of sending units (where the bias row sits when ``bias_last``)
+    n_in: tuple[int, ...] = ()
+    #: Nguyen–Widrow, per layer: the first row of the table of draws v_old (laid out like the
+    #: weight table, each unit's norm ‖v_j‖ where its bias would be), or None
+    nw_row: tuple[int | None, ...] = ()
+    #: Nguyen–Widrow, per layer: the row of β (its number in column 1), or None
+    beta_row: tuple[int | None, ...] = ()
+
+    def draw(self, layer: int, j: int, i: int) -> tuple[int, int]:
+        """The Nguyen–Widrow draw v_old of weight (j, i): below the weight table, same place."""
+        r, c = self.w(layer, j, i)
+        return r + self.nw_row[layer - 1] - self.w_origin[layer - 1][0], c  # type: ignore[operator]
+
+    def norm(self, layer: int, j: int) -> tuple[int, int]:
+        """‖v_j‖ of unit j: in the draws table, where the bias sits in the weight table."""
+        r, c = self.b(layer, j)
+        return r + self.nw_row[layer - 1] - self.w_origin[layer - 1][0], c  # type: ignore[operator]
+
+    def beta(self, layer: int) -> tuple[int, int]:
+        return self.beta_row[layer - 1], 1  # type: ignore[return-value]
 
     def w(self, layer: int, j: int, i: int) -> tuple[int, int]:
         r, c = self.w_origin[layer - 1]
         if self.transposed:
-            return r + 1 + i, c + j
+            return r + (0 if self.bias_last else 1) + i, c + j
         return r + j, c + i
 
     def b(self, layer: int, j: int) -> tuple[int, int]:
         r, c = self.w_origin[layer - 1]
         if self.transposed:
-            return r, c + j
+            return r + (self.n_in[layer - 1] if self.bias_last else 0), c + j
         return r + j, self.b_col[layer - 1]
 
     def table_shape(self, layer: int, sizes: tuple[int, ...]) -> tuple[int, int]:
@@ -328,13 +339,16 @@ class Layout:
         add("loss", None, (), "errors")
         if spec.binary_targets:
             add("correct", None, (), "errors")
+        book = spec.book_columns  # no output err column, no ∂ band (design.md §2)
         for l in range(L, 0, -1):
-            add("err", l, (n[l],), "backward")
+            if not (book and l == L):
+                add("err", l, (n[l],), "backward")
             add("fprime", l, (n[l],), "backward")
             add("delta", l, (n[l],), "backward")
         for l in range(1, L + 1):
-            add("grad_w", l, (n[l], n[l - 1]), "gradients")
-            add("grad_b", l, (n[l],), "gradients")
+            if not book:
+                add("grad_w", l, (n[l], n[l - 1]), "gradients")
+                add("grad_b", l, (n[l],), "gradients")
             add("dw", l, (n[l], n[l - 1]), "gradients")
             if spec.update_biases:
                 add("db", l, (n[l],), "gradients")
@@ -355,6 +369,8 @@ class Layout:
     def col(
         self, q: str, layer: int | None = None, j: int | None = None, i: int | None = None
     ) -> int:
+        if q == "err" and layer == self.L and self.spec.book_columns:
+            q = "e"  # the book's δ_k reads the error column: there is no second copy of t − y
         return self.seg[(q, layer)].index(j, i)
 
     def ref(
@@ -374,17 +390,35 @@ class Layout:
         row = 5 + len(self.settings_rows()) + 1
         origins: list[tuple[int, int]] = []
         bcols: list[int] = []
-        for ly in spec.layers:
+        nw_rows: list[int | None] = []
+        beta_rows: list[int | None] = []
+        draws = spec.nw_draws or (None,) * len(spec.layers)
+        for ly, drawn in zip(spec.layers, draws, strict=True):
             row += 2  # caption, column header
             origins.append((row, 1))
             bcols.append(1 + ly.weights.shape[1])
             # as many rows in either orientation, so the data table sits in the same cells
             # whatever the notation (transposed: the bias row, then one per sending neuron)
-            row += max(ly.size, ly.weights.shape[1] + 1) + 1
+            height = max(ly.size, ly.weights.shape[1] + 1)
+            row += height + 1
+            nw_rows.append(None if drawn is None else row + 2)
+            beta_rows.append(None if drawn is None else row + 2 + height)
+            if drawn is not None:  # Nguyen–Widrow's work: caption, header, draws, β, a blank
+                row += 2 + height + 2
         row += 1  # caption of the data table; next row is its header (and names above it)
         row += 2
         return SetupMap(
-            lr, tuple(origins), tuple(bcols), row, 1, 1 + spec.n_inputs, self.notation.transposed
+            lr,
+            tuple(origins),
+            tuple(bcols),
+            row,
+            1,
+            1 + spec.n_inputs,
+            self.notation.transposed,
+            self.notation.bias_last,
+            tuple(ly.weights.shape[1] for ly in spec.layers),
+            tuple(nw_rows),
+            tuple(beta_rows),
         )
 
     def settings_rows(self) -> list[tuple[str, object]]:
@@ -404,8 +438,18 @@ class Layout:
             ("round", "none" if s.round is None else s.round),
             ("activations", ", ".join(ly.activation for ly in s.layers)),
             ("layer sizes", "-".join(map(str, s.sizes))),
-            ("init", f"seed {s.seed}, uniform({s.init_low:g}, {s.init_high:g})"),
+            (
+                "init",
+                f"seed {s.seed}, "
+                + (
+                    "nguyen-widrow"
+                    if s.init_method == "nguyen-widrow"
+                    else f"uniform({s.init_low:g}, {s.init_high:g})"
+                ),
+            ),
         ]
+        if s.target_loss is not None:
+            rows.append(("target_loss", s.target_loss))
         if s.normalization is not None:
             rows.append(("normalize", s.normalization.method))
         return rows
@@ -422,6 +466,8 @@ class Layout:
         st = self.setup
         if q == "lr":
             return st.lr
+        if q == "momentum":
+            return st.lr[0] + 1, st.lr[1]
         if q == "w":
             return st.w(layer, j, i)  # type: ignore[arg-type]
         if q == "b":
@@ -574,6 +620,8 @@ class Layout:
         for l in range(L, 0, -1):
             act = ACTIVATIONS[spec.layers[l - 1].activation]
             for j in range(n[l]):
+                if l == L and spec.book_columns:
+                    break  # δ_k reads e itself
                 if l == L:
                     expr = rule.xl_output_err(loss, f"{self.ref('e', L, j)}{{r}}", n[L])
                 else:
@@ -587,24 +635,46 @@ class Layout:
                     f"{self.ref('err', l, j)}{{r}}", f"{self.ref('fprime', l, j)}{{r}}"
                 )
                 out.append((self.col("delta", l, j), R(expr)))
+        book = spec.book_columns
         for l in range(1, L + 1):
             ain = ("x", 0) if l == 1 else ("a", l - 1)
             for j in range(n[l]):
                 for i in range(n[l - 1]):
+                    if book:
+                        break
                     a_ref = f"{col_name(self.seg[ain].index(i))}{{r}}"
                     expr = f"{self.ref('delta', l, j)}{{r}}*{a_ref}"
                     out.append((self.col("grad_w", l, j, i), R(expr)))
             for j in range(n[l]):
+                if book:
+                    break
                 out.append((self.col("grad_b", l, j), f"{self.ref('delta', l, j)}{{r}}"))
+            # online, the sample's Δ is the update's: after the first, with its momentum term
+            carry = self.online and not first and spec.momentum
             for j in range(n[l]):
                 for i in range(n[l - 1]):
-                    g = f"{self.ref('grad_w', l, j, i)}{{r}}"
-                    out.append((self.col("dw", l, j, i), R(steps.change(rule.sign, g))))
+                    # the book's Δ = α·δ·input in one formula; else from the ∂ column
+                    g = (
+                        f"{self.ref('delta', l, j)}{{r}}*{col_name(self.seg[ain].index(i))}{{r}}"
+                        if book
+                        else f"{self.ref('grad_w', l, j, i)}{{r}}"
+                    )
+                    expr = steps.change(rule.sign, g)
+                    if carry:
+                        expr = self._momentum(steps, expr, self.ref("dw", l, j, i))
+                    out.append((self.col("dw", l, j, i), R(expr)))
             if spec.update_biases:
                 for j in range(n[l]):
-                    g = f"{self.ref('grad_b', l, j)}{{r}}"
-                    out.append((self.col("db", l, j), R(steps.change(rule.sign, g))))
+                    g = f"{self.ref('delta' if book else 'grad_b', l, j)}{{r}}"
+                    expr = steps.change(rule.sign, g)
+                    if carry:
+                        expr = self._momentum(steps, expr, self.ref("db", l, j))
+                    out.append((self.col("db", l, j), R(expr)))
         return out
+
+    def _momentum(self, steps: Steps, change: str, col: str) -> str:
+        """Δ = the rule's ``change`` + μ·(the previous update's Δ, column ``col`` of row {p})."""
+        return steps.momentum(change, self.setup_ref("momentum"), f"{col}{{p}}")
 
     def _hidden_err_formula(self, l: int, i: int, steps: Steps = EXACT) -> str:
         """err of neuron i of hidden layer l from layer l+1 (weights in use on this row)."""
@@ -624,11 +694,13 @@ class Layout:
             ]
         )
 
-    def update_formulas(self, steps: Steps = EXACT) -> list[tuple[int, str]]:
+    def update_formulas(self, steps: Steps = EXACT, first: bool = True) -> list[tuple[int, str]]:
         """(column, template) for where an update is applied. Online: on the sample row itself
         (``{r}``). Batch: on the update row ``{r}``, averaging sample rows ``{f}``..``{l}`` of the
-        batch (``{k}`` samples) and adding to the weights in use on row ``{f}``."""
+        batch (``{k}`` samples) and adding to the weights in use on row ``{f}``; with momentum,
+        after the ``first`` update, plus μ·(the Δ of the previous update row ``{p}``)."""
         spec, L, R = self.spec, self.L, self._round
+        carry = not first and bool(spec.momentum)
         n = self.sizes
         out: list[tuple[int, str]] = []
         w_row = "{r}" if self.online else "{f}"
@@ -637,11 +709,17 @@ class Layout:
                 for j in range(n[l]):
                     for i in range(n[l - 1]):
                         c = self.ref("dw", l, j, i)
-                        out.append((self.col("dw", l, j, i), R(self._mean(c))))
+                        expr = self._mean(c)
+                        if carry:
+                            expr = self._momentum(steps, expr, c)
+                        out.append((self.col("dw", l, j, i), R(expr)))
                 if spec.update_biases:
                     for j in range(n[l]):
                         c = self.ref("db", l, j)
-                        out.append((self.col("db", l, j), R(self._mean(c))))
+                        expr = self._mean(c)
+                        if carry:
+                            expr = self._momentum(steps, expr, c)
+                        out.append((self.col("db", l, j), R(expr)))
         for l in range(1, L + 1):
             for j in range(n[l]):
                 for i in range(n[l - 1]):
@@ -793,12 +871,16 @@ class Layout:
         """The Steps row templates: ``first``/``later`` sample rows (``first``: the weights in use
         are Setup's), ``update`` (a batch's update row); online rows are a sample row followed by
         the update (``first_online``/``later_online``)."""
-        first, later = self.sample_formulas(first=True), self.sample_formulas(first=False)
-        update = self.update_formulas()
+        return self._template_sets(EXACT)
+
+    def _template_sets(self, steps: Steps) -> dict[str, list[tuple[int, str]]]:
+        first, later = (self.sample_formulas(first=f, steps=steps) for f in (True, False))
+        update = self.update_formulas(steps, first=False)
         return {
             "first": first,
             "later": later,
             "update": update,
+            "first_update": self.update_formulas(steps, first=True),
             "first_online": first + update,
             "later_online": later + update,
         }
@@ -811,15 +893,7 @@ class Layout:
         cache = self._slipped.get(code)
         if cache is None:
             m = MISTAKES[code]
-            first, later = (self.sample_formulas(first=f, steps=m.steps) for f in (True, False))
-            update = self.update_formulas(m.steps)
-            slipped = {
-                "first": first,
-                "later": later,
-                "update": update,
-                "first_online": first + update,
-                "later_online": later + update,
-            }
+            slipped = self._template_sets(m.steps)
             cols = self.columns_of(m.quantities)
             cache = self._slipped[code] = {}
             for name, rows in slipped.items():
@@ -855,6 +929,10 @@ class Layout:
         r, c = st.lr
         yield Cell(S, r, 0, LABEL, f"{nt.word('learning_rate')} ({nt.symbol('lr')})")
         yield Cell(S, r, c, GIVEN, spec.learning_rate, quantity="lr", name="learning_rate")
+        if spec.momentum:
+            r, c = self.setup_cell("momentum")
+            yield Cell(S, r, 0, LABEL, f"{nt.word('momentum')} ({nt.symbol('momentum')})")
+            yield Cell(S, r, c, GIVEN, spec.momentum, quantity="momentum")
         yield Cell(S, 5, 0, HEAD, nt.word("settings"))
         for k, (key, val) in enumerate(self.settings_rows()):
             val = setting_value(key, val, nt.lang)
@@ -870,12 +948,30 @@ class Layout:
             yield Cell(S, r0 - 2, 0, HEAD, nt.table_caption(l))
             yield Cell(S, r0 - 1, 0, LABEL, nt.table_corner())
             table: list[Cell] = []  # yielded row by row below
+            drawn = spec.nw_draws[l - 1] if spec.nw_draws else None
             for j in range(self.sizes[l]):
                 for i in range(n_in):
                     r, c = st.w(l, j, i)
+                    # Nguyen–Widrow: the weight training starts from is β·v_old/‖v_j‖, live
+                    formula = None
+                    if drawn is not None:
+                        formula = (
+                            f"{cell_name(*st.beta(l), absolute=True)}*"
+                            f"{cell_name(*st.draw(l, j, i), absolute=True)}/"
+                            f"{cell_name(*st.norm(l, j), absolute=True)}"
+                        )
                     table.append(
                         Cell(
-                            S, r, c, GIVEN, float(w0[l - 1][j, i]), quantity="w", layer=l, j=j, i=i
+                            S,
+                            r,
+                            c,
+                            GIVEN,
+                            float(w0[l - 1][j, i]),
+                            formula=formula,
+                            quantity="w",
+                            layer=l,
+                            j=j,
+                            i=i,
                         )
                     )
                 r, c = st.b(l, j)
@@ -889,6 +985,8 @@ class Layout:
             r, c = st.b(l, 0)
             r, c = (r, 0) if st.transposed else (r0 - 1, c)
             table.append(Cell(S, r, c, LABEL, nt.bias_header(l)))
+            if drawn is not None:
+                table += self._nguyen_widrow_cells(l, drawn)
             yield from sorted(table, key=lambda cell: (cell.row, cell.col))
         dr, L = st.data_row, self.L
         yield Cell(S, dr - 3, 0, HEAD, nt.word("data"))
@@ -923,6 +1021,79 @@ class Layout:
             for i, (sh, sc) in enumerate(zip(nm.shift, nm.scale, strict=True)):
                 yield Cell(S, r + 1, st.x_col + i, NUMBER, sh)
                 yield Cell(S, r + 2, st.x_col + i, NUMBER, sc)
+
+    @cached_property
+    def setup_computed(self) -> frozenset[str]:
+        """The Setup cells (A1 names) of givens computed there from other givens: the weights
+        Nguyen–Widrow rescales from its draws (the draws themselves are the givens)."""
+        return frozenset(
+            cell_name(*self.setup.w(l + 1, j, i))
+            for l, drawn in enumerate(self.spec.nw_draws)
+            if drawn is not None
+            for j in range(drawn.shape[0])
+            for i in range(drawn.shape[1])
+        )
+
+    def _nguyen_widrow_cells(self, l: int, drawn: np.ndarray) -> list[Cell]:
+        """The Nguyen–Widrow work of layer ``l`` below its weight table: the draws v_old (givens,
+        laid out like the weight table), each unit's norm ‖v_j‖ where its bias would be, and β
+        (live formulas; the weight table above rescales the draws with them)."""
+        st, nt, S = self.setup, self.notation, self.sheets.setup
+        p, n = self.sizes[l], self.sizes[l - 1]
+        shift = st.nw_row[l - 1] - st.w_origin[l - 1][0]  # type: ignore[operator]
+        beta_val = 0.7 * p ** (1.0 / n)
+        out = [
+            Cell(S, st.nw_row[l - 1] - 2, 0, HEAD, nt.nw_caption(l, p, n)),  # type: ignore[operator]
+            Cell(S, st.nw_row[l - 1] - 1, 0, LABEL, nt.table_corner()),  # type: ignore[operator]
+        ]
+        for j in range(p):
+            first, last = st.draw(l, j, 0), st.draw(l, j, n - 1)
+            rng = f"{cell_name(*first, absolute=True)}:{cell_name(*last, absolute=True)}"
+            for i in range(n):
+                r, c = st.draw(l, j, i)
+                out.append(
+                    Cell(S, r, c, GIVEN, float(drawn[j, i]), quantity="nw_draw", layer=l, j=j, i=i)
+                )
+            r, c = st.norm(l, j)
+            norm = float(np.sqrt(np.sum(drawn[j] * drawn[j])))
+            out.append(
+                Cell(
+                    S,
+                    r,
+                    c,
+                    COMPUTED,
+                    norm,
+                    formula=f"SQRT(SUMPRODUCT({rng},{rng}))",
+                    quantity="nw_norm",
+                    layer=l,
+                    j=j,
+                )
+            )
+            r, c = st.w(l, j, 0)
+            r, c = (st.w_origin[l - 1][0] - 1, st.b(l, j)[1]) if st.transposed else (r, 0)
+            out.append(Cell(S, r + shift, c, LABEL, f"{nt.word('to')} {nt.unit(l, j)}"))
+        for i in range(n):
+            r, c = st.w(l, 0, i)
+            r, c = (r, 0) if st.transposed else (st.w_origin[l - 1][0] - 1, c)
+            out.append(Cell(S, r + shift, c, LABEL, f"{nt.word('from')} {nt.unit(l - 1, i)}"))
+        r, c = st.b(l, 0)
+        r, c = (r, 0) if st.transposed else (st.w_origin[l - 1][0] - 1, c)
+        out.append(Cell(S, r + shift, c, LABEL, nt.symbol("nw_norm", l)))
+        r, c = st.beta(l)
+        out.append(Cell(S, r, 0, LABEL, nt.beta_label(p, n)))
+        out.append(
+            Cell(
+                S,
+                r,
+                c,
+                COMPUTED,
+                beta_val,
+                formula=f"0.7*POWER({p},1/{n})",
+                quantity="nw_beta",
+                layer=l,
+            )
+        )
+        return out
 
     # ---- Steps and Epochs headers
     def steps_widths(self) -> list[tuple[int, int, float]]:
@@ -1012,7 +1183,7 @@ class Layout:
             if detailed:
                 first_row = self.sample_row(rec.epoch, rec.samples[0].sample - 1)
                 row = self.update_row(rec.epoch, (rec.samples[0].sample - 1) // batch_size)
-                ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples)}
+                ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples), "p": prev}
                 prev = row + 1
             yield StepsRow(
                 UPDATE_ROW,
@@ -1020,7 +1191,7 @@ class Layout:
                 rec.epoch,
                 rec.step,
                 None,
-                tm["update"],
+                tm["first_update"] if first else tm["update"],
                 ctx,
                 self.update_values(rec),
                 kinds_later,
@@ -1047,3 +1218,6 @@ class Layout:
                 quantity=q,
                 epoch=ep.epoch,
             )
+        note = self.notation.stop_note(ep, self.spec)
+        if note is not None:  # where and why training stopped: the line below its last epoch
+            yield Cell(self.sheets.epochs, r + 1, 0, TEXT, note, epoch=ep.epoch)

@@ -194,6 +194,9 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "forgot_bias": "the net computed without the bias",
         "error_sign": "the error taken as output − target instead of target − output",
         "fprime_from_net": "the derivative computed from the net instead of the neuron's output",
+        "fprime_binary_for_bipolar": "the derivative of a bipolar sigmoid unit taken as the "
+        "binary sigmoid's f·(1 − f) instead of ½·(1 + f)·(1 − f)",
+        "no_momentum": "the change computed without the momentum term μ·Δ of the previous update",
         "no_fprime": "δ taken as the error itself, without the derivative factor",
         "new_weights_in_backprop": "the hidden error computed with the weights of the layer "
         "above already updated in this step, not the weights before "
@@ -208,6 +211,9 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "forgot_bias": "net dihitung tanpa bias",
         "error_sign": "galat dihitung sebagai keluaran − target, bukan target − keluaran",
         "fprime_from_net": "turunan dihitung dari net, bukan dari keluaran neuron",
+        "fprime_binary_for_bipolar": "turunan unit sigmoid bipolar dihitung seperti sigmoid "
+        "biner, f·(1 − f), bukan ½·(1 + f)·(1 − f)",
+        "no_momentum": "perubahan dihitung tanpa suku momentum μ·Δ dari pembaruan sebelumnya",
         "no_fprime": "δ diambil sama dengan galat, tanpa faktor turunan",
         "new_weights_in_backprop": "galat tersembunyi dihitung dengan bobot lapisan di atasnya "
         "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "

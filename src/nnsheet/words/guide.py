@@ -30,7 +30,7 @@ T = {
         " and a chart of it; accuracy where the targets are 0/1.",
         "sheet_epochs_values": "Epochs after the first {k} are not written on {steps}; their "
         "rows on {epochs} are values computed by nnsheet, not formulas.",
-        "rule": "The rule used",
+        "rule": "The rule used: rule = {rule}, loss = {loss}",
         "forward": "Forward (net = weighted sum plus bias, then the activation f): {f}.",
         "error": "Error: {f} (target minus output).",
         "loss": "Loss per sample: ",
@@ -39,6 +39,13 @@ T = {
         "biases_fixed": "Biases are not updated (update_biases = false).",
         "round": "Every computed value is rounded to {d} decimals (ROUND), as with a calculator.",
         "mode": "Mode: {m}.",
+        "momentum": "Momentum μ = {mu} ({setup}, below the learning rate): Δ = the rule's change "
+        "+ μ·Δ of the previous update (the first update has none): {f}.",
+        "target_loss": "Training stops at the end of the first epoch whose loss is ≤ "
+        "target_loss = {e} (at most {n} epochs); {epochs} says where and why it stopped.",
+        "nguyen_widrow": "Initial weights: Nguyen–Widrow — {setup} shows the draws, each hidden "
+        "unit's norm and β below each hidden layer's weight table; the weights are computed "
+        "from them.",
         "activations": "Activations",
         "notation": "Notation",
         "legend": "Colour legend (every colour also has its band name in row 1 of {steps})",
@@ -60,7 +67,7 @@ T = {
     "id": {
         "title": "nnsheet — jaringan saraf tiruan dilatih langkah demi langkah",
         "what": "Buku kerja ini memuat setiap angka pelatihan sebuah jaringan saraf tiruan kecil: "
-        "propagasi maju, galat dan loss, propagasi mundur, serta perubahan setiap bobot "
+        "propagasi maju, galat dan fungsi galat, propagasi mundur, serta perubahan setiap bobot "
         "dan bias. Setiap sel hasil hitungan berisi rumus (tekan F2 untuk melihatnya); "
         "ubah nilai yang diketahui di lembar {setup} dan seluruh perhitungan dihitung "
         "ulang.",
@@ -75,22 +82,31 @@ T = {
         "sheet_steps_batch": "Batch / mini-batch: setiap pola punya baris yang menghitung "
         "gradiennya dengan bobot yang sama; baris pembaruan sesudah batch "
         "menerapkan rata-rata perubahannya.",
-        "sheet_epochs": "{epochs} — loss (rata-rata loss per pola) setiap epoch beserta "
+        "sheet_epochs": "{epochs} — galat (rata-rata galat per pola) setiap epoch beserta "
         "grafiknya; akurasi bila targetnya bernilai 0/1.",
         "sheet_epochs_values": "Epoch sesudah {k} epoch pertama tidak ditulis di lembar {steps}; "
         "barisnya di lembar {epochs} berupa nilai dari nnsheet, bukan "
         "rumus.",
-        "rule": "Aturan yang dipakai",
+        "rule": 'Aturan pembelajaran yang dipakai: rule = "{rule}"; fungsi galat: loss = "{loss}"',
         "forward": "Propagasi maju (net = jumlah berbobot ditambah bias, lalu fungsi aktivasi "
         "f): {f}.",
         "error": "Galat: {f} (target dikurangi keluaran).",
-        "loss": "Loss per pola: ",
+        "loss": "Galat per pola: ",
         "delta": "Delta = galat yang dikirim balik × turunan; gradien bobot = delta × masukan "
         "bobot itu; gradien bias = delta: {f}.",
         "biases_fixed": "Bias tidak diperbarui (update_biases = false).",
         "round": "Setiap nilai hasil hitungan dibulatkan sampai {d} angka di belakang koma "
         "(ROUND), seperti menghitung dengan kalkulator.",
         "mode": "Mode pelatihan: {m}.",
+        "momentum": "Momentum μ = {mu} (lembar {setup}, di bawah laju pembelajaran): Δ = "
+        "perubahan menurut aturan + μ·Δ pembaruan sebelumnya (pembaruan pertama tanpa "
+        "momentum): {f}.",
+        "target_loss": "Pelatihan berhenti pada akhir epoch pertama yang galatnya ≤ target_loss "
+        "= {e} (paling banyak {n} epoch); lembar {epochs} menyebutkan kapan dan mengapa "
+        "berhenti.",
+        "nguyen_widrow": "Bobot awal: Nguyen–Widrow — lembar {setup} menunjukkan bilangan acak, "
+        "norma setiap unit tersembunyi dan β di bawah tabel bobot setiap lapisan "
+        "tersembunyi; bobotnya dihitung dari situ.",
         "activations": "Fungsi aktivasi",
         "notation": "Notasi",
         "legend": "Legenda warna (setiap warna juga diberi nama pita di baris 1 lembar {steps})",
@@ -161,7 +177,7 @@ def guide_lines(
     if detail_epochs < spec.epochs:
         out.append(("text", text("sheet_epochs_values", notation, k=detail_epochs)))
     out += [
-        ("head", f"{t['rule']}: rule = {spec.rule}, loss = {spec.loss}"),
+        ("head", t["rule"].format(rule=spec.rule, loss=spec.loss)),
         ("text", t["forward"].format(f=f["forward"])),
         ("text", t["error"].format(f=f["error"])),
         ("text", t["loss"] + notation.loss_text(LOSSES[spec.loss].guide[lang])),
@@ -174,13 +190,27 @@ def guide_lines(
         out.append(("text", hidden.guide[lang].format(f=f["hidden"])))
     out.append(("text", t["delta"].format(f=f["delta"])))
     out.append(("text", rule.guide["update"][lang].format(f=f["update"])))
-    if notation.name == "fausett":  # the book's signs, or the opposite: say which
+    if notation.name in ("fausett", "siang"):  # the book's signs, or the opposite: say which
         out.append(("text", rule.guide["signs"][lang]))
     if not spec.update_biases:
         out.append(("text", t["biases_fixed"]))
     if spec.round is not None:
         out.append(("text", t["round"].format(d=spec.round)))
     out.append(("text", t["mode"].format(m=setting_value("mode", spec.mode_text, lang))))
+    if spec.momentum:
+        L = spec.n_layers
+        w = notation.weight(L, 0, 0)
+        prev = notation.symbol("a", L - 1, 0) if L > 1 else notation.input(0)
+        dw = RULES[spec.rule].guide_dw(
+            notation.lr_symbol, notation.grad(w), notation.delta(L, 0), prev
+        )
+        f = f"{notation.change(w)}(t+1) = {dw} + μ·{notation.change(w)}(t)"
+        out.append(("text", text("momentum", notation, mu=notation.number(spec.momentum), f=f)))
+    if spec.target_loss is not None:
+        e = notation.number(spec.target_loss)
+        out.append(("text", text("target_loss", notation, e=e, n=spec.epochs)))
+    if spec.init_method == "nguyen-widrow":
+        out.append(("text", text("nguyen_widrow", notation)))
     out.append(("head", t["activations"]))
     for l, ly in enumerate(spec.layers, start=1):
         who = notation.layer_name(l)

@@ -2,7 +2,7 @@
 
 A :class:`Notation` names every quantity of the trace in one place, so the workbook headers, the
 Setup tables, the Guide's formulas, the table's ``label`` column and the grader's explanations
-always use the same symbols. Indices shown are 1-based. Three notations (``spec.notation``):
+always use the same symbols. Indices shown are 1-based. Four notations (``spec.notation``):
 
 ``course`` (:class:`Notation`, the default)
     ``x1`` inputs, ``O1`` hidden outputs, ``y'1`` outputs, ``t1`` targets; ``w1,2`` the weight into
@@ -15,6 +15,10 @@ always use the same symbols. Indices shown are 1-based. Three notations (``spec.
     back ``err_k1``, hidden ``δ_in_j1``; ``f'(z_in1)``; deltas ``δ_k1`` (output) and ``δ_j1``
     (hidden); ``Δv12``; ``v12(new)``; ``α``. Setup weight tables are transposed ("Dari \\ Ke"):
     one row per sending unit, the bias row ``1`` first, one column per receiving unit.
+``siang`` (:class:`SiangNotation`, J.J. Siang's *Jaringan Syaraf Tiruan & Pemrogramannya*)
+    Fausett's units and signs with the receiving index first: ``v12`` into ``z1`` from ``x2``,
+    ``w13`` into ``y1`` from ``z3``, biases ``v10``, ``w10``; ``z_net1``, ``y_net1``; hidden error
+    ``δ_net1``; ``f'(z_net1)``. Setup tables: rows ``x1``, ``x2``, … then ``1`` (the biases).
 ``mazur`` (:class:`MazurNotation`, Matt Mazur's *A Step by Step Backpropagation Example*)
     ``i1`` inputs, ``out_h1`` / ``net_h1`` hidden, ``out_o1`` / ``net_o1`` outputs, ``target_o1``;
     weights numbered ``w1``…``wN`` through the network layer by layer, within a layer neuron by
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.engine import EpochRecord
 from ..core.ops import LOSSES, RULES, hidden_error_rule
 from ..core.spec import Spec
 
@@ -39,19 +44,45 @@ WORDS: dict[str, dict[str, str]] = {
     "band.data": {"en": "inputs and targets", "id": "masukan dan target"},
     "band.weights": {"en": "weights and biases in use", "id": "bobot dan bias yang dipakai"},
     "band.forward": {"en": "forward pass", "id": "propagasi maju"},
-    "band.errors": {"en": "errors and loss", "id": "galat dan loss"},
+    "band.errors": {"en": "errors and loss", "id": "galat dan fungsi galat"},
     "band.backward": {"en": "backward pass", "id": "propagasi mundur"},
     "band.gradients": {"en": "gradients and changes", "id": "gradien dan perubahan"},
+    # the same band with the book's columns (no ∂ columns, only the changes Δ)
+    "band.changes": {"en": "changes", "id": "perubahan bobot"},
     "band.new": {"en": "new weights and biases", "id": "bobot dan bias baru"},
     "epoch": {"en": "epoch", "id": "epoch"},
     "step": {"en": "step", "id": "langkah"},
     "sample": {"en": "sample", "id": "pola"},  # Fausett's training pattern, "pola" in JST books
     "update": {"en": "update", "id": "pembaruan"},
     "correct": {"en": "correct", "id": "benar"},
-    "loss": {"en": "loss", "id": "loss"},
+    "loss": {"en": "loss", "id": "galat"},
     "accuracy": {"en": "accuracy", "id": "akurasi"},
     "new": {"en": "new", "id": "baru"},
     "learning_rate": {"en": "learning rate", "id": "laju pembelajaran"},
+    "momentum": {"en": "momentum", "id": "momentum"},
+    "loss_function": {"en": "loss", "id": "fungsi galat"},
+    "old": {"en": "old", "id": "lama"},
+    "nw_caption": {
+        "en": "Nguyen–Widrow (layer {l}): {v}({old}) drawn uniform in [−{half}, {half}]; "
+        "‖{v}_j‖ = √(Σ_i {v}({old})²) over the weights into unit j; β = {c}·p^(1/n) = "
+        "{c}·{p}^(1/{n}); the weights above are {v} = β·{v}({old})/‖{v}_j‖; biases drawn "
+        "uniform in [−β, β]",
+        "id": "Nguyen–Widrow (lapisan {l}): {v}({old}) diacak seragam dalam [−{half}; {half}]; "
+        "‖{v}_j‖ = √(Σ_i {v}({old})²) atas bobot yang masuk ke unit j; β = {c}·p^(1/n) = "
+        "{c}·{p}^(1/{n}); bobot di atas adalah {v} = β·{v}({old})/‖{v}_j‖; bias diacak "
+        "seragam dalam [−β; β]",
+    },
+    "stop.reached": {
+        "en": "Training stopped at epoch {epoch}: its loss {sym} = {loss} ≤ target_loss {target}.",
+        "id": "Pelatihan berhenti pada epoch {epoch}: galatnya {sym} = {loss} ≤ target_loss "
+        "{target}.",
+    },
+    "stop.not_reached": {
+        "en": "target_loss {target} not reached: after the last epoch ({epoch}) the loss is "
+        "{sym} = {loss}.",
+        "id": "target_loss {target} tidak tercapai: setelah epoch terakhir ({epoch}) galatnya "
+        "{sym} = {loss}.",
+    },
     "weights": {"en": "weights", "id": "bobot"},
     "bias": {"en": "bias", "id": "bias"},
     "from": {"en": "from", "id": "dari"},
@@ -65,13 +96,13 @@ WORDS: dict[str, dict[str, str]] = {
     "givens": {"en": "givens", "id": "yang diketahui"},
     "epoch_loss": {
         "en": "loss (mean over the epoch's samples)",
-        "id": "loss (rata-rata semua pola)",
+        "id": "galat (rata-rata semua pola)",
     },
     "shift": {"en": "shift", "id": "geser"},
     "scale": {"en": "scale", "id": "skala"},
     "page": {"en": "Page", "id": "Halaman"},
     "of": {"en": "of", "id": "dari"},
-    "sample_loss": {"en": "loss per sample (epoch 1)", "id": "loss per pola (epoch 1)"},
+    "sample_loss": {"en": "loss per sample (epoch 1)", "id": "galat per pola (epoch 1)"},
 }
 
 
@@ -109,7 +140,7 @@ SETTING_LABELS: dict[str, dict[str, str]] = {
         "preset": "preset",
         "rule": "aturan",
         "hidden_error": "galat lapisan tersembunyi",
-        "loss": "fungsi loss",
+        "loss": "fungsi galat",
         "mode": "mode pelatihan",
         "epochs": "jumlah epoch",
         "update_biases": "bias diperbarui",
@@ -118,6 +149,7 @@ SETTING_LABELS: dict[str, dict[str, str]] = {
         "layer sizes": "arsitektur (unit per lapisan)",
         "init": "bobot awal acak",
         "normalize": "normalisasi",
+        "target_loss": "target galat (berhenti bila galat epoch ≤ ini)",
     },
 }
 SETTING_VALUES: dict[str, dict[str, str]] = {
@@ -151,6 +183,8 @@ def setting_value(key: str, value: object, lang: str = "en") -> object:
         return value
     if key == "mode" and value.isdigit():
         return f"mini-batch {value} (bobot diperbarui tiap {value} pola)"
+    if key == "init" and value.endswith(", nguyen-widrow"):
+        return value.replace("nguyen-widrow", "Nguyen–Widrow")
     if key == "init" and value.startswith("seed "):
         seed, _, rest = value.partition(", ")
         return f"{seed}, acak seragam {rest.removeprefix('uniform')}"
@@ -233,6 +267,52 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
             "single": "Tanpa lapisan tersembunyi bobotnya w ik dari x_i ke y_k, bias w0k.",
         },
     },
+    "siang": {
+        "en": {
+            "intro": "J.J. Siang's notation (Jaringan Syaraf Tiruan & Pemrogramannya "
+            "Menggunakan Matlab).",
+            "units": "x1, x2, … input units;  z1, … hidden units;  y1, … output units;  t1, … "
+            "targets",
+            "weights": "v ji: weight into hidden unit z_j from input x_i (first index = "
+            "receiving, second = sending: v12 goes into z1 from x2);  v j0: bias of z_j;  "
+            "w kj: weight into output y_k from z_j;  w k0: bias of y_k. When an index "
+            "reaches 10 the two are separated by a comma (v12,1). Setup tables as in "
+            "the book: one row per sending unit (x1, x2, …, then the row “1” with the "
+            "biases), one column per receiving unit.",
+            "others": "z_net j, y_net k: net input;  t k−y k: error;  err_k: the output error "
+            "sent back;  δ_net j: the error sent back to hidden unit z_j;  f'(…): "
+            "derivative;  δ_k, δ_j: the deltas of output and hidden units (δ_k1 is δ_k "
+            "of y1, δ_j2 is δ_j of z2);  ∂v: gradient;  Δv, Δw: change;  v(new): "
+            "updated weight;  α: learning rate",
+            "deep": "With several hidden layers the hidden layer's number comes first: z2.1 is "
+            "unit 1 of hidden layer 2, v2.31 the weight into z2.3 from z1.1 and v2.30 "
+            "its bias; the weights into the output units are w kj from the last hidden "
+            "layer.",
+            "single": "Without a hidden layer the weights are w ki into y_k from x_i, biases w k0.",
+        },
+        "id": {
+            "intro": "Notasi J.J. Siang (Jaringan Syaraf Tiruan & Pemrogramannya Menggunakan "
+            "Matlab).",
+            "units": "x1, x2, … unit masukan;  z1, … unit tersembunyi;  y1, … unit keluaran;  "
+            "t1, … target",
+            "weights": "v ji: bobot ke unit tersembunyi z_j dari masukan x_i (indeks pertama = "
+            "penerima, kedua = pengirim: v12 ke z1 dari x2);  v j0: bias z_j;  w kj: "
+            "bobot ke keluaran y_k dari z_j;  w k0: bias y_k. Bila indeks mencapai 10 "
+            "keduanya dipisah koma (v12,1). Tabel di lembar {setup} seperti di buku: "
+            "satu baris per unit pengirim (x1, x2, …, lalu baris “1” berisi bias), satu "
+            "kolom per unit penerima.",
+            "others": "z_net j, y_net k: masukan bersih (net);  t k−y k: galat;  err_k: galat "
+            "keluaran yang dikirim balik;  δ_net j: galat yang dikirim balik ke unit "
+            "tersembunyi z_j;  f'(…): turunan;  δ_k, δ_j: delta unit keluaran dan "
+            "tersembunyi (δ_k1 adalah δ_k dari y1, δ_j2 adalah δ_j dari z2);  ∂v: "
+            "gradien;  Δv, Δw: perubahan;  v(baru): bobot baru;  α: laju pembelajaran",
+            "deep": "Dengan beberapa lapisan tersembunyi nomor lapisan ditulis dulu: z2.1 adalah "
+            "unit 1 lapisan tersembunyi 2, v2.31 bobot ke z2.3 dari z1.1 dan v2.30 "
+            "biasnya; bobot ke unit keluaran tetap w kj dari lapisan tersembunyi "
+            "terakhir.",
+            "single": "Tanpa lapisan tersembunyi bobotnya w ki ke y_k dari x_i, bias w k0.",
+        },
+    },
     "mazur": {
         "en": {
             "intro": "Matt Mazur's notation (A Step by Step Backpropagation Example).",
@@ -265,7 +345,8 @@ NOTATION_TEXT: dict[str, dict[str, dict[str, str]]] = {
             "b2.1, b2.2 bias o1, o2 (b2 Mazur). Tabel di lembar {setup}: satu baris "
             "per neuron penerima (“ke”), satu kolom per neuron pengirim (“dari”), bias "
             "di sampingnya.",
-            "others": "e_o1: galat target_o1 − out_o1;  E_total: loss;  ∂E/∂out_o1, ∂E/∂out_h1: "
+            "others": "e_o1: galat target_o1 − out_o1;  E_total: fungsi galat;  "
+            "∂E/∂out_o1, ∂E/∂out_h1: "
             "galat yang dikirim balik (∂E_total/∂out);  ∂out/∂net: turunan;  δ_o1, "
             "δ_h1: delta;  ∂E/∂w5: gradien;  Δw5: perubahan;  w5⁺: bobot baru;  η: "
             "laju pembelajaran",
@@ -301,6 +382,8 @@ class Notation:
     #: Setup weight tables: False = rows are receiving neurons (bias column beside);
     #: True = rows are sending neurons with the bias row "1" first, columns receiving neurons
     transposed = False
+    #: transposed tables only: the bias row "1" last (Siang's), not first (Fausett's)
+    bias_last = False
     lr_symbol = "lr"
     #: the error of output k, written generically (the Guide's loss formulas)
     generic_error = "e_k"
@@ -312,10 +395,42 @@ class Notation:
         self.sizes = spec.sizes
         self.loss = spec.loss
         self.lang = lang
+        self.book_columns = getattr(spec, "book_columns", False)
         self.sheets = sheet_names(lang)
 
     def word(self, key: str) -> str:
+        if key == "band.gradients" and self.book_columns:
+            key = "band.changes"  # the book's columns: the band holds only the changes
         return word(key, self.lang)
+
+    def beta_label(self, p: int, n: int) -> str:
+        """The Setup label of Nguyen–Widrow's β for p units with n inputs."""
+        return f"β = {self.number(0.7)}·{p}^(1/{n})"
+
+    def nw_caption(self, layer: int, p: int, n: int) -> str:
+        """The caption of a layer's Nguyen–Widrow work on Setup."""
+        v = self.weight_name(layer)
+        return self.word("nw_caption").format(
+            l=layer, v=v, old=self.word("old"), p=p, n=n, half=self.number(0.5), c=self.number(0.7)
+        )
+
+    def number(self, x: float) -> str:
+        """A number in a sentence: 6 significant digits, a decimal comma in Indonesian."""
+        s = f"{x:.6g}"
+        return s.replace(".", ",") if self.lang == "id" else s
+
+    def stop_note(self, ep: EpochRecord, spec: Spec) -> str | None:
+        """With ``target_loss``: on the epoch training stopped at, where and why (it reached
+        the target, or the last epoch did not); else None."""
+        if ep.reached is None or not (ep.reached or ep.epoch == spec.epochs):
+            return None
+        key = "stop.reached" if ep.reached else "stop.not_reached"
+        return self.word(key).format(
+            epoch=ep.epoch,
+            loss=self.number(ep.loss),
+            target=self.number(spec.target_loss),  # type: ignore[arg-type]
+            sym=LOSSES[spec.loss].symbol,
+        )
 
     # ---- pieces
     def _hidden_prefix(self, layer: int) -> str:
@@ -421,6 +536,15 @@ class Notation:
             return self.word("accuracy")
         elif q == "lr":
             return self.lr_symbol
+        elif q == "momentum":
+            return "μ"
+        elif q == "nw_draw":
+            return f"{self.weight(layer, j, i)}({self.word('old')})"  # type: ignore[arg-type]
+        elif q == "nw_norm":
+            unit = "j" if j is None else str(j + 1)
+            return f"‖{self.weight_name(layer)}_{unit}‖"  # type: ignore[arg-type]
+        elif q == "nw_beta":
+            return "β"
         elif q == "correct":
             return self.word("correct")
         elif q in ("epoch", "step", "sample"):
@@ -479,7 +603,12 @@ class Notation:
             out.append(t["deep"])
         if self.L == 1 and "single" in t:
             out.append(t["single"])
-        out.append(f"{self.loss_symbol()}: loss;  {self.lr_symbol} = learning_rate")
+        out.append(
+            f"{self.loss_symbol()}: {self.word('loss_function')};  "
+            f"{self.lr_symbol} = learning_rate ({self.word('learning_rate')})"
+            if self.lang != "en"
+            else f"{self.loss_symbol()}: loss;  {self.lr_symbol} = learning_rate"
+        )
         return out
 
     def _terms(self, parts: list[str], limit: int = 3) -> str:
@@ -694,10 +823,56 @@ class MazurNotation(Notation):
         return s + "⁺"
 
 
+class SiangNotation(FausettNotation):
+    """J.J. Siang's notation (*Jaringan Syaraf Tiruan & Pemrogramannya Menggunakan Matlab*):
+    Fausett's units and signs, with the receiving index first — ``v12`` into ``z1`` from ``x2``,
+    ``w12`` into ``y1`` from ``z2``, biases ``v10``, ``w10``; net inputs ``z_net1``, ``y_net1``;
+    the hidden error ``δ_net1``; ``f'(z_net1)``. Setup tables as his: one row per sending unit
+    (``x1``, ``x2``, … then ``1`` for the bias), one column per receiving unit."""
+
+    name = "siang"
+    bias_last = True
+
+    def net(self, layer: int, j: int) -> str:
+        if layer == self.L:
+            return f"y_net{j + 1}"
+        return f"z_net{self._ix(layer, j)}"
+
+    def weight(self, layer: int, j: int, i: int) -> str:
+        return f"{self._letter(layer)}{_pair(j + 1, i + 1)}"
+
+    def bias(self, layer: int, j: int) -> str:
+        return f"{self._letter(layer)}{_pair(j + 1, 0)}"
+
+    def err(self, layer: int, j: int) -> str:
+        if layer == self.L:
+            return f"err_k{j + 1}"
+        return f"δ_net{self._ix(layer, j)}"
+
+    def formulas(self, spec: Spec) -> dict[str, str]:
+        out = Notation.formulas(self, spec)
+        L = self.L
+        # Siang writes the bias first too: z_net_j = v_j0 + Σ_i x_i·v_ji
+        generic_fwd = (
+            "y_net_k = w_k0 + Σ_i x_i·w_ki, y_k = f(y_net_k)"
+            if L == 1
+            else "z_net_j = v_j0 + Σ_i x_i·v_ji, z_j = f(z_net_j);  "
+            "y_net_k = w_k0 + Σ_j z_j·w_kj, y_k = f(y_net_k)"
+        )
+        out["forward"] = f"{generic_fwd}  ({self.word('eg')} {out['forward']})"
+        out["error"] = f"t_k − y_k  ({self.sheets.steps}: {self.error(0)}, …)"
+        hidden = hidden_error_rule(spec.rule, spec.hidden_error)
+        if L > 1 and hidden.name != "proportional":
+            sent = "δ_k" if hidden.source == "delta" else "err_k"
+            out["hidden"] = f"δ_net_j = Σ_k {sent}·w_kj  ({self.word('eg')} {out['hidden']})"
+        return out
+
+
 NOTATION_CLASSES: dict[str, type[Notation]] = {
     "course": Notation,
     "fausett": FausettNotation,
     "mazur": MazurNotation,
+    "siang": SiangNotation,
 }
 
 

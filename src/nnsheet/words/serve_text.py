@@ -50,6 +50,7 @@ TEXT: dict[str, dict[str, str]] = {
         "file (is it your exercise, saved by a spreadsheet?) and upload it again.",
         "no_file": "Choose a file first.",
         "too_large": "The upload is larger than {mb} MB.",
+        "too_slow": "The upload stopped coming for {s} seconds; try again.",
         "csrf": "This form has expired; reload the page and try again.",
         "not_found": "Not found.",
         "teacher": "Teacher",
@@ -72,6 +73,27 @@ TEXT: dict[str, dict[str, str]] = {
         "{data})",
         "insecure": "note: {host} is not this machine only and the pages are plain http: the "
         "sign-in cookie cannot be marked secure (use it on the lab's own network)",
+        "restart_differs": "{data} was started with {what}: {then} then, {now} now; start serve "
+        "as before, or add --new-term to move this term's records into {data}/archive/ and start "
+        "afresh",
+        "what.spec": "another spec",
+        "what.options": "other exercise options",
+        "what.lang": "another language (--lang)",
+        "archived": "the earlier term's records were moved to {path}",
+        "added": "{n} new student(s) on the roster: {ids} (their codes are in {path})",
+        "removed": "no longer on the roster, access ended: {ids}",
+        "codes_missing": "{path} is missing, and the database keeps the codes only as hashes: "
+        "give a student a new code with --revoke ID",
+        "revoked": "new access code for {name} ({id}): {code} (also in {path}; the old code no "
+        "longer works)",
+        "port_in_use": "--port {port}: {host}:{port} cannot be used ({why}); choose another port "
+        "with --port",
+        # on the pages
+        "ungradable_used": "You have sent {n} files that could not be graded, the limit; ask your "
+        "teacher.",
+        "bytes_used": "Your uploads have reached {mb} MB, the limit; ask your teacher.",
+        "ungradable_left": "Files that could not be graded: {n} (at most {cap} are accepted).",
+        "busy": "The server is busy; try again in a few seconds.",
     },
     "id": {
         "title": "Periksa mandiri nnsheet",
@@ -117,6 +139,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lagi.",
         "no_file": "Pilih berkas terlebih dahulu.",
         "too_large": "Unggahan lebih besar dari {mb} MB.",
+        "too_slow": "Unggahan berhenti mengalir selama {s} detik; coba lagi.",
         "csrf": "Formulir ini kedaluwarsa; muat ulang halaman lalu coba lagi.",
         "not_found": "Tidak ditemukan.",
         "teacher": "Dosen",
@@ -138,6 +161,26 @@ TEXT: dict[str, dict[str, str]] = {
         "{data})",
         "insecure": "catatan: {host} bukan hanya mesin ini dan halamannya http biasa: cookie "
         "masuk tidak dapat ditandai secure (pakai di jaringan lab sendiri)",
+        "restart_differs": "{data} dimulai dengan {what}: dulu {then}, sekarang {now}; jalankan "
+        "serve seperti sebelumnya, atau tambahkan --new-term untuk memindahkan catatan semester "
+        "ini ke {data}/archive/ dan mulai dari awal",
+        "what.spec": "spec lain",
+        "what.options": "opsi latihan lain",
+        "what.lang": "bahasa lain (--lang)",
+        "archived": "catatan semester sebelumnya dipindahkan ke {path}",
+        "added": "{n} mahasiswa baru di daftar: {ids} (kodenya di {path})",
+        "removed": "tidak lagi di daftar, akses dihentikan: {ids}",
+        "codes_missing": "{path} tidak ada, dan basis data hanya menyimpan hash kode: beri "
+        "mahasiswa kode baru dengan --revoke ID",
+        "revoked": "kode akses baru untuk {name} ({id}): {code} (juga di {path}; kode lama tidak "
+        "berlaku lagi)",
+        "port_in_use": "--port {port}: {host}:{port} tidak dapat dipakai ({why}); pilih port lain "
+        "dengan --port",
+        "ungradable_used": "Anda sudah mengirim {n} berkas yang tidak dapat dinilai, batasnya; "
+        "hubungi dosen Anda.",
+        "bytes_used": "Unggahan Anda sudah mencapai {mb} MB, batasnya; hubungi dosen Anda.",
+        "ungradable_left": "Berkas yang tidak dapat dinilai: {n} (paling banyak {cap} diterima).",
+        "busy": "Server sedang sibuk; coba lagi beberapa detik lagi.",
     },
 }
 
