@@ -315,6 +315,12 @@ def test_brief_reasons_name_no_expected_value() -> None:
         "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0.7: nilai ini mengikuti "
         "dengan benar dari nilai Anda yang salah, Steps!Y3 O1"
     )
+    t = Reason.of("carried_trivial", own="0", root="wrong", where="Steps!Y3 O1", exact="0.71")
+    assert reason(t, "en", "verdicts") == (
+        "from your own earlier values it is 0, but only because your earlier wrong value "
+        "Steps!Y3 O1 made it 0; no credit"
+    )
+    assert "0.71" not in reason(t, "id", "hints")
     d = Reason.of("drift", own="0.5891", exact="0.58904")
     assert "0.58904" not in reason(d, "en", "verdicts") + reason(d, "id", "verdicts")
 

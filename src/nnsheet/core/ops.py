@@ -31,10 +31,11 @@ Texts = dict[str, str]
 
 
 def paren(s: str) -> str:
-    """``s`` as a factor: in parentheses when it is a sum or difference (``t1−y1``)."""
-    if s.startswith("(") and s.endswith(")"):
+    """``s`` as a factor or a base: in parentheses when it is a sum or difference (``t1−y1``)
+    or a negative number (``(−0.5)²``, not ``−0.5²``)."""
+    if s.startswith("(") and s.endswith(")") and s.count("(") == 1:
         return s
-    return f"({s})" if any(op in s[1:] for op in "+−- ") else s
+    return f"({s})" if s[:1] in "-−" or any(op in s[1:] for op in "+−- ") else s
 
 
 # --------------------------------------------------------------------------- activations
@@ -103,7 +104,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"IF({z}>=0,(1-EXP(-2*{z}))/(1+EXP(-2*{z})),(EXP(2*{z})-1)/(EXP(2*{z})+1))",
             lambda z, a: f"1-{a}*{a}",
             lambda z: f"tanh({z})",
-            lambda z, a: f"1-{a}²",
+            lambda z, a: f"1-{paren(a)}²",
             True,
             {"en": "f(z) = tanh z, f' = 1−a²", "id": "f(z) = tanh z, f' = 1−a²"},
             (-1.0, 1.0),
@@ -198,7 +199,7 @@ class Loss:
 
 
 def _sq(terms: Sequence[str]) -> str:
-    return " + ".join(f"{t}²" for t in terms)
+    return " + ".join(f"{paren(t)}²" for t in terms)
 
 
 LOSSES: dict[str, Loss] = {

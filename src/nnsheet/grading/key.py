@@ -141,11 +141,19 @@ def key_formulas(
 class LearnerEnv:
     """Cell values as the learner's workbook would compute them: answer cells are what the
     learner typed, givens come from Setup, every other cell is its own formula evaluated on
-    these (memoised)."""
+    these (memoised). An answer cell in ``blank`` (left blank by the learner) is, for the cells
+    that read it, its own formula on the learner's numbers (recursively; formulas point back,
+    so no cycle); it is still graded ``missing`` itself."""
 
-    def __init__(self, key: AnswerKey, given: Mapping[tuple[str, str], float | None]) -> None:
+    def __init__(
+        self,
+        key: AnswerKey,
+        given: Mapping[tuple[str, str], float | None],
+        blank: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.key = key
         self.given = given
+        self.blank = blank
         self.memo: dict[tuple[str, str], float] = {}
         self.active: set[tuple[str, str]] = set()
 
@@ -153,9 +161,11 @@ class LearnerEnv:
         k = (sheet, ref)
         if k in self.given:
             v = self.given[k]
-            if v is None:
+            if v is not None:
+                return v
+            if k not in self.blank or k not in self.key.formulas:
                 raise FormulaError(f"{sheet}!{ref} holds no number")
-            return v
+            # a blank answer cell: its own formula on the learner's own numbers (below)
         if sheet == self.key.layout.sheets.setup:
             if k not in self.key.givens:
                 raise FormulaError(f"{sheet}!{ref} is not a given")
@@ -187,8 +197,20 @@ class LearnerEnv:
 
     def inputs(self, key: tuple[str, str], tree: tuple | None = None) -> list[tuple[str, str]]:
         """The learner's answer cells a cell's formula (or ``tree``) reads, directly or through
-        cells the learner was not asked for (the weights in use)."""
+        cells the learner was not asked for (the weights in use) or left blank (computed from
+        their own inputs: :meth:`through`)."""
+        return self._walk(key, tree)[0]
+
+    def through(self, key: tuple[str, str], tree: tuple | None = None) -> list[tuple[str, str]]:
+        """The blank answer cells a cell's formula (or ``tree``) reads, directly or through
+        other cells: each computed from the learner's own numbers by its own formula."""
+        return self._walk(key, tree)[1]
+
+    def _walk(
+        self, key: tuple[str, str], tree: tuple | None
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         out: list[tuple[str, str]] = []
+        blank: list[tuple[str, str]] = []
         seen: set[tuple[str, str]] = set()
         todo = list(references(self.key.tree(key) if tree is None else tree, key[0]))
         while todo:
@@ -196,11 +218,17 @@ class LearnerEnv:
             if k in seen:
                 continue
             seen.add(k)
-            if k in self.given:
+            if k in self.given and self.given[k] is not None:
                 out.append(k)
-            elif k[0] != self.key.layout.sheets.setup and k in self.key.formulas:
+                continue
+            if k in self.given:
+                if k not in self.blank or k not in self.key.formulas:
+                    out.append(k)  # not a number (text, an error): an input all the same
+                    continue
+                blank.append(k)
+            if k[0] != self.key.layout.sheets.setup and k in self.key.formulas:
                 todo.extend(references(self.key.tree(k), k[0]))
-        return out
+        return out, blank
 
     def slack(
         self,
@@ -220,7 +248,7 @@ class LearnerEnv:
             worst = 0.0
             for sign in (1.0, -1.0):
                 # one input moved; the others read through (no copy of every answer)
-                moved = LearnerEnv(self.key, ChainMap({k: v + sign * t}, self.given))
+                moved = LearnerEnv(self.key, ChainMap({k: v + sign * t}, self.given), self.blank)
                 w = moved.compute(key, tree)
                 if w is not None:
                     worst = max(worst, abs(w - base))
@@ -235,13 +263,15 @@ class Record:
     options are the record (an option left out is ``template``'s default); without it, the
     embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record.
     ``decimals`` (``--decimals``) always replaces the decimals the exercise states when it is
-    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared)."""
+    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared).
+    ``carried_credit`` (``--carried-credit``): the share of a point a carried cell earns."""
 
     spec: Spec | None = None
     ask: tuple[str, ...] | None = None
     steps: int | None = None
     epochs: int | None = None
     decimals: int | None = None
+    carried_credit: float = 1.0
 
 
 def _option_differences(

@@ -44,7 +44,13 @@ REPORT_COLUMNS = [
     "given",
     "mistake",
 ]
-COLOURS = {"correct": "C6EFCE", "carried": "DDEBF7", "wrong": "FFC7CE", "missing": "D9D9D9"}
+COLOURS = {
+    "correct": "C6EFCE",
+    "carried": "DDEBF7",
+    "carried_trivial": "FCE4D6",
+    "wrong": "FFC7CE",
+    "missing": "D9D9D9",
+}
 
 
 # =========================================================================== output
@@ -80,7 +86,9 @@ def lost_text(rows: Sequence[AnswerCell], lang: str) -> str:
 
 
 def _counts(c: Counter, lang: str) -> str:
-    return ", ".join(f"{c.get(v, 0)} {verdict(v, lang)}" for v in VERDICTS)
+    """Each verdict's count (``carried_trivial`` only when there is one)."""
+    shown = [v for v in VERDICTS if v != "carried_trivial" or c.get(v)]
+    return ", ".join(f"{c.get(v, 0)} {verdict(v, lang)}" for v in shown)
 
 
 def own_numbers(res: Result) -> dict[tuple[str, str], float | None]:
@@ -168,7 +176,7 @@ def comment_text(res: Result, m: Mark, lang: str, feedback: str = "full") -> str
             text += f"\n{explain_own(res.key, m.row, own_numbers(res))}"
         if m.mistakes:
             text += f"\n{explain_mistakes(res.key, m.mistakes, lang)}"
-    elif m.verdict == "carried":
+    elif m.verdict in ("carried", "carried_trivial"):
         text += say("comment_carried", lang, expected=expected, reason=why) if full else why
     elif m.verdict == "correct":  # rounding drift, not a mistake
         text += why if m.drift else ""

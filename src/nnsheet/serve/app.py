@@ -96,6 +96,7 @@ class Settings:
     timeout: float = 60.0
     feedback: str = "verdicts"  # what a student is shown (``serve --feedback``)
     secure_cookie: bool = True
+    carried_credit: float = 1.0  # serve --carried-credit
     job: Job = field(default=grade_upload)  # tests replace it with a slow one
     #: per student: uploads that could not be graded, and bytes of all uploads
     ungradable_budget: int = UNGRADABLE_BUDGET
@@ -239,6 +240,7 @@ class Server:
             "shown": a.filename,
             "lang": self.lang,
             "feedback": self.s.feedback,
+            "carried_credit": self.s.carried_credit,
         }
 
     async def grade(self, a: Attempt) -> dict:
@@ -586,6 +588,7 @@ API_FIELDS = (
     "score",
     "correct",
     "carried",
+    "carried_trivial",
     "wrong",
     "missing",
     "answer_cells",

@@ -38,8 +38,20 @@ class ShiftLike(Protocol):
 
 #: the verdicts as people read them (the codes themselves stay English in the CSV)
 VERDICT_WORDS: dict[str, dict[str, str]] = {
-    "en": {"correct": "correct", "carried": "carried", "wrong": "wrong", "missing": "missing"},
-    "id": {"correct": "benar", "carried": "terbawa", "wrong": "salah", "missing": "kosong"},
+    "en": {
+        "correct": "correct",
+        "carried": "carried",
+        "carried_trivial": "carried (trivial)",
+        "wrong": "wrong",
+        "missing": "missing",
+    },
+    "id": {
+        "correct": "benar",
+        "carried": "terbawa",
+        "carried_trivial": "terbawa (remeh)",
+        "wrong": "salah",
+        "missing": "kosong",
+    },
 }
 
 #: the exercise's blocks in the summary
@@ -84,6 +96,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend.correct": "correct: within the tolerance of the expected value",
         "legend.carried": "carried: correct by carry-forward, right when computed from your own "
         "earlier values, one of which was wrong",
+        "legend.carried_trivial": "carried (trivial): follows from your own earlier values, "
+        "but only because an earlier mistake made it trivial (0, or equal to one of its own "
+        "inputs); no credit",
         "legend.wrong": "wrong: see the cell's comment",
         "legend.missing": "missing: nothing typed",
         # explanations
@@ -103,6 +118,16 @@ TEXT: dict[str, dict[str, str]] = {
         "{own}% correct for the file's own",
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
         "{wrong} of them wrong in one file or both",
+        "note.duplicate": "student {sid} has {n} files graded: {files}",
+        "through": "the blank cell(s) {through} computed from your own numbers",
+        "note.answer_key.trace": "this is a trace workbook (nnsheet's answer key), not an "
+        "exercise: {ours} of {filled} filled answer cells hold nnsheet's own formulas",
+        "note.answer_key.formulas": "{ours} of {filled} filled answer cells hold the very "
+        "formulas nnsheet writes in its answer key",
+        "note.formulas": "{n} of {filled} filled answer cells ({share}%) are spreadsheet "
+        "formulas, not numbers worked out by hand",
+        "note.not_submitted": "no file for this student",
+        "not_submitted": "{n} student(s) on the roster submitted no file: {ids}",
         "diff.network": "network {got} instead of {want}",
         "diff.activation": "layer {layer} activation {got} instead of {want}",
         "diff.weights": "layer {layer} weights in the hidden spec",
@@ -153,6 +178,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend.carried": "terbawa: benar bila dihitung dari nilai Anda sendiri sebelumnya, "
         "yang salah satunya keliru (kesalahan sebelumnya terbawa dengan benar, "
         "carry-forward)",
+        "legend.carried_trivial": "terbawa (remeh): mengikuti dari nilai Anda sendiri "
+        "sebelumnya, tetapi hanya karena kesalahan sebelumnya membuatnya remeh (0, atau sama "
+        "dengan salah satu masukannya sendiri); tanpa nilai",
         "legend.wrong": "salah: lihat komentar pada sel",
         "legend.missing": "kosong: tidak ada yang diketik",
         "mean_loss": "rata-rata {loss} semua pola",
@@ -171,6 +199,16 @@ TEXT: dict[str, dict[str, str]] = {
         "{own}% yang benar untuk nilai awal berkas ini sendiri",
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
         "{wrong} di antaranya salah di salah satu atau kedua berkas",
+        "note.duplicate": "mahasiswa {sid} mengumpulkan {n} berkas yang dinilai: {files}",
+        "through": "sel kosong {through} dihitung dari nilai Anda sendiri",
+        "note.answer_key.trace": "ini buku kerja jejak (kunci jawaban nnsheet), bukan latihan: "
+        "{ours} dari {filled} sel jawaban yang terisi memuat rumus nnsheet sendiri",
+        "note.answer_key.formulas": "{ours} dari {filled} sel jawaban yang terisi memuat rumus "
+        "yang persis ditulis nnsheet di kunci jawabannya",
+        "note.formulas": "{n} dari {filled} sel jawaban yang terisi ({share}%) berupa rumus "
+        "spreadsheet, bukan angka yang dihitung sendiri",
+        "note.not_submitted": "tidak ada berkas dari mahasiswa ini",
+        "not_submitted": "{n} mahasiswa di daftar kelas tidak mengumpulkan berkas: {ids}",
         "diff.network": "jaringan {got}, seharusnya {want}",
         "diff.activation": "aktivasi lapisan {layer} {got}, seharusnya {want}",
         "diff.weights": "bobot lapisan {layer} di spec tersembunyi",
@@ -253,9 +291,18 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "is {own} (unrounded {exact})",
         "carried": "from your own earlier values it is {own}: it follows correctly from your "
         "earlier {root} value {where} (expected {exact})",
+        "carried_trivial": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it 0; no credit (expected {exact})",
+        "carried_trivial.input": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it equal to {input}; no credit (expected "
+        "{exact})",
         "carried.brief": "from your own earlier values it is {own}: it follows correctly from "
         "your earlier {root} value {where}",
         "drift.brief": "rounding, not a mistake: your own earlier values are correct",
+        "carried_trivial.brief": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it 0; no credit",
+        "carried_trivial.input.brief": "from your own earlier values it is {own}, but only "
+        "because your earlier {root} value {where} made it equal to {input}; no credit",
         "expected.brief": "not the value this cell should hold",
         "expected": "expected {expected}",
         "expected.own": "expected {expected} (or {own} from your own earlier values)",
@@ -278,6 +325,12 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "yang benar, hasilnya {own} (tanpa pembulatan {exact})",
         "carried.wrong": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: nilai "
         "ini mengikuti dengan benar dari nilai Anda yang salah, {where} (seharusnya {exact})",
+        "carried_trivial": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}, "
+        "tetapi hanya karena nilai Anda sebelumnya {where} membuatnya 0; tanpa nilai "
+        "(seharusnya {exact})",
+        "carried_trivial.input": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
+        "{own}, tetapi hanya karena nilai Anda sebelumnya {where} membuatnya sama dengan "
+        "{input}; tanpa nilai (seharusnya {exact})",
         "carried.missing": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: "
         "nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where} (seharusnya "
         "{exact})",
@@ -285,6 +338,11 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "nilai ini mengikuti dengan benar dari nilai Anda yang salah, {where}",
         "carried.missing.brief": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
         "{own}: nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where}",
+        "carried_trivial.brief": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
+        "{own}, tetapi hanya karena nilai Anda sebelumnya {where} membuatnya 0; tanpa nilai",
+        "carried_trivial.input.brief": "bila dihitung dari nilai Anda sendiri sebelumnya "
+        "hasilnya {own}, tetapi hanya karena nilai Anda sebelumnya {where} membuatnya sama "
+        "dengan {input}; tanpa nilai",
         "drift.brief": "pembulatan, bukan kesalahan: nilai Anda sendiri sebelumnya benar",
         "expected.brief": "bukan nilai yang seharusnya ada di sel ini",
         "expected": "seharusnya {expected}",
@@ -342,7 +400,14 @@ FEEDBACK = ("verdicts", "hints", "full")
 
 def reason(r: ReasonLike, lang: str, feedback: str = "full") -> str:
     """Why an answer cell got its verdict (a grader's :class:`~nnsheet.grading.reason.Reason`),
-    in ``lang``; below ``full`` feedback, without an expected or exact value."""
+    in ``lang``; with the blank cells its own value was computed through (``through``); below
+    ``full`` feedback, without an expected or exact value."""
+    text = _reason(r, lang, feedback)
+    through = r.fields.get("through")
+    return text if not through else f"{text}; {say('through', lang, through=through)}"
+
+
+def _reason(r: ReasonLike, lang: str, feedback: str = "full") -> str:
     words, f = REASON_TEXT[lang], r.fields
     if feedback != "full":
         if r.code == "expected":
@@ -354,10 +419,16 @@ def reason(r: ReasonLike, lang: str, feedback: str = "full") -> str:
             return words.get(brief, REASON_TEXT["en"]["carried.brief"]).format(**f)
         if r.code == "drift":
             return words["drift.brief"]
+        if r.code == "carried_trivial":
+            key = "carried_trivial" if f.get("input") is None else "carried_trivial.input"
+            return words[f"{key}.brief"].format(**f)
     if r.code == "expected":
         text = words["expected.own" if f.get("own") is not None else "expected"].format(**f)
         short = typed_short(r, lang)
         return text if short is None else f"{text}; {short}"
+    if r.code == "carried_trivial":
+        key = "carried_trivial" if f.get("input") is None else "carried_trivial.input"
+        return words[key].format(**f)
     if r.code == "carried" and lang != "en":  # said by what it follows from (wrong or missing)
         own = words.get(f"carried.{f['root']}")
         return (own or REASON_TEXT["en"]["carried"]).format(**f)
