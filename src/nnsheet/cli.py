@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument(
         "--ask",
         metavar="BLOCKS",
-        help="blocks to ask, comma-separated: forward,errors,backward,updates (default: all)",
+        help="blocks to ask, comma-separated: forward,errors,backward,updates (default: all of "
+        "these), and init (the Nguyen–Widrow work on Setup, asked only when named)",
     )
     m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
     m.add_argument(
@@ -769,9 +770,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from .core.specfile import TARGETS_ANY_RANGE
     from .doctor.command import run_doctor
 
-    spec = resolve_spec(args.spec, _overrides(args))
+    token = TARGETS_ANY_RANGE.set(True)  # an unreachable target is a finding here, not a refusal
+    try:
+        spec = resolve_spec(args.spec, _overrides(args))
+    finally:
+        TARGETS_ANY_RANGE.reset(token)
     return run_doctor(spec, lang=args.lang, output=args.output, as_json=args.json, quiet=args.quiet)
 
 

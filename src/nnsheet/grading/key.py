@@ -12,7 +12,7 @@ from pathlib import Path
 from ..core.cells import cell_pos
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
-from ..core.ops import BLOCKS, MISTAKES
+from ..core.ops import DEFAULT_BLOCKS, MISTAKES
 from ..core.spec import Spec
 from ..core.specfile import loads_spec, spec_to_toml
 from ..exercise.template import (
@@ -22,6 +22,7 @@ from ..exercise.template import (
     UNSTATED_DECIMALS,
     Asked,
     ExerciseOptions,
+    init_rows,
     parse_ask,
 )
 from ..output.table import TableRow, trace_rows
@@ -76,7 +77,10 @@ class AnswerKey:
             options,
             layout,
             trace,
-            tuple(r for r in table if asked(r.sheet, r.quantity, r.step, r.epoch)),
+            (
+                *init_rows(layout, options),  # the Nguyen–Widrow work on Setup, computed first
+                *(r for r in table if asked(r.sheet, r.quantity, r.step, r.epoch)),
+            ),
             {(name, r.cell): r.value for r in setup},
             key_formulas(layout, trace, rows),
             {(r.sheet, r.cell): r.value for r in table},
@@ -100,6 +104,8 @@ class AnswerKey:
         """(code, parsed formula) of each mistake (:data:`nnsheet.core.ops.MISTAKES`) that
         changes this answer cell's formula: the cell computed with that slip."""
         sheet, ref = key
+        if sheet == self.layout.sheets.setup:
+            return self._setup_slips(ref, quantity)
         if sheet != self.layout.sheets.steps:
             return []
         row, col = cell_pos(ref)
@@ -114,6 +120,21 @@ class AnswerKey:
                 if tmpl is not None:
                     out.append((code, parse(tmpl.format_map(ctx))))
         return out
+
+    def _setup_slips(self, ref: str, quantity: str) -> list[tuple[str, tuple]]:
+        """The Nguyen–Widrow slips of a Setup answer cell (β, a unit's norm)."""
+        lay = self.layout
+        cell = next((c for c in lay.init_cells if c.ref == ref), None)
+        if cell is None or cell.layer is None:
+            return []
+        l = cell.layer
+        p, n, rng = lay.sizes[l], lay.sizes[l - 1], lay.nw_draws_range(l)
+        return [
+            (code, parse(formula))
+            for code, m in MISTAKES.items()
+            if m.setup is not None and quantity in m.quantities
+            for formula in m.setup(p, n, rng)
+        ]
 
 
 def key_formulas(
@@ -135,6 +156,8 @@ def key_formulas(
                 formulas[(steps, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
         elif item.formula is not None:
             formulas[(item.sheet, item.ref)] = item.formula
+    for cell in layout.init_cells:  # the Nguyen–Widrow work on Setup (``--ask init``)
+        formulas[(cell.sheet, cell.ref)] = cell.formula  # type: ignore[assignment]
     return formulas
 
 
@@ -281,7 +304,7 @@ def _option_differences(
     the spec is read; the givens, by :func:`~.pipeline.givens_flags`)."""
 
     def ask(o: ExerciseOptions) -> str:
-        return ",".join(o.ask) if o.ask != tuple(BLOCKS) else "all"
+        return ",".join(o.ask) if o.ask != DEFAULT_BLOCKS else "all"
 
     pairs = [
         ("ask", ask(embedded), ask(record)),
@@ -384,7 +407,7 @@ def key_for(
     tampered: list[Diff] = []
     if record.spec is not None:
         options = ExerciseOptions(
-            ask=record.ask or tuple(BLOCKS),
+            ask=record.ask or DEFAULT_BLOCKS,
             steps=record.steps,
             lang=lang,
             decimals=DEFAULT_DECIMALS if record.decimals is None else record.decimals,

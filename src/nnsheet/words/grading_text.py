@@ -56,8 +56,8 @@ VERDICT_WORDS: dict[str, dict[str, str]] = {
 
 #: the exercise's blocks in the summary
 BLOCK_WORDS: dict[str, dict[str, str]] = {
-    "en": dict(zip(BLOCKS, ("forward", "errors", "backward", "updates"), strict=True)),
-    "id": dict(zip(BLOCKS, ("maju", "galat", "mundur", "pembaruan"), strict=True)),
+    "en": dict(zip(BLOCKS, ("init", "forward", "errors", "backward", "updates"), strict=True)),
+    "id": dict(zip(BLOCKS, ("inisialisasi", "maju", "galat", "mundur", "pembaruan"), strict=True)),
 }
 
 TEXT: dict[str, dict[str, str]] = {
@@ -235,6 +235,10 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "fprime_binary_for_bipolar": "the derivative of a bipolar sigmoid unit taken as the "
         "binary sigmoid's f·(1 − f) instead of ½·(1 + f)·(1 − f)",
         "no_momentum": "the change computed without the momentum term μ·Δ of the previous update",
+        "nw_inputs_for_hidden": "Nguyen–Widrow's β taken as 0.7·n^(1/n), 0.7·p^(1/p) or "
+        "0.7·n^(1/p) instead of 0.7·p^(1/n) (p hidden units, n inputs)",
+        "nw_whole_matrix": "the Nguyen–Widrow norm taken over all of the layer's weights instead "
+        "of over the weights into this hidden unit only",
         "no_fprime": "δ taken as the error itself, without the derivative factor",
         "new_weights_in_backprop": "the hidden error computed with the weights of the layer "
         "above already updated in this step, not the weights before "
@@ -252,6 +256,10 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "fprime_binary_for_bipolar": "turunan unit sigmoid bipolar dihitung seperti sigmoid "
         "biner, f·(1 − f), bukan ½·(1 + f)·(1 − f)",
         "no_momentum": "perubahan dihitung tanpa suku momentum μ·Δ dari pembaruan sebelumnya",
+        "nw_inputs_for_hidden": "β Nguyen–Widrow dihitung sebagai 0,7·n^(1/n), 0,7·p^(1/p) atau "
+        "0,7·n^(1/p), bukan 0,7·p^(1/n) (p unit tersembunyi, n masukan)",
+        "nw_whole_matrix": "norma Nguyen–Widrow dihitung dari semua bobot lapisan itu, bukan "
+        "hanya dari bobot yang masuk ke unit tersembunyi ini",
         "no_fprime": "δ diambil sama dengan galat, tanpa faktor turunan",
         "new_weights_in_backprop": "galat tersembunyi dihitung dengan bobot lapisan di atasnya "
         "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "
