@@ -192,7 +192,8 @@ def test_api_submission_all_correct(tmp_path: Path) -> None:
 
 
 def test_api_submission_with_a_wrong_value_names_it_with_its_formula(tmp_path: Path) -> None:
-    with served(tmp_path) as (client, _, code):
+    """At ``--feedback full`` (after the deadline) the answer names the expected value."""
+    with served(tmp_path, feedback="full") as (client, _, code):
         f = _filled(client, "2302", code["2302"], tmp_path / "one.xlsx", wrong=1)
         ans = _submit(client, "2302", code["2302"], f).json()
     vals = answers("2302")
@@ -592,7 +593,7 @@ def test_student_pages_show_the_result_and_the_graded_copy(tmp_path: Path) -> No
 
 
 def test_pages_speak_indonesian(tmp_path: Path) -> None:
-    with served(tmp_path, lang="id") as (client, _, code):
+    with served(tmp_path, lang="id", feedback="full") as (client, _, code):
         assert "Nomor mahasiswa" in client.get("/").text
         assert _sign_in(client, "2301", code["2301"]).status_code == 303
         assert "Unduh latihan Anda" in client.get("/me").text

@@ -17,6 +17,7 @@ Operations (rows and columns 0-based, cells in A1 notation):
     {"op": "delete_rows", "sheet": "Steps", "at": 3, "count": 1}
     {"op": "value", "sheet": "Steps", "cells": {"F3": 0.5767, ...}}   # typed numbers
     {"op": "text", "sheet": "Steps", "cells": {"G3": "0,5", ...}}     # typed text
+    {"op": "formula", "sheet": "Exercise", "cells": {"A4": '=CHAR(27)&"x"'}}  # typed formula
     {"op": "merge", "sheet": "Steps", "range": "W3:X3"}               # Format > Merge Cells
     {"op": "number_format", "sheet": "Steps", "cells": ["W3"], "format": "HH:MM:SS"}
 
@@ -97,6 +98,9 @@ def _apply(doc, ops: list[dict]) -> None:
         elif kind == "text":
             for ref, v in op["cells"].items():
                 sheet.getCellRangeByName(ref).setString(str(v))
+        elif kind == "formula":  # typed as a formula, e.g. =CHAR(27)&"[31mEVE"
+            for ref, v in op["cells"].items():
+                sheet.getCellRangeByName(ref).setFormula(str(v))
         elif kind == "number_format":  # Format > Cells > Numbers, in the en-US format code
             formats = doc.NumberFormats
             locale = uno.createUnoStruct("com.sun.star.lang.Locale")

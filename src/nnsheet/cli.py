@@ -29,6 +29,7 @@ from .output.files import check_output_path, silence_stdout, spec_inputs
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
 from .output.workbook import WorkbookWriter, make_layout
+from .words.grading_text import FEEDBACK
 from .words.messages import message
 
 if TYPE_CHECKING:
@@ -149,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         help="graded copy (.xlsx), or a folder for several files (created when missing)",
+    )
+    c.add_argument(
+        "--feedback",
+        choices=FEEDBACK,
+        help="graded copies (-o) to hand back, showing only: verdicts (no expected number), "
+        "hints (and the formula on the learner's own numbers) or full; without it "
+        "everything is shown (the teacher's copy)",
     )
     c.add_argument("--report", help="one row per answer cell (.csv)")
     c.add_argument(
@@ -282,6 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="open connections one address may hold (default 256: a browser uses about 6, and a "
         "lab behind one router shares an address)",
+    )
+    s.add_argument(
+        "--feedback",
+        choices=FEEDBACK,
+        default="verdicts",
+        help="what a student is shown: verdicts (each cell's verdict and the named mistake, "
+        "no expected number; the default), hints (and the formula on the student's own "
+        "numbers) or full (and the expected values, e.g. after the deadline)",
     )
 
     d = sub.add_parser(
@@ -514,6 +530,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     decimals = args.decimals
     if decimals is not None:
         _check_decimals(decimals)
+    if args.feedback is not None and args.output is None:
+        raise NnsheetError(
+            "--feedback sets what the graded copies show: give -o DIR (the copies to hand back)"
+        )
     if args.roster is not None and args.spec is None:
         raise NnsheetError(
             "--roster needs --spec SPEC: the spec the class's exercises were made "
@@ -538,6 +558,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         gradebook=args.gradebook,
         lang=args.lang,
         roster=roster,
+        feedback=args.feedback or "full",
     )
 
 
@@ -612,6 +633,7 @@ def check_files(
     lang: str | None = None,
     roster: Sequence[Student] | None = None,
     say: Callable[[str], None] = print,
+    feedback: str = "full",
 ) -> int:
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
     by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
@@ -624,6 +646,7 @@ def check_files(
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for is still written. ``lang``: the language of what is said (default: each
     exercise's own); the CSV files stay English."""
+    from .core.safety import terminal_text
     from .grading.batch import (
         GRADEBOOK_COLUMNS,
         flag_lines,
@@ -638,8 +661,8 @@ def check_files(
     from .words.grading_text import runs
     from .words.grading_text import say as words
 
-    def err(line: str) -> None:
-        print(line, file=sys.stderr)
+    def err(line: str) -> None:  # file names and learners' text: control characters escaped
+        print(terminal_text(line), file=sys.stderr)
 
     files, several = submissions([Path(f) for f in files], err)
     targets, make_folder = _graded_paths(files, output, several)
@@ -659,7 +682,7 @@ def check_files(
         nonlocal printing
         if printing:
             try:
-                say(line)
+                say(terminal_text(line))
             except BrokenPipeError:  # the reader went away (`| head`): go on, quietly
                 printing = False
                 silence_stdout()
@@ -688,7 +711,7 @@ def check_files(
         if dest is None:
             continue
         try:
-            write_graded(f, res, dest, lang)
+            write_graded(f, res, dest, lang, feedback)
         except Exception as exc:
             why = problem_text(f, exc, "no graded copy can be written")
             notes[-1].append(words("no_copy", "en", why=why.removeprefix(f"{f}: ")))
@@ -738,6 +761,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lang=args.lang,
         workers=args.workers,
         timeout=args.timeout,
+        feedback=args.feedback,
         new_term=args.new_term,
         header_timeout=args.header_timeout,
         per_client=args.per_client,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..core.errors import NnsheetError
-from ..core.safety import csv_text
+from ..core.safety import csv_text, terminal_text
 from ..exercise.roster import Student
 from ..output.files import write_atomic
 from ..words.grading_text import flag_note, say, shifted_text
@@ -194,6 +194,12 @@ def gradebook_row(
     ]
 
 
+def shown(v: object) -> object:
+    """A gradebook field as it is written: text with its control characters escaped (a
+    learner's name typed as ``=CHAR(27)&"[31mEVE"`` is ``\\x1b[31mEVE``), anything else as is."""
+    return terminal_text(v) if isinstance(v, str) else v
+
+
 def not_submitted_row(student: Student) -> list[object]:
     """The gradebook row of a rostered student with no file: status ``not_submitted``, score 0,
     no counts."""
@@ -216,7 +222,7 @@ def write_xlsx(path: Path, columns: list[str], rows: list[list[object]]) -> None
         c.font = Font(bold=True)
     score = columns.index("score")
     for row in rows:  # the score as a number (the CSV's text); every other text stays text
-        ws.append([float(v) if k == score and v != "" else v for k, v in enumerate(row)])
+        ws.append([float(v) if k == score and v != "" else shown(v) for k, v in enumerate(row)])
     for line in ws.iter_rows():
         for c in line:
             if isinstance(c.value, str):
@@ -232,6 +238,6 @@ def write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(columns)
-            w.writerows([csv_text(v) for v in row] for row in rows)
+            w.writerows([csv_text(shown(v)) for v in row] for row in rows)
 
     write_atomic(path, write)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, paren
+from ..sheet.formula import FormulaError
 from ..words.grading_text import mistake_words, say
 from ..words.grading_text import number as _n
-from .key import AnswerCell, AnswerKey
+from .key import AnswerCell, AnswerKey, LearnerEnv
 
 # =========================================================================== explanations
 
@@ -191,3 +192,24 @@ def _explain_formula(key: AnswerKey, row: AnswerCell) -> str:
 
     body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
     return f"{row.label} = {f} → {body} = {_n(row.value)}"
+
+
+def explain_own(key: AnswerKey, row: AnswerCell, own: dict[tuple[str, str], float | None]) -> str:
+    """A hint, not the answer: the cell's formula, then the same formula with each reference
+    replaced by the learner's own number (``own``: the learner's answers by cell; givens from
+    Setup, other cells computed from the learner's numbers), with no result. A reference whose
+    number the learner has not given stays a reference."""
+    env = LearnerEnv(key, own)
+    k = row.key
+    f = key.formulas.get(k, "")
+
+    def sub(m: re.Match) -> str:
+        ref = m.group(0)
+        sheet, _, cell = ref.rpartition("!")
+        try:
+            return _p(env.cell(sheet or k[0], cell.replace("$", "")))
+        except (FormulaError, OverflowError, KeyError, ValueError, TypeError):
+            return ref
+
+    body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
+    return f"{row.label} = {f} → {body}"

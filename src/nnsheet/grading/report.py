@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..core.errors import WorkbookError
 from ..core.ops import BLOCKS
 from ..core.safety import terminal_text
 from ..output import printing
@@ -24,7 +21,8 @@ from ..words.grading_text import (
     verdict,
 )
 from ..words.notation import SHEET_NAMES
-from .explain import explain, explain_mistakes
+from .copy import graded_book
+from .explain import explain, explain_mistakes, explain_own
 from .key import AnswerCell
 from .mark import VERDICTS, Mark, Result, place
 from .reason import Diff
@@ -93,10 +91,19 @@ def _counts(c: Counter, lang: str) -> str:
     return ", ".join(f"{c.get(v, 0)} {verdict(v, lang)}" for v in shown)
 
 
-def summary(res: Result, lang: str | None = None) -> list[str]:
+def own_numbers(res: Result) -> dict[tuple[str, str], float | None]:
+    """The learner's answers by their cell in the layout (what a hint substitutes)."""
+    return {m.row.key: m.given.value for m in res.marks}
+
+
+def summary(res: Result, lang: str | None = None, feedback: str = "full") -> list[str]:
+    """The terminal summary (and the Grades sheet's first lines); below ``full`` feedback the
+    first wrong value is told without its expected value (``hints``: with its formula on the
+    learner's own numbers; ``verdicts``: with neither)."""
     lang = _lang(res, lang)
     c = res.counts
-    lines = [say("summary", lang, path=res.path, total=len(res.marks), counts=_counts(c, lang))]
+    path = terminal_text(str(res.path))
+    lines = [say("summary", lang, path=path, total=len(res.marks), counts=_counts(c, lang))]
     at = res.placement
     if at.shifted:
         lines.append(f"  {say('shifted', lang, notes=shifted_text(at.shifted))}")
@@ -120,18 +127,21 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
         where = f"{place(res, first)} {r.label} ({_where(r, lang)})"
         assert first.reason is not None
         short = typed_short(first.reason, lang)
+        given = terminal_text(first.given.text.strip())
+        full = feedback == "full"
         lines.append(
-            say(
-                "first_wrong",
-                lang,
-                where=where,
-                expected=number(r.value),
-                given=terminal_text(first.given.text.strip()),
+            (
+                say("first_wrong", lang, where=where, expected=number(r.value), given=given)
+                if full
+                else say("first_wrong.brief", lang, where=where, given=given)
             )
-            + (f" — {reason(first.reason, lang)}" if first.given.problem else "")
+            + (f" — {reason(first.reason, lang, feedback)}" if first.given.problem else "")
             + (f" — {short}" if short is not None else "")
         )
-        lines.append(f"    {explain(res.key, r, lang)}")
+        if full:
+            lines.append(f"    {explain(res.key, r, lang)}")
+        elif feedback == "hints":
+            lines.append(f"    {explain_own(res.key, r, own_numbers(res))}")
         if first.mistakes:
             lines.append(f"    {explain_mistakes(res.key, first.mistakes, lang)}")
     elif c.get("missing"):
@@ -147,110 +157,62 @@ def summary(res: Result, lang: str | None = None) -> list[str]:
     return lines
 
 
-def _values_copy(res: Result):
-    """A new workbook with the learner's Steps and Epochs sheets as values (a graded copy of an
-    .ods, which openpyxl cannot open)."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    assert res.book is not None
-    for name, grid in res.book.grids.items():
-        ws = wb.create_sheet(name)
-        for (r, c), (v, _t) in sorted(grid.cells.items()):
-            if isinstance(v, str | int | float | bool):
-                cell = ws.cell(r + 1, c + 1, v)
-                if isinstance(v, str):
-                    cell.data_type = "s"  # learners' text stays text, never a formula
-    return wb
-
-
-def _unmerge(wb, marks: list[Mark]) -> None:
-    """Split every merged range holding an answer cell, so that each answer cell of the graded
-    copy has its own colour and comment (the hidden cells of a merge cannot)."""
-    from openpyxl.utils import get_column_letter
-
-    by_sheet: dict[str, set[str]] = {}
-    for m in marks:
-        by_sheet.setdefault(m.row.sheet, set()).add(m.cell)
-    for sheet, cells in by_sheet.items():
-        ws = wb[sheet]
-        for rng in list(ws.merged_cells.ranges):  # their cells are limited when read
-            if any(
-                f"{get_column_letter(c)}{r}" in cells
-                for r in range(rng.min_row, rng.max_row + 1)
-                for c in range(rng.min_col, rng.max_col + 1)
-            ):
-                ws.unmerge_cells(str(rng))
-
-
-def _as_value(cell, m: Mark) -> None:
-    """What the learner put in an answer cell, as a value or as text, never as a formula: a
-    learner's ``=HYPERLINK(…)`` or external reference stays dead in the graded copy."""
-    v = cell.value
-    if isinstance(v, str | int | float) and not (isinstance(v, str) and v.startswith("=")):
-        if isinstance(v, str):
-            cell.data_type = "s"
-        return
-    if v is None:
-        return
-    cell.value = m.given.value if m.given.value is not None else m.given.text
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
+def comment_text(res: Result, m: Mark, lang: str, feedback: str = "full") -> str | None:
+    """The comment on one answer cell of the graded copy (None: plainly correct). Below
+    ``full`` feedback it names no expected value (``hints``: a wrong cell's formula on the
+    learner's own numbers instead)."""
+    if m.verdict == "correct" and not m.drift and m.given.note is None:
+        return None
+    full = feedback == "full"
+    text = f"{verdict(m.verdict, lang).upper()}: {m.row.label} ({_where(m.row, lang)})\n"
+    expected = number(m.row.value)
+    why = reason(m.reason, lang, feedback) if m.reason is not None else ""
+    if m.verdict == "wrong":
+        given = terminal_text(m.given.text.strip())
+        text += say("comment_wrong", lang, given=given, reason=why)
+        if full:
+            text += f"\n{explain(res.key, m.row, lang)}"
+        elif feedback == "hints":
+            text += f"\n{explain_own(res.key, m.row, own_numbers(res))}"
+        if m.mistakes:
+            text += f"\n{explain_mistakes(res.key, m.mistakes, lang)}"
+    elif m.verdict in ("carried", "carried_trivial"):
+        text += say("comment_carried", lang, expected=expected, reason=why) if full else why
+    elif m.verdict == "correct":  # rounding drift, not a mistake
+        text += why if m.drift else ""
+    else:
+        blank = m.reason is None or m.reason.code == "blank"
+        if full:
+            text += say("comment_missing", lang, expected=expected)
+            if not blank:  # merged away
+                text += f"; {why}"
+        else:
+            text += why
+    if m.given.note is not None:
+        text += ("\n" if m.verdict != "correct" or m.drift else "") + reason(m.given.note, lang)
+    return text
 
 
-def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> None:
-    """A graded copy of the learner's file: answer cells coloured by verdict, a comment on each
-    cell that is not plainly correct, and a Grades sheet with the legend and the summary. The
-    copy is an .xlsx; of an .ods it holds the Steps and Epochs sheets as values."""
+def write_graded(
+    src: Path, res: Result, out: Path, lang: str | None = None, feedback: str = "full"
+) -> None:
+    """A graded copy of the learner's file, written by nnsheet (:func:`.copy.graded_book`: the
+    exercise from its layout, with the learner's answers as values or text): answer cells
+    coloured by verdict, a comment on each cell that is not plainly correct, and a Grades sheet
+    first with the summary, the legend and the cells not correct. ``feedback``: how much it
+    shows (:data:`~nnsheet.words.grading_text.FEEDBACK`; ``full``: the expected values)."""
     lang = _lang(res, lang)
-    import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    if res.book is not None and res.book.kind == "ods":
-        wb = _values_copy(res)
-    else:
-        try:  # the full load reads parts (charts, styles) the grading's read-only pass skipped
-            with warnings.catch_warnings():  # openpyxl's notes on parts it drops: not ours
-                warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(io.BytesIO(Path(src).read_bytes()), keep_links=False)
-        except Exception as exc:
-            msg = " ".join(str(exc).split())[:160] or type(exc).__name__
-            raise WorkbookError(
-                f"{src}: graded, but no graded copy can be written: a part of "
-                f"the workbook cannot be read ({msg})"
-            ) from None
+    wb = graded_book(res)
     fills = {v: PatternFill(fill_type="solid", fgColor="FF" + c) for v, c in COLOURS.items()}
-    marks = [m for m in res.marks if m.cell]  # not the answers of a deleted row
-    _unmerge(wb, marks)
-    for m in marks:
-        ws = wb[m.row.sheet]
-        cell = ws[m.cell]
-        _as_value(cell, m)
+    for m in res.marks:
+        cell = wb[m.row.sheet][m.row.cell]
         cell.fill = fills[m.verdict]
-        if m.verdict == "correct" and not m.drift and m.given.note is None:
+        text = comment_text(res, m, lang, feedback)
+        if text is None:
             continue
-        text = f"{verdict(m.verdict, lang).upper()}: {m.row.label} ({_where(m.row, lang)})\n"
-        expected = number(m.row.value)
-        why = reason(m.reason, lang) if m.reason is not None else ""
-        if m.verdict == "wrong":
-            text += (
-                say("comment_wrong", lang, given=m.given.text.strip(), reason=why)
-                + f"\n{explain(res.key, m.row, lang)}"
-            )
-            if m.mistakes:
-                text += f"\n{explain_mistakes(res.key, m.mistakes, lang)}"
-        elif m.verdict in ("carried", "carried_trivial"):
-            text += say("comment_carried", lang, expected=expected, reason=why)
-        elif m.verdict == "correct":  # rounding drift, not a mistake
-            text += why if m.drift else ""
-        else:
-            text += say("comment_missing", lang, expected=expected)
-            if m.reason is None or m.reason.code != "blank":  # merged away
-                text += f"; {why}"
-        if m.given.note is not None:
-            text += ("\n" if m.verdict != "correct" or m.drift else "") + reason(m.given.note, lang)
         cm = Comment(text, "nnsheet check")
         cm.width, cm.height = 420, 160
         cell.comment = cm
@@ -262,7 +224,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
     g["A1"] = "nnsheet check"
     g["A1"].font = Font(bold=True, size=14)
     r = 3
-    for line in summary(res, lang):
+    for line in summary(res, lang, feedback):
         g.cell(r, 1, line.strip())
         r += 1
     r += 1
@@ -278,7 +240,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
     for m in res.marks:
         if m.verdict == "correct":
             continue
-        g.cell(r, 1, place(res, m)).fill = fills[m.verdict]
+        g.cell(r, 1, place(res, m) or m.row.cell).fill = fills[m.verdict]
         g.cell(
             r,
             2,
@@ -288,8 +250,8 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
                 verdict=verdict(m.verdict, lang),
                 label=m.row.label,
                 where=_where(m.row, lang),
-                given=m.given.text.strip() or say("nothing", lang),
-                reason=reason(m.reason, lang) if m.reason is not None else "",
+                given=terminal_text(m.given.text.strip()) or say("nothing", lang),
+                reason=reason(m.reason, lang, feedback) if m.reason is not None else "",
             )
             + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else ""),
         )
@@ -298,7 +260,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
         for c in row:
             if isinstance(c.value, str):
                 c.data_type = "s"
-    printing.grades_sheet(g, Path(src).name, lang)  # prints within the page width
+    printing.grades_sheet(g, terminal_text(Path(src).name), lang)  # prints within the page
     write_atomic(out, wb.save)
 
 

@@ -94,6 +94,7 @@ class Settings:
     attempts: int | None = None
     workers: int = 2
     timeout: float = 60.0
+    feedback: str = "verdicts"  # what a student is shown (``serve --feedback``)
     secure_cookie: bool = True
     carried_credit: float = 1.0  # serve --carried-credit
     job: Job = field(default=grade_upload)  # tests replace it with a slow one
@@ -238,6 +239,7 @@ class Server:
             "graded": str(self.s.data / a.graded),
             "shown": a.filename,
             "lang": self.lang,
+            "feedback": self.s.feedback,
             "carried_credit": self.s.carried_credit,
         }
 

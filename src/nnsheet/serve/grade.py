@@ -17,14 +17,15 @@ from pathlib import Path
 
 from ..core.errors import NnsheetError
 from ..core.ops import BLOCKS
+from ..core.safety import terminal_text
 from ..exercise.roster import Student, student_spec
 from ..grading.batch import gradebook_row
-from ..grading.explain import explain, explain_mistakes
+from ..grading.explain import explain, explain_mistakes, explain_own
 from ..grading.key import AnswerKey, Record
 from ..grading.mark import VERDICTS, Result, place
 from ..grading.pipeline import copied_flag, grade_file, name_text
-from ..grading.report import summary, write_graded
-from ..words.grading_text import reason
+from ..grading.report import own_numbers, summary, write_graded
+from ..words.grading_text import reason, say
 
 #: answer keys kept per worker, by value (the student's spec and the options)
 _KEYS: dict[str, AnswerKey] = {}
@@ -66,14 +67,24 @@ def grade_upload(job: dict) -> dict:
             "gradebook": gradebook_row(dataclasses.replace(done, problem=problem)),
         }
     res = dataclasses.replace(res, path=Path(shown))  # what the summary and graded copy name
+    feedback = job.get("feedback", "verdicts")
+    if res.marks and all(m.given.blank for m in res.marks):  # nothing typed: not an attempt
+        problem = say("no_answer", lang, path=shown)
+        return {
+            "status": "unreadable",
+            "message": problem,
+            "score": None,
+            "flags": [],
+            "gradebook": gradebook_row(dataclasses.replace(done, result=None, problem=problem)),
+        }
     out: dict = {"status": "graded", "message": ""}
     try:
-        write_graded(path, res, Path(job["graded"]), lang)
+        write_graded(path, res, Path(job["graded"]), lang, feedback)
         out["graded"] = True
     except (NnsheetError, OSError) as exc:
         out["graded"] = False
         out["message"] = _hide(f"no graded copy: {exc}", path, shown)
-    out.update(result_fields(res, lang))
+    out.update(result_fields(res, lang, feedback))
     assert done.book is not None
     typed = name_text(done.book.names.get("student_id"))  # the id typed in the file
     # matched as check --roster matches it (letter case aside), then spelled as on the roster
@@ -87,9 +98,14 @@ def grade_upload(job: dict) -> dict:
     return out
 
 
-def result_fields(res: Result, lang: str) -> dict:
+def result_fields(res: Result, lang: str, feedback: str = "full") -> dict:
     """Score, counts per verdict and per block, the first wrong value (cell, label, expected,
-    given, reason, formula with symbols and numbers), its named mistake, the summary lines."""
+    given, reason, formula with symbols and numbers), its named mistake, the summary lines.
+
+    ``feedback`` (``serve --feedback``) withholds: ``verdicts``: no ``expected`` and no
+    ``formula`` in ``first_wrong``, its ``reason`` names no expected value; ``hints``: the same,
+    but ``formula`` is the cell's formula on the learner's own numbers (no result); ``full``:
+    everything."""
     c, n = res.counts, len(res.marks)
     blocks = {}
     for b in BLOCKS:
@@ -105,11 +121,14 @@ def result_fields(res: Result, lang: str) -> dict:
         first_wrong = {
             "cell": place(res, first),
             "label": r.label,
-            "expected": r.value,
-            "given": first.given.text.strip(),
-            "reason": reason(first.reason, lang) if first.reason is not None else "",
-            "formula": explain(res.key, r, lang),
+            "given": terminal_text(first.given.text.strip()),
+            "reason": reason(first.reason, lang, feedback) if first.reason is not None else "",
         }
+        if feedback == "full":
+            first_wrong["expected"] = r.value
+            first_wrong["formula"] = explain(res.key, r, lang)
+        elif feedback == "hints":
+            first_wrong["formula"] = explain_own(res.key, r, own_numbers(res))
         if first.mistakes:  # the slips that give the learner's number: codes as --report's
             mistake = ";".join(code for code, _ in first.mistakes)
             first_wrong["mistake"] = explain_mistakes(res.key, first.mistakes, lang)
@@ -121,5 +140,5 @@ def result_fields(res: Result, lang: str) -> dict:
         "first_wrong": first_wrong,
         "mistake": mistake,
         "flags": [],
-        "summary": [line.strip() for line in summary(res, lang)],
+        "summary": [line.strip() for line in summary(res, lang, feedback)],
     }

@@ -223,6 +223,7 @@ def serve(
     new_term: bool = False,
     header_timeout: float = 10.0,
     per_client: int = 256,
+    feedback: str = "verdicts",
     carried_credit: float = 1.0,
 ) -> int:
     import uvicorn
@@ -239,6 +240,7 @@ def serve(
     settings.attempts = attempts
     settings.workers = workers or max(1, min(4, os.cpu_count() or 1))
     settings.timeout = timeout
+    settings.feedback = feedback
     settings.carried_credit = carried_credit
     settings.secure_cookie = is_loopback(host)
     limit = raise_open_files()

@@ -64,6 +64,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "summary": "{path}: {total} answer cells — {counts}",
         "first_wrong": "  first wrong: {where}: expected {expected}, you wrote {given}",
+        "first_wrong.brief": "  first wrong: {where}: you wrote {given}",
         "first_missing": "  first missing: {where}",
         "epoch": "epoch {epoch}",
         "step": "step {step}",
@@ -77,6 +78,8 @@ TEXT: dict[str, dict[str, str]] = {
         "drift": "{n} correct value(s) differ from the exact ones only by rounding your own "
         "correct earlier values (not a mistake)",
         "comment_missing": "expected {expected}",
+        "no_answer": "{path}: no answer is typed in this exercise; nothing was graded and no "
+        "attempt was used",
         "lost_rows": "rows not found in your table (deleted?), their answers missing: {rows}",
         "note.settings": "the exercise's hidden settings differ from the teacher's record "
         "(graded on the record): {what}",
@@ -142,6 +145,7 @@ TEXT: dict[str, dict[str, str]] = {
     "id": {
         "summary": "{path}: {total} sel jawaban — {counts}",
         "first_wrong": "  salah pertama: {where}: seharusnya {expected}, Anda menulis {given}",
+        "first_wrong.brief": "  salah pertama: {where}: Anda menulis {given}",
         "first_missing": "  kosong pertama: {where}",
         "epoch": "epoch {epoch}",
         "step": "langkah {step}",
@@ -155,6 +159,8 @@ TEXT: dict[str, dict[str, str]] = {
         "drift": "{n} nilai benar berbeda dari nilai eksak hanya karena pembulatan nilai Anda "
         "sendiri sebelumnya yang benar (bukan kesalahan)",
         "comment_missing": "seharusnya {expected}",
+        "no_answer": "{path}: belum ada jawaban yang diketik di latihan ini; tidak ada yang "
+        "dinilai dan tidak ada kesempatan yang terpakai",
         "lost_rows": "baris tidak ditemukan di tabel Anda (terhapus?), jawabannya kosong: {rows}",
         "note.settings": "pengaturan tersembunyi latihan berbeda dari catatan guru (dinilai "
         "dengan catatan guru): {what}",
@@ -298,6 +304,14 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "carried_trivial.input": "from your own earlier values it is {own}, but only because "
         "your earlier {root} value {where} made it equal to {input}; no credit (expected "
         "{exact})",
+        "carried.brief": "from your own earlier values it is {own}: it follows correctly from "
+        "your earlier {root} value {where}",
+        "drift.brief": "rounding, not a mistake: your own earlier values are correct",
+        "carried_trivial.brief": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it 0; no credit",
+        "carried_trivial.input.brief": "from your own earlier values it is {own}, but only "
+        "because your earlier {root} value {where} made it equal to {input}; no credit",
+        "expected.brief": "not the value this cell should hold",
         "expected": "expected {expected}",
         "expected.own": "expected {expected} (or {own} from your own earlier values)",
         "expected.typed": "typed with {typed} decimal{s}, but this exercise asks for at least "
@@ -328,6 +342,17 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "carried.missing": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: "
         "nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where} (seharusnya "
         "{exact})",
+        "carried.wrong.brief": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: "
+        "nilai ini mengikuti dengan benar dari nilai Anda yang salah, {where}",
+        "carried.missing.brief": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
+        "{own}: nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where}",
+        "carried_trivial.brief": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
+        "{own}, tetapi hanya karena nilai Anda sebelumnya {where} membuatnya 0; tanpa nilai",
+        "carried_trivial.input.brief": "bila dihitung dari nilai Anda sendiri sebelumnya "
+        "hasilnya {own}, tetapi hanya karena nilai Anda sebelumnya {where} membuatnya sama "
+        "dengan {input}; tanpa nilai",
+        "drift.brief": "pembulatan, bukan kesalahan: nilai Anda sendiri sebelumnya benar",
+        "expected.brief": "bukan nilai yang seharusnya ada di sel ini",
         "expected": "seharusnya {expected}",
         "expected.own": "seharusnya {expected} (atau {own} bila dihitung dari nilai Anda sendiri "
         "sebelumnya)",
@@ -375,16 +400,36 @@ def typed_short(reason: ReasonLike, lang: str) -> str | None:
     return REASON_TEXT[lang]["expected.typed"].format(s=s, **f)
 
 
-def reason(r: ReasonLike, lang: str) -> str:
+#: how much a learner is shown (``serve --feedback``, ``check --feedback``): ``verdicts`` (each
+#: cell's verdict and the named mistake), ``hints`` (and the formula on the learner's own
+#: numbers), ``full`` (and the expected values)
+FEEDBACK = ("verdicts", "hints", "full")
+
+
+def reason(r: ReasonLike, lang: str, feedback: str = "full") -> str:
     """Why an answer cell got its verdict (a grader's :class:`~nnsheet.grading.reason.Reason`),
-    in ``lang``; with the blank cells its own value was computed through (``through``)."""
-    text = _reason(r, lang)
+    in ``lang``; with the blank cells its own value was computed through (``through``); below
+    ``full`` feedback, without an expected or exact value."""
+    text = _reason(r, lang, feedback)
     through = r.fields.get("through")
     return text if not through else f"{text}; {say('through', lang, through=through)}"
 
 
-def _reason(r: ReasonLike, lang: str) -> str:
+def _reason(r: ReasonLike, lang: str, feedback: str = "full") -> str:
     words, f = REASON_TEXT[lang], r.fields
+    if feedback != "full":
+        if r.code == "expected":
+            short = typed_short(r, lang)
+            text = words["expected.brief"]
+            return text if short is None else f"{text}; {short}"
+        if r.code == "carried":
+            brief = f"carried.{f['root']}.brief" if lang != "en" else "carried.brief"
+            return words.get(brief, REASON_TEXT["en"]["carried.brief"]).format(**f)
+        if r.code == "drift":
+            return words["drift.brief"]
+        if r.code == "carried_trivial":
+            key = "carried_trivial" if f.get("input") is None else "carried_trivial.input"
+            return words[f"{key}.brief"].format(**f)
     if r.code == "expected":
         text = words["expected.own" if f.get("own") is not None else "expected"].format(**f)
         short = typed_short(r, lang)
