@@ -229,7 +229,10 @@ def test_a_named_mistake_is_in_the_answer_and_on_the_page(tmp_path: Path) -> Non
         assert ans["mistake"] == "forgot_bias"
         assert _sign_in(client, "2303", code["2303"]).status_code == 303
         page = client.get("/attempts/1").text
-        assert "Named mistake: likely slip: the net computed without the bias" in page
+        # the mistake's sentence says "likely slip:" itself: no second label before it
+        assert "likely slip: the net computed without the bias" in page
+        assert re.search(r"<p id=\"mistake\">likely slip: ", page), page
+        assert "Named mistake" not in page
 
 
 def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path) -> None:
@@ -672,3 +675,145 @@ def test_a_restart_loses_nothing_and_grades_what_was_waiting(tmp_path: Path) -> 
         assert store.attempt("2303", 1).status == "graded"
         assert store.attempt("2303", 1).score == 100.0
         assert store.attempt("2301", 1).score == 100.0
+
+
+def _teacher(client: TestClient, data: Path) -> None:
+    token = (data / "teacher-token").read_text().strip()
+    page = client.get("/teacher").text
+    ok = client.post(
+        "/teacher/signin", data={"token": token, "csrf": _csrf(page)}, follow_redirects=False
+    )
+    assert ok.status_code == 303
+
+
+def test_the_assignment_title_is_on_every_page(tmp_path: Path) -> None:
+    """The spec's title (tests/serving.py: "Serve test") heads the sign-in, student, result
+    and teacher pages, in the page's title too."""
+    with served(tmp_path) as (client, data, code):
+        assert "<title>Serve test · nnsheet self-check</title>" in client.get("/").text
+        assert _sign_in(client, "2301", code["2301"]).status_code == 303
+        _submit(client, "2301", code["2301"], b"junk", "junk.xlsx")
+        for path in ("/me", "/attempts/1"):
+            assert '<strong id="course">Serve test</strong>' in client.get(path).text, path
+        client.cookies.clear()
+        assert 'id="course">Serve test<' in client.get("/teacher").text
+        _teacher(client, data)
+        assert 'id="course">Serve test<' in client.get("/teacher").text
+        assert 'id="course">Serve test<' in client.get("/teacher/students/2301").text
+
+
+def test_upload_times_are_the_servers_local_time_with_its_offset(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Stored in UTC; shown in the server's zone (here Asia/Jakarta, UTC+7, no summer time)."""
+    monkeypatch.setenv("TZ", "Asia/Jakarta")
+    time.tzset()
+    try:
+        with served(tmp_path) as (client, data, code):
+            _submit(client, "2301", code["2301"], b"junk", "junk.xlsx")
+            con = sqlite3.connect(data / "nnsheet.db")
+            (stamp,) = con.execute("SELECT created FROM attempts").fetchone()
+            con.close()
+            utc = time.strptime(stamp, "%Y-%m-%d %H:%M:%S")
+            hour = (utc.tm_hour + 7) % 24  # by hand: WIB is UTC+07:00
+            assert _sign_in(client, "2301", code["2301"]).status_code == 303
+            page = client.get("/me").text
+            shown = re.search(r'<td class="when">([^<]*)</td>', page)
+            assert shown is not None, page
+            assert shown.group(1).endswith(
+                f"{hour:02d}:{utc.tm_min:02d}:{utc.tm_sec:02d} (UTC+07:00)"
+            )
+            assert "(UTC)" not in page and "WIB, UTC+07:00" in page
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_teacher_opens_a_students_attempts_with_flags_in_words(tmp_path: Path) -> None:
+    """One click from the teacher page: a student's attempts with their flags' reasons, the
+    upload and graded copy; teacher only; 404 for an id not on the roster."""
+    with served(tmp_path) as (client, data, code):
+        theirs = _filled(client, "2303", code["2303"], tmp_path / "theirs.xlsx")
+        assert _submit(client, "2301", code["2301"], theirs).json()["flags"] == [
+            "tampered",
+            "copied:2303",
+        ]
+        assert client.get("/teacher/students/2301", follow_redirects=False).status_code == 303
+        assert _sign_in(client, "2301", code["2301"]).status_code == 303  # a student is not
+        assert client.get("/teacher/students/2301", follow_redirects=False).status_code == 303
+        client.cookies.clear()
+        _teacher(client, data)
+        t = client.get("/teacher").text
+        assert '<a href="/teacher/students/2301" id="student-2301">2301</a>' in t
+        # the reasons, not bare codes
+        assert "<strong>tampered</strong>: the givens differ from the teacher&#39;s record" in t
+        assert "<strong>copied:2303</strong>: " in t and "student 2303" in t
+        page = client.get("/teacher/students/2301")
+        assert page.status_code == 200
+        assert "Attempts of Ni Luh Putu Ayu (2301)" in page.text
+        assert "the givens differ from the teacher&#39;s record" in page.text
+        up = client.get("/teacher/students/2301/attempts/1/upload")
+        assert up.status_code == 200 and up.content == theirs.read_bytes()
+        graded = client.get("/teacher/students/2301/attempts/1/graded")
+        assert graded.status_code == 200 and graded.content[:2] == b"PK"
+        for bad in (
+            "/teacher/students/9999",
+            "/teacher/students/2301/attempts/2/upload",
+            "/teacher/students/2301/attempts/1/other",
+            "/teacher/students/2302/attempts/1/graded",
+            f"/teacher/students/2301/attempts/{2**63}/upload",
+        ):
+            assert client.get(bad).status_code == 404, bad
+        assert "Percobaan" not in page.text
+
+
+def test_teacher_pages_speak_indonesian(tmp_path: Path) -> None:
+    with served(tmp_path, lang="id") as (client, data, code):
+        ex = _exercise(client, "2303", code["2303"])
+        theirs = fill(ex, tmp_path / "theirs.xlsx", answers("2303", "id"))
+        _submit(client, "2301", code["2301"], theirs)
+        _teacher(client, data)
+        t = client.get("/teacher").text
+        assert "Unduh buku nilai (xlsx)" in t
+        assert "nilai yang diketahui berbeda dari catatan guru" in t
+        page = client.get("/teacher/students/2301").text
+        assert "Percobaan Ni Luh Putu Ayu (2301)" in page and "Kembali ke kelas" in page
+        assert "Waktu menurut jam setempat server" in page
+
+
+def test_the_gradebook_downloads_as_xlsx_with_checks_columns(tmp_path: Path) -> None:
+    with served(tmp_path) as (client, data, code):
+        g = _filled(client, "2301", code["2301"], tmp_path / "b.xlsx")
+        _submit(client, "2301", code["2301"], g)
+        _submit(client, "2303", code["2303"], b"junk", "junk.xlsx")
+        token = (data / "teacher-token").read_text().strip()
+        auth = {"authorization": f"Bearer {token}"}
+        assert client.get("/teacher/gradebook.xlsx", follow_redirects=False).status_code == 303
+        assert client.get("/api/gradebook.xlsx").status_code == 401
+        api = client.get("/api/gradebook.xlsx", headers=auth)
+        assert api.status_code == 200
+        assert 'filename="gradebook.xlsx"' in api.headers["content-disposition"]
+        csv_rows = list(
+            csv.DictReader(io.StringIO(client.get("/api/gradebook.csv", headers=auth).text))
+        )
+        _teacher(client, data)
+        page = client.get("/teacher/gradebook.xlsx")
+        assert page.status_code == 200
+        assert not list(data.glob(".gradebook-*"))  # the temporary file is gone
+    for body in (api.content, page.content):
+        ws = openpyxl.load_workbook(io.BytesIO(body)).active
+        rows = [[c.value for c in r] for r in ws.iter_rows()]
+        assert rows[0] == GRADEBOOK_COLUMNS
+        by = {r[GRADEBOOK_COLUMNS.index("student_id")]: r for r in rows[1:]}
+        assert set(by) == {"2301", "2302", "2303"}
+        assert by["2301"][GRADEBOOK_COLUMNS.index("score")] == 100.0  # a number
+        assert by["2302"][GRADEBOOK_COLUMNS.index("status")] == "no_submission"
+        for r in csv_rows:  # the same cells as the CSV
+            row = by[r["student_id"]]
+            got = ["" if v is None else str(v) for v in row]
+            want = list(r.values())
+            k = GRADEBOOK_COLUMNS.index("score")
+            if want[k]:  # a number in the workbook, the CSV's text of it
+                assert float(row[k]) == float(want[k])
+                got[k] = want[k]
+            assert got == want

@@ -24,7 +24,7 @@ from ..grading.key import AnswerKey, Record
 from ..grading.mark import VERDICTS, Result, place
 from ..grading.pipeline import copied_flag, grade_file, name_text
 from ..grading.report import summary, write_graded
-from ..words.grading_text import reason
+from ..words.grading_text import flag_note, reason
 
 #: answer keys kept per worker, by value (the student's spec and the options)
 _KEYS: dict[str, AnswerKey] = {}
@@ -83,6 +83,11 @@ def grade_upload(job: dict) -> dict:
         later = [] if flag is None else [flag]
     out["gradebook"] = gradebook_row(done, later, problem=out["message"] or None)
     out["flags"] = list(dict.fromkeys(f.code for f in [*done.flags, *later]))
+    # each flag's reason in words (the teacher page shows them; a note said once)
+    notes: dict[str, str] = {}
+    for f in [*done.flags, *later]:
+        notes.setdefault(f.code, flag_note(f, lang))
+    out["flag_notes"] = notes
     return out
 
 
