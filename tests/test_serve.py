@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
+import pytest
 from serving import SPEC, answers, codes, fill, write_class
 from starlette.testclient import TestClient
 
@@ -817,3 +818,55 @@ def test_the_gradebook_downloads_as_xlsx_with_checks_columns(tmp_path: Path) -> 
                 assert float(row[k]) == float(want[k])
                 got[k] = want[k]
             assert got == want
+
+
+def _instructions(path: Path, lang: str = "en") -> str:
+    wb = openpyxl.load_workbook(path)
+    from nnsheet.words.notation import sheet_names
+
+    ws = wb[sheet_names(lang).exercise]
+    return "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_exercises_from_serve_say_where_to_upload(tmp_path: Path) -> None:
+    """The instructions name the class page (not ``nnsheet check``) and the assignment's
+    title; a restart at another address rewrites them (and is not refused); the address is
+    checked."""
+    spec, roster = write_class(tmp_path / "class")
+    data = tmp_path / "data"
+    prepare(load_spec(spec), roster, data, "en", upload_url="http://lab-7:8000/")
+    text = _instructions(data / "exercises/2301.xlsx")
+    assert "upload it on the class page, http://lab-7:8000/," in text
+    assert "nnsheet check" not in text and "Serve test" in text
+    prepare(load_spec(spec), roster, data, "en", upload_url="http://lab-7:8000/")
+    assert "http://lab-7:8000/" in _instructions(data / "exercises/2303.xlsx")
+    prepare(load_spec(spec), roster, data, "en", upload_url="https://jst.example.ac.id/")
+    for sid in ("2301", "2302", "2303"):
+        text = _instructions(data / f"exercises/{sid}.xlsx")
+        assert "https://jst.example.ac.id/" in text and "lab-7" not in text, sid
+    iid = tmp_path / "id"
+    prepare(load_spec(spec), roster, iid, "id", upload_url="http://lab-7:8000/")
+    text = _instructions(iid / "exercises/2301.xlsx", "id")
+    assert "unggah di halaman kelas, http://lab-7:8000/," in text
+    # a plain exercise (nnsheet template) still says nnsheet check
+    plain = tmp_path / "plain"
+    prepare(load_spec(spec), roster, plain, "en")
+    assert "nnsheet check" in _instructions(plain / "exercises/2301.xlsx")
+
+
+def test_the_class_page_address() -> None:
+    from nnsheet.core.errors import NnsheetError
+    from nnsheet.serve.run import class_page_url
+
+    assert class_page_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
+    assert class_page_url("::1", 8080) == "http://[::1]:8080/"
+    wild = class_page_url("0.0.0.0", 8000)
+    assert wild.startswith("http://") and "0.0.0.0" not in wild
+    assert class_page_url("0.0.0.0", 1, "https://a.b/jst") == "https://a.b/jst"
+    for bad in ("ftp://x", "javascript:alert(1)", "http://a b", "http://a\x1b[31m"):
+        with pytest.raises(NnsheetError, match="^--public-url: "):
+            class_page_url("127.0.0.1", 8000, bad)
+    args = build_parser().parse_args(
+        ["serve", "course", "--roster", "r.csv", "--data", "d", "--public-url", "http://x/"]
+    )
+    assert args.public_url == "http://x/"

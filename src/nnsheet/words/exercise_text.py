@@ -42,6 +42,8 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "carry": "An error of yours carried correctly into later cells is not marked wrong "
         "again (carry-forward).",
         "grade": "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx",
+        "upload": "Save it and upload it on the class page, {url}, signed in with your student "
+        "number and access code; the page shows what is right and what is wrong.",
     },
     "id": {
         "title": "Latihan — {title}",
@@ -68,6 +70,8 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "carry": "Kesalahan Anda yang terbawa dengan benar ke sel-sel berikutnya tidak dinilai "
         "salah lagi (nilai terbawa).",
         "grade": "Periksa dengan:  nnsheet check FILE_INI.xlsx -o hasil.xlsx",
+        "upload": "Simpan lalu unggah di halaman kelas, {url}, setelah masuk dengan NIM dan kode "
+        "akses Anda; halaman itu menunjukkan mana yang benar dan mana yang salah.",
     },
 }
 
@@ -100,8 +104,10 @@ def instructions(
     ask: tuple[str, ...],
     steps: int | None,
     decimals: int,
+    upload_url: str | None = None,
 ) -> list[tuple[str, str]]:
-    """(kind, text) lines of the exercise's instructions sheet."""
+    """(kind, text) lines of the exercise's instructions sheet; the last says how it is graded:
+    ``nnsheet check``, or where to upload it when ``nnsheet serve`` wrote it (``upload_url``)."""
     t = INSTRUCTIONS[lang]
     blocks = ", ".join(BLOCK_NAMES[lang][b] for b in ask)
     which = t["every_step"] if steps is None else t["first_steps"].format(k=steps)
@@ -120,5 +126,5 @@ def instructions(
         ("text", _decimals_text(lang, decimals)),
         ("text", t["drift"]),
         ("text", t["carry"]),
-        ("text", t["grade"]),
+        ("text", t["grade"] if upload_url is None else t["upload"].format(url=upload_url)),
     ]
