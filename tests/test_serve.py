@@ -870,3 +870,41 @@ def test_the_class_page_address() -> None:
         ["serve", "course", "--roster", "r.csv", "--data", "d", "--public-url", "http://x/"]
     )
     assert args.public_url == "http://x/"
+
+
+def test_copies_across_the_class_are_flagged_by_student_id(tmp_path: Path) -> None:
+    """2302 retypes 2301's answers (two of them wrong) into 2302's own exercise, no id of
+    2301's in it: copied:2301 at upload (as check --roster finds it), and across the class's
+    latest attempts identical:<id> on both, naming the other student by id, on the teacher
+    page (with the reason) and in the gradebook."""
+    with served(tmp_path) as (client, data, code):
+        vals = answers("2301")
+        for k in sorted(vals, key=_order)[:2]:
+            vals[k] += 0.3
+        own = fill(_exercise(client, "2301", code["2301"]), tmp_path / "ayu.xlsx", vals)
+        assert _submit(client, "2301", code["2301"], own).json()["flags"] == []
+        retyped = fill(_exercise(client, "2302", code["2302"]), tmp_path / "rizky.xlsx", vals)
+        ans = _submit(client, "2302", code["2302"], retyped).json()
+        assert ans["flags"] == ["copied:2301"]
+        honest = _filled(client, "2303", code["2303"], tmp_path / "budi.xlsx", wrong=2)
+        assert _submit(client, "2303", code["2303"], honest).json()["flags"] == []
+        token = (data / "teacher-token").read_text().strip()
+        auth = {"authorization": f"Bearer {token}"}
+        rows = {
+            r["student_id"]: r
+            for r in csv.DictReader(
+                io.StringIO(client.get("/api/gradebook.csv", headers=auth).text)
+            )
+        }
+        assert rows["2301"]["flags"] == "identical:2302"
+        assert rows["2302"]["flags"] == "copied:2301;identical:2301"
+        assert rows["2303"]["flags"] == ""
+        _teacher(client, data)
+        t = client.get("/teacher").text
+        assert "<strong>identical:2302</strong>: " in t and "2302/attempt-1.xlsx" in t
+        assert "<strong>copied:2301</strong>: " in t
+        # a later honest attempt of 2302 ends both identical flags
+        fixed = _filled(client, "2302", code["2302"], tmp_path / "rizky2.xlsx")
+        assert _submit(client, "2302", code["2302"], fixed).json()["flags"] == []
+        t = client.get("/teacher").text
+        assert "identical:" not in t and "copied:" not in t

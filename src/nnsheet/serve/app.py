@@ -59,7 +59,9 @@ from ..core.safety import csv_text, terminal_text
 from ..core.spec import Spec
 from ..exercise.template import ExerciseOptions
 from ..grading.batch import GRADEBOOK_COLUMNS, write_xlsx
-from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS
+from ..grading.integrity import identical_answer_pairs
+from ..grading.reason import Flag
+from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS, flag_note
 from ..words.serve_text import TEXT, say
 from .grade import grade_upload
 from .pool import WORKER_MEMORY, Job, Pool
@@ -459,21 +461,51 @@ class Server:
         for a in self.store.all_attempts():
             by.setdefault(a.student_id, []).append(a)
         rows = []
-        for st in self.store.students():
+        students = self.store.students()
+        latest_of = {st.id: by[st.id][-1] for st in students if by.get(st.id)}
+        across = self.class_flags(latest_of)
+        for st in students:
             atts = by.get(st.id, [])
             scores = [a.score for a in atts if a.status == "graded" and a.score is not None]
-            latest = atts[-1] if atts else None
+            latest = latest_of.get(st.id)
+            flags = list(latest.result.get("flags") or []) if latest else []
+            notes = dict(latest.result.get("flag_notes") or {}) if latest else {}
+            for code, note in across.get(st.id, []):
+                if code not in flags:
+                    flags.append(code)
+                    notes[code] = note
             rows.append(
                 {
                     "student": st,
                     "attempts": len(atts),
                     "latest": latest,
                     "best": max(scores) if scores else None,
-                    "flags": latest.result.get("flags", []) if latest else [],
-                    "notes": (latest.result.get("flag_notes") or {}) if latest else {},
+                    "flags": flags,
+                    "notes": notes,
                 }
             )
         return rows
+
+    def class_flags(self, latest: dict[str, Attempt]) -> dict[str, list[tuple[str, str]]]:
+        """``identical:<id>`` across the class's latest graded attempts, as ``check`` finds it
+        across a folder (:func:`~nnsheet.grading.integrity.identical_answer_pairs`), on what
+        each attempt's grading kept of its typed answers: no file is read again (cost: pairs of
+        attempts × answer cells, a few milliseconds for a class of 40)."""
+        ids = list(latest)
+        entries = [_typed(latest[sid]) for sid in ids]
+        out: dict[str, list[tuple[str, str]]] = {}
+        for i, j, agree, filled, wrong in identical_answer_pairs(entries):
+            for a, b in ((i, j), (j, i)):
+                other = ids[b]
+                fields = {
+                    "agree": agree,
+                    "filled": filled,
+                    "wrong": wrong,
+                    "file": _member(latest[other]),
+                }
+                flag = Flag(f"identical:{other}", "note.identical", fields)
+                out.setdefault(ids[a], []).append((flag.code, flag_note(flag, self.lang)))
+        return out
 
     async def teacher_student(self, request: Request) -> Response:
         """One student's attempts (teacher only; 404 for an id not on the roster)."""
@@ -533,8 +565,7 @@ class Server:
                     )
                 cells[:3] = [_member(a), st.name, st.id]  # who uploaded it, signed in
                 cells[GRADEBOOK_COLUMNS.index("status")] = a.status
-                flags = a.result.get("flags") or []
-                cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(flags)
+                cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(row["flags"])
             out.append([terminal_text(v) if isinstance(v, str) else v for v in cells])
         return out
 
@@ -671,6 +702,20 @@ def _api_answer(out: dict) -> dict:
     ans["flags"] = out.get("flags") or []
     ans["graded_copy"] = bool(out.get("graded"))
     return ans
+
+
+def _typed(a: Attempt) -> tuple[str, list, list] | None:
+    """An attempt's typed answers as its grading kept them (None: not graded, or kept by an
+    earlier version)."""
+    got = a.result.get("answers") if a.status == "graded" else None
+    if not isinstance(got, dict):
+        return None
+    cells, typed, wrong = got.get("cells"), got.get("typed"), got.get("wrong")
+    if not isinstance(cells, str) or not isinstance(typed, list) or not isinstance(wrong, list):
+        return None
+    if len(typed) != len(wrong):
+        return None
+    return cells, typed, wrong
 
 
 def _member(a: Attempt) -> str:
