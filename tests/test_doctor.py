@@ -197,7 +197,7 @@ def test_evidence_in_indonesian_uses_the_indonesian_sheet_names_and_decimal_comm
     assert status == 1
     assert "laju pembelajaran = 9, bukan 30" in out
     assert "Langkah!X300 net O2 = -9,248" in out
-    assert "Epoch!B7 loss = 0,3152" in out  # the Epochs sheet is "Epoch" in Indonesian
+    assert "Epoch!B7 galat = 0,3152" in out  # the Epochs sheet is "Epoch" in Indonesian
 
 
 # ------------------------------------------------------------------ findings on hand-made specs

@@ -27,7 +27,7 @@ from nnsheet.core.specfile import load_spec
 from nnsheet.exercise.template import ExerciseOptions
 from nnsheet.output.workbook import make_layout
 from nnsheet.sheet.formula import FormulaError, evaluate, parse
-from nnsheet.words.grading_text import reason
+from nnsheet.words.grading_text import VERDICT_WORDS, reason
 
 GIVEN_Q = {"x", "t", "w", "b", "lr"}
 
@@ -539,8 +539,9 @@ def test_graded_copy_colours_comments_and_legend(template: Path, tmp_path: Path)
     assert wb.sheetnames[0] == "Grades"
     g = wb["Grades"]
     texts = [str(c.value) for row in g.iter_rows() for c in row if c.value is not None]
-    for word in grader.VERDICTS:
-        assert any(t.startswith(word + ":") for t in texts), word  # the legend in words
+    for code in grader.VERDICTS:  # the legend in words (carried_trivial: "carried (trivial)")
+        word = VERDICT_WORDS["en"][code]
+        assert any(t.startswith(word + ":") for t in texts), word
     c = wb["Steps"][o1["cell"]]
     assert c.fill.fgColor.rgb.endswith(grader.COLOURS["wrong"])
     assert c.comment is not None and "WRONG" in c.comment.text and "0.75" in c.comment.text

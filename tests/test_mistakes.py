@@ -215,6 +215,9 @@ def test_the_catalogue_has_the_issues_codes_each_in_english_and_indonesian() -> 
         # issue 23, planted in tests/test_textbook.py (a bipolar network with momentum)
         "fprime_binary_for_bipolar",
         "no_momentum",
+        # issue 23 item 3, planted in tests/test_nw_init.py (the Nguyen–Widrow work on Setup)
+        "nw_inputs_for_hidden",
+        "nw_whole_matrix",
     }
     for lang in ("en", "id"):
         assert set(MISTAKE_WORDS[lang]) == set(MISTAKES)
@@ -228,8 +231,14 @@ def test_the_exact_loop_agrees_with_the_exercise(course_exercise: Path, tmp_path
     assert main(["check", str(filled)]) == 0
 
 
-#: the slips the course network can make (the bipolar and momentum ones: tests/test_textbook.py)
-TEXTBOOK_SLIPS = ("fprime_binary_for_bipolar", "no_momentum")
+#: the slips the course network can make (the bipolar and momentum ones: tests/test_textbook.py;
+#: the Nguyen–Widrow ones: tests/test_nw_init.py)
+TEXTBOOK_SLIPS = (
+    "fprime_binary_for_bipolar",
+    "no_momentum",
+    "nw_inputs_for_hidden",
+    "nw_whole_matrix",
+)
 PLANTS = [*(m for m in MISTAKES if m not in TEXTBOOK_SLIPS), "update_sign_change"]
 
 

@@ -223,6 +223,39 @@ REASONS = [
         "dengan benar dari sel Anda yang kosong, Steps!Y3 O1 (seharusnya 0.71)",
     ),
     (
+        Reason.of("carried_trivial", own="0", root="wrong", where="Steps!AA3 y'1", exact="0.2381"),
+        "from your own earlier values it is 0, but only because your earlier wrong value "
+        "Steps!AA3 y'1 made it 0; no credit (expected 0.2381)",
+        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0, tetapi hanya karena nilai "
+        "Anda sebelumnya Steps!AA3 y'1 membuatnya 0; tanpa nilai (seharusnya 0.2381)",
+    ),
+    (
+        Reason.of(
+            "carried_trivial",
+            own="0.7",
+            root="wrong",
+            where="Steps!Y3 O1",
+            exact="0.7012",
+            input="Steps!L4 wo1,1",
+        ),
+        "from your own earlier values it is 0.7, but only because your earlier wrong value "
+        "Steps!Y3 O1 made it equal to Steps!L4 wo1,1; no credit (expected 0.7012)",
+        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0.7, tetapi hanya karena "
+        "nilai Anda sebelumnya Steps!Y3 O1 membuatnya sama dengan Steps!L4 wo1,1; tanpa nilai "
+        "(seharusnya 0.7012)",
+    ),
+    (
+        Reason.of(
+            "drift", own="0.1", exact="0.1004", through="Steps!AF3 f'(y_in1), Steps!AQ3 ∂v11"
+        ),
+        "rounding, not a mistake: from your own earlier values, which are correct, it is 0.1 "
+        "(unrounded 0.1004); the blank cell(s) Steps!AF3 f'(y_in1), Steps!AQ3 ∂v11 computed "
+        "from your own numbers",
+        "pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang benar, "
+        "hasilnya 0.1 (tanpa pembulatan 0.1004); sel kosong Steps!AF3 f'(y_in1), Steps!AQ3 "
+        "∂v11 dihitung dari nilai Anda sendiri",
+    ),
+    (
         Reason.of("text_not_number", text="'abc'"),
         "the text 'abc' is not a number",
         "teks 'abc' bukan angka",
@@ -256,7 +289,8 @@ def test_every_reason_is_said_in_both_languages_from_its_code(r: Reason, en: str
 
 def test_every_reason_code_is_written_in_both_languages_and_tested() -> None:
     tested = {r.code for r, _, _ in REASONS}
-    assert set(REASON_TEXT["en"]) - {"expected.own", "expected.typed"} == tested
+    variants = {"expected.own", "expected.typed", "carried_trivial.input"}
+    assert set(REASON_TEXT["en"]) - variants == tested
     ids = {k.partition(".")[0] for k in REASON_TEXT["id"]}
     assert ids == {k.partition(".")[0] for k in REASON_TEXT["en"]}
 

@@ -657,8 +657,9 @@ def test_identical_needs_shared_wrong_answers(tmp_path: Path, capsys) -> None:
 
 
 def test_trace_workbook_graded_with_spec_is_not_flagged(tmp_path: Path, capsys) -> None:
-    """A trace workbook has no hidden spec to differ: with --spec it is graded, not flagged;
-    with its Setup edited it is ``tampered``."""
+    """A trace workbook has no hidden spec to differ: with --spec it is graded, not flagged
+    ``tampered`` (only ``answer_key`` and ``formulas``, issue 21: it is the answer key); with its
+    Setup edited it is ``tampered``."""
     from nnsheet.cli import main
 
     spec = tmp_path / "one.toml"
@@ -667,12 +668,12 @@ def test_trace_workbook_graded_with_spec_is_not_flagged(tmp_path: Path, capsys) 
     assert main(["trace", str(spec), "-o", str(trace)]) == 0
     book = tmp_path / "g.csv"
     assert main(["check", str(trace), "--spec", str(spec), "--gradebook", str(book)]) == 0
-    assert _gradebook(book)["trace.xlsx"]["flags"] == ""
+    assert _gradebook(book)["trace.xlsx"]["flags"] == "answer_key;formulas"
     wb = openpyxl.load_workbook(trace)
     wb["Setup"][_setup_cell("b", 1, 1)] = 0.75
     wb.save(tmp_path / "edited.xlsx")
     main(["check", str(tmp_path / "edited.xlsx"), "--spec", str(spec), "--gradebook", str(book)])
-    assert _gradebook(book)["edited.xlsx"]["flags"] == "tampered"
+    assert _gradebook(book)["edited.xlsx"]["flags"] == "tampered;answer_key;formulas"
 
 
 def test_check_roster_id_from_file_name_and_needs_spec(classroom, tmp_path: Path, capsys) -> None:

@@ -180,6 +180,7 @@ def test_api_submission_all_correct(tmp_path: Path) -> None:
         "score",
         "correct",
         "carried",
+        "carried_trivial",
         "wrong",
         "missing",
         "answer_cells",

@@ -105,6 +105,7 @@ def test_rounding_learner_with_scratch_column_saved_as_ods_gets_every_cell_corre
         "score": "100.0",
         "correct": "197",
         "carried": "0",
+        "carried_trivial": "0",
         "wrong": "0",
         "missing": "0",
         "answer_cells": "197",

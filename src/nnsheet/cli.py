@@ -60,6 +60,17 @@ def _positive(text: str) -> int:
     return v
 
 
+def _credit(text: str) -> float:
+    """``--carried-credit``: a number from 0 to 1 (a decimal comma accepted)."""
+    try:
+        v = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= v <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+    return v
+
+
 def _spec_options(p: argparse.ArgumentParser) -> None:
     """The options ``trace`` and ``template`` share."""
     p.add_argument("spec", nargs="?", help="spec file (TOML) or built-in example name")
@@ -106,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument(
         "--ask",
         metavar="BLOCKS",
-        help="blocks to ask, comma-separated: forward,errors,backward,updates (default: all)",
+        help="blocks to ask, comma-separated: forward,errors,backward,updates (default: all of "
+        "these), and init (the Nguyen–Widrow work on Setup, asked only when named)",
     )
     m.add_argument("--steps", type=_positive, metavar="K", help="ask only the first K steps")
     m.add_argument(
@@ -177,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(with --spec: the decimals template stated, default 4)",
     )
     c.add_argument(
+        "--carried-credit",
+        type=_credit,
+        default=1.0,
+        metavar="F",
+        help="the share of a point a carried cell earns, 0 to 1 (default 1): "
+        "score = 100·(correct + F·carried) / answer cells",
+    )
+    c.add_argument(
         "--lang",
         choices=("en", "id"),
         help="language of the summary, graded copy and explanations (default: the exercise's)",
@@ -227,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="files graded at once (default: the CPU count, at most 4)",
+    )
+    s.add_argument(
+        "--carried-credit",
+        type=_credit,
+        default=1.0,
+        metavar="F",
+        help="the share of a point a carried cell earns, 0 to 1 (default 1)",
     )
     s.add_argument(
         "--timeout",
@@ -508,7 +535,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         roster = read_roster(Path(args.roster), args.lang or "en")
     ask = parse_ask(args.ask) if args.ask is not None else None
-    record = Record(spec, ask, args.steps, args.epochs, decimals)
+    record = Record(spec, ask, args.steps, args.epochs, decimals, args.carried_credit)
     return check_files(
         [Path(f) for f in args.files],
         record,
@@ -607,12 +634,14 @@ def check_files(
         GRADEBOOK_COLUMNS,
         flag_lines,
         gradebook_row,
+        not_submitted_row,
         submissions,
         write_csv,
         write_xlsx,
     )
-    from .grading.pipeline import class_flags, grade_file, problem_text
+    from .grading.pipeline import class_flags, grade_file, not_submitted, problem_text
     from .grading.report import REPORT_COLUMNS, report_rows, summary, write_graded
+    from .words.grading_text import runs
     from .words.grading_text import say as words
 
     def err(line: str) -> None:
@@ -680,6 +709,10 @@ def check_files(
             out(f"{o.path}:")
             for line in lines:
                 out(line)
+    absent = not_submitted(outcomes, roster) if roster is not None else []
+    if absent:
+        ids = runs([st.id for st in absent])
+        err(words("not_submitted", lang or said or "en", n=len(absent), ids=ids))
     if report is not None:
         write_csv(paths["--report"], REPORT_COLUMNS, rows)
         err(words("wrote_report", lang or said or "en", path=report, n=len(rows)))
@@ -687,6 +720,7 @@ def check_files(
         cells = [
             gradebook_row(o, flags, n) for o, flags, n in zip(outcomes, later, notes, strict=True)
         ]
+        cells += [not_submitted_row(st) for st in absent]
         if paths["--gradebook"].suffix.lower() == ".xlsx":
             write_xlsx(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
         else:
@@ -714,13 +748,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         header_timeout=args.header_timeout,
         per_client=args.per_client,
         public_url=args.public_url,
+        carried_credit=args.carried_credit,
     )
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from .core.specfile import TARGETS_ANY_RANGE
     from .doctor.command import run_doctor
 
-    spec = resolve_spec(args.spec, _overrides(args))
+    token = TARGETS_ANY_RANGE.set(True)  # an unreachable target is a finding here, not a refusal
+    try:
+        spec = resolve_spec(args.spec, _overrides(args))
+    finally:
+        TARGETS_ANY_RANGE.reset(token)
     return run_doctor(spec, lang=args.lang, output=args.output, as_json=args.json, quiet=args.quiet)
 
 

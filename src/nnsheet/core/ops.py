@@ -31,10 +31,11 @@ Texts = dict[str, str]
 
 
 def paren(s: str) -> str:
-    """``s`` as a factor: in parentheses when it is a sum or difference (``t1−y1``)."""
-    if s.startswith("(") and s.endswith(")"):
+    """``s`` as a factor or a base: in parentheses when it is a sum or difference (``t1−y1``)
+    or a negative number (``(−0.5)²``, not ``−0.5²``)."""
+    if s.startswith("(") and s.endswith(")") and s.count("(") == 1:
         return s
-    return f"({s})" if any(op in s[1:] for op in "+−- ") else s
+    return f"({s})" if s[:1] in "-−" or any(op in s[1:] for op in "+−- ") else s
 
 
 # --------------------------------------------------------------------------- activations
@@ -103,7 +104,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: f"IF({z}>=0,(1-EXP(-2*{z}))/(1+EXP(-2*{z})),(EXP(2*{z})-1)/(EXP(2*{z})+1))",
             lambda z, a: f"1-{a}*{a}",
             lambda z: f"tanh({z})",
-            lambda z, a: f"1-{a}²",
+            lambda z, a: f"1-{paren(a)}²",
             True,
             {"en": "f(z) = tanh z, f' = 1−a²", "id": "f(z) = tanh z, f' = 1−a²"},
             (-1.0, 1.0),
@@ -198,7 +199,7 @@ class Loss:
 
 
 def _sq(terms: Sequence[str]) -> str:
-    return " + ".join(f"{t}²" for t in terms)
+    return " + ".join(f"{paren(t)}²" for t in terms)
 
 
 LOSSES: dict[str, Loss] = {
@@ -538,12 +539,27 @@ def xl_dw(sign: int, grad: str) -> str:
 #: the blocks an exercise can ask, in their order, and the trace quantities of each (design.md
 #: §5 names): the one list of block names (the exercise, the grader and their words read it)
 BLOCKS: dict[str, tuple[str, ...]] = {
+    # the Nguyen–Widrow work on Setup: each unit's norm, β and the rescaled weights (asked only
+    # when named: ``--ask init``; the draws are the givens)
+    "init": ("nw_norm", "nw_beta", "nw_w"),
     "forward": ("z", "a"),
     "errors": ("e", "loss", "epoch_loss", "accuracy"),
     "backward": ("err", "fprime", "delta"),
     "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
 }
 BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
+#: the blocks an exercise asks when none are named (``all``): the trace's, not ``init``
+DEFAULT_BLOCKS: tuple[str, ...] = ("forward", "errors", "backward", "updates")
+
+
+def xl_nw_beta(p: int | str, n: int | str) -> str:
+    """Nguyen–Widrow's β = 0.7·p^(1/n) as a spreadsheet formula (p units, n inputs)."""
+    return f"0.7*POWER({p},1/{n})"
+
+
+def xl_nw_norm(rng: str) -> str:
+    """The norm √(Σ v²) of the draws in ``rng`` as a spreadsheet formula."""
+    return f"SQRT(SUMPRODUCT({rng},{rng}))"
 
 
 @dataclass(frozen=True)
@@ -595,6 +611,9 @@ class Mistake:
     #: the quantities whose formula the slip changes
     quantities: tuple[str, ...]
     steps: Steps
+    #: a slip of the Nguyen–Widrow work on Setup: the slipped formulas of the cell, from the
+    #: layer's p (units), n (inputs) and the range of all its draws (None: a Steps slip)
+    setup: Callable[[int, int, str], tuple[str, ...]] | None = None
 
 
 _SWAPPED = {"err": "delta", "delta": "err"}
@@ -644,6 +663,20 @@ MISTAKES: dict[str, Mistake] = {
             "no_momentum",
             ("dw", "db"),
             dataclasses.replace(EXACT, momentum=lambda change, mu, prev: change),
+        ),
+        # Nguyen–Widrow's β from n^(1/n), p^(1/p) or n^(1/p) instead of p^(1/n)
+        Mistake(
+            "nw_inputs_for_hidden",
+            ("nw_beta",),
+            EXACT,
+            setup=lambda p, n, rng: (xl_nw_beta(n, n), xl_nw_beta(p, p), xl_nw_beta(n, p)),
+        ),
+        # one norm over all of a layer's draws instead of one per hidden unit
+        Mistake(
+            "nw_whole_matrix",
+            ("nw_norm",),
+            EXACT,
+            setup=lambda p, n, rng: (xl_nw_norm(rng),),
         ),
         # new = w − Δ where the rule adds Δ (and Δ taken with the opposite sign)
         Mistake(

@@ -299,7 +299,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check("symmetric", "high", symmetric, ("random_init",)),
     Check("linear_only", "high", linear_only, ("hidden_sigmoid", "hidden_tanh")),
-    Check("lr_too_high", "medium", lr_too_high, ("lr_x0.1", "lr_x0.3", "momentum")),
+    Check("lr_too_high", "medium", lr_too_high, ("lr_x0.1", "lr_x0.3")),
     Check("unscaled_inputs", "medium", unscaled_inputs, ("normalize",)),
     Check(
         "saturated",

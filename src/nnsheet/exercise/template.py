@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING
 
 from ..core.engine import EpochRecord, StepRecord, Trace, run
 from ..core.errors import NnsheetError, WorkbookError
-from ..core.ops import BLOCKS
+from ..core.ops import BLOCKS, DEFAULT_BLOCKS
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
 from ..output import printing
+from ..output.table import TableRow
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.formula import leaves, parse, range_cells
 from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
@@ -58,7 +59,7 @@ STUDENT_NAMES = ("student", "student_id")
 class ExerciseOptions:
     """Which values an exercise asks for."""
 
-    ask: tuple[str, ...] = tuple(BLOCKS)
+    ask: tuple[str, ...] = DEFAULT_BLOCKS
     steps: int | None = None  # only the first K steps (None: all steps of the spec's epochs)
     lang: str = "en"
     decimals: int = DEFAULT_DECIMALS  # answers are judged at least this strictly
@@ -71,9 +72,10 @@ class ExerciseOptions:
 
 
 def parse_ask(text: str | None) -> tuple[str, ...]:
-    """``forward,errors`` → the blocks in their canonical order; ``None``/``all`` → every block."""
+    """``forward,errors`` → the blocks in their canonical order; ``None``/``all`` → every block of
+    the trace (:data:`~nnsheet.core.ops.DEFAULT_BLOCKS`; ``init`` is asked only when named)."""
     if text is None or text.strip().lower() == "all":
-        return tuple(BLOCKS)
+        return DEFAULT_BLOCKS
     words = [w.strip().lower() for w in text.split(",") if w.strip()]
     bad = [w for w in words if w not in BLOCKS]
     if bad or not words:
@@ -95,24 +97,65 @@ class Asked:
     quantities: frozenset[str]
     steps: int | None
     epochs: frozenset[int]
+    setup_sheet: str = ""
 
     @classmethod
     def of(cls, trace: Trace, options: ExerciseOptions) -> Asked:
         k = options.steps
         sheets = sheet_names(options.lang)
         complete = frozenset(ep.epoch for ep in trace.epochs if k is None or ep.last_step <= k)
-        return cls(sheets.steps, sheets.epochs, options.quantities, k, complete)
+        return cls(sheets.steps, sheets.epochs, options.quantities, k, complete, sheets.setup)
 
     def __call__(self, sheet: str, quantity: str, step: int | None, epoch: int | None) -> bool:
         if quantity not in self.quantities:
             return False
+        if sheet == self.setup_sheet:  # the Nguyen–Widrow work (``init``): no step to bound
+            return True
         if sheet == self.steps_sheet:
             return self.steps is None or (step or 0) <= self.steps
         return sheet == self.epochs_sheet and (epoch or 0) in self.epochs
 
 
+def init_rows(layout: Layout, options: ExerciseOptions) -> list[TableRow]:
+    """The answer cells of the ``init`` block on the Setup sheet (the Nguyen–Widrow norms, β and
+    rescaled weights, :attr:`~nnsheet.sheet.layout.Layout.init_cells`) as table rows at step 0,
+    when the exercise asks for them; they come before the Steps rows (computed first)."""
+    if "init" not in options.ask:
+        return []
+    nt = layout.notation
+    out = []
+    for c in layout.init_cells:
+        q = "w" if c.quantity == "nw_w" else c.quantity
+        out.append(
+            TableRow(
+                0,
+                0,
+                None,
+                str(c.quantity),
+                c.layer,
+                None if c.j is None else c.j + 1,
+                None if c.i is None else c.i + 1,
+                nt.symbol(q, c.layer, c.j, c.i),
+                float(c.value),  # type: ignore[arg-type]
+                c.sheet,
+                c.ref,
+            )
+        )
+    return out
+
+
+def check_init(spec: Spec, options: ExerciseOptions) -> None:
+    """``--ask init`` of a spec without Nguyen–Widrow is refused (nothing to compute)."""
+    if "init" in options.ask and all(d is None for d in spec.nw_draws):
+        raise NnsheetError(
+            "--ask init: the spec has no Nguyen–Widrow initialisation to compute ([init] method "
+            '= "nguyen-widrow")'
+        )
+
+
 def answer_rows(table: pd.DataFrame, trace: Trace, options: ExerciseOptions) -> pd.DataFrame:
-    """The trace-table rows an exercise asks for (its answer cells), in table order."""
+    """The trace-table rows an exercise asks for (its answer cells), in table order (the
+    ``init`` block's Setup cells are not rows of the trace table: :func:`init_rows`)."""
     rule = Asked.of(trace, options)
     asked = table["quantity"].isin(rule.quantities)
     on_steps = (table["sheet"] == rule.steps_sheet) & asked
@@ -218,6 +261,9 @@ class ExerciseWriter(WorkbookWriter):
         self.meta = meta
         self.student = student  # (name, number) already typed in, or blank
         self.wrapped: dict[str, str | None] = {}  # Steps template → its wrapped template
+        # the Setup cells of the ``init`` block, blank for the learner
+        self.init_refs = {c.ref for c in layout.init_cells} if "init" in options.ask else set()
+        self.reads_init: dict[str, bool] = {}  # Steps template → reads an init answer
 
     def _steps_header(self, ws) -> None:
         super()._steps_header(ws)
@@ -235,12 +281,30 @@ class ExerciseWriter(WorkbookWriter):
             if c in answer:
                 ws.write_blank(row, c, None, blank)
                 continue
-            if kinds[c] == GIVEN:  # only givens carry a value
+            if kinds[c] == GIVEN and not self._reads_init(tmpl):  # only givens carry a value
                 ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], float(values[c]))
             else:
                 ws.write_formula(row, c, row_formula(tmpl, ctx, self.wrapped), fmts[c], "")
 
+    def _reads_init(self, template: str) -> bool:
+        """Whether a given reads an ``init`` answer on Setup (the weights training starts from,
+        when the learner computes them): then it shows the learner's number, not nnsheet's."""
+        if not self.init_refs:
+            return False
+        found = self.reads_init.get(template)
+        if found is None:
+            setup = self.layout.sheets.setup
+            formula = template.format_map(_STAND_IN)
+            found = self.reads_init[template] = any(
+                leaf[0] == "ref" and leaf[1] == setup and leaf[2].replace("$", "") in self.init_refs
+                for leaf in leaves(parse(formula))
+            )
+        return found
+
     def _put(self, ws, cell: Cell) -> None:
+        if cell.sheet == self.layout.sheets.setup and cell.ref in self.init_refs:
+            ws.write_blank(cell.row, cell.col, None, self.f.answer)
+            return
         if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
             super()._put(ws, cell)
         elif cell.quantity in self.options.quantities:
@@ -326,6 +390,7 @@ def write_exercise(
     trace-table rows of its answer cells. ``student``: the learner's name and number, written
     into the ``student`` and ``student_id`` cells (blank when empty)."""
     options = options or ExerciseOptions()
+    check_init(spec, options)
     layout = make_layout(spec, options.lang)
     layout.check_limits()
     trace = run(spec)
@@ -336,7 +401,14 @@ def write_exercise(
     ExerciseWriter(path, layout, options, meta_rows(spec, options), student).write(
         exercise_records(trace, options)
     )
-    return layout, answer_rows(trace.table(layout), trace, options)
+    rows = answer_rows(trace.table(layout), trace, options)
+    init = init_rows(layout, options)
+    if init:
+        import pandas as pd
+
+        head = pd.DataFrame([r._asdict() for r in init]).astype(rows.dtypes.to_dict())
+        rows = pd.concat([head, rows], ignore_index=True)
+    return layout, rows
 
 
 def exercise_spec(spec: Spec, epochs_given: bool) -> Spec:

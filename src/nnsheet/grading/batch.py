@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..core.errors import NnsheetError
 from ..core.safety import csv_text
+from ..exercise.roster import Student
 from ..output.files import write_atomic
 from ..words.grading_text import flag_note, say, shifted_text
 from .mark import place
@@ -26,6 +27,7 @@ GRADEBOOK_COLUMNS = [
     "score",
     "correct",
     "carried",
+    "carried_trivial",
     "wrong",
     "missing",
     "answer_cells",
@@ -159,7 +161,7 @@ def gradebook_row(
         prefix = f"{path}: "
         msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
         msg = "; ".join(x for x in (msg, *said) if x)
-        return [str(path), student, sid, "unreadable", "", "", "", "", "", "", "", codes, msg]
+        return [str(path), student, sid, "unreadable", *[""] * 8, codes, msg]
     c, n = res.counts, len(res.marks)
     score = f"{100.0 * res.share_right:.1f}" if n else ""
     first = res.first_wrong
@@ -182,6 +184,7 @@ def gradebook_row(
         score,
         c["correct"],
         c["carried"],
+        c["carried_trivial"],
         c["wrong"],
         c["missing"],
         n,
@@ -189,6 +192,14 @@ def gradebook_row(
         codes,
         msg,
     ]
+
+
+def not_submitted_row(student: Student) -> list[object]:
+    """The gradebook row of a rostered student with no file: status ``not_submitted``, score 0,
+    no counts."""
+    row: list[object] = ["", student.name, student.id, "not_submitted", "0.0"]
+    row += [""] * (len(GRADEBOOK_COLUMNS) - len(row) - 1)
+    return [*row, say("note.not_submitted", "en")]
 
 
 def write_xlsx(path: Path, columns: list[str], rows: list[list[object]]) -> None:

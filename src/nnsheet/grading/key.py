@@ -12,7 +12,7 @@ from pathlib import Path
 from ..core.cells import cell_pos
 from ..core.engine import Trace, run
 from ..core.errors import NnsheetError, WorkbookError
-from ..core.ops import BLOCKS, MISTAKES
+from ..core.ops import DEFAULT_BLOCKS, MISTAKES
 from ..core.spec import Spec
 from ..core.specfile import loads_spec, spec_to_toml
 from ..exercise.template import (
@@ -22,6 +22,7 @@ from ..exercise.template import (
     UNSTATED_DECIMALS,
     Asked,
     ExerciseOptions,
+    init_rows,
     parse_ask,
 )
 from ..output.table import TableRow, trace_rows
@@ -76,7 +77,10 @@ class AnswerKey:
             options,
             layout,
             trace,
-            tuple(r for r in table if asked(r.sheet, r.quantity, r.step, r.epoch)),
+            (
+                *init_rows(layout, options),  # the Nguyen–Widrow work on Setup, computed first
+                *(r for r in table if asked(r.sheet, r.quantity, r.step, r.epoch)),
+            ),
             {(name, r.cell): r.value for r in setup},
             key_formulas(layout, trace, rows),
             {(r.sheet, r.cell): r.value for r in table},
@@ -100,6 +104,8 @@ class AnswerKey:
         """(code, parsed formula) of each mistake (:data:`nnsheet.core.ops.MISTAKES`) that
         changes this answer cell's formula: the cell computed with that slip."""
         sheet, ref = key
+        if sheet == self.layout.sheets.setup:
+            return self._setup_slips(ref, quantity)
         if sheet != self.layout.sheets.steps:
             return []
         row, col = cell_pos(ref)
@@ -114,6 +120,21 @@ class AnswerKey:
                 if tmpl is not None:
                     out.append((code, parse(tmpl.format_map(ctx))))
         return out
+
+    def _setup_slips(self, ref: str, quantity: str) -> list[tuple[str, tuple]]:
+        """The Nguyen–Widrow slips of a Setup answer cell (β, a unit's norm)."""
+        lay = self.layout
+        cell = next((c for c in lay.init_cells if c.ref == ref), None)
+        if cell is None or cell.layer is None:
+            return []
+        l = cell.layer
+        p, n, rng = lay.sizes[l], lay.sizes[l - 1], lay.nw_draws_range(l)
+        return [
+            (code, parse(formula))
+            for code, m in MISTAKES.items()
+            if m.setup is not None and quantity in m.quantities
+            for formula in m.setup(p, n, rng)
+        ]
 
 
 def key_formulas(
@@ -135,17 +156,27 @@ def key_formulas(
                 formulas[(steps, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
         elif item.formula is not None:
             formulas[(item.sheet, item.ref)] = item.formula
+    for cell in layout.init_cells:  # the Nguyen–Widrow work on Setup (``--ask init``)
+        formulas[(cell.sheet, cell.ref)] = cell.formula  # type: ignore[assignment]
     return formulas
 
 
 class LearnerEnv:
     """Cell values as the learner's workbook would compute them: answer cells are what the
     learner typed, givens come from Setup, every other cell is its own formula evaluated on
-    these (memoised)."""
+    these (memoised). An answer cell in ``blank`` (left blank by the learner) is, for the cells
+    that read it, its own formula on the learner's numbers (recursively; formulas point back,
+    so no cycle); it is still graded ``missing`` itself."""
 
-    def __init__(self, key: AnswerKey, given: Mapping[tuple[str, str], float | None]) -> None:
+    def __init__(
+        self,
+        key: AnswerKey,
+        given: Mapping[tuple[str, str], float | None],
+        blank: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.key = key
         self.given = given
+        self.blank = blank
         self.memo: dict[tuple[str, str], float] = {}
         self.active: set[tuple[str, str]] = set()
 
@@ -153,9 +184,11 @@ class LearnerEnv:
         k = (sheet, ref)
         if k in self.given:
             v = self.given[k]
-            if v is None:
+            if v is not None:
+                return v
+            if k not in self.blank or k not in self.key.formulas:
                 raise FormulaError(f"{sheet}!{ref} holds no number")
-            return v
+            # a blank answer cell: its own formula on the learner's own numbers (below)
         if sheet == self.key.layout.sheets.setup:
             if k not in self.key.givens:
                 raise FormulaError(f"{sheet}!{ref} is not a given")
@@ -187,8 +220,20 @@ class LearnerEnv:
 
     def inputs(self, key: tuple[str, str], tree: tuple | None = None) -> list[tuple[str, str]]:
         """The learner's answer cells a cell's formula (or ``tree``) reads, directly or through
-        cells the learner was not asked for (the weights in use)."""
+        cells the learner was not asked for (the weights in use) or left blank (computed from
+        their own inputs: :meth:`through`)."""
+        return self._walk(key, tree)[0]
+
+    def through(self, key: tuple[str, str], tree: tuple | None = None) -> list[tuple[str, str]]:
+        """The blank answer cells a cell's formula (or ``tree``) reads, directly or through
+        other cells: each computed from the learner's own numbers by its own formula."""
+        return self._walk(key, tree)[1]
+
+    def _walk(
+        self, key: tuple[str, str], tree: tuple | None
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         out: list[tuple[str, str]] = []
+        blank: list[tuple[str, str]] = []
         seen: set[tuple[str, str]] = set()
         todo = list(references(self.key.tree(key) if tree is None else tree, key[0]))
         while todo:
@@ -196,11 +241,17 @@ class LearnerEnv:
             if k in seen:
                 continue
             seen.add(k)
-            if k in self.given:
+            if k in self.given and self.given[k] is not None:
                 out.append(k)
-            elif k[0] != self.key.layout.sheets.setup and k in self.key.formulas:
+                continue
+            if k in self.given:
+                if k not in self.blank or k not in self.key.formulas:
+                    out.append(k)  # not a number (text, an error): an input all the same
+                    continue
+                blank.append(k)
+            if k[0] != self.key.layout.sheets.setup and k in self.key.formulas:
                 todo.extend(references(self.key.tree(k), k[0]))
-        return out
+        return out, blank
 
     def slack(
         self,
@@ -220,7 +271,7 @@ class LearnerEnv:
             worst = 0.0
             for sign in (1.0, -1.0):
                 # one input moved; the others read through (no copy of every answer)
-                moved = LearnerEnv(self.key, ChainMap({k: v + sign * t}, self.given))
+                moved = LearnerEnv(self.key, ChainMap({k: v + sign * t}, self.given), self.blank)
                 w = moved.compute(key, tree)
                 if w is not None:
                     worst = max(worst, abs(w - base))
@@ -235,13 +286,15 @@ class Record:
     options are the record (an option left out is ``template``'s default); without it, the
     embedded spec stands and only ``--ask``, ``--steps`` and ``--epochs`` given are the record.
     ``decimals`` (``--decimals``) always replaces the decimals the exercise states when it is
-    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared)."""
+    graded; with ``spec`` it is also the record's stated decimals (a hidden setting compared).
+    ``carried_credit`` (``--carried-credit``): the share of a point a carried cell earns."""
 
     spec: Spec | None = None
     ask: tuple[str, ...] | None = None
     steps: int | None = None
     epochs: int | None = None
     decimals: int | None = None
+    carried_credit: float = 1.0
 
 
 def _option_differences(
@@ -251,7 +304,7 @@ def _option_differences(
     the spec is read; the givens, by :func:`~.pipeline.givens_flags`)."""
 
     def ask(o: ExerciseOptions) -> str:
-        return ",".join(o.ask) if o.ask != tuple(BLOCKS) else "all"
+        return ",".join(o.ask) if o.ask != DEFAULT_BLOCKS else "all"
 
     pairs = [
         ("ask", ask(embedded), ask(record)),
@@ -354,7 +407,7 @@ def key_for(
     tampered: list[Diff] = []
     if record.spec is not None:
         options = ExerciseOptions(
-            ask=record.ask or tuple(BLOCKS),
+            ask=record.ask or DEFAULT_BLOCKS,
             steps=record.steps,
             lang=lang,
             decimals=DEFAULT_DECIMALS if record.decimals is None else record.decimals,

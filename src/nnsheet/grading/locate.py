@@ -79,6 +79,8 @@ class Placement:
 
     def value(self, book: Book, key: CellKey) -> tuple[object, str | None]:
         g = book.grids.get(key[0])
+        if g is None and key[0] in book.setup:  # the ``init`` answers, where the layout put them
+            return book.setup[key[0]].get(self.pos(key)), None
         if g is None or key in self.absent:
             return None, None
         return g.cells.get(self.pos(key), (None, None))
@@ -291,6 +293,8 @@ def locate(book: Book, key: AnswerKey, path: Path) -> Placement:
     moved = {STEPS: False, EPOCHS: False}
     for r in answers:
         sheet, cell = r.sheet, r.cell
+        if sheet == key.layout.sheets.setup:  # the ``init`` answers: read where they were written
+            continue
         row0, col0 = cell_pos(cell)
         if sheet == STEPS:
             row = s_rows.get(_row_key(r))

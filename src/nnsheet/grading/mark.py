@@ -1,4 +1,5 @@
-"""One verdict per answer cell: correct, carried (carry-forward), wrong or missing."""
+"""One verdict per answer cell: correct, carried (carry-forward), carried_trivial (carried, but
+made trivial by the earlier mistake: no credit), wrong or missing."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.ops import BLOCK_OF
-from ..words.grading_text import number
+from ..sheet.formula import FormulaError, references
+from ..words.grading_text import number, runs
 from .key import AnswerCell, AnswerKey, LearnerEnv
 from .locate import Placement
 from .read import Book, Given, read_given
 from .reason import Reason
 
-VERDICTS = ("correct", "carried", "wrong", "missing")
+VERDICTS = ("correct", "carried", "carried_trivial", "wrong", "missing")
 MIN_DECIMALS = 2
 #: relative floor of every tolerance: float noise between two exact computations
 REL_FLOOR = 1e-9
@@ -76,6 +78,8 @@ class Result:
     decimals: int = MIN_DECIMALS  # the decimals judged (stated by the exercise, or --decimals)
     #: where the answers were found in ``book``
     placement: Placement = field(default_factory=Placement)
+    #: the share of a point a carried cell earns (``--carried-credit``)
+    carried_credit: float = 1.0
 
     @property
     def counts(self) -> Counter:
@@ -87,9 +91,16 @@ class Result:
 
     @property
     def share_right(self) -> float:
-        """The share of answer cells correct or carried (the score; 0 without answer cells)."""
+        """The score as a share: (correct + F·carried) / answer cells, F the teacher's
+        :attr:`carried_credit` (0 without answer cells; ``carried_trivial`` earns nothing)."""
+        return self.share(self.carried_credit)
+
+    def share(self, carried_credit: float = 1.0) -> float:
+        """The score as a share: (correct + F·carried) / answer cells, F = ``carried_credit``
+        (``--carried-credit``, the share of a point a carried cell earns)."""
         c = self.counts
-        return (c["correct"] + c["carried"]) / len(self.marks) if self.marks else 0.0
+        got = c["correct"] + carried_credit * c["carried"]
+        return got / len(self.marks) if self.marks else 0.0
 
     @property
     def first_wrong(self) -> Mark | None:
@@ -114,9 +125,11 @@ def grade_book(
     key: AnswerKey,
     path: Path,
     decimals: int | None = None,
+    carried_credit: float = 1.0,
 ) -> Result:
     """One verdict per answer cell of ``key``, the answers read where ``placement`` found
-    them. ``decimals`` (``--decimals``) replaces the exercise's stated decimals.
+    them. ``decimals`` (``--decimals``) replaces the exercise's stated decimals;
+    ``carried_credit`` (``--carried-credit``) is kept for the score.
 
     A value off the exact one but right when its own formula is evaluated on the learner's
     earlier values is ``correct`` (rounding drift: a calculator's rounded steps) when every
@@ -126,7 +139,8 @@ def grade_book(
     rows = key.answers
     keys = [r.key for r in rows]
     givens = {k: read_given(*placement.value(book, k), placement.formula(book, k)) for k in keys}
-    env = LearnerEnv(key, {k: g.value for k, g in givens.items()})
+    blank = frozenset(k for k, g in givens.items() if g.blank)
+    env = LearnerEnv(key, {k: g.value for k, g in givens.items()}, blank)
     tols = {k: tolerance(g, stated) for k, g in givens.items() if g.value is not None}
     marks: dict[tuple[str, str], _Draft] = {}
     near: dict[tuple[str, str], _Draft] = {}  # right from the learner's own values: settled below
@@ -176,6 +190,7 @@ def grade_book(
                 stated=stated,
             )
     order = {k: n for n, k in enumerate(keys)}
+    labels = {r.key: r.label for r in rows}
     for k0 in near:
         stack, visiting = [k0], set()
         while stack:
@@ -192,10 +207,19 @@ def grade_book(
                 continue
             stack.pop()
             _settle(m, [marks[i] for i in ins], placement)
+            if m.verdict == "carried":
+                _trivial(env, k, m, tols[k], placement, labels)
     for k, m in marks.items():
         if m.verdict == "wrong" and m.given.value is not None:
             m.mistakes = _slips(env, k, m, tols)
-    return Result(path, key, [m.mark() for m in marks.values()], book, stated, placement)
+        if blank and m.carry is not None and m.reason is not None:
+            # the blank cells its value from the learner's own numbers was computed through
+            skipped = env.through(k)
+            if skipped:
+                where = [f"{placement.place(b)} {marks[b].row.label}" for b in skipped]
+                m.reason = Reason(m.reason.code, {**m.reason.fields, "through": runs(where)})
+    marked = [m.mark() for m in marks.values()]
+    return Result(path, key, marked, book, stated, placement, carried_credit)
 
 
 def _slips(
@@ -236,6 +260,51 @@ def _settle(m: _Draft, inputs: list[_Draft], placement: Placement) -> None:
         where=f"{placement.place(root.row.key)} {root.row.label}",
         exact=exact,
     )
+
+
+def _trivial(
+    env: LearnerEnv,
+    k: tuple[str, str],
+    m: _Draft,
+    tol: float,
+    placement: Placement,
+    labels: dict[tuple[str, str], str],
+) -> None:
+    """A carried cell made trivial by the earlier mistake it follows (``carried_trivial``, no
+    credit): its value from the learner's numbers is (a) 0 where nnsheet's is not, or (b) the
+    learner's value of one of its own direct inputs where nnsheet's value differs from that
+    input's, because another direct input is 0 where nnsheet's is not (new w = old w because
+    Δ = 0; e = t because y' = 0). A derivative that collapses (a·(1 − a) with a ∈ {0, 1}) is
+    (a). Every comparison within the cell's tolerance."""
+    assert m.carry is not None and m.root is not None
+    expected, own = m.row.value, m.carry
+    why, what = None, ""
+    if close(own, 0.0, tol) and not close(expected, 0.0, tol):
+        why = "zero"
+    else:
+        seen: dict[tuple[str, str], tuple[float, float]] = {}  # input: (learner's, nnsheet's)
+        for i in dict.fromkeys(references(env.key.tree(k), k[0])):
+            try:
+                mine = env.cell(*i)
+            except (FormulaError, OverflowError, KeyError):
+                continue
+            theirs = env.key.values.get(i, env.key.givens.get(i))
+            if theirs is not None:
+                seen[i] = (mine, theirs)
+        zeros = {i for i, (a, b) in seen.items() if close(a, 0.0, tol) and not close(b, 0.0, tol)}
+        for i, (mine, theirs) in seen.items():
+            if close(own, mine, tol) and not close(expected, theirs, tol) and zeros - {i}:
+                why = "input"
+                what = placement.place(i) + (f" {labels[i]}" if i in labels else "")
+                break
+    if why is None:
+        return
+    root = m.root
+    fields = dict(m.reason.fields) if m.reason is not None else {}
+    fields["where"] = f"{placement.place(root.row.key)} {root.row.label}"
+    fields["input"] = what if why == "input" else None
+    m.verdict = "carried_trivial"
+    m.reason = Reason("carried_trivial", fields)
 
 
 def place(res: Result, m: Mark) -> str:

@@ -31,7 +31,7 @@ from .integrity import (
     spec_differences,
 )
 from .key import AnswerKey, Record, key_for
-from .locate import locate
+from .locate import Placement, locate
 from .mark import Result, grade_book
 from .read import Book, read_book
 from .reason import Diff, Flag
@@ -117,14 +117,52 @@ def grade_file(
                         sid, given = found, student_spec(record.spec, found)
                 key, tampered = key_for(book, path, dataclasses.replace(record, spec=given), cache)
                 placement = locate(book, key, path)  # by the headers (raises when not sure)
-            res = grade_book(book, placement, key, path, record.decimals)
+            res = grade_book(book, placement, key, path, record.decimals, record.carried_credit)
         except Exception as exc:
             problem = problem_text(path, exc, "cannot be graded")
+            if sid is None and roster is not None:  # unread: its student by the file's name
+                typed = student or path.stem
+                sid = next((s.id for s in roster if s.id.casefold() == typed.casefold()), None)
             return Outcome(path, book, problem=problem, student=sid)
     flags = givens_flags(path, book, key, given, unknown, roster is not None)
+    if book.kind != "csv":
+        flags += work_flags(book, placement, key, res)
     if tampered:  # the hidden options (the givens: givens_flags)
         flags.append(Flag("tampered", "note.settings", what=tampered))
     return Outcome(path, book, res, None, tuple(flags), sid)
+
+
+def _plain(formula: str) -> str:
+    """A formula as compared with nnsheet's: no ``=``, ``$``, spaces or letter case."""
+    return "".join(formula.removeprefix("=").split()).replace("$", "").upper()
+
+
+def work_flags(book: Book, placement: Placement, key: AnswerKey, res: Result) -> list[Flag]:
+    """Flags of answers not worked by hand: ``answer_key`` — the file is a trace workbook (no
+    exercise sheet and no hidden settings), or more than half of its filled answer cells hold
+    the very formulas nnsheet writes; ``formulas`` — more than half of the filled answer cells
+    are spreadsheet formulas (the teacher decides whether that is allowed; the share is in the
+    note). Neither changes the score."""
+    filled = [m.row.key for m in res.marks if not m.given.blank]
+    if not filled:
+        return []
+    typed = {k: placement.formula(book, k) for k in filled}
+    formulas = [k for k, f in typed.items() if f]
+    ours = [
+        k
+        for k in formulas
+        if k in key.formulas and _plain(typed[k] or "") == _plain(key.formulas[k])
+    ]
+    n, share = len(filled), f"{100 * len(formulas) / len(filled):.0f}"
+    flags: list[Flag] = []
+    trace = not book.exercise and not book.meta
+    if trace or 2 * len(ours) > n:
+        note = "note.answer_key.trace" if trace else "note.answer_key.formulas"
+        flags.append(Flag("answer_key", note, {"ours": len(ours), "filled": n}))
+    if 2 * len(formulas) > n:
+        fields = {"n": len(formulas), "filled": n, "share": share}
+        flags.append(Flag("formulas", "note.formulas", fields))
+    return flags
 
 
 def _embedded(book: Book, path: Path) -> Spec | None:
@@ -206,6 +244,12 @@ def copied_flag(
     return Flag(f"copied:{found[0]}", "note.copied", fields)
 
 
+def not_submitted(outcomes: Sequence[Outcome], roster: Sequence[Student]) -> list[Student]:
+    """The roster's students no file of the run was graded (or refused) as, in roster order."""
+    seen = {o.student for o in outcomes}
+    return [st for st in roster if st.id not in seen]
+
+
 def class_flags(
     outcomes: Sequence[Outcome],
     record: Record,
@@ -213,11 +257,22 @@ def class_flags(
     cache: dict[str, AnswerKey] | None = None,
 ) -> list[tuple[Flag, ...]]:
     """The flags found by comparing the files of one run, one tuple per outcome:
-    ``copied:<id>`` (with a ``roster`` and a spec that draws givens: a file mostly wrong for its
-    own givens but right for another student's whose file is in the run), then
+    ``duplicate_submission`` (with a ``roster``: two or more files for one student, each
+    graded), ``copied:<id>`` (with a ``roster`` and a spec that draws givens: a file mostly
+    wrong for its own givens but right for another student's whose file is in the run), then
     ``identical:<file>`` (two files agreeing on nearly every filled answer, wrong ones
     included)."""
     found: list[list[Flag]] = [[] for _ in outcomes]
+    by_student: dict[str, list[int]] = {}
+    for n, o in enumerate(outcomes):
+        if o.student is not None:
+            by_student.setdefault(o.student, []).append(n)
+    for sid, ns in by_student.items():
+        if len(ns) > 1:
+            files = ", ".join(outcomes[n].path.name for n in ns)
+            for n in ns:
+                fields = {"sid": sid, "n": len(ns), "files": files}
+                found[n].append(Flag("duplicate_submission", "note.duplicate", fields))
     spec = record.spec
     if roster is not None and spec is not None and draws_anything(spec):
         ids = sorted({o.student for o in outcomes if o.student is not None})

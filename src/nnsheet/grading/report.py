@@ -46,7 +46,13 @@ REPORT_COLUMNS = [
     "given",
     "mistake",
 ]
-COLOURS = {"correct": "C6EFCE", "carried": "DDEBF7", "wrong": "FFC7CE", "missing": "D9D9D9"}
+COLOURS = {
+    "correct": "C6EFCE",
+    "carried": "DDEBF7",
+    "carried_trivial": "FCE4D6",
+    "wrong": "FFC7CE",
+    "missing": "D9D9D9",
+}
 
 
 # =========================================================================== output
@@ -82,7 +88,9 @@ def lost_text(rows: Sequence[AnswerCell], lang: str) -> str:
 
 
 def _counts(c: Counter, lang: str) -> str:
-    return ", ".join(f"{c.get(v, 0)} {verdict(v, lang)}" for v in VERDICTS)
+    """Each verdict's count (``carried_trivial`` only when there is one)."""
+    shown = [v for v in VERDICTS if v != "carried_trivial" or c.get(v)]
+    return ", ".join(f"{c.get(v, 0)} {verdict(v, lang)}" for v in shown)
 
 
 def summary(res: Result, lang: str | None = None) -> list[str]:
@@ -233,7 +241,7 @@ def write_graded(src: Path, res: Result, out: Path, lang: str | None = None) -> 
             )
             if m.mistakes:
                 text += f"\n{explain_mistakes(res.key, m.mistakes, lang)}"
-        elif m.verdict == "carried":
+        elif m.verdict in ("carried", "carried_trivial"):
             text += say("comment_carried", lang, expected=expected, reason=why)
         elif m.verdict == "correct":  # rounding drift, not a mistake
             text += why if m.drift else ""

@@ -98,6 +98,7 @@ class Settings:
     workers: int = 2
     timeout: float = 60.0
     secure_cookie: bool = True
+    carried_credit: float = 1.0  # serve --carried-credit
     job: Job = field(default=grade_upload)  # tests replace it with a slow one
     #: per student: uploads that could not be graded, and bytes of all uploads
     ungradable_budget: int = UNGRADABLE_BUDGET
@@ -243,6 +244,7 @@ class Server:
             "graded": str(self.s.data / a.graded),
             "shown": a.filename,
             "lang": self.lang,
+            "carried_credit": self.s.carried_credit,
         }
 
     async def grade(self, a: Attempt) -> dict:
@@ -686,6 +688,7 @@ API_FIELDS = (
     "score",
     "correct",
     "carried",
+    "carried_trivial",
     "wrong",
     "missing",
     "answer_cells",

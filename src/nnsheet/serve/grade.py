@@ -50,7 +50,8 @@ def grade_upload(job: dict) -> dict:
     givens of the student whose id is typed in it, and not for the uploader's)."""
     path, shown, lang = Path(job["upload"]), job["shown"], job["lang"]
     spec, options, sid = job["spec"], job["options"], job["student_id"]
-    record = Record(spec, options.ask, options.steps, spec.epochs, options.decimals)
+    credit = job.get("carried_credit", 1.0)
+    record = Record(spec, options.ask, options.steps, spec.epochs, options.decimals, credit)
     roster = [Student(r, "", n) for n, r in enumerate(job["roster"], start=1)]
     if len(_KEYS) >= _KEEP:
         _KEYS.clear()

@@ -251,6 +251,7 @@ def serve(
     header_timeout: float = 10.0,
     per_client: int = 256,
     public_url: str | None = None,
+    carried_credit: float = 1.0,
 ) -> int:
     import uvicorn
 
@@ -269,6 +270,7 @@ def serve(
     settings.attempts = attempts
     settings.workers = workers or max(1, min(4, os.cpu_count() or 1))
     settings.timeout = timeout
+    settings.carried_credit = carried_credit
     settings.secure_cookie = is_loopback(host)
     limit = raise_open_files()
     guard = Guard(

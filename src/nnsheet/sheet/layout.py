@@ -28,6 +28,7 @@ one contiguous range (SUMPRODUCT with the previous layer's outputs).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ from ..core.ops import (
     Steps,
     correct_rule,
     hidden_error_rule,
+    xl_nw_beta,
+    xl_nw_norm,
 )
 from ..core.spec import Spec
 from ..words.notation import Notation, setting_label, setting_value
@@ -1034,6 +1037,31 @@ class Layout:
             for i in range(drawn.shape[1])
         )
 
+    def nw_draws_range(self, l: int) -> str:
+        """The range (absolute A1) of all of layer ``l``'s Nguyen–Widrow draws (a rectangle: the
+        norms sit beside it, where the biases sit beside the weights)."""
+        p, n = self.sizes[l], self.sizes[l - 1]
+        first, last = self.setup.draw(l, 0, 0), self.setup.draw(l, p - 1, n - 1)
+        return f"{cell_name(*first, absolute=True)}:{cell_name(*last, absolute=True)}"
+
+    @cached_property
+    def init_cells(self) -> tuple[Cell, ...]:
+        """The Nguyen–Widrow work a learner computes (``--ask init``): per layer drawn, each
+        unit's norm (``nw_norm``), β (``nw_beta``), then the rescaled weights (the weight
+        table's live formulas, as quantity ``nw_w``). Empty without Nguyen–Widrow."""
+        if all(d is None for d in self.spec.nw_draws):
+            return ()
+        order = {"nw_norm": 0, "nw_beta": 1, "nw_w": 2}
+        out = []
+        for c in self.setup_cells():
+            if c.formula is None or c.layer is None:
+                continue
+            if c.quantity == "w":
+                c = dataclasses.replace(c, quantity="nw_w")
+            if c.quantity in order:
+                out.append(c)
+        return tuple(sorted(out, key=lambda c: (c.layer, order[c.quantity], c.j or 0, c.i or 0)))
+
     def _nguyen_widrow_cells(self, l: int, drawn: np.ndarray) -> list[Cell]:
         """The Nguyen–Widrow work of layer ``l`` below its weight table: the draws v_old (givens,
         laid out like the weight table), each unit's norm ‖v_j‖ where its bias would be, and β
@@ -1063,7 +1091,7 @@ class Layout:
                     c,
                     COMPUTED,
                     norm,
-                    formula=f"SQRT(SUMPRODUCT({rng},{rng}))",
+                    formula=xl_nw_norm(rng),
                     quantity="nw_norm",
                     layer=l,
                     j=j,
@@ -1088,7 +1116,7 @@ class Layout:
                 c,
                 COMPUTED,
                 beta_val,
-                formula=f"0.7*POWER({p},1/{n})",
+                formula=xl_nw_beta(p, n),
                 quantity="nw_beta",
                 layer=l,
             )

@@ -21,7 +21,7 @@ FINDING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "lower the learning rate (and normalise the inputs if they are large).",
         ),
         "id": (
-            "pelatihan meledak: sebuah nilai menjadi terlalu besar atau loss melewati 100.000.",
+            "pelatihan meledak: sebuah nilai menjadi terlalu besar atau galat melewati 100.000.",
             "turunkan laju pembelajaran (dan normalisasi masukan bila nilainya besar).",
         ),
     },
@@ -71,7 +71,7 @@ FINDING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "lower the learning rate.",
         ),
         "id": (
-            "laju pembelajaran terlalu besar: loss naik-turun, bukan menurun.",
+            "laju pembelajaran terlalu besar: galat naik-turun, bukan menurun.",
             "turunkan laju pembelajaran.",
         ),
     },
@@ -134,7 +134,7 @@ FINDING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "start from other random weights (a different [init] seed).",
         ),
         "id": (
-            "pelatihan macet: loss berhenti turun sementara akurasinya tidak lebih baik daripada "
+            "pelatihan macet: galat berhenti turun sementara akurasinya tidak lebih baik daripada "
             "menebak.",
             "mulai dari bobot acak yang lain (seed [init] yang berbeda).",
         ),
@@ -145,7 +145,7 @@ FINDING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "raise the learning rate.",
         ),
         "id": (
-            "laju pembelajaran terlalu kecil: bobot hampir tidak bergerak dan loss hampir tidak "
+            "laju pembelajaran terlalu kecil: bobot hampir tidak bergerak dan galat hampir tidak "
             "turun.",
             "naikkan laju pembelajaran.",
         ),
@@ -182,14 +182,14 @@ EVIDENCE: dict[str, dict[str, str]] = {
     },
     "id": {
         "diverged_at": "pada epoch {epoch}, langkah {step} sebuah nilai tidak lagi bilangan hingga",
-        "diverged_loss": "loss mencapai {value} pada epoch {epoch}: {cells}",
+        "diverged_loss": "galat mencapai {value} pada epoch {epoch}: {cells}",
         "diverged_last": "epoch terakhir sebelumnya: {cells}",
         "target_range": "{cells} di luar rentang {act} {range} ({n} target di luar)",
         "symmetric_start": "{a} dan {b} berawal sama: {cells}",
         "symmetric_end": "setelah {epochs} epoch keduanya masih sama: {cells}",
         "linear_layer": "lapisan tersembunyi {layer}: fungsi aktivasi {act}",
-        "rises": "loss naik pada {rises} dari {n} epoch; kenaikan terbesar: {cells}",
-        "ends_above": "loss berakhir di atas nilai awalnya: {cells}",
+        "rises": "galat naik pada {rises} dari {n} epoch; kenaikan terbesar: {cells}",
+        "ends_above": "galat berakhir di atas nilai awalnya: {cells}",
         "unscaled_max": "masukan terbesar: {cells}",
         "unscaled_ranges": "rentang fitur dari {lo} ({lo_name}) sampai {hi} ({hi_name}): "
         "berbeda {ratio}×",
@@ -200,9 +200,9 @@ EVIDENCE: dict[str, dict[str, str]] = {
         "epoch); net terbesarnya di epoch {first} adalah {net}: {cells}",
         "vanishing": "epoch {epoch}: rata-rata |δ| lapisan tersembunyi 1 adalah {hidden}, "
         "lapisan keluaran {output} ({ratio} darinya); mis. {cells}",
-        "stuck_loss": "selama {k} epoch terakhir loss berubah {change}: {cells}",
+        "stuck_loss": "selama {k} epoch terakhir galat berubah {change}: {cells}",
         "stuck_accuracy": "{cells}; menebak target yang paling sering memberi {chance}",
-        "low_loss": "loss hanya turun {change} dalam {n} epoch: {cells}",
+        "low_loss": "galat hanya turun {change} dalam {n} epoch: {cells}",
         "low_ratio": "median perubahan bobot relatif per pembaruan ‖Δw‖/‖w‖ = {ratio}; "
         "pembaruan terakhir: {cells}",
     },
@@ -272,29 +272,29 @@ TEXT: dict[str, dict[str, str]] = {
         "wrote": "wrote {path}",
     },
     "id": {
-        "healthy": "nnsheet doctor: {title}: tidak ada temuan dalam {epochs} epoch (loss akhir "
+        "healthy": "nnsheet doctor: {title}: tidak ada temuan dalam {epochs} epoch (galat akhir "
         "{loss}{acc})",
-        "found": "nnsheet doctor: {title}: {n} temuan{order} ({epochs} epoch, loss akhir "
+        "found": "nnsheet doctor: {title}: {n} temuan{order} ({epochs} epoch, galat akhir "
         "{loss}{acc})",
         "worst_first": ", yang terberat dahulu",
         "acc": ", akurasi {acc}",
         "evidence": "bukti",
         "advice": "saran",
-        "reruns": "pelatihan ulang ({epochs} epoch; target: loss ≤ {target})",
-        "proven_reach": "dengan {change}, loss turun di bawah {target} pada epoch {epoch}{acc}",
-        "proven_better": "dengan {change}, loss berakhir di {loss}, bukan {orig}{acc}",
+        "reruns": "pelatihan ulang ({epochs} epoch; target: galat ≤ {target})",
+        "proven_reach": "dengan {change}, galat turun di bawah {target} pada epoch {epoch}{acc}",
+        "proven_better": "dengan {change}, galat berakhir di {galat}, bukan {orig}{acc}",
         "proven_acc": " (akurasi {acc}, bukan {orig})",
-        "proven_none": "tidak satu pun perubahan ini menurunkan loss di bawah {orig} dalam "
+        "proven_none": "tidak satu pun perubahan ini menurunkan galat di bawah {orig} dalam "
         "{epochs} epoch",
         "change": "perubahan",
-        "final_loss": "loss akhir",
+        "final_loss": "galat akhir",
         "accuracy": "akurasi",
         "reached": "target tercapai pada epoch",
         "never": "—",
         "sheet": "Diagnosa",
         "curves_title": "Loss per epoch setiap pelatihan ulang (aslinya merah)",
         "epoch": "epoch",
-        "loss": "loss",
+        "loss": "galat",
         "original": "asli",
         "title": "nnsheet doctor: {title}",
         "nothing": "Tidak ada temuan: pelatihan tampak sehat.",

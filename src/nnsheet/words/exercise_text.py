@@ -8,11 +8,23 @@ from .numbers import number_text
 
 #: the blocks a template can ask (:data:`nnsheet.core.ops.BLOCKS`), named as a learner reads them
 BLOCK_NAMES: dict[str, dict[str, str]] = {
-    "en": dict(zip(BLOCKS, ("forward", "errors", "backward", "updates"), strict=True)),
+    "en": dict(
+        zip(
+            BLOCKS,
+            ("Nguyen–Widrow initialisation", "forward", "errors", "backward", "updates"),
+            strict=True,
+        )
+    ),
     "id": dict(
         zip(
             BLOCKS,
-            ("propagasi maju", "galat", "propagasi mundur", "perubahan bobot"),
+            (
+                "inisialisasi Nguyen–Widrow",
+                "propagasi maju",
+                "galat",
+                "propagasi mundur",
+                "perubahan bobot",
+            ),
             strict=True,
         )
     ),
@@ -44,6 +56,10 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "grade": "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx",
         "upload": "Save it and upload it on the class page, {url}, signed in with your student "
         "number and access code; the page shows what is right and what is wrong.",
+        "init": "Nguyen–Widrow initialisation, on the {setup} sheet: from the draws v(old) given, "
+        "compute each hidden unit's norm ‖v_j‖ = √(Σ_i v_ij(old)²) (over the weights into that "
+        "unit only), β = 0.7·p^(1/n) (p hidden units, n inputs) and the starting weights "
+        "v_ij = β·v_ij(old)/‖v_j‖.",
     },
     "id": {
         "title": "Latihan — {title}",
@@ -72,6 +88,10 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "grade": "Periksa dengan:  nnsheet check FILE_INI.xlsx -o hasil.xlsx",
         "upload": "Simpan lalu unggah di halaman kelas, {url}, setelah masuk dengan NIM dan kode "
         "akses Anda; halaman itu menunjukkan mana yang benar dan mana yang salah.",
+        "init": "Inisialisasi Nguyen–Widrow, di lembar {setup}: dari bilangan acak v(lama) yang "
+        "diketahui, hitung norma ‖v_j‖ = √(Σ_i v_ij(lama)²) untuk setiap unit tersembunyi (hanya "
+        "bobot yang masuk ke unit itu), β = 0,7·p^(1/n) (p unit tersembunyi, n masukan) dan "
+        "bobot awal v_ij = β·v_ij(lama)/‖v_j‖.",
     },
 }
 
@@ -109,7 +129,7 @@ def instructions(
     """(kind, text) lines of the exercise's instructions sheet; the last says how it is graded:
     ``nnsheet check``, or where to upload it when ``nnsheet serve`` wrote it (``upload_url``)."""
     t = INSTRUCTIONS[lang]
-    blocks = ", ".join(BLOCK_NAMES[lang][b] for b in ask)
+    blocks = ", ".join(BLOCK_NAMES[lang][b] for b in ask if b != "init")
     which = t["every_step"] if steps is None else t["first_steps"].format(k=steps)
     names = {
         "setup": sheets.setup,
@@ -117,10 +137,13 @@ def instructions(
         "epochs": sheets.epochs,
         "guide": sheets.guide,
     }
+    init = [("text", t["init"].format(**names))] if "init" in ask else []
+    fill = [("text", t["fill"].format(blocks=blocks, which=which, **names))] if blocks else []
     return [
         ("title", t["title"].format(title=title)),
         ("text", ""),
-        ("text", t["fill"].format(blocks=blocks, which=which, **names)),
+        *init,
+        *fill,
         ("text", t["givens"].format(**names)),
         ("text", t["chain"]),
         ("text", _decimals_text(lang, decimals)),

@@ -38,14 +38,26 @@ class ShiftLike(Protocol):
 
 #: the verdicts as people read them (the codes themselves stay English in the CSV)
 VERDICT_WORDS: dict[str, dict[str, str]] = {
-    "en": {"correct": "correct", "carried": "carried", "wrong": "wrong", "missing": "missing"},
-    "id": {"correct": "benar", "carried": "terbawa", "wrong": "salah", "missing": "kosong"},
+    "en": {
+        "correct": "correct",
+        "carried": "carried",
+        "carried_trivial": "carried (trivial)",
+        "wrong": "wrong",
+        "missing": "missing",
+    },
+    "id": {
+        "correct": "benar",
+        "carried": "terbawa",
+        "carried_trivial": "terbawa (remeh)",
+        "wrong": "salah",
+        "missing": "kosong",
+    },
 }
 
 #: the exercise's blocks in the summary
 BLOCK_WORDS: dict[str, dict[str, str]] = {
-    "en": dict(zip(BLOCKS, ("forward", "errors", "backward", "updates"), strict=True)),
-    "id": dict(zip(BLOCKS, ("maju", "galat", "mundur", "pembaruan"), strict=True)),
+    "en": dict(zip(BLOCKS, ("init", "forward", "errors", "backward", "updates"), strict=True)),
+    "id": dict(zip(BLOCKS, ("inisialisasi", "maju", "galat", "mundur", "pembaruan"), strict=True)),
 }
 
 TEXT: dict[str, dict[str, str]] = {
@@ -81,6 +93,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend.correct": "correct: within the tolerance of the expected value",
         "legend.carried": "carried: correct by carry-forward, right when computed from your own "
         "earlier values, one of which was wrong",
+        "legend.carried_trivial": "carried (trivial): follows from your own earlier values, "
+        "but only because an earlier mistake made it trivial (0, or equal to one of its own "
+        "inputs); no credit",
         "legend.wrong": "wrong: see the cell's comment",
         "legend.missing": "missing: nothing typed",
         # explanations
@@ -100,6 +115,16 @@ TEXT: dict[str, dict[str, str]] = {
         "{own}% correct for the file's own",
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
         "{wrong} of them wrong in one file or both",
+        "note.duplicate": "student {sid} has {n} files graded: {files}",
+        "through": "the blank cell(s) {through} computed from your own numbers",
+        "note.answer_key.trace": "this is a trace workbook (nnsheet's answer key), not an "
+        "exercise: {ours} of {filled} filled answer cells hold nnsheet's own formulas",
+        "note.answer_key.formulas": "{ours} of {filled} filled answer cells hold the very "
+        "formulas nnsheet writes in its answer key",
+        "note.formulas": "{n} of {filled} filled answer cells ({share}%) are spreadsheet "
+        "formulas, not numbers worked out by hand",
+        "note.not_submitted": "no file for this student",
+        "not_submitted": "{n} student(s) on the roster submitted no file: {ids}",
         "diff.network": "network {got} instead of {want}",
         "diff.activation": "layer {layer} activation {got} instead of {want}",
         "diff.weights": "layer {layer} weights in the hidden spec",
@@ -147,6 +172,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend.carried": "terbawa: benar bila dihitung dari nilai Anda sendiri sebelumnya, "
         "yang salah satunya keliru (kesalahan sebelumnya terbawa dengan benar, "
         "carry-forward)",
+        "legend.carried_trivial": "terbawa (remeh): mengikuti dari nilai Anda sendiri "
+        "sebelumnya, tetapi hanya karena kesalahan sebelumnya membuatnya remeh (0, atau sama "
+        "dengan salah satu masukannya sendiri); tanpa nilai",
         "legend.wrong": "salah: lihat komentar pada sel",
         "legend.missing": "kosong: tidak ada yang diketik",
         "mean_loss": "rata-rata {loss} semua pola",
@@ -165,6 +193,16 @@ TEXT: dict[str, dict[str, str]] = {
         "{own}% yang benar untuk nilai awal berkas ini sendiri",
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
         "{wrong} di antaranya salah di salah satu atau kedua berkas",
+        "note.duplicate": "mahasiswa {sid} mengumpulkan {n} berkas yang dinilai: {files}",
+        "through": "sel kosong {through} dihitung dari nilai Anda sendiri",
+        "note.answer_key.trace": "ini buku kerja jejak (kunci jawaban nnsheet), bukan latihan: "
+        "{ours} dari {filled} sel jawaban yang terisi memuat rumus nnsheet sendiri",
+        "note.answer_key.formulas": "{ours} dari {filled} sel jawaban yang terisi memuat rumus "
+        "yang persis ditulis nnsheet di kunci jawabannya",
+        "note.formulas": "{n} dari {filled} sel jawaban yang terisi ({share}%) berupa rumus "
+        "spreadsheet, bukan angka yang dihitung sendiri",
+        "note.not_submitted": "tidak ada berkas dari mahasiswa ini",
+        "not_submitted": "{n} mahasiswa di daftar kelas tidak mengumpulkan berkas: {ids}",
         "diff.network": "jaringan {got}, seharusnya {want}",
         "diff.activation": "aktivasi lapisan {layer} {got}, seharusnya {want}",
         "diff.weights": "bobot lapisan {layer} di spec tersembunyi",
@@ -191,6 +229,10 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "fprime_binary_for_bipolar": "the derivative of a bipolar sigmoid unit taken as the "
         "binary sigmoid's f·(1 − f) instead of ½·(1 + f)·(1 − f)",
         "no_momentum": "the change computed without the momentum term μ·Δ of the previous update",
+        "nw_inputs_for_hidden": "Nguyen–Widrow's β taken as 0.7·n^(1/n), 0.7·p^(1/p) or "
+        "0.7·n^(1/p) instead of 0.7·p^(1/n) (p hidden units, n inputs)",
+        "nw_whole_matrix": "the Nguyen–Widrow norm taken over all of the layer's weights instead "
+        "of over the weights into this hidden unit only",
         "no_fprime": "δ taken as the error itself, without the derivative factor",
         "new_weights_in_backprop": "the hidden error computed with the weights of the layer "
         "above already updated in this step, not the weights before "
@@ -208,6 +250,10 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "fprime_binary_for_bipolar": "turunan unit sigmoid bipolar dihitung seperti sigmoid "
         "biner, f·(1 − f), bukan ½·(1 + f)·(1 − f)",
         "no_momentum": "perubahan dihitung tanpa suku momentum μ·Δ dari pembaruan sebelumnya",
+        "nw_inputs_for_hidden": "β Nguyen–Widrow dihitung sebagai 0,7·n^(1/n), 0,7·p^(1/p) atau "
+        "0,7·n^(1/p), bukan 0,7·p^(1/n) (p unit tersembunyi, n masukan)",
+        "nw_whole_matrix": "norma Nguyen–Widrow dihitung dari semua bobot lapisan itu, bukan "
+        "hanya dari bobot yang masuk ke unit tersembunyi ini",
         "no_fprime": "δ diambil sama dengan galat, tanpa faktor turunan",
         "new_weights_in_backprop": "galat tersembunyi dihitung dengan bobot lapisan di atasnya "
         "yang sudah diperbarui pada langkah ini, bukan bobot sebelum "
@@ -247,6 +293,11 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "is {own} (unrounded {exact})",
         "carried": "from your own earlier values it is {own}: it follows correctly from your "
         "earlier {root} value {where} (expected {exact})",
+        "carried_trivial": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it 0; no credit (expected {exact})",
+        "carried_trivial.input": "from your own earlier values it is {own}, but only because "
+        "your earlier {root} value {where} made it equal to {input}; no credit (expected "
+        "{exact})",
         "expected": "expected {expected}",
         "expected.own": "expected {expected} (or {own} from your own earlier values)",
         "expected.typed": "typed with {typed} decimal{s}, but this exercise asks for at least "
@@ -268,6 +319,12 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "yang benar, hasilnya {own} (tanpa pembulatan {exact})",
         "carried.wrong": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: nilai "
         "ini mengikuti dengan benar dari nilai Anda yang salah, {where} (seharusnya {exact})",
+        "carried_trivial": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}, "
+        "tetapi hanya karena nilai Anda sebelumnya {where} membuatnya 0; tanpa nilai "
+        "(seharusnya {exact})",
+        "carried_trivial.input": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya "
+        "{own}, tetapi hanya karena nilai Anda sebelumnya {where} membuatnya sama dengan "
+        "{input}; tanpa nilai (seharusnya {exact})",
         "carried.missing": "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya {own}: "
         "nilai ini mengikuti dengan benar dari sel Anda yang kosong, {where} (seharusnya "
         "{exact})",
@@ -320,12 +377,21 @@ def typed_short(reason: ReasonLike, lang: str) -> str | None:
 
 def reason(r: ReasonLike, lang: str) -> str:
     """Why an answer cell got its verdict (a grader's :class:`~nnsheet.grading.reason.Reason`),
-    in ``lang``."""
+    in ``lang``; with the blank cells its own value was computed through (``through``)."""
+    text = _reason(r, lang)
+    through = r.fields.get("through")
+    return text if not through else f"{text}; {say('through', lang, through=through)}"
+
+
+def _reason(r: ReasonLike, lang: str) -> str:
     words, f = REASON_TEXT[lang], r.fields
     if r.code == "expected":
         text = words["expected.own" if f.get("own") is not None else "expected"].format(**f)
         short = typed_short(r, lang)
         return text if short is None else f"{text}; {short}"
+    if r.code == "carried_trivial":
+        key = "carried_trivial" if f.get("input") is None else "carried_trivial.input"
+        return words[key].format(**f)
     if r.code == "carried" and lang != "en":  # said by what it follows from (wrong or missing)
         own = words.get(f"carried.{f['root']}")
         return (own or REASON_TEXT["en"]["carried"]).format(**f)
