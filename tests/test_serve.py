@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
+import pytest
 from serving import SPEC, answers, codes, fill, write_class
 from starlette.testclient import TestClient
 
@@ -231,7 +232,10 @@ def test_a_named_mistake_is_in_the_answer_and_on_the_page(tmp_path: Path) -> Non
         assert ans["mistake"] == "forgot_bias"
         assert _sign_in(client, "2303", code["2303"]).status_code == 303
         page = client.get("/attempts/1").text
-        assert "Named mistake: likely slip: the net computed without the bias" in page
+        # the mistake's sentence says "likely slip:" itself: no second label before it
+        assert "likely slip: the net computed without the bias" in page
+        assert re.search(r"<p id=\"mistake\">likely slip: ", page), page
+        assert "Named mistake" not in page
 
 
 def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path) -> None:
@@ -674,3 +678,235 @@ def test_a_restart_loses_nothing_and_grades_what_was_waiting(tmp_path: Path) -> 
         assert store.attempt("2303", 1).status == "graded"
         assert store.attempt("2303", 1).score == 100.0
         assert store.attempt("2301", 1).score == 100.0
+
+
+def _teacher(client: TestClient, data: Path) -> None:
+    token = (data / "teacher-token").read_text().strip()
+    page = client.get("/teacher").text
+    ok = client.post(
+        "/teacher/signin", data={"token": token, "csrf": _csrf(page)}, follow_redirects=False
+    )
+    assert ok.status_code == 303
+
+
+def test_the_assignment_title_is_on_every_page(tmp_path: Path) -> None:
+    """The spec's title (tests/serving.py: "Serve test") heads the sign-in, student, result
+    and teacher pages, in the page's title too."""
+    with served(tmp_path) as (client, data, code):
+        assert "<title>Serve test · nnsheet self-check</title>" in client.get("/").text
+        assert _sign_in(client, "2301", code["2301"]).status_code == 303
+        _submit(client, "2301", code["2301"], b"junk", "junk.xlsx")
+        for path in ("/me", "/attempts/1"):
+            assert '<strong id="course">Serve test</strong>' in client.get(path).text, path
+        client.cookies.clear()
+        assert 'id="course">Serve test<' in client.get("/teacher").text
+        _teacher(client, data)
+        assert 'id="course">Serve test<' in client.get("/teacher").text
+        assert 'id="course">Serve test<' in client.get("/teacher/students/2301").text
+
+
+def test_upload_times_are_the_servers_local_time_with_its_offset(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Stored in UTC; shown in the server's zone (here Asia/Jakarta, UTC+7, no summer time)."""
+    monkeypatch.setenv("TZ", "Asia/Jakarta")
+    time.tzset()
+    try:
+        with served(tmp_path) as (client, data, code):
+            _submit(client, "2301", code["2301"], b"junk", "junk.xlsx")
+            con = sqlite3.connect(data / "nnsheet.db")
+            (stamp,) = con.execute("SELECT created FROM attempts").fetchone()
+            con.close()
+            utc = time.strptime(stamp, "%Y-%m-%d %H:%M:%S")
+            hour = (utc.tm_hour + 7) % 24  # by hand: WIB is UTC+07:00
+            assert _sign_in(client, "2301", code["2301"]).status_code == 303
+            page = client.get("/me").text
+            shown = re.search(r'<td class="when">([^<]*)</td>', page)
+            assert shown is not None, page
+            assert shown.group(1).endswith(
+                f"{hour:02d}:{utc.tm_min:02d}:{utc.tm_sec:02d} (UTC+07:00)"
+            )
+            assert "(UTC)" not in page and "WIB, UTC+07:00" in page
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_teacher_opens_a_students_attempts_with_flags_in_words(tmp_path: Path) -> None:
+    """One click from the teacher page: a student's attempts with their flags' reasons, the
+    upload and graded copy; teacher only; 404 for an id not on the roster."""
+    with served(tmp_path) as (client, data, code):
+        theirs = _filled(client, "2303", code["2303"], tmp_path / "theirs.xlsx")
+        assert _submit(client, "2301", code["2301"], theirs).json()["flags"] == [
+            "tampered",
+            "copied:2303",
+        ]
+        assert client.get("/teacher/students/2301", follow_redirects=False).status_code == 303
+        assert _sign_in(client, "2301", code["2301"]).status_code == 303  # a student is not
+        assert client.get("/teacher/students/2301", follow_redirects=False).status_code == 303
+        client.cookies.clear()
+        _teacher(client, data)
+        t = client.get("/teacher").text
+        assert '<a href="/teacher/students/2301" id="student-2301">2301</a>' in t
+        # the reasons, not bare codes
+        assert "<strong>tampered</strong>: the givens differ from the teacher&#39;s record" in t
+        assert "<strong>copied:2303</strong>: " in t and "student 2303" in t
+        page = client.get("/teacher/students/2301")
+        assert page.status_code == 200
+        assert "Attempts of Ni Luh Putu Ayu (2301)" in page.text
+        assert "the givens differ from the teacher&#39;s record" in page.text
+        up = client.get("/teacher/students/2301/attempts/1/upload")
+        assert up.status_code == 200 and up.content == theirs.read_bytes()
+        graded = client.get("/teacher/students/2301/attempts/1/graded")
+        assert graded.status_code == 200 and graded.content[:2] == b"PK"
+        for bad in (
+            "/teacher/students/9999",
+            "/teacher/students/2301/attempts/2/upload",
+            "/teacher/students/2301/attempts/1/other",
+            "/teacher/students/2302/attempts/1/graded",
+            f"/teacher/students/2301/attempts/{2**63}/upload",
+        ):
+            assert client.get(bad).status_code == 404, bad
+        assert "Percobaan" not in page.text
+
+
+def test_teacher_pages_speak_indonesian(tmp_path: Path) -> None:
+    with served(tmp_path, lang="id") as (client, data, code):
+        ex = _exercise(client, "2303", code["2303"])
+        theirs = fill(ex, tmp_path / "theirs.xlsx", answers("2303", "id"))
+        _submit(client, "2301", code["2301"], theirs)
+        _teacher(client, data)
+        t = client.get("/teacher").text
+        assert "Unduh buku nilai (xlsx)" in t
+        assert "nilai yang diketahui berbeda dari catatan guru" in t
+        page = client.get("/teacher/students/2301").text
+        assert "Percobaan Ni Luh Putu Ayu (2301)" in page and "Kembali ke kelas" in page
+        assert "Waktu menurut jam setempat server" in page
+
+
+def test_the_gradebook_downloads_as_xlsx_with_checks_columns(tmp_path: Path) -> None:
+    with served(tmp_path) as (client, data, code):
+        g = _filled(client, "2301", code["2301"], tmp_path / "b.xlsx")
+        _submit(client, "2301", code["2301"], g)
+        _submit(client, "2303", code["2303"], b"junk", "junk.xlsx")
+        token = (data / "teacher-token").read_text().strip()
+        auth = {"authorization": f"Bearer {token}"}
+        assert client.get("/teacher/gradebook.xlsx", follow_redirects=False).status_code == 303
+        assert client.get("/api/gradebook.xlsx").status_code == 401
+        api = client.get("/api/gradebook.xlsx", headers=auth)
+        assert api.status_code == 200
+        assert 'filename="gradebook.xlsx"' in api.headers["content-disposition"]
+        csv_rows = list(
+            csv.DictReader(io.StringIO(client.get("/api/gradebook.csv", headers=auth).text))
+        )
+        _teacher(client, data)
+        page = client.get("/teacher/gradebook.xlsx")
+        assert page.status_code == 200
+        assert not list(data.glob(".gradebook-*"))  # the temporary file is gone
+    for body in (api.content, page.content):
+        ws = openpyxl.load_workbook(io.BytesIO(body)).active
+        rows = [[c.value for c in r] for r in ws.iter_rows()]
+        assert rows[0] == GRADEBOOK_COLUMNS
+        by = {r[GRADEBOOK_COLUMNS.index("student_id")]: r for r in rows[1:]}
+        assert set(by) == {"2301", "2302", "2303"}
+        assert by["2301"][GRADEBOOK_COLUMNS.index("score")] == 100.0  # a number
+        assert by["2302"][GRADEBOOK_COLUMNS.index("status")] == "no_submission"
+        for r in csv_rows:  # the same cells as the CSV
+            row = by[r["student_id"]]
+            got = ["" if v is None else str(v) for v in row]
+            want = list(r.values())
+            k = GRADEBOOK_COLUMNS.index("score")
+            if want[k]:  # a number in the workbook, the CSV's text of it
+                assert float(row[k]) == float(want[k])
+                got[k] = want[k]
+            assert got == want
+
+
+def _instructions(path: Path, lang: str = "en") -> str:
+    wb = openpyxl.load_workbook(path)
+    from nnsheet.words.notation import sheet_names
+
+    ws = wb[sheet_names(lang).exercise]
+    return "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_exercises_from_serve_say_where_to_upload(tmp_path: Path) -> None:
+    """The instructions name the class page (not ``nnsheet check``) and the assignment's
+    title; a restart at another address rewrites them (and is not refused); the address is
+    checked."""
+    spec, roster = write_class(tmp_path / "class")
+    data = tmp_path / "data"
+    prepare(load_spec(spec), roster, data, "en", upload_url="http://lab-7:8000/")
+    text = _instructions(data / "exercises/2301.xlsx")
+    assert "upload it on the class page, http://lab-7:8000/," in text
+    assert "nnsheet check" not in text and "Serve test" in text
+    prepare(load_spec(spec), roster, data, "en", upload_url="http://lab-7:8000/")
+    assert "http://lab-7:8000/" in _instructions(data / "exercises/2303.xlsx")
+    prepare(load_spec(spec), roster, data, "en", upload_url="https://jst.example.ac.id/")
+    for sid in ("2301", "2302", "2303"):
+        text = _instructions(data / f"exercises/{sid}.xlsx")
+        assert "https://jst.example.ac.id/" in text and "lab-7" not in text, sid
+    iid = tmp_path / "id"
+    prepare(load_spec(spec), roster, iid, "id", upload_url="http://lab-7:8000/")
+    text = _instructions(iid / "exercises/2301.xlsx", "id")
+    assert "unggah di halaman kelas, http://lab-7:8000/," in text
+    # a plain exercise (nnsheet template) still says nnsheet check
+    plain = tmp_path / "plain"
+    prepare(load_spec(spec), roster, plain, "en")
+    assert "nnsheet check" in _instructions(plain / "exercises/2301.xlsx")
+
+
+def test_the_class_page_address() -> None:
+    from nnsheet.core.errors import NnsheetError
+    from nnsheet.serve.run import class_page_url
+
+    assert class_page_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
+    assert class_page_url("::1", 8080) == "http://[::1]:8080/"
+    wild = class_page_url("0.0.0.0", 8000)
+    assert wild.startswith("http://") and "0.0.0.0" not in wild
+    assert class_page_url("0.0.0.0", 1, "https://a.b/jst") == "https://a.b/jst"
+    for bad in ("ftp://x", "javascript:alert(1)", "http://a b", "http://a\x1b[31m"):
+        with pytest.raises(NnsheetError, match="^--public-url: "):
+            class_page_url("127.0.0.1", 8000, bad)
+    args = build_parser().parse_args(
+        ["serve", "course", "--roster", "r.csv", "--data", "d", "--public-url", "http://x/"]
+    )
+    assert args.public_url == "http://x/"
+
+
+def test_copies_across_the_class_are_flagged_by_student_id(tmp_path: Path) -> None:
+    """2302 retypes 2301's answers (two of them wrong) into 2302's own exercise, no id of
+    2301's in it: copied:2301 at upload (as check --roster finds it), and across the class's
+    latest attempts identical:<id> on both, naming the other student by id, on the teacher
+    page (with the reason) and in the gradebook."""
+    with served(tmp_path) as (client, data, code):
+        vals = answers("2301")
+        for k in sorted(vals, key=_order)[:2]:
+            vals[k] += 0.3
+        own = fill(_exercise(client, "2301", code["2301"]), tmp_path / "ayu.xlsx", vals)
+        assert _submit(client, "2301", code["2301"], own).json()["flags"] == []
+        retyped = fill(_exercise(client, "2302", code["2302"]), tmp_path / "rizky.xlsx", vals)
+        ans = _submit(client, "2302", code["2302"], retyped).json()
+        assert ans["flags"] == ["copied:2301"]
+        honest = _filled(client, "2303", code["2303"], tmp_path / "budi.xlsx", wrong=2)
+        assert _submit(client, "2303", code["2303"], honest).json()["flags"] == []
+        token = (data / "teacher-token").read_text().strip()
+        auth = {"authorization": f"Bearer {token}"}
+        rows = {
+            r["student_id"]: r
+            for r in csv.DictReader(
+                io.StringIO(client.get("/api/gradebook.csv", headers=auth).text)
+            )
+        }
+        assert rows["2301"]["flags"] == "identical:2302"
+        assert rows["2302"]["flags"] == "copied:2301;identical:2301"
+        assert rows["2303"]["flags"] == ""
+        _teacher(client, data)
+        t = client.get("/teacher").text
+        assert "<strong>identical:2302</strong>: " in t and "2302/attempt-1.xlsx" in t
+        assert "<strong>copied:2301</strong>: " in t
+        # a later honest attempt of 2302 ends both identical flags
+        fixed = _filled(client, "2302", code["2302"], tmp_path / "rizky2.xlsx")
+        assert _submit(client, "2302", code["2302"], fixed).json()["flags"] == []
+        t = client.get("/teacher").text
+        assert "identical:" not in t and "copied:" not in t

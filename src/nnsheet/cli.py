@@ -236,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     s.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the class page's address as students type it, given in each exercise's "
+        "instructions (default: http://HOST:PORT/, 0.0.0.0 said as this machine's name)",
+    )
+    s.add_argument(
         "--attempts",
         type=_positive,
         metavar="N",
@@ -765,6 +771,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         new_term=args.new_term,
         header_timeout=args.header_timeout,
         per_client=args.per_client,
+        public_url=args.public_url,
         carried_credit=args.carried_credit,
     )
 

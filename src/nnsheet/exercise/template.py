@@ -63,6 +63,8 @@ class ExerciseOptions:
     steps: int | None = None  # only the first K steps (None: all steps of the spec's epochs)
     lang: str = "en"
     decimals: int = DEFAULT_DECIMALS  # answers are judged at least this strictly
+    #: where the learner uploads it (``nnsheet serve``'s page); None: graded with nnsheet check
+    upload_url: str | None = None
 
     @property
     def quantities(self) -> frozenset[str]:
@@ -328,7 +330,9 @@ class ExerciseWriter(WorkbookWriter):
                 "locked": False,
             }
         )
-        lines = instructions(opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps, opt.decimals)
+        lines = instructions(
+            opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps, opt.decimals, opt.upload_url
+        )
         r = 0
         for n, (kind, text) in enumerate(lines):
             self._text_row(ws, r, 0, text, kind)

@@ -12,7 +12,7 @@ Each returns facts; :mod:`.pipeline` turns them into gradebook flags (``tampered
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
@@ -157,11 +157,29 @@ def identical_pairs(results: Sequence[Result | None]) -> list[tuple[int, int, in
     :data:`IDENTICAL_MIN_CELLS`), one or more of the agreeing cells wrong in one of them:
     ``(i, j, agree, filled, wrong_agreeing)``. Only exercises with the same answer cells are
     compared."""
-    groups: dict[tuple, list[tuple[int, list[object], list[bool]]]] = {}
-    for i, res in enumerate(results):
-        if res is None or not res.marks:
+    return identical_answer_pairs(
+        [None if res is None or not res.marks else _answers(res) for res in results]
+    )
+
+
+def typed_answers(res: Result) -> tuple[tuple[tuple[str, str], ...], list[object], list[bool]]:
+    """What :func:`identical_answer_pairs` compares of one graded file (JSON-able but for the
+    keys): its answer cells, what was typed in each and whether each is wrong."""
+    return _answers(res)
+
+
+def identical_answer_pairs(
+    answers: Sequence[tuple[Hashable, Sequence[object], Sequence[bool]] | None],
+) -> list[tuple[int, int, int, int, int]]:
+    """:func:`identical_pairs` on the :func:`typed_answers` of each file (None: not graded),
+    kept apart from the results (``nnsheet serve`` keeps them with each attempt and compares
+    the class's latest attempts without grading them again); the keys may be any value equal
+    for the same answer cells (a hash of them)."""
+    groups: dict[Hashable, list[tuple[int, Sequence[object], Sequence[bool]]]] = {}
+    for i, entry in enumerate(answers):
+        if entry is None:
             continue
-        keys, typed, wrong = _answers(res)
+        keys, typed, wrong = entry
         groups.setdefault(keys, []).append((i, typed, wrong))
     out = []
     for members in groups.values():

@@ -35,6 +35,7 @@ import tempfile
 import zipfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -57,8 +58,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core.safety import csv_text, terminal_text
 from ..core.spec import Spec
 from ..exercise.template import ExerciseOptions
-from ..grading.batch import GRADEBOOK_COLUMNS
-from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS
+from ..grading.batch import GRADEBOOK_COLUMNS, write_xlsx
+from ..grading.integrity import identical_answer_pairs
+from ..grading.reason import Flag
+from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS, flag_note
 from ..words.serve_text import TEXT, say
 from .grade import grade_upload
 from .pool import WORKER_MEMORY, Job, Pool
@@ -203,6 +206,7 @@ class Server:
         self.pool = Pool(settings.job, settings.workers, settings.timeout, settings.worker_memory)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.finalize = _shown  # control characters in any value: \x1b
+        self.templates.env.filters["local"] = local_time
         self._tasks: set[asyncio.Task] = set()
         self.roster = [st.id for st in self.store.students()]
 
@@ -216,6 +220,8 @@ class Server:
             verdicts=VERDICT_WORDS[lang],
             blocks=BLOCK_WORDS[lang],
             cap=self.s.attempts,
+            course=self.s.spec.title,
+            zone=zone_name(),
         )
         return self.templates.TemplateResponse(request, name, ctx, status_code=status)
 
@@ -459,29 +465,95 @@ class Server:
         for a in self.store.all_attempts():
             by.setdefault(a.student_id, []).append(a)
         rows = []
-        for st in self.store.students():
+        students = self.store.students()
+        latest_of = {st.id: by[st.id][-1] for st in students if by.get(st.id)}
+        across = self.class_flags(latest_of)
+        for st in students:
             atts = by.get(st.id, [])
             scores = [a.score for a in atts if a.status == "graded" and a.score is not None]
-            latest = atts[-1] if atts else None
+            latest = latest_of.get(st.id)
+            flags = list(latest.result.get("flags") or []) if latest else []
+            notes = dict(latest.result.get("flag_notes") or {}) if latest else {}
+            for code, note in across.get(st.id, []):
+                if code not in flags:
+                    flags.append(code)
+                    notes[code] = note
             rows.append(
                 {
                     "student": st,
                     "attempts": len(atts),
                     "latest": latest,
                     "best": max(scores) if scores else None,
-                    "flags": latest.result.get("flags", []) if latest else [],
+                    "flags": flags,
+                    "notes": notes,
                 }
             )
         return rows
 
-    def gradebook_csv(self) -> str:
+    def class_flags(self, latest: dict[str, Attempt]) -> dict[str, list[tuple[str, str]]]:
+        """``identical:<id>`` across the class's latest graded attempts, as ``check`` finds it
+        across a folder (:func:`~nnsheet.grading.integrity.identical_answer_pairs`), on what
+        each attempt's grading kept of its typed answers: no file is read again (cost: pairs of
+        attempts × answer cells, a few milliseconds for a class of 40)."""
+        ids = list(latest)
+        entries = [_typed(latest[sid]) for sid in ids]
+        out: dict[str, list[tuple[str, str]]] = {}
+        for i, j, agree, filled, wrong in identical_answer_pairs(entries):
+            for a, b in ((i, j), (j, i)):
+                other = ids[b]
+                fields = {
+                    "agree": agree,
+                    "filled": filled,
+                    "wrong": wrong,
+                    "file": _member(latest[other]),
+                }
+                flag = Flag(f"identical:{other}", "note.identical", fields)
+                out.setdefault(ids[a], []).append((flag.code, flag_note(flag, self.lang)))
+        return out
+
+    async def teacher_student(self, request: Request) -> Response:
+        """One student's attempts (teacher only; 404 for an id not on the roster)."""
+        if not self.is_teacher(request):
+            return RedirectResponse("/teacher", 303)
+        st = await asyncio.to_thread(self.store.student, request.path_params["sid"])
+        if st is None:
+            return self.page(
+                request, "message.html", 404, message=say("not_found", self.lang), teacher=True
+            )
+        attempts = await asyncio.to_thread(self.store.attempts, st.id)
+        return self.page(request, "teacher_student.html", who=st, attempts=attempts, teacher=True)
+
+    async def teacher_file(self, request: Request) -> Response:
+        """A student's upload or graded copy, for the teacher (404 for what is not there)."""
+        if not self.is_teacher(request):
+            return RedirectResponse("/teacher", 303)
+        sid, kind = request.path_params["sid"], request.path_params["kind"]
+        st = await asyncio.to_thread(self.store.student, sid)
+        a = None
+        if st is not None:
+            a = await asyncio.to_thread(self.store.attempt, st.id, int(request.path_params["n"]))
+        if st is None or a is None or kind not in ("upload", "graded"):
+            return self.page(
+                request, "message.html", 404, message=say("not_found", self.lang), teacher=True
+            )
+        if kind == "graded":
+            path = self.s.data / a.graded if a.result.get("graded") else None
+            name = f"{st.id}-graded-{a.n}.xlsx"
+        else:
+            path = self.s.data / a.upload if a.upload else None
+            name = f"{st.id}-attempt-{a.n}{Path(a.upload).suffix}"
+        if path is None or not path.is_file():
+            return self.page(
+                request, "message.html", 404, message=say("not_found", self.lang), teacher=True
+            )
+        return FileResponse(path, filename=name, media_type="application/octet-stream")
+
+    def gradebook_rows(self) -> list[list[object]]:
         """The gradebook (``check --gradebook``'s columns): each student's latest attempt, its
         ``file`` the name the submissions zip gives it, ``student`` and ``student_id`` the
         signed-in uploader's (what the file says shows in the flags); a student with no upload
-        has the status ``no_submission``."""
-        buf = io.StringIO(newline="")
-        w = csv.writer(buf)
-        w.writerow(GRADEBOOK_COLUMNS)
+        has the status ``no_submission``. Text has its control characters escaped."""
+        out: list[list[object]] = []
         for row in self.overview():
             st, a = row["student"], row["latest"]
             if a is None:
@@ -497,10 +569,30 @@ class Server:
                     )
                 cells[:3] = [_member(a), st.name, st.id]  # who uploaded it, signed in
                 cells[GRADEBOOK_COLUMNS.index("status")] = a.status
-                flags = a.result.get("flags") or []
-                cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(flags)
-            w.writerow([csv_text(terminal_text(v) if isinstance(v, str) else v) for v in cells])
+                cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(row["flags"])
+            out.append([terminal_text(v) if isinstance(v, str) else v for v in cells])
+        return out
+
+    def gradebook_csv(self) -> str:
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf)
+        w.writerow(GRADEBOOK_COLUMNS)
+        for cells in self.gradebook_rows():
+            w.writerow([csv_text(v) for v in cells])
         return buf.getvalue()
+
+    def gradebook_xlsx(self) -> Path:
+        """The gradebook as ``check --gradebook grades.xlsx`` writes it, in a private temporary
+        file in the data folder (the response streams it and then deletes it)."""
+        fd, name = tempfile.mkstemp(prefix=".gradebook-", suffix=".xlsx", dir=self.s.data)
+        os.close(fd)
+        try:
+            write_xlsx(Path(name), list(GRADEBOOK_COLUMNS), self.gradebook_rows())
+            os.chmod(name, 0o600)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return Path(name)
 
     def submissions_zip(self) -> Path:
         """Every upload in a zip written to a private temporary file in the data folder (the
@@ -522,6 +614,11 @@ class Server:
         if not self.is_teacher(request):
             return RedirectResponse("/teacher", 303)
         return _csv_response(await asyncio.to_thread(self.gradebook_csv))
+
+    async def teacher_gradebook_xlsx(self, request: Request) -> Response:
+        if not self.is_teacher(request):
+            return RedirectResponse("/teacher", 303)
+        return _xlsx_response(await asyncio.to_thread(self.gradebook_xlsx))
 
     async def teacher_zip(self, request: Request) -> Response:
         if not self.is_teacher(request):
@@ -555,6 +652,11 @@ class Server:
         if not self.bearer(request):
             return _unauthorized("Bearer")
         return _csv_response(await asyncio.to_thread(self.gradebook_csv))
+
+    async def api_gradebook_xlsx(self, request: Request) -> Response:
+        if not self.bearer(request):
+            return _unauthorized("Bearer")
+        return _xlsx_response(await asyncio.to_thread(self.gradebook_xlsx))
 
     async def api_zip(self, request: Request) -> Response:
         if not self.bearer(request):
@@ -607,6 +709,20 @@ def _api_answer(out: dict) -> dict:
     return ans
 
 
+def _typed(a: Attempt) -> tuple[str, list, list] | None:
+    """An attempt's typed answers as its grading kept them (None: not graded, or kept by an
+    earlier version)."""
+    got = a.result.get("answers") if a.status == "graded" else None
+    if not isinstance(got, dict):
+        return None
+    cells, typed, wrong = got.get("cells"), got.get("typed"), got.get("wrong")
+    if not isinstance(cells, str) or not isinstance(typed, list) or not isinstance(wrong, list):
+        return None
+    if len(typed) != len(wrong):
+        return None
+    return cells, typed, wrong
+
+
 def _member(a: Attempt) -> str:
     """A submission's name in the zip and the gradebook: roster id (checked to be a safe file
     name by the roster reader) and attempt number, never the learner's file name."""
@@ -619,6 +735,42 @@ def _csv_response(text: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="gradebook.csv"'},
     )
+
+
+def _xlsx_response(path: Path) -> Response:
+    return FileResponse(
+        path,
+        media_type=XLSX,
+        filename="gradebook.xlsx",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+def local_time(stamp: object) -> str:
+    """A stored time (UTC, ``YYYY-MM-DD HH:MM:SS``) in the server's local time zone, with its
+    offset: ``2026-12-06 22:40:05 (UTC+07:00)``; anything else as it is."""
+    try:
+        when = datetime.strptime(str(stamp), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return str(stamp)
+    here = when.astimezone()
+    return f"{here:%Y-%m-%d %H:%M:%S} ({_offset(here)})"
+
+
+def zone_name() -> str:
+    """The server's local time zone now, e.g. ``WIB, UTC+07:00``."""
+    now = datetime.now(UTC).astimezone()
+    name = now.tzname() or ""
+    off = _offset(now)
+    return off if not name or name.startswith(("UTC", "+", "-")) else f"{name}, {off}"
+
+
+def _offset(when: datetime) -> str:
+    delta = when.utcoffset()
+    minutes = int(delta.total_seconds() // 60) if delta is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h:02d}:{m:02d}"
 
 
 def _zip_response(path: Path) -> Response:
@@ -711,10 +863,14 @@ def create_app(settings: Settings) -> Starlette:
         Route("/teacher", srv.teacher),
         Route("/teacher/signin", srv.teacher_sign_in, methods=["POST"]),
         Route("/teacher/gradebook.csv", srv.teacher_gradebook),
+        Route("/teacher/gradebook.xlsx", srv.teacher_gradebook_xlsx),
         Route("/teacher/submissions.zip", srv.teacher_zip),
+        Route("/teacher/students/{sid}", srv.teacher_student),
+        Route("/teacher/students/{sid}/attempts/{n:int}/{kind}", srv.teacher_file),
         Route("/api/exercise", srv.api_exercise),
         Route("/api/submissions", srv.api_submit, methods=["POST"]),
         Route("/api/gradebook.csv", srv.api_gradebook),
+        Route("/api/gradebook.xlsx", srv.api_gradebook_xlsx),
         Route("/api/submissions.zip", srv.api_zip),
         Route("/style.css", srv.style),
     ]

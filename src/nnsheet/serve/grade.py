@@ -12,20 +12,22 @@ and the attempt's gradebook row.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections import Counter
 from pathlib import Path
 
 from ..core.errors import NnsheetError
 from ..core.ops import BLOCKS
 from ..core.safety import terminal_text
-from ..exercise.roster import Student, student_spec
+from ..exercise.roster import Student, draws_anything, student_spec
 from ..grading.batch import gradebook_row
 from ..grading.explain import explain, explain_mistakes, explain_own
+from ..grading.integrity import typed_answers
 from ..grading.key import AnswerKey, Record
 from ..grading.mark import VERDICTS, Result, place
 from ..grading.pipeline import copied_flag, grade_file, name_text
 from ..grading.report import own_numbers, summary, write_graded
-from ..words.grading_text import reason, say
+from ..words.grading_text import flag_note, reason, say
 
 #: answer keys kept per worker, by value (the student's spec and the options)
 _KEYS: dict[str, AnswerKey] = {}
@@ -90,11 +92,26 @@ def grade_upload(job: dict) -> dict:
     # matched as check --roster matches it (letter case aside), then spelled as on the roster
     other = {r.casefold(): r for r in job["roster"]}.get(typed.casefold())
     later = []
+    flag = None
     if other not in (None, sid):
         flag = copied_flag(done, {other: student_spec(spec, other)}, None, _KEYS)
-        later = [] if flag is None else [flag]
+    if flag is None and draws_anything(spec):
+        # retyped from a classmate (their id not typed): right for one of the class's givens,
+        # as check --roster finds it; only a file mostly filled and mostly wrong is regraded
+        others = {r: student_spec(spec, r) for r in job["roster"] if r != sid}
+        flag = copied_flag(done, others, None, _KEYS)
+    later = [] if flag is None else [flag]
     out["gradebook"] = gradebook_row(done, later, problem=out["message"] or None)
     out["flags"] = list(dict.fromkeys(f.code for f in [*done.flags, *later]))
+    # each flag's reason in words (the teacher page shows them; a note said once)
+    notes: dict[str, str] = {}
+    for f in [*done.flags, *later]:
+        notes.setdefault(f.code, flag_note(f, lang))
+    out["flag_notes"] = notes
+    if res.marks:  # what the class's latest attempts are compared on (identical:<id>)
+        keys, typed, wrong = typed_answers(res)
+        cells = hashlib.sha256(repr(keys).encode()).hexdigest()
+        out["answers"] = {"cells": cells, "typed": typed, "wrong": wrong}
     return out
 
 

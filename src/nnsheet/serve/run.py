@@ -9,6 +9,7 @@ import ipaddress
 import json
 import logging
 import os
+import re
 import resource
 import socket
 import sys
@@ -45,7 +46,8 @@ def started_with(ex_spec: Spec, options: ExerciseOptions, lang: str) -> dict[str
     (every drawn weight, the data as the network sees it, and which weights are drawn per
     student), the exercise options and the language."""
     given = json.dumps([list(g) for g in ex_spec.given])
-    opts = {k: v for k, v in dataclasses.asdict(options).items() if k != "lang"}
+    skip = ("lang", "upload_url")  # the address may change between starts: not a difference
+    opts = {k: v for k, v in dataclasses.asdict(options).items() if k not in skip}
     return {
         "spec": spec_to_toml(ex_spec) + f"\n# drawn per student (weights, biases given): {given}\n",
         "options": json.dumps(opts, sort_keys=True),
@@ -78,15 +80,19 @@ def prepare(
     lang: str,
     new_term: bool = False,
     options: ExerciseOptions | None = None,
+    upload_url: str | None = None,
 ) -> tuple[Settings, Store, list[str]]:
     """Read the roster (every row checked first), open the data folder and check it was started
     with this spec, these options and this language (else refuse in one line); with
     ``new_term`` the earlier records are archived first, whatever they were started with. Then
     make the database's students the roster's (new ones get access codes, removed ones lose
-    access), write the exercises that are missing, and make every file private. Returns the
-    settings, the store and the lines to print."""
+    access), write the exercises that are missing (all of them when ``upload_url``, the address
+    their instructions give, is not the one they were written with), and make every file
+    private. Returns the settings, the store and the lines to print."""
     students = read_roster(roster)
     options = options or ExerciseOptions(lang=lang)
+    if upload_url is not None:
+        options = dataclasses.replace(options, upload_url=upload_url)
     ex_spec = exercise_spec(spec, epochs_given=False)
     record = started_with(ex_spec, options, lang)
     store = Store.open(data)
@@ -113,8 +119,11 @@ def prepare(
     codes_existed = (store.data / CODES).exists()
     had_students = bool(store.students())
     added, removed = store.sync_roster([(s.id, s.name, s.row) for s in students])
-    store.set_meta(record)
+    url_then = before.get("upload_url")
+    store.set_meta({**record, "upload_url": options.upload_url or ""})
     missing = [s for s in students if not (store.data / "exercises" / f"{s.id}.xlsx").exists()]
+    if url_then is not None and url_then != (options.upload_url or ""):
+        missing = list(students)  # the instructions name the new address
     if missing:
         write_student_exercises(ex_spec, missing, store.data / "exercises", options)
     store.secret(TOKEN)
@@ -174,6 +183,24 @@ def raise_open_files() -> int:
     return soft
 
 
+def class_page_url(host: str, port: int, public_url: str | None = None) -> str:
+    """The address the exercises tell students to upload at: ``--public-url`` when given (an
+    http(s) address, checked), else the address served on, a wildcard host (0.0.0.0, ::) said
+    as this machine's name."""
+    if public_url is not None:
+        ok = re.fullmatch(r"https?://[^\s\x00-\x1f\x7f]+", public_url)
+        if ok is None or len(public_url) > 200:
+            raise NnsheetError(
+                f"--public-url: expected an http:// or https:// address, got "
+                f"{terminal_text(public_url)!r}"
+            )
+        return public_url
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname() or host
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
 def bind(host: str, port: int, lang: str) -> socket.socket:
     """The server's socket, bound (a port in use fails here) but not yet listening: clients are
     refused until the app is ready; or one line (exit 2) when the address cannot be used."""
@@ -224,6 +251,7 @@ def serve(
     header_timeout: float = 10.0,
     per_client: int = 256,
     feedback: str = "verdicts",
+    public_url: str | None = None,
     carried_credit: float = 1.0,
 ) -> int:
     import uvicorn
@@ -231,9 +259,12 @@ def serve(
     if not 1 <= port <= 65535:
         raise NnsheetError(f"--port: expected 1 to 65535, got {port}")
     os.umask(0o077)  # every file this server and its workers write is private
+    page = class_page_url(host, port, public_url)
     sock = bind(host, port, lang)  # first: a port in use changes nothing in the data folder
     try:
-        settings, store, lines = prepare(spec, Path(roster), Path(data), lang, new_term=new_term)
+        settings, store, lines = prepare(
+            spec, Path(roster), Path(data), lang, new_term=new_term, upload_url=page
+        )
     except BaseException:
         sock.close()
         raise

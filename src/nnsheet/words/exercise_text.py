@@ -54,6 +54,8 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "carry": "An error of yours carried correctly into later cells is not marked wrong "
         "again (carry-forward).",
         "grade": "Grade with:  nnsheet check THIS_FILE.xlsx -o graded.xlsx",
+        "upload": "Save it and upload it on the class page, {url}, signed in with your student "
+        "number and access code; the page shows what is right and what is wrong.",
         "init": "Nguyen–Widrow initialisation, on the {setup} sheet: from the draws v(old) given, "
         "compute each hidden unit's norm ‖v_j‖ = √(Σ_i v_ij(old)²) (over the weights into that "
         "unit only), β = 0.7·p^(1/n) (p hidden units, n inputs) and the starting weights "
@@ -84,6 +86,8 @@ INSTRUCTIONS: dict[str, dict[str, str]] = {
         "carry": "Kesalahan Anda yang terbawa dengan benar ke sel-sel berikutnya tidak dinilai "
         "salah lagi (nilai terbawa).",
         "grade": "Periksa dengan:  nnsheet check FILE_INI.xlsx -o hasil.xlsx",
+        "upload": "Simpan lalu unggah di halaman kelas, {url}, setelah masuk dengan NIM dan kode "
+        "akses Anda; halaman itu menunjukkan mana yang benar dan mana yang salah.",
         "init": "Inisialisasi Nguyen–Widrow, di lembar {setup}: dari bilangan acak v(lama) yang "
         "diketahui, hitung norma ‖v_j‖ = √(Σ_i v_ij(lama)²) untuk setiap unit tersembunyi (hanya "
         "bobot yang masuk ke unit itu), β = 0,7·p^(1/n) (p unit tersembunyi, n masukan) dan "
@@ -120,8 +124,10 @@ def instructions(
     ask: tuple[str, ...],
     steps: int | None,
     decimals: int,
+    upload_url: str | None = None,
 ) -> list[tuple[str, str]]:
-    """(kind, text) lines of the exercise's instructions sheet."""
+    """(kind, text) lines of the exercise's instructions sheet; the last says how it is graded:
+    ``nnsheet check``, or where to upload it when ``nnsheet serve`` wrote it (``upload_url``)."""
     t = INSTRUCTIONS[lang]
     blocks = ", ".join(BLOCK_NAMES[lang][b] for b in ask if b != "init")
     which = t["every_step"] if steps is None else t["first_steps"].format(k=steps)
@@ -143,5 +149,5 @@ def instructions(
         ("text", _decimals_text(lang, decimals)),
         ("text", t["drift"]),
         ("text", t["carry"]),
-        ("text", t["grade"]),
+        ("text", t["grade"] if upload_url is None else t["upload"].format(url=upload_url)),
     ]
