@@ -20,7 +20,12 @@ from pathlib import Path
 
 # one soffice lookup (NNSHEET_SOFFICE, PATH, usual places) and one profile for the package and the
 # tests; the tests' profile recalculates on load
-from nnsheet.output.pdf import PDF_FILTER, profile_registry, soffice_path  # noqa: F401
+from nnsheet.output.pdf import (  # noqa: F401 (re-exported to the LibreOffice tests)
+    PDF_FILTER,
+    convert_command,
+    profile_registry,
+    soffice_path,
+)
 
 DEFAULT_TIMEOUT = 180.0
 XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
@@ -73,18 +78,7 @@ def convert(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nnsheet-lo-profile-") as tmp:
         profile = write_profile(Path(tmp))
-        cmd = [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            filter,
-            "--outdir",
-            str(outdir),
-            str(src),
-        ]
+        cmd = convert_command(soffice, profile, filter, outdir, [src])
         env = dict(os.environ)
         env.setdefault("HOME", tmp)  # soffice wants a HOME; CI may not set one
         try:

@@ -48,18 +48,7 @@ def recalc_many(srcs: list[Path], outdir: Path, timeout: float = 600) -> list[Pa
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nnsheet-lo-profile-") as tmp:
         profile = lo.write_profile(Path(tmp))
-        cmd = [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            lo.XLSX_FILTER,
-            "--outdir",
-            str(outdir),
-            *map(str, srcs),
-        ]
+        cmd = lo.convert_command(soffice, profile, lo.XLSX_FILTER, outdir, srcs)
         env = dict(os.environ)
         env.setdefault("HOME", tmp)
         proc = subprocess.run(

@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import NnsheetError
@@ -82,6 +83,28 @@ def missing_message(pdf: Path | str, written: Path | str | None = None) -> str:
     )
 
 
+def convert_command(
+    soffice: str, profile: Path, filter: str, outdir: Path, files: Sequence[Path]
+) -> list[str]:
+    """The soffice command line that converts ``files`` with ``filter`` into ``outdir``, headless,
+    with the private profile folder ``profile`` (one per concurrent job; see
+    :func:`profile_registry`). ``--export`` and the tests' recalculation harness both run it."""
+    return [
+        soffice,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        "--nodefault",
+        "--nologo",
+        "--convert-to",
+        filter,
+        "--outdir",
+        str(outdir),
+        *map(str, files),
+    ]
+
+
 def export_pdf(
     xlsx: Path | str, pdf: Path | str, *, timeout: float = TIMEOUT, kept: bool = True
 ) -> Path:
@@ -107,20 +130,7 @@ def export_pdf(
         )
         outdir = work / "out"
         outdir.mkdir()
-        cmd = [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--nodefault",
-            "--nologo",
-            "--convert-to",
-            PDF_FILTER,
-            "--outdir",
-            str(outdir),
-            str(src),
-        ]
+        cmd = convert_command(soffice, profile, PDF_FILTER, outdir, [src])
         env = dict(os.environ)
         env.setdefault("HOME", tmp)  # soffice wants a HOME
         rc, err = _run(
