@@ -27,17 +27,21 @@ B2 = [0.3, 0.4]
 LR = 0.5
 
 
-def rnd(v: float, d: int = 4) -> float:
-    """A calculator's rounding: half away from zero on the decimal value (spreadsheet ROUND)."""
+def rnd(v: float, d: int | None = 4) -> float:
+    """A calculator's rounding: half away from zero on the decimal value (spreadsheet ROUND);
+    ``d = None``: not rounded."""
+    if d is None:
+        return float(v)
     return float(Decimal(repr(v)).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
 
 
-def rounded_course(d: int = 4, slip: float | None = None) -> dict[tuple, float]:
+def rounded_course(d: int | None = 4, slip: float | None = None) -> dict[tuple, float]:
     """The course network (error backpropagation, raw hidden errors, mse, sigmoid, online, one
     epoch) by a learner who rounds every value to ``d`` decimals and computes each next value
-    from the rounded ones. ``slip``: the learner's O1 of step 1 is this instead, and everything
-    after it is computed from it. Keys: (quantity, step, layer, j, i), j and i 1-based, as in
-    the trace table; the epoch's values under step None."""
+    from the rounded ones (``d = None``: exactly, as a program would). ``slip``: the learner's
+    O1 of step 1 is this instead, and everything after it is computed from it. Keys: (quantity,
+    step, layer, j, i), j and i 1-based, as in the trace table; the epoch's values under step
+    None."""
     W = [[row[:] for row in W1], [row[:] for row in W2]]
     B = [B1[:], B2[:]]
     out: dict[tuple, float] = {}

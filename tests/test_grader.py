@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from submissions import rounded_course
 
 import nnsheet.grading.read
 from nnsheet import grading as grader
@@ -199,81 +200,11 @@ def test_rounded_values_all_correct(template: Path, tmp_path: Path) -> None:
     assert rc == 1 and "wrong" in v.values()
 
 
-def _sig(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def hand_course(slip: float | None) -> dict[tuple, float]:
-    """The course network (error rule, transpose, mse, sigmoid, online), by hand in numpy;
-    with ``slip`` the learner's O1 of step 1 replaces the true one and everything after it is
-    computed from it. Keys: (quantity, step, layer, j, i) with 1-based j, i."""
-    spec = course_spec(epochs=1)
-    W = [ly.weights.copy() for ly in spec.layers]
-    B = [ly.biases.copy() for ly in spec.layers]
-    lr = spec.learning_rate
-    out: dict[tuple, float] = {}
-    losses = []
-
-    def put(q, step, layer, arr):
-        arr = np.atleast_1d(arr)
-        if arr.ndim == 1:
-            for j, v in enumerate(arr):
-                out[(q, step, layer, j + 1, None)] = float(v)
-        else:
-            for j in range(arr.shape[0]):
-                for i in range(arr.shape[1]):
-                    out[(q, step, layer, j + 1, i + 1)] = float(arr[j, i])
-
-    for s, (x, t) in enumerate(zip(spec.inputs, spec.targets, strict=True), start=1):
-        z1 = W[0] @ x + B[0]
-        a1 = _sig(z1)
-        if slip is not None and s == 1:
-            a1 = a1.copy()
-            a1[0] = slip
-        z2 = W[1] @ a1 + B[1]
-        y = _sig(z2)
-        e = t - y
-        loss = float(np.mean(e * e))
-        losses.append(loss)
-        err2 = e
-        f2 = y * (1 - y)
-        d2 = err2 * f2
-        err1 = W[1].T @ err2
-        f1 = a1 * (1 - a1)
-        d1 = err1 * f1
-        gw1, gw2 = np.outer(d1, x), np.outer(d2, a1)
-        dw1, dw2, db1, db2 = lr * gw1, lr * gw2, lr * d1, lr * d2
-        for q, layer, arr in (
-            ("z", 1, z1),
-            ("a", 1, a1),
-            ("z", 2, z2),
-            ("a", 2, y),
-            ("e", 2, e),
-            ("err", 2, err2),
-            ("fprime", 2, f2),
-            ("delta", 2, d2),
-            ("err", 1, err1),
-            ("fprime", 1, f1),
-            ("delta", 1, d1),
-            ("grad_w", 1, gw1),
-            ("grad_b", 1, d1),
-            ("dw", 1, dw1),
-            ("db", 1, db1),
-            ("grad_w", 2, gw2),
-            ("grad_b", 2, d2),
-            ("dw", 2, dw2),
-            ("db", 2, db2),
-        ):
-            put(q, s, layer, arr)
-        out[("loss", s, None, None, None)] = loss
-        W = [W[0] + dw1, W[1] + dw2]
-        B = [B[0] + db1, B[1] + db2]
-        put("w_new", s, 1, W[0])
-        put("w_new", s, 2, W[1])
-        put("b_new", s, 1, B[0])
-        put("b_new", s, 2, B[1])
-    out[("epoch_loss", None, None, None, None)] = float(np.mean(losses))
-    return out
+    """The course network by hand, exactly (the independent loop of tests/submissions.py, not
+    rounded); with ``slip`` the learner's O1 of step 1 replaces the true one and everything after
+    it is computed from it. Keys: (quantity, step, layer, j, i) with 1-based j, i."""
+    return rounded_course(None, slip)
 
 
 def _key(r: dict) -> tuple:
