@@ -366,10 +366,13 @@ def _trace(
     # --table the records are also kept in a Trace as they stream by (memory grows with steps).
     records = with_progress(iterate(spec), spec, quiet=args.quiet)
     epochs: list[EpochRecord] = []  # the last epoch summary seen (where training stopped)
-    records = _last_epoch(records, epochs)
-    # watched on the way: a run that ends stuck, diverged or saturated gets a note (issue 25)
+    cycle: list[tuple[int, int]] = []  # a perceptron's first repeated weights (later, earlier)
+    records = _last_epoch(records, epochs, cycle)
+    # watched on the way: a run that ends stuck, diverged or saturated gets a note (issue 25);
+    # the doctor's findings are backpropagation's, not the single-layer rules'
     watcher = trace_watcher(spec)
-    records = tap(records, watcher)
+    if not spec.single:
+        records = tap(records, watcher)
     trace = None
     if table is not None:
         trace = Trace(spec, *initial_weights(spec))
@@ -381,7 +384,7 @@ def _trace(
             detail = message("detail", args.lang, k=layout.detail_epochs)
         last = epochs[-1] if epochs else None
         if last is not None:
-            note = layout.notation.stop_note(last, spec)
+            note = layout.notation.stop_note(last, spec, cycle[0] if cycle else None)
             detail += f"; {note[0].lower()}{note[1:].rstrip('.')}" if note else ""
         if keep:
             print(
@@ -405,7 +408,7 @@ def _trace(
     if pdf is not None:
         assert out is not None
         _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
-    note = trace_note(watcher.run, _doctor_args(args), args.lang)
+    note = None if spec.single else trace_note(watcher.run, _doctor_args(args), args.lang)
     if note:
         print(note, file=sys.stderr)
     return 0
@@ -431,11 +434,14 @@ def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool
     print(message("wrote_table", lang, path=pdf), file=sys.stderr)
 
 
-def _last_epoch(records, kept: list[EpochRecord]):
-    """Pass ``records`` through, keeping the last epoch summary in ``kept``."""
+def _last_epoch(records, kept: list[EpochRecord], cycle: list[tuple[int, int]] | None = None):
+    """Pass ``records`` through, keeping the last epoch summary in ``kept`` (and in ``cycle``
+    the first epoch whose weights repeat an earlier epoch's, with that epoch)."""
     for rec in records:
         if isinstance(rec, EpochRecord):
             kept[:] = [rec]
+            if cycle is not None and not cycle and rec.repeats is not None:
+                cycle.append((rec.epoch, rec.repeats))
         yield rec
 
 

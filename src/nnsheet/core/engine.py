@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import TrainingError
-from .ops import ACTIVATIONS, LOSSES, RULES, ZeroShare, correct_rule, hidden_error_rule
+from .ops import (
+    ACTIVATIONS,
+    LOSSES,
+    RULES,
+    SINGLE_RULES,
+    ZeroShare,
+    correct_rule,
+    hidden_error_rule,
+)
 from .rounding import round_array, xround
 from .spec import Spec
 
@@ -44,6 +52,8 @@ class SampleRecord:
     dw: Arrays
     db: Arrays | None  # None when biases are not updated
     correct: int  # 1 when every output thresholded at 0.5 matches its 0/1 target
+    #: the perceptron's 1/0 per output: whether this pattern changed the weights (y ≠ t)
+    updated: Arrays | None = None
 
 
 @dataclass
@@ -73,6 +83,29 @@ class EpochRecord:
     #: with ``target_loss``: whether this epoch's loss reached it (training stops after the first
     #: that does); None without a target
     reached: bool | None = None
+    # ---- single-layer rules (design.md §12); None for backpropagation
+    #: the perceptron: how many (pattern, output) pairs changed the weights in this epoch
+    updates: int | None = None
+    #: Adaline: the largest |Δw| and |Δb| of the epoch
+    max_change: float | None = None
+    #: why training stopped after this epoch: "pass" (Hebb's one pass), "no_change"
+    #: (perceptron), "tolerance" (Adaline); None: it did not stop here
+    stop: str | None = None
+    #: the perceptron cycles: an earlier epoch whose end-of-epoch weights this epoch's equal
+    #: (the first such epoch is reported; None: no repeat seen)
+    repeats: int | None = None
+
+
+@dataclass
+class TestRecord:
+    """The single-layer rules' test table (design.md §12): the trained net on every pattern."""
+
+    epoch: int  # the last epoch trained
+    w: Arrays  # the trained weights (one layer)
+    b: Arrays
+    z: np.ndarray  # (n_samples, n_outputs): y_in per pattern
+    y: np.ndarray  # (n_samples, n_outputs): the test output
+    match: np.ndarray  # (n_samples,): 1 when every output equals its target
 
 
 @dataclass
@@ -84,13 +117,23 @@ class Trace:
     b0: Arrays
     steps: list[StepRecord] = field(default_factory=list)
     epochs: list[EpochRecord] = field(default_factory=list)
+    #: the single-layer rules' test table (None for backpropagation)
+    test: TestRecord | None = None
 
-    def add(self, rec: StepRecord | EpochRecord) -> None:
+    def add(self, rec: StepRecord | EpochRecord | TestRecord) -> None:
         """Keep one record of :func:`iterate`."""
         if isinstance(rec, StepRecord):
             self.steps.append(rec)
+        elif isinstance(rec, TestRecord):
+            self.test = rec
         else:
             self.epochs.append(rec)
+
+    @property
+    def records(self) -> list[StepRecord | EpochRecord | TestRecord]:
+        """Every record in the order the writers read them: steps, epochs, the test table."""
+        tail: list[TestRecord] = [] if self.test is None else [self.test]
+        return [*self.steps, *self.epochs, *tail]
 
     @property
     def final_weights(self) -> tuple[Arrays, Arrays]:
@@ -270,7 +313,11 @@ def _diverged(epoch: int, step: int, lr: float) -> TrainingError:
 
 
 def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
-    """Train and yield each :class:`StepRecord` as it is made, then each epoch's summary."""
+    """Train and yield each :class:`StepRecord` as it is made, then each epoch's summary (and,
+    for a single-layer rule, a :class:`TestRecord` at the end)."""
+    if spec.single:
+        yield from iterate_single(spec)  # type: ignore[misc]
+        return
     net = Network(spec)
     w, b = initial_weights(spec)
     lr = spec.learning_rate
@@ -318,6 +365,113 @@ def iterate(spec: Spec) -> Iterator[StepRecord | EpochRecord]:
         yield EpochRecord(epoch, loss, accuracy, first, step, reached)
         if reached:
             return  # stop at the end of the first epoch whose loss reached target_loss
+
+
+_EMPTY: Arrays = []
+
+
+def iterate_single(spec: Spec) -> Iterator[StepRecord | EpochRecord | TestRecord]:
+    """Hebb, Fausett's perceptron or Adaline (design.md §12), one pattern per step: y_in = b +
+    Σ x·w; the rule's factor f (Hebb t; perceptron t only when y ≠ t; Adaline t − y_in);
+    Δw = [α·] f·x, Δb = [α·] f. After each epoch the rule's stop test; then the test table."""
+    rule = SINGLE_RULES[spec.rule]
+    r = _same if spec.round is None else (lambda a: round_array(a, spec.round))
+    w, b = (x[0] for x in initial_weights(spec))
+    lr = spec.learning_rate if rule.uses_lr else 1.0
+    theta = spec.theta
+    adaline, perceptron = rule.name == "adaline", rule.name == "perceptron"
+    step = 0
+    #: end-of-epoch weights seen, to find a perceptron's cycle
+    seen: list[tuple[int, np.ndarray, np.ndarray]] = []
+    cycling = False
+    epoch = 0
+    for epoch in range(1, spec.epochs + 1):
+        first = step + 1
+        updates = 0
+        largest = 0.0
+        losses = 0.0
+        for s in range(spec.n_samples):
+            step += 1
+            x, t = spec.inputs[s], spec.targets[s]
+            nan = np.full(t.shape, np.nan)
+            z = nan if rule.output is None else r(w @ x + b)
+            y = nan if rule.output is None else r(rule.output(z, theta))
+            f = rule.factor(t, z, y)
+            e, loss, upd = nan, math.nan, None
+            if perceptron:
+                upd = (y != t).astype(np.float64)
+                updates += int(upd.sum())
+            elif adaline:
+                e = f = r(f)
+                loss = float(np.dot(e, e) / e.size)
+                loss = loss if spec.round is None else xround(loss, spec.round)
+                losses += loss
+            with np.errstate(over="ignore", invalid="ignore"):
+                dw = r(lr * np.outer(f, x)) + 0.0  # + 0.0: a zero change is 0, never −0
+                db = r(lr * f) + 0.0 if spec.update_biases else None
+                w_new = r(w + dw)
+                b_new = b if db is None else r(b + db)
+            largest = max(largest, float(np.abs(dw).max(initial=0.0)))
+            if db is not None:
+                largest = max(largest, float(np.abs(db).max(initial=0.0)))
+            rec = SampleRecord(
+                epoch,
+                step,
+                s + 1,
+                x,
+                t,
+                [w],
+                [b],
+                [z],
+                [y],
+                e,
+                loss,
+                _EMPTY,
+                _EMPTY,
+                _EMPTY,
+                _EMPTY,
+                _EMPTY,
+                [dw],
+                None if db is None else [db],
+                0,
+                None if upd is None else [upd],
+            )
+            w, b = w_new, b_new
+            yield StepRecord(epoch, step, [rec], [dw], None if db is None else [db], [w], [b])
+        if not (np.isfinite(w).all() and np.isfinite(b).all()):
+            raise _diverged(epoch, step, lr)
+        stop = None
+        if rule.stop == "pass":
+            stop = "pass"
+        elif rule.stop == "no_change" and updates == 0:
+            stop = "no_change"
+        elif rule.stop == "tolerance" and spec.tolerance is not None and largest < spec.tolerance:
+            stop = "tolerance"
+        repeats = None
+        if perceptron and stop is None and not cycling:
+            for k, w_k, b_k in seen:
+                if np.array_equal(w, w_k) and np.array_equal(b, b_k):
+                    repeats, cycling = k, True
+                    break
+        seen.append((epoch, w, b))
+        yield EpochRecord(
+            epoch,
+            losses / spec.n_samples if adaline else math.nan,
+            None,
+            first,
+            step,
+            None,
+            updates if perceptron else None,
+            largest if adaline else None,
+            stop,
+            repeats,
+        )
+        if stop is not None:
+            break
+    z = r(spec.inputs @ w.T + b)
+    y = r(rule.test(z, theta, spec.binary_targets))
+    match = np.all(y == spec.targets, axis=1).astype(np.float64)
+    yield TestRecord(epoch, [w], [b], z, y, match)
 
 
 def run(spec: Spec) -> Trace:

@@ -446,6 +446,151 @@ RULES: dict[str, Rule] = {
 }
 
 
+# --------------------------------------------------------------------------- single-layer rules
+def _theta_step(z: Array, theta: float) -> Array:
+    # Fausett's perceptron output: 1 above the band, −1 below it, 0 inside −θ ≤ y_in ≤ θ
+    z = np.asarray(z, dtype=np.float64)
+    return np.where(z > theta, 1.0, np.where(z < -theta, -1.0, 0.0))
+
+
+def _bipolar_step(z: Array, theta: float = 0.0) -> Array:
+    return np.where(np.asarray(z) >= 0, 1.0, -1.0)
+
+
+def _binary_step(z: Array, theta: float = 0.0) -> Array:
+    return np.where(np.asarray(z) >= 0, 1.0, 0.0)
+
+
+@dataclass(frozen=True)
+class SingleRule:
+    """A single-layer learning rule (no hidden layer; design.md §12): Hebb, Fausett's perceptron
+    and Adaline. The engine, the layout and the Guide read this entry; the steps' spreadsheet
+    formulas (and their slips) are :class:`Steps`' single-layer fields."""
+
+    name: str
+    #: the Steps quantities of a row beyond x, t, the weights in use and the new weights, in order
+    quantities: tuple[str, ...]
+    #: whether the change is scaled by the learning rate α
+    uses_lr: bool
+    #: when training stops: "pass" (one pass over the patterns), "no_change" (the first epoch in
+    #: which no weight changed) or "tolerance" (the first epoch whose largest |Δ| < tolerance)
+    stop: str
+    #: the output y from y_in and θ (training; None: no output during training)
+    output: Callable[[Array, float], Array] | None
+    #: the factor f of Δw_i = [α·] f·x_i and Δb = [α·] f, from t, y_in and y (per output)
+    factor: Callable[[Array, Array, Array], Array]
+    #: the test table's output from y_in and θ, given whether the targets are binary (0/1)
+    test: Callable[[Array, float, bool], Array]
+    #: the Guide's sentences: "rule" (the update), "stop" (when training stops), "test"
+    guide: dict[str, Texts]
+
+
+SINGLE_RULES: dict[str, SingleRule] = {
+    r.name: r
+    for r in (
+        SingleRule(
+            "hebb",
+            ("dw", "db"),
+            False,
+            "pass",
+            None,
+            lambda t, z, y: np.asarray(t, dtype=np.float64),
+            lambda z, theta, binary: _binary_step(z) if binary else _bipolar_step(z),
+            {
+                "rule": {
+                    "en": "Hebb rule, one pass over the patterns in order: {dw} = {x}·{t}, "
+                    "{db} = {t}; new = old + change (no learning rate, no activation).",
+                    "id": "Aturan Hebb, satu kali melewati semua pola berurutan: {dw} = {x}·{t}, "
+                    "{db} = {t}; baru = lama + perubahan (tanpa laju pembelajaran dan tanpa "
+                    "fungsi aktivasi).",
+                },
+                "stop": {
+                    "en": "Training is one pass (one epoch) over the patterns.",
+                    "id": "Pelatihan adalah satu kali melewati semua pola (satu epoch).",
+                },
+                "test": {
+                    "en": "Test with the trained weights: {y} = 1 if {z} ≥ 0 else {low}; the "
+                    "pattern is recognised when {y} = {t}.",
+                    "id": "Uji dengan bobot hasil pelatihan: {y} = 1 jika {z} ≥ 0, selain itu "
+                    "{low}; pola dikenali bila {y} = {t}.",
+                },
+            },
+        ),
+        SingleRule(
+            "perceptron",
+            ("z", "a", "updated", "dw", "db"),
+            True,
+            "no_change",
+            _theta_step,
+            lambda t, z, y: np.where(y != t, t, 0.0),
+            lambda z, theta, binary: _theta_step(z, theta),
+            {
+                "rule": {
+                    "en": "Perceptron (Fausett): {z} = {b} + Σ {x}·{w}; {y} = 1 if {z} > θ, 0 if "
+                    "−θ ≤ {z} ≤ θ, −1 if {z} < −θ. Only when {y} ≠ {t}: {dw} = {lr}·{t}·{x}, "
+                    "{db} = {lr}·{t}; otherwise nothing changes.",
+                    "id": "Perceptron (Fausett): {z} = {b} + Σ {x}·{w}; {y} = 1 jika {z} > θ, 0 "
+                    "jika −θ ≤ {z} ≤ θ, −1 jika {z} < −θ. Hanya bila {y} ≠ {t}: {dw} = "
+                    "{lr}·{t}·{x}, {db} = {lr}·{t}; selain itu bobot tidak berubah.",
+                },
+                "stop": {
+                    "en": "Training stops after the first epoch in which no weight changed (or "
+                    "at the last epoch); when the weights at the end of an epoch equal those "
+                    "at the end of an earlier one, training cycles and never converges.",
+                    "id": "Pelatihan berhenti setelah epoch pertama yang tidak mengubah bobot "
+                    "sama sekali (atau pada epoch terakhir); bila bobot di akhir suatu epoch "
+                    "sama dengan bobot di akhir epoch sebelumnya, pelatihan berputar dan "
+                    "tidak pernah konvergen.",
+                },
+                "test": {
+                    "en": "Test with the trained weights: {y} from {z} with the same θ band; the "
+                    "pattern is recognised when {y} = {t}.",
+                    "id": "Uji dengan bobot hasil pelatihan: {y} dari {z} dengan pita θ yang "
+                    "sama; pola dikenali bila {y} = {t}.",
+                },
+            },
+        ),
+        SingleRule(
+            "adaline",
+            ("z", "a", "e", "loss", "dw", "db"),
+            True,
+            "tolerance",
+            lambda z, theta: _bipolar_step(z),
+            lambda t, z, y: np.asarray(t, dtype=np.float64) - z,
+            lambda z, theta, binary: _bipolar_step(z),
+            {
+                "rule": {
+                    "en": "Adaline (delta rule): {z} = {b} + Σ {x}·{w}; the error is taken from "
+                    "{z} itself (identity): {e} = {t} − {z}; {dw} = {lr}·{e}·{x}, {db} = "
+                    "{lr}·{e}. {y} = 1 if {z} ≥ 0 else −1 is shown but not used in training.",
+                    "id": "Adaline (aturan delta): {z} = {b} + Σ {x}·{w}; galat diambil dari "
+                    "{z} sendiri (identitas): {e} = {t} − {z}; {dw} = {lr}·{e}·{x}, {db} = "
+                    "{lr}·{e}. {y} = 1 jika {z} ≥ 0, selain itu −1 ditampilkan tetapi tidak "
+                    "dipakai dalam pelatihan.",
+                },
+                "stop": {
+                    "en": "Training stops after the first epoch whose largest |Δw| and |Δb| are "
+                    "all below the tolerance (or at the last epoch).",
+                    "id": "Pelatihan berhenti setelah epoch pertama yang |Δw| dan |Δb| "
+                    "terbesarnya lebih kecil dari toleransi (atau pada epoch terakhir).",
+                },
+                "test": {
+                    "en": "Test with the trained weights: {y} = 1 if {z} ≥ 0 else −1; the "
+                    "pattern is recognised when {y} = {t}.",
+                    "id": "Uji dengan bobot hasil pelatihan: {y} = 1 jika {z} ≥ 0, selain itu "
+                    "−1; pola dikenali bila {y} = {t}.",
+                },
+            },
+        ),
+    )
+}
+
+
+def is_single(rule: str) -> bool:
+    """Whether ``rule`` is a single-layer rule (Hebb, perceptron, Adaline)."""
+    return rule in SINGLE_RULES
+
+
 def hidden_error_rule(rule: str, hidden_error: str) -> HiddenError:
     """The hidden-error entry a spec uses: its rule's own, or the spec's ``hidden_error``."""
     return HIDDEN_ERROR_RULES[RULES[rule].hidden or hidden_error]
@@ -542,10 +687,11 @@ BLOCKS: dict[str, tuple[str, ...]] = {
     # the Nguyen–Widrow work on Setup: each unit's norm, β and the rescaled weights (asked only
     # when named: ``--ask init``; the draws are the givens)
     "init": ("nw_norm", "nw_beta", "nw_w"),
-    "forward": ("z", "a"),
+    # test_z, test_y: the single-layer rules' test table (the trained net's y_in and y)
+    "forward": ("z", "a", "test_z", "test_y"),
     "errors": ("e", "loss", "epoch_loss", "accuracy"),
     "backward": ("err", "fprime", "delta"),
-    "updates": ("grad_w", "grad_b", "dw", "db", "w_new", "b_new"),
+    "updates": ("grad_w", "grad_b", "updated", "dw", "db", "w_new", "b_new"),
 }
 BLOCK_OF: dict[str, str] = {q: b for b, qs in BLOCKS.items() for q in qs}
 #: the blocks an exercise asks when none are named (``all``): the trace's, not ``init``
@@ -586,6 +732,19 @@ class Steps:
     momentum: Callable[[str, str, str], str]
     #: the new weight from the weight in use and Δ
     new: Callable[[str, str], str]
+    # ---- single-layer rules (design.md §12)
+    #: the perceptron's y from the cells of y_in and θ (Fausett's band)
+    theta_step: Callable[[str, str], str] = lambda z, th: f"IF({z}>{th},1,IF({z}<-{th},-1,0))"
+    #: the perceptron's "updated" (1/0) from the cells of y and t
+    updated: Callable[[str, str], str] = lambda y, t: f"IF({y}={t},0,1)"
+    #: a perceptron change, ``expr``, made only when the ``updated`` cell says 1
+    gate: Callable[[str, str], str] = lambda u, expr: f"IF({u}=1,{expr},0)"
+    #: the column a perceptron change multiplies: the target t (a slip: the output y, ``a``)
+    teacher: str = "t"
+    #: the column Adaline's error reads: its net y_in, ``z`` (a slip: the thresholded y, ``a``)
+    adaline_out: str = "z"
+    #: Hebb's change from the cells of x (None for the bias) and t
+    hebb: Callable[[str | None, str], str] = lambda x, t: t if x is None else f"{x}*{t}"
 
 
 EXACT = Steps(
@@ -677,6 +836,35 @@ MISTAKES: dict[str, Mistake] = {
             ("nw_norm",),
             EXACT,
             setup=lambda p, n, rng: (xl_nw_norm(rng),),
+        ),
+        # ---- single-layer rules (design.md §12)
+        # the perceptron's weights changed although y = t (the "only when y ≠ t" left out)
+        Mistake(
+            "perceptron_update_when_correct",
+            ("updated", "dw", "db"),
+            dataclasses.replace(EXACT, updated=lambda y, t: "1", gate=lambda u, expr: expr),
+        ),
+        # the perceptron's y from the sign of y_in, the θ band ignored
+        Mistake(
+            "perceptron_no_theta",
+            ("a",),
+            dataclasses.replace(EXACT, theta_step=lambda z, th: f"IF({z}>0,1,IF({z}<0,-1,0))"),
+        ),
+        # the perceptron's change α·y·x instead of α·t·x
+        Mistake("perceptron_used_y", ("dw", "db"), dataclasses.replace(EXACT, teacher="a")),
+        # Adaline's error t − y from the thresholded y instead of t − y_in
+        Mistake("adaline_used_y", ("e",), dataclasses.replace(EXACT, adaline_out="a")),
+        # Hebb with binary (0/1) patterns: a 0 in x or t taken as −1, so a 0 target or input
+        # still changes the weights (only the bipolar form does that)
+        Mistake(
+            "hebb_binary_zero",
+            ("dw", "db"),
+            dataclasses.replace(
+                EXACT,
+                hebb=lambda x, t: (
+                    f"IF({t}=0,-1,{t})" if x is None else f"IF({x}=0,-1,{x})*IF({t}=0,-1,{t})"
+                ),
+            ),
         ),
         # new = w − Δ where the rule adds Δ (and Δ taken with the opposite sign)
         Mistake(

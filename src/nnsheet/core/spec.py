@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .ops import SINGLE_RULES
+
 #: Presets set the training keys (and the fausett preset the notation) in one word; explicit keys
 #: override them (design.md §2).
 PRESETS: dict[str, dict[str, object]] = {
@@ -58,6 +60,16 @@ PRESETS: dict[str, dict[str, object]] = {
         "columns": "book",
     },
 }
+# The single-layer rules (design.md §12): each preset is its rule, online, biases updated; the
+# loss and hidden_error keys do not apply to them (the spec refuses them when given)
+for _single in SINGLE_RULES:
+    PRESETS[_single] = {
+        "rule": _single,
+        "hidden_error": "transpose",
+        "loss": "mse",
+        "mode": "online",
+        "update_biases": True,
+    }
 DEFAULT_PRESET = "course"
 NOTATIONS = ("course", "fausett", "mazur", "siang")
 
@@ -124,6 +136,10 @@ class Spec:
     init_method: str = "uniform"
     #: Nguyen–Widrow: per layer the draws v_old the weights were rescaled from (None: none)
     nw_draws: tuple[np.ndarray | None, ...] = ()
+    #: the perceptron's θ: y = 1 if y_in > θ, 0 if −θ ≤ y_in ≤ θ, −1 if y_in < −θ
+    theta: float = 0.0
+    #: Adaline stops after the first epoch whose largest |Δw| and |Δb| are < this (None: never)
+    tolerance: float | None = None
 
     # ---- derived shape facts
     @property
@@ -147,6 +163,11 @@ class Spec:
     @property
     def n_outputs(self) -> int:
         return self.layers[-1].size
+
+    @property
+    def single(self) -> bool:
+        """A single-layer rule (Hebb, perceptron, Adaline; design.md §12)."""
+        return self.rule in SINGLE_RULES
 
     @property
     def batches_per_epoch(self) -> int:

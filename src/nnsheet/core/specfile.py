@@ -19,7 +19,7 @@ import numpy as np
 
 from .csvfile import CsvError, CsvRow, CsvTable, csv_number, read_csv
 from .errors import SpecError
-from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES
+from .ops import ACTIVATIONS, HIDDEN_ERROR_RULES, LOSSES, RULES, SINGLE_RULES
 from .safety import read_text_file
 from .spec import (
     DEFAULT_PRESET,
@@ -45,6 +45,8 @@ TRAINING_KEYS = (
     "round",
     "momentum",
     "target_loss",
+    "theta",
+    "tolerance",
 )
 INIT_KEYS = ("seed", "low", "high", "decimals", "method")
 DATA_KEYS = ("inputs", "targets", "csv", "features", "normalize")
@@ -319,7 +321,9 @@ def parse_spec(
         raise ctx.fail("training.learning_rate", f"expected a number ≥ 0, got {lr}")
     epochs = ov["epochs"] if ov.get("epochs") is not None else settings.get("epochs", 1)
     epochs = _integer(ctx, "training.epochs", epochs, 1, MAX_EPOCHS)
-    rule = _choice(ctx, "training.rule", settings["rule"], tuple(RULES))
+    rule = _choice(ctx, "training.rule", settings["rule"], (*RULES, *SINGLE_RULES))
+    single = rule in SINGLE_RULES
+    theta, tolerance = _single_keys(ctx, rule, tr, settings, epochs)
     loss = _choice(ctx, "training.loss", settings["loss"], tuple(LOSSES))
     hidden_error = _choice(
         ctx, "training.hidden_error", settings["hidden_error"], tuple(HIDDEN_ERROR_RULES)
@@ -403,7 +407,13 @@ def parse_spec(
         if "size" not in ld:
             raise ctx.fail(f"{key}.size", "expected the number of neurons in this layer")
         size = _integer(ctx, f"{key}.size", ld["size"], 1, MAX_LAYER_SIZE)
-        act = _choice(ctx, f"{key}.activation", ld.get("activation", "sigmoid"), tuple(ACTIVATIONS))
+        if single:
+            _single_layer(ctx, rule, key, ld, len(layers_doc))
+        # a single-layer rule sets its own output (the layer computes y_in; the rule thresholds)
+        default_act = "linear" if single else "sigmoid"
+        act = _choice(
+            ctx, f"{key}.activation", ld.get("activation", default_act), tuple(ACTIVATIONS)
+        )
         if "weights" in ld and "weights_from" in ld:
             raise ctx.fail(
                 key,
@@ -441,6 +451,11 @@ def parse_spec(
     ws, bs, nw_draws = draw_givens(
         seed, low, high, decimals, shapes, [p[2] for p in parsed], [p[3] for p in parsed], method
     )
+    if single and "init" not in doc:
+        # Hebb, the perceptron and Adaline start from zero weights unless [init] says otherwise
+        for k, (shape, (_, _, w_given, b_given)) in enumerate(zip(shapes, parsed, strict=True)):
+            ws[k] = np.zeros(shape) if w_given is None else ws[k]
+            bs[k] = np.zeros(shape[0]) if b_given is None else bs[k]
     layers = [
         Layer(size, act, w, b) for (size, act, _, _), w, b in zip(parsed, ws, bs, strict=True)
     ]
@@ -453,6 +468,15 @@ def parse_spec(
             f"(layer[{len(layers)}]) has {prev} neurons",
         )
 
+    if single and rule != "adaline":
+        bad = np.argwhere((T != 1) & (T != 0) & (T != -1))
+        if bad.size:
+            s_, k_ = (int(v) for v in bad[0])
+            raise ctx.fail(
+                f"data.targets[{s_ + 1}][{k_ + 1}]",
+                f'expected 1, 0 or −1 for rule = "{rule}" (bipolar or binary targets), '
+                f"got {T[s_, k_]:g}",
+            )
     out_act = ACTIVATIONS[layers[-1].activation]
     low_t, high_t = out_act.range
     outside = np.argwhere((T < low_t) | (T > high_t))
@@ -471,6 +495,12 @@ def parse_spec(
         )
 
     mode_v = settings.get("mode", "online")
+    if single and mode_v != "online":
+        raise ctx.fail(
+            "training.mode",
+            f'rule = "{rule}" updates after every pattern: expected "online", '
+            f"got {_describe(mode_v)}",
+        )
     n = X.shape[0]
     if isinstance(mode_v, str) and mode_v in ("online", "batch"):
         mode, bs = mode_v, (1 if mode_v == "online" else n)
@@ -514,7 +544,69 @@ def parse_spec(
         book_columns=PRESETS[preset].get("columns") == "book" and RULES[rule].name == "error",
         init_method=method,
         nw_draws=tuple(nw_draws),
+        theta=theta,
+        tolerance=tolerance,
     )
+
+
+#: the training keys a single-layer rule refuses (they belong to backpropagation)
+_NOT_SINGLE = ("loss", "hidden_error", "momentum", "target_loss")
+
+
+def _single_keys(
+    ctx: _Ctx, rule: str, tr: Mapping[str, Any], settings: Mapping[str, Any], epochs: int
+) -> tuple[float, float | None]:
+    """θ and the tolerance of a single-layer rule (design.md §12), refusing in one line the keys
+    that do not apply to ``rule``."""
+    if rule not in SINGLE_RULES:
+        for key in ("theta", "tolerance"):
+            if key in tr:
+                raise ctx.fail(
+                    f"training.{key}",
+                    f'only used with rule = "perceptron" (theta) or "adaline" (tolerance), '
+                    f'not rule = "{rule}"',
+                )
+        return 0.0, None
+    for key in _NOT_SINGLE:
+        if key in tr:
+            raise ctx.fail(
+                f"training.{key}",
+                f'does not apply to rule = "{rule}" (a single layer trained by its own rule, '
+                "design §12); remove it",
+            )
+    if "theta" in tr and rule != "perceptron":
+        raise ctx.fail("training.theta", f'only used with rule = "perceptron", not "{rule}"')
+    if "tolerance" in tr and rule != "adaline":
+        raise ctx.fail("training.tolerance", f'only used with rule = "adaline", not "{rule}"')
+    if rule == "hebb" and epochs != 1:
+        raise ctx.fail(
+            "training.epochs",
+            f"the Hebb rule makes one pass over the patterns: expected 1, got {epochs}",
+        )
+    theta = _number(ctx, "training.theta", settings.get("theta", 0.0))
+    if theta < 0:
+        raise ctx.fail("training.theta", f"expected a number ≥ 0, got {theta:g}")
+    tolerance = settings.get("tolerance")
+    if tolerance is not None:
+        tolerance = _number(ctx, "training.tolerance", tolerance)
+        if tolerance <= 0:
+            raise ctx.fail("training.tolerance", f"expected a number > 0, got {tolerance:g}")
+    return theta, tolerance
+
+
+def _single_layer(ctx: _Ctx, rule: str, key: str, ld: Mapping[str, Any], n_layers: int) -> None:
+    """A single-layer rule has no hidden layer and sets its own output: one line otherwise."""
+    if n_layers > 1:
+        raise ctx.fail(
+            "layer",
+            f'rule = "{rule}" trains a single layer (no hidden layer): expected one [[layer]], '
+            f"got {n_layers}",
+        )
+    if "activation" in ld:
+        raise ctx.fail(
+            f"{key}.activation",
+            f'rule = "{rule}" sets its own output (design §12); remove the activation',
+        )
 
 
 #: ``nnsheet doctor`` loads a spec whose targets its output activation can never reach, to
@@ -577,7 +669,9 @@ def spec_to_toml(spec: Spec) -> str:
     nw = spec.init_method == "nguyen-widrow"
     given = spec.given or ((True, True),) * spec.n_layers
     for ly, (w_given, b_given) in zip(spec.layers, given, strict=True):
-        out += ["[[layer]]", f"size = {ly.size}", f"activation = {_toml_value(ly.activation)}"]
+        out += ["[[layer]]", f"size = {ly.size}"]
+        if not spec.single:  # a single-layer rule sets its own output
+            out.append(f"activation = {_toml_value(ly.activation)}")
         if w_given or not nw:
             out.append(
                 "weights = [" + ",\n           ".join(_toml_value(r) for r in ly.weights) + "]"
@@ -592,10 +686,16 @@ def spec_to_toml(spec: Spec) -> str:
         f"epochs = {spec.epochs}",
         f"mode = {_toml_value(mode)}",
         f"rule = {_toml_value(spec.rule)}",
-        f"loss = {_toml_value(spec.loss)}",
-        f"update_biases = {_toml_value(spec.update_biases)}",
-        f"hidden_error = {_toml_value(spec.hidden_error)}",
     ]
+    if not spec.single:
+        out.append(f"loss = {_toml_value(spec.loss)}")
+    out.append(f"update_biases = {_toml_value(spec.update_biases)}")
+    if not spec.single:
+        out.append(f"hidden_error = {_toml_value(spec.hidden_error)}")
+    if spec.rule == "perceptron":
+        out.append(f"theta = {_toml_value(spec.theta)}")
+    if spec.tolerance is not None:
+        out.append(f"tolerance = {_toml_value(spec.tolerance)}")
     if spec.round is not None:
         out.append(f"round = {spec.round}")
     if spec.momentum:

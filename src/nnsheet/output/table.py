@@ -198,7 +198,7 @@ def _build(trace: Trace, layout: Layout | None, lang: str, with_cells: bool | No
         ONLINE_ROW: _RowKind.of(lay, notation, sample_q | {"w_new", "b_new"}),
         UPDATE_ROW: _RowKind.of(lay, notation, set(UPDATE_QUANTITIES)),
     }
-    for item in lay.body([*trace.steps, *trace.epochs], detail_only=False):
+    for item in lay.body(trace.records, detail_only=False):
         if isinstance(item, StepsRow):
             kind = kinds[item.kind]
             in_book = cells and item.row is not None
@@ -222,12 +222,13 @@ def _build(trace: Trace, layout: Layout | None, lang: str, with_cells: bool | No
                 1,
                 epoch=item.epoch,
                 step=None,
-                sample=None,
+                # the single-layer test table's y_in and y name their pattern and unit
+                sample=None if item.sample is None else item.sample + 1,
                 quantity=[q],
-                layer=[None],
-                j=[None],
+                layer=[item.layer],
+                j=[None if item.j is None else item.j + 1],
                 i=[None],
-                label=[notation.symbol(q)],
+                label=[notation.symbol(q, item.layer, item.j)],
                 value=[item.value],
                 sheet=sheet_or_blank(item.sheet),
                 cell=[item.ref] if cells else None,
@@ -238,7 +239,7 @@ def _build(trace: Trace, layout: Layout | None, lang: str, with_cells: bool | No
 def _given_order(c: Cell) -> tuple:
     if c.quantity == "lr":
         return (0,)
-    if c.quantity == "momentum":
+    if c.quantity in ("momentum", "theta"):  # never both (θ: the perceptron's)
         return (0, 1)
     if c.quantity == "nw_draw":  # Nguyen–Widrow's draws after the layer's weights and biases
         return (1, c.layer, 2, c.j, c.i)

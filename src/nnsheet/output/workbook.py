@@ -144,6 +144,7 @@ class _Formats:
             INTEGER: self.int,
             NUMBER: self.num,
             COMPUTED: self.num,
+            HELPER: self.int,  # the single-layer test table's 0/1 match (Epochs)
         }
 
     def style(self, cell: Cell) -> object:
@@ -268,7 +269,7 @@ class WorkbookWriter:
                     self.last_sample_row = item.row
             else:
                 self._put(epochs, item)  # type: ignore[arg-type]
-                last_epoch = item.epoch  # type: ignore[union-attr]
+                last_epoch = item.epoch or last_epoch  # type: ignore[union-attr]
         if fast:
             del steps._prepare_formula  # back to XlsxWriter's own for anything written later
         self._epochs_chart(wb, epochs, last_epoch)
@@ -454,6 +455,9 @@ class WorkbookWriter:
         """The loss per epoch; with one epoch, the loss of every sample (the Steps loss column)
         instead of a single point. Sized to sit on the first printed page beside the table."""
         nt, lay = self.notation, self.layout
+        if self.spec.single:
+            self._single_chart(wb, ws, last_epoch)
+            return
         chart = wb.add_chart({"type": "line"})
         if self.spec.epochs == 1 and self.last_sample_row is not None:
             # online: one row per step; batch: one per sample (the update rows, with no loss,
@@ -492,11 +496,36 @@ class WorkbookWriter:
             chart.set_y_axis({"name": nt.symbol("epoch_loss"), "name_font": UPRIGHT})
         else:
             return
+        self._place_chart(ws, chart, len(EPOCHS_WIDTHS) + 1)
+
+    def _single_chart(self, wb, ws, last_epoch: int) -> None:
+        """A single-layer rule's chart (design.md §12): the perceptron's updates or Adaline's
+        loss per epoch, right of the test table; none for Hebb's single pass."""
+        nt, lay = self.notation, self.layout
+        q = next((q for q, c in lay.epochs_columns.items() if c == 1), None)
+        if q is None or last_epoch < 1:
+            return
+        chart = wb.add_chart({"type": "line"})
+        first, last = HEADER_ROWS, HEADER_ROWS + last_epoch - 1
+        chart.add_series(
+            {
+                "name": nt.symbol(q),
+                "categories": [lay.sheets.epochs, first, 0, last, 0],
+                "values": [lay.sheets.epochs, first, 1, last, 1],
+                "marker": {"type": "circle", "size": 4} if last_epoch <= 50 else {"type": "none"},
+            }
+        )
+        chart.set_title({"name": nt.symbol(q)})
+        chart.set_x_axis({"name": nt.word("epoch")})
+        chart.set_y_axis({"name": nt.symbol(q), "name_font": UPRIGHT})
+        self._place_chart(ws, chart, lay.test_columns[-1][0] + 2)
+
+    def _place_chart(self, ws, chart, col: int) -> None:
         chart.set_legend({"none": True})
         table = sum(printing.col_px(w) for w in EPOCHS_WIDTHS) + printing.col_px(8.43)
         width, height = printing.epochs_chart_size(table)
         chart.set_size({"width": width, "height": height})
-        ws.insert_chart(1, len(EPOCHS_WIDTHS) + 1, chart)
+        ws.insert_chart(1, col, chart)
 
 
 def write_trace_workbook(
@@ -505,7 +534,7 @@ def write_trace_workbook(
     """Write ``trace`` as a workbook at ``path`` (atomically); returns the layout used."""
     layout = layout or make_layout(trace.spec, lang)
     # Steps rows and Epochs rows go to different sheets, so their order between sheets is free.
-    WorkbookWriter(path, layout).write([*trace.steps, *trace.epochs])
+    WorkbookWriter(path, layout).write(trace.records)
     return layout
 
 

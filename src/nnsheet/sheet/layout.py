@@ -37,7 +37,7 @@ from functools import cached_property
 import numpy as np
 
 from ..core.cells import cell_name, col_name
-from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights
+from ..core.engine import EpochRecord, SampleRecord, StepRecord, TestRecord, initial_weights
 from ..core.errors import WorkbookError
 from ..core.ops import (
     ACTIVATIONS,
@@ -45,6 +45,7 @@ from ..core.ops import (
     LOSSES,
     MISTAKES,
     RULES,
+    SINGLE_RULES,
     Steps,
     correct_rule,
     hidden_error_rule,
@@ -70,6 +71,14 @@ BANDS = ("step", "data", "weights", "forward", "errors", "backward", "gradients"
 
 #: the Epochs sheet's columns (0-based)
 EPOCHS_COLUMNS = {"epoch": 0, "epoch_loss": 1, "accuracy": 2}
+#: the single-layer rules' Epochs columns (design.md §12), per rule
+SINGLE_EPOCHS_COLUMNS = {
+    "hebb": {"epoch": 0},
+    "perceptron": {"epoch": 0, "epoch_updates": 1},
+    "adaline": {"epoch": 0, "epoch_loss": 1, "max_change": 2},
+}
+#: the first column of the single-layer rules' test table on the Epochs sheet (after a gap)
+TEST_COL = len(EPOCHS_WIDTHS) + 1
 
 # ---- cell kinds (what a cell is; a writer maps each kind to a style)
 TITLE, HEAD, LABEL, TEXT = "title", "head", "label", "text"  # words
@@ -94,6 +103,7 @@ SAMPLE_QUANTITIES = (
     "e",
     "loss",
     "correct",
+    "updated",
     "err",
     "fprime",
     "delta",
@@ -332,6 +342,9 @@ class Layout:
         add("sample", None, (), "step")
         add("x", 0, (n[0],), "data")
         add("t", L, (n[L],), "data")
+        if spec.single:
+            self._single_columns(add)
+            return
         for l in range(1, L + 1):
             add("w", l, (n[l], n[l - 1]), "weights")
             add("b", l, (n[l],), "weights")
@@ -358,6 +371,21 @@ class Layout:
         for l in range(1, L + 1):
             add("w_new", l, (n[l], n[l - 1]), "new")
             add("b_new", l, (n[l],), "new")
+
+    def _single_columns(self, add: Callable[[str, int | None, tuple[int, ...], str], None]) -> None:
+        """A single-layer rule's row (design.md §12), after the step and data bands: the weights
+        in use, its rule's quantities (y_in, y, e, loss, updated, Δw, Δb), the new weights."""
+        n = self.sizes
+        add("w", 1, (n[1], n[0]), "weights")
+        add("b", 1, (n[1],), "weights")
+        bands = {"z": "forward", "a": "forward", "e": "errors", "loss": "errors"}
+        for q in SINGLE_RULES[self.spec.rule].quantities:
+            if q == "db" and not self.spec.update_biases:
+                continue
+            shape = {"dw": (n[1], n[0]), "loss": ()}.get(q, (n[1],))
+            add(q, 1 if q != "loss" else None, shape, bands.get(q, "gradients"))
+        add("w_new", 1, (n[1], n[0]), "new")
+        add("b_new", 1, (n[1],), "new")
 
     def _band_ranges(self) -> list[tuple[str, int, int]]:
         out: list[tuple[str, int, int]] = []
@@ -431,6 +459,8 @@ class Layout:
             ("preset", s.preset),
             ("rule", s.rule),
         ]
+        if s.single:
+            return rows + self._single_settings()
         if s.rule == "error" and self.L > 1:
             rows.append(("hidden_error", s.hidden_error))
         rows += [
@@ -457,6 +487,19 @@ class Layout:
             rows.append(("normalize", s.normalization.method))
         return rows
 
+    def _single_settings(self) -> list[tuple[str, object]]:
+        s = self.spec
+        rows: list[tuple[str, object]] = []
+        if s.tolerance is not None:
+            rows.append(("tolerance", s.tolerance))
+        return rows + [
+            ("mode", s.mode_text),
+            ("epochs", s.epochs),
+            ("update_biases", "true" if s.update_biases else "false"),
+            ("round", "none" if s.round is None else s.round),
+            ("layer sizes", "-".join(map(str, s.sizes))),
+        ]
+
     def setup_cell(
         self,
         q: str,
@@ -469,7 +512,7 @@ class Layout:
         st = self.setup
         if q == "lr":
             return st.lr
-        if q == "momentum":
+        if q in ("momentum", "theta"):  # θ where momentum would be (they never meet)
             return st.lr[0] + 1, st.lr[1]
         if q == "w":
             return st.w(layer, j, i)  # type: ignore[arg-type]
@@ -570,6 +613,8 @@ class Layout:
         row of the previous new weights), ``{d}`` (the sample's Setup data row), all 1-based.
         ``steps``: the shared steps' formulas (a :class:`~nnsheet.core.ops.Mistake`'s to build
         its slipped formulas)."""
+        if self.spec.single:
+            return self._single_formulas(first, steps)
         spec, L, R = self.spec, self.L, self._round
         n = self.sizes
         out: list[tuple[int, str]] = []
@@ -675,6 +720,73 @@ class Layout:
                     out.append((self.col("db", l, j), R(expr)))
         return out
 
+    def _single_formulas(self, first: bool, steps: Steps = EXACT) -> list[tuple[int, str]]:
+        """A single-layer rule's row (design.md §12): x, t, the weights in use as references,
+        then y_in, y, updated, e, loss, Δw, Δb as the rule computes them (``steps``: the exact
+        formulas or a mistake's)."""
+        spec, R, st, n = self.spec, self._round, self.setup, self.sizes
+        S = self.sheets.setup
+        out: list[tuple[int, str]] = []
+        for i in range(n[0]):
+            out.append((self.col("x", 0, i), f"{S}!${col_name(st.x_col + i)}${{d}}"))
+        for k in range(n[1]):
+            out.append((self.col("t", 1, k), f"{S}!${col_name(st.t_col + k)}${{d}}"))
+        for j in range(n[1]):
+            for i in range(n[0]):
+                src = (
+                    self.setup_ref("w", 1, j, i) if first else f"{self.ref('w_new', 1, j, i)}{{p}}"
+                )
+                out.append((self.col("w", 1, j, i), src))
+            src = self.setup_ref("b", 1, j) if first else f"{self.ref('b_new', 1, j)}{{p}}"
+            out.append((self.col("b", 1, j), src))
+        rule = spec.rule
+
+        def c(q: str, j: int | None = None, i: int | None = None) -> str:
+            return f"{self.ref(q, 1 if q != 'loss' else None, j, i)}{{r}}"
+
+        x_rng = f"{self.ref('x', 0, 0)}{{r}}:{self.ref('x', 0, n[0] - 1)}{{r}}"
+
+        def xc(i: int) -> str:
+            return f"{self.ref('x', 0, i)}{{r}}"
+
+        for j in range(n[1]):
+            if self.has("z", 1):
+                z = steps.net(
+                    f"SUMPRODUCT({c('w', j, 0)}:{c('w', j, n[0] - 1)},{x_rng})", c("b", j)
+                )
+                out.append((self.col("z", 1, j), R(z)))
+        for j in range(n[1]):
+            if rule == "perceptron":
+                y = steps.theta_step(c("z", j), self.setup_ref("theta"))
+                out.append((self.col("a", 1, j), y))
+            elif rule == "adaline":
+                out.append((self.col("a", 1, j), f"IF({c('z', j)}>=0,1,-1)"))
+        if rule == "perceptron":
+            for j in range(n[1]):
+                out.append((self.col("updated", 1, j), steps.updated(c("a", j), c("t", j))))
+        if rule == "adaline":
+            for j in range(n[1]):
+                expr = steps.error(c("t", j), c(steps.adaline_out, j))
+                out.append((self.col("e", 1, j), R(expr)))
+            e_rng = f"{c('e', 0)}:{c('e', n[1] - 1)}"
+            out.append((self.col("loss"), R(LOSSES["mse"].xl_value(e_rng, n[1]))))
+        for j in range(n[1]):
+            factors = [xc(i) for i in range(n[0])] + [None]
+            for i, x in enumerate(factors):
+                if x is None and not spec.update_biases:
+                    continue
+                if rule == "hebb":
+                    expr = steps.hebb(x, c("t", j))
+                elif rule == "perceptron":
+                    g = c(steps.teacher, j) + ("" if x is None else f"*{x}")
+                    expr = steps.gate(c("updated", j), steps.change(+1, g))
+                else:
+                    g = c("e", j) + ("" if x is None else f"*{x}")
+                    expr = steps.change(+1, g)
+                col = self.col("db", 1, j) if x is None else self.col("dw", 1, j, i)
+                out.append((col, R(expr)))
+        return out
+
     def _momentum(self, steps: Steps, change: str, col: str) -> str:
         """Δ = the rule's ``change`` + μ·(the previous update's Δ, column ``col`` of row {p})."""
         return steps.momentum(change, self.setup_ref("momentum"), f"{col}{{p}}")
@@ -747,6 +859,8 @@ class Layout:
 
     def epoch_formulas(self) -> dict[str, str]:
         """Epochs sheet formulas with ``{a}``..``{b}`` the epoch's Steps rows (1-based)."""
+        if self.spec.single:
+            return self._single_epoch_formulas()
         n = self.spec.n_samples
         loss = self.ref("loss")
         steps = self.sheets.steps
@@ -755,6 +869,35 @@ class Layout:
             c = self.ref("correct")
             out["accuracy"] = self._round(f"SUMPRODUCT({steps}!${c}${{a}}:${c}${{b}})/{n}")
         return out
+
+    def _single_epoch_formulas(self) -> dict[str, str]:
+        """The single-layer rules' Epochs formulas over the epoch's Steps rows ``{a}``..``{b}``:
+        the perceptron's count of updates, Adaline's loss and largest |Δ| (design.md §12)."""
+        steps, n, out = self.sheets.steps, self.spec.n_samples, {}
+        if self.has("updated", 1):
+            u0, u1 = self.ref("updated", 1, 0), self.ref("updated", 1, self.sizes[1] - 1)
+            out["epoch_updates"] = f"SUMPRODUCT({steps}!${u0}${{a}}:${u1}${{b}})"
+        if self.spec.rule == "adaline":
+            loss = self.ref("loss")
+            out["epoch_loss"] = self._round(f"SUMPRODUCT({steps}!${loss}${{a}}:${loss}${{b}})/{n}")
+            # Δw then Δb: one block of adjacent columns
+            last = "db" if self.has("db", 1) else "dw"
+            d0 = self.ref("dw", 1, 0, 0)
+            seg = self.seg[(last, 1)]
+            d1 = col_name(seg.first + seg.size - 1)
+            rng = f"{steps}!${d0}${{a}}:${d1}${{b}}"
+            out["max_change"] = f"MAX(MAX({rng}),-MIN({rng}))"
+        return out
+
+    @cached_property
+    def epochs_columns(self) -> dict[str, int]:
+        """The Epochs sheet's columns of this layout (0-based), by quantity."""
+        if self.spec.single:
+            return SINGLE_EPOCHS_COLUMNS[self.spec.rule]
+        cols = dict(EPOCHS_COLUMNS)
+        if not self.has("correct"):
+            del cols["accuracy"]
+        return cols
 
     # ------------------------------------------------------------------ values
     def _plan(
@@ -930,8 +1073,13 @@ class Layout:
         yield Cell(S, 0, 0, TITLE, f"nnsheet — {spec.title}")
         yield Cell(S, 1, 0, HEAD, nt.word("givens"))
         r, c = st.lr
-        yield Cell(S, r, 0, LABEL, f"{nt.word('learning_rate')} ({nt.symbol('lr')})")
-        yield Cell(S, r, c, GIVEN, spec.learning_rate, quantity="lr", name="learning_rate")
+        if spec.rule != "hebb":  # the Hebb rule has no learning rate
+            yield Cell(S, r, 0, LABEL, f"{nt.word('learning_rate')} ({nt.symbol('lr')})")
+            yield Cell(S, r, c, GIVEN, spec.learning_rate, quantity="lr", name="learning_rate")
+        if spec.rule == "perceptron":
+            r, c = self.setup_cell("theta")
+            yield Cell(S, r, 0, LABEL, f"{nt.setting_label('theta')} ({nt.symbol('theta')})")
+            yield Cell(S, r, c, GIVEN, spec.theta, quantity="theta", name="theta")
         if spec.momentum:
             r, c = self.setup_cell("momentum")
             yield Cell(S, r, 0, LABEL, f"{nt.word('momentum')} ({nt.symbol('momentum')})")
@@ -1158,6 +1306,9 @@ class Layout:
 
     def epochs_header_cells(self) -> Iterator[Cell]:
         nt = self.notation
+        if self.spec.single:
+            yield from self._single_epochs_header_cells()
+            return
         yield Cell(self.sheets.epochs, 0, 0, HEAD, nt.word("epoch_loss"))
         heads = [("epoch", nt.word("epoch")), ("epoch_loss", nt.symbol("epoch_loss"))]
         if self.has("correct"):
@@ -1166,6 +1317,90 @@ class Layout:
             yield Cell(
                 self.sheets.epochs, 1, EPOCHS_COLUMNS[q], SYMBOL, text, quantity=q, band="errors"
             )
+
+    def _single_epochs_header_cells(self) -> Iterator[Cell]:
+        """A single-layer rule's Epochs headers, and its test table's (design.md §12)."""
+        nt, E = self.notation, self.sheets.epochs
+        yield Cell(E, 0, 0, HEAD, nt.word("epochs_single"))
+        yield Cell(E, 0, TEST_COL, HEAD, nt.word("test"))
+        for q, col in self.epochs_columns.items():
+            text = nt.word("epoch") if q == "epoch" else nt.symbol(q)
+            yield Cell(E, 1, col, SYMBOL, text, quantity=q, band="errors")
+        for col, q, j in self.test_columns:
+            text = nt.word("sample") if q == "sample" else nt.symbol(q, 0 if q == "x" else 1, j)
+            if q == "match":
+                text = nt.word("match")
+            yield Cell(E, 1, col, SYMBOL, text, quantity=q, layer=None, j=j, band="forward")
+
+    @cached_property
+    def test_columns(self) -> list[tuple[int, str, int | None]]:
+        """The test table's columns on the Epochs sheet: (column, quantity, unit 0-based)."""
+        n0, n1 = self.sizes
+        out: list[tuple[int, str, int | None]] = [(TEST_COL, "sample", None)]
+        for q, size in (("x", n0), ("t", n1), ("test_z", n1), ("test_y", n1)):
+            out += [(TEST_COL + len(out) + k, q, k) for k in range(size)]
+        out.append((TEST_COL + len(out), "match", None))
+        return out
+
+    def test_col(self, q: str, j: int | None = None) -> int:
+        return next(c for c, qq, jj in self.test_columns if qq == q and jj == j)
+
+    def test_cells(self, rec: TestRecord, last_row: int | None) -> Iterator[Cell]:
+        """The test table (design.md §12): per pattern its x and t (references to Setup), the
+        trained net's y_in and y, and whether y = t. ``last_row``: the 1-based Steps row of the
+        trained weights (None: not written in detail; the cells then hold plain values)."""
+        spec, st, E, R = self.spec, self.setup, self.sheets.epochs, self._round
+        n0, n1 = self.sizes
+        steps, S = self.sheets.steps, self.sheets.setup
+        for s in range(spec.n_samples):
+            r, d = HEADER_ROWS + s, st.data_row + s + 1
+            yield Cell(E, r, TEST_COL, INTEGER, s + 1, sample=s)
+            for i in range(n0):
+                xr = f"{S}!${col_name(st.x_col + i)}${d}"
+                yield Cell(E, r, self.test_col("x", i), GIVEN, float(spec.inputs[s, i]), xr)
+            for k in range(n1):
+                tr = f"{S}!${col_name(st.t_col + k)}${d}"
+                yield Cell(E, r, self.test_col("t", k), GIVEN, float(spec.targets[s, k]), tr)
+            for q in ("test_z", "test_y"):
+                for k in range(n1):
+                    formula = None
+                    if last_row is not None:
+                        formula = self._test_formula(q, k, r, d, last_row, steps, S, R)
+                    v = rec.z[s, k] if q == "test_z" else rec.y[s, k]
+                    yield Cell(
+                        E,
+                        r,
+                        self.test_col(q, k),
+                        COMPUTED,
+                        float(v),
+                        formula=formula,
+                        quantity=q,
+                        layer=1,
+                        j=k,
+                        sample=s,
+                        epoch=rec.epoch,
+                    )
+            ys = [cell_name(r, self.test_col("test_y", k)) for k in range(n1)]
+            ts = [cell_name(r, self.test_col("t", k)) for k in range(n1)]
+            match = "*".join(f"IF({y}={t},1,0)" for y, t in zip(ys, ts, strict=True))
+            yield Cell(E, r, self.test_col("match"), HELPER, float(rec.match[s]), formula=match)
+
+    def _test_formula(
+        self, q: str, k: int, r: int, d: int, last: int, steps: str, S: str, R: Callable
+    ) -> str:
+        n0 = self.sizes[0]
+        if q == "test_z":
+            w0, w1 = self.ref("w_new", 1, k, 0), self.ref("w_new", 1, k, n0 - 1)
+            x0 = cell_name(r, self.test_col("x", 0))
+            x1 = cell_name(r, self.test_col("x", n0 - 1))
+            b = self.ref("b_new", 1, k)
+            return R(f"SUMPRODUCT({steps}!${w0}${last}:${w1}${last},{x0}:{x1})+{steps}!${b}${last}")
+        z = cell_name(r, self.test_col("test_z", k))
+        rule = self.spec.rule
+        if rule == "perceptron":
+            return EXACT.theta_step(z, self.setup_ref("theta"))
+        low = 0 if rule == "hebb" and self.spec.binary_targets else -1
+        return f"IF({z}>=0,1,{low})"
 
     # ---- the records
     def body(
@@ -1181,9 +1416,16 @@ class Layout:
         tm, d0, detail = self.templates, self.setup.data_row, self.detail_epochs
         kinds_first, kinds_later = self.kinds_first, self.kinds_later
         prev: int | None = None  # 1-based row of the previous new weights
+        cycle: tuple[int, int] | None = None  # a perceptron's first repeat (later, earlier)
         for rec in records:
+            if isinstance(rec, TestRecord):
+                detailed = rec.epoch <= detail
+                yield from self.test_cells(rec, prev if detailed else None)
+                continue
             if not isinstance(rec, StepRecord):
-                yield from self.epoch_cells(rec)
+                if getattr(rec, "repeats", None) is not None and cycle is None:
+                    cycle = (rec.epoch, rec.repeats)  # type: ignore[assignment]
+                yield from self.epoch_cells(rec, cycle)
                 continue
             detailed = rec.epoch <= detail
             if not detailed and detail_only:
@@ -1225,27 +1467,34 @@ class Layout:
                 kinds_later,
             )
 
-    def epoch_cells(self, ep: EpochRecord) -> Iterator[Cell]:
+    def epoch_cells(self, ep: EpochRecord, cycle: tuple[int, int] | None = None) -> Iterator[Cell]:
         """An epoch's row on the Epochs sheet: its number, its loss and accuracy (formulas over
-        its Steps rows when the epoch is written in detail, else plain values)."""
+        its Steps rows when the epoch is written in detail, else plain values); a single-layer
+        rule's count of updates or largest |Δ|. ``cycle``: a perceptron's repeat seen so far."""
         r = self.epochs_row(ep.epoch)
         yield Cell(
             self.sheets.epochs, r, EPOCHS_COLUMNS["epoch"], INTEGER, ep.epoch, epoch=ep.epoch
         )
         a, b = self.epoch_rows(ep.epoch)
         detailed = ep.epoch <= self.detail_epochs
+        values = {
+            "epoch_loss": ep.loss,
+            "accuracy": ep.accuracy,
+            "epoch_updates": ep.updates,
+            "max_change": ep.max_change,
+        }
         for q, tmpl in self.epoch_templates.items():
-            value = ep.loss if q == "epoch_loss" else ep.accuracy
+            value = values[q]
             yield Cell(
                 self.sheets.epochs,
                 r,
-                EPOCHS_COLUMNS[q],
+                self.epochs_columns[q],
                 COMPUTED,
                 float(value),  # type: ignore[arg-type]
                 formula=tmpl.format(a=a + 1, b=b + 1) if detailed else None,
                 quantity=q,
                 epoch=ep.epoch,
             )
-        note = self.notation.stop_note(ep, self.spec)
+        note = self.notation.stop_note(ep, self.spec, cycle)
         if note is not None:  # where and why training stopped: the line below its last epoch
             yield Cell(self.sheets.epochs, r + 1, 0, TEXT, note, epoch=ep.epoch)

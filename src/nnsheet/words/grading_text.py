@@ -248,6 +248,16 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "no_learning_rate": "the change computed without the learning rate",
         "update_sign": "the update taken with the wrong sign: the change subtracted where the "
         "rule adds it, or the reverse",
+        # the single-layer rules (issue 24)
+        "perceptron_update_when_correct": "the perceptron's weights changed although y = t "
+        "(they change only when y ≠ t)",
+        "perceptron_no_theta": "the perceptron's y taken from the sign of y_in, ignoring the θ "
+        "band (y = 0 when −θ ≤ y_in ≤ θ)",
+        "perceptron_used_y": "the perceptron's change taken as α·y·x instead of α·t·x",
+        "adaline_used_y": "Adaline's error taken from the thresholded y instead of y_in "
+        "(t − y instead of t − y_in)",
+        "hebb_binary_zero": "a binary 0 in x or t taken as −1 in the Hebb change, so a 0 still "
+        "changed the weights (x·t is 0 there)",
     },
     "id": {
         "forgot_bias": "net dihitung tanpa bias",
@@ -269,6 +279,15 @@ MISTAKE_WORDS: dict[str, dict[str, str]] = {
         "no_learning_rate": "perubahan dihitung tanpa laju pembelajaran",
         "update_sign": "tanda pembaruan terbalik: perubahan dikurangkan padahal aturannya "
         "menambahkannya, atau sebaliknya",
+        "perceptron_update_when_correct": "bobot perceptron diubah padahal y = t (bobot hanya "
+        "berubah bila y ≠ t)",
+        "perceptron_no_theta": "y perceptron diambil dari tanda y_in, pita θ diabaikan (y = 0 bila "
+        "−θ ≤ y_in ≤ θ)",
+        "perceptron_used_y": "perubahan bobot perceptron dihitung α·y·x, bukan α·t·x",
+        "adaline_used_y": "galat Adaline diambil dari y yang sudah diberi ambang, bukan dari y_in "
+        "(t − y, bukan t − y_in)",
+        "hebb_binary_zero": "nilai 0 biner pada x atau t dianggap −1 dalam perubahan Hebb, "
+        "sehingga 0 tetap mengubah bobot (x·t di situ 0)",
     },
 }
 

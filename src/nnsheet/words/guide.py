@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
+from ..core.ops import ACTIVATIONS, LOSSES, RULES, SINGLE_RULES, correct_rule, hidden_error_rule
 from ..core.spec import Spec
 from .notation import Notation, setting_value
 
@@ -31,6 +31,7 @@ T = {
         "sheet_epochs_values": "Epochs after the first {k} are not written on {steps}; their "
         "rows on {epochs} are values computed by nnsheet, not formulas.",
         "rule": "The rule used: rule = {rule}, loss = {loss}",
+        "single_rule": "The rule used: rule = {rule} (one layer, no hidden layer)",
         "forward": "Forward (net = weighted sum plus bias, then the activation f): {f}.",
         "error": "Error: {f} (target minus output).",
         "loss": "Loss per sample: ",
@@ -88,6 +89,8 @@ T = {
         "barisnya di lembar {epochs} berupa nilai dari nnsheet, bukan "
         "rumus.",
         "rule": 'Aturan pembelajaran yang dipakai: rule = "{rule}"; fungsi galat: loss = "{loss}"',
+        "single_rule": 'Aturan pembelajaran yang dipakai: rule = "{rule}" (satu lapisan, tanpa '
+        "lapisan tersembunyi)",
         "forward": "Propagasi maju (net = jumlah berbobot ditambah bias, lalu fungsi aktivasi "
         "f): {f}.",
         "error": "Galat: {f} (target dikurangi keluaran).",
@@ -141,7 +144,7 @@ def guide_lines(
     Guide of an exercise (what to type and how it is graded, not changing givens)."""
     lang = notation.lang
     t = T[lang]
-    f = notation.formulas(spec)
+    f = {} if spec.single else notation.formulas(spec)
     what = (
         [
             ("text", text("what_exercise", notation, exercise=notation.sheets.exercise)),
@@ -176,6 +179,14 @@ def guide_lines(
         )
     if detail_epochs < spec.epochs:
         out.append(("text", text("sheet_epochs_values", notation, k=detail_epochs)))
+    if spec.single:
+        out += single_rule_lines(spec, notation)
+        out.append(("head", f"{t['notation']}: {notation.name}"))
+        out += [("text", line) for line in notation.guide_notation()]
+        out.append(
+            ("stamp", t["stamp"].format(v=version, t=spec.title, p=spec.preset, s=spec.seed))
+        )
+        return out
     out += [
         ("head", t["rule"].format(rule=spec.rule, loss=spec.loss)),
         ("text", t["forward"].format(f=f["forward"])),
@@ -220,4 +231,41 @@ def guide_lines(
     out.append(("head", f"{t['notation']}: {notation.name}"))
     out += [("text", line) for line in notation.guide_notation()]
     out.append(("stamp", t["stamp"].format(v=version, t=spec.title, p=spec.preset, s=spec.seed)))
+    return out
+
+
+def single_rule_lines(spec: Spec, notation: Notation) -> list[tuple[str, str]]:
+    """The Guide's rule section for a single-layer rule (design.md §12), in the notation's
+    symbols: the update, when training stops, the test table."""
+    lang, nt = notation.lang, notation
+    rule = SINGLE_RULES[spec.rule]
+    w, b = nt.weight(1, 0, 0), nt.bias(1, 0)
+    sym = {
+        "x": nt.input(0),
+        "t": nt.target(0),
+        "w": w,
+        "b": b,
+        "z": nt.net(1, 0),
+        "y": nt.neuron(1, 0),
+        "e": nt.error(0),
+        "lr": nt.lr_symbol,
+        "dw": nt.change(w),
+        "db": nt.change(b),
+        "low": "0" if spec.binary_targets else "−1",
+    }
+    out = [
+        ("head", T[lang]["single_rule"].format(rule=spec.rule)),
+        ("text", rule.guide["rule"][lang].format(**sym)),
+        ("text", f"{nt.new(w)} = {w} + {nt.change(w)},  {nt.new(b)} = {b} + {nt.change(b)}"),
+        ("text", rule.guide["stop"][lang]),
+        ("text", rule.guide["test"][lang].format(**sym)),
+    ]
+    if spec.rule == "perceptron":
+        out.append(("text", f"θ = {nt.number(spec.theta)}"))
+    if spec.tolerance is not None:
+        out.append(("text", f"{nt.word('tolerance')} = {nt.number(spec.tolerance)}"))
+    if not spec.update_biases:
+        out.append(("text", T[lang]["biases_fixed"]))
+    if spec.round is not None:
+        out.append(("text", T[lang]["round"].format(d=spec.round)))
     return out

@@ -83,6 +83,49 @@ WORDS: dict[str, dict[str, str]] = {
         "id": "target_loss {target} tidak tercapai: setelah epoch terakhir ({epoch}) galatnya "
         "{sym} = {loss}.",
     },
+    # ---- the single-layer rules (design.md §12)
+    "updated": {"en": "updated", "id": "berubah"},
+    "epoch_updates": {"en": "updates", "id": "perubahan"},
+    "max_change": {"en": "largest |Δ|", "id": "|Δ| terbesar"},
+    "match": {"en": "match", "id": "cocok"},
+    "tolerance": {"en": "tolerance", "id": "toleransi"},
+    "test": {
+        "en": "Test: the trained weights on every pattern",
+        "id": "Uji: bobot hasil pelatihan pada setiap pola",
+    },
+    "epochs_single": {"en": "epochs", "id": "epoch"},
+    "stop.pass": {
+        "en": "The Hebb rule makes one pass over the patterns (epoch {epoch}).",
+        "id": "Aturan Hebb melewati semua pola satu kali (epoch {epoch}).",
+    },
+    "stop.no_change": {
+        "en": "Training stopped at epoch {epoch}: no weight changed in it (y = t for every "
+        "pattern).",
+        "id": "Pelatihan berhenti pada epoch {epoch}: tidak ada bobot yang berubah (y = t untuk "
+        "setiap pola).",
+    },
+    "stop.cycle": {
+        "en": "Not converged after epoch {epoch}: the weights at the end of epoch {later} equal "
+        "those at the end of epoch {earlier}, so training cycles and never stops (the patterns "
+        "are not linearly separable).",
+        "id": "Tidak konvergen setelah epoch {epoch}: bobot di akhir epoch {later} sama dengan "
+        "bobot di akhir epoch {earlier}, jadi pelatihan berputar dan tidak pernah berhenti "
+        "(pola tidak terpisah secara linear).",
+    },
+    "stop.no_convergence": {
+        "en": "Not converged: weights still changed in the last epoch ({epoch}).",
+        "id": "Belum konvergen: bobot masih berubah pada epoch terakhir ({epoch}).",
+    },
+    "stop.tolerance": {
+        "en": "Training stopped at epoch {epoch}: its largest |Δ| = {value} < tolerance {tol}.",
+        "id": "Pelatihan berhenti pada epoch {epoch}: |Δ| terbesarnya = {value} < toleransi {tol}.",
+    },
+    "stop.tolerance_not_reached": {
+        "en": "tolerance {tol} not reached: after the last epoch ({epoch}) the largest |Δ| = "
+        "{value}.",
+        "id": "toleransi {tol} tidak tercapai: setelah epoch terakhir ({epoch}) |Δ| terbesar = "
+        "{value}.",
+    },
     "weights": {"en": "weights", "id": "bobot"},
     "bias": {"en": "bias", "id": "bias"},
     "from": {"en": "from", "id": "dari"},
@@ -150,6 +193,8 @@ SETTING_LABELS: dict[str, dict[str, str]] = {
         "init": "bobot awal acak",
         "normalize": "normalisasi",
         "target_loss": "target galat (berhenti bila galat epoch ≤ ini)",
+        "theta": "ambang θ",
+        "tolerance": "toleransi (berhenti bila |Δ| terbesar < ini)",
     },
 }
 SETTING_VALUES: dict[str, dict[str, str]] = {
@@ -167,6 +212,9 @@ SETTING_VALUES: dict[str, dict[str, str]] = {
         "mse": "mse (rata-rata kuadrat galat)",
         "half_sse": "half_sse (½ jumlah kuadrat galat)",
         "sse": "sse (jumlah kuadrat galat)",
+        "hebb": "hebb (aturan Hebb)",
+        "perceptron": "perceptron (Fausett, dengan ambang θ)",
+        "adaline": "adaline (aturan delta)",
         "minmax": "minmax",
         "zscore": "zscore",
     },
@@ -395,13 +443,18 @@ class Notation:
         self.sizes = spec.sizes
         self.loss = spec.loss
         self.lang = lang
-        self.book_columns = getattr(spec, "book_columns", False)
+        # the single-layer rules, like the book's columns, have only the changes Δ (no ∂)
+        self.book_columns = getattr(spec, "book_columns", False) or spec.single
         self.sheets = sheet_names(lang)
 
     def word(self, key: str) -> str:
         if key == "band.gradients" and self.book_columns:
             key = "band.changes"  # the book's columns: the band holds only the changes
         return word(key, self.lang)
+
+    def setting_label(self, key: str) -> str:
+        """A setting's label in this notation's language (the spec's key in English)."""
+        return setting_label(key, self.lang)
 
     def beta_label(self, p: int, n: int) -> str:
         """The Setup label of Nguyen–Widrow's β for p units with n inputs."""
@@ -419,9 +472,15 @@ class Notation:
         s = f"{x:.6g}"
         return s.replace(".", ",") if self.lang == "id" else s
 
-    def stop_note(self, ep: EpochRecord, spec: Spec) -> str | None:
+    def stop_note(
+        self, ep: EpochRecord, spec: Spec, cycle: tuple[int, int] | None = None
+    ) -> str | None:
         """With ``target_loss``: on the epoch training stopped at, where and why (it reached
-        the target, or the last epoch did not); else None."""
+        the target, or the last epoch did not); else None. A single-layer rule: why it stopped
+        (or, at the last epoch, that it did not; ``cycle`` = (later, earlier) epochs whose
+        end-of-epoch weights are equal)."""
+        if spec.single:
+            return self._single_stop_note(ep, spec, cycle)
         if ep.reached is None or not (ep.reached or ep.epoch == spec.epochs):
             return None
         key = "stop.reached" if ep.reached else "stop.not_reached"
@@ -431,6 +490,32 @@ class Notation:
             target=self.number(spec.target_loss),  # type: ignore[arg-type]
             sym=LOSSES[spec.loss].symbol,
         )
+
+    def _single_stop_note(
+        self, ep: EpochRecord, spec: Spec, cycle: tuple[int, int] | None
+    ) -> str | None:
+        if ep.stop == "tolerance":
+            return self.word("stop.tolerance").format(
+                epoch=ep.epoch,
+                value=self.number(ep.max_change),  # type: ignore[arg-type]
+                tol=self.number(spec.tolerance),  # type: ignore[arg-type]
+            )
+        if ep.stop is not None:
+            return self.word("stop." + ep.stop).format(epoch=ep.epoch)
+        if ep.epoch != spec.epochs:
+            return None
+        if cycle is not None:
+            later, earlier = cycle
+            return self.word("stop.cycle").format(epoch=ep.epoch, later=later, earlier=earlier)
+        if spec.rule == "adaline" and spec.tolerance is not None:
+            return self.word("stop.tolerance_not_reached").format(
+                epoch=ep.epoch,
+                value=self.number(ep.max_change),  # type: ignore[arg-type]
+                tol=self.number(spec.tolerance),
+            )
+        if spec.rule == "perceptron":
+            return self.word("stop.no_convergence").format(epoch=ep.epoch)
+        return None
 
     # ---- pieces
     def _hidden_prefix(self, layer: int) -> str:
@@ -545,6 +630,18 @@ class Notation:
             return f"‖{self.weight_name(layer)}_{unit}‖"  # type: ignore[arg-type]
         elif q == "nw_beta":
             return "β"
+        elif q == "theta":
+            return "θ"
+        elif q == "tolerance":
+            return self.word("tolerance")
+        elif q == "updated":
+            return f"{self.word('updated')} {self.neuron(layer, j)}"  # type: ignore[arg-type]
+        elif q in ("epoch_updates", "max_change", "match"):
+            return self.word(q)
+        elif q == "test_z":
+            return self.net(layer, j)  # type: ignore[arg-type]
+        elif q == "test_y":
+            return self.neuron(layer, j)  # type: ignore[arg-type]
         elif q == "correct":
             return self.word("correct")
         elif q in ("epoch", "step", "sample"):

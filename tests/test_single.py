@@ -1,0 +1,311 @@
+"""Issue 24: Hebb, Fausett's perceptron (with θ) and Adaline, the single-layer rules (design §12).
+
+Expected numbers come from outside the code: Fausett's published AND perceptron run (1994 §2.3:
+binary inputs, bipolar targets, α = 1, θ = 0.2, zero start; it converges in epoch 10 with
+w1 = 2, w2 = 3, b = −4), the classic Hebb results (bipolar AND gives w = (2, 2), b = −2; binary AND
+fails its own test), and an independent plain-Python loop per rule written here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnsheet
+from nnsheet.cli import main
+from nnsheet.core.specfile import loads_spec
+from nnsheet.output.workbook import make_layout
+
+AND_BIN = [[1, 1], [1, 0], [0, 1], [0, 0]]
+AND_BIP = [[1, 1], [1, -1], [-1, 1], [-1, -1]]
+XOR_BIN = [[1, 1], [1, 0], [0, 1], [0, 0]]
+
+
+def spec_text(rule: str, inputs, targets, extra: str = "", layer: str = "") -> str:
+    return f"""
+title = "{rule}"
+preset = "{rule}"
+[[layer]]
+size = {len(targets[0])}
+{layer}
+[training]
+{extra}
+[data]
+inputs = {inputs}
+targets = {targets}
+"""
+
+
+def make(rule: str, inputs, targets, extra: str = "") -> nnsheet.Spec:
+    return loads_spec(spec_text(rule, inputs, targets, extra))
+
+
+# ---------------------------------------------------------------- independent loops (plain Python)
+def hand_hebb(X, T):
+    n = len(X[0])
+    w, b = [0.0] * n, 0.0
+    rows = []
+    for x, (t,) in zip(X, T, strict=True):
+        dw = [xi * t for xi in x]
+        db = t
+        w = [wi + d for wi, d in zip(w, dw, strict=True)]
+        b += db
+        rows.append((dw, db, list(w), b))
+    return w, b, rows
+
+
+def hand_perceptron(X, T, alpha, theta, epochs):
+    """Fausett's perceptron: returns per epoch the rows (y_in, y, updated, dw, db, w, b)."""
+    n = len(X[0])
+    w, b = [0.0] * n, 0.0
+    out = []
+    for _ in range(epochs):
+        rows = []
+        changed = False
+        for x, (t,) in zip(X, T, strict=True):
+            y_in = b + sum(xi * wi for xi, wi in zip(x, w, strict=True))
+            y = 1.0 if y_in > theta else (-1.0 if y_in < -theta else 0.0)
+            if y != t:
+                dw = [alpha * t * xi for xi in x]
+                db = alpha * t
+                changed = True
+            else:
+                dw, db = [0.0] * n, 0.0
+            w = [wi + d for wi, d in zip(w, dw, strict=True)]
+            b += db
+            rows.append((y_in, y, int(y != t), dw, db, list(w), b))
+        out.append(rows)
+        if not changed:
+            break
+    return out
+
+
+def hand_adaline(X, T, alpha, tol, epochs):
+    n = len(X[0])
+    w, b = [0.0] * n, 0.0
+    out = []
+    for _ in range(epochs):
+        rows = []
+        largest = 0.0
+        for x, (t,) in zip(X, T, strict=True):
+            y_in = b + sum(xi * wi for xi, wi in zip(x, w, strict=True))
+            e = t - y_in
+            dw = [alpha * e * xi for xi in x]
+            db = alpha * e
+            largest = max(largest, *(abs(d) for d in dw), abs(db))
+            w = [wi + d for wi, d in zip(w, dw, strict=True)]
+            b += db
+            rows.append((y_in, e, dw, db, list(w), b))
+        out.append((rows, largest))
+        if tol is not None and largest < tol:
+            break
+    return out
+
+
+def values(table, q: str, **where) -> list[float]:
+    t = table[table["quantity"] == q]
+    for k, v in where.items():
+        t = t[t[k] == v]
+    return [float(v) for v in t["value"]]
+
+
+# ---------------------------------------------------------------- the engine
+def test_fausett_perceptron_and_converges_in_epoch_10_with_the_published_weights() -> None:
+    spec = make(
+        "perceptron",
+        AND_BIN,
+        [[1], [-1], [-1], [-1]],
+        "learning_rate = 1\ntheta = 0.2\nepochs = 100",
+    )
+    tr = nnsheet.run(spec)
+    # Fausett 1994 §2.3 (published): epoch 10 changes nothing; w = (2, 3), b = −4
+    assert len(tr.epochs) == 10
+    assert tr.epochs[-1].stop == "no_change" and tr.epochs[-1].updates == 0
+    w, b = tr.final_weights
+    np.testing.assert_array_equal(w[0], [[2.0, 3.0]])
+    np.testing.assert_array_equal(b[0], [-4.0])
+    # every row against the independent loop
+    hand = hand_perceptron(AND_BIN, [[1], [-1], [-1], [-1]], 1.0, 0.2, 100)
+    assert len(hand) == 10
+    table = tr.table(make_layout(spec))
+    flat = [row for ep in hand for row in ep]
+    assert values(table, "z") == [r[0] for r in flat]
+    assert values(table, "a") == [r[1] for r in flat]
+    assert values(table, "updated") == [r[2] for r in flat]
+    assert values(table, "dw", i=1) == [r[3][0] for r in flat]
+    assert values(table, "dw", i=2) == [r[3][1] for r in flat]
+    assert values(table, "db") == [r[4] for r in flat]
+    assert values(table, "w_new", i=2) == [r[5][1] for r in flat]
+    assert values(table, "b_new") == [r[6] for r in flat]
+    # the epoch summary counts the updates; the test table recognises every pattern
+    assert values(table, "epoch_updates") == [sum(r[2] for r in ep) for ep in hand]
+    assert values(table, "test_y") == [1.0, -1.0, -1.0, -1.0]
+    assert tr.test is not None and tr.test.match.tolist() == [1.0] * 4
+
+
+def test_perceptron_theta_band_gives_zero_and_a_second_published_setting() -> None:
+    # α = 0.8, θ = 0.5 (the issue's second setting): every row against the independent loop
+    T = [[1], [-1], [-1], [-1]]
+    spec = make("perceptron", AND_BIN, T, "learning_rate = 0.8\ntheta = 0.5\nepochs = 50")
+    tr = nnsheet.run(spec)
+    hand = hand_perceptron(AND_BIN, T, 0.8, 0.5, 50)
+    assert len(tr.epochs) == len(hand)
+    flat = [row for ep in hand for row in ep]
+    table = tr.table()
+    np.testing.assert_allclose(values(table, "z"), [r[0] for r in flat], rtol=0, atol=1e-12)
+    assert values(table, "a") == [r[1] for r in flat]
+    assert 0.0 in values(table, "a")  # the θ band's 0 really occurs (first pattern, y_in = 0)
+    np.testing.assert_allclose(values(table, "b_new"), [r[6] for r in flat], atol=1e-12)
+
+
+def test_hebb_bipolar_and_gives_2_2_minus_2_and_passes_its_test() -> None:
+    T = [[1], [-1], [-1], [-1]]
+    tr = nnsheet.run(make("hebb", AND_BIP, T))
+    w, b = tr.final_weights
+    np.testing.assert_array_equal(w[0], [[2.0, 2.0]])
+    np.testing.assert_array_equal(b[0], [-2.0])
+    assert len(tr.epochs) == 1 and tr.epochs[0].stop == "pass"
+    hw, hb, rows = hand_hebb(AND_BIP, T)
+    table = tr.table()
+    assert values(table, "dw", i=1) == [r[0][0] for r in rows]
+    assert values(table, "db") == [r[1] for r in rows]
+    assert tr.test.match.tolist() == [1.0] * 4  # type: ignore[union-attr]
+    assert set(table["quantity"]) >= {"dw", "db", "w_new", "b_new", "test_z", "test_y"}
+    assert "z" not in set(table["quantity"])  # no activation during Hebb training
+
+
+def test_hebb_binary_and_fails_its_own_test_table() -> None:
+    T = [[1], [0], [0], [0]]
+    tr = nnsheet.run(make("hebb", AND_BIN, T))
+    w, b = tr.final_weights
+    # only the first pattern (target 1) teaches: w = (1, 1), b = 1
+    np.testing.assert_array_equal(w[0], [[1.0, 1.0]])
+    np.testing.assert_array_equal(b[0], [1.0])
+    # binary step for binary targets: y_in = 3, 2, 2, 1 → y = 1 for all: only pattern 1 matches
+    assert tr.test.z[:, 0].tolist() == [3.0, 2.0, 2.0, 1.0]  # type: ignore[union-attr]
+    assert tr.test.y[:, 0].tolist() == [1.0, 1.0, 1.0, 1.0]  # type: ignore[union-attr]
+    assert tr.test.match.tolist() == [1.0, 0.0, 0.0, 0.0]  # type: ignore[union-attr]
+
+
+def test_adaline_matches_the_delta_rule_loop_and_settles_above_the_books_tolerance() -> None:
+    T = [[1], [-1], [-1], [-1]]
+    spec = make("adaline", AND_BIP, T, "learning_rate = 0.1\nepochs = 60\ntolerance = 0.05")
+    tr = nnsheet.run(spec)
+    hand = hand_adaline(AND_BIP, T, 0.1, 0.05, 60)
+    assert len(tr.epochs) == len(hand) == 60  # never below 0.05: runs to the last epoch
+    flat = [row for rows, _ in hand for row in rows]
+    table = tr.table()
+    np.testing.assert_allclose(values(table, "z"), [r[0] for r in flat], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(values(table, "e"), [r[1] for r in flat], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(values(table, "dw", i=2), [r[2][1] for r in flat], atol=1e-12)
+    np.testing.assert_allclose(values(table, "b_new"), [r[5] for r in flat], atol=1e-12)
+    largest = [ep.max_change for ep in tr.epochs]
+    np.testing.assert_allclose(largest, [m for _, m in hand], rtol=0, atol=1e-12)
+    # online α = 0.1 settles with a largest |Δ| near 0.059 (issue 24), above 0.05
+    assert 0.055 < largest[-1] < 0.062
+    assert all(ep.stop is None for ep in tr.epochs)
+    # the epoch loss is the mean of (t − y_in)² over the patterns
+    e = np.array([r[1] for r in flat[-4:]])
+    assert math.isclose(tr.epochs[-1].loss, float(np.mean(e * e)), rel_tol=1e-12)
+
+
+def test_adaline_stops_at_the_first_epoch_below_the_tolerance() -> None:
+    T = [[1], [-1], [-1], [-1]]
+    spec = make("adaline", AND_BIP, T, "learning_rate = 0.1\nepochs = 60\ntolerance = 0.07")
+    tr = nnsheet.run(spec)
+    hand = hand_adaline(AND_BIP, T, 0.1, 0.07, 60)
+    assert len(tr.epochs) == len(hand) < 60
+    assert tr.epochs[-1].stop == "tolerance"
+    assert hand[-1][1] < 0.07 <= hand[-2][1]
+
+
+def test_perceptron_xor_cycles_and_names_the_repeating_epoch() -> None:
+    T = [[-1], [1], [1], [-1]]
+    spec = make("perceptron", XOR_BIN, T, "learning_rate = 1\ntheta = 0.2\nepochs = 30")
+    tr = nnsheet.run(spec)
+    assert len(tr.epochs) == 30  # never converges
+    assert all(ep.stop is None for ep in tr.epochs)
+    hand = hand_perceptron(XOR_BIN, T, 1.0, 0.2, 30)
+    ends = [(tuple(ep[-1][5]), ep[-1][6]) for ep in hand]
+    # the first epoch whose end-of-epoch weights equal an earlier epoch's (independent search)
+    later = next(k for k in range(len(ends)) if ends[k] in ends[:k])
+    earlier = ends.index(ends[later])
+    flagged = [ep for ep in tr.epochs if ep.repeats is not None]
+    assert [(ep.epoch, ep.repeats) for ep in flagged] == [(later + 1, earlier + 1)]
+
+
+# ---------------------------------------------------------------- the spec's refusals
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            spec_text("perceptron", AND_BIN, [[1], [-1], [-1], [-1]], 'loss = "mse"'),
+            "training.loss",
+        ),
+        (
+            spec_text("adaline", AND_BIP, [[1], [-1], [-1], [-1]], 'hidden_error = "delta"'),
+            "training.hidden_error",
+        ),
+        (spec_text("adaline", AND_BIP, [[1], [-1], [-1], [-1]], 'mode = "batch"'), "training.mode"),
+        (spec_text("hebb", AND_BIP, [[1], [-1], [-1], [-1]], "epochs = 3"), "training.epochs"),
+        (spec_text("hebb", AND_BIP, [[1], [-1], [-1], [-1]], "theta = 0.2"), "training.theta"),
+        (
+            spec_text("perceptron", AND_BIP, [[1], [-1], [-1], [-1]], "tolerance = 0.1"),
+            "training.tolerance",
+        ),
+        (spec_text("perceptron", AND_BIP, [[1], [-1], [-1], [-1]], "theta = -1"), "training.theta"),
+        (
+            spec_text("perceptron", AND_BIP, [[1], [-1], [-1], [-1]], "momentum = 0.5"),
+            "training.momentum",
+        ),
+        (spec_text("perceptron", AND_BIP, [[2], [-1], [-1], [-1]]), "data.targets[1][1]"),
+        (
+            spec_text("perceptron", AND_BIP, [[1], [-1], [-1], [-1]], layer='activation = "step"'),
+            "layer[1].activation",
+        ),
+        (
+            spec_text("perceptron", AND_BIP, [[1], [-1], [-1], [-1]]).replace(
+                "[[layer]]", "[[layer]]\nsize = 2\n[[layer]]", 1
+            ),
+            "layer",
+        ),
+        (
+            spec_text("course", AND_BIP, [[1], [-1], [-1], [-1]], "theta = 0.2").replace(
+                'preset = "course"', 'preset = "course"\n'
+            ),
+            "training.theta",
+        ),
+    ],
+)
+def test_specs_that_do_not_apply_are_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, text: str, key: str
+) -> None:
+    spec = tmp_path / "s.toml"
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "o.xlsx"
+    rc = main(["trace", str(spec), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "s.toml" in lines[0] and key in lines[0], lines[0]
+    assert not out.exists()
+
+
+def test_a_single_layer_spec_round_trips_through_its_toml() -> None:
+    from nnsheet.core.specfile import spec_to_toml
+
+    spec = make(
+        "perceptron",
+        AND_BIN,
+        [[1], [-1], [-1], [-1]],
+        "learning_rate = 1\ntheta = 0.2\nepochs = 100",
+    )
+    again = loads_spec(spec_to_toml(spec))
+    assert again.rule == "perceptron" and again.theta == 0.2 and again.epochs == 100
+    np.testing.assert_array_equal(again.layers[0].weights, spec.layers[0].weights)
+    ad = make("adaline", AND_BIP, [[1], [-1], [-1], [-1]], "learning_rate = 0.1\ntolerance = 0.05")
+    assert loads_spec(spec_to_toml(ad)).tolerance == 0.05
