@@ -309,3 +309,184 @@ def test_a_single_layer_spec_round_trips_through_its_toml() -> None:
     np.testing.assert_array_equal(again.layers[0].weights, spec.layers[0].weights)
     ad = make("adaline", AND_BIP, [[1], [-1], [-1], [-1]], "learning_rate = 0.1\ntolerance = 0.05")
     assert loads_spec(spec_to_toml(ad)).tolerance == 0.05
+
+
+# ---------------------------------------------------------------- workbooks in LibreOffice
+#: name -> (rule, inputs, targets, training keys, notation, language)
+LO_CASES = {
+    "hebb_bipolar": ("hebb", AND_BIP, [[1], [-1], [-1], [-1]], "", "course", "en"),
+    "hebb_binary": ("hebb", AND_BIN, [[1], [0], [0], [0]], "", "siang", "id"),
+    "perceptron_and": (
+        "perceptron",
+        AND_BIN,
+        [[1], [-1], [-1], [-1]],
+        "learning_rate = 1\ntheta = 0.2\nepochs = 100",
+        "fausett",
+        "en",
+    ),
+    "perceptron_08": (
+        "perceptron",
+        AND_BIN,
+        [[1], [-1], [-1], [-1]],
+        "learning_rate = 0.8\ntheta = 0.5\nepochs = 100",
+        "siang",
+        "id",
+    ),
+    "perceptron_xor": (
+        "perceptron",
+        XOR_BIN,
+        [[-1], [1], [1], [-1]],
+        "learning_rate = 1\ntheta = 0.2\nepochs = 12",
+        "course",
+        "id",
+    ),
+    "adaline": (
+        "adaline",
+        AND_BIP,
+        [[1], [-1], [-1], [-1]],
+        "learning_rate = 0.1\nepochs = 20\ntolerance = 0.07",
+        "course",
+        "en",
+    ),
+    "adaline_two_outputs_rounded": (
+        "adaline",
+        AND_BIP,
+        [[1, -1], [-1, 1], [-1, 1], [-1, 1]],
+        "learning_rate = 0.1\nepochs = 5\nround = 3",
+        "fausett",
+        "id",
+    ),
+}
+
+
+def _lo_spec(name: str) -> nnsheet.Spec:
+    rule, X, T, extra, notation, _ = LO_CASES[name]
+    text = spec_text(rule, X, T, extra).replace("title =", f'notation = "{notation}"\ntitle =', 1)
+    return loads_spec(text, name=f"{name}.toml")
+
+
+@pytest.fixture(scope="module")
+def lo_single(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    import lo
+    from test_workbook_lo import plant, recalc_many
+
+    from nnsheet.output.workbook import write_trace_workbook
+
+    src = tmp_path_factory.mktemp("single")
+    built = {}
+    for name, case in LO_CASES.items():
+        spec = _lo_spec(name)
+        trace = nnsheet.run(spec)
+        path = src / f"{name}.xlsx"
+        layout = write_trace_workbook(trace, path, lang=case[5])
+        built[name] = (spec, trace, trace.table(layout), path, layout)
+    # a wrong cached value planted in the perceptron's y and in a test y_in: LibreOffice must
+    # correct them (proof that it recalculated)
+    _, _, table, path, layout = built["perceptron_and"]
+    y = table[(table["quantity"] == "a") & (table["step"] == 5)]["cell"].item()
+    tz = table[(table["quantity"] == "test_z") & (table["sample"] == 2)]["cell"].item()
+    planted = src / "planted.xlsx"
+    wrong = {layout.sheets.steps: [y], layout.sheets.epochs: [tz]}
+    plant(path, planted, wrong)
+    out = tmp_path_factory.mktemp("single_out")
+    recalc_many([b[3] for b in built.values()] + [planted], out)
+    assert lo.soffice_path() is not None
+    return {"built": built, "out": out, "wrong": wrong}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("name", list(LO_CASES))
+def test_libreoffice_recalculates_single_layer_workbooks_to_the_engine(
+    lo_single: dict, name: str
+) -> None:
+    import openpyxl
+
+    spec, trace, table, path, layout = lo_single["built"][name]
+    wv = openpyxl.load_workbook(lo_single["out"] / path.name, data_only=True)
+    rows = table[table["sheet"] != ""]
+    bad = []
+    cols = (rows["sheet"], rows["cell"], rows["quantity"], rows["value"])
+    for sheet, cell, q, value in zip(*cols, strict=True):
+        got = wv[sheet][cell].value
+        if not isinstance(got, int | float) or not math.isclose(
+            got, value, rel_tol=1e-9, abs_tol=1e-12
+        ):
+            bad.append(f"{sheet}!{cell} ({q}): LibreOffice {got!r}, nnsheet {value!r}")
+    assert not bad, f"{len(bad)} of {len(rows)} differ: " + "; ".join(bad[:5])
+    # every rule's own quantities are there, as live formulas
+    wf = openpyxl.load_workbook(path)
+    for q in ("dw", "w_new", "test_z", "test_y"):
+        cell = rows[rows["quantity"] == q].iloc[0]
+        assert str(wf[cell["sheet"]][cell["cell"]].value).startswith("="), q
+    if spec.rule == "perceptron":
+        cell = rows[rows["quantity"] == "a"]["cell"].iloc[0]
+        assert "IF(" in wf[layout.sheets.steps][cell].value  # the θ band
+        cell = rows[rows["quantity"] == "dw"]["cell"].iloc[0]
+        assert wf[layout.sheets.steps][cell].value.startswith("=IF(")  # only when y ≠ t
+    # the test table's match column (a helper) agrees with the engine's
+    assert trace.test is not None
+    top = layout.test_row(trace.test.epoch)
+    col = layout.test_col("match") + 1
+    got = [wv[layout.sheets.epochs].cell(top + 1 + s, col).value for s in range(spec.n_samples)]
+    assert got == trace.test.match.tolist()
+
+
+@pytest.mark.libreoffice
+def test_planted_wrong_cached_values_in_a_perceptron_workbook_are_corrected(
+    lo_single: dict,
+) -> None:
+    import openpyxl
+
+    _, _, table, _, _ = lo_single["built"]["perceptron_and"]
+    wv = openpyxl.load_workbook(lo_single["out"] / "planted.xlsx", data_only=True)
+    for sheet, cells in lo_single["wrong"].items():
+        for cell in cells:
+            want = table[(table["sheet"] == sheet) & (table["cell"] == cell)]["value"].item()
+            assert wv[sheet][cell].value == want != 12345.0
+
+
+def test_a_cycling_perceptron_is_said_on_the_epochs_sheet_and_in_the_wrote_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import openpyxl
+
+    spec = tmp_path / "xor.toml"
+    spec.write_text(
+        spec_text(
+            "perceptron",
+            XOR_BIN,
+            [[-1], [1], [1], [-1]],
+            "learning_rate = 1\ntheta = 0.2\nepochs = 7",
+        ),
+        encoding="utf-8",
+    )
+    # by hand: epoch 1 changes the weights at every pattern and ends where it began (all 0):
+    # (−1,−1,−1), (0,−1,0), (0,0,1), (0,0,0); so epoch 2 ends with epoch 1's weights
+    for lang, words in (("en", ("epoch 2", "epoch 1", "cycles")), ("id", ("epoch 2", "epoch 1"))):
+        out = tmp_path / f"xor_{lang}.xlsx"
+        assert main(["trace", str(spec), "-o", str(out), "--lang", lang]) == 0
+        err = capsys.readouterr().err
+        assert "7 epoch" in err and all(w in err for w in words), err
+        wb = openpyxl.load_workbook(out)
+        ws = wb.worksheets[3]
+        notes = [c.value for c in ws["A"] if isinstance(c.value, str) and "2" in c.value]
+        assert any("epoch 2" in n and "epoch 1" in n for n in notes), notes
+
+
+def test_a_converging_perceptron_and_adaline_say_where_they_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    spec = tmp_path / "and.toml"
+    T = [[1], [-1], [-1], [-1]]
+    spec.write_text(
+        spec_text("perceptron", AND_BIN, T, "learning_rate = 1\ntheta = 0.2\nepochs = 100")
+    )
+    assert main(["trace", str(spec), "-o", str(tmp_path / "p.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert "40 steps, 10 epochs" in err and "stopped at epoch 10" in err, err
+    spec.write_text(
+        spec_text("adaline", AND_BIP, T, "learning_rate = 0.1\nepochs = 60\ntolerance = 0.05")
+    )
+    assert main(["trace", str(spec), "-o", str(tmp_path / "a.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert "60 epochs" in err and "tolerance 0.05 not reached" in err, err

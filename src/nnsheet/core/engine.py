@@ -454,9 +454,10 @@ def iterate_single(spec: Spec) -> Iterator[StepRecord | EpochRecord | TestRecord
                     repeats, cycling = k, True
                     break
         seen.append((epoch, w, b))
+        loss = losses / spec.n_samples if adaline else math.nan
         yield EpochRecord(
             epoch,
-            losses / spec.n_samples if adaline else math.nan,
+            loss if spec.round is None or not adaline else xround(loss, spec.round),
             None,
             first,
             step,

@@ -518,7 +518,7 @@ class WorkbookWriter:
         chart.set_title({"name": nt.symbol(q)})
         chart.set_x_axis({"name": nt.word("epoch")})
         chart.set_y_axis({"name": nt.symbol(q), "name_font": UPRIGHT})
-        self._place_chart(ws, chart, lay.test_columns[-1][0] + 2)
+        self._place_chart(ws, chart, len(EPOCHS_WIDTHS) + 1)
 
     def _place_chart(self, ws, chart, col: int) -> None:
         chart.set_legend({"none": True})

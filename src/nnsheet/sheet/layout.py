@@ -77,8 +77,8 @@ SINGLE_EPOCHS_COLUMNS = {
     "perceptron": {"epoch": 0, "epoch_updates": 1},
     "adaline": {"epoch": 0, "epoch_loss": 1, "max_change": 2},
 }
-#: the first column of the single-layer rules' test table on the Epochs sheet (after a gap)
-TEST_COL = len(EPOCHS_WIDTHS) + 1
+#: the first column of the single-layer rules' test table on the Epochs sheet (below the epochs)
+TEST_COL = 0
 
 # ---- cell kinds (what a cell is; a writer maps each kind to a style)
 TITLE, HEAD, LABEL, TEXT = "title", "head", "label", "text"  # words
@@ -1322,15 +1322,14 @@ class Layout:
         """A single-layer rule's Epochs headers, and its test table's (design.md §12)."""
         nt, E = self.notation, self.sheets.epochs
         yield Cell(E, 0, 0, HEAD, nt.word("epochs_single"))
-        yield Cell(E, 0, TEST_COL, HEAD, nt.word("test"))
         for q, col in self.epochs_columns.items():
             text = nt.word("epoch") if q == "epoch" else nt.symbol(q)
             yield Cell(E, 1, col, SYMBOL, text, quantity=q, band="errors")
-        for col, q, j in self.test_columns:
-            text = nt.word("sample") if q == "sample" else nt.symbol(q, 0 if q == "x" else 1, j)
-            if q == "match":
-                text = nt.word("match")
-            yield Cell(E, 1, col, SYMBOL, text, quantity=q, layer=None, j=j, band="forward")
+
+    def test_row(self, epoch: int) -> int:
+        """The 0-based Epochs row of the test table's first pattern: below the last epoch
+        trained (``epoch``), its note, a blank row, the caption and the header."""
+        return self.epochs_row(epoch) + 5
 
     @cached_property
     def test_columns(self) -> list[tuple[int, str, int | None]]:
@@ -1349,11 +1348,16 @@ class Layout:
         """The test table (design.md §12): per pattern its x and t (references to Setup), the
         trained net's y_in and y, and whether y = t. ``last_row``: the 1-based Steps row of the
         trained weights (None: not written in detail; the cells then hold plain values)."""
-        spec, st, E, R = self.spec, self.setup, self.sheets.epochs, self._round
+        spec, st, E, R, nt = self.spec, self.setup, self.sheets.epochs, self._round, self.notation
         n0, n1 = self.sizes
         steps, S = self.sheets.steps, self.sheets.setup
+        top = self.test_row(rec.epoch)
+        yield Cell(E, top - 2, 0, HEAD, nt.word("test"))
+        for col, q, j in self.test_columns:
+            text = nt.word(q) if q in ("sample", "match") else nt.symbol(q, int(q != "x"), j)
+            yield Cell(E, top - 1, col, SYMBOL, text, band="forward")
         for s in range(spec.n_samples):
-            r, d = HEADER_ROWS + s, st.data_row + s + 1
+            r, d = top + s, st.data_row + s + 1
             yield Cell(E, r, TEST_COL, INTEGER, s + 1, sample=s)
             for i in range(n0):
                 xr = f"{S}!${col_name(st.x_col + i)}${d}"

@@ -26,6 +26,14 @@ T = {
         "sheet_steps_batch": "Batch / mini-batch: each sample has a row that computes its "
         "gradients with the same weights; the update row after the batch "
         "applies the mean of their changes.",
+        "what_single": "This workbook shows every number of the training of a single layer "
+        "of neurons by hand (no hidden layer): for every pattern its net input, its output, "
+        "the change of every weight and bias and the new weights, then a test of the trained "
+        "weights. Every computed cell is a live formula (press F2 to follow it); change a given "
+        "on the {setup} sheet and the whole trace recalculates.",
+        "sheet_epochs_single": "{epochs} — one row per epoch (the perceptron's number of "
+        "updates, Adaline's loss and largest |Δ|), where and why training stopped, and the test "
+        "table: the trained weights on every pattern.",
         "sheet_epochs": "{epochs} — the loss (mean of the per-sample losses) for each epoch"
         " and a chart of it; accuracy where the targets are 0/1.",
         "sheet_epochs_values": "Epochs after the first {k} are not written on {steps}; their "
@@ -83,6 +91,14 @@ T = {
         "sheet_steps_batch": "Batch / mini-batch: setiap pola punya baris yang menghitung "
         "gradiennya dengan bobot yang sama; baris pembaruan sesudah batch "
         "menerapkan rata-rata perubahannya.",
+        "what_single": "Buku kerja ini memuat setiap angka pelatihan satu lapisan neuron "
+        "dengan tangan (tanpa lapisan tersembunyi): untuk setiap pola masukan bersihnya, "
+        "keluarannya, perubahan setiap bobot dan bias serta bobot barunya, lalu uji bobot hasil "
+        "pelatihan. Setiap sel hasil hitungan berisi rumus (tekan F2 untuk melihatnya); ubah "
+        "nilai yang diketahui di lembar {setup} dan seluruh perhitungan dihitung ulang.",
+        "sheet_epochs_single": "{epochs} — satu baris per epoch (banyaknya pembaruan "
+        "perceptron, galat dan |Δ| terbesar Adaline), kapan dan mengapa pelatihan berhenti, "
+        "serta tabel uji: bobot hasil pelatihan pada setiap pola.",
         "sheet_epochs": "{epochs} — galat (rata-rata galat per pola) setiap epoch beserta "
         "grafiknya; akurasi bila targetnya bernilai 0/1.",
         "sheet_epochs_values": "Epoch sesudah {k} epoch pertama tidak ditulis di lembar {steps}; "
@@ -151,7 +167,7 @@ def guide_lines(
             ("text", t["graded_exercise"]),
         ]
         if exercise
-        else [("text", text("what", notation))]
+        else [("text", text("what_single" if spec.single else "what", notation))]
     )
     out: list[tuple[str, str]] = [
         ("title", t["title"]),
@@ -163,8 +179,8 @@ def guide_lines(
     ]
     if spec.mode != "online":
         out.append(("text", t["sheet_steps_batch"]))
-    out.append(("text", text("sheet_epochs", notation)))
-    if spec.binary_targets:
+    out.append(("text", text("sheet_epochs_single" if spec.single else "sheet_epochs", notation)))
+    if spec.binary_targets and not spec.single:
         out.append(
             (
                 "text",

@@ -193,7 +193,7 @@ SETTING_LABELS: dict[str, dict[str, str]] = {
         "init": "bobot awal acak",
         "normalize": "normalisasi",
         "target_loss": "target galat (berhenti bila galat epoch ≤ ini)",
-        "theta": "ambang θ",
+        "theta": "ambang",
         "tolerance": "toleransi (berhenti bila |Δ| terbesar < ini)",
     },
 }
