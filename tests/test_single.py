@@ -359,7 +359,20 @@ LO_CASES = {
 }
 
 
+#: the built-in examples (issue 24 item 5), in both languages
+LO_CASES.update(
+    {
+        "hebb-and": ("", [], [], "", "", "en"),
+        "perceptron-and": ("", [], [], "", "", "id"),
+        "adaline-and": ("", [], [], "", "", "id"),
+        "perceptron-xor": ("", [], [], "", "", "en"),
+    }
+)
+
+
 def _lo_spec(name: str) -> nnsheet.Spec:
+    if name in nnsheet.EXAMPLES:
+        return nnsheet.load_example(name)
     rule, X, T, extra, notation, _ = LO_CASES[name]
     text = spec_text(rule, X, T, extra).replace("title =", f'notation = "{notation}"\ntitle =', 1)
     return loads_spec(text, name=f"{name}.toml")
@@ -490,3 +503,19 @@ def test_a_converging_perceptron_and_adaline_say_where_they_stopped(
     assert main(["trace", str(spec), "-o", str(tmp_path / "a.xlsx")]) == 0
     err = capsys.readouterr().err
     assert "60 epochs" in err and "tolerance 0.05 not reached" in err, err
+
+
+def test_the_built_in_examples_end_as_the_books_do() -> None:
+    hebb = nnsheet.run(nnsheet.load_example("hebb-and"))
+    np.testing.assert_array_equal(hebb.final_weights[0][0], [[2.0, 2.0]])
+    np.testing.assert_array_equal(hebb.final_weights[1][0], [-2.0])
+    per = nnsheet.run(nnsheet.load_example("perceptron-and"))
+    assert len(per.epochs) == 10 and per.epochs[-1].stop == "no_change"
+    np.testing.assert_array_equal(per.final_weights[0][0], [[2.0, 3.0]])
+    np.testing.assert_array_equal(per.final_weights[1][0], [-4.0])
+    ada = nnsheet.run(nnsheet.load_example("adaline-and"))
+    hand = hand_adaline(AND_BIP, [[1], [-1], [-1], [-1]], 0.1, 0.06, 100)
+    assert len(ada.epochs) == len(hand) == 10 and ada.epochs[-1].stop == "tolerance"
+    xor = nnsheet.run(nnsheet.load_example("perceptron-xor"))
+    assert [(e.epoch, e.repeats) for e in xor.epochs if e.repeats] == [(2, 1)]
+    assert xor.test is not None and xor.test.match.sum() < 4

@@ -24,6 +24,13 @@ EXAMPLES: dict[str, str] = {
     "trained until E ≤ 0.05 (13 epochs; 87 without momentum, 33 without Nguyen–Widrow)",
     "siang-xor": "J.J. Siang's XOR 2-3-1 in his notation, one pattern, α = 0.2, rounded to 2 "
     "decimals as the book computes",
+    # the single-layer rules (issue 24)
+    "hebb-and": "the Hebb rule on bipolar AND: one pass, w = (2, 2), b = −2, and its test table",
+    "perceptron-and": "Fausett's perceptron on AND (α = 1, θ = 0.2): stops at epoch 10 with "
+    "w = (2, 3), b = −4",
+    "adaline-and": "Adaline's delta rule on bipolar AND, α = 0.1, stops at epoch 10 below the "
+    "tolerance 0.06",
+    "perceptron-xor": "the perceptron on XOR: it never converges; the weights cycle from epoch 1",
     # sick examples, each showing one finding of `nnsheet doctor` (with `symmetry` above)
     "xor-stuck": "XOR 2-2-1 that stays at 50 % (a flat valley; nnsheet doctor: stuck)",
     "lr-too-high": "the course network with learning_rate = 30 (nnsheet doctor: lr_too_high)",

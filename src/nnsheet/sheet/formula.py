@@ -45,7 +45,8 @@ _TOKEN = re.compile(
 )
 
 #: SQRT and POWER only on the Setup sheet (Nguyen–Widrow's norms and β)
-FUNCTIONS = ("EXP", "SUMPRODUCT", "MAX", "IF", "ROUND", "SQRT", "POWER")
+#: MIN: Adaline's largest |Δ| of an epoch, MAX(MAX(range), −MIN(range)) (issue 24)
+FUNCTIONS = ("EXP", "SUMPRODUCT", "MAX", "MIN", "IF", "ROUND", "SQRT", "POWER")
 NAMES = ("learning_rate",)
 
 
@@ -281,9 +282,9 @@ def _eval(t: tuple, env: Env, sheet: str) -> float | list[float]:
                 return math.pow(_num(vals[0]), _num(vals[1]))
             except (ValueError, OverflowError):
                 raise FormulaError("POWER out of range (#NUM!)") from None
-        if fn == "MAX":
+        if fn in ("MAX", "MIN"):
             flat = [x for v in vals for x in (v if isinstance(v, list) else [v])]
-            return max(flat) if flat else 0.0
+            return (max if fn == "MAX" else min)(flat) if flat else 0.0
         if fn == "SUMPRODUCT":
             arrays = [v if isinstance(v, list) else [v] for v in vals]
             n = len(arrays[0])
