@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import nnsheet
@@ -519,3 +520,235 @@ def test_the_built_in_examples_end_as_the_books_do() -> None:
     xor = nnsheet.run(nnsheet.load_example("perceptron-xor"))
     assert [(e.epoch, e.repeats) for e in xor.epochs if e.repeats] == [(2, 1)]
     assert xor.test is not None and xor.test.match.sum() < 4
+
+
+# ---------------------------------------------------------------- exercises and grading
+Key = tuple  # (quantity, epoch, step, sample, j, i) as the trace table writes them (1-based)
+
+
+def _step(z: float, theta: float) -> float:
+    return 1.0 if z > theta else (-1.0 if z < -theta else 0.0)
+
+
+def learner(
+    rule: str, X, T, alpha: float, theta: float, epochs: int, slip: str | None, at: int | None
+) -> dict[Key, float]:
+    """Every answer of one output unit's training by hand (plain Python, not the engine): the
+    learner makes ``slip`` once, at step ``at``, and carries on from their own numbers."""
+    n = len(X[0])
+    w, b = [0.0] * n, 0.0
+    out: dict[Key, float] = {}
+    step = 0
+    for ep in range(1, epochs + 1):
+        updates, largest, losses = 0, 0.0, 0.0
+        for s, (x, (t,)) in enumerate(zip(X, T, strict=True), start=1):
+            step += 1
+            here = slip if step == at else None
+
+            def key(q: str, i: int | None = None, ep=ep, step=step, s=s) -> Key:
+                return (q, ep, step, s, 1, i)
+
+            if rule == "hebb":
+                xs, ts = list(x), t
+                if here == "hebb_binary_zero":  # a 0 read as −1
+                    xs, ts = [xi if xi != 0 else -1 for xi in x], (t if t != 0 else -1)
+                dw, db = [xi * ts for xi in xs], ts
+            else:
+                z = b + sum(xi * wi for xi, wi in zip(x, w, strict=True))
+                out[key("z")] = z
+                if rule == "perceptron":
+                    y = _step(z, 0.0 if here == "perceptron_no_theta" else theta)
+                    upd = 1 if (y != t or here == "perceptron_update_when_correct") else 0
+                    teach = y if here == "perceptron_used_y" else t
+                    dw = [alpha * teach * xi * upd for xi in x]
+                    db = alpha * teach * upd
+                    out[key("updated")] = upd
+                    updates += upd
+                else:
+                    y = 1.0 if z >= 0 else -1.0
+                    e = t - (y if here == "adaline_used_y" else z)
+                    dw, db = [alpha * e * xi for xi in x], alpha * e
+                    out[key("e")] = e
+                    out[("loss", ep, step, s, None, None)] = e * e
+                    losses += e * e
+                out[key("a")] = y
+            for i, d in enumerate(dw, start=1):
+                out[key("dw", i)] = d
+            out[key("db")] = db
+            largest = max(largest, *(abs(d) for d in dw), abs(db))
+            w = [wi + d for wi, d in zip(w, dw, strict=True)]
+            b += db
+            for i, wi in enumerate(w, start=1):
+                out[key("w_new", i)] = wi
+            out[key("b_new")] = b
+        if rule == "perceptron":
+            out[("epoch_updates", ep, None, None, None, None)] = updates
+        if rule == "adaline":
+            out[("epoch_loss", ep, None, None, None, None)] = losses / len(X)
+            out[("max_change", ep, None, None, None, None)] = largest
+    for s, x in enumerate(X, start=1):
+        z = b + sum(xi * wi for xi, wi in zip(x, w, strict=True))
+        out[("test_z", epochs, None, s, 1, None)] = z
+        if rule == "perceptron":
+            y = _step(z, theta)
+        else:
+            binary = rule == "hebb" and all(tt in (0, 1) for (tt,) in T)
+            y = 1.0 if z >= 0 else (0.0 if binary else -1.0)
+        out[("test_y", epochs, None, s, 1, None)] = y
+    return out
+
+
+def _answer_cells(spec: nnsheet.Spec) -> dict[Key, tuple[str, str]]:
+    """Where each answer sits (the engine's table, only for the addresses)."""
+    table = nnsheet.run(spec).table(make_layout(spec))
+    out = {}
+    for r in table.to_dict("records"):
+        if r["quantity"] in ("x", "t", "w", "b", "lr", "theta") or not r["cell"]:
+            continue
+        k = tuple(
+            None if pd.isna(r[c]) else int(r[c]) for c in ("epoch", "step", "sample", "j", "i")
+        )
+        out[(r["quantity"], *k)] = (r["sheet"], r["cell"])
+    return out
+
+
+#: rule -> (inputs, targets, α, θ, epochs) of the graded exercise
+EXERCISES = {
+    "perceptron": (AND_BIN, [[1], [-1], [-1], [-1]], 1.0, 1.0, 2),
+    "adaline": (AND_BIP, [[1], [-1], [-1], [-1]], 0.1, 0.0, 1),
+    "hebb": (AND_BIN, [[1], [0], [0], [0]], 1.0, 0.0, 1),
+}
+SLIPS = {
+    "perceptron_update_when_correct": "perceptron",
+    "perceptron_no_theta": "perceptron",
+    "perceptron_used_y": "perceptron",
+    "adaline_used_y": "adaline",
+    "hebb_binary_zero": "hebb",
+}
+
+
+def _exercise_spec(rule: str) -> str:
+    X, T, alpha, theta, epochs = EXERCISES[rule]
+    extra = f"epochs = {epochs}"
+    if rule != "hebb":
+        extra += f"\nlearning_rate = {alpha}"
+    if rule == "perceptron":
+        extra += f"\ntheta = {theta}"
+    return spec_text(rule, X, T, extra)
+
+
+def _where_it_shows(rule: str, slip: str) -> int:
+    """The step where the slip changes the most of what the learner writes (the earliest of
+    those; independent loop): a slip whose consequences are carried forward."""
+    X, T, alpha, theta, epochs = EXERCISES[rule]
+    exact = learner(rule, X, T, alpha, theta, epochs, None, None)
+    best, where = 0, None
+    for at in range(1, epochs * len(X) + 1):
+        got = learner(rule, X, T, alpha, theta, epochs, slip, at)
+        n = sum(not math.isclose(got[k], exact[k], abs_tol=1e-12) for k in exact)
+        if n > best:
+            best, where = n, at
+    assert where is not None, f"{slip} never changes an answer of this exercise"
+    return where
+
+
+@pytest.fixture(scope="module")
+def exercises(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, nnsheet.Spec]]:
+    folder = tmp_path_factory.mktemp("exercises")
+    out = {}
+    for rule in EXERCISES:
+        spec_path = folder / f"{rule}.toml"
+        spec_path.write_text(_exercise_spec(rule), encoding="utf-8")
+        ex = folder / f"{rule}.xlsx"
+        epochs = EXERCISES[rule][4]
+        assert main(["template", str(spec_path), "-o", str(ex), "--epochs", str(epochs)]) == 0
+        out[rule] = (ex, loads_spec(_exercise_spec(rule)))
+    return out
+
+
+def _filled(ex: Path, dest: Path, cells: dict, values: dict) -> Path:
+    import openpyxl
+
+    assert set(values) == set(cells), set(values) ^ set(cells)
+    wb = openpyxl.load_workbook(ex)
+    for k, v in values.items():
+        sheet, ref = cells[k]
+        wb[sheet][ref] = v
+    wb.save(dest)
+    return dest
+
+
+@pytest.mark.parametrize("rule", list(EXERCISES))
+def test_an_exact_single_layer_exercise_scores_100(
+    exercises: dict, tmp_path: Path, capsys: pytest.CaptureFixture, rule: str
+) -> None:
+    ex, spec = exercises[rule]
+    X, T, alpha, theta, epochs = EXERCISES[rule]
+    values = learner(rule, X, T, alpha, theta, epochs, None, None)
+    filled = _filled(ex, tmp_path / "exact.xlsx", _answer_cells(spec), values)
+    report = tmp_path / "r.csv"
+    assert main(["check", str(filled), "--report", str(report)]) == 0
+    rows = pd.read_csv(report, dtype=str, keep_default_na=False)
+    assert len(rows) == len(values) and (rows["verdict"] == "correct").all()
+    out = capsys.readouterr().out
+    assert f"{len(values)} correct, 0 carried, 0 wrong, 0 missing" in out, out
+
+
+@pytest.mark.parametrize("slip", list(SLIPS))
+def test_each_single_layer_slip_planted_once_is_named_and_carried_forward(
+    exercises: dict, tmp_path: Path, capsys: pytest.CaptureFixture, slip: str
+) -> None:
+    rule = SLIPS[slip]
+    ex, spec = exercises[rule]
+    X, T, alpha, theta, epochs = EXERCISES[rule]
+    at = _where_it_shows(rule, slip)
+    exact = learner(rule, X, T, alpha, theta, epochs, None, None)
+    values = learner(rule, X, T, alpha, theta, epochs, slip, at)
+    filled = _filled(ex, tmp_path / f"{slip}.xlsx", _answer_cells(spec), values)
+    report = tmp_path / "r.csv"
+    assert main(["check", str(filled), "--report", str(report)]) == 1
+    capsys.readouterr()
+    rows = pd.read_csv(report, dtype=str, keep_default_na=False)
+    wrong = rows[rows["verdict"] == "wrong"]
+    # the slip's own cells: wrong, at the planted step, and the slip named
+    assert len(wrong) > 0 and set(wrong["step"]) == {str(at)}, wrong
+    assert all(slip in m.split(";") for m in wrong["mistake"]), wrong[["cell", "mistake"]]
+    # every other answer the slip changed is carried forward from the learner's own numbers
+    changed = {k for k in values if not math.isclose(values[k], exact[k], abs_tol=1e-12)}
+    assert len(changed) > len(wrong)
+    carried = rows[rows["verdict"].str.startswith("carried")]
+    assert len(carried) + len(wrong) == len(changed), rows[rows["verdict"] != "correct"]
+    assert set(rows["verdict"]) <= {"correct", "carried", "carried_trivial", "wrong"}
+
+
+def test_an_indonesian_perceptron_exercise_names_its_slip(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import openpyxl
+
+    spec_path = tmp_path / "p.toml"
+    spec_path.write_text(_exercise_spec("perceptron"), encoding="utf-8")
+    ex = tmp_path / "latihan.xlsx"
+    assert main(["template", str(spec_path), "-o", str(ex), "--epochs", "2", "--lang", "id"]) == 0
+    spec = loads_spec(_exercise_spec("perceptron"))
+    table = nnsheet.run(spec).table(make_layout(spec, "id"))
+    cells = {}
+    for r in table.to_dict("records"):
+        if r["quantity"] in ("x", "t", "w", "b", "lr", "theta") or not r["cell"]:
+            continue
+        k = tuple(
+            None if pd.isna(r[c]) else int(r[c]) for c in ("epoch", "step", "sample", "j", "i")
+        )
+        cells[(r["quantity"], *k)] = (r["sheet"], r["cell"])
+    assert {s for s, _ in cells.values()} == {"Langkah", "Epoch"}
+    X, T, alpha, theta, epochs = EXERCISES["perceptron"]
+    at = _where_it_shows("perceptron", "perceptron_used_y")
+    values = learner("perceptron", X, T, alpha, theta, epochs, "perceptron_used_y", at)
+    wb = openpyxl.load_workbook(ex)
+    for k, v in values.items():
+        sheet, ref = cells[k]
+        wb[sheet][ref] = v
+    wb.save(tmp_path / "isi.xlsx")
+    assert main(["check", str(tmp_path / "isi.xlsx")]) == 1
+    out = capsys.readouterr().out
+    assert "perceptron_used_y" in out and "α·y·x" in out, out

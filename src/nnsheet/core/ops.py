@@ -689,7 +689,8 @@ BLOCKS: dict[str, tuple[str, ...]] = {
     "init": ("nw_norm", "nw_beta", "nw_w"),
     # test_z, test_y: the single-layer rules' test table (the trained net's y_in and y)
     "forward": ("z", "a", "test_z", "test_y"),
-    "errors": ("e", "loss", "epoch_loss", "accuracy"),
+    # epoch_updates, max_change: the perceptron's and Adaline's epoch summaries (issue 24)
+    "errors": ("e", "loss", "epoch_loss", "accuracy", "epoch_updates", "max_change"),
     "backward": ("err", "fprime", "delta"),
     "updates": ("grad_w", "grad_b", "updated", "dw", "db", "w_new", "b_new"),
 }

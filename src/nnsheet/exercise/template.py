@@ -37,7 +37,7 @@ from ..output import printing
 from ..output.table import TableRow
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.formula import leaves, parse, range_cells
-from ..sheet.layout import COMPUTED, GIVEN, Cell, Layout, StepsRow
+from ..sheet.layout import COMPUTED, GIVEN, HELPER, Cell, Layout, StepsRow
 from ..words.exercise_text import instructions, name_labels
 from ..words.notation import sheet_names
 
@@ -174,7 +174,9 @@ def exercise_records(trace: Trace, options: ExerciseOptions) -> list[StepRecord 
     k = options.steps
     steps = [st for st in trace.steps if k is None or st.step <= k]
     epochs = [ep for ep in trace.epochs if k is None or ep.last_step <= k]
-    return [*steps, *epochs]
+    # a single-layer rule's test table, once the steps cover the whole training (issue 24)
+    done = trace.test is not None and len(epochs) == len(trace.epochs)
+    return [*steps, *epochs, *([trace.test] if done else [])]  # type: ignore[list-item]
 
 
 #: arguments per COUNT (Excel takes at most 255)
@@ -305,7 +307,11 @@ class ExerciseWriter(WorkbookWriter):
         if cell.sheet == self.layout.sheets.setup and cell.ref in self.init_refs:
             ws.write_blank(cell.row, cell.col, None, self.f.answer)
             return
-        if cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
+        if cell.kind == HELPER and cell.formula is not None:  # the test table's match: no answer
+            ws.write_formula(
+                cell.row, cell.col, blank_until_typed(cell.formula), self.f.style(cell), ""
+            )
+        elif cell.kind != COMPUTED:  # the givens, labels and headers as in the trace workbook
             super()._put(ws, cell)
         elif cell.quantity in self.options.quantities:
             ws.set_row(cell.row, printing.answer_row_height())  # Epochs prints at 100 %

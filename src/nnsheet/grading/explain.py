@@ -23,7 +23,10 @@ def explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str:
     """The expected value's formula with the symbols, then the numbers substituted:
     ``O1 = 1/(1+e^-(net O1)) = 1/(1+e^-(0.1·1 + 0.2·0.5 + 0.3·0.2 + 0.1)) = 0.589``."""
     try:
-        text = _explain(key, row, lang)
+        # a single-layer rule's own cells (y, updated, Δ, the test table): its formula with
+        # the numbers (the backpropagation texts below do not apply to them)
+        single = key.spec.single and row.quantity not in ("z", "w_new", "b_new")
+        text = None if single else _explain(key, row, lang)
     except (KeyError, IndexError, TypeError, ValueError):
         text = None
     if text is None:
@@ -173,7 +176,8 @@ def _z_text(rec, k: int, j: int) -> str:
 def explain_mistakes(key: AnswerKey, mistakes: list[tuple[str, float]], lang: str = "en") -> str:
     """The slips (code, the value the slip gives from the learner's values) that reproduce a
     wrong answer, in words."""
-    sent = hidden_error_rule(key.spec.rule, key.spec.hidden_error).source
+    spec = key.spec
+    sent = "err" if spec.single else hidden_error_rule(spec.rule, spec.hidden_error).source
     slips = say("or", lang).join(f"{mistake_words(c, lang, sent)} ({c})" for c, _ in mistakes)
     return say("mistake", lang, slips=slips, value=_n(mistakes[0][1]))
 

@@ -147,7 +147,7 @@ def key_formulas(
     each Steps row's templates and bindings."""
     formulas: dict[tuple[str, str], str] = {}
     letters, steps = layout.letters, layout.sheets.steps
-    for item in layout.body([*trace.steps, *trace.epochs]):
+    for item in layout.body(trace.records):
         if isinstance(item, StepsRow):
             row, ctx = str(item.row + 1), item.ctx  # type: ignore[operator]
             if rows is not None:

@@ -245,9 +245,8 @@ def _epochs(
     EPOCHS = key.layout.sheets.epochs
     nt = key.layout.notation
     grid = book.grids[EPOCHS]
-    heads = [nt.word("epoch"), nt.symbol("epoch_loss")]
-    if key.layout.has("correct"):
-        heads.append(nt.symbol("accuracy"))
+    # the layout's Epochs columns (a single-layer rule has its own: updates, largest |Δ|)
+    heads = [nt.word("epoch") if q == "epoch" else nt.symbol(q) for q in key.layout.epochs_columns]
     row, _ = _header_row(grid, set(heads))
     cols: dict[int, int] = {}
     cells = _row_cells(grid, row) if row >= 0 else {}
@@ -294,6 +293,8 @@ def locate(book: Book, key: AnswerKey, path: Path) -> Placement:
     for r in answers:
         sheet, cell = r.sheet, r.cell
         if sheet == key.layout.sheets.setup:  # the ``init`` answers: read where they were written
+            continue
+        if r.quantity in ("test_z", "test_y"):  # a single-layer test table: read where written
             continue
         row0, col0 = cell_pos(cell)
         if sheet == STEPS:

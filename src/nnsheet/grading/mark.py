@@ -115,6 +115,14 @@ def tolerance(g: Given, decimals: int | None) -> float:
     return 0.5 * 10.0 ** (-max(g.decimals or 0, stated))
 
 
+def whole(key: AnswerKey, quantity: str) -> bool:
+    """A value that is a whole number by its rule (issue 24): a single-layer unit's thresholded
+    output y, the perceptron's 0/1 ``updated``, the test table's y. It is exact: no rounding
+    tolerance, and no rounding of its inputs can stand for a different value (a threshold
+    jumps), so neither its own slack nor its use as an input moves anything."""
+    return quantity in ("updated", "test_y") or (quantity == "a" and key.spec.single)
+
+
 def close(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol + REL_FLOOR * max(1.0, abs(b))
 
@@ -141,7 +149,12 @@ def grade_book(
     givens = {k: read_given(*placement.value(book, k), placement.formula(book, k)) for k in keys}
     blank = frozenset(k for k, g in givens.items() if g.blank)
     env = LearnerEnv(key, {k: g.value for k, g in givens.items()}, blank)
-    tols = {k: tolerance(g, stated) for k, g in givens.items() if g.value is not None}
+    exact = {r.key for r in rows if whole(key, r.quantity)}
+    tols = {
+        k: 0.0 if k in exact else tolerance(g, stated)
+        for k, g in givens.items()
+        if g.value is not None
+    }
     marks: dict[tuple[str, str], _Draft] = {}
     near: dict[tuple[str, str], _Draft] = {}  # right from the learner's own values: settled below
     for k, r in zip(keys, rows, strict=True):
@@ -172,7 +185,8 @@ def grade_book(
         m.carry = carry
         # the inputs' own rounding may move it too (costly: only when needed)
         if carry is not None and (
-            close(g.value, carry, tol) or close(g.value, carry, tol + env.slack(k, carry, tols))
+            close(g.value, carry, tol)
+            or (k not in exact and close(g.value, carry, tol + env.slack(k, carry, tols)))
         ):
             near[k] = m
         else:
@@ -230,11 +244,13 @@ def _slips(
     inputs' own rounding, as for carry-forward)."""
     given, tol = m.given.value, tols[k]
     assert given is not None
+    exact = whole(env.key, m.row.quantity)
     out = []
     for code, tree in env.key.slips(k, m.row.quantity):
         v = env.compute(k, tree)
         if v is not None and (
-            close(given, v, tol) or close(given, v, tol + env.slack(k, v, tols, tree))
+            close(given, v, tol)
+            or (not exact and close(given, v, tol + env.slack(k, v, tols, tree)))
         ):
             out.append((code, v))
     return tuple(out)

@@ -78,7 +78,7 @@ SINGLE_EPOCHS_COLUMNS = {
     "adaline": {"epoch": 0, "epoch_loss": 1, "max_change": 2},
 }
 #: the first column of the single-layer rules' test table on the Epochs sheet (below the epochs)
-TEST_COL = 0
+TEST_COL = 1  # column A holds only the epoch numbers (the grader finds the epochs by them)
 
 # ---- cell kinds (what a cell is; a writer maps each kind to a style)
 TITLE, HEAD, LABEL, TEXT = "title", "head", "label", "text"  # words
@@ -1352,7 +1352,7 @@ class Layout:
         n0, n1 = self.sizes
         steps, S = self.sheets.steps, self.sheets.setup
         top = self.test_row(rec.epoch)
-        yield Cell(E, top - 2, 0, HEAD, nt.word("test"))
+        yield Cell(E, top - 2, TEST_COL, HEAD, nt.word("test"))
         for col, q, j in self.test_columns:
             text = nt.word(q) if q in ("sample", "match") else nt.symbol(q, int(q != "x"), j)
             yield Cell(E, top - 1, col, SYMBOL, text, band="forward")
