@@ -752,3 +752,65 @@ def test_an_indonesian_perceptron_exercise_names_its_slip(
     assert main(["check", str(tmp_path / "isi.xlsx")]) == 1
     out = capsys.readouterr().out
     assert "perceptron_used_y" in out and "α·y·x" in out, out
+
+
+# ---------------------------------------------------------------- nnsheet doctor: not_separable
+def test_doctor_finds_a_cycling_perceptron_not_separable_and_proves_a_hidden_layer(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    import json
+
+    assert main(["doctor", "perceptron-xor", "--epochs", "200", "--json"]) == 1
+    found = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in found] == ["not_separable"]
+    f = found[0]
+    # the evidence: the weights at the end of epoch 1 and again at the end of epoch 2 (by hand:
+    # epoch 1 ends where it began, at 0), each with its Steps cell
+    cells = [(c["cell"], c["value"]) for e in f["evidence"] for c in e["cells"]]
+    assert cells == [
+        ("P6", 0.0),
+        ("Q6", 0.0),
+        ("R6", 0.0),
+        ("P10", 0.0),
+        ("Q10", 0.0),
+        ("R10", 0.0),
+    ]
+    assert "epoch 1" in f["evidence"][0]["text"] and "epoch 2" in f["evidence"][1]["text"]
+    # the rerun the advice names: a hidden layer learns XOR (loss ≤ 0.01 within the 200 epochs)
+    (rerun,) = [v for v in f["variants"] if "hidden layer" in v["change"]]
+    assert rerun["epoch_reached"] is not None and rerun["epoch_reached"] <= 200
+    assert rerun["loss"] <= 0.01
+    # the perceptron that converges has nothing to report
+    assert main(["doctor", "perceptron-and"]) == 0
+    assert "no finding" in capsys.readouterr().out
+
+
+def test_the_hidden_layer_rerun_learns_xor_as_an_independent_loop_does() -> None:
+    """The rerun's network (2-4-1 tanh, Fausett's rule, α = 0.5, the spec's seed) trained by
+    an independent NumPy loop reaches the doctor's loss."""
+    from nnsheet.doctor.variants import VARIANTS
+
+    spec = nnsheet.load_example("perceptron-xor", {"epochs": 200})
+    v = VARIANTS["hidden_layer"].make(spec)
+    assert v.sizes == (2, 4, 1) and v.learning_rate == 0.5
+    W1, b1 = v.layers[0].weights.copy(), v.layers[0].biases.copy()
+    W2, b2 = v.layers[1].weights.copy(), v.layers[1].biases.copy()
+    X, T = np.array(XOR_BIN, float), np.array([[-1.0], [1.0], [1.0], [-1.0]])
+    losses = []
+    for _ in range(200):
+        total = 0.0
+        for x, t in zip(X, T, strict=True):
+            h = np.tanh(W1 @ x + b1)
+            y = np.tanh(W2 @ h + b2)
+            e = t - y
+            total += float(np.mean(e * e))
+            dk = e * (1 - y * y)
+            dj = (W2.T @ dk) * (1 - h * h)  # weights before the update
+            W2 += 0.5 * np.outer(dk, h)
+            b2 += 0.5 * dk
+            W1 += 0.5 * np.outer(dj, x)
+            b1 += 0.5 * dj
+        losses.append(total / 4)
+    tr = nnsheet.run(v)
+    np.testing.assert_allclose([e.loss for e in tr.epochs], losses, rtol=1e-9, atol=1e-12)
+    assert min(k for k, loss in enumerate(losses, 1) if loss <= 0.01) <= 200

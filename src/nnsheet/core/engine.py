@@ -401,6 +401,8 @@ def iterate_single(spec: Spec) -> Iterator[StepRecord | EpochRecord | TestRecord
             if perceptron:
                 upd = (y != t).astype(np.float64)
                 updates += int(upd.sum())
+                # the epoch's loss (the doctor's curve; no workbook column): mean (t − y)²
+                losses += float(np.mean((t - y) ** 2))
             elif adaline:
                 e = f = r(f)
                 loss = float(np.dot(e, e) / e.size)
@@ -454,7 +456,7 @@ def iterate_single(spec: Spec) -> Iterator[StepRecord | EpochRecord | TestRecord
                     repeats, cycling = k, True
                     break
         seen.append((epoch, w, b))
-        loss = losses / spec.n_samples if adaline else math.nan
+        loss = losses / spec.n_samples if (adaline or perceptron) else math.nan
         yield EpochRecord(
             epoch,
             loss if spec.round is None or not adaline else xround(loss, spec.round),

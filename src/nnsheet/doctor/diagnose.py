@@ -20,6 +20,8 @@ from .watch import Run, watch
 #: within [−1, 1] (an output off by 0.1), else 1 % of the mean squared target
 TARGET_LOSS = 0.01
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+#: the checks that apply to a single-layer rule's run (issue 24)
+SINGLE_CHECKS = ("not_separable",)
 
 
 @dataclass
@@ -74,6 +76,8 @@ def diagnose(spec: Spec, stream: Callable | None = None) -> Diagnosis:
     #: every code found -> the finding it is listed under (itself, or the cause it is shown in)
     home: dict[str, Finding] = {}
     for chk in CHECKS:  # causes come before their symptoms
+        if spec.single and chk.code not in SINGLE_CHECKS:
+            continue  # backpropagation's checks do not apply to Hebb, perceptron, Adaline
         ev = chk.check(run)
         if not ev:
             continue

@@ -288,8 +288,32 @@ def lr_too_low(run: Run) -> list[Evidence] | None:
     ]
 
 
+def not_separable(run: Run) -> list[Evidence] | None:
+    """A perceptron whose end-of-epoch weights recur: it cycles and never converges, because no
+    line (hyperplane) separates its patterns (issue 24)."""
+    if run.repeats is None:
+        return None
+    later, earlier = run.repeats
+    points = []
+    for epoch in (earlier, later):
+        step, w, b = run.ends[epoch]
+        points += [
+            Point("w_new", float(w[j, i]), layer=1, j=j, i=i, step=step)
+            for j in range(w.shape[0])
+            for i in range(w.shape[1])
+        ]
+        points += [Point("b_new", float(b[j]), layer=1, j=j, step=step) for j in range(b.size)]
+    half = len(points) // 2
+    return [
+        Evidence("cycle_earlier", {"epoch": earlier}, points[:half]),
+        Evidence("cycle_later", {"epoch": later, "epochs": run.epochs_run}, points[half:]),
+    ]
+
+
 #: worst first: a run that cannot learn at all, then what slows it down
 CHECKS: tuple[Check, ...] = (
+    # a single-layer perceptron that cycles (the only check a single-layer rule's run gets)
+    Check("not_separable", "high", not_separable, ("hidden_layer",)),
     Check("diverged", "high", diverged, ("lr_x0.1", "lr_x0.3", "normalize")),
     Check(
         "target_out_of_range",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.ops import ACTIVATIONS
-from ..core.spec import Normalization, Spec, draw_givens
+from ..core.spec import Layer, Normalization, Spec, draw_givens
 from ..words.doctor_text import change, interval, num
 from .watch import bounded_smooth, is_identity, output_range
 
@@ -139,7 +139,59 @@ def _bipolar(spec: Spec) -> Spec:
     return dataclasses.replace(spec, layers=tuple(layers), targets=2.0 * spec.targets - 1.0)
 
 
+#: the hidden_layer rerun of a single-layer perceptron (issue 24): its learning rate
+HIDDEN_LAYER_LR = 0.5
+
+
+def _hidden_units(spec: Spec) -> int:
+    return 2 * spec.n_inputs
+
+
+def _with_hidden_layer(spec: Spec) -> Spec:
+    """The single-layer spec as a network with one hidden layer of 2·n tanh units trained by
+    Fausett's generalized delta rule (the rule the books teach next): the output tanh when a
+    target is negative, else sigmoid; weights uniform(low, high) from the spec's seed; α = 0.5;
+    the same data and epochs."""
+    h, n, out = _hidden_units(spec), spec.n_inputs, spec.n_outputs
+    act = "tanh" if float(spec.targets.min()) < 0 else "sigmoid"
+    ws, bs, _ = draw_givens(
+        42 if spec.seed is None else spec.seed,
+        spec.init_low,
+        spec.init_high,
+        spec.init_decimals,
+        [(h, n), (out, h)],
+        [None, None],
+        [None, None],
+    )
+    layers = (Layer(h, "tanh", ws[0], bs[0]), Layer(out, act, ws[1], bs[1]))
+    return dataclasses.replace(
+        spec,
+        layers=layers,
+        rule="error",
+        hidden_error="delta",
+        loss="mse",
+        learning_rate=HIDDEN_LAYER_LR,
+        theta=0.0,
+        tolerance=None,
+        given=(),
+        nw_draws=(None, None),
+        init_method="uniform",
+    )
+
+
 _VARIANTS = [
+    Variant(
+        "hidden_layer",
+        lambda s: s.single,
+        _with_hidden_layer,
+        lambda s, lang: change(
+            "hidden_layer",
+            lang,
+            h=_hidden_units(s),
+            sizes=f"{s.n_inputs}-{_hidden_units(s)}-{s.n_outputs}",
+            lr=num(HIDDEN_LAYER_LR, lang),
+        ),
+    ),
     _lr(0.1),
     _lr(0.3),
     _lr(3),

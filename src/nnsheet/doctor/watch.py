@@ -95,6 +95,11 @@ class Run:
     last_step: StepRecord | None = None
     w0: list[np.ndarray] = field(default_factory=list)
     b0: list[np.ndarray] = field(default_factory=list)
+    # ---- a single-layer rule (issue 24): the end of each epoch, and the first repeat
+    #: per epoch, its last step and the weights and biases at its end
+    ends: dict[int, tuple[int, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: (later, earlier): the first epoch whose end-of-epoch weights equal an earlier epoch's
+    repeats: tuple[int, int] | None = None
 
     @property
     def epochs_run(self) -> int:
@@ -147,6 +152,8 @@ class Watcher:
     def feed(self, rec: StepRecord | EpochRecord) -> bool:
         """Take one record; False once the run has diverged (nothing more to learn from it)."""
         run = self.run
+        if run.spec.single:
+            return self._single(rec)
         detail = self.detail_from is not None and rec.epoch >= self.detail_from
         if isinstance(rec, StepRecord):
             run.last_step = rec
@@ -162,6 +169,22 @@ class Watcher:
             if run.diverged is None:
                 run.diverged = Point("epoch_loss", rec.loss, epoch=rec.epoch)
             return False
+        return True
+
+    def _single(self, rec: object) -> bool:
+        """A single-layer rule's record: its epochs' losses, the weights at each epoch's end
+        and the first repeat of them (the engine finds it: ``EpochRecord.repeats``)."""
+        run = self.run
+        if isinstance(rec, StepRecord):
+            run.last_step = rec
+        elif isinstance(rec, EpochRecord):
+            run.losses.append(rec.loss)
+            run.accuracies.append(rec.accuracy)
+            last = run.last_step
+            if last is not None:
+                run.ends[rec.epoch] = (last.step, last.w_new[0], last.b_new[0])
+            if rec.repeats is not None and run.repeats is None:
+                run.repeats = (rec.epoch, rec.repeats)
         return True
 
     def overflowed(self) -> None:

@@ -139,6 +139,22 @@ FINDING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "mulai dari bobot acak yang lain (seed [init] yang berbeda).",
         ),
     },
+    "not_separable": {
+        "en": (
+            "the perceptron never converges: the weights at the end of an epoch come back to "
+            "those of an earlier epoch, so training cycles for ever — no line separates the "
+            "patterns (they are not linearly separable, as XOR).",
+            "a single layer cannot learn these patterns: add a hidden layer (backpropagation), "
+            "or change the data.",
+        ),
+        "id": (
+            "perceptron tidak pernah konvergen: bobot di akhir suatu epoch kembali sama dengan "
+            "bobot epoch sebelumnya, sehingga pelatihan berputar terus — tidak ada garis yang "
+            "memisahkan pola-polanya (pola tidak terpisah secara linear, seperti XOR).",
+            "satu lapisan tidak dapat mempelajari pola ini: tambahkan lapisan tersembunyi "
+            "(propagasi balik), atau ubah datanya.",
+        ),
+    },
     "lr_too_low": {
         "en": (
             "the learning rate is too low: the weights barely move and the loss hardly falls.",
@@ -179,6 +195,8 @@ EVIDENCE: dict[str, dict[str, str]] = {
         "low_loss": "the loss fell by only {change} in {n} epochs: {cells}",
         "low_ratio": "median relative weight change per update ‖Δw‖/‖w‖ = {ratio}; last update: "
         "{cells}",
+        "cycle_earlier": "the weights at the end of epoch {epoch}: {cells}",
+        "cycle_later": "the same weights again at the end of epoch {epoch} (of {epochs}): {cells}",
     },
     "id": {
         "diverged_at": "pada epoch {epoch}, langkah {step} sebuah nilai tidak lagi bilangan hingga",
@@ -205,6 +223,8 @@ EVIDENCE: dict[str, dict[str, str]] = {
         "low_loss": "galat hanya turun {change} dalam {n} epoch: {cells}",
         "low_ratio": "median perubahan bobot relatif per pembaruan ‖Δw‖/‖w‖ = {ratio}; "
         "pembaruan terakhir: {cells}",
+        "cycle_earlier": "bobot di akhir epoch {epoch}: {cells}",
+        "cycle_later": "bobot yang sama lagi di akhir epoch {epoch} (dari {epochs}): {cells}",
     },
 }
 
@@ -221,6 +241,8 @@ CHANGES: dict[str, dict[str, str]] = {
         "scale_targets": "targets scaled into {interval}",
         "momentum": "momentum = {mu}",
         "bipolar": "bipolar targets (−1/1) with a bipolar sigmoid",
+        "hidden_layer": "a hidden layer of {h} tanh units ({sizes}, backpropagation by "
+        "Fausett's rule, α = {lr})",
     },
     "id": {
         "as_given": "seperti diberikan",
@@ -233,6 +255,8 @@ CHANGES: dict[str, dict[str, str]] = {
         "scale_targets": "target diskalakan ke {interval}",
         "momentum": "momentum = {mu}",
         "bipolar": "target bipolar (−1/1) dengan sigmoid bipolar",
+        "hidden_layer": "lapisan tersembunyi {h} unit tanh ({sizes}, propagasi balik dengan "
+        "aturan Fausett, α = {lr})",
     },
 }
 
