@@ -814,3 +814,33 @@ def test_the_hidden_layer_rerun_learns_xor_as_an_independent_loop_does() -> None
     tr = nnsheet.run(v)
     np.testing.assert_allclose([e.loss for e in tr.epochs], losses, rtol=1e-9, atol=1e-12)
     assert min(k for k, loss in enumerate(losses, 1) if loss <= 0.01) <= 200
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("slip", list(SLIPS))
+def test_a_slip_typed_in_libreoffice_is_named(
+    exercises: dict, tmp_path: Path, capsys: pytest.CaptureFixture, slip: str
+) -> None:
+    """The filled exercise made in LibreOffice itself (typed through its UNO bridge, saved as
+    xlsx by LibreOffice), one slip planted: graded as the openpyxl-filled one above."""
+    from submissions import require_uno, uno_edit
+
+    require_uno()
+    rule = SLIPS[slip]
+    ex, spec = exercises[rule]
+    X, T, alpha, theta, epochs = EXERCISES[rule]
+    values = learner(rule, X, T, alpha, theta, epochs, slip, _where_it_shows(rule, slip))
+    cells = _answer_cells(spec)
+    by_sheet: dict[str, dict[str, float]] = {}
+    for k, v in values.items():
+        sheet, ref = cells[k]
+        by_sheet.setdefault(sheet, {})[ref] = float(v)
+    ops = [{"op": "value", "sheet": s, "cells": c} for s, c in by_sheet.items()]
+    filled = uno_edit(ex, tmp_path / f"{slip}_lo.xlsx", ops)
+    report = tmp_path / "r.csv"
+    assert main(["check", str(filled), "--report", str(report)]) == 1
+    capsys.readouterr()
+    rows = pd.read_csv(report, dtype=str, keep_default_na=False)
+    wrong = rows[rows["verdict"] == "wrong"]
+    assert len(wrong) > 0 and all(slip in m.split(";") for m in wrong["mistake"]), wrong
+    assert set(rows["verdict"]) <= {"correct", "carried", "carried_trivial", "wrong"}
