@@ -844,3 +844,16 @@ def test_a_slip_typed_in_libreoffice_is_named(
     wrong = rows[rows["verdict"] == "wrong"]
     assert len(wrong) > 0 and all(slip in m.split(";") for m in wrong["mistake"]), wrong
     assert set(rows["verdict"]) <= {"correct", "carried", "carried_trivial", "wrong"}
+
+
+def test_a_roster_keeps_the_zero_start_and_draws_from_init_when_given(tmp_path: Path) -> None:
+    from nnsheet.exercise.roster import student_spec
+
+    zero = nnsheet.load_example("perceptron-and")
+    assert not student_spec(zero, "2301").layers[0].weights.any()  # the books' start, kept
+    text = _exercise_spec("perceptron") + "\n[init]\nseed = 7\nlow = -1.0\nhigh = 1.0\n"
+    drawn = loads_spec(text)
+    a, b = student_spec(drawn, "2301"), student_spec(drawn, "2302")
+    assert a.layers[0].weights.any() and not np.array_equal(
+        a.layers[0].weights, b.layers[0].weights
+    )

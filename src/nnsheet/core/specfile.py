@@ -460,6 +460,8 @@ def parse_spec(
         Layer(size, act, w, b) for (size, act, _, _), w, b in zip(parsed, ws, bs, strict=True)
     ]
     given = [(w is not None, b is not None) for _, _, w, b in parsed]
+    if single and "init" not in doc:  # the zero start is the books' given (a roster keeps it)
+        given = [(True, True)] * len(parsed)
     if T.shape[1] != prev:
         where = "data.targets"
         raise ctx.fail(
