@@ -500,7 +500,7 @@ class WorkbookWriter:
 
     def _single_chart(self, wb, ws, last_epoch: int) -> None:
         """A single-layer rule's chart (design.md §12): the perceptron's updates or Adaline's
-        loss per epoch, right of the test table; none for Hebb's single pass."""
+        loss per epoch, beside the epochs (the test table is below it); none for Hebb's pass."""
         nt, lay = self.notation, self.layout
         q = next((q for q, c in lay.epochs_columns.items() if c == 1), None)
         if q is None or last_epoch < 1:
@@ -518,6 +518,7 @@ class WorkbookWriter:
         chart.set_title({"name": nt.symbol(q)})
         chart.set_x_axis({"name": nt.word("epoch")})
         chart.set_y_axis({"name": nt.symbol(q), "name_font": UPRIGHT})
+        # beside the epochs, as every Epochs chart; the test table starts below it
         self._place_chart(ws, chart, len(EPOCHS_WIDTHS) + 1)
 
     def _place_chart(self, ws, chart, col: int) -> None:

@@ -78,6 +78,9 @@ SINGLE_EPOCHS_COLUMNS = {
     "adaline": {"epoch": 0, "epoch_loss": 1, "max_change": 2},
 }
 #: the first column of the single-layer rules' test table on the Epochs sheet (below the epochs)
+#: the test table's first pattern row at the earliest: below the Epochs chart (at most 320 px
+#: high from row 2, about 16 rows of 20 px)
+TEST_FIRST_ROW = 21
 TEST_COL = 1  # column A holds only the epoch numbers (the grader finds the epochs by them)
 
 # ---- cell kinds (what a cell is; a writer maps each kind to a style)
@@ -1328,8 +1331,9 @@ class Layout:
 
     def test_row(self, epoch: int) -> int:
         """The 0-based Epochs row of the test table's first pattern: below the last epoch
-        trained (``epoch``), its note, a blank row, the caption and the header."""
-        return self.epochs_row(epoch) + 5
+        trained (``epoch``), its note, a blank row, the caption and the header, and never
+        beside the Epochs chart (which stands right of the epochs from row 2)."""
+        return max(self.epochs_row(epoch) + 5, TEST_FIRST_ROW)
 
     @cached_property
     def test_columns(self) -> list[tuple[int, str, int | None]]:
