@@ -9,6 +9,7 @@ fails its own test), and an independent plain-Python loop per rule written here.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -707,7 +708,10 @@ def test_each_single_layer_slip_planted_once_is_named_and_carried_forward(
     filled = _filled(ex, tmp_path / f"{slip}.xlsx", _answer_cells(spec), values)
     report = tmp_path / "r.csv"
     assert main(["check", str(filled), "--report", str(report)]) == 1
-    capsys.readouterr()
+    out = capsys.readouterr().out.splitlines()
+    # the first wrong cell's formula in symbols, then in numbers (no bare cell reference)
+    why = out[next(n for n, line in enumerate(out) if "first wrong" in line) + 1]
+    assert " = " in why and not re.search(r"\b[A-Z]{1,2}\d+\b", why), why
     rows = pd.read_csv(report, dtype=str, keep_default_na=False)
     wrong = rows[rows["verdict"] == "wrong"]
     # the slip's own cells: wrong, at the planted step, and the slip named

@@ -30,7 +30,7 @@ def explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str:
     except (KeyError, IndexError, TypeError, ValueError):
         text = None
     if text is None:
-        text = _explain_formula(key, row)
+        text = _explain_single(key, row) if key.spec.single else _explain_formula(key, row)
     if key.spec.round is not None:
         text += say("rounded", lang, d=key.spec.round)
     return text
@@ -196,6 +196,48 @@ def _explain_formula(key: AnswerKey, row: AnswerCell) -> str:
 
     body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
     return f"{row.label} = {f} → {body} = {_n(row.value)}"
+
+
+_REF = re.compile(r"(?:[A-Za-z]+!)?\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def _explain_single(key: AnswerKey, row: AnswerCell) -> str:
+    """A single-layer rule's cell: its formula in the notation's symbols, then with the engine's
+    numbers (``Δw1,1 = x1*t1 = 1*(-1) = -1``); references to other sheets (θ on Setup, the
+    trained weights) keep their labels or numbers."""
+    k = row.key
+    f = key.formulas.get(k, "")
+    lay = key.layout
+    nt = lay.notation
+    by_col = {
+        seg.index(j, i): nt.symbol(seg.quantity, seg.layer, j, i)
+        for seg in lay.segments
+        if seg.quantity not in ("epoch", "step", "sample")
+        for j, i in seg.elements()
+    }
+    setup = lay.sheets.setup
+
+    def label(m: re.Match) -> str:
+        ref = m.group(0)
+        sheet, _, cell = ref.rpartition("!")
+        sheet = sheet or k[0]
+        cell = cell.replace("$", "")
+        if sheet == lay.sheets.steps:
+            col = sum((ord(ch) - 64) * 26**n for n, ch in enumerate(reversed(m.group(1)))) - 1
+            return by_col.get(col, ref)
+        if sheet == setup:
+            return key.given_labels.get(f"{setup}!{cell}", ref)
+        return ref
+
+    def number(m: re.Match) -> str:
+        ref = m.group(0)
+        sheet, _, cell = ref.rpartition("!")
+        v = key.values.get((sheet or k[0], cell.replace("$", "")))
+        return _p(v) if v is not None else ref
+
+    symbolic = _REF.sub(label, f).replace("learning_rate", nt.symbol("lr"))
+    numbers = _REF.sub(number, f).replace("learning_rate", _n(key.spec.learning_rate))
+    return f"{row.label} = {symbolic} = {numbers} = {_n(row.value)}"
 
 
 def explain_own(key: AnswerKey, row: AnswerCell, own: dict[tuple[str, str], float | None]) -> str:
