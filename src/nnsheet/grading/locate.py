@@ -240,7 +240,10 @@ def _steps(
         if ep is None or st is None or (sm is None and _text(sv) != update):
             continue
         rows.setdefault((ep, st, sm), []).append(r)
-    return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, {band_row, sym_row}
+    head = {band_row, sym_row}
+    if lay.columns:  # the formula column beside the symbols is the table's too
+        head.add(sym_row + 1)
+    return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, head
 
 
 def _row_key(r: AnswerCell) -> tuple:

@@ -38,7 +38,9 @@ def spoken(
         if kind == "num":
             return number(t[1])
         if kind == "ref":
-            return symbol(t[1], t[2])
+            s = symbol(t[1], t[2])
+            # a symbol that is itself a difference (Fausett's ``t1−y1``) in a product
+            return f"({s})" if outer > 1 and any(ch in s for ch in "−+- ") else s
         if kind == "range":
             return ", ".join(cells(t))
         if kind == "name":
@@ -62,7 +64,10 @@ def spoken(
             columns = [cells(a) for a in args]
             if len(columns) == 1:
                 return f"Σ({', '.join(columns[0])})"
-            terms = ["·".join(parts) for parts in zip(*columns, strict=False)]
+            terms = [
+                "·".join(f"({p})" if any(ch in p for ch in "−+- ") else p for p in parts)
+                for parts in zip(*columns, strict=False)
+            ]
             if len(terms) > MAX_TERMS:
                 terms = [*terms[:2], "…", terms[-1]]
             s = " + ".join(terms)
