@@ -344,3 +344,24 @@ def test_graded_copy_keeps_the_columns_layout(exercise: Path, tmp_path: Path, ca
     r = _row_of("O1")
     assert ws.cell(r, 2).value == "O1"
     assert ws.cell(r, 4).value == pytest.approx(rounded_course(4)[("a", 1, 1, 1, None)])
+
+
+def test_guide_and_instructions_speak_of_columns(exercise: Path) -> None:
+    wb = openpyxl.load_workbook(exercise)
+    guide = " ".join(str(c.value) for row in wb["Guide"].iter_rows() for c in row if c.value)
+    assert "one column per training step" in guide and "column A names the band" in guide
+    assert "one row per training step" not in guide
+    steps = " ".join(str(c.value) for row in wb["Exercise"].iter_rows() for c in row if c.value)
+    assert "your new weights of the column before" in steps
+
+
+def test_handout_page_estimate_of_the_columns_layout() -> None:
+    """``--pdf`` refuses a handout of too many pages before training: the columns layout's
+    estimate is its steps' columns across, two pages down."""
+    from nnsheet.output.workbook import steps_pages
+
+    one = make_layout(_course(), layout="columns")
+    assert steps_pages(one) == (1, 2)  # 3 steps side by side on a portrait page
+    many = make_layout(_course(epochs=100), layout="columns")
+    across, down = steps_pages(many)
+    assert down == 2 and 300 // 7 <= across <= 300 // 3

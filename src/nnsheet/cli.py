@@ -487,7 +487,8 @@ def cmd_template(args: argparse.Namespace) -> int:
         from .output import printing
 
         row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
-        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs", row_pt)
+        lay = make_layout(spec, args.lang, layout=args.layout)
+        pdf_export.check_pages(lay, pdf, "--epochs", row_pt)
     _, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:

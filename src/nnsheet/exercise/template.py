@@ -344,7 +344,14 @@ class ExerciseWriter(WorkbookWriter):
             }
         )
         lines = instructions(
-            opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps, opt.decimals, opt.upload_url
+            opt.lang,
+            lay.sheets,
+            lay.spec.title,
+            opt.ask,
+            opt.steps,
+            opt.decimals,
+            opt.upload_url,
+            columns=lay.columns,
         )
         r = 0
         for n, (kind, text) in enumerate(lines):

@@ -47,7 +47,7 @@ from ..sheet.layout import (
     StepsRow,
     cell_name,
 )
-from ..words.guide import guide_lines
+from ..words.guide import guide_lines, legend_text
 from ..words.guide import text as guide_text
 from ..words.notation import Notation, notation_for
 from . import printing
@@ -335,14 +335,19 @@ class WorkbookWriter:
         self._text_sheet(ws, 1)
         r = 0
         for kind, text in guide_lines(
-            self.spec, self.notation, __version__, lay.detail_epochs, exercise=self.exercise
+            self.spec,
+            self.notation,
+            __version__,
+            lay.detail_epochs,
+            exercise=self.exercise,
+            columns=lay.columns,
         ):
             if kind == "head":
                 r += 1
             self._text_row(ws, r, 1, text, kind)
             r += 1
         r += 1
-        self._text_row(ws, r, 1, guide_text("legend", self.notation), "head")
+        self._text_row(ws, r, 1, legend_text(self.notation, lay.columns), "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
         givens = "band.givens_exercise" if self.exercise else "band.givens"
@@ -594,7 +599,15 @@ def write_trace_workbook(
 
 def steps_pages(layout: Layout, row_pt: float | None = None) -> tuple[int, int]:
     """About how many pages the Steps sheet prints on: (pages across, blocks of rows down);
-    ``row_pt``: the height of a Steps row when not the default (an exercise's)."""
+    ``row_pt``: the height of a Steps row when not the default (an exercise's). The columns
+    layout: the steps' columns a portrait page holds across, :data:`~.printing.COLUMNS_PAGES`
+    down."""
+    if layout.columns:
+        scale = printing.columns_scale(layout, [printing.ROW_PT] * layout.n_cols)
+        width, _ = printing.printable_px(False, scale, printing.CARLITO)
+        head = sum(printing.col_px(w) * (c1 - c0 + 1) for c0, c1, w in layout.steps_widths()[:-1])
+        per_page = max(1, int((width - head) // printing.col_px(STEPS_COL_WIDTH)))
+        return -(-(layout.n_rows - HEADER_ROWS) // per_page), printing.COLUMNS_PAGES
     across = 1 + len(
         printing.column_breaks(
             layout, 3 * printing.col_px(STEP_COL_WIDTH), printing.col_px(STEPS_COL_WIDTH)
