@@ -505,7 +505,7 @@ class WorkbookWriter:
 
     def _template_samples(self) -> list[str]:
         """Each Steps formula template filled in once (with arbitrary row numbers)."""
-        ctx = {"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2}
+        ctx = self.layout.bind({"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2})
         tm = self.layout.templates
         return [t.format_map(ctx) for ts in (tm["first"], tm["later"], tm["update"]) for _, t in ts]
 

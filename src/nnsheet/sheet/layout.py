@@ -1274,10 +1274,8 @@ class Layout:
                 for j, i in seg.elements():
                     c = seg.index(j, i)
                     symbol = nt.symbol(seg.quantity, seg.layer, j, i)
-                    yield Cell(
-                        S, c, 1, SYMBOL, symbol, quantity=seg.quantity, layer=seg.layer, j=j,
-                        i=i, band=band,
-                    )  # fmt: skip
+                    q, ly = seg.quantity, seg.layer
+                    yield Cell(S, c, 1, SYMBOL, symbol, quantity=q, layer=ly, j=j, i=i, band=band)
                     if c == 0:  # the epoch's row has no formula: the column's head
                         yield Cell(S, c, 2, HEAD, columns_text("formula_head", nt.lang))
                     elif words[c]:
