@@ -365,3 +365,17 @@ def test_handout_page_estimate_of_the_columns_layout() -> None:
     many = make_layout(_course(epochs=100), layout="columns")
     across, down = steps_pages(many)
     assert down == 2 and 300 // 7 <= across <= 300 // 3
+
+
+def test_a_deleted_step_column_is_missing_and_the_others_graded(
+    exercise: Path, tmp_path: Path, capsys
+) -> None:
+    filled = _fill(exercise, tmp_path / "f.xlsx", _answer_rows(_course()), rounded_course(4))
+    wb = openpyxl.load_workbook(filled)
+    wb["Steps"].delete_cols(5, 1)  # step 2's column
+    wb.save(filled)
+    capsys.readouterr()
+    assert main(["check", str(filled)]) == 1
+    out = capsys.readouterr().out
+    assert "132 correct, 0 carried, 0 wrong, 65 missing" in out  # 65 answers a step
+    assert "their answers missing: Steps: step 2, sample 2" in out
