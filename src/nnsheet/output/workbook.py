@@ -466,10 +466,13 @@ class WorkbookWriter:
         answer = self._answer_columns()
         tall = printing.answer_row_height()
         heights = [tall if c in answer else printing.ROW_PT for c in range(lay.n_cols)]
+        scale = printing.columns_steps_print(ws, lay, heights)
+        # the rows stay tall enough to write in on paper at the scale the sheet prints at
+        # (ANSWER_MM beats COLUMNS_PAGES: a large network takes a third page)
+        tall = max(tall, printing.answer_row_height(scale))
         for c in sorted(answer):
             ws.set_row(c, tall)
         ws.freeze_panes(COLUMNS_HEAD, COLUMNS_HEAD)
-        printing.columns_steps_print(ws, lay, heights)
 
     def _steps_header(self, ws) -> None:
         lay = self.layout
