@@ -372,6 +372,10 @@ LO_CASES.update(
 )
 
 
+#: also written with --layout columns (a step per column; issue 26 item 4)
+COLUMNS_CASES = ("hebb-and", "perceptron-and", "adaline-and", "perceptron_xor")
+
+
 def _lo_spec(name: str) -> nnsheet.Spec:
     if name in nnsheet.EXAMPLES:
         return nnsheet.load_example(name)
@@ -392,9 +396,12 @@ def lo_single(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     for name, case in LO_CASES.items():
         spec = _lo_spec(name)
         trace = nnsheet.run(spec)
-        path = src / f"{name}.xlsx"
-        layout = write_trace_workbook(trace, path, lang=case[5])
-        built[name] = (spec, trace, trace.table(layout), path, layout)
+        for orient in ("rows", "columns") if name in COLUMNS_CASES else ("rows",):
+            key = name if orient == "rows" else f"{name}-columns"
+            path = src / f"{key}.xlsx"
+            layout = make_layout(spec, case[5], layout=orient)
+            write_trace_workbook(trace, path, layout)
+            built[key] = (spec, trace, trace.table(layout), path, layout)
     # a wrong cached value planted in the perceptron's y and in a test y_in: LibreOffice must
     # correct them (proof that it recalculated)
     _, _, table, path, layout = built["perceptron_and"]
@@ -410,7 +417,7 @@ def lo_single(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("name", list(LO_CASES))
+@pytest.mark.parametrize("name", [*LO_CASES, *(f"{n}-columns" for n in COLUMNS_CASES)])
 def test_libreoffice_recalculates_single_layer_workbooks_to_the_engine(
     lo_single: dict, name: str
 ) -> None:
@@ -861,3 +868,45 @@ def test_a_roster_keeps_the_zero_start_and_draws_from_init_when_given(tmp_path: 
     assert a.layers[0].weights.any() and not np.array_equal(
         a.layers[0].weights, b.layers[0].weights
     )
+
+
+@pytest.mark.parametrize("rule", list(EXERCISES))
+def test_a_columns_layout_exercise_grades_a_carried_slip(
+    tmp_path: Path, capsys: pytest.CaptureFixture, rule: str
+) -> None:
+    """--layout columns (a step per column): the answers found, a slip named and carried."""
+    import openpyxl
+
+    spec_path = tmp_path / "s.toml"
+    spec_path.write_text(_exercise_spec(rule), encoding="utf-8")
+    ex = tmp_path / "ex.xlsx"
+    epochs = str(EXERCISES[rule][4])
+    assert (
+        main(["template", str(spec_path), "-o", str(ex), "--epochs", epochs, "--layout", "columns"])
+        == 0
+    )
+    spec = loads_spec(_exercise_spec(rule))
+    table = nnsheet.run(spec).table(make_layout(spec, layout="columns"))
+    cells = {}
+    for r in table.to_dict("records"):
+        if r["quantity"] in ("x", "t", "w", "b", "lr", "theta") or not r["cell"]:
+            continue
+        k = tuple(
+            None if pd.isna(r[c]) else int(r[c]) for c in ("epoch", "step", "sample", "j", "i")
+        )
+        cells[(r["quantity"], *k)] = (r["sheet"], r["cell"])
+    slip = next(code for code, of in SLIPS.items() if of == rule)
+    X, T, alpha, theta, n = EXERCISES[rule]
+    values = learner(rule, X, T, alpha, theta, n, slip, _where_it_shows(rule, slip))
+    wb = openpyxl.load_workbook(ex)
+    for k, v in values.items():
+        sheet, ref = cells[k]
+        wb[sheet][ref] = v
+    wb.save(tmp_path / "filled.xlsx")
+    report = tmp_path / "r.csv"
+    assert main(["check", str(tmp_path / "filled.xlsx"), "--report", str(report)]) == 1
+    capsys.readouterr()
+    rows = pd.read_csv(report, dtype=str, keep_default_na=False)
+    wrong = rows[rows["verdict"] == "wrong"]
+    assert len(wrong) > 0 and all(slip in m.split(";") for m in wrong["mistake"]), wrong
+    assert (rows["verdict"] != "missing").all()
