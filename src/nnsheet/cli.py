@@ -8,6 +8,7 @@ wrong or missing answers, 2 bad input (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 import tempfile
@@ -162,7 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--gradebook",
         metavar="GRADEBOOK",
-        help="one row per submitted file, unreadable ones included (.csv, or .xlsx for a workbook)",
+        help="one row per submitted file, unreadable ones included (.csv for scripts, or .xlsx "
+        "for people: headers in the command's language, with the class report's sheets after it)",
+    )
+    c.add_argument(
+        "--class-report",
+        metavar="C.xlsx",
+        help="the class's statistics (.xlsx): shares per block and quantity, the named mistakes "
+        "ranked with their students and a chart, the flags, a heat map of the Steps sheet",
     )
     c.add_argument(
         "--spec",
@@ -564,6 +572,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         gradebook=args.gradebook,
         lang=args.lang,
         roster=roster,
+        class_report=args.class_report,
         feedback=args.feedback or "full",
     )
 
@@ -584,7 +593,7 @@ def _graded_path(
 
 def _csv_path(path: str, what: str, files: list[Path]) -> Path:
     p = Path(path)
-    suffixes = (".csv", ".xlsx") if what == "--gradebook" else (".csv",)
+    suffixes = {"--gradebook": (".csv", ".xlsx"), "--class-report": (".xlsx",)}.get(what, (".csv",))
     if p.suffix.lower() not in suffixes:
         raise NnsheetError(f"{p}: {what} must be a {' or '.join(suffixes)} file")
     if p.resolve() in {f.resolve() for f in files}:
@@ -640,6 +649,7 @@ def check_files(
     roster: Sequence[Student] | None = None,
     say: Callable[[str], None] = print,
     feedback: str = "full",
+    class_report: str | None = None,
 ) -> int:
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
     by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
@@ -651,17 +661,10 @@ def check_files(
 
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for is still written. ``lang``: the language of what is said (default: each
-    exercise's own); the CSV files stay English."""
+    exercise's own); the CSV files stay English. ``class_report``: the class's statistics
+    (:mod:`~nnsheet.grading.classview`), also written after the sheet of an .xlsx gradebook."""
     from .core.safety import terminal_text
-    from .grading.batch import (
-        GRADEBOOK_COLUMNS,
-        flag_lines,
-        gradebook_row,
-        not_submitted_row,
-        submissions,
-        write_csv,
-        write_xlsx,
-    )
+    from .grading.batch import flag_lines, submissions, write_csv
     from .grading.pipeline import class_flags, grade_file, not_submitted, problem_text
     from .grading.report import REPORT_COLUMNS, report_rows, summary, write_graded
     from .words.grading_text import runs
@@ -674,11 +677,17 @@ def check_files(
     targets, make_folder = _graded_paths(files, output, several)
     paths = {
         what: _csv_path(p, what, files)
-        for what, p in (("--report", report), ("--gradebook", gradebook))
+        for what, p in (
+            ("--report", report),
+            ("--gradebook", gradebook),
+            ("--class-report", class_report),
+        )
         if p is not None
     }
     if len({p.resolve() for p in paths.values()}) < len(paths):
-        raise NnsheetError(f"{gradebook}: --report and --gradebook need different names")
+        raise NnsheetError(
+            f"{gradebook or report}: --report, --gradebook and --class-report need different names"
+        )
     if output is not None and make_folder:
         Path(output).mkdir(parents=True, exist_ok=True)
 
@@ -739,17 +748,73 @@ def check_files(
     if report is not None:
         write_csv(paths["--report"], REPORT_COLUMNS, rows)
         err(words("wrote_report", lang or said or "en", path=report, n=len(rows)))
-    if gradebook is not None:
-        cells = [
-            gradebook_row(o, flags, n) for o, flags, n in zip(outcomes, later, notes, strict=True)
-        ]
-        cells += [not_submitted_row(st) for st in absent]
-        if paths["--gradebook"].suffix.lower() == ".xlsx":
-            write_xlsx(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
-        else:
-            write_csv(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
-        err(words("wrote_gradebook", lang or said or "en", path=gradebook, n=len(outcomes)))
+    if gradebook is not None or class_report is not None:
+        _class_files(outcomes, later, notes, absent, roster, paths, lang or said or "en", err)
     return status
+
+
+def _class_files(outcomes, later, notes, absent, roster, paths, lang, err) -> None:
+    """``check``'s gradebook (CSV for scripts, or .xlsx for people with the class report's
+    sheets after it) and its ``--class-report``, from the run's outcomes and class flags."""
+    from .grading.batch import (
+        gradebook_blocks,
+        gradebook_columns,
+        gradebook_row,
+        not_submitted_row,
+        outcome_extra,
+        people_row,
+        write_csv,
+    )
+    from .grading.classbook import write_report
+    from .grading.classview import class_view, paper_of
+    from .words.class_text import class_say
+    from .words.grading_text import say as words
+
+    asked = {m.block for o in outcomes if o.result is not None for m in o.result.marks}
+    blocks = gradebook_blocks(asked)
+    names = {st.id: st.name for st in roster or ()}
+    cells = [gradebook_row(o, f, n) for o, f, n in zip(outcomes, later, notes, strict=True)]
+    extra = [outcome_extra(o, blocks) for o in outcomes]
+    cells += [not_submitted_row(st) for st in absent]
+    extra += [[""] * (len(blocks) + 1) for _ in absent]
+    papers = [
+        paper_of(o, f, lang, names.get(o.student or ""))
+        for o, f in zip(outcomes, later, strict=True)
+    ]
+    view = class_view(papers)
+    ref = next((o.result for o in outcomes if o.result is not None), None)
+    sent, layout, answers = "err", None, None
+    if ref is not None:
+        from .core.ops import hidden_error_rule
+
+        spec = ref.key.spec
+        sent = hidden_error_rule(spec.rule, spec.hidden_error).source
+        layout, answers = ref.key.layout, ref.key.answers
+    book = paths.get("--gradebook")
+    if book is not None:
+        if book.suffix.lower() == ".xlsx":
+            people = []
+            for k, (row, more) in enumerate(zip(cells, extra, strict=True)):
+                if k < len(papers):
+                    p = papers[k]
+                    flags = list(p.flags)
+                    person = people_row(row, more, blocks, flags)
+                    if p.student_id or p.name:
+                        person = dataclasses.replace(
+                            person, student_id=p.student_id, name=p.name or person.name
+                        )
+                else:
+                    person = people_row(row, more, blocks, [])
+                people.append(person)
+            write_report(book, view, lang, sent, layout, answers, (people, blocks))
+        else:
+            rows = [[*row, *more] for row, more in zip(cells, extra, strict=True)]
+            write_csv(book, gradebook_columns(blocks), rows)
+        err(words("wrote_gradebook", lang, path=book, n=len(outcomes)))
+    report = paths.get("--class-report")
+    if report is not None:
+        write_report(report, view, lang, sent, layout, answers)
+        err(class_say("wrote", lang, path=report, n=view.graded))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

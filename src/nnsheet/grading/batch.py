@@ -6,10 +6,11 @@ the terminal are in the language ``check`` speaks."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..core.errors import NnsheetError
+from ..core.ops import BLOCKS, DEFAULT_BLOCKS
 from ..core.safety import csv_text, terminal_text
 from ..exercise.roster import Student
 from ..output.files import write_atomic
@@ -241,3 +242,74 @@ def write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:
             w.writerows([csv_text(shown(v)) for v in row] for row in rows)
 
     write_atomic(path, write)
+
+
+#: the per-block score columns the CSV gradebook always has (0–100, one decimal; empty when the
+#: block was not asked); a later block asked (``init``) gets its own column after them
+BLOCK_COLUMNS: tuple[str, ...] = DEFAULT_BLOCKS
+
+
+def gradebook_blocks(asked: Iterable[str] = ()) -> list[str]:
+    """The gradebook's block columns: :data:`BLOCK_COLUMNS`, then each other block ``asked``
+    (in the exercise's order of blocks)."""
+    more = [b for b in BLOCKS if b in set(asked) and b not in BLOCK_COLUMNS]
+    return [*BLOCK_COLUMNS, *more]
+
+
+def gradebook_columns(blocks: Sequence[str] = BLOCK_COLUMNS) -> list[str]:
+    """The CSV gradebook's columns: :data:`GRADEBOOK_COLUMNS`, the block scores, ``mistakes``."""
+    return [*GRADEBOOK_COLUMNS, *blocks, "mistakes"]
+
+
+def gradebook_extra(
+    scores: Mapping[str, float], codes: Sequence[str], blocks: Sequence[str]
+) -> list[object]:
+    """A row's block scores (one decimal; empty for a block not asked) and its mistakes'
+    codes joined by ``;``."""
+    return [f"{scores[b]:.1f}" if b in scores else "" for b in blocks] + [";".join(codes)]
+
+
+def outcome_extra(outcome: Outcome, blocks: Sequence[str]) -> list[object]:
+    """:func:`gradebook_extra` of one file (empty cells when it was not graded)."""
+    from .classview import block_scores, outcome_block_counts, outcome_mistakes
+
+    res = outcome.result
+    credit = res.carried_credit if res is not None else 1.0
+    scores = block_scores(outcome_block_counts(outcome), credit)
+    return gradebook_extra(scores, outcome_mistakes(outcome), blocks)
+
+
+def people_row(
+    cells: Sequence[object],
+    extra: Sequence[object],
+    blocks: Sequence[str],
+    flags: Sequence[tuple[str, str]],
+):
+    """The gradebook for people's row (:class:`~.classbook.PeopleRow`) of a CSV row
+    (:func:`gradebook_columns`: ``cells`` then ``extra``) and its flags with their reasons in
+    the command's language."""
+    from .classbook import PeopleRow
+
+    row = dict(zip(GRADEBOOK_COLUMNS, cells, strict=True))
+    more = dict(zip([*blocks, "mistakes"], extra, strict=True))
+
+    def num(v: object) -> float | None:
+        return float(v) if v not in ("", None) else None  # type: ignore[arg-type]
+
+    counts = {
+        c: int(row[c])  # type: ignore[call-overload]
+        for c in ("correct", "carried", "carried_trivial", "wrong", "missing", "answer_cells")
+        if row[c] not in ("", None)
+    }
+    return PeopleRow(
+        str(row["student_id"] or ""),
+        str(row["student"] or ""),
+        str(row["status"]),
+        num(row["score"]),
+        {b: v for b in blocks if (v := num(more[b])) is not None},
+        counts,
+        [c for c in str(more["mistakes"]).split(";") if c],
+        list(flags),
+        str(row["message"] or ""),
+        str(row["file"] or ""),
+    )
