@@ -209,29 +209,6 @@ def not_submitted_row(student: Student) -> list[object]:
     return [*row, say("note.not_submitted", "en")]
 
 
-def write_xlsx(path: Path, columns: list[str], rows: list[list[object]]) -> None:
-    """The gradebook as a workbook (a comma-separated file opens in one column in a
-    comma-decimal locale's Excel): every text a text cell, never run as a formula."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "gradebook"
-    ws.append(columns)
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    score = columns.index("score")
-    for row in rows:  # the score as a number (the CSV's text); every other text stays text
-        ws.append([float(v) if k == score and v != "" else shown(v) for k, v in enumerate(row)])
-    for line in ws.iter_rows():
-        for c in line:
-            if isinstance(c.value, str):
-                c.data_type = "s"
-    ws.freeze_panes = "A2"
-    write_atomic(path, wb.save)
-
-
 def write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:
     """Every text field guarded: a learner's name or file name is never run as a formula."""
 

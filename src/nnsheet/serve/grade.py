@@ -28,6 +28,7 @@ from ..grading.mark import VERDICTS, Result, place
 from ..grading.pipeline import copied_flag, grade_file, name_text
 from ..grading.report import own_numbers, summary, write_graded
 from ..words.grading_text import flag_note, reason, say
+from .classpage import marks_kept
 
 #: answer keys kept per worker, by value (the student's spec and the options)
 _KEYS: dict[str, AnswerKey] = {}
@@ -108,6 +109,7 @@ def grade_upload(job: dict) -> dict:
     for f in [*done.flags, *later]:
         notes.setdefault(f.code, flag_note(f, lang))
     out["flag_notes"] = notes
+    out.update(marks_kept(done))  # the class view's counts (the teacher page, class report)
     if res.marks:  # what the class's latest attempts are compared on (identical:<id>)
         keys, typed, wrong = typed_answers(res)
         cells = hashlib.sha256(repr(keys).encode()).hexdigest()

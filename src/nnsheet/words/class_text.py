@@ -124,6 +124,9 @@ CLASS_TEXT: dict[str, dict[str, str]] = {
         "right": "right",
         "more": "{n} more files",
         "wrote": "wrote {path} (the class report of {n} graded files)",
+        "download": "Download the class report (xlsx)",
+        "class_title": "The class's answers by block",
+        "mistakes_title": "Named mistakes, by the number of students who made them",
     },
     "id": {
         "sheet.gradebook": "Buku nilai",
@@ -158,6 +161,9 @@ CLASS_TEXT: dict[str, dict[str, str]] = {
         "right": "benar",
         "more": "{n} berkas lagi",
         "wrote": "menulis {path} (laporan kelas dari {n} berkas yang dinilai)",
+        "download": "Unduh laporan kelas (xlsx)",
+        "class_title": "Jawaban kelas menurut blok",
+        "mistakes_title": "Kesalahan yang dikenali, menurut banyaknya mahasiswa yang membuatnya",
     },
 }
 
