@@ -18,7 +18,6 @@ import pytest
 from browser import free_port, make_driver, start_server, stop_server, wait_for_file
 from serving import answers, codes, fill, write_class
 
-
 pytestmark = pytest.mark.chromium
 SRC = Path(__file__).resolve().parents[1] / "src"
 
