@@ -157,7 +157,7 @@ def test_class_report_shares_mistakes_heat_map_and_the_gradebooks(tmp_path: Path
     for name in report.sheetnames:
         assert _rows(report[name]) == _rows(book[name])
     rows = _rows(report["Class"])
-    assert rows[1][0] == "4 files graded (4 in all)"
+    assert rows[1][0] == "files graded: 4 of 4"
     head = ("Block", "Answer cells", "correct", "carried", "carried (trivial)", "wrong", "missing")
     k = rows.index(head)
     shares = {r[0]: r[1:7] for r in rows[k + 1 : k + 5]}
@@ -264,7 +264,7 @@ def test_class_report_in_indonesian_with_flags(tmp_path: Path, capsys) -> None:
     heat = book["Peta panas"]
     assert heat[f"{m.group(1)}{int(m.group(2)) + 3}"].value == "66,7%"
     rows = _rows(book["Kelas"])
-    assert rows[1][0] == "3 berkas dinilai (seluruhnya 3)"
+    assert rows[1][0] == "berkas dinilai: 3 dari 3"
     k = rows.index(
         ("Blok", "Sel jawaban", "benar", "terbawa", "terbawa (remeh)", "salah", "kosong")
     )
