@@ -107,6 +107,7 @@ def write_people(
     status and notes, the file last; headers in ``lang``, the header row frozen."""
     h = GRADEBOOK_HEADERS[lang]
     ws = wb.add_worksheet(class_say("sheet.gradebook", lang))
+    _page(ws, True)
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
     top = wb.add_format({"valign": "top"})
     wrap = wb.add_format({"valign": "top", "text_wrap": True})
@@ -191,6 +192,7 @@ class _Formats:
         )
         self.symbol = wb.add_format({"bold": True, "align": "center", "border": 1})
         self.index = wb.add_format({"align": "center", "border": 1, "font_color": "#595959"})
+        self.given = wb.add_format({"bg_color": "#EDEDED", "border": 1, "border_color": "#BFBFBF"})
         self.fills: dict[str, object] = {}
         self.wb = wb
 
@@ -202,6 +204,14 @@ class _Formats:
         return self.fills[hex_colour]
 
 
+def _page(ws, landscape: bool = False) -> None:
+    """A4, as wide as one page (as many pages down as it takes)."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
 def _share_cells(ws, r: int, c: int, s: Shares, f: _Formats) -> None:
     ws.write_number(r, c, s.total, f.top)
     for k, v in enumerate(VERDICTS, start=1):
@@ -210,6 +220,7 @@ def _share_cells(ws, r: int, c: int, s: Shares, f: _Formats) -> None:
 
 def _shares_sheet(wb, view: ClassView, lang: str, f: _Formats) -> None:
     ws = wb.add_worksheet(class_say("sheet.shares", lang))
+    _page(ws)
     ws.write_string(0, 0, class_say("title.shares", lang), f.title)
     ws.write_string(1, 0, class_say("files", lang, graded=view.graded, files=len(view.papers)))
     verdicts = [verdict(v, lang) for v in VERDICTS]
@@ -250,6 +261,7 @@ def _who(students: Sequence[tuple[str, str]]) -> str:
 def _mistakes_sheet(wb, view: ClassView, lang: str, f: _Formats, sent: str) -> None:
     name = class_say("sheet.mistakes", lang)
     ws = wb.add_worksheet(name)
+    _page(ws, True)
     ws.write_string(0, 0, class_say("title.mistakes", lang), f.title)
     heads = ["rank", "mistake", "code", "students", "cells", "who"]
     for c, head in enumerate(heads):
@@ -287,7 +299,7 @@ def _mistakes_sheet(wb, view: ClassView, lang: str, f: _Formats, sent: str) -> N
     )
     chart.set_title({"name": class_say("chart", lang)})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True})  # the most made on top
+    chart.set_y_axis({"reverse": True, "crossing": "max"})  # the most made on top, axis below
     chart.set_x_axis({"min": 0, "major_unit": 1})
     chart.set_size({"width": 760, "height": max(240, 60 + 36 * n)})
     ws.insert_chart(4 + n, 1, chart)
@@ -295,6 +307,7 @@ def _mistakes_sheet(wb, view: ClassView, lang: str, f: _Formats, sent: str) -> N
 
 def _flags_sheet(wb, view: ClassView, lang: str, f: _Formats) -> None:
     ws = wb.add_worksheet(class_say("sheet.flags", lang))
+    _page(ws, True)
     ws.write_string(0, 0, class_say("title.flags", lang), f.title)
     heads = ["flag", "what", "files_n", "who"]
     for c, head in enumerate(heads):
@@ -323,6 +336,8 @@ def _heat_map(
     """The Steps sheet drawn once (its band and symbol headers from the layout map, each row's
     epoch, step and sample), each answer cell filled by the share of the class right there."""
     ws = wb.add_worksheet(class_say("sheet.heatmap", lang))
+    ws.set_paper(9)
+    ws.set_landscape()  # pages across, as the Steps sheet prints; its headers on each
     steps = layout.sheets.steps
     ws.write_string(0, 0, class_say("title.heatmap", lang, steps=steps), f.title)
     ws.write_string(1, 0, class_say("scale", lang))
@@ -348,11 +363,19 @@ def _heat_map(
         ws.write_string(
             top + row, _col_of(a.cell), percent(share.right, lang), f.fill(colour(share.right))
         )
+    for band, c0, c1 in layout.band_ranges:  # the givens' columns: greyed, as not asked
+        if band in ("data", "weights"):
+            for row in index:
+                for c in range(c0, c1 + 1):
+                    ws.write_blank(top + row, c, None, f.given)
     for row, values in index.items():
         for q, v in zip(("epoch", "step", "sample"), values, strict=True):
             if v is not None and layout.has(q):
                 ws.write_number(top + row, layout.col(q), int(v), f.index)  # type: ignore[arg-type]
     ws.freeze_panes(top + 2, 0)
+    ws.repeat_rows(top, top + 1)
+    if layout.has("sample"):
+        ws.repeat_columns(0, layout.col("sample"))
 
 
 def _row_of(a1: str) -> int:
