@@ -793,19 +793,18 @@ def _class_files(outcomes, later, notes, absent, roster, paths, lang, err) -> No
     book = paths.get("--gradebook")
     if book is not None:
         if book.suffix.lower() == ".xlsx":
-            people = []
-            for k, (row, more) in enumerate(zip(cells, extra, strict=True)):
-                if k < len(papers):
-                    p = papers[k]
-                    flags = list(p.flags)
-                    person = people_row(row, more, blocks, flags)
-                    if p.student_id or p.name:
-                        person = dataclasses.replace(
-                            person, student_id=p.student_id, name=p.name or person.name
-                        )
-                else:
-                    person = people_row(row, more, blocks, [])
-                people.append(person)
+            # a file's student as the class view has it (the roster's name with a roster, the
+            # typed one otherwise; never the file name, which is the last column)
+            people = [
+                dataclasses.replace(
+                    people_row(row, more, blocks, p.flags), student_id=p.student_id, name=p.name
+                )
+                for row, more, p in zip(cells, extra, papers, strict=False)
+            ]
+            people += [
+                people_row(row, more, blocks, [])
+                for row, more in zip(cells[len(papers) :], extra[len(papers) :], strict=True)
+            ]
             write_report(book, view, lang, sent, layout, answers, (people, blocks))
         else:
             rows = [[*row, *more] for row, more in zip(cells, extra, strict=True)]
