@@ -372,3 +372,44 @@ def test_teacher_page_shows_the_class_and_offers_its_report(tmp_path: Path) -> N
         assert rows["2302"]["mistakes"] == "forgot_bias"
         assert rows["2302"]["forward"] == f"{100 * 11 / 12:.1f}"
         assert rows["2301"]["forward"] == "100.0"
+
+
+def test_the_class_report_by_the_api_and_the_teacher_page_in_indonesian(tmp_path: Path) -> None:
+    """The class report with the teacher's bearer token (401 without), and the teacher page's
+    class tables in Indonesian with the decimal comma: one student of three uploaded, every
+    answer right, one typed 0.3 too large (12 forward cells: 11 of 12 right, 91,7 %)."""
+    spec_file, roster = write_class(tmp_path / "class")
+    s, _, _ = prepare(load_spec(spec_file), roster, tmp_path / "data", "id")
+    s.workers = 1
+    data = tmp_path / "data"
+    with TestClient(create_app(s), base_url=BASE) as client:
+        code = codes(data)
+        vals = answers("2301", "id")
+        spec = student_spec(
+            exercise_spec(loads_spec(spec_file.read_text(), "s.toml"), False), "2301"
+        )
+        table = run(spec).table(make_layout(spec, "id"))
+        z = table[(table.quantity == "a") & (table.layer == 2) & (table.step == 2)]
+        key = (z.sheet.item(), z.cell.item())
+        vals[key] += 0.3
+        ex = client.get("/api/exercise", auth=("2301", code["2301"])).content
+        f = fill(ex, tmp_path / "2301.xlsx", vals)
+        r = client.post(
+            "/api/submissions",
+            data={"student_id": "2301", "code": code["2301"]},
+            files={"workbook": ("mine.xlsx", f.read_bytes())},
+        )
+        assert r.json()["status"] == "graded"
+        assert client.get("/api/class-report.xlsx").status_code == 401
+        token = (data / "teacher-token").read_text().strip()
+        got = client.get("/api/class-report.xlsx", headers={"authorization": f"Bearer {token}"})
+        assert got.status_code == 200
+        report = openpyxl.load_workbook(io.BytesIO(got.content))
+        assert report.sheetnames == ["Kelas", "Kesalahan", "Tanda", "Peta panas"]
+        assert _rows(report["Kelas"])[1][0] == "berkas dinilai: 1 dari 1"
+        page = client.get("/teacher").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        client.post("/teacher/signin", data={"token": token, "csrf": csrf})
+        t = client.get("/teacher").text
+        assert "Unduh laporan kelas (xlsx)" in t and "Jawaban kelas menurut blok" in t
+        assert "<td>maju</td><td>12</td><td>91,7%</td>" in t

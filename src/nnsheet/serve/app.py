@@ -671,6 +671,12 @@ class Server:
         path = await asyncio.to_thread(self.class_xlsx, False)
         return _xlsx_response(path, "class-report.xlsx")
 
+    async def api_class_report(self, request: Request) -> Response:
+        if not self.bearer(request):
+            return _unauthorized("Bearer")
+        path = await asyncio.to_thread(self.class_xlsx, False)
+        return _xlsx_response(path, "class-report.xlsx")
+
     async def teacher_zip(self, request: Request) -> Response:
         if not self.is_teacher(request):
             return RedirectResponse("/teacher", 303)
@@ -924,6 +930,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/gradebook.csv", srv.api_gradebook),
         Route("/api/gradebook.xlsx", srv.api_gradebook_xlsx),
         Route("/api/submissions.zip", srv.api_zip),
+        Route("/api/class-report.xlsx", srv.api_class_report),
         Route("/style.css", srv.style),
     ]
     middleware = [

@@ -121,8 +121,6 @@ CLASS_TEXT: dict[str, dict[str, str]] = {
         "title.heatmap": "The {steps} sheet once: each answer cell shows the share of the class "
         "that got it right (correct or carried forward correctly)",
         "scale": "Colour: red 0%, yellow 50%, green 100%",
-        "right": "right",
-        "more": "{n} more files",
         "wrote": "wrote {path} (the class report of {n} graded files)",
         "download": "Download the class report (xlsx)",
         "class_title": "The class's answers by block",
@@ -158,8 +156,6 @@ CLASS_TEXT: dict[str, dict[str, str]] = {
         "title.heatmap": "Lembar {steps} sekali: setiap sel jawaban menunjukkan bagian kelas "
         "yang menjawabnya dengan benar (benar atau terbawa dengan benar)",
         "scale": "Warna: merah 0%, kuning 50%, hijau 100%",
-        "right": "benar",
-        "more": "{n} berkas lagi",
         "wrote": "menulis {path} (laporan kelas dari {n} berkas yang dinilai)",
         "download": "Unduh laporan kelas (xlsx)",
         "class_title": "Jawaban kelas menurut blok",
