@@ -287,6 +287,8 @@ def people_row(
         counts,
         [c for c in str(more["mistakes"]).split(";") if c],
         list(flags),
-        str(row["message"] or ""),
+        # what stopped a file being graded; the rest of ``message`` repeats the flags' reasons
+        # (said in words in the flags column) or notes in English for scripts
+        str(row["message"] or "") if row["status"] == "unreadable" else "",
         str(row["file"] or ""),
     )

@@ -79,10 +79,17 @@ class _Widths:
         longest = max((len(line) for line in str(value).split("\n")), default=0)
         self.w[col] = max(self.w.get(col, 0), longest)
 
+    def width(self, col: int, least: int = 6) -> int:
+        return min(MAX_WIDTH, max(least, self.w.get(col, 0) + 2))
+
     def apply(self, ws, wrap, least: int = 6) -> None:
         for col, n in self.w.items():
-            width = min(MAX_WIDTH, max(least, n + 2))
-            ws.set_column(col, col, width, wrap if n + 2 > MAX_WIDTH else None)
+            ws.set_column(col, col, self.width(col, least), wrap if n + 2 > MAX_WIDTH else None)
+
+
+def _lines(value: str, width: int) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` characters wide."""
+    return sum(max(1, -(-len(line) // max(1, width))) for line in value.split("\n"))
 
 
 def _mistake_text(sent: str, lang: str) -> Callable[[str], str]:
@@ -129,6 +136,7 @@ def write_people(
         ws.write_string(0, c, head, bold)
         widths.see(c, head if c < 3 or c >= 3 + len(blocks) + len(COUNTS) else "")
     said = _mistake_text(sent, lang)
+    wrapped: dict[int, dict[int, str]] = {}  # row → column → wrapped text (the row's height)
     for r, row in enumerate(rows, start=1):
         cells: list[tuple[object, object]] = [
             (text(row.student_id), top),
@@ -147,6 +155,8 @@ def write_people(
                 continue
             if isinstance(v, str):
                 ws.write_string(r, c, v, fmt)
+                if fmt is wrap:
+                    wrapped.setdefault(r, {})[c] = v
             else:
                 ws.write_number(r, c, float(v), fmt)  # type: ignore[arg-type]
             widths.see(c, v if isinstance(v, str) else f"{float(v):.1f}")  # type: ignore[arg-type]
@@ -154,6 +164,10 @@ def write_people(
     n = 3 + len(blocks)
     ws.set_column(3, n - 1 + len(COUNTS), 11)  # the numbers: as wide as their headers wrap to
     ws.set_row(0, 30)
+    for r, texts in wrapped.items():  # spreadsheets do not grow a row for wrapped text on load
+        lines = max(_lines(v, widths.width(c)) for c, v in texts.items())
+        if lines > 1:
+            ws.set_row(r, 15 * min(lines, 27))  # at most 409 points, Excel's largest row
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(1, len(rows)), len(heads) - 1)
     ws.activate()
