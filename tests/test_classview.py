@@ -232,7 +232,8 @@ def test_class_report_shares_mistakes_heat_map_and_the_gradebooks(tmp_path: Path
     )
     assert dewi[head.index("Status")] == "graded" and dewi[-1] == str(sub / "2304.xlsx")
     assert dewi[head.index("Notes")] is None  # the flags' reasons are said once, under Flags
-    assert ws.row_dimensions[5].height == 30  # two mistakes: two lines shown
+    # two mistakes, the second (76 characters) wrapped in a column 60 wide: 3 lines of 15 points
+    assert ws.row_dimensions[5].height == 45
     assert people["2305"][head.index("Status")] == "no file"
     assert ws.freeze_panes == "C2"
     assert ws.column_dimensions["A"].width >= len("Student number")
