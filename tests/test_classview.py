@@ -204,6 +204,10 @@ def test_class_report_shares_mistakes_heat_map_and_the_gradebooks(tmp_path: Path
     assert (net_o1.value, out_o1.value, delta.value) == ("75%", "100%", "75%")
     assert drawn(("z", 1, 2, 1, None)).value == "75%"  # 2304's forgotten bias: net y'1
     assert drawn(("z", 2, 1, 1, None)).value == "100%"  # net O1 of step 2: nobody slipped
+    # the Epochs sheet's answers below the Steps rows (3 steps: rows 6–8), the same way
+    assert [heat[f"{c}11"].value for c in "AB"] == ["Epochs", None]
+    assert [heat[f"{c}13"].value for c in "ABC"] == ["epoch", "loss", "accuracy"]
+    assert [heat[f"{c}14"].value for c in "ABC"] == [1, "100%", "100%"]
     assert net_o1.fill.fgColor.rgb != out_o1.fill.fgColor.rgb
     assert net_o1.fill.fgColor.rgb == delta.fill.fgColor.rgb
     assert heat[f"B{int(re.sub('[A-Z]', '', at[('z', 1, 1, 1, None)][1])) + 3}"].value == 1  # step
@@ -367,7 +371,10 @@ def test_teacher_page_shows_the_class_and_offers_its_report(tmp_path: Path) -> N
         heat = report["Heat map"]
         assert "67%" not in [c.value for row in heat.iter_rows() for c in row]
         shown = {
-            c.value for row in heat.iter_rows(min_row=6) for c in row if isinstance(c.value, str)
+            c.value
+            for row in heat.iter_rows(min_row=6)
+            for c in row
+            if isinstance(c.value, str) and c.value.endswith("%")
         }
         assert shown == {"66.7%", "100%"}  # net O1 of step 1: 2 of 3 right
         book = client.get("/teacher/gradebook.csv").text

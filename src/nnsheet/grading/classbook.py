@@ -348,7 +348,8 @@ def _heat_map(
     wb, view: ClassView, lang: str, f: _Formats, layout: Layout, answers: Sequence
 ) -> None:
     """The Steps sheet drawn once (its band and symbol headers from the layout map, each row's
-    epoch, step and sample), each answer cell filled by the share of the class right there."""
+    epoch, step and sample), each answer cell filled by the share of the class right there; the
+    Epochs sheet's answers below it, the same way."""
     ws = wb.add_worksheet(class_say("sheet.heatmap", lang))
     ws.set_paper(9)
     ws.set_landscape()  # pages across, as the Steps sheet prints; its headers on each
@@ -386,6 +387,21 @@ def _heat_map(
         for q, v in zip(("epoch", "step", "sample"), values, strict=True):
             if v is not None and layout.has(q):
                 ws.write_number(top + row, layout.col(q), int(v), f.index)  # type: ignore[arg-type]
+    epochs = [a for a in answers if a.sheet == layout.sheets.epochs]
+    if epochs:  # the Epochs sheet's answers below, drawn the same way
+        below = top + max(index, default=0) + 3
+        ws.write_string(below, 0, text(layout.sheets.epochs), f.bold)
+        for cell in layout.epochs_header_cells():
+            fmt = f.symbol if cell.kind == "symbol" else f.bold
+            ws.write_string(below + 1 + cell.row, cell.col, text(cell.value), fmt)
+        for a in epochs:
+            share = view.cells.get((a.sheet, a.cell))
+            row = below + 1 + _row_of(a.cell)
+            if a.epoch is not None:
+                ws.write_number(row, 0, int(a.epoch), f.index)
+            if share is not None and share.total:
+                fill = f.fill(colour(share.right))
+                ws.write_string(row, _col_of(a.cell), percent(share.right, lang), fill)
     ws.freeze_panes(top + 2, 0)
     ws.repeat_rows(top, top + 1)
     if layout.has("sample"):
