@@ -76,6 +76,21 @@ def _cells(lang: str) -> dict[tuple, tuple[str, str]]:
     return out
 
 
+def _columns_cells() -> dict[tuple, tuple[str, str]]:
+    """:func:`_cells` of the course exercise written with ``--layout columns``."""
+    spec = load_spec(example_path("course"))
+    table = run(spec).table(make_layout(spec, "en", layout="columns"))
+    out = {}
+    for r in table.to_dict("records"):
+        if r["cell"]:
+            key = tuple(
+                None if r[k] is None or str(r[k]) in ("<NA>", "nan") else int(r[k])
+                for k in ("step", "layer", "j", "i")
+            )
+            out[(r["quantity"], *key)] = (r["sheet"], r["cell"])
+    return out
+
+
 def _class(tmp_path: Path, lang: str = "en", duplicate: bool = False) -> tuple[Path, Path]:
     """Exercises for the roster, and a folder of submissions: 2301 and 2302 all right, 2303
     forgot the bias in net O1 at step 1, 2304 forgot the bias in net y'1 at step 1, typed
@@ -423,3 +438,39 @@ def test_the_class_report_by_the_api_and_the_teacher_page_in_indonesian(tmp_path
         t = client.get("/teacher").text
         assert "Unduh laporan kelas (xlsx)" in t and "Jawaban kelas menurut blok" in t
         assert "<td>maju</td><td>12</td><td>91,7%</td>" in t
+
+
+def test_the_heat_map_of_a_columns_exercise_draws_the_steps_as_columns(tmp_path: Path) -> None:
+    """``template --layout columns``: the heat map draws the quantities down the sheet and one
+    step per column (the step's epoch, step and sample heading it), as the exercise has them.
+    Two files: one right, one with net O1 of step 1 typed without its bias (50 % there)."""
+    ex = tmp_path / "ex.xlsx"
+    assert main(["template", "course", "--layout", "columns", "-o", str(ex)]) == 0
+    at = _columns_cells()
+    exact = {at[k]: v for k, v in _by_key(answers("2301", "en", COURSE)).items() if k in at}
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    fill(ex, sub / "a.xlsx", exact)
+    fill(ex, sub / "b.xlsx", {**exact, at[("z", 1, 1, 1, None)]: 0.26})
+    report = tmp_path / "c.xlsx"
+    assert main(["check", str(sub), "--class-report", str(report)]) == 1
+    heat = openpyxl.load_workbook(report)["Heat map"]
+
+    def drawn(key: tuple) -> object:
+        cell = at[key][1]
+        letters = "".join(ch for ch in cell if ch.isalpha())
+        return heat[f"{letters}{int(cell[len(letters) :]) + 3}"].value
+
+    assert drawn(("z", 1, 1, 1, None)) == "50%"
+    assert drawn(("z", 2, 1, 1, None)) == "100%" and drawn(("a", 1, 1, 1, None)) == "100%"
+    net = at[("z", 1, 1, 1, None)][1]
+    row = int("".join(ch for ch in net if ch.isdigit())) + 3
+    assert [heat[f"{c}{row}"].value for c in "AB"] == ["forward pass", "net O1"]
+    col = "".join(ch for ch in net if ch.isalpha())
+    assert [heat[f"{col}{r}"].value for r in (4, 5, 6)] == [1, 1, 1]  # epoch, step, sample
+
+
+def _by_key(values: dict[tuple[str, str], float]) -> dict[tuple, float]:
+    """The engine's answers of the rows exercise (by cell) by their trace key instead."""
+    rows = _cells("en")
+    return {k: values[c] for k, c in rows.items() if c in values}

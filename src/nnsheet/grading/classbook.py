@@ -360,8 +360,10 @@ def _heat_map(
     for c0, c1, width in layout.steps_widths():
         ws.set_column(c0, c1, width)
     for cell in layout.steps_header_cells():
-        if cell.last_col is not None and cell.last_col > cell.col:
-            ws.merge_range(top + cell.row, cell.col, top + cell.row, cell.last_col, "", f.band)
+        last_row = getattr(cell, "last_row", None) or cell.row  # merged down (columns layout)
+        last_col = cell.last_col if cell.last_col is not None else cell.col
+        if (last_row, last_col) != (cell.row, cell.col):
+            ws.merge_range(top + cell.row, cell.col, top + last_row, last_col, "", f.band)
             ws.write_string(top + cell.row, cell.col, text(cell.value), f.band)
         else:
             fmt = f.band if cell.kind == "band" else f.symbol
@@ -378,15 +380,25 @@ def _heat_map(
         ws.write_string(
             top + row, _col_of(a.cell), percent(share.right, lang), f.fill(colour(share.right))
         )
-    for band, c0, c1 in layout.band_ranges:  # the givens' columns: greyed, as not asked
-        if band in ("data", "weights"):
-            for row in index:
-                for c in range(c0, c1 + 1):
-                    ws.write_blank(top + row, c, None, f.given)
-    for row, values in index.items():
-        for q, v in zip(("epoch", "step", "sample"), values, strict=True):
-            if v is not None and layout.has(q):
-                ws.write_number(top + row, layout.col(q), int(v), f.index)  # type: ignore[arg-type]
+    if layout.columns:  # one step per column: its epoch, step and sample head the column
+        heads: dict[int, tuple[object, object, object]] = {}
+        for a in answers:
+            if a.sheet == steps:
+                heads.setdefault(_col_of(a.cell), (a.epoch, a.step, a.sample))
+        for col, values in heads.items():
+            for k, v in enumerate(values):
+                if v is not None:
+                    ws.write_number(top + k, col, int(v), f.index)  # type: ignore[arg-type]
+    else:
+        for band, c0, c1 in layout.band_ranges:  # the givens' columns: greyed, as not asked
+            if band in ("data", "weights"):
+                for row in index:
+                    for c in range(c0, c1 + 1):
+                        ws.write_blank(top + row, c, None, f.given)
+        for row, values in index.items():
+            for q, v in zip(("epoch", "step", "sample"), values, strict=True):
+                if v is not None and layout.has(q):
+                    ws.write_number(top + row, layout.col(q), int(v), f.index)  # type: ignore[arg-type]
     epochs = [a for a in answers if a.sheet == layout.sheets.epochs]
     if epochs:  # the Epochs sheet's answers below, drawn the same way
         below = top + max(index, default=0) + 3
@@ -402,10 +414,16 @@ def _heat_map(
             if share is not None and share.total:
                 fill = f.fill(colour(share.right))
                 ws.write_string(row, _col_of(a.cell), percent(share.right, lang), fill)
-    ws.freeze_panes(top + 2, 0)
-    ws.repeat_rows(top, top + 1)
-    if layout.has("sample"):
-        ws.repeat_columns(0, layout.col("sample"))
+    if layout.columns:
+        first = min((_col_of(a.cell) for a in answers if a.sheet == steps), default=3)
+        ws.freeze_panes(top + 3, first)
+        ws.repeat_rows(top, top + 2)
+        ws.repeat_columns(0, first - 1)
+    else:
+        ws.freeze_panes(top + 2, 0)
+        ws.repeat_rows(top, top + 1)
+        if layout.has("sample"):
+            ws.repeat_columns(0, layout.col("sample"))
 
 
 def _row_of(a1: str) -> int:
