@@ -132,9 +132,10 @@ def write_people(
         h["file"],
     ]
     widths = _Widths()
+    numbers = range(3, 3 + len(blocks) + len(COUNTS))  # block scores and counts: 11 wide below
     for c, head in enumerate(heads):
         ws.write_string(0, c, head, bold)
-        widths.see(c, head if c < 3 or c >= 3 + len(blocks) + len(COUNTS) else "")
+        widths.see(c, "" if c in numbers else head)  # a number column's header wraps
     said = _mistake_text(sent, lang)
     wrapped: dict[int, dict[int, str]] = {}  # row → column → wrapped text (the row's height)
     for r, row in enumerate(rows, start=1):
