@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         "hints (and the formula on the learner's own numbers) or full; without it "
         "everything is shown (the teacher's copy)",
     )
+    c.add_argument(
+        "--all-attempts",
+        action="store_true",
+        help="of a submissions zip (serve's <id>/attempt-<n>.xlsx): every attempt, one "
+        "gradebook row each, instead of each student's last",
+    )
     c.add_argument("--report", help="one row per answer cell (.csv)")
     c.add_argument(
         "--gradebook",
@@ -565,6 +571,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         lang=args.lang,
         roster=roster,
         feedback=args.feedback or "full",
+        all_attempts=args.all_attempts,
     )
 
 
@@ -629,6 +636,24 @@ def _graded_paths(
     return targets, make_folder
 
 
+def _member_targets(
+    members: list, output: str | None, zipped: Path
+) -> tuple[list[Path | None], bool]:
+    """The graded copy of each member of a submissions zip (``-o``: a folder, created when
+    missing): ``<id>-attempt-<n>.xlsx``, the id and number read from a checked member name
+    (never the name itself); none for a member not graded."""
+    if output is None:
+        return [None] * len(members), False
+    o = Path(output)
+    if o.exists() and not o.is_dir():
+        raise NnsheetError(f"{o}: with a submissions zip, -o must name a folder")
+    if o.resolve() == zipped.resolve():
+        raise NnsheetError(f"{o}: refusing to overwrite the submissions zip; choose another -o")
+    return [
+        o / f"{m.id}-attempt-{m.attempt}.xlsx" if m.problem is None else None for m in members
+    ], True
+
+
 def check_files(
     files: Sequence[Path],
     record: Record,
@@ -640,6 +665,7 @@ def check_files(
     roster: Sequence[Student] | None = None,
     say: Callable[[str], None] = print,
     feedback: str = "full",
+    all_attempts: bool = False,
 ) -> int:
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
     by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
@@ -651,7 +677,11 @@ def check_files(
 
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for is still written. ``lang``: the language of what is said (default: each
-    exercise's own); the CSV files stay English."""
+    exercise's own); the CSV files stay English.
+
+    A submissions zip (``serve``'s, :mod:`nnsheet.grading.zipped`), given alone, is graded
+    member by member: each student's last attempt (every attempt with ``all_attempts``), graded
+    as the student its folder names; ``-o`` then names a folder (``<id>-attempt-<n>.xlsx``)."""
     from .core.safety import terminal_text
     from .grading.batch import (
         GRADEBOOK_COLUMNS,
@@ -670,8 +700,22 @@ def check_files(
     def err(line: str) -> None:  # file names and learners' text: control characters escaped
         print(terminal_text(line), file=sys.stderr)
 
-    files, several = submissions([Path(f) for f in files], err)
-    targets, make_folder = _graded_paths(files, output, several)
+    from .grading.zipped import grade_member, is_zip_path, open_zip, read_members
+
+    given = [Path(f) for f in files]
+    zipped = next((f for f in given if is_zip_path(f)), None)
+    members: list = []
+    if zipped is not None:
+        if len(given) > 1:
+            raise NnsheetError(f"{zipped}: a submissions zip is graded on its own; give it alone")
+        members = read_members(zipped, all_attempts)
+        files, several = [zipped], True
+        targets, make_folder = _member_targets(members, output, zipped)
+    else:
+        if all_attempts:
+            raise NnsheetError("--all-attempts is for a submissions zip (serve's <id>/attempt-<n>)")
+        files, several = submissions(given, err)
+        targets, make_folder = _graded_paths(files, output, several)
     paths = {
         what: _csv_path(p, what, files)
         for what, p in (("--report", report), ("--gradebook", gradebook))
@@ -699,8 +743,14 @@ def check_files(
     outcomes = []
     notes: list[list[str]] = []  # per file: what the gradebook says beyond its flags
     said: str | None = None  # the first graded exercise's language
-    for f, dest in zip(files, targets, strict=True):
-        o = grade_file(f, record, roster, lang=lang, cache=cache)
+    zf = None if zipped is None else open_zip(zipped)  # read_members has read it once
+    for item, dest in zip(members or files, targets, strict=True):
+        if zf is not None:
+            o = grade_member(zf, item, record, roster, lang=lang, cache=cache)
+            f = o.path
+        else:
+            f = item
+            o = grade_file(f, record, roster, lang=lang, cache=cache)
         outcomes.append(o)
         notes.append([])
         if o.result is None:
@@ -725,6 +775,8 @@ def check_files(
             status = 2
             continue
         out(words("graded_copy", lang or o.lang, path=dest))
+    if zf is not None:
+        zf.close()
     later = class_flags(outcomes, record, roster, cache)
     for o, flags in zip(outcomes, later, strict=True):
         lines = flag_lines(flags, lang or o.lang, o.flags)
