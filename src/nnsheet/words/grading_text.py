@@ -119,6 +119,7 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
         "{wrong} of them wrong in one file or both",
         "note.duplicate": "student {sid} has {n} files graded: {files}",
+        "note.duplicate.serve": "the same workbook as another student's latest upload: {files}",
         "note.id_mismatch.submitted": "the student id typed in the exercise is {typed}, "
         "but it was handed in as student {sid}'s",
         "note.id_mismatch.file_name": "the student id typed in the exercise is {typed}, "
@@ -204,6 +205,8 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
         "{wrong} di antaranya salah di salah satu atau kedua berkas",
         "note.duplicate": "mahasiswa {sid} mengumpulkan {n} berkas yang dinilai: {files}",
+        "note.duplicate.serve": "buku kerja yang sama dengan unggahan terakhir mahasiswa lain: "
+        "{files}",
         "note.id_mismatch.submitted": "NIM yang diketik di latihan adalah {typed}, tetapi "
         "berkas ini dikumpulkan sebagai milik mahasiswa {sid}",
         "note.id_mismatch.file_name": "NIM yang diketik di latihan adalah {typed}, tetapi "
