@@ -187,13 +187,18 @@ def test_hostile_member_names_are_rows_not_paths(made, tmp_path: Path, capsys) -
         "2301/notes.txt": "not a submission's name",
         "2301/../../attempt-1.xlsx": "climbs out of the zip",
     }
+    rows_expected = len(names) + 1 + 1 + 2  # the bad names, "../", 2302's file, not_submitted
     z = _zip(work / "submissions.zip", {n: right["2301"] for n in names})
     with zipfile.ZipFile(z, "a") as zf:
+        zf.writestr(zipfile.ZipInfo("2302/"), b"")  # a folder's own entry: nothing to grade
         zf.writestr("2302/attempt-1.xlsx", right["2302"])
+        zf.writestr(zipfile.ZipInfo("../"), b"")  # not a student's folder: a row
     capsys.readouterr()
     status, rows = _check(made, z, work, "-o", str(work / "graded"))
     assert status == 2  # members not graded
     by = {r["file"]: r for r in rows}
+    assert len(rows) == rows_expected and "2302/" not in by
+    assert "climbs out of the zip" in by["../"]["message"]
     assert by["2302/attempt-1.xlsx"]["status"] == "graded"
     for name, why in names.items():
         shown = name.replace("\x1b", "\\x1b")
@@ -286,3 +291,30 @@ def test_zip_alone_and_all_attempts_only_for_a_zip(made, tmp_path: Path, capsys)
     assert main(["check", str(other), "--all-attempts"]) == 2
     assert "--all-attempts is for a submissions zip" in capsys.readouterr().err
     shutil.rmtree(tmp_path / "nothing", ignore_errors=True)
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_id_mismatch_typed_in_libreoffice(made, tmp_path: Path, suffix: str) -> None:
+    """2303 opens their own exercise in LibreOffice, answers it and types 2302 in the student
+    number cell; uploaded as 2303 (the zip's folder): graded on 2303's givens, all correct,
+    flagged id_mismatch naming both."""
+    from submissions import require_uno, uno_edit
+
+    require_uno()
+    wb = openpyxl.load_workbook(made["out"] / "2303.xlsx")
+    sheet, ref = next(iter(wb.defined_names["student_id"].destinations))
+    ops: list[dict] = [{"op": "text", "sheet": sheet, "cells": {ref.replace("$", ""): "2302"}}]
+    by_sheet: dict[str, dict[str, float]] = {}
+    for (s, c), v in answers("2303").items():
+        by_sheet.setdefault(s, {})[c] = v
+    ops += [{"op": "value", "sheet": s, "cells": cells} for s, cells in by_sheet.items()]
+    edited = uno_edit(made["out"] / "2303.xlsx", tmp_path / f"edited{suffix}", ops)
+    z = _zip(tmp_path / "submissions.zip", {f"2303/attempt-1{suffix}": edited.read_bytes()})
+    status, rows = _check(made, z, tmp_path)
+    r = {x["file"]: x for x in rows}[f"2303/attempt-1{suffix}"]
+    assert r["status"] == "graded" and r["score"] == "100.0", r
+    assert r["student_id"] == "2302" and r["flags"] == "id_mismatch"
+    assert r["message"] == (
+        "the student id typed in the exercise is 2302, but it was handed in as student 2303's"
+    )
+    assert status == 0

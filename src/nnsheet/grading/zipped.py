@@ -160,8 +160,12 @@ def read_members(path: Path, all_attempts: bool = False) -> list[Member]:
     bad: list[Member] = []
     for info in infos:
         name = info.filename
-        if name.endswith("/") and info.file_size == 0 and name_problem(name[:-1] + "/x") is None:
-            continue  # a folder's own entry (a zip made by hand): nothing to grade
+        if (
+            name.endswith("/")
+            and info.file_size == 0
+            and name_problem(f"{name}attempt-1.xlsx") is None
+        ):
+            continue  # a student folder's own entry (a zip made by hand): nothing to grade
         problem = name_problem(name)
         if problem is not None:
             bad.append(Member(name, None, None, problem))
