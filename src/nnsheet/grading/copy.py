@@ -67,17 +67,19 @@ class GradedWriter(ExerciseWriter):
         comments: Mapping[tuple[str, str], str | None],
         grades: Sequence[printing.GradesLine],
         title: str,
+        lang: str,
     ) -> None:
         key = res.key
         names = res.book.names if res.book is not None else {}
         student = (learner_text(names.get("student")), learner_text(names.get("student_id")))
         super().__init__(path, key.layout, key.options, meta_rows(key.spec, key.options), student)
         self.res, self.comments, self.grades, self.title = res, comments, grades, title
+        self.lang = lang  # what check says (--lang), the exercise's own sheets aside
         self.marks = {(m.row.sheet, *cell_pos(m.row.cell)): m for m in res.marks}
         self.written = 0
 
     def _fill(self, wb, records) -> None:
-        lang = self.options.lang
+        lang = self.lang
         first = wb.add_worksheet(SHEET_NAMES[lang].grades)  # the first sheet
         self.verdict_fmt = {
             v: wb.add_format({**ANSWER_FORMAT, "bg_color": "#" + c}) for v, c in COLOURS.items()
@@ -124,10 +126,11 @@ def write_graded_book(
     comments: Mapping[tuple[str, str], str | None],
     grades: Sequence[printing.GradesLine],
     title: str,
+    lang: str,
 ) -> None:
     """The graded copy of ``res`` at ``out`` (atomically): the exercise of its answer key with
     the learner's answers at their places in the layout (a shifted table is put back in place),
     ``comments`` on answer cells (by the answer's (sheet, cell); None: none), and the Grades
-    sheet's ``grades`` lines first, ``title`` in its printed header."""
-    writer = GradedWriter(out, res, comments, grades, title)
+    sheet's ``grades`` lines first, named in ``lang``, ``title`` in its printed header."""
+    writer = GradedWriter(out, res, comments, grades, title, lang)
     writer.write(exercise_records(res.key.trace, res.key.options))

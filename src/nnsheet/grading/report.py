@@ -228,7 +228,7 @@ def write_graded(
     lang = _lang(res, lang)
     comments = {m.row.key: comment_text(res, m, lang, feedback) for m in res.marks}
     title = terminal_text(Path(src).name)
-    write_graded_book(out, res, comments, grades_lines(res, lang, feedback), title)
+    write_graded_book(out, res, comments, grades_lines(res, lang, feedback), title, lang)
 
 
 def report_rows(res: Result) -> list[list[object]]:
