@@ -318,3 +318,41 @@ def test_id_mismatch_typed_in_libreoffice(made, tmp_path: Path, suffix: str) -> 
         "the student id typed in the exercise is 2302, but it was handed in as student 2303's"
     )
     assert status == 0
+
+
+def test_the_last_attempt_that_can_be_graded(made, tmp_path: Path, capsys) -> None:
+    """As serve counts attempts: 2301's attempt 3 has nothing typed and attempt 2 is not a
+    workbook, so attempt 1 is graded, the others said in the row's message and on stderr;
+    --all-attempts grades each."""
+    blank = (made["out"] / "2301.xlsx").read_bytes()
+    z = _zip(
+        tmp_path / "submissions.zip",
+        {
+            "2301/attempt-1.xlsx": made["right"]["2301"],
+            "2301/attempt-2.xlsx": b"not a workbook",
+            "2301/attempt-3.xlsx": blank,
+            "2302/attempt-1.xlsx": b"not a workbook either",
+        },
+    )
+    capsys.readouterr()
+    status, rows = _check(made, z, tmp_path, "-o", str(tmp_path / "graded"))
+    err = capsys.readouterr().err
+    by = {r["file"]: r for r in rows}
+    assert list(by) == ["2301/attempt-1.xlsx", "2302/attempt-1.xlsx", ""]
+    first = by["2301/attempt-1.xlsx"]
+    assert first["status"] == "graded" and first["score"] == "100.0"
+    assert "2301/attempt-3.xlsx passed over (nothing typed)" in first["message"]
+    assert "2301/attempt-2.xlsx passed over (" in first["message"]
+    assert "nnsheet: 2301/attempt-3.xlsx passed over (nothing typed)" in err
+    assert by["2302/attempt-1.xlsx"]["status"] == "unreadable"  # nothing else to grade
+    assert status == 2
+    assert [p.name for p in (tmp_path / "graded").iterdir()] == ["2301-attempt-1.xlsx"]
+    status, rows = _check(made, z, tmp_path, "--all-attempts")
+    got = [(r["file"], r["status"], r["score"]) for r in rows]
+    assert got == [
+        ("2301/attempt-1.xlsx", "graded", "100.0"),
+        ("2301/attempt-2.xlsx", "unreadable", ""),
+        ("2301/attempt-3.xlsx", "graded", "0.0"),
+        ("2302/attempt-1.xlsx", "unreadable", ""),
+        ("", "not_submitted", "0.0"),
+    ]

@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-attempts",
         action="store_true",
         help="of a submissions zip (serve's <id>/attempt-<n>.xlsx): every attempt, one "
-        "gradebook row each, instead of each student's last",
+        "gradebook row each, instead of each student's last that can be graded",
     )
     c.add_argument("--report", help="one row per answer cell (.csv)")
     c.add_argument(
@@ -636,12 +636,12 @@ def _graded_paths(
     return targets, make_folder
 
 
-def _member_targets(
+def _member_folder(
     members: list, output: str | None, zipped: Path
 ) -> tuple[list[Path | None], bool]:
-    """The graded copy of each member of a submissions zip (``-o``: a folder, created when
-    missing): ``<id>-attempt-<n>.xlsx``, the id and number read from a checked member name
-    (never the name itself); none for a member not graded."""
+    """Where the graded copies of a submissions zip go (``-o``: a folder, created when
+    missing), one entry per row: each copy is ``<id>-attempt-<n>.xlsx`` there, the id and
+    number read from the checked member name of the attempt graded (never the name itself)."""
     if output is None:
         return [None] * len(members), False
     o = Path(output)
@@ -649,9 +649,7 @@ def _member_targets(
         raise NnsheetError(f"{o}: with a submissions zip, -o must name a folder")
     if o.resolve() == zipped.resolve():
         raise NnsheetError(f"{o}: refusing to overwrite the submissions zip; choose another -o")
-    return [
-        o / f"{m.id}-attempt-{m.attempt}.xlsx" if m.problem is None else None for m in members
-    ], True
+    return [o] * len(members), True
 
 
 def check_files(
@@ -680,8 +678,9 @@ def check_files(
     exercise's own); the CSV files stay English.
 
     A submissions zip (``serve``'s, :mod:`nnsheet.grading.zipped`), given alone, is graded
-    member by member: each student's last attempt (every attempt with ``all_attempts``), graded
-    as the student its folder names; ``-o`` then names a folder (``<id>-attempt-<n>.xlsx``)."""
+    member by member: each student's last attempt that can be graded (every attempt with
+    ``all_attempts``), graded as the student its folder names; ``-o`` then names a folder
+    (``<id>-attempt-<n>.xlsx``)."""
     from .core.safety import terminal_text
     from .grading.batch import (
         GRADEBOOK_COLUMNS,
@@ -700,7 +699,7 @@ def check_files(
     def err(line: str) -> None:  # file names and learners' text: control characters escaped
         print(terminal_text(line), file=sys.stderr)
 
-    from .grading.zipped import grade_member, is_zip_path, open_zip, read_members
+    from .grading.zipped import grade_last, is_zip_path, open_zip, read_members
 
     given = [Path(f) for f in files]
     zipped = next((f for f in given if is_zip_path(f)), None)
@@ -710,7 +709,7 @@ def check_files(
             raise NnsheetError(f"{zipped}: a submissions zip is graded on its own; give it alone")
         members = read_members(zipped, all_attempts)
         files, several = [zipped], True
-        targets, make_folder = _member_targets(members, output, zipped)
+        targets, make_folder = _member_folder(members, output, zipped)
     else:
         if all_attempts:
             raise NnsheetError("--all-attempts is for a submissions zip (serve's <id>/attempt-<n>)")
@@ -745,14 +744,19 @@ def check_files(
     said: str | None = None  # the first graded exercise's language
     zf = None if zipped is None else open_zip(zipped)  # read_members has read it once
     for item, dest in zip(members or files, targets, strict=True):
-        if zf is not None:
-            o = grade_member(zf, item, record, roster, lang=lang, cache=cache)
+        passed: list[str] = []
+        if zf is not None:  # a student's attempts: the last one that can be graded
+            m, o, passed = grade_last(zf, item, record, roster, lang=lang, cache=cache)
             f = o.path
+            named = dest is not None and m.problem is None
+            dest = dest / f"{m.id}-attempt-{m.attempt}.xlsx" if named else None
+            for line in passed:
+                err(f"nnsheet: {line}")
         else:
             f = item
             o = grade_file(f, record, roster, lang=lang, cache=cache)
         outcomes.append(o)
-        notes.append([])
+        notes.append(passed)
         if o.result is None:
             err(f"nnsheet: error: {o.problem}")
             status = 2

@@ -130,11 +130,12 @@ def open_zip(path: Path) -> zipfile.ZipFile:
         raise NnsheetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def read_members(path: Path, all_attempts: bool = False) -> list[Member]:
-    """The members of the submissions zip ``path`` to grade, in id and attempt order: each
-    student's last attempt (every attempt with ``all_attempts``), then each member that is not
-    a submission (with its problem). Raises :class:`NnsheetError` (one line naming the file)
-    for a file that is not a readable zip or exceeds the zip's bounds."""
+def read_members(path: Path, all_attempts: bool = False) -> list[list[Member]]:
+    """What to grade of the submissions zip ``path``, one gradebook row each, in id and attempt
+    order: each student's attempts, newest first (the last one that can be graded is graded:
+    :func:`grade_last`), or with ``all_attempts`` every attempt alone; then each member that is
+    not a submission (with its problem). Raises :class:`NnsheetError` (one line naming the
+    file) for a file that is not a readable zip or exceeds the zip's bounds."""
     try:
         total, cd_size = _directory_size(path)
     except OSError as exc:
@@ -183,12 +184,12 @@ def read_members(path: Path, all_attempts: bool = False) -> list[Member]:
             problem = "encrypted"
         good[key] = Member(name, m["id"], int(m["n"]), problem, info)
     chosen = sorted(good.values(), key=lambda m: (m.id or "", m.attempt or 0))
-    if not all_attempts:
-        last: dict[str, Member] = {}
-        for m in chosen:
-            last[m.id or ""] = m
-        chosen = list(last.values())
-    return [*chosen, *bad]
+    if all_attempts:
+        return [[m] for m in [*chosen, *bad]]
+    by: dict[str, list[Member]] = {}
+    for m in chosen:
+        by.setdefault(m.id or "", []).insert(0, m)
+    return [*by.values(), *([m] for m in bad)]
 
 
 def read_member(zf: zipfile.ZipFile, member: Member) -> bytes:
@@ -263,3 +264,30 @@ def grade_member(
     if res is not None:
         res = dataclasses.replace(res, path=shown)
     return dataclasses.replace(done, path=shown, result=res, problem=problem, member=member.name)
+
+
+def grade_last(
+    zf: zipfile.ZipFile,
+    attempts: Sequence[Member],
+    record: Record,
+    roster: Sequence[Student] | None,
+    *,
+    lang: str | None = None,
+    cache: dict[str, AnswerKey] | None = None,
+) -> tuple[Member, Outcome, list[str]]:
+    """A student's last attempt that can be graded (``attempts`` newest first), as ``serve``
+    counts attempts: one that cannot be read or has no answer typed is passed over for the one
+    before it. Returns the member graded, its outcome and a note (English) for each newer
+    attempt passed over; when none can be graded, the newest attempt's outcome."""
+    passed: list[str] = []
+    first: tuple[Member, Outcome] | None = None
+    for m in attempts:
+        o = grade_member(zf, m, record, roster, lang=lang, cache=cache)
+        first = first or (m, o)
+        res = o.result
+        if res is not None and not (res.marks and all(x.given.blank for x in res.marks)):
+            return m, o, passed
+        why = "nothing typed" if res is not None else (o.problem or "").split(": ", 1)[-1]
+        passed.append(f"{terminal_text(m.name)} passed over ({why})")
+    assert first is not None
+    return first[0], first[1], passed[1:]
