@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
         "directly inside it, in name order; or a program's values (.csv with "
         "the columns quantity, epoch, step, sample, layer, j, i, value; needs "
-        "--spec)",
+        "--spec); or, alone, serve's submissions zip (<id>/attempt-<n>.xlsx)",
     )
     c.add_argument(
         "-o",
