@@ -239,12 +239,13 @@ def test_a_named_mistake_is_in_the_answer_and_on_the_page(tmp_path: Path) -> Non
 
 def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path) -> None:
     """2301 uploads 2303's correct exercise: graded against 2301's exercise it is not right,
-    and flagged as check --roster flags it; a file with a given edited is flagged tampered."""
+    and flagged as check --roster flags it (2303's id typed in it: id_mismatch, naming both);
+    a file with a given edited is flagged tampered."""
     with served(tmp_path) as (client, _, code):
         f = _filled(client, "2303", code["2303"], tmp_path / "theirs.xlsx")
         ans = _submit(client, "2301", code["2301"], f).json()
         assert ans["status"] == "graded" and ans["correct"] < ans["answer_cells"] / 2
-        assert ans["flags"] == ["tampered", "copied:2303"]
+        assert ans["flags"] == ["tampered", "id_mismatch", "copied:2303"]
         own = _filled(client, "2302", code["2302"], tmp_path / "own.xlsx")
         assert _submit(client, "2302", code["2302"], own).json()["flags"] == []
         wb = openpyxl.load_workbook(own)
@@ -262,7 +263,7 @@ def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_pa
         token = (client.app.state.server.store.data / "teacher-token").read_text().strip()
         book = client.get("/api/gradebook.csv", headers={"authorization": f"Bearer {token}"})
     rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(book.text))}
-    assert rows["2301"]["flags"] == "tampered;copied:2303"
+    assert rows["2301"]["flags"] == "tampered;id_mismatch;copied:2303"
     assert "2303" in rows["2301"]["message"]
     assert rows["2302"]["flags"] == "tampered"
 
@@ -289,7 +290,7 @@ def test_the_id_typed_in_an_upload_is_matched_as_check_roster_matches_it(tmp_pat
     }
     ans = grade_upload(job)
     assert ans["status"] == "graded" and ans["correct"] < ans["answer_cells"] / 2
-    assert ans["flags"] == ["tampered", "copied:ab2"]
+    assert ans["flags"] == ["tampered", "id_mismatch", "copied:ab2"]
 
 
 # ----------------------------------------------------------------------------- security
@@ -758,6 +759,7 @@ def test_teacher_opens_a_students_attempts_with_flags_in_words(tmp_path: Path) -
         theirs = _filled(client, "2303", code["2303"], tmp_path / "theirs.xlsx")
         assert _submit(client, "2301", code["2301"], theirs).json()["flags"] == [
             "tampered",
+            "id_mismatch",
             "copied:2303",
         ]
         assert client.get("/teacher/students/2301", follow_redirects=False).status_code == 303

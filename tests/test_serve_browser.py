@@ -217,7 +217,8 @@ def test_indonesian_pages_title_times_flags_in_words_and_one_mistake_label(
 
     url, data = server_id
     code = codes(data)
-    # 2302 uploads 2303's correct exercise: tampered and copied:2303
+    # 2302 uploads 2303's correct exercise: tampered, id_mismatch (2303 typed in it) and
+    # copied:2303
     ex = httpx2.get(url + "/api/exercise", auth=("2303", code["2303"]), timeout=60)
     theirs = fill(ex.content, tmp_path / "theirs.xlsx", answers("2303", "id"))
     ans = httpx2.post(
@@ -226,7 +227,7 @@ def test_indonesian_pages_title_times_flags_in_words_and_one_mistake_label(
         files={"workbook": ("theirs.xlsx", theirs.read_bytes())},
         timeout=120,
     ).json()
-    assert ans["flags"] == ["tampered", "copied:2303"]
+    assert ans["flags"] == ["tampered", "id_mismatch", "copied:2303"]
 
     driver.get(url + "/")
     assert _by_id(driver, "course").text == "Serve test"
@@ -257,6 +258,10 @@ def test_indonesian_pages_title_times_flags_in_words_and_one_mistake_label(
     text = "\n".join(f.text for f in flags)
     assert "tampered: nilai yang diketahui berbeda dari catatan guru" in text
     assert "copied:2303: " in text and "mahasiswa 2303" in text
+    assert (
+        "id_mismatch: NIM yang diketik di latihan adalah 2303, tetapi berkas ini dikumpulkan "
+        "sebagai milik mahasiswa 2302" in text
+    )
     _click_to(driver, "student-2302", re.escape(url) + "/teacher/students/2302")
     assert "Percobaan" in driver.find_element("tag name", "h1").text
     assert (

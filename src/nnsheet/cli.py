@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
         "directly inside it, in name order; or a program's values (.csv with "
         "the columns quantity, epoch, step, sample, layer, j, i, value; needs "
-        "--spec)",
+        "--spec); or, alone, serve's submissions zip (<id>/attempt-<n>.xlsx)",
     )
     c.add_argument(
         "-o",
@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="graded copies (-o) to hand back, showing only: verdicts (no expected number), "
         "hints (and the formula on the learner's own numbers) or full; without it "
         "everything is shown (the teacher's copy)",
+    )
+    c.add_argument(
+        "--all-attempts",
+        action="store_true",
+        help="of a submissions zip (serve's <id>/attempt-<n>.xlsx): every attempt, one "
+        "gradebook row each, instead of each student's last that can be graded",
     )
     c.add_argument("--report", help="one row per answer cell (.csv)")
     c.add_argument(
@@ -600,6 +606,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         roster=roster,
         class_report=args.class_report,
         feedback=args.feedback or "full",
+        all_attempts=args.all_attempts,
     )
 
 
@@ -664,6 +671,22 @@ def _graded_paths(
     return targets, make_folder
 
 
+def _member_folder(
+    members: list, output: str | None, zipped: Path
+) -> tuple[list[Path | None], bool]:
+    """Where the graded copies of a submissions zip go (``-o``: a folder, created when
+    missing), one entry per row: each copy is ``<id>-attempt-<n>.xlsx`` there, the id and
+    number read from the checked member name of the attempt graded (never the name itself)."""
+    if output is None:
+        return [None] * len(members), False
+    o = Path(output)
+    if o.exists() and not o.is_dir():
+        raise NnsheetError(f"{o}: with a submissions zip, -o must name a folder")
+    if o.resolve() == zipped.resolve():
+        raise NnsheetError(f"{o}: refusing to overwrite the submissions zip; choose another -o")
+    return [o] * len(members), True
+
+
 def check_files(
     files: Sequence[Path],
     record: Record,
@@ -676,6 +699,7 @@ def check_files(
     say: Callable[[str], None] = print,
     feedback: str = "full",
     class_report: str | None = None,
+    all_attempts: bool = False,
 ) -> int:
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
     by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
@@ -688,7 +712,12 @@ def check_files(
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for is still written. ``lang``: the language of what is said (default: each
     exercise's own); the CSV files stay English. ``class_report``: the class's statistics
-    (:mod:`~nnsheet.grading.classview`), also written after the sheet of an .xlsx gradebook."""
+    (:mod:`~nnsheet.grading.classview`), also written after the sheet of an .xlsx gradebook.
+
+    A submissions zip (``serve``'s, :mod:`nnsheet.grading.zipped`), given alone, is graded
+    member by member: each student's last attempt that can be graded (every attempt with
+    ``all_attempts``), graded as the student its folder names; ``-o`` then names a folder
+    (``<id>-attempt-<n>.xlsx``)."""
     from .core.safety import terminal_text
     from .grading.batch import flag_lines, submissions, write_csv
     from .grading.pipeline import class_flags, grade_file, not_submitted, problem_text
@@ -699,8 +728,22 @@ def check_files(
     def err(line: str) -> None:  # file names and learners' text: control characters escaped
         print(terminal_text(line), file=sys.stderr)
 
-    files, several = submissions([Path(f) for f in files], err)
-    targets, make_folder = _graded_paths(files, output, several)
+    from .grading.zipped import grade_last, is_zip_path, open_zip, read_members
+
+    given = [Path(f) for f in files]
+    zipped = next((f for f in given if is_zip_path(f)), None)
+    members: list = []
+    if zipped is not None:
+        if len(given) > 1:
+            raise NnsheetError(f"{zipped}: a submissions zip is graded on its own; give it alone")
+        members = read_members(zipped, all_attempts)
+        files, several = [zipped], True
+        targets, make_folder = _member_folder(members, output, zipped)
+    else:
+        if all_attempts:
+            raise NnsheetError("--all-attempts is for a submissions zip (serve's <id>/attempt-<n>)")
+        files, several = submissions(given, err)
+        targets, make_folder = _graded_paths(files, output, several)
     paths = {
         what: _csv_path(p, what, files)
         for what, p in (
@@ -734,10 +777,21 @@ def check_files(
     outcomes = []
     notes: list[list[str]] = []  # per file: what the gradebook says beyond its flags
     said: str | None = None  # the first graded exercise's language
-    for f, dest in zip(files, targets, strict=True):
-        o = grade_file(f, record, roster, lang=lang, cache=cache)
+    zf = None if zipped is None else open_zip(zipped)  # read_members has read it once
+    for item, dest in zip(members or files, targets, strict=True):
+        passed: list[str] = []
+        if zf is not None:  # a student's attempts: the last one that can be graded
+            m, o, passed = grade_last(zf, item, record, roster, lang=lang, cache=cache)
+            f = o.path
+            named = dest is not None and m.problem is None
+            dest = dest / f"{m.id}-attempt-{m.attempt}.xlsx" if named else None
+            for line in passed:
+                err(f"nnsheet: {line}")
+        else:
+            f = item
+            o = grade_file(f, record, roster, lang=lang, cache=cache)
         outcomes.append(o)
-        notes.append([])
+        notes.append(passed)
         if o.result is None:
             err(f"nnsheet: error: {o.problem}")
             status = 2
@@ -760,6 +814,8 @@ def check_files(
             status = 2
             continue
         out(words("graded_copy", lang or o.lang, path=dest))
+    if zf is not None:
+        zf.close()
     later = class_flags(outcomes, record, roster, cache)
     for o, flags in zip(outcomes, later, strict=True):
         lines = flag_lines(flags, lang or o.lang, o.flags)

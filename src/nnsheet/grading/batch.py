@@ -147,7 +147,7 @@ def gradebook_row(
     ``unreadable`` row saying its problem."""
     path, book, res = outcome.path, outcome.book, outcome.result
     names = book.names if book is not None else {}
-    student = name_text(names.get("student")) or path.name
+    student = name_text(names.get("student")) or (outcome.member or path.name)
     sid = name_text(names.get("student_id"))
     flags = [*outcome.flags, *later]
     codes = ";".join(dict.fromkeys(f.code for f in flags))
@@ -162,7 +162,7 @@ def gradebook_row(
         prefix = f"{path}: "
         msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
         msg = "; ".join(x for x in (msg, *said) if x)
-        return [str(path), student, sid, "unreadable", *[""] * 8, codes, msg]
+        return [outcome.shown, student, sid, "unreadable", *[""] * 8, codes, msg]
     c, n = res.counts, len(res.marks)
     score = f"{100.0 * res.share_right:.1f}" if n else ""
     first = res.first_wrong
@@ -178,7 +178,7 @@ def gradebook_row(
         if x
     )
     return [
-        str(path),
+        outcome.shown,
         student,
         sid,
         "graded",

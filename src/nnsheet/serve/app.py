@@ -496,13 +496,19 @@ class Server:
         return rows
 
     def class_flags(self, latest: dict[str, Attempt]) -> dict[str, list[tuple[str, str]]]:
-        """``identical:<id>`` across the class's latest graded attempts, as ``check`` finds it
+        """``duplicate_submission`` (a student's latest upload is byte for byte, or as a
+        workbook, the same as another student's latest: :func:`_same_uploads`) and
+        ``identical:<id>`` across the class's latest graded attempts, as ``check`` finds it
         across a folder (:func:`~nnsheet.grading.integrity.identical_answer_pairs`), on what
         each attempt's grading kept of its typed answers: no file is read again (cost: pairs of
         attempts × answer cells, a few milliseconds for a class of 40)."""
         ids = list(latest)
         entries = [_typed(latest[sid]) for sid in ids]
         out: dict[str, list[tuple[str, str]]] = {}
+        for sid, others in _same_uploads(latest).items():
+            files = ", ".join(_member(latest[o]) for o in others)
+            flag = Flag("duplicate_submission", "note.duplicate.serve", {"files": files})
+            out.setdefault(sid, []).append((flag.code, flag_note(flag, self.lang)))
         for i, j, agree, filled, wrong in identical_answer_pairs(entries):
             for a, b in ((i, j), (j, i)):
                 other = ids[b]
@@ -778,6 +784,30 @@ def _typed(a: Attempt) -> tuple[str, list, list] | None:
     if len(typed) != len(wrong):
         return None
     return cells, typed, wrong
+
+
+def _same_uploads(latest: dict[str, Attempt]) -> dict[str, list[str]]:
+    """Each student whose latest graded upload is the same file as other students' latest:
+    the same bytes, or the same workbook as graded (typed name, number and every answer), as
+    each attempt's grading kept them (older attempts that kept neither are left out); the
+    others' ids in roster order."""
+    by: dict[tuple[str, str], list[str]] = {}
+    for sid, a in latest.items():
+        same = a.result.get("same") if a.status == "graded" else None
+        if not isinstance(same, dict):
+            continue
+        for kind in ("bytes", "workbook"):
+            digest = same.get(kind)
+            if isinstance(digest, str):
+                by.setdefault((kind, digest), []).append(sid)
+    out: dict[str, list[str]] = {}
+    for ids in by.values():
+        for sid in ids:
+            for other in ids:
+                if other != sid and other not in out.setdefault(sid, []):
+                    out[sid].append(other)
+    order = {sid: n for n, sid in enumerate(latest)}
+    return {sid: sorted(o, key=order.__getitem__) for sid, o in out.items() if o}
 
 
 def _member(a: Attempt) -> str:

@@ -114,6 +114,17 @@ def grade_upload(job: dict) -> dict:
         keys, typed, wrong = typed_answers(res)
         cells = hashlib.sha256(repr(keys).encode()).hexdigest()
         out["answers"] = {"cells": cells, "typed": typed, "wrong": wrong}
+    # what the class's latest attempts are compared on for duplicate_submission: the upload's
+    # bytes, and the workbook as graded (typed name, number and every typed answer)
+    names = (
+        name_text(done.book.names.get("student")),
+        name_text(done.book.names.get("student_id")),
+    )
+    answered = [(m.row.key, m.given.text.strip()) for m in res.marks]
+    out["same"] = {
+        "bytes": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "workbook": hashlib.sha256(repr((names, answered)).encode()).hexdigest(),
+    }
     return out
 
 
