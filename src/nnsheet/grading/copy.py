@@ -110,10 +110,11 @@ class GradedWriter(ExerciseWriter):
 
     def _cells(self, ws, sr: StepsRow) -> None:
         super()._cells(ws, sr)  # the answer cells blank: written again, as graded
-        steps = self.layout.sheets.steps
+        steps, place = self.layout.sheets.steps, self.layout.place
+        sheet = getattr(ws, "ws", ws)  # the worksheet itself under the columns layout's proxy
         for c, _ in sr.templates:
             if c in self.answer_cols:
-                self._answer(ws, steps, sr.row, c)
+                self._answer(sheet, steps, *place(sr.row, c))  # where the layout puts it
 
     def _put(self, ws, cell: Cell) -> None:
         super()._put(ws, cell)
