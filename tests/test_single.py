@@ -910,3 +910,29 @@ def test_a_columns_layout_exercise_grades_a_carried_slip(
     wrong = rows[rows["verdict"] == "wrong"]
     assert len(wrong) > 0 and all(slip in m.split(";") for m in wrong["mistake"]), wrong
     assert (rows["verdict"] != "missing").all()
+
+
+def test_a_class_of_single_layer_exercises_gets_its_class_report_and_graded_copies(
+    exercises: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import openpyxl
+
+    ex, spec = exercises["hebb"]
+    X, T, alpha, theta, epochs = EXERCISES["hebb"]
+    cells = _answer_cells(spec)
+    sub = tmp_path / "class"
+    sub.mkdir()
+    at = _where_it_shows("hebb", "hebb_binary_zero")
+    _filled(ex, sub / "a.xlsx", cells, learner("hebb", X, T, alpha, theta, epochs, None, None))
+    slipped = learner("hebb", X, T, alpha, theta, epochs, "hebb_binary_zero", at)
+    _filled(ex, sub / "b.xlsx", cells, slipped)
+    args = ["check", str(sub), "-o", str(tmp_path / "graded"), "--class-report"]
+    args += [str(tmp_path / "c.xlsx"), "--gradebook", str(tmp_path / "g.csv")]
+    assert main(args) == 1
+    capsys.readouterr()
+    book = pd.read_csv(tmp_path / "g.csv", dtype=str, keep_default_na=False)
+    scores = sorted(float(v) for v in book["score"])
+    assert len(scores) == 2 and scores[0] < 100.0 == scores[1]
+    assert "hebb_binary_zero" in ";".join(book["mistakes"])
+    assert {p.name for p in (tmp_path / "graded").iterdir()} == {"a.xlsx", "b.xlsx"}
+    assert openpyxl.load_workbook(tmp_path / "c.xlsx").sheetnames

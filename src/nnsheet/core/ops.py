@@ -592,8 +592,10 @@ def is_single(rule: str) -> bool:
 
 
 def hidden_error_rule(rule: str, hidden_error: str) -> HiddenError:
-    """The hidden-error entry a spec uses: its rule's own, or the spec's ``hidden_error``."""
-    return HIDDEN_ERROR_RULES[RULES[rule].hidden or hidden_error]
+    """The hidden-error entry a spec uses: its rule's own, or the spec's ``hidden_error`` (a
+    single-layer rule has no hidden layer: the spec's, never used to compute)."""
+    own = RULES[rule].hidden if rule in RULES else None
+    return HIDDEN_ERROR_RULES[own or hidden_error]
 
 
 # --------------------------------------------------------------------------- accuracy
