@@ -470,10 +470,19 @@ def cmd_template(args: argparse.Namespace) -> int:
 
         row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
         pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs", row_pt)
-    _, answers = write_exercise(spec, out, options)
+    layout, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
-        _write_pdf(out, pdf, args.lang)
+        from .output import handout, printing
+
+        if handout.stacks(layout, printing.answer_row_height(printing.STEPS_SCALE)):
+            # printed from a copy whose Steps bands are stacked down the page (output/handout.py)
+            with tempfile.TemporaryDirectory(prefix="nnsheet-handout-") as tmp:
+                copy = Path(tmp) / out.name
+                write_exercise(spec, copy, options, stacked=True)
+                _write_pdf(copy, pdf, args.lang, kept=False)
+        else:
+            _write_pdf(out, pdf, args.lang)
     return 0
 
 

@@ -201,6 +201,9 @@ class WorkbookWriter:
 
     #: an exercise's writer sets this: the Guide then speaks of the exercise
     exercise = False
+    #: rows written strictly in order (XlsxWriter's ``constant_memory``); a handout's copy,
+    #: whose Steps cells go to stacked stripes, turns it off (:mod:`nnsheet.output.handout`)
+    streaming = True
 
     def __init__(
         self,
@@ -227,7 +230,7 @@ class WorkbookWriter:
         wb = xlsxwriter.Workbook(
             tmp,
             {
-                "constant_memory": True,
+                "constant_memory": self.streaming,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -254,7 +257,7 @@ class WorkbookWriter:
         names = self.layout.sheets
         self._guide(wb.add_worksheet(names.guide))
         self._setup(wb.add_worksheet(names.setup), wb)
-        steps = wb.add_worksheet(names.steps)
+        steps = self._steps_sheet(wb.add_worksheet(names.steps))
         epochs = wb.add_worksheet(names.epochs)
         self._steps_header(steps)
         self._epochs_header(epochs)
@@ -285,6 +288,16 @@ class WorkbookWriter:
                 )
         if self.extra is not None:
             self.extra(wb)
+
+    def _steps_sheet(self, ws):
+        """The Steps worksheet the writer writes to (a handout's writer places its cells
+        elsewhere on the page: :mod:`nnsheet.output.handout`)."""
+        return ws
+
+    def _steps_range(self, first: int, last: int, col: int, beside: int | None = None) -> list:
+        """``[sheet, first row, col, last row, col]`` of a Steps column's rows ``first``..``last``
+        for a chart (``beside``: a column whose rows these are read with)."""
+        return [self.layout.sheets.steps, first, col, last, col]
 
     def _guide(self, ws) -> None:
         f, lay = self.f, self.layout
@@ -464,8 +477,8 @@ class WorkbookWriter:
             chart.add_series(
                 {
                     "name": nt.symbol("loss"),
-                    "categories": [lay.sheets.steps, first, label, last, label],
-                    "values": [lay.sheets.steps, first, loss, last, loss],
+                    "categories": self._steps_range(first, last, label, beside=loss),
+                    "values": self._steps_range(first, last, loss),
                     "marker": {"type": "circle", "size": 4}
                     if last - first < 50
                     else {"type": "none"},
