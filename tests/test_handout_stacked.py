@@ -163,3 +163,30 @@ def test_a_one_pattern_handout_prints_on_few_pages(tmp_path: Path, example: str,
     symbols = [c.value for c in ws[2] if isinstance(c.value, str)]
     missing = [s for s in symbols if not set(s.split()) <= printed]
     assert not missing, missing
+
+
+@pytest.mark.libreoffice
+def test_a_short_trace_prints_stacked_and_a_long_one_as_before(tmp_path: Path) -> None:
+    """The course's one-epoch trace: Steps on 1 page instead of 7 (measured before: 11 pages in
+    all, now 5), every step's row printed with its numbers (x1 = 1, 0.2, 0.5 on steps 1-3);
+    20 epochs (60 rows) do not stack: 7 across × 2 down, as before."""
+    from conftest import require_libreoffice
+    from test_print import _require_poppler_and_carlito
+
+    require_libreoffice()
+    _require_poppler_and_carlito()
+    xlsx, pdf = tmp_path / "t.xlsx", tmp_path / "t.pdf"
+    assert main(["trace", "course", "-o", str(xlsx), "--pdf", str(pdf)]) == 0
+    pages = read_pages(pdf)
+    steps = [p for p in pages if p.sheet == "Steps"]
+    assert len(steps) == 1 and len(pages) == 5, [p.sheet for p in pages]
+    lines = steps[0].lines()
+    assert lines[0].startswith("step inputs and targets"), lines[0]
+    data = [ln for ln in lines if re.match(r"1 [123] [123] \d", ln)]
+    assert [ln.split()[3] for ln in data[:3]] == ["1.000000", "0.200000", "0.500000"], data
+    long_xlsx, long_pdf = tmp_path / "l.xlsx", tmp_path / "l.pdf"
+    assert (
+        main(["trace", "course", "--epochs", "20", "-o", str(long_xlsx), "--pdf", str(long_pdf)])
+        == 0
+    )
+    assert len([p for p in read_pages(long_pdf) if p.sheet == "Steps"]) == 14

@@ -404,7 +404,17 @@ def _trace(
         print(message("wrote_table", args.lang, path=table), file=sys.stderr)
     if pdf is not None:
         assert out is not None
-        _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
+        from .output import handout
+
+        if handout.stacks(layout):
+            # printed from a copy whose Steps bands are stacked down the page (output/handout.py);
+            # only a short trace stacks, so training it again for the copy is quick
+            with tempfile.TemporaryDirectory(prefix="nnsheet-handout-") as tmp:
+                copy = Path(tmp) / out.name
+                handout.StackedWriter(copy, layout).write(iterate(spec))
+                _write_pdf(copy, pdf, args.lang, args.quiet, kept=keep, workbook=out)
+        else:
+            _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
     note = trace_note(watcher.run, _doctor_args(args), args.lang)
     if note:
         print(note, file=sys.stderr)
@@ -422,9 +432,17 @@ def _doctor_args(args: argparse.Namespace) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool = True) -> None:
-    """``--pdf``: the workbook written, exported by LibreOffice."""
-    pdf_export.export_pdf(xlsx, pdf, kept=kept)
+def _write_pdf(
+    xlsx: Path,
+    pdf: Path,
+    lang: str,
+    quiet: bool = False,
+    kept: bool = True,
+    workbook: Path | None = None,
+) -> None:
+    """``--pdf``: the workbook written (or ``xlsx``, its copy for printing), exported by
+    LibreOffice."""
+    pdf_export.export_pdf(xlsx, pdf, kept=kept, workbook=workbook)
     note = pdf_export.font_note()
     if note and not quiet:
         print(f"nnsheet: note: {note}", file=sys.stderr)
@@ -480,7 +498,7 @@ def cmd_template(args: argparse.Namespace) -> int:
             with tempfile.TemporaryDirectory(prefix="nnsheet-handout-") as tmp:
                 copy = Path(tmp) / out.name
                 write_exercise(spec, copy, options, stacked=True)
-                _write_pdf(copy, pdf, args.lang, kept=False)
+                _write_pdf(copy, pdf, args.lang, workbook=out)
         else:
             _write_pdf(out, pdf, args.lang)
     return 0

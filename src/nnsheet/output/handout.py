@@ -30,6 +30,7 @@ from typing import Any
 from ..core.engine import EpochRecord, StepRecord
 from ..sheet.layout import HEADER_ROWS, STEP_COL_WIDTH, STEPS_COL_WIDTH, Layout, StepsRow
 from . import printing
+from .workbook import WorkbookWriter
 
 #: the columns repeated on every stripe: epoch, step, sample
 INDEX_COLS = 3
@@ -227,3 +228,7 @@ class StackedSteps:
     def _fill(self, wb, records) -> None:  # type: ignore[no-untyped-def]
         super()._fill(wb, records)  # type: ignore[misc]
         self.stacked_steps.finish()
+
+
+class StackedWriter(StackedSteps, WorkbookWriter):
+    """A trace workbook's copy for its PDF: Steps in stacked stripes, the rest as written."""
