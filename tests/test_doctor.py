@@ -458,25 +458,14 @@ def test_a_training_error_other_than_divergence_is_one_line(capsys, tmp_path):
     assert err.count("\n") == 1 and "sum to zero" in err
 
 
-def test_bipolar_rerun_plugs_in_when_the_registry_has_the_bipolar_sigmoid(capsys, monkeypatch):
-    """Issue 23's bipolar sigmoid is feature-detected: once the activation registry has it, a
-    stuck sigmoid network with 0/1 targets is also rerun with it and targets −1/1. (Registered
-    here for the test as DESIGN §11 defines it; the numbers are checked against a loop.)"""
-    import dataclasses
+def bipolar(z):
+    with np.errstate(over="ignore"):  # e^-z = inf for z < -709: f = -1, as it should
+        return 2.0 / (1.0 + np.exp(-np.asarray(z, dtype=float))) - 1.0
 
-    from nnsheet.core import ops
 
-    def f(z):
-        with np.errstate(over="ignore"):  # e^-z = inf for z < -709: f = -1, as it should
-            return 2.0 / (1.0 + np.exp(-np.asarray(z, dtype=float))) - 1.0
-
-    bip = dataclasses.replace(
-        ops.ACTIVATIONS["sigmoid"],
-        name="bipolar_sigmoid",
-        value=f,
-        deriv=lambda z, a: 0.5 * (1.0 + a) * (1.0 - a),
-    )
-    monkeypatch.setitem(ops.ACTIVATIONS, "bipolar_sigmoid", bip)
+def test_bipolar_rerun_agrees_with_an_independent_loop(capsys):
+    """A stuck sigmoid network with 0/1 targets is rerun with the bipolar sigmoid (DESIGN §11,
+    written here from its definition) in both layers and targets −1/1."""
     _, found = doctor_json(capsys, "xor-stuck")
     (v,) = [v for v in found[0]["variants"] if v["variant"] == "bipolar"]
     assert v["change"] == "bipolar targets (−1/1) with a bipolar sigmoid"
@@ -484,6 +473,7 @@ def test_bipolar_rerun_plugs_in_when_the_registry_has_the_bipolar_sigmoid(capsys
     spec = load_example("xor-stuck")
     (W1, b1), (W2, b2) = ((ly.weights.copy(), ly.biases.copy()) for ly in spec.layers)
     T = 2 * spec.targets - 1
+    f = bipolar
     for _ in range(spec.epochs):
         total = 0.0
         for x, t in zip(spec.inputs, T, strict=True):
@@ -497,6 +487,39 @@ def test_bipolar_rerun_plugs_in_when_the_registry_has_the_bipolar_sigmoid(capsys
             W1, b1 = W1 - 0.5 * np.outer(d1, x), b1 - 0.5 * d1
     assert v["loss"] == pytest.approx(total / 4, rel=1e-9)
     assert v["accuracy"] is None  # −1/1 targets: the engine reports no accuracy
+
+
+def test_momentum_rerun_agrees_with_an_independent_loop(capsys):
+    """The stuck network rerun with momentum 0.9 in Fausett's form (DESIGN §11): Δ(t+1) = the
+    rule's own change + μ·Δ(t), Δ(0) = 0, for every weight and bias; the gradient rule's own
+    change is −η·∂ (mse)."""
+    _, found = doctor_json(capsys, "xor-stuck")
+    (v,) = [v for v in found[0]["variants"] if v["variant"] == "momentum"]
+    spec = load_example("xor-stuck")
+    params = [a.copy() for ly in spec.layers for a in (ly.weights, ly.biases)]
+    prev = [np.zeros_like(a) for a in params]
+    mu, lr = 0.9, 0.5
+    losses, accs = [], []
+    for _ in range(spec.epochs):
+        total, right = 0.0, 0
+        for x, t in zip(spec.inputs, spec.targets, strict=True):
+            W1, b1, W2, b2 = params
+            h = sigmoid(W1 @ x + b1)
+            y = sigmoid(W2 @ h + b2)
+            e = t - y
+            total += float(np.mean(e * e))
+            right += int(np.all((y >= 0.5) == (t == 1)))
+            d2 = -2.0 * e * y * (1 - y)
+            d1 = (W2.T @ d2) * h * (1 - h)
+            grads = [np.outer(d1, x), d1, np.outer(d2, h), d2]
+            prev = [-lr * g + mu * p for g, p in zip(grads, prev, strict=True)]
+            params = [a + d for a, d in zip(params, prev, strict=True)]
+        losses.append(total / 4)
+        accs.append(right / 4)
+    assert v["loss"] == pytest.approx(losses[-1], rel=1e-9)
+    assert v["accuracy"] == accs[-1]
+    assert v["epoch_reached"] == first_at_or_below(losses, 0.01)
+    assert v["change"] == "momentum = 0.9"
 
 
 def test_a_trace_too_large_for_a_spreadsheet_quotes_steps_values_without_a_cell():

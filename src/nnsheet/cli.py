@@ -29,6 +29,7 @@ from .output.files import check_output_path, silence_stdout, spec_inputs
 from .output.progress import total_steps, with_progress
 from .output.table import write_table
 from .output.workbook import WorkbookWriter, make_layout
+from .sheet.layout import LAYOUTS
 from .words.grading_text import FEEDBACK
 from .words.messages import message
 
@@ -79,6 +80,13 @@ def _spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=tuple(PRESETS), help="override the spec's preset")
     p.add_argument("--notation", choices=NOTATIONS, help="symbols used in headers and labels")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="label language")
+    p.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="rows",
+        help="the Steps sheet: one step per row (default) or per column (the quantities down "
+        "the page, as a worked solution in the book)",
+    )
     p.add_argument(
         "--pdf",
         metavar="OUT.pdf",
@@ -171,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
         "exercise whose hidden settings differ is flagged tampered",
     )
     c.add_argument("--ask", metavar="BLOCKS", help="the blocks the exercise asked (as template)")
+    c.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        help="the Steps layout the exercise was written with (as template; default with "
+        "--spec: rows); the answers are found in either",
+    )
     c.add_argument(
         "--steps",
         type=_positive,
@@ -356,7 +370,7 @@ def _trace(
     pdf: Path | None,
     keep: bool = True,
 ) -> int:
-    layout = make_layout(spec, args.lang, args.detail_epochs)
+    layout = make_layout(spec, args.lang, args.detail_epochs, args.layout)
     if out is not None:
         layout.check_limits()  # before any training: the numbers and the options that fit
     if pdf is not None:
@@ -481,13 +495,18 @@ def cmd_template(args: argparse.Namespace) -> int:
     pdf = check_output_path(args.pdf, ".pdf", spec_inputs(spec), "--pdf") if args.pdf else None
     spec = exercise_spec(spec, args.epochs is not None)
     options = ExerciseOptions(
-        ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
+        ask=parse_ask(args.ask),
+        steps=args.steps,
+        lang=args.lang,
+        decimals=args.decimals,
+        layout=args.layout,
     )
     if pdf is not None:
         from .output import printing
 
         row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
-        pdf_export.check_pages(make_layout(spec, args.lang), pdf, "--epochs", row_pt)
+        lay = make_layout(spec, args.lang, layout=args.layout)
+        pdf_export.check_pages(lay, pdf, "--epochs", row_pt)
     layout, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
@@ -528,7 +547,11 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
         )
     spec = exercise_spec(spec, args.epochs is not None)
     options = ExerciseOptions(
-        ask=parse_ask(args.ask), steps=args.steps, lang=args.lang, decimals=args.decimals
+        ask=parse_ask(args.ask),
+        steps=args.steps,
+        lang=args.lang,
+        decimals=args.decimals,
+        layout=args.layout,
     )
     if not draws_anything(spec):
         print(message("roster_fixed", args.lang), file=sys.stderr)
@@ -541,6 +564,7 @@ def _template_roster(args: argparse.Namespace, spec) -> int:
             ("--steps", args.steps),
             ("--epochs", args.epochs),
             ("--decimals", decimals),
+            ("--layout", None if args.layout == "rows" else args.layout),
         )
         if v is not None
     )
@@ -582,7 +606,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         roster = read_roster(Path(args.roster), args.lang or "en")
     ask = parse_ask(args.ask) if args.ask is not None else None
-    record = Record(spec, ask, args.steps, args.epochs, decimals, args.carried_credit)
+    record = Record(
+        spec, ask, args.steps, args.epochs, decimals, args.carried_credit, layout=args.layout
+    )
     return check_files(
         [Path(f) for f in args.files],
         record,

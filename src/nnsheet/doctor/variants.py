@@ -3,7 +3,7 @@
 A :class:`Variant` says when it can run for a spec (``offered``), how it changes the spec
 (``make``) and how to name the change (``describe``, per language). A finding lists the variants
 its advice names (:mod:`nnsheet.doctor.findings`); one that cannot run for a spec (normalising
-data that is already normalised, momentum before the spec has a ``momentum`` key) is simply not
+data that is already normalised, momentum for a spec that already has it) is simply not
 offered. Adding a rerun is one entry in :data:`VARIANTS`.
 """
 
@@ -127,10 +127,6 @@ def _scale_targets(spec: Spec) -> Spec:
     return dataclasses.replace(spec, targets=lo + (t - tlo) / span * (hi - lo))
 
 
-def _has_field(name: str) -> bool:
-    return name in {f.name for f in dataclasses.fields(Spec)}
-
-
 def _bipolar(spec: Spec) -> Spec:
     layers = [
         dataclasses.replace(ly, activation="bipolar_sigmoid") if ly.activation == "sigmoid" else ly
@@ -185,22 +181,17 @@ _VARIANTS = [
             interval=interval(*output_range(s.layers[-1].activation), lang),
         ),
     ),
-    # issue 23's momentum: offered once the spec has a ``momentum`` key (Fausett's form)
+    # momentum in Fausett's form (DESIGN §11), for a spec that has none
     Variant(
         "momentum",
-        lambda s: _has_field("momentum") and not getattr(s, "momentum", 0),
-        lambda s: dataclasses.replace(s, momentum=0.9),  # type: ignore[call-arg]
+        lambda s: not s.momentum,
+        lambda s: dataclasses.replace(s, momentum=0.9),
         lambda s, lang: change("momentum", lang, mu=num(0.9, lang)),
     ),
-    # issue 23's bipolar sigmoid: offered once the activation registry has it, for a sigmoid
-    # network with 0/1 targets
+    # the bipolar sigmoid (DESIGN §11) with −1/1 targets, for a sigmoid network with 0/1 targets
     Variant(
         "bipolar",
-        lambda s: (
-            "bipolar_sigmoid" in ACTIVATIONS
-            and s.binary_targets
-            and any(ly.activation == "sigmoid" for ly in s.layers)
-        ),
+        lambda s: s.binary_targets and any(ly.activation == "sigmoid" for ly in s.layers),
         _bipolar,
         lambda s, lang: change("bipolar", lang),
     ),

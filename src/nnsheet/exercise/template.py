@@ -66,6 +66,8 @@ class ExerciseOptions:
     decimals: int = DEFAULT_DECIMALS  # answers are judged at least this strictly
     #: where the learner uploads it (``nnsheet serve``'s page); None: graded with nnsheet check
     upload_url: str | None = None
+    #: the Steps sheet's layout (``--layout``): ``rows`` (a step per row) or ``columns``
+    layout: str = "rows"
 
     @property
     def quantities(self) -> frozenset[str]:
@@ -210,34 +212,40 @@ def blank_until_typed(formula: str) -> str:
 #: stand-ins for a Steps template's placeholders (:class:`~nnsheet.sheet.layout.StepsRow`
 #: ``ctx``), all of one width, so each can be told back into its placeholder
 _STAND_IN = {key: str(7_000_001 + n) for n, key in enumerate("rpdflk")}
+#: the same for the columns layout, where ``{r}``, ``{p}``, ``{f}``, ``{l}`` stand for a step's
+#: column letters (:meth:`~nnsheet.sheet.layout.Layout.bind`)
+_STAND_IN_COLUMNS = {**_STAND_IN, "r": "QQA", "p": "QQB", "f": "QQC", "l": "QQD"}
 
 
-def _wrapped_template(template: str) -> str | None:
+def _wrapped_template(template: str, stand_ins: dict[str, str] = _STAND_IN) -> str | None:
     """:func:`blank_until_typed` of a Steps formula template, as a template (worked out once
     per template rather than once per row), or None when the count of cells read depends on
     the row (a range between two different placeholders, such as a batch's first and last
     rows): then each row is wrapped on its own."""
     try:
-        formula = template.format_map(_STAND_IN)
+        formula = template.format_map(stand_ins)
     except (KeyError, IndexError, ValueError):
         return None
-    stand_ins = set(_STAND_IN.values())
     for leaf in leaves(parse(formula)):
         if leaf[0] == "range":
-            rows = {cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for cell in leaf[2:4]}
-            if len(rows) > 1 and rows & stand_ins:
+            # a range between two placeholders (a batch's first and last lines): its size
+            # depends on the line
+            ends = [{s for s in stand_ins.values() if s in cell} for cell in leaf[2:4]]
+            if ends[0] != ends[1]:
                 return None
     wrapped = blank_until_typed(formula)
-    for key, stand_in in _STAND_IN.items():
+    for key, stand_in in stand_ins.items():
         wrapped = wrapped.replace(stand_in, "{" + key + "}")
     return wrapped
 
 
-def row_formula(template: str, ctx: dict, cache: dict[str, str | None]) -> str:
+def row_formula(
+    template: str, ctx: dict, cache: dict[str, str | None], stand_ins: dict[str, str] = _STAND_IN
+) -> str:
     """The wrapped formula of one Steps cell: ``blank_until_typed(template.format_map(ctx))``,
-    through the template's wrapped form kept in ``cache``."""
+    through the template's wrapped form kept in ``cache`` (``stand_ins``: the layout's)."""
     if template not in cache:
-        cache[template] = _wrapped_template(template)
+        cache[template] = _wrapped_template(template, stand_ins)
     wrapped = cache[template]
     if wrapped is None:
         return blank_until_typed(template.format_map(ctx))
@@ -265,6 +273,10 @@ class ExerciseWriter(WorkbookWriter):
         # the Setup cells of the ``init`` block, blank for the learner
         self.init_refs = {c.ref for c in layout.init_cells} if "init" in options.ask else set()
         self.reads_init: dict[str, bool] = {}  # Steps template → reads an init answer
+        self.stand_ins = _STAND_IN_COLUMNS if layout.columns else _STAND_IN
+
+    def _answer_columns(self) -> set[int]:
+        return self.layout.columns_of(self.options.quantities)
 
     def _steps_header(self, ws) -> None:
         super()._steps_header(ws)
@@ -285,7 +297,8 @@ class ExerciseWriter(WorkbookWriter):
             if kinds[c] == GIVEN and not self._reads_init(tmpl):  # only givens carry a value
                 ws.write_formula(row, c, tmpl.format_map(ctx), fmts[c], float(values[c]))
             else:
-                ws.write_formula(row, c, row_formula(tmpl, ctx, self.wrapped), fmts[c], "")
+                formula = row_formula(tmpl, ctx, self.wrapped, self.stand_ins)
+                ws.write_formula(row, c, formula, fmts[c], "")
 
     def _reads_init(self, template: str) -> bool:
         """Whether a given reads an ``init`` answer on Setup (the weights training starts from,
@@ -295,7 +308,7 @@ class ExerciseWriter(WorkbookWriter):
         found = self.reads_init.get(template)
         if found is None:
             setup = self.layout.sheets.setup
-            formula = template.format_map(_STAND_IN)
+            formula = template.format_map(self.stand_ins)
             found = self.reads_init[template] = any(
                 leaf[0] == "ref" and leaf[1] == setup and leaf[2].replace("$", "") in self.init_refs
                 for leaf in leaves(parse(formula))
@@ -332,7 +345,14 @@ class ExerciseWriter(WorkbookWriter):
             }
         )
         lines = instructions(
-            opt.lang, lay.sheets, lay.spec.title, opt.ask, opt.steps, opt.decimals, opt.upload_url
+            opt.lang,
+            lay.sheets,
+            lay.spec.title,
+            opt.ask,
+            opt.steps,
+            opt.decimals,
+            opt.upload_url,
+            columns=lay.columns,
         )
         r = 0
         for n, (kind, text) in enumerate(lines):
@@ -373,6 +393,7 @@ def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
         ("ask", ",".join(options.ask)),
         ("steps", "" if options.steps is None else str(options.steps)),
         ("decimals", str(options.decimals)),
+        ("layout", options.layout),
     ]
     for line in spec_to_toml(spec).split("\n"):
         if len(line) > 30_000:
@@ -399,7 +420,7 @@ def write_exercise(
     PDF handout is printed from (:class:`StackedExerciseWriter`), not a file to hand out."""
     options = options or ExerciseOptions()
     check_init(spec, options)
-    layout = make_layout(spec, options.lang)
+    layout = make_layout(spec, options.lang, layout=options.layout)
     layout.check_limits()
     trace = run(spec)
     if options.steps is not None and options.steps > len(trace.steps):

@@ -28,7 +28,7 @@ from ..exercise.template import (
 from ..output.table import TableRow, trace_rows
 from ..output.workbook import make_layout
 from ..sheet.formula import FormulaError, evaluate, parse, references
-from ..sheet.layout import Layout, StepsRow
+from ..sheet.layout import LAYOUTS, Layout, StepsRow
 from ..words.notation import SHEET_NAMES
 from .locate import no_sheet
 from .read import Book
@@ -64,7 +64,7 @@ class AnswerKey:
 
     @classmethod
     def build(cls, spec: Spec, options: ExerciseOptions) -> AnswerKey:
-        layout = make_layout(spec, options.lang)
+        layout = make_layout(spec, options.lang, layout=options.layout)
         trace = run(spec)
         table = trace_rows(trace, layout)  # the cells of the workbook, from the layout's stream
         layout.check_limits()  # a key is a workbook's: refused where the workbook would be
@@ -108,7 +108,7 @@ class AnswerKey:
             return self._setup_slips(ref, quantity)
         if sheet != self.layout.sheets.steps:
             return []
-        row, col = cell_pos(ref)
+        row, col = self.layout.unplace(*cell_pos(ref))
         found = self.rows.get(row + 1)
         if found is None:
             return []
@@ -153,7 +153,8 @@ def key_formulas(
             if rows is not None:
                 rows[item.row + 1] = (item.templates, ctx)  # type: ignore[operator]
             for c, tmpl in item.templates:
-                formulas[(steps, letters[c] + row)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
+                ref = layout.steps_ref(item.row, c) if layout.columns else letters[c] + row  # type: ignore[arg-type]
+                formulas[(steps, ref)] = tmpl.format_map(ctx)  # type: ignore[arg-type]
         elif item.formula is not None:
             formulas[(item.sheet, item.ref)] = item.formula
     for cell in layout.init_cells:  # the Nguyen–Widrow work on Setup (``--ask init``)
@@ -295,6 +296,8 @@ class Record:
     epochs: int | None = None
     decimals: int | None = None
     carried_credit: float = 1.0
+    #: ``--layout``: the Steps layout the exercise was written with (None: not stated)
+    layout: str | None = None
 
 
 def _option_differences(
@@ -384,11 +387,15 @@ def key_for(
             decimals = int(meta["decimals"]) if meta.get("decimals") else UNSTATED_DECIMALS
             if not 0 <= decimals <= 15:
                 raise ValueError(decimals)
+            layout = meta.get("layout") or "rows"  # written before layouts: rows
+            if layout not in LAYOUTS:
+                raise ValueError(layout)
             embedded = ExerciseOptions(
                 ask=parse_ask(meta.get("ask") or None),
                 steps=steps,
                 lang=meta.get("lang", "en") if meta.get("lang") in ("en", "id") else "en",
                 decimals=decimals,
+                layout=layout,
             )
         except (ValueError, NnsheetError):
             if record.spec is None:
@@ -405,12 +412,20 @@ def key_for(
     if SHEET_NAMES[lang].steps not in book.grids:
         raise no_sheet(book, path, SHEET_NAMES[lang].steps)
     tampered: list[Diff] = []
+    # the answers are looked for in the file's own layout; a record stating another is told
+    layout = embedded.layout if embedded is not None else record.layout or "rows"
+    want_layout = record.layout or ("rows" if record.spec is not None else layout)
+    if embedded is not None and embedded.layout != want_layout:
+        tampered.append(
+            ("diff.option", {"what": "layout", "got": embedded.layout, "want": want_layout})
+        )
     if record.spec is not None:
         options = ExerciseOptions(
             ask=record.ask or DEFAULT_BLOCKS,
             steps=record.steps,
             lang=lang,
             decimals=DEFAULT_DECIMALS if record.decimals is None else record.decimals,
+            layout=layout,
         )
         spec = dataclasses.replace(record.spec, epochs=record.epochs or 1)  # as template does
         if embedded is not None:

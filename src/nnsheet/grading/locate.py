@@ -14,6 +14,11 @@ columns) above the symbol row (``O1``, ``y'2``, ``Δw1,1`` …) — and its epoc
   ``missing`` (:attr:`~.read.Book.absent`, said in :attr:`~.read.Book.lost_rows`) while the
   other rows are graded as themselves — a file where no row is found at all is refused.
 
+In the columns layout (``--layout columns``: a step per column) the Steps sheet is the same
+table transposed — the band column (A) beside the symbol column (B), each step's epoch, step
+and sample down its column — so it is read transposed (:func:`_transposed`): its row labels
+found as the rows layout's headers are, wherever the learner moved the table.
+
 The Epochs sheet is read the same way (its header row: epoch, loss, accuracy; rows by epoch).
 Cells under no expected header (scratch columns, notes) are never read. The answers are then
 looked up by the layout's own addresses (:attr:`Placement.where`), so the answer key's formulas
@@ -173,14 +178,22 @@ def _row_cells(grid: Grid, row: int) -> dict[int, object]:
     return {c: v for (r, c), (v, _t) in grid.cells.items() if r == row}
 
 
+def _transposed(grid: Grid) -> Grid:
+    """The sheet with rows and columns swapped (its cells only: what :func:`_steps` reads)."""
+    return Grid(cells={(c, r): v for (r, c), v in grid.cells.items()})
+
+
 def _steps(
     book: Book, key: AnswerKey, path: Path
 ) -> tuple[dict[int, int], dict[tuple, int], set[int]]:
     """Learner column of each layout column, learner row of each (epoch, step, sample) (minus
-    the number of rows when several match), and the two header rows."""
+    the number of rows when several match), and the two header rows (the columns layout:
+    of the sheet transposed)."""
     STEPS = key.layout.sheets.steps
     lay, nt = key.layout, key.layout.notation
     grid = book.grids[STEPS]
+    if lay.columns:
+        grid = _transposed(grid)
     want = [
         (nt.word("band." + seg.band), nt.symbol(seg.quantity, seg.layer, j, i), seg.index(j, i))
         for seg in lay.segments
@@ -227,7 +240,10 @@ def _steps(
         if ep is None or st is None or (sm is None and _text(sv) != update):
             continue
         rows.setdefault((ep, st, sm), []).append(r)
-    return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, {band_row, sym_row}
+    head = {band_row, sym_row}
+    if lay.columns:  # the formula column beside the symbols is the table's too
+        head.add(sym_row + 1)
+    return cols, {k: v[0] if len(v) == 1 else -len(v) for k, v in rows.items()}, head
 
 
 def _row_key(r: AnswerCell) -> tuple:
@@ -296,6 +312,7 @@ def locate(book: Book, key: AnswerKey, path: Path) -> Placement:
         if sheet == key.layout.sheets.setup:  # the ``init`` answers: read where they were written
             continue
         row0, col0 = cell_pos(cell)
+        across = sheet == STEPS and key.layout.columns  # found in the sheet transposed
         if sheet == STEPS:
             row = s_rows.get(_row_key(r))
             if row is not None and row < 0:
@@ -313,7 +330,12 @@ def locate(book: Book, key: AnswerKey, path: Path) -> Placement:
             absent.add((sheet, cell))
             lost.setdefault((sheet, what), r)
             continue
-        pos = (row, (s_cols if sheet == STEPS else e_cols)[col0])
+        if sheet == STEPS:
+            pos = (row, s_cols[key.layout.unplace(row0, col0)[1]])
+        else:
+            pos = (row, e_cols[col0])
+        if across:
+            pos = (pos[1], pos[0])
         if pos != (row0, col0):
             where[(sheet, cell)] = pos
             moved[sheet] = True
@@ -331,7 +353,11 @@ def locate(book: Book, key: AnswerKey, path: Path) -> Placement:
         (EPOCHS, e_cols, e_head, e_rows),
     ):
         if moved[sheet]:
-            note = _describe(sheet, set(cols.values()), head | {r for r in rows.values() if r >= 0})
+            used_cols = set(cols.values())
+            used_rows = head | {r for r in rows.values() if r >= 0}
+            if sheet == STEPS and key.layout.columns:  # found transposed: said as it is
+                used_cols, used_rows = used_rows, used_cols
+            note = _describe(sheet, used_cols, used_rows)
             if note.cols or note.rows or not any(k[0] == sheet for k in lost):
                 notes.append(note)  # (rows moving up over a deleted row is said as such)
     return Placement(where, frozenset(absent), tuple(lost.values()), tuple(notes))

@@ -58,8 +58,11 @@ def stripe_px(layout: Layout, row_pt: float | None = None) -> float:
 
 
 def stacks(layout: Layout, row_pt: float | None = None) -> bool:
-    """Whether stacking helps: more than one stripe, and two stripes fit on one landscape page
-    at :data:`~nnsheet.output.printing.STEPS_SCALE` (rows of ``row_pt`` points)."""
+    """Whether stacking helps: the rows layout, more than one stripe, and two stripes fit on
+    one landscape page at :data:`~nnsheet.output.printing.STEPS_SCALE` (rows of ``row_pt``
+    points)."""
+    if layout.columns:  # a step per column: printed as it is (printing.columns_steps_print)
+        return False
     height = printing.printable_px(True, printing.STEPS_SCALE)[1]
     return len(stripe_starts(layout)) > 1 and 2 * stripe_px(layout, row_pt) <= height
 

@@ -350,3 +350,45 @@ def grades_sheet(ws, title: str, lang: str) -> None:
     ws.oddHeader.left.text = title.replace("&", "&&")
     ws.oddHeader.right.text = "&A"
     ws.oddFooter.center.text = f"{word('page', lang)} &P {word('of', lang)} &N"
+
+
+# ---------------------------------------------------------------------- the columns layout
+ROW_PT = 15.0  #: a default row's height in points
+#: the columns layout's Steps sheet (``--layout columns``) is scaled to this many portrait
+#: pages tall (its rows are the quantities: as many whatever the number of steps) …
+COLUMNS_PAGES = 2
+#: … but never below this scale (the rows layout's Steps scale: text of 6.6 pt and more)
+COLUMNS_MIN_SCALE = STEPS_SCALE
+
+
+def columns_scale(layout: Layout, heights_pt: Sequence[float]) -> int:
+    """Print scale (%) of the columns layout's Steps sheet: its rows (of ``heights_pt``) on
+    :data:`COLUMNS_PAGES` portrait pages, the band, symbol and formula columns and two steps
+    across a page, at most 100 % and at least :data:`COLUMNS_MIN_SCALE`."""
+    widths = layout.steps_widths()
+    head_px = sum(col_px(w) * (c1 - c0 + 1) for c0, c1, w in widths[:-1])
+    width, _ = printable_px(False, widen=CARLITO)
+    _, height_px = printable_px(False)
+    height_pt = height_px * 72 / 96
+    tall = int(100 * COLUMNS_PAGES * height_pt / max(1.0, sum(heights_pt)))
+    wide = int(100 * width / (head_px + 2 * col_px(widths[-1][2])))
+    return max(COLUMNS_MIN_SCALE, min(100, tall, wide))
+
+
+def columns_steps_print(ws, layout: Layout, heights_pt: Sequence[float]) -> int:
+    """Page setup of the columns layout's Steps sheet: portrait A4 (the worked solution reads
+    down the page), scaled by :func:`columns_scale`, the band, symbol and formula columns and
+    the epoch/step/sample rows repeated on every page, pages down then over (a step's column
+    is complete before the next steps). Returns the scale."""
+    scale = columns_scale(layout, heights_pt)
+    page_setup(
+        ws,
+        layout.spec.title,
+        layout.notation.lang,
+        landscape=False,
+        scale=scale,
+        gridlines=True,
+    )
+    ws.repeat_rows(0, 2)
+    ws.repeat_columns(0, 2)
+    return scale

@@ -214,7 +214,7 @@ def _build(trace: Trace, layout: Layout | None, lang: str, with_cells: bool | No
                 label=kind.label,
                 value=item.values[kind.cols],
                 sheet=lay.sheets.steps if in_book else "",
-                cell=list(kind.letters + str(item.row + 1)) if in_book else None,
+                cell=lay.steps_refs(item.row, kind.cols, kind.letters) if in_book else None,  # type: ignore[arg-type]
             )
         elif item.kind == COMPUTED:
             q = item.quantity

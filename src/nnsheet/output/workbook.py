@@ -24,6 +24,7 @@ from ..core.version import __version__
 from ..sheet.layout import (
     BAND,
     BANDS,
+    COLUMNS_HEAD,
     COMPUTED,
     EPOCHS_WIDTHS,
     GIVEN,
@@ -46,7 +47,7 @@ from ..sheet.layout import (
     StepsRow,
     cell_name,
 )
-from ..words.guide import guide_lines
+from ..words.guide import guide_lines, legend_text
 from ..words.guide import text as guide_text
 from ..words.notation import Notation, notation_for
 from . import printing
@@ -103,6 +104,8 @@ class _Formats:
         self.band_num: dict[str, object] = {}
         self.band_int: dict[str, object] = {}
         self.band_swatch: dict[str, object] = {}
+        self.band_down: dict[str, object] = {}
+        self.band_words: dict[str, object] = {}
         for band, colour in BAND_COLOURS.items():
             self.band_head[band] = wb.add_format(
                 {"bold": True, "bg_color": colour, "border": 1, "align": "center"}
@@ -115,6 +118,20 @@ class _Formats:
                 {"num_format": "0", "bg_color": colour, "align": "center"}
             )
             self.band_swatch[band] = wb.add_format({"bg_color": colour, "border": 1})
+            # the columns layout: a band's name down its rows, a row's formula in words
+            self.band_down[band] = wb.add_format(
+                {
+                    "bold": True,
+                    "bg_color": colour,
+                    "border": 1,
+                    "align": "center",
+                    "valign": "vcenter",
+                    "rotation": 90,
+                }
+            )
+            self.band_words[band] = wb.add_format(
+                {"bg_color": colour, "border": 1, "shrink": True, "valign": "vcenter"}
+            )
         self.num = wb.add_format({"num_format": NUMBER_FORMAT})
         self.int = wb.add_format({"num_format": "0", "align": "center"})
         self.answer = wb.add_format(
@@ -196,6 +213,30 @@ def _formula_as_is(formula: str, expand_future_functions: bool = False) -> str:
     return formula
 
 
+class _Placed:
+    """The Steps worksheet as the cell stream sees it: a line's cell of a layout column is
+    written where :meth:`~nnsheet.sheet.layout.Layout.place` puts it (the columns layout). Row
+    heights are the headers' business there (a quantity's row, set once)."""
+
+    def __init__(self, ws, layout: Layout) -> None:
+        self.ws, self.place = ws, layout.place
+
+    def write_number(self, row: int, col: int, *args) -> None:
+        self.ws.write_number(*self.place(row, col), *args)
+
+    def write_string(self, row: int, col: int, *args) -> None:
+        self.ws.write_string(*self.place(row, col), *args)
+
+    def write_formula(self, row: int, col: int, *args) -> None:
+        self.ws.write_formula(*self.place(row, col), *args)
+
+    def write_blank(self, row: int, col: int, *args) -> None:
+        self.ws.write_blank(*self.place(row, col), *args)
+
+    def set_row(self, *args) -> None:
+        pass
+
+
 class WorkbookWriter:
     """Writes one trace workbook (the exercise writer, :mod:`nnsheet.exercise`, subclasses it)."""
 
@@ -230,7 +271,9 @@ class WorkbookWriter:
         wb = xlsxwriter.Workbook(
             tmp,
             {
-                "constant_memory": self.streaming,
+                # row by row, unless the columns layout (a step per column) or a handout's
+                # stacked copy places the cells out of row order
+                "constant_memory": self.streaming and not self.layout.columns,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -264,9 +307,11 @@ class WorkbookWriter:
         last_epoch = 0
         self.last_sample_row: int | None = None  # the last sample row written on Steps
         fast = _skip_formula_rewriting(steps, self._template_samples())
+        # the cell stream's lines and columns, written where the layout places them
+        lines = _Placed(steps, self.layout) if self.layout.columns else steps
         for item in self.layout.body(records):
             if type(item) is StepsRow:
-                self._row(steps, item)
+                self._row(lines, item)
                 if item.sample is not None:
                     self.last_sample_row = item.row
             else:
@@ -295,23 +340,30 @@ class WorkbookWriter:
         return ws
 
     def _steps_range(self, first: int, last: int, col: int, beside: int | None = None) -> list:
-        """``[sheet, first row, col, last row, col]`` of a Steps column's rows ``first``..``last``
-        for a chart (``beside``: a column whose rows these are read with)."""
-        return [self.layout.sheets.steps, first, col, last, col]
+        """``[sheet, first row, first col, last row, last col]`` of a Steps column's rows
+        ``first``..``last`` for a chart, where the layout places them (``beside``: a column whose
+        rows these are read with)."""
+        lay = self.layout
+        return [lay.sheets.steps, *lay.place(first, col), *lay.place(last, col)]
 
     def _guide(self, ws) -> None:
         f, lay = self.f, self.layout
         self._text_sheet(ws, 1)
         r = 0
         for kind, text in guide_lines(
-            self.spec, self.notation, __version__, lay.detail_epochs, exercise=self.exercise
+            self.spec,
+            self.notation,
+            __version__,
+            lay.detail_epochs,
+            exercise=self.exercise,
+            columns=lay.columns,
         ):
             if kind == "head":
                 r += 1
             self._text_row(ws, r, 1, text, kind)
             r += 1
         r += 1
-        self._text_row(ws, r, 1, guide_text("legend", self.notation), "head")
+        self._text_row(ws, r, 1, legend_text(self.notation, lay.columns), "head")
         r += 1
         ws.write_blank(r, 0, None, f.given)
         givens = "band.givens_exercise" if self.exercise else "band.givens"
@@ -405,8 +457,45 @@ class WorkbookWriter:
             ws.write_number(cell.row, cell.col, v, fmt)
 
     # ------------------------------------------------------------------ Steps
-    def _steps_header(self, ws) -> None:
+    def _answer_columns(self) -> set[int]:
+        """The Steps columns (of the layout) holding answer cells: none in a trace."""
+        return set()
+
+    def _columns_steps_header(self, ws) -> None:
+        """The columns layout's Steps headers: each band's name down its rows (column A), each
+        row's symbol (B) and formula (C); rows of answer cells tall enough to write in; the
+        page setup of :func:`~nnsheet.output.printing.columns_steps_print`."""
         f, lay = self.f, self.layout
+        for c0, c1, width in lay.steps_widths():
+            ws.set_column(c0, c1, width)
+        for cell in lay.steps_header_cells():
+            if cell.kind == BAND and cell.last_row is not None and cell.last_row > cell.row:
+                ws.merge_range(
+                    cell.row, cell.col, cell.last_row, cell.col, cell.value, f.band_down[cell.band]
+                )
+            elif cell.kind == BAND:
+                ws.write_string(cell.row, cell.col, cell.value, f.band_down[cell.band])
+            elif cell.kind == TEXT and cell.band is not None:
+                ws.write_string(cell.row, cell.col, cell.value, f.band_words[cell.band])
+            else:
+                self._put(ws, cell)
+        answer = self._answer_columns()
+        tall = printing.answer_row_height()
+        heights = [tall if c in answer else printing.ROW_PT for c in range(lay.n_cols)]
+        scale = printing.columns_steps_print(ws, lay, heights)
+        # the rows stay tall enough to write in on paper at the scale the sheet prints at
+        # (ANSWER_MM beats COLUMNS_PAGES: a large network takes a third page)
+        tall = max(tall, printing.answer_row_height(scale))
+        for c in sorted(answer):
+            ws.set_row(c, tall)
+        ws.freeze_panes(COLUMNS_HEAD, COLUMNS_HEAD)
+
+    def _steps_header(self, ws) -> None:
+        lay = self.layout
+        if lay.columns:
+            self._columns_steps_header(ws)
+            self.col_fmt = self._column_formats()
+            return
         self.col_breaks = printing.column_breaks(
             lay, 3 * printing.col_px(STEP_COL_WIDTH), printing.col_px(STEPS_COL_WIDTH)
         )
@@ -422,8 +511,12 @@ class WorkbookWriter:
                 self._put(ws, cell)
         ws.freeze_panes(HEADER_ROWS, 3)
         self._steps_print(ws)
-        # cell formats by column: counts and the 0/1 helper as integers, the rest as decimals
-        self.col_fmt = [
+        self.col_fmt = self._column_formats()
+
+    def _column_formats(self) -> list:
+        """Cell formats by column: counts and the 0/1 helper as integers, the rest decimals."""
+        f, lay = self.f, self.layout
+        return [
             (f.band_int if kind in (INDEX, HELPER) else f.band_num)[seg.band]
             for seg in lay.segments
             for kind in lay.kinds_later[seg.first : seg.first + seg.size]
@@ -431,7 +524,7 @@ class WorkbookWriter:
 
     def _template_samples(self) -> list[str]:
         """Each Steps formula template filled in once (with arbitrary row numbers)."""
-        ctx = {"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2}
+        ctx = self.layout.bind({"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2})
         tm = self.layout.templates
         return [t.format_map(ctx) for ts in (tm["first"], tm["later"], tm["update"]) for _, t in ts]
 
@@ -524,7 +617,15 @@ def write_trace_workbook(
 
 def steps_pages(layout: Layout, row_pt: float | None = None) -> tuple[int, int]:
     """About how many pages the Steps sheet prints on: (pages across, blocks of rows down);
-    ``row_pt``: the height of a Steps row when not the default (an exercise's)."""
+    ``row_pt``: the height of a Steps row when not the default (an exercise's). The columns
+    layout: the steps' columns a portrait page holds across, :data:`~.printing.COLUMNS_PAGES`
+    down."""
+    if layout.columns:
+        scale = printing.columns_scale(layout, [printing.ROW_PT] * layout.n_cols)
+        width, _ = printing.printable_px(False, scale, printing.CARLITO)
+        head = sum(printing.col_px(w) * (c1 - c0 + 1) for c0, c1, w in layout.steps_widths()[:-1])
+        per_page = max(1, int((width - head) // printing.col_px(STEPS_COL_WIDTH)))
+        return -(-(layout.n_rows - HEADER_ROWS) // per_page), printing.COLUMNS_PAGES
     across = 1 + len(
         printing.column_breaks(
             layout, 3 * printing.col_px(STEP_COL_WIDTH), printing.col_px(STEPS_COL_WIDTH)
@@ -534,5 +635,8 @@ def steps_pages(layout: Layout, row_pt: float | None = None) -> tuple[int, int]:
     return across, max(1, down)
 
 
-def make_layout(spec: Spec, lang: str = "en", detail_epochs: int | None = None) -> Layout:
-    return Layout(spec, notation_for(spec, lang), detail_epochs)
+def make_layout(
+    spec: Spec, lang: str = "en", detail_epochs: int | None = None, layout: str = "rows"
+) -> Layout:
+    """The layout map of ``spec``'s workbook; ``layout``: ``rows`` or ``columns`` (--layout)."""
+    return Layout(spec, notation_for(spec, lang), detail_epochs, layout)

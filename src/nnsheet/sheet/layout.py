@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from ..core.cells import cell_name, col_name
+from ..core.cells import cell_name, col_name, col_number
 from ..core.engine import EpochRecord, SampleRecord, StepRecord, initial_weights
 from ..core.errors import WorkbookError
 from ..core.ops import (
@@ -52,7 +53,10 @@ from ..core.ops import (
     xl_nw_norm,
 )
 from ..core.spec import Spec
+from ..words.columns_text import text as columns_text
 from ..words.notation import Notation, setting_label, setting_value
+from .formula import FormulaError, parse
+from .spoken import spoken
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -63,6 +67,16 @@ STEP_COL_WIDTH, STEPS_COL_WIDTH = 7, 11
 SETUP_LABEL_WIDTH, SETUP_COL_WIDTH = 22, 12
 EPOCHS_WIDTHS = (8, 14, 14)
 HEADER_ROWS = 2
+#: the Steps sheet's layouts (``--layout``): one step per row (the default) or per column
+LAYOUTS = ("rows", "columns")
+#: columns layout: the band, symbol and formula columns before the first step's column, and
+#: their widths (characters)
+COLUMNS_HEAD = 3
+BAND_COL_WIDTH, SYMBOL_COL_WIDTH, WORDS_COL_WIDTH = 4, 10, 30
+#: a Steps reference in a row template (``H{r}``, ``H{p}``; a batch's ``H{f}:H{l}``) and in the
+#: Epochs templates (``$H${a}``): what the columns layout transposes
+_ROW_REF = re.compile(r"(?<![A-Za-z$!])([A-Z]{1,3})\{([rpfl])\}")
+_EPOCH_REF = re.compile(r"\$([A-Z]{1,3})\$\{([ab])\}")
 
 #: the English sheet names; a layout's own (its language's) are ``Layout.sheets``
 STEPS, SETUP, EPOCHS, GUIDE = "Steps", "Setup", "Epochs", "Guide"
@@ -180,6 +194,8 @@ class Cell:
     band: str | None = None
     last_col: int | None = None
     name: str | None = None
+    #: set on a band header merged over several rows (the columns layout)
+    last_row: int | None = None
 
     @property
     def ref(self) -> str:
@@ -206,7 +222,7 @@ class StepsRow:
     step: int
     sample: int | None
     templates: list[tuple[int, str]]
-    ctx: dict[str, int | None] | None
+    ctx: dict[str, int | str | None] | None
     values: np.ndarray
     kinds: list[str]
 
@@ -290,7 +306,19 @@ class SetupMap:
 class Layout:
     """Columns, rows and formulas of a trace workbook for one spec."""
 
-    def __init__(self, spec: Spec, notation: Notation, detail_epochs: int | None = None) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        notation: Notation,
+        detail_epochs: int | None = None,
+        orientation: str = "rows",
+    ) -> None:
+        if orientation not in LAYOUTS:
+            raise ValueError(f"layout: expected one of {', '.join(LAYOUTS)}, got {orientation!r}")
+        #: ``rows`` (one step per row) or ``columns`` (one step per column, the quantities down
+        #: the sheet): only where the Steps cells sit differs (:meth:`place`)
+        self.orientation = orientation
+        self.columns = orientation == "columns"
         self.spec = spec
         self.notation = notation
         #: the sheet names in the notation's language
@@ -521,6 +549,16 @@ class Layout:
         """Refuse, before anything is computed or written, a trace that cannot fit in a
         spreadsheet: the message gives the rows and columns it would need, which limit it
         breaks and the options that make it fit."""
+        if self.columns:
+            steps = self.n_rows - HEADER_ROWS
+            if COLUMNS_HEAD + steps > EXCEL_MAX_COLS:
+                raise WorkbookError(
+                    f"the trace does not fit in a workbook with --layout columns: the Steps sheet "
+                    f"would need {COLUMNS_HEAD + steps:,} columns (one per row of the trace: "
+                    f"{self.detail_epochs:,} epochs in detail × {self.rows_per_epoch:,}), more "
+                    f"than the {EXCEL_MAX_COLS:,} columns a spreadsheet holds; write fewer epochs "
+                    "in detail (--detail-epochs), train fewer (--epochs) or use --layout rows"
+                )
         problems = []
         need = (
             f"the Steps sheet would need {self.n_rows:,} rows × {self.n_cols:,} columns "
@@ -877,6 +915,13 @@ class Layout:
         return self._template_sets(EXACT)
 
     def _template_sets(self, steps: Steps) -> dict[str, list[tuple[int, str]]]:
+        sets = self._row_template_sets(steps)
+        if not self.columns:
+            return sets
+        return {name: [(c, self.transpose(t)) for c, t in rows] for name, rows in sets.items()}
+
+    def _row_template_sets(self, steps: Steps) -> dict[str, list[tuple[int, str]]]:
+        """The templates as the rows layout writes them (column letters, row placeholders)."""
         first, later = (self.sample_formulas(first=f, steps=steps) for f in (True, False))
         update = self.update_formulas(steps, first=False)
         return {
@@ -887,6 +932,57 @@ class Layout:
             "first_online": first + update,
             "later_online": later + update,
         }
+
+    # ------------------------------------------------------------------ placement
+    # The one place that says where a Steps cell sits. The cell stream speaks of *lines* (a
+    # StepsRow's ``row``: one per sample or update, 0-based from the sheet's top in the rows
+    # layout) and of the layout's columns (``c``: one per quantity element); the rows layout
+    # puts line r, column c at (r, c), the columns layout at (c, r − 2 + 3): the quantities down
+    # the sheet after the band, symbol and formula columns, one column per line. Templates and
+    # their bindings are transposed alike (:meth:`transpose`, :meth:`bind`), so every formula is
+    # the rows layout's with its references moved.
+
+    def place(self, row: int, c: int) -> tuple[int, int]:
+        """The sheet's (row, column) of line ``row``'s cell of column ``c`` (0-based)."""
+        if self.columns:
+            return c, row - HEADER_ROWS + COLUMNS_HEAD
+        return row, c
+
+    def unplace(self, r: int, c: int) -> tuple[int, int]:
+        """The (line, column) of the sheet's cell (r, c): :meth:`place` undone."""
+        if self.columns:
+            return c - COLUMNS_HEAD + HEADER_ROWS, r
+        return r, c
+
+    def steps_ref(self, row: int, c: int) -> str:
+        """A1 name of line ``row``'s cell of column ``c``."""
+        return cell_name(*self.place(row, c))
+
+    def steps_refs(self, row: int, cols: Iterable[int], letters: np.ndarray) -> list[str]:
+        """A1 names of line ``row``'s cells of ``cols`` (``letters``: their column letters in the
+        rows layout, the fast path of a long trace)."""
+        if self.columns:
+            return [self.steps_ref(row, int(c)) for c in cols]
+        return list(letters + str(row + 1))
+
+    def line(self, row1: int | None) -> int | str | None:
+        """The value a template placeholder takes for the 1-based line ``row1``: the row
+        number (rows layout) or the column letters (columns layout)."""
+        if row1 is None or not self.columns:
+            return row1
+        return col_name(row1 - 1 - HEADER_ROWS + COLUMNS_HEAD)
+
+    def bind(self, ctx: dict[str, int | None]) -> dict[str, int | str | None]:
+        """A StepsRow's bindings for this layout (``{r}`` a row number, or column letters)."""
+        if not self.columns:
+            return ctx  # type: ignore[return-value]
+        return {k: (self.line(v) if k in "rpfl" else v) for k, v in ctx.items()}
+
+    def transpose(self, template: str) -> str:
+        """A rows-layout template with every Steps reference moved to the columns layout:
+        ``H{r}`` → ``{r}8`` (column H's quantity sits on row 8), ``$H${a}`` → ``${a}$8``."""
+        t = _ROW_REF.sub(lambda m: f"{{{m[2]}}}{col_number(m[1]) + 1}", template)
+        return _EPOCH_REF.sub(lambda m: f"${{{m[2]}}}${col_number(m[1]) + 1}", t)
 
     def slipped(self, code: str, templates: list[tuple[int, str]]) -> dict[int, str]:
         """A mistake's formulas (:data:`nnsheet.core.ops.MISTAKES`) for a row built from
@@ -910,7 +1006,8 @@ class Layout:
 
     @cached_property
     def epoch_templates(self) -> dict[str, str]:
-        return self.epoch_formulas()
+        out = self.epoch_formulas()
+        return {q: self.transpose(t) for q, t in out.items()} if self.columns else out
 
     # ---- Setup
     def setup_widths(self) -> list[tuple[int, int, float]]:
@@ -1125,14 +1222,28 @@ class Layout:
 
     # ---- Steps and Epochs headers
     def steps_widths(self) -> list[tuple[int, int, float]]:
-        """(first column, last column, width) of each band of the Steps sheet."""
+        """(first column, last column, width) of each band of the Steps sheet (columns layout:
+        of the band, symbol and formula columns, then of the steps' columns)."""
+        if self.columns:
+            last = COLUMNS_HEAD + max(1, self.n_rows - HEADER_ROWS) - 1
+            return [
+                (0, 0, BAND_COL_WIDTH),
+                (1, 1, SYMBOL_COL_WIDTH),
+                (2, 2, WORDS_COL_WIDTH),
+                (COLUMNS_HEAD, last, STEPS_COL_WIDTH),
+            ]
         return [
             (c0, c1, STEP_COL_WIDTH if band == "step" else STEPS_COL_WIDTH)
             for band, c0, c1 in self.band_ranges
         ]
 
     def steps_header_cells(self) -> Iterator[Cell]:
-        """Row 1: each band's name over its columns; row 2: each column's symbol."""
+        """Row 1: each band's name over its columns; row 2: each column's symbol. Columns
+        layout: the same headers transposed (column A: each band's name down its rows; column
+        B: each row's symbol), then column C: each row's formula in words."""
+        if self.columns:
+            yield from self._columns_header_cells()
+            return
         nt = self.notation
         for band, c0, c1 in self.band_ranges:
             yield Cell(
@@ -1152,6 +1263,81 @@ class Layout:
                     i=i,
                     band=seg.band,
                 )
+
+    def _columns_header_cells(self) -> Iterator[Cell]:
+        nt, S = self.notation, self.sheets.steps
+        words = self.formula_words
+        for band, c0, c1 in self.band_ranges:
+            name = nt.word("band." + band)
+            yield Cell(S, c0, 0, BAND, name, band=band, last_row=c1)
+            for seg in (s for s in self.segments if s.band == band):
+                for j, i in seg.elements():
+                    c = seg.index(j, i)
+                    symbol = nt.symbol(seg.quantity, seg.layer, j, i)
+                    q, ly = seg.quantity, seg.layer
+                    yield Cell(S, c, 1, SYMBOL, symbol, quantity=q, layer=ly, j=j, i=i, band=band)
+                    if c == 0:  # the epoch's row has no formula: the column's head
+                        yield Cell(S, c, 2, HEAD, columns_text("formula_head", nt.lang))
+                    elif words[c]:
+                        yield Cell(S, c, 2, TEXT, words[c], band=band)
+
+    @cached_property
+    def formula_words(self) -> list[str]:
+        """Each column's formula in the book's notation (the columns layout's formula column),
+        read from the column's own template (:func:`~nnsheet.sheet.spoken.spoken`): the givens
+        say where they come from, the weights in use that they are the step before's new ones."""
+        nt, lang = self.notation, self.notation.lang
+        sym = {
+            col_name(seg.index(j, i)): nt.symbol(seg.quantity, seg.layer, j, i)
+            for seg in self.segments
+            for j, i in seg.elements()
+        }
+        setup = {
+            cell_name(c.row, c.col): nt.symbol(c.quantity, c.layer, c.j, c.i)
+            for c in self.setup_cells()
+            if c.kind == GIVEN and c.quantity is not None
+        }
+        here = {"r": 5, "p": 4, "d": 9, "f": 3, "l": 4, "k": 2}  # rows of the rows layout
+
+        def symbol(sheet: str | None, ref: str) -> str:
+            if sheet is None and ref == "learning_rate":
+                return nt.symbol("lr")
+            if sheet is not None:
+                return setup.get(ref.replace("$", ""), ref)
+            letters = ref.rstrip("0123456789")
+            s = sym.get(letters, ref)
+            if ref[len(letters) :] == str(here["p"]):
+                return columns_text("previous", lang, s=s)
+            return s
+
+        sets = self._row_template_sets(EXACT)
+        found: dict[int, str] = {}
+        for name in ("later_online",) if self.online else ("later", "update"):
+            for c, tmpl in sets[name]:
+                if c in found:
+                    continue
+                try:
+                    found[c] = spoken(parse(tmpl.format_map(here)), symbol, nt.number, lang)
+                except (FormulaError, KeyError, ValueError):
+                    found[c] = ""
+        out = [""] * self.n_cols
+        for seg in self.segments:
+            for j, i in seg.elements():
+                c = seg.index(j, i)
+                if seg.quantity in ("x", "t"):
+                    out[c] = columns_text("given", lang, setup=self.sheets.setup)
+                elif seg.quantity == "a":  # the activation as the book writes it (the
+                    # workbook's formula guards EXP against overflow with an IF)
+                    act = ACTIVATIONS[self.spec.layers[seg.layer - 1].activation]  # type: ignore[operator]
+                    out[c] = act.text_value(nt.symbol("z", seg.layer, j, i))
+                elif seg.quantity == "correct":
+                    out[c] = columns_text("correct", lang)
+                elif seg.quantity in ("w", "b"):
+                    new = nt.symbol(seg.quantity + "_new", seg.layer, j, i)
+                    out[c] = columns_text("carried", lang, new=new, setup=self.sheets.setup)
+                else:
+                    out[c] = found.get(c, "")
+        return out
 
     def epochs_widths(self) -> list[tuple[int, int, float]]:
         return [(c, c, w) for c, w in enumerate(EPOCHS_WIDTHS)]
@@ -1195,14 +1381,14 @@ class Layout:
             else:
                 tmpl, kind = (tm["first"] if first else tm["later"]), SAMPLE_ROW
             row: int | None = None
-            ctx: dict[str, int | None] | None = None
+            ctx: dict[str, int | str | None] | None = None
             for s in rec.samples:
                 v = self.sample_values(s)
                 if online:
                     self.update_values(rec, v)
                 if detailed:
                     row = self.sample_row(rec.epoch, s.sample - 1)
-                    ctx = {"r": row + 1, "p": prev, "d": d0 + s.sample}
+                    ctx = self.bind({"r": row + 1, "p": prev, "d": d0 + s.sample})
                 yield StepsRow(kind, row, rec.epoch, rec.step, s.sample, tmpl, ctx, v, kinds)
             if online:
                 if detailed:
@@ -1211,7 +1397,9 @@ class Layout:
             if detailed:
                 first_row = self.sample_row(rec.epoch, rec.samples[0].sample - 1)
                 row = self.update_row(rec.epoch, (rec.samples[0].sample - 1) // batch_size)
-                ctx = {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples), "p": prev}
+                ctx = self.bind(
+                    {"r": row + 1, "f": first_row + 1, "l": row, "k": len(rec.samples), "p": prev}
+                )
                 prev = row + 1
             yield StepsRow(
                 UPDATE_ROW,
@@ -1242,7 +1430,7 @@ class Layout:
                 EPOCHS_COLUMNS[q],
                 COMPUTED,
                 float(value),  # type: ignore[arg-type]
-                formula=tmpl.format(a=a + 1, b=b + 1) if detailed else None,
+                formula=tmpl.format(a=self.line(a + 1), b=self.line(b + 1)) if detailed else None,
                 quantity=q,
                 epoch=ep.epoch,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.ops import BLOCKS
+from .columns_text import text as columns_text
 from .notation import SheetNames
 from .numbers import number_text
 
@@ -125,9 +126,11 @@ def instructions(
     steps: int | None,
     decimals: int,
     upload_url: str | None = None,
+    columns: bool = False,
 ) -> list[tuple[str, str]]:
     """(kind, text) lines of the exercise's instructions sheet; the last says how it is graded:
-    ``nnsheet check``, or where to upload it when ``nnsheet serve`` wrote it (``upload_url``)."""
+    ``nnsheet check``, or where to upload it when ``nnsheet serve`` wrote it (``upload_url``);
+    ``columns``: the Steps sheet has a step per column (``--layout columns``)."""
     t = INSTRUCTIONS[lang]
     blocks = ", ".join(BLOCK_NAMES[lang][b] for b in ask if b != "init")
     which = t["every_step"] if steps is None else t["first_steps"].format(k=steps)
@@ -145,7 +148,7 @@ def instructions(
         *init,
         *fill,
         ("text", t["givens"].format(**names)),
-        ("text", t["chain"]),
+        ("text", columns_text("chain", lang) if columns else t["chain"]),
         ("text", _decimals_text(lang, decimals)),
         ("text", t["drift"]),
         ("text", t["carry"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule
 from ..core.spec import Spec
+from .columns_text import text as columns_text
 from .notation import Notation, setting_value
 
 #: the Guide's sentences; ``{setup}``, ``{steps}``, ``{epochs}`` are the sheets' names in the
@@ -134,11 +135,32 @@ def text(key: str, notation: Notation, **fields: object) -> str:
     return T[notation.lang][key].format(setup=sh.setup, steps=sh.steps, epochs=sh.epochs, **fields)
 
 
+def _steps_text(notation: Notation, columns: bool) -> str:
+    """The Steps sheet's sentence: a step per row, or per column (the columns layout)."""
+    if not columns:
+        return text("sheet_steps", notation)
+    sh = notation.sheets
+    return columns_text("guide_steps", notation.lang, steps=sh.steps, setup=sh.setup)
+
+
+def legend_text(notation: Notation, columns: bool = False) -> str:
+    """The colour legend's head: the band names are in row 1, or column A (columns layout)."""
+    if not columns:
+        return text("legend", notation)
+    return columns_text("legend", notation.lang, steps=notation.sheets.steps)
+
+
 def guide_lines(
-    spec: Spec, notation: Notation, version: str, detail_epochs: int, exercise: bool = False
+    spec: Spec,
+    notation: Notation,
+    version: str,
+    detail_epochs: int,
+    exercise: bool = False,
+    columns: bool = False,
 ) -> list[tuple[str, str]]:
     """(style, text) lines of the Guide; style is 'title', 'head' or 'text'. ``exercise``: the
-    Guide of an exercise (what to type and how it is graded, not changing givens)."""
+    Guide of an exercise (what to type and how it is graded, not changing givens); ``columns``:
+    of the columns layout (a step per column)."""
     lang = notation.lang
     t = T[lang]
     f = notation.formulas(spec)
@@ -156,7 +178,7 @@ def guide_lines(
         *what,
         ("head", t["sheets"]),
         ("text", text("sheet_setup", notation, orient=notation.table_orientation())),
-        ("text", text("sheet_steps", notation)),
+        ("text", _steps_text(notation, columns)),
     ]
     if spec.mode != "online":
         out.append(("text", t["sheet_steps_batch"]))
