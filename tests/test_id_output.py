@@ -118,18 +118,21 @@ def _indonesian_strings(obj: object, inside_id: bool = False) -> list[str]:
 
 
 def test_no_guru_or_pengajar_in_any_indonesian_word_table() -> None:
+    import importlib
+    import pkgutil
+
+    import nnsheet.words
     from nnsheet.core import ops
 
     texts: list[str] = []
-    for module in (
-        doctor_text,
-        exercise_text,
-        grading_text,
-        guide,
-        messages,
-        notation,
-        serve_text,
-    ):
+    modules = [
+        importlib.import_module(f"nnsheet.words.{m.name}")
+        for m in pkgutil.iter_modules(nnsheet.words.__path__)
+    ]
+    assert {doctor_text, exercise_text, grading_text, guide, messages, notation, serve_text} <= set(
+        modules
+    )
+    for module in modules:
         for value in vars(module).values():
             if isinstance(value, dict):
                 texts += _indonesian_strings(value)
