@@ -404,7 +404,7 @@ def test_control_characters_in_a_name_are_escaped_in_gradebooks_and_copies(
     gx, gc, out = tmp_path / "g.xlsx", tmp_path / "g.csv", tmp_path / "copies"
     assert main(["check", str(f), "--gradebook", str(gx), "-o", str(out)]) == 1
     assert main(["check", str(f), "--gradebook", str(gc)]) == 1
-    got = openpyxl.load_workbook(gx)["gradebook"]
+    got = openpyxl.load_workbook(gx)["Gradebook"]
     cells = [str(c.value) for row in got.iter_rows() for c in row if c.value is not None]
     assert any("\\x1b[31mEVE\\x07" in c for c in cells)
     assert not any("\x1b" in c or "\x07" in c for c in cells)

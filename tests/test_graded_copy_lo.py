@@ -43,9 +43,9 @@ def test_a_name_with_control_characters_typed_in_libreoffice(
         with zipfile.ZipFile(f) as zf:
             assert b"[31mEVE" in zf.read("content.xml") and b"\x1b" not in zf.read("content.xml")
         want = "[31mEVE"
-    rows = list(openpyxl.load_workbook(gx)["gradebook"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(gx)["Gradebook"].iter_rows(values_only=True))
     head = list(rows[0])
-    assert rows[1][head.index("student")] == want
+    assert rows[1][head.index("Name")] == want
     with open(gc, newline="", encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["student"] == want

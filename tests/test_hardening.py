@@ -425,12 +425,13 @@ def test_gradebook_as_a_workbook_keeps_text_as_text(filled: Path, tmp_path: Path
     bad.write_text("not a workbook")
     gb = tmp_path / "grades.xlsx"
     main(["check", str(f), str(bad), "--gradebook", str(gb)])
-    ws = openpyxl.load_workbook(gb)["gradebook"]
+    ws = openpyxl.load_workbook(gb)["Gradebook"]  # for people (issue 26)
     rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0][:5]) == ["file", "student", "student_id", "status", "score"]
+    assert list(rows[0][:3]) == ["Student number", "Name", "Score"]
     assert rows[1][1] == "=1+1 Ana" and ws["B2"].data_type == "s"
-    assert rows[1][3] == "graded" and rows[1][4] == 100.0
-    assert rows[2][3] == "unreadable"
+    status = rows[0].index("Status")
+    assert rows[1][status] == "graded" and rows[1][2] == 100.0
+    assert rows[2][status] == "not graded"
     with zipfile.ZipFile(gb) as zf:
         assert "<f>" not in zf.read("xl/worksheets/sheet1.xml").decode()
 

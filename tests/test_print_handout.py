@@ -127,7 +127,9 @@ def test_graded_copy_first_sheet_prints_within_the_page_width(tmp_path: Path) ->
     g = openpyxl.load_workbook(graded).worksheets[0]
     assert g.title == "Nilai"
     ps = g.page_setup
-    assert (int(ps.paperSize), ps.orientation, int(ps.fitToWidth), int(ps.fitToHeight)) == (
+    assert g.sheet_properties.pageSetUpPr.fitToPage
+    wide = 1 if ps.fitToWidth is None else int(ps.fitToWidth)  # absent: 1, the schema's default
+    assert (int(ps.paperSize), ps.orientation, wide, int(ps.fitToHeight)) == (
         9,
         "portrait",
         1,

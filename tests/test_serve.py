@@ -31,7 +31,6 @@ from nnsheet.core.engine import run
 from nnsheet.core.specfile import load_spec, loads_spec
 from nnsheet.exercise.roster import student_spec
 from nnsheet.exercise.template import exercise_spec
-from nnsheet.grading.batch import GRADEBOOK_COLUMNS
 from nnsheet.output.workbook import make_layout
 from nnsheet.serve.app import MAX_BODY, create_app
 from nnsheet.serve.grade import grade_upload
@@ -240,12 +239,13 @@ def test_a_named_mistake_is_in_the_answer_and_on_the_page(tmp_path: Path) -> Non
 
 def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_path: Path) -> None:
     """2301 uploads 2303's correct exercise: graded against 2301's exercise it is not right,
-    and flagged as check --roster flags it; a file with a given edited is flagged tampered."""
+    and flagged as check --roster flags it (2303's id typed in it: id_mismatch, naming both);
+    a file with a given edited is flagged tampered."""
     with served(tmp_path) as (client, _, code):
         f = _filled(client, "2303", code["2303"], tmp_path / "theirs.xlsx")
         ans = _submit(client, "2301", code["2301"], f).json()
         assert ans["status"] == "graded" and ans["correct"] < ans["answer_cells"] / 2
-        assert ans["flags"] == ["tampered", "copied:2303"]
+        assert ans["flags"] == ["tampered", "id_mismatch", "copied:2303"]
         own = _filled(client, "2302", code["2302"], tmp_path / "own.xlsx")
         assert _submit(client, "2302", code["2302"], own).json()["flags"] == []
         wb = openpyxl.load_workbook(own)
@@ -263,7 +263,7 @@ def test_another_students_file_is_graded_against_the_uploaders_own_givens(tmp_pa
         token = (client.app.state.server.store.data / "teacher-token").read_text().strip()
         book = client.get("/api/gradebook.csv", headers={"authorization": f"Bearer {token}"})
     rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(book.text))}
-    assert rows["2301"]["flags"] == "tampered;copied:2303"
+    assert rows["2301"]["flags"] == "tampered;id_mismatch;copied:2303"
     assert "2303" in rows["2301"]["message"]
     assert rows["2302"]["flags"] == "tampered"
 
@@ -290,7 +290,7 @@ def test_the_id_typed_in_an_upload_is_matched_as_check_roster_matches_it(tmp_pat
     }
     ans = grade_upload(job)
     assert ans["status"] == "graded" and ans["correct"] < ans["answer_cells"] / 2
-    assert ans["flags"] == ["tampered", "copied:ab2"]
+    assert ans["flags"] == ["tampered", "id_mismatch", "copied:ab2"]
 
 
 # ----------------------------------------------------------------------------- security
@@ -638,7 +638,27 @@ def test_teacher_page_gradebook_and_submissions(tmp_path: Path) -> None:
         api = client.get("/api/gradebook.csv", headers={"authorization": f"Bearer {token}"})
         assert book.text == api.text
         rows = list(csv.DictReader(io.StringIO(api.text)))
-        assert list(rows[0]) == GRADEBOOK_COLUMNS
+        assert list(rows[0]) == [
+            "file",
+            "student",
+            "student_id",
+            "status",
+            "score",
+            "correct",
+            "carried",
+            "carried_trivial",
+            "wrong",
+            "missing",
+            "answer_cells",
+            "first_wrong",
+            "flags",
+            "message",
+            "forward",
+            "errors",
+            "backward",
+            "updates",
+            "mistakes",
+        ]
         by = {r["student_id"]: r for r in rows}
         assert by["2301"]["status"] == "graded" and by["2301"]["score"] == "100.0"
         assert by["2301"]["file"] == "2301/attempt-2.xlsx"
@@ -739,6 +759,7 @@ def test_teacher_opens_a_students_attempts_with_flags_in_words(tmp_path: Path) -
         theirs = _filled(client, "2303", code["2303"], tmp_path / "theirs.xlsx")
         assert _submit(client, "2301", code["2301"], theirs).json()["flags"] == [
             "tampered",
+            "id_mismatch",
             "copied:2303",
         ]
         assert client.get("/teacher/students/2301", follow_redirects=False).status_code == 303
@@ -804,22 +825,34 @@ def test_the_gradebook_downloads_as_xlsx_with_checks_columns(tmp_path: Path) -> 
         assert page.status_code == 200
         assert not list(data.glob(".gradebook-*"))  # the temporary file is gone
     for body in (api.content, page.content):
-        ws = openpyxl.load_workbook(io.BytesIO(body)).active
+        wb = openpyxl.load_workbook(io.BytesIO(body))
+        ws = wb.active
+        assert ws.title == "Gradebook" and ws.freeze_panes == "C2"
         rows = [[c.value for c in r] for r in ws.iter_rows()]
-        assert rows[0] == GRADEBOOK_COLUMNS
-        by = {r[GRADEBOOK_COLUMNS.index("student_id")]: r for r in rows[1:]}
+        head = rows[0]
+        assert head[:7] == [
+            "Student number",
+            "Name",
+            "Score",
+            "forward",
+            "errors",
+            "backward",
+            "updates",
+        ]
+        assert head[-1] == "File" and "Named mistakes" in head and "Flags" in head
+        by = {r[0]: r for r in rows[1:]}
         assert set(by) == {"2301", "2302", "2303"}
-        assert by["2301"][GRADEBOOK_COLUMNS.index("score")] == 100.0  # a number
-        assert by["2302"][GRADEBOOK_COLUMNS.index("status")] == "no_submission"
-        for r in csv_rows:  # the same cells as the CSV
+        assert by["2301"][1] == "Ni Luh Putu Ayu" and by["2301"][2] == 100.0  # a number
+        assert by["2301"][3:7] == [100.0, 100.0, 100.0, 100.0]
+        assert by["2301"][-1] == "2301/attempt-1.xlsx"
+        assert by["2302"][head.index("Status")] == "nothing uploaded"
+        assert by["2303"][head.index("Status")] == "not graded"
+        for r in csv_rows:  # the same scores as the CSV
             row = by[r["student_id"]]
-            got = ["" if v is None else str(v) for v in row]
-            want = list(r.values())
-            k = GRADEBOOK_COLUMNS.index("score")
-            if want[k]:  # a number in the workbook, the CSV's text of it
-                assert float(row[k]) == float(want[k])
-                got[k] = want[k]
-            assert got == want
+            assert (row[2] is None) == (r["score"] == "")
+            if row[2] is not None:
+                assert row[2] == float(r["score"])
+        assert wb.sheetnames[1:] == ["Class", "Mistakes", "Flags", "Heat map"]
 
 
 def _instructions(path: Path, lang: str = "en") -> str:

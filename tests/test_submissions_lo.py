@@ -112,6 +112,11 @@ def test_rounding_learner_with_scratch_column_saved_as_ods_gets_every_cell_corre
         "first_wrong": "",
         "flags": "",
         "message": book["message"],
+        "forward": "100.0",
+        "errors": "100.0",
+        "backward": "100.0",
+        "updates": "100.0",
+        "mistakes": "",
     }
     assert book["message"].startswith("layout shifted")
     # the graded copy of an .ods is an .xlsx rebuilt from the exercise's layout (issue 22): the

@@ -8,6 +8,7 @@ wrong or missing answers, 2 bad input (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 import tempfile
@@ -152,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="filled exercises (.xlsx or .ods), or a folder: every .xlsx/.ods "
         "directly inside it, in name order; or a program's values (.csv with "
         "the columns quantity, epoch, step, sample, layer, j, i, value; needs "
-        "--spec)",
+        "--spec); or, alone, serve's submissions zip (<id>/attempt-<n>.xlsx)",
     )
     c.add_argument(
         "-o",
@@ -166,11 +167,24 @@ def build_parser() -> argparse.ArgumentParser:
         "hints (and the formula on the learner's own numbers) or full; without it "
         "everything is shown (the teacher's copy)",
     )
+    c.add_argument(
+        "--all-attempts",
+        action="store_true",
+        help="of a submissions zip (serve's <id>/attempt-<n>.xlsx): every attempt, one "
+        "gradebook row each, instead of each student's last that can be graded",
+    )
     c.add_argument("--report", help="one row per answer cell (.csv)")
     c.add_argument(
         "--gradebook",
         metavar="GRADEBOOK",
-        help="one row per submitted file, unreadable ones included (.csv, or .xlsx for a workbook)",
+        help="one row per submitted file, unreadable ones included (.csv for scripts, or .xlsx "
+        "for people: headers in the command's language, with the class report's sheets after it)",
+    )
+    c.add_argument(
+        "--class-report",
+        metavar="C.xlsx",
+        help="the class's statistics (.xlsx): shares per block and quantity, the named mistakes "
+        "ranked with their students and a chart, the flags, a heat map of the Steps sheet",
     )
     c.add_argument(
         "--spec",
@@ -617,7 +631,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         gradebook=args.gradebook,
         lang=args.lang,
         roster=roster,
+        class_report=args.class_report,
         feedback=args.feedback or "full",
+        all_attempts=args.all_attempts,
     )
 
 
@@ -637,7 +653,7 @@ def _graded_path(
 
 def _csv_path(path: str, what: str, files: list[Path]) -> Path:
     p = Path(path)
-    suffixes = (".csv", ".xlsx") if what == "--gradebook" else (".csv",)
+    suffixes = {"--gradebook": (".csv", ".xlsx"), "--class-report": (".xlsx",)}.get(what, (".csv",))
     if p.suffix.lower() not in suffixes:
         raise NnsheetError(f"{p}: {what} must be a {' or '.join(suffixes)} file")
     if p.resolve() in {f.resolve() for f in files}:
@@ -682,6 +698,22 @@ def _graded_paths(
     return targets, make_folder
 
 
+def _member_folder(
+    members: list, output: str | None, zipped: Path
+) -> tuple[list[Path | None], bool]:
+    """Where the graded copies of a submissions zip go (``-o``: a folder, created when
+    missing), one entry per row: each copy is ``<id>-attempt-<n>.xlsx`` there, the id and
+    number read from the checked member name of the attempt graded (never the name itself)."""
+    if output is None:
+        return [None] * len(members), False
+    o = Path(output)
+    if o.exists() and not o.is_dir():
+        raise NnsheetError(f"{o}: with a submissions zip, -o must name a folder")
+    if o.resolve() == zipped.resolve():
+        raise NnsheetError(f"{o}: refusing to overwrite the submissions zip; choose another -o")
+    return [o] * len(members), True
+
+
 def check_files(
     files: Sequence[Path],
     record: Record,
@@ -693,6 +725,8 @@ def check_files(
     roster: Sequence[Student] | None = None,
     say: Callable[[str], None] = print,
     feedback: str = "full",
+    class_report: str | None = None,
+    all_attempts: bool = False,
 ) -> int:
     """Grade ``files`` (``nnsheet check``; a folder stands for the .xlsx/.ods files in it), each
     by :func:`~nnsheet.grading.pipeline.grade_file` against the teacher's ``record``: a
@@ -704,17 +738,15 @@ def check_files(
 
     When stdout is a pipe that closes early (``| head``), the summaries stop quietly and every
     file asked for is still written. ``lang``: the language of what is said (default: each
-    exercise's own); the CSV files stay English."""
+    exercise's own); the CSV files stay English. ``class_report``: the class's statistics
+    (:mod:`~nnsheet.grading.classview`), also written after the sheet of an .xlsx gradebook.
+
+    A submissions zip (``serve``'s, :mod:`nnsheet.grading.zipped`), given alone, is graded
+    member by member: each student's last attempt that can be graded (every attempt with
+    ``all_attempts``), graded as the student its folder names; ``-o`` then names a folder
+    (``<id>-attempt-<n>.xlsx``)."""
     from .core.safety import terminal_text
-    from .grading.batch import (
-        GRADEBOOK_COLUMNS,
-        flag_lines,
-        gradebook_row,
-        not_submitted_row,
-        submissions,
-        write_csv,
-        write_xlsx,
-    )
+    from .grading.batch import flag_lines, submissions, write_csv
     from .grading.pipeline import class_flags, grade_file, not_submitted, problem_text
     from .grading.report import REPORT_COLUMNS, report_rows, summary, write_graded
     from .words.grading_text import runs
@@ -723,15 +755,35 @@ def check_files(
     def err(line: str) -> None:  # file names and learners' text: control characters escaped
         print(terminal_text(line), file=sys.stderr)
 
-    files, several = submissions([Path(f) for f in files], err)
-    targets, make_folder = _graded_paths(files, output, several)
+    from .grading.zipped import grade_last, is_zip_path, open_zip, read_members
+
+    given = [Path(f) for f in files]
+    zipped = next((f for f in given if is_zip_path(f)), None)
+    members: list = []
+    if zipped is not None:
+        if len(given) > 1:
+            raise NnsheetError(f"{zipped}: a submissions zip is graded on its own; give it alone")
+        members = read_members(zipped, all_attempts)
+        files, several = [zipped], True
+        targets, make_folder = _member_folder(members, output, zipped)
+    else:
+        if all_attempts:
+            raise NnsheetError("--all-attempts is for a submissions zip (serve's <id>/attempt-<n>)")
+        files, several = submissions(given, err)
+        targets, make_folder = _graded_paths(files, output, several)
     paths = {
         what: _csv_path(p, what, files)
-        for what, p in (("--report", report), ("--gradebook", gradebook))
+        for what, p in (
+            ("--report", report),
+            ("--gradebook", gradebook),
+            ("--class-report", class_report),
+        )
         if p is not None
     }
     if len({p.resolve() for p in paths.values()}) < len(paths):
-        raise NnsheetError(f"{gradebook}: --report and --gradebook need different names")
+        raise NnsheetError(
+            f"{gradebook or report}: --report, --gradebook and --class-report need different names"
+        )
     if output is not None and make_folder:
         Path(output).mkdir(parents=True, exist_ok=True)
 
@@ -752,10 +804,21 @@ def check_files(
     outcomes = []
     notes: list[list[str]] = []  # per file: what the gradebook says beyond its flags
     said: str | None = None  # the first graded exercise's language
-    for f, dest in zip(files, targets, strict=True):
-        o = grade_file(f, record, roster, lang=lang, cache=cache)
+    zf = None if zipped is None else open_zip(zipped)  # read_members has read it once
+    for item, dest in zip(members or files, targets, strict=True):
+        passed: list[str] = []
+        if zf is not None:  # a student's attempts: the last one that can be graded
+            m, o, passed = grade_last(zf, item, record, roster, lang=lang, cache=cache)
+            f = o.path
+            named = dest is not None and m.problem is None
+            dest = dest / f"{m.id}-attempt-{m.attempt}.xlsx" if named else None
+            for line in passed:
+                err(f"nnsheet: {line}")
+        else:
+            f = item
+            o = grade_file(f, record, roster, lang=lang, cache=cache)
         outcomes.append(o)
-        notes.append([])
+        notes.append(passed)
         if o.result is None:
             err(f"nnsheet: error: {o.problem}")
             status = 2
@@ -778,6 +841,8 @@ def check_files(
             status = 2
             continue
         out(words("graded_copy", lang or o.lang, path=dest))
+    if zf is not None:
+        zf.close()
     later = class_flags(outcomes, record, roster, cache)
     for o, flags in zip(outcomes, later, strict=True):
         lines = flag_lines(flags, lang or o.lang, o.flags)
@@ -792,17 +857,72 @@ def check_files(
     if report is not None:
         write_csv(paths["--report"], REPORT_COLUMNS, rows)
         err(words("wrote_report", lang or said or "en", path=report, n=len(rows)))
-    if gradebook is not None:
-        cells = [
-            gradebook_row(o, flags, n) for o, flags, n in zip(outcomes, later, notes, strict=True)
-        ]
-        cells += [not_submitted_row(st) for st in absent]
-        if paths["--gradebook"].suffix.lower() == ".xlsx":
-            write_xlsx(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
-        else:
-            write_csv(paths["--gradebook"], GRADEBOOK_COLUMNS, cells)
-        err(words("wrote_gradebook", lang or said or "en", path=gradebook, n=len(outcomes)))
+    if gradebook is not None or class_report is not None:
+        _class_files(outcomes, later, notes, absent, roster, paths, lang or said or "en", err)
     return status
+
+
+def _class_files(outcomes, later, notes, absent, roster, paths, lang, err) -> None:
+    """``check``'s gradebook (CSV for scripts, or .xlsx for people with the class report's
+    sheets after it) and its ``--class-report``, from the run's outcomes and class flags."""
+    from .grading.batch import (
+        gradebook_blocks,
+        gradebook_columns,
+        gradebook_row,
+        not_submitted_row,
+        outcome_extra,
+        people_row,
+        write_csv,
+    )
+    from .grading.classbook import write_report
+    from .grading.classview import class_view, paper_of
+    from .words.class_text import class_say
+    from .words.grading_text import say as words
+
+    asked = {m.block for o in outcomes if o.result is not None for m in o.result.marks}
+    blocks = gradebook_blocks(asked)
+    names = {st.id: st.name for st in roster or ()}
+    cells = [gradebook_row(o, f, n) for o, f, n in zip(outcomes, later, notes, strict=True)]
+    extra = [outcome_extra(o, blocks) for o in outcomes]
+    cells += [not_submitted_row(st) for st in absent]
+    extra += [[""] * (len(blocks) + 1) for _ in absent]
+    papers = [
+        paper_of(o, f, lang, names.get(o.student or ""))
+        for o, f in zip(outcomes, later, strict=True)
+    ]
+    view = class_view(papers)
+    ref = next((o.result for o in outcomes if o.result is not None), None)
+    sent, layout, answers = "err", None, None
+    if ref is not None:
+        from .core.ops import hidden_error_rule
+
+        spec = ref.key.spec
+        sent = hidden_error_rule(spec.rule, spec.hidden_error).source
+        layout, answers = ref.key.layout, ref.key.answers
+    book = paths.get("--gradebook")
+    if book is not None:
+        if book.suffix.lower() == ".xlsx":
+            # a file's student as the class view has it (the roster's name with a roster, the
+            # typed one otherwise; never the file name, which is the last column)
+            people = [
+                dataclasses.replace(
+                    people_row(row, more, blocks, p.flags), student_id=p.student_id, name=p.name
+                )
+                for row, more, p in zip(cells, extra, papers, strict=False)
+            ]
+            people += [
+                people_row(row, more, blocks, [])
+                for row, more in zip(cells[len(papers) :], extra[len(papers) :], strict=True)
+            ]
+            write_report(book, view, lang, sent, layout, answers, (people, blocks))
+        else:
+            rows = [[*row, *more] for row, more in zip(cells, extra, strict=True)]
+            write_csv(book, gradebook_columns(blocks), rows)
+        err(words("wrote_gradebook", lang, path=book, n=len(outcomes)))
+    report = paths.get("--class-report")
+    if report is not None:
+        write_report(report, view, lang, sent, layout, answers)
+        err(class_say("wrote", lang, path=report, n=view.graded))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -6,10 +6,11 @@ the terminal are in the language ``check`` speaks."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..core.errors import NnsheetError
+from ..core.ops import BLOCKS, DEFAULT_BLOCKS
 from ..core.safety import csv_text, terminal_text
 from ..exercise.roster import Student
 from ..output.files import write_atomic
@@ -146,7 +147,7 @@ def gradebook_row(
     ``unreadable`` row saying its problem."""
     path, book, res = outcome.path, outcome.book, outcome.result
     names = book.names if book is not None else {}
-    student = name_text(names.get("student")) or path.name
+    student = name_text(names.get("student")) or (outcome.member or path.name)
     sid = name_text(names.get("student_id"))
     flags = [*outcome.flags, *later]
     codes = ";".join(dict.fromkeys(f.code for f in flags))
@@ -161,7 +162,7 @@ def gradebook_row(
         prefix = f"{path}: "
         msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
         msg = "; ".join(x for x in (msg, *said) if x)
-        return [str(path), student, sid, "unreadable", *[""] * 8, codes, msg]
+        return [outcome.shown, student, sid, "unreadable", *[""] * 8, codes, msg]
     c, n = res.counts, len(res.marks)
     score = f"{100.0 * res.share_right:.1f}" if n else ""
     first = res.first_wrong
@@ -177,7 +178,7 @@ def gradebook_row(
         if x
     )
     return [
-        str(path),
+        outcome.shown,
         student,
         sid,
         "graded",
@@ -208,29 +209,6 @@ def not_submitted_row(student: Student) -> list[object]:
     return [*row, say("note.not_submitted", "en")]
 
 
-def write_xlsx(path: Path, columns: list[str], rows: list[list[object]]) -> None:
-    """The gradebook as a workbook (a comma-separated file opens in one column in a
-    comma-decimal locale's Excel): every text a text cell, never run as a formula."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "gradebook"
-    ws.append(columns)
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    score = columns.index("score")
-    for row in rows:  # the score as a number (the CSV's text); every other text stays text
-        ws.append([float(v) if k == score and v != "" else shown(v) for k, v in enumerate(row)])
-    for line in ws.iter_rows():
-        for c in line:
-            if isinstance(c.value, str):
-                c.data_type = "s"
-    ws.freeze_panes = "A2"
-    write_atomic(path, wb.save)
-
-
 def write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:
     """Every text field guarded: a learner's name or file name is never run as a formula."""
 
@@ -241,3 +219,76 @@ def write_csv(path: Path, columns: list[str], rows: list[list[object]]) -> None:
             w.writerows([csv_text(shown(v)) for v in row] for row in rows)
 
     write_atomic(path, write)
+
+
+#: the per-block score columns the CSV gradebook always has (0–100, one decimal; empty when the
+#: block was not asked); a later block asked (``init``) gets its own column after them
+BLOCK_COLUMNS: tuple[str, ...] = DEFAULT_BLOCKS
+
+
+def gradebook_blocks(asked: Iterable[str] = ()) -> list[str]:
+    """The gradebook's block columns: :data:`BLOCK_COLUMNS`, then each other block ``asked``
+    (in the exercise's order of blocks)."""
+    more = [b for b in BLOCKS if b in set(asked) and b not in BLOCK_COLUMNS]
+    return [*BLOCK_COLUMNS, *more]
+
+
+def gradebook_columns(blocks: Sequence[str] = BLOCK_COLUMNS) -> list[str]:
+    """The CSV gradebook's columns: :data:`GRADEBOOK_COLUMNS`, the block scores, ``mistakes``."""
+    return [*GRADEBOOK_COLUMNS, *blocks, "mistakes"]
+
+
+def gradebook_extra(
+    scores: Mapping[str, float], codes: Sequence[str], blocks: Sequence[str]
+) -> list[object]:
+    """A row's block scores (one decimal; empty for a block not asked) and its mistakes'
+    codes joined by ``;``."""
+    return [f"{scores[b]:.1f}" if b in scores else "" for b in blocks] + [";".join(codes)]
+
+
+def outcome_extra(outcome: Outcome, blocks: Sequence[str]) -> list[object]:
+    """:func:`gradebook_extra` of one file (empty cells when it was not graded)."""
+    from .classview import block_scores, outcome_block_counts, outcome_mistakes
+
+    res = outcome.result
+    credit = res.carried_credit if res is not None else 1.0
+    scores = block_scores(outcome_block_counts(outcome), credit)
+    return gradebook_extra(scores, outcome_mistakes(outcome), blocks)
+
+
+def people_row(
+    cells: Sequence[object],
+    extra: Sequence[object],
+    blocks: Sequence[str],
+    flags: Sequence[tuple[str, str]],
+):
+    """The gradebook for people's row (:class:`~.classbook.PeopleRow`) of a CSV row
+    (:func:`gradebook_columns`: ``cells`` then ``extra``) and its flags with their reasons in
+    the command's language."""
+    from .classbook import PeopleRow
+
+    row = dict(zip(GRADEBOOK_COLUMNS, cells, strict=True))
+    more = dict(zip([*blocks, "mistakes"], extra, strict=True))
+
+    def num(v: object) -> float | None:
+        return float(v) if v not in ("", None) else None  # type: ignore[arg-type]
+
+    counts = {
+        c: int(row[c])  # type: ignore[call-overload]
+        for c in ("correct", "carried", "carried_trivial", "wrong", "missing", "answer_cells")
+        if row[c] not in ("", None)
+    }
+    return PeopleRow(
+        str(row["student_id"] or ""),
+        str(row["student"] or ""),
+        str(row["status"]),
+        num(row["score"]),
+        {b: v for b in blocks if (v := num(more[b])) is not None},
+        counts,
+        [c for c in str(more["mistakes"]).split(";") if c],
+        list(flags),
+        # what stopped a file being graded; the rest of ``message`` repeats the flags' reasons
+        # (said in words in the flags column) or notes in English for scripts
+        str(row["message"] or "") if row["status"] == "unreadable" else "",
+        str(row["file"] or ""),
+    )

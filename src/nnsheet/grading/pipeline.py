@@ -42,7 +42,10 @@ from .values import is_values, read_values
 class Outcome:
     """One file graded: what it says (``book``), the verdicts (``result``, None when it could
     not be graded, then ``problem`` says why in one line) and its flags, in the order found.
-    ``student``: the roster id it was graded as (with a roster)."""
+    ``student``: the roster id it was graded as (with a roster). ``member``: of a file read
+    from a submissions zip, its name there (``<id>/attempt-<n>.xlsx``, what the gradebook
+    shows); the attempts of one folder of the zip are one student's, never copies of each
+    other (:func:`class_flags`)."""
 
     path: Path
     book: Book | None = None
@@ -50,6 +53,12 @@ class Outcome:
     problem: str | None = None
     flags: tuple[Flag, ...] = ()
     student: str | None = None
+    member: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The file as the gradebook and the other files' flags name it."""
+        return self.member if self.member is not None else str(self.path)
 
     @property
     def lang(self) -> str:
@@ -125,11 +134,37 @@ def grade_file(
                 sid = next((s.id for s in roster if s.id.casefold() == typed.casefold()), None)
             return Outcome(path, book, problem=problem, student=sid)
     flags = givens_flags(path, book, key, given, unknown, roster is not None)
+    mismatch = id_mismatch(book, path, roster, student)
+    if mismatch is not None:
+        flags.append(mismatch)
     if book.kind != "csv":
         flags += work_flags(book, placement, key, res)
     if tampered:  # the hidden options (the givens: givens_flags)
         flags.append(Flag("tampered", "note.settings", what=tampered))
     return Outcome(path, book, res, None, tuple(flags), sid)
+
+
+def id_mismatch(
+    book: Book, path: Path, roster: Sequence[Student] | None, student: str | None
+) -> Flag | None:
+    """``id_mismatch`` when the id typed in the exercise's student number cell is not the id
+    the file was handed in under: ``student`` (the signed-in uploader on ``serve``, the folder
+    of a submissions zip), else (with a ``roster``) the roster id its file name is. Nothing
+    typed, or a file name that is no roster id, is no mismatch. Letter case aside, as the
+    roster is matched."""
+    typed = name_text(book.names.get("student_id"))
+    if not typed:
+        return None
+    if student is not None:
+        under, note = student, "note.id_mismatch.submitted"
+    elif roster is not None:
+        under = next((st.id for st in roster if st.id.casefold() == path.stem.casefold()), "")
+        note = "note.id_mismatch.file_name"
+    else:
+        return None
+    if not under or under.casefold() == typed.casefold():
+        return None
+    return Flag("id_mismatch", note, {"typed": typed, "sid": under})
 
 
 def _plain(formula: str) -> str:
@@ -261,15 +296,16 @@ def class_flags(
     graded), ``copied:<id>`` (with a ``roster`` and a spec that draws givens: a file mostly
     wrong for its own givens but right for another student's whose file is in the run), then
     ``identical:<file>`` (two files agreeing on nearly every filled answer, wrong ones
-    included)."""
+    included). The attempts of one folder of a submissions zip (``--all-attempts``) are one
+    hand-in each: neither a duplicate nor identical to each other."""
     found: list[list[Flag]] = [[] for _ in outcomes]
     by_student: dict[str, list[int]] = {}
     for n, o in enumerate(outcomes):
         if o.student is not None:
             by_student.setdefault(o.student, []).append(n)
     for sid, ns in by_student.items():
-        if len(ns) > 1:
-            files = ", ".join(outcomes[n].path.name for n in ns)
+        if len({_hand_in(outcomes[n]) for n in ns}) > 1:
+            files = ", ".join(_name(outcomes[n]) for n in ns)
             for n in ns:
                 fields = {"sid": sid, "n": len(ns), "files": files}
                 found[n].append(Flag("duplicate_submission", "note.duplicate", fields))
@@ -285,8 +321,22 @@ def class_flags(
             if flag is not None:
                 found[n].append(flag)
     for i, j, agree, filled, wrong in identical_pairs([o.result for o in outcomes]):
+        if outcomes[i].member is not None and _hand_in(outcomes[i]) == _hand_in(outcomes[j]):
+            continue  # two attempts of one student
         for a, b in ((i, j), (j, i)):
-            name = outcomes[b].path.name
+            name = _name(outcomes[b])
             fields = {"agree": agree, "filled": filled, "wrong": wrong, "file": name}
             found[a].append(Flag(f"identical:{name}", "note.identical", fields))
     return [tuple(f) for f in found]
+
+
+def _hand_in(o: Outcome) -> str:
+    """Who handed a file in: a zip member's folder (its attempts are one hand-in), else the
+    file itself."""
+    return o.member.split("/", 1)[0] if o.member is not None else str(o.path)
+
+
+def _name(o: Outcome) -> str:
+    """A file as another file's flag names it: a zip member whole (``<id>/attempt-2.xlsx``
+    says whose it is), else the file's name."""
+    return o.member if o.member is not None else o.path.name

@@ -9,7 +9,6 @@ from pathlib import Path
 from ..core.ops import BLOCKS
 from ..core.safety import terminal_text
 from ..output import printing
-from ..output.files import write_atomic
 from ..words.grading_text import (
     BLOCK_WORDS,
     number,
@@ -21,7 +20,7 @@ from ..words.grading_text import (
     verdict,
 )
 from ..words.notation import SHEET_NAMES
-from .copy import graded_book
+from .copy import COLOURS, write_graded_book
 from .explain import explain, explain_mistakes, explain_own
 from .key import AnswerCell
 from .mark import VERDICTS, Mark, Result, place
@@ -45,13 +44,6 @@ REPORT_COLUMNS = [
     "given",
     "mistake",
 ]
-COLOURS = {
-    "correct": "C6EFCE",
-    "carried": "DDEBF7",
-    "carried_trivial": "FCE4D6",
-    "wrong": "FFC7CE",
-    "missing": "D9D9D9",
-}
 
 
 # =========================================================================== output
@@ -194,75 +186,50 @@ def comment_text(res: Result, m: Mark, lang: str, feedback: str = "full") -> str
     return text
 
 
-def write_graded(
-    src: Path, res: Result, out: Path, lang: str | None = None, feedback: str = "full"
-) -> None:
-    """A graded copy of the learner's file, written by nnsheet (:func:`.copy.graded_book`: the
-    exercise from its layout, with the learner's answers as values or text): answer cells
-    coloured by verdict, a comment on each cell that is not plainly correct, and a Grades sheet
-    first with the summary, the legend and the cells not correct. ``feedback``: how much it
-    shows (:data:`~nnsheet.words.grading_text.FEEDBACK`; ``full``: the expected values)."""
-    lang = _lang(res, lang)
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-
-    wb = graded_book(res)
-    fills = {v: PatternFill(fill_type="solid", fgColor="FF" + c) for v, c in COLOURS.items()}
-    for m in res.marks:
-        cell = wb[m.row.sheet][m.row.cell]
-        cell.fill = fills[m.verdict]
-        text = comment_text(res, m, lang, feedback)
-        if text is None:
-            continue
-        cm = Comment(text, "nnsheet check")
-        cm.width, cm.height = 420, 160
-        cell.comment = cm
-    g = wb.create_sheet(SHEET_NAMES[lang].grades, 0)
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = False
-    g.sheet_view.tabSelected = True
-    wb.active = 0
-    g["A1"] = "nnsheet check"
-    g["A1"].font = Font(bold=True, size=14)
-    r = 3
-    for line in summary(res, lang, feedback):
-        g.cell(r, 1, line.strip())
-        r += 1
-    r += 1
-    g.cell(r, 1, say("legend", lang)).font = Font(bold=True)
-    r += 1
-    for v in VERDICTS:
-        g.cell(r, 1, verdict(v, lang)).fill = fills[v]
-        g.cell(r, 2, say("legend." + v, lang))
-        r += 1
-    r += 1
-    g.cell(r, 1, say("not_correct", lang)).font = Font(bold=True)
-    r += 1
+def grades_lines(res: Result, lang: str, feedback: str = "full") -> list[printing.GradesLine]:
+    """The Grades sheet, line by line: the title, the summary, the legend (each verdict in its
+    colour) and the cells not correct (each place in its verdict's colour, what was typed and
+    why). Learners' text has its control characters escaped."""
+    bold = {"bold": True}
+    out: list[printing.GradesLine] = [("nnsheet check", None, {"bold": True, "font_size": 14})]
+    out.append(None)
+    out += [(line.strip(), None, {}) for line in summary(res, lang, feedback)]
+    out += [None, (say("legend", lang), None, bold)]
+    out += [
+        (verdict(v, lang), say("legend." + v, lang), {"bg_color": "#" + COLOURS[v]})
+        for v in VERDICTS
+    ]
+    out += [None, (say("not_correct", lang), None, bold)]
     for m in res.marks:
         if m.verdict == "correct":
             continue
-        g.cell(r, 1, place(res, m) or m.row.cell).fill = fills[m.verdict]
-        g.cell(
-            r,
-            2,
-            say(
-                "you_wrote",
-                lang,
-                verdict=verdict(m.verdict, lang),
-                label=m.row.label,
-                where=_where(m.row, lang),
-                given=terminal_text(shown(m.given, lang)) or say("nothing", lang),
-                reason=reason(m.reason, lang, feedback) if m.reason is not None else "",
-            )
-            + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else ""),
-        )
-        r += 1
-    for row in g.iter_rows():  # file names and learners' text: text, never a formula
-        for c in row:
-            if isinstance(c.value, str):
-                c.data_type = "s"
-    printing.grades_sheet(g, terminal_text(Path(src).name), lang)  # prints within the page
-    write_atomic(out, wb.save)
+        text = say(
+            "you_wrote",
+            lang,
+            verdict=verdict(m.verdict, lang),
+            label=m.row.label,
+            where=_where(m.row, lang),
+            given=terminal_text(shown(m.given, lang)) or say("nothing", lang),
+            reason=reason(m.reason, lang, feedback) if m.reason is not None else "",
+        ) + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else "")
+        place_of = place(res, m) or m.row.cell
+        out.append((place_of, text, {"bg_color": "#" + COLOURS[m.verdict]}))
+    return out
+
+
+def write_graded(
+    src: Path, res: Result, out: Path, lang: str | None = None, feedback: str = "full"
+) -> None:
+    """A graded copy of the learner's file, written by nnsheet in one pass
+    (:func:`.copy.write_graded_book`: the exercise from its layout, with the learner's answers
+    as values or text): answer cells coloured by verdict, a comment on each cell that is not
+    plainly correct, and a Grades sheet first with the summary, the legend and the cells not
+    correct. ``feedback``: how much it shows (:data:`~nnsheet.words.grading_text.FEEDBACK`;
+    ``full``: the expected values)."""
+    lang = _lang(res, lang)
+    comments = {m.row.key: comment_text(res, m, lang, feedback) for m in res.marks}
+    title = terminal_text(Path(src).name)
+    write_graded_book(out, res, comments, grades_lines(res, lang, feedback), title, lang)
 
 
 def report_rows(res: Result) -> list[list[object]]:

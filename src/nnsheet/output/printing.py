@@ -304,52 +304,54 @@ def epochs_chart_size(table_px: int) -> tuple[int, int]:
 GRADES_PLACE_WIDTH = 14
 
 
-def grades_sheet(ws, title: str, lang: str) -> None:
-    """Print setup of the graded copy's first sheet (an openpyxl worksheet, already filled in
-    columns A and B): A4 portrait with the header and footer every sheet has; column A as wide
-    as a cell's place, column B as wide as the page leaves (with Carlito, Calibri's metric twin)
-    with its text wrapped and each row as tall as its lines, so nothing prints past the page's
-    width; and "fit to one page wide", so a spreadsheet that draws the text wider (another font)
-    scales the sheet down rather than cutting it."""
-    from openpyxl.styles import Alignment
-    from openpyxl.worksheet.properties import PageSetupProperties
+#: a line of the graded copy's first sheet: column A's text, column B's (None: A's text spans
+#: both columns, wrapped there) and A's format properties; None: an empty row
+GradesLine = tuple[str, str | None, dict] | None
 
+
+def grades_sheet(wb, ws, lines: Sequence[GradesLine], title: str, lang: str) -> None:
+    """The graded copy's first sheet (an XlsxWriter worksheet of the workbook ``wb``), written
+    line by line (the first, the sheet's title, as it is): A4 portrait with the header and
+    footer every sheet has; column A as wide as a cell's place, column B as wide as the page
+    leaves (with Carlito, Calibri's metric twin) with its text wrapped and each row as tall as
+    its lines, so nothing prints past the page's width; and "fit to one page wide", so a
+    spreadsheet that draws the text wider (another font) scales the sheet down rather than
+    cutting it. Every text is written as text, never as a formula."""
     place_px = col_px(GRADES_PLACE_WIDTH)
     # as wide as the page leaves with Carlito; a wider font is scaled to the width (fit to width)
     text_width = float(int((printable_px(False, widen=CARLITO)[0] - place_px - 5) / 7))
     text_px = col_px(text_width)
-    ws.column_dimensions["A"].width = GRADES_PLACE_WIDTH
-    ws.column_dimensions["B"].width = text_width
-    for a, b in ws.iter_rows(min_col=1, max_col=2):
-        size = float((a.font.sz if a.font is not None else None) or 11)
-        if isinstance(a.value, str) and a.value and b.value is None and a.row > 1:
-            # a line of the summary: across both columns, wrapped there
-            ws.merge_cells(start_row=a.row, start_column=1, end_row=a.row, end_column=2)
-            cell, px = a, place_px + text_px
-        elif isinstance(b.value, str) and b.value:
-            cell, px = b, text_px
-            a.alignment = Alignment(vertical="top")  # the place beside its text's first line
-        else:
+    ws.set_column(0, 0, GRADES_PLACE_WIDTH)
+    ws.set_column(1, 1, text_width)
+    formats: dict[tuple, object] = {}
+
+    def fmt(props: dict) -> object:
+        key = tuple(sorted(props.items()))
+        if key not in formats:
+            formats[key] = wb.add_format(props)
+        return formats[key]
+
+    wrap = {"text_wrap": True, "valign": "top"}
+    for r, line in enumerate(lines):
+        if line is None:
             continue
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        lines = wrapped_lines(str(cell.value), px, size)
-        if lines > 1:
-            ws.row_dimensions[a.row].height = round(lines * size * 1.36 + 1, 1)
-    ps = ws.page_setup
-    ps.paperSize = A4
-    ps.orientation = "portrait"
-    ps.fitToWidth = 1
-    ps.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    m = ws.page_margins
-    m.left = m.right = MARGIN_SIDE
-    m.top = m.bottom = MARGIN_TOP_BOTTOM
-    m.header = m.footer = MARGIN_HEADER
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1] + "…"
-    ws.oddHeader.left.text = title.replace("&", "&&")
-    ws.oddHeader.right.text = "&A"
-    ws.oddFooter.center.text = f"{word('page', lang)} &P {word('of', lang)} &N"
+        a, b, props = line
+        size = float(props.get("font_size", 11))
+        if r == 0 or (b is None and not a):
+            ws.write_string(r, 0, a, fmt(props))
+            continue
+        text, px = (a, place_px + text_px) if b is None else (b, text_px)
+        n = wrapped_lines(text, px, size)
+        if n > 1:
+            ws.set_row(r, round(n * size * 1.36 + 1, 1))
+        if b is None:  # a line of the summary: across both columns, wrapped there
+            ws.merge_range(r, 0, r, 1, "", fmt({**props, **wrap}))
+            ws.write_string(r, 0, a, fmt({**props, **wrap}))  # text, never a formula
+        else:  # the place beside its text's first line
+            ws.write_string(r, 0, a, fmt({**props, "valign": "top"}))
+            ws.write_string(r, 1, b, fmt(wrap))
+    page_setup(ws, title, lang, landscape=False)
+    ws.fit_to_pages(1, 0)
 
 
 # ---------------------------------------------------------------------- the columns layout

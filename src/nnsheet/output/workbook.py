@@ -74,6 +74,16 @@ SWATCH_WIDTH = 4
 UPRIGHT = {"bold": True, "rotation": 0}
 
 
+#: an exercise's answer cell: unlocked, white with a blue border (the graded copy colours it)
+ANSWER_FORMAT = {
+    "num_format": NUMBER_FORMAT,
+    "bg_color": "#FFFFFF",
+    "border": 1,
+    "border_color": "#4472C4",
+    "locked": False,
+}
+
+
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         self.title = wb.add_format({"bold": True, "font_size": 14})
@@ -134,15 +144,7 @@ class _Formats:
             )
         self.num = wb.add_format({"num_format": NUMBER_FORMAT})
         self.int = wb.add_format({"num_format": "0", "align": "center"})
-        self.answer = wb.add_format(
-            {
-                "num_format": NUMBER_FORMAT,
-                "bg_color": "#FFFFFF",
-                "border": 1,
-                "border_color": "#4472C4",
-                "locked": False,
-            }
-        )
+        self.answer = wb.add_format(ANSWER_FORMAT)
         #: text that wraps inside its column (the Guide, the exercise's instructions)
         wrap = {"text_wrap": True, "valign": "top"}
         self.wrap = {

@@ -55,15 +55,18 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.ops import hidden_error_rule
 from ..core.safety import csv_text, terminal_text
 from ..core.spec import Spec
 from ..exercise.template import ExerciseOptions
-from ..grading.batch import GRADEBOOK_COLUMNS, write_xlsx
+from ..grading.batch import GRADEBOOK_COLUMNS, gradebook_columns
 from ..grading.integrity import identical_answer_pairs
 from ..grading.reason import Flag
+from ..words.class_text import CLASS_TEXT
 from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS, flag_note
 from ..words.numbers import number_text
 from ..words.serve_text import TEXT, say
+from .classpage import blocks_of, extra_cells, page_tables, view_of
 from .grade import grade_upload
 from .pool import WORKER_MEMORY, Job, Pool
 from .store import (
@@ -447,7 +450,9 @@ class Server:
         if not self.is_teacher(request):
             return self.page(request, "teacher_signin.html")
         rows = await asyncio.to_thread(self.overview)
-        return self.page(request, "teacher.html", rows=rows, teacher=True)
+        tables = page_tables(view_of(rows, _member), self.lang, self.sent)
+        c = CLASS_TEXT[self.lang]
+        return self.page(request, "teacher.html", rows=rows, teacher=True, c=c, **tables)
 
     async def teacher_sign_in(self, request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=4)
@@ -494,13 +499,19 @@ class Server:
         return rows
 
     def class_flags(self, latest: dict[str, Attempt]) -> dict[str, list[tuple[str, str]]]:
-        """``identical:<id>`` across the class's latest graded attempts, as ``check`` finds it
+        """``duplicate_submission`` (a student's latest upload is byte for byte, or as a
+        workbook, the same as another student's latest: :func:`_same_uploads`) and
+        ``identical:<id>`` across the class's latest graded attempts, as ``check`` finds it
         across a folder (:func:`~nnsheet.grading.integrity.identical_answer_pairs`), on what
         each attempt's grading kept of its typed answers: no file is read again (cost: pairs of
         attempts × answer cells, a few milliseconds for a class of 40)."""
         ids = list(latest)
         entries = [_typed(latest[sid]) for sid in ids]
         out: dict[str, list[tuple[str, str]]] = {}
+        for sid, others in _same_uploads(latest).items():
+            files = ", ".join(_member(latest[o]) for o in others)
+            flag = Flag("duplicate_submission", "note.duplicate.serve", {"files": files})
+            out.setdefault(sid, []).append((flag.code, flag_note(flag, self.lang)))
         for i, j, agree, filled, wrong in identical_answer_pairs(entries):
             for a, b in ((i, j), (j, i)):
                 other = ids[b]
@@ -551,13 +562,15 @@ class Server:
             )
         return FileResponse(path, filename=name, media_type="application/octet-stream")
 
-    def gradebook_rows(self) -> list[list[object]]:
+    def gradebook_rows(self, rows: list[dict] | None = None) -> list[list[object]]:
         """The gradebook (``check --gradebook``'s columns): each student's latest attempt, its
         ``file`` the name the submissions zip gives it, ``student`` and ``student_id`` the
         signed-in uploader's (what the file says shows in the flags); a student with no upload
         has the status ``no_submission``. Text has its control characters escaped."""
         out: list[list[object]] = []
-        for row in self.overview():
+        rows = self.overview() if rows is None else rows
+        blocks = blocks_of(rows)
+        for row in rows:
             st, a = row["student"], row["latest"]
             if a is None:
                 cells: list[object] = ["", st.name, st.id, "no_submission"]
@@ -573,29 +586,67 @@ class Server:
                 cells[:3] = [_member(a), st.name, st.id]  # who uploaded it, signed in
                 cells[GRADEBOOK_COLUMNS.index("status")] = a.status
                 cells[GRADEBOOK_COLUMNS.index("flags")] = ";".join(row["flags"])
+            cells += extra_cells(a, blocks, self.s.carried_credit)
             out.append([terminal_text(v) if isinstance(v, str) else v for v in cells])
         return out
 
     def gradebook_csv(self) -> str:
+        rows = self.overview()
         buf = io.StringIO(newline="")
         w = csv.writer(buf)
-        w.writerow(GRADEBOOK_COLUMNS)
-        for cells in self.gradebook_rows():
+        w.writerow(gradebook_columns(blocks_of(rows)))
+        for cells in self.gradebook_rows(rows):
             w.writerow([csv_text(v) for v in cells])
         return buf.getvalue()
 
-    def gradebook_xlsx(self) -> Path:
-        """The gradebook as ``check --gradebook grades.xlsx`` writes it, in a private temporary
-        file in the data folder (the response streams it and then deletes it)."""
-        fd, name = tempfile.mkstemp(prefix=".gradebook-", suffix=".xlsx", dir=self.s.data)
+    @property
+    def sent(self) -> str:
+        """What the spec's rule sends back (the mistakes' words)."""
+        spec = self.s.spec
+        return hidden_error_rule(spec.rule, spec.hidden_error).source
+
+    def class_xlsx(self, people: bool = True) -> Path:
+        """The gradebook for people with the class report's sheets after it (``check
+        --gradebook grades.xlsx``), or with ``people=False`` the class report alone; in a
+        private temporary file in the data folder (the response streams it, then deletes it)."""
+        from ..grading.batch import people_row
+        from ..grading.classbook import write_report
+        from ..grading.key import AnswerKey
+
+        rows = self.overview()
+        blocks = blocks_of(rows)
+        view = view_of(rows, _member)
+        key = AnswerKey.build(self.s.spec, self.s.options)  # the layout and its answer cells
+        both = None
+        if people:
+            cells = self.gradebook_rows(rows)
+            n = len(GRADEBOOK_COLUMNS)
+            both = (
+                [
+                    people_row(
+                        c[:n],
+                        c[n:],
+                        blocks,
+                        [(f, str(row["notes"].get(f, ""))) for f in row["flags"]],
+                    )
+                    for c, row in zip(cells, rows, strict=True)
+                ],
+                blocks,
+            )
+        prefix = ".gradebook-" if people else ".class-report-"
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".xlsx", dir=self.s.data)
         os.close(fd)
         try:
-            write_xlsx(Path(name), list(GRADEBOOK_COLUMNS), self.gradebook_rows())
+            write_report(Path(name), view, self.lang, self.sent, key.layout, key.answers, both)
             os.chmod(name, 0o600)
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
         return Path(name)
+
+    def gradebook_xlsx(self) -> Path:
+        """The gradebook for people, as ``check --gradebook grades.xlsx`` writes it."""
+        return self.class_xlsx(True)
 
     def submissions_zip(self) -> Path:
         """Every upload in a zip written to a private temporary file in the data folder (the
@@ -622,6 +673,18 @@ class Server:
         if not self.is_teacher(request):
             return RedirectResponse("/teacher", 303)
         return _xlsx_response(await asyncio.to_thread(self.gradebook_xlsx))
+
+    async def teacher_class_report(self, request: Request) -> Response:
+        if not self.is_teacher(request):
+            return RedirectResponse("/teacher", 303)
+        path = await asyncio.to_thread(self.class_xlsx, False)
+        return _xlsx_response(path, "class-report.xlsx")
+
+    async def api_class_report(self, request: Request) -> Response:
+        if not self.bearer(request):
+            return _unauthorized("Bearer")
+        path = await asyncio.to_thread(self.class_xlsx, False)
+        return _xlsx_response(path, "class-report.xlsx")
 
     async def teacher_zip(self, request: Request) -> Response:
         if not self.is_teacher(request):
@@ -726,6 +789,30 @@ def _typed(a: Attempt) -> tuple[str, list, list] | None:
     return cells, typed, wrong
 
 
+def _same_uploads(latest: dict[str, Attempt]) -> dict[str, list[str]]:
+    """Each student whose latest graded upload is the same file as other students' latest:
+    the same bytes, or the same workbook as graded (typed name, number and every answer), as
+    each attempt's grading kept them (older attempts that kept neither are left out); the
+    others' ids in roster order."""
+    by: dict[tuple[str, str], list[str]] = {}
+    for sid, a in latest.items():
+        same = a.result.get("same") if a.status == "graded" else None
+        if not isinstance(same, dict):
+            continue
+        for kind in ("bytes", "workbook"):
+            digest = same.get(kind)
+            if isinstance(digest, str):
+                by.setdefault((kind, digest), []).append(sid)
+    out: dict[str, list[str]] = {}
+    for ids in by.values():
+        for sid in ids:
+            for other in ids:
+                if other != sid and other not in out.setdefault(sid, []):
+                    out[sid].append(other)
+    order = {sid: n for n, sid in enumerate(latest)}
+    return {sid: sorted(o, key=order.__getitem__) for sid, o in out.items() if o}
+
+
 def _member(a: Attempt) -> str:
     """A submission's name in the zip and the gradebook: roster id (checked to be a safe file
     name by the roster reader) and attempt number, never the learner's file name."""
@@ -740,11 +827,11 @@ def _csv_response(text: str) -> Response:
     )
 
 
-def _xlsx_response(path: Path) -> Response:
+def _xlsx_response(path: Path, filename: str = "gradebook.xlsx") -> Response:
     return FileResponse(
         path,
         media_type=XLSX,
-        filename="gradebook.xlsx",
+        filename=filename,
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
 
@@ -868,6 +955,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/teacher/gradebook.csv", srv.teacher_gradebook),
         Route("/teacher/gradebook.xlsx", srv.teacher_gradebook_xlsx),
         Route("/teacher/submissions.zip", srv.teacher_zip),
+        Route("/teacher/class-report.xlsx", srv.teacher_class_report),
         Route("/teacher/students/{sid}", srv.teacher_student),
         Route("/teacher/students/{sid}/attempts/{n:int}/{kind}", srv.teacher_file),
         Route("/api/exercise", srv.api_exercise),
@@ -875,6 +963,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/gradebook.csv", srv.api_gradebook),
         Route("/api/gradebook.xlsx", srv.api_gradebook_xlsx),
         Route("/api/submissions.zip", srv.api_zip),
+        Route("/api/class-report.xlsx", srv.api_class_report),
         Route("/style.css", srv.style),
     ]
     middleware = [

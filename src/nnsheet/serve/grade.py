@@ -29,6 +29,7 @@ from ..grading.pipeline import copied_flag, grade_file, name_text
 from ..grading.read import shown
 from ..grading.report import own_numbers, summary, write_graded
 from ..words.grading_text import flag_note, reason, say
+from .classpage import marks_kept
 
 #: answer keys kept per worker, by value (the student's spec and the options)
 _KEYS: dict[str, AnswerKey] = {}
@@ -109,10 +110,22 @@ def grade_upload(job: dict) -> dict:
     for f in [*done.flags, *later]:
         notes.setdefault(f.code, flag_note(f, lang))
     out["flag_notes"] = notes
+    out.update(marks_kept(done))  # the class view's counts (the teacher page, class report)
     if res.marks:  # what the class's latest attempts are compared on (identical:<id>)
         keys, typed, wrong = typed_answers(res)
         cells = hashlib.sha256(repr(keys).encode()).hexdigest()
         out["answers"] = {"cells": cells, "typed": typed, "wrong": wrong}
+    # what the class's latest attempts are compared on for duplicate_submission: the upload's
+    # bytes, and the workbook as graded (typed name, number and every typed answer)
+    names = (
+        name_text(done.book.names.get("student")),
+        name_text(done.book.names.get("student_id")),
+    )
+    answered = [(m.row.key, m.given.text.strip()) for m in res.marks]
+    out["same"] = {
+        "bytes": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "workbook": hashlib.sha256(repr((names, answered)).encode()).hexdigest(),
+    }
     return out
 
 

@@ -121,6 +121,11 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} of {filled} filled answer cells are the same as in {file}, "
         "{wrong} of them wrong in one file or both",
         "note.duplicate": "student {sid} has {n} files graded: {files}",
+        "note.duplicate.serve": "the same workbook as another student's latest upload: {files}",
+        "note.id_mismatch.submitted": "the student id typed in the exercise is {typed}, "
+        "but it was handed in as student {sid}'s",
+        "note.id_mismatch.file_name": "the student id typed in the exercise is {typed}, "
+        "but its file name is student {sid}'s",
         "through": "the blank cell(s) {through} computed from your own numbers",
         "note.answer_key.trace": "this is a trace workbook (nnsheet's answer key), not an "
         "exercise: {ours} of {filled} filled answer cells hold nnsheet's own formulas",
@@ -202,6 +207,12 @@ TEXT: dict[str, dict[str, str]] = {
         "note.identical": "{agree} dari {filled} sel jawaban yang terisi sama dengan di {file}, "
         "{wrong} di antaranya salah di salah satu atau kedua berkas",
         "note.duplicate": "mahasiswa {sid} mengumpulkan {n} berkas yang dinilai: {files}",
+        "note.duplicate.serve": "buku kerja yang sama dengan unggahan terakhir mahasiswa lain: "
+        "{files}",
+        "note.id_mismatch.submitted": "NIM yang diketik di latihan adalah {typed}, tetapi "
+        "berkas ini dikumpulkan sebagai milik mahasiswa {sid}",
+        "note.id_mismatch.file_name": "NIM yang diketik di latihan adalah {typed}, tetapi "
+        "nama berkasnya adalah NIM mahasiswa {sid}",
         "through": "sel kosong {through} dihitung dari nilai Anda sendiri",
         "note.answer_key.trace": "ini buku kerja jejak (kunci jawaban nnsheet), bukan latihan: "
         "{ours} dari {filled} sel jawaban yang terisi memuat rumus nnsheet sendiri",
