@@ -312,7 +312,7 @@ def test_brief_reasons_name_no_expected_value() -> None:
         "value Steps!Y3 O1"
     )
     assert reason(c, "id", "verdicts") == (
-        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0.7: nilai ini mengikuti "
+        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0,7: nilai ini mengikuti "
         "dengan benar dari nilai Anda yang salah, Steps!Y3 O1"
     )
     t = Reason.of("carried_trivial", own="0", root="wrong", where="Steps!Y3 O1", exact="0.71")

@@ -181,10 +181,10 @@ def test_mistakes_are_explained_in_indonesian(homework, capsys) -> None:
     _no_english(out)
     s, c = homework["cell"][("z", 1, 1, None)]
     assert (
-        f"  salah pertama: {s}!{c} z_in1 (langkah 1, pola 1): seharusnya 0.2, Anda menulis "
-        "0.3" in out
+        f"  salah pertama: {s}!{c} z_in1 (langkah 1, pola 1): seharusnya 0,2, Anda menulis "
+        "0,3" in out
     )
-    assert "    z_in1 = v11·x1 + v21·x2 + v01 = 0.2·1 + 0.3·1 + (-0.3) = 0.2" in out
+    assert "    z_in1 = v11·x1 + v21·x2 + v01 = 0,2·1 + 0,3·1 + (-0,3) = 0,2" in out
     assert err.strip() == f"menulis {report} ({homework['n']} baris)"
     wb = openpyxl.load_workbook(graded)
     assert wb.sheetnames[0] == "Nilai"
@@ -214,7 +214,7 @@ def test_mistakes_are_explained_in_indonesian(homework, capsys) -> None:
         )
     }
     assert at[("err", 1, 1, None)].startswith("SALAH: δ_in_j1 (langkah 1, pola 1)\nAnda menulis")
-    assert "δ_in_j1 = w11·δ_k1 = 0.5·(" in at[("err", 1, 1, None)]
+    assert "δ_in_j1 = w11·δ_k1 = 0,5·(" in at[("err", 1, 1, None)]
     assert (
         at[("a", 1, 1, None)].startswith("TERBAWA: z1")
         and "mengikuti dengan benar dari nilai Anda yang salah, Langkah!" in at[("a", 1, 1, None)]

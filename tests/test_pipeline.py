@@ -182,23 +182,23 @@ REASONS = [
     (
         Reason.of("expected", expected="0.58904", own=None, typed=None, stated=4),
         "expected 0.58904",
-        "seharusnya 0.58904",
+        "seharusnya 0,58904",
     ),
     (
         Reason.of("expected", expected="0.58904", own="0.6123", typed=None, stated=4),
         "expected 0.58904 (or 0.6123 from your own earlier values)",
-        "seharusnya 0.58904 (atau 0.6123 bila dihitung dari nilai Anda sendiri sebelumnya)",
+        "seharusnya 0,58904 (atau 0,6123 bila dihitung dari nilai Anda sendiri sebelumnya)",
     ),
     (
         Reason.of("expected", expected="0.58904", own=None, typed=1, stated=4),
         "expected 0.58904; typed with 1 decimal, but this exercise asks for at least 4",
-        "seharusnya 0.58904; diketik dengan 1 angka di belakang koma, padahal latihan ini "
+        "seharusnya 0,58904; diketik dengan 1 angka di belakang koma, padahal latihan ini "
         "meminta paling sedikit 4",
     ),
     (
         Reason.of("expected", expected="0.5", own=None, typed=2, stated=4),
         "expected 0.5; typed with 2 decimals, but this exercise asks for at least 4",
-        "seharusnya 0.5; diketik dengan 2 angka di belakang koma, padahal latihan ini "
+        "seharusnya 0,5; diketik dengan 2 angka di belakang koma, padahal latihan ini "
         "meminta paling sedikit 4",
     ),
     (
@@ -206,28 +206,28 @@ REASONS = [
         "rounding, not a mistake: from your own earlier values, which are correct, it is 0.5891 "
         "(unrounded 0.58904)",
         "pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang benar, "
-        "hasilnya 0.5891 (tanpa pembulatan 0.58904)",
+        "hasilnya 0,5891 (tanpa pembulatan 0,58904)",
     ),
     (
         Reason.of("carried", own="0.7", root="wrong", where="Steps!Y3 O1", exact="0.71"),
         "from your own earlier values it is 0.7: it follows correctly from your earlier wrong "
         "value Steps!Y3 O1 (expected 0.71)",
-        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0.7: nilai ini mengikuti "
-        "dengan benar dari nilai Anda yang salah, Steps!Y3 O1 (seharusnya 0.71)",
+        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0,7: nilai ini mengikuti "
+        "dengan benar dari nilai Anda yang salah, Steps!Y3 O1 (seharusnya 0,71)",
     ),
     (
         Reason.of("carried", own="0.7", root="missing", where="Steps!Y3 O1", exact="0.71"),
         "from your own earlier values it is 0.7: it follows correctly from your earlier missing "
         "value Steps!Y3 O1 (expected 0.71)",
-        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0.7: nilai ini mengikuti "
-        "dengan benar dari sel Anda yang kosong, Steps!Y3 O1 (seharusnya 0.71)",
+        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0,7: nilai ini mengikuti "
+        "dengan benar dari sel Anda yang kosong, Steps!Y3 O1 (seharusnya 0,71)",
     ),
     (
         Reason.of("carried_trivial", own="0", root="wrong", where="Steps!AA3 y'1", exact="0.2381"),
         "from your own earlier values it is 0, but only because your earlier wrong value "
         "Steps!AA3 y'1 made it 0; no credit (expected 0.2381)",
         "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0, tetapi hanya karena nilai "
-        "Anda sebelumnya Steps!AA3 y'1 membuatnya 0; tanpa nilai (seharusnya 0.2381)",
+        "Anda sebelumnya Steps!AA3 y'1 membuatnya 0; tanpa nilai (seharusnya 0,2381)",
     ),
     (
         Reason.of(
@@ -240,9 +240,9 @@ REASONS = [
         ),
         "from your own earlier values it is 0.7, but only because your earlier wrong value "
         "Steps!Y3 O1 made it equal to Steps!L4 wo1,1; no credit (expected 0.7012)",
-        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0.7, tetapi hanya karena "
+        "bila dihitung dari nilai Anda sendiri sebelumnya hasilnya 0,7, tetapi hanya karena "
         "nilai Anda sebelumnya Steps!Y3 O1 membuatnya sama dengan Steps!L4 wo1,1; tanpa nilai "
-        "(seharusnya 0.7012)",
+        "(seharusnya 0,7012)",
     ),
     (
         Reason.of(
@@ -252,7 +252,7 @@ REASONS = [
         "(unrounded 0.1004); the blank cell(s) Steps!AF3 f'(y_in1), Steps!AQ3 ∂v11 computed "
         "from your own numbers",
         "pembulatan, bukan kesalahan: dihitung dari nilai Anda sendiri sebelumnya, yang benar, "
-        "hasilnya 0.1 (tanpa pembulatan 0.1004); sel kosong Steps!AF3 f'(y_in1), Steps!AQ3 "
+        "hasilnya 0,1 (tanpa pembulatan 0,1004); sel kosong Steps!AF3 f'(y_in1), Steps!AQ3 "
         "∂v11 dihitung dari nilai Anda sendiri",
     ),
     (
@@ -303,7 +303,7 @@ def test_a_flag_is_its_code_and_fields_said_in_the_readers_language() -> None:
         "hidden spec"
     )
     assert flag_note(f, "id") == (
-        "nilai yang diketahui berbeda dari catatan guru: laju pembelajaran 0.1, seharusnya 0.5, "
+        "nilai yang diketahui berbeda dari catatan dosen: laju pembelajaran 0,1, seharusnya 0,5, "
         "di spec tersembunyi"
     )
 

@@ -605,9 +605,12 @@ def test_course_pdf_guide_loses_no_word(course_pdf: tuple[Path, list[Page]]) -> 
 
 @pytest.mark.libreoffice
 def test_wide_band_pdf_follows_the_breaks(tmp_path: Path) -> None:
-    """A weight matrix wider than a page: LibreOffice prints exactly the pages the breaks make
-    (no break of its own), each starting with the step columns."""
+    """A weight matrix wider than a page: LibreOffice prints the workbook on exactly the pages
+    the breaks make (no break of its own), each starting with the step columns; its ``--pdf``
+    handout stacks those pages' columns down the page (output/handout.py), each stripe
+    starting with the band names and the step columns."""
     from conftest import require_libreoffice
+    from lo import convert
 
     require_libreoffice()
     _require_poppler_and_carlito()
@@ -616,11 +619,16 @@ def test_wide_band_pdf_follows_the_breaks(tmp_path: Path) -> None:
     xlsx, pdf = tmp_path / "wide.xlsx", tmp_path / "wide.pdf"
     assert _run("trace", spec, "-o", xlsx, "--pdf", pdf) == 0
     breaks = openpyxl.load_workbook(xlsx)["Steps"].col_breaks.brk
-    steps = _sheets(read_pages(pdf))["Steps"]
+    printed = convert(xlsx, tmp_path / "printed", "pdf")  # the workbook as a spreadsheet prints it
+    steps = _sheets(read_pages(printed))["Steps"]
     assert len(steps) == len(breaks) + 1
     for p in steps:
         assert p.lines()[0].startswith("step "), p.number
         assert p.lines()[1].startswith("epoch step sample "), p.number
+    handout = _sheets(read_pages(pdf))["Steps"]
+    assert len(handout) < len(steps)
+    lines = [line for p in handout for line in p.lines()]
+    assert sum(line.startswith("epoch step sample ") for line in lines) == len(breaks) + 1
 
 
 @pytest.mark.libreoffice

@@ -799,7 +799,7 @@ def test_teacher_pages_speak_indonesian(tmp_path: Path) -> None:
         _teacher(client, data)
         t = client.get("/teacher").text
         assert "Unduh buku nilai (xlsx)" in t
-        assert "nilai yang diketahui berbeda dari catatan guru" in t
+        assert "nilai yang diketahui berbeda dari catatan dosen" in t
         page = client.get("/teacher/students/2301").text
         assert "Percobaan Ni Luh Putu Ayu (2301)" in page and "Kembali ke kelas" in page
         assert "Waktu menurut jam setempat server" in page

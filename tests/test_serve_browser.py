@@ -256,7 +256,7 @@ def test_indonesian_pages_title_times_flags_in_words_and_one_mistake_label(
     _click_to(driver, "teacher-signin", re.escape(url) + "/teacher")
     flags = driver.find_elements("css selector", "#students td.flags")
     text = "\n".join(f.text for f in flags)
-    assert "tampered: nilai yang diketahui berbeda dari catatan guru" in text
+    assert "tampered: nilai yang diketahui berbeda dari catatan dosen" in text
     assert "copied:2303: " in text and "mahasiswa 2303" in text
     assert (
         "id_mismatch: NIM yang diketik di latihan adalah 2303, tetapi berkas ini dikumpulkan "
@@ -265,7 +265,7 @@ def test_indonesian_pages_title_times_flags_in_words_and_one_mistake_label(
     _click_to(driver, "student-2302", re.escape(url) + "/teacher/students/2302")
     assert "Percobaan" in driver.find_element("tag name", "h1").text
     assert (
-        "nilai yang diketahui berbeda dari catatan guru" in _by_id(driver, "student-attempts").text
+        "nilai yang diketahui berbeda dari catatan dosen" in _by_id(driver, "student-attempts").text
     )
 
 

@@ -435,7 +435,17 @@ def _trace(
         print(message("wrote_table", args.lang, path=table), file=sys.stderr)
     if pdf is not None:
         assert out is not None
-        _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
+        from .output import handout
+
+        if handout.stacks(layout):
+            # printed from a copy whose Steps bands are stacked down the page (output/handout.py);
+            # only a short trace stacks, so training it again for the copy is quick
+            with tempfile.TemporaryDirectory(prefix="nnsheet-handout-") as tmp:
+                copy = Path(tmp) / out.name
+                handout.StackedWriter(copy, layout).write(iterate(spec))
+                _write_pdf(copy, pdf, args.lang, args.quiet, kept=keep, workbook=out)
+        else:
+            _write_pdf(out, pdf, args.lang, args.quiet, kept=keep)
     note = None if spec.single else trace_note(watcher.run, _doctor_args(args), args.lang)
     if note:
         print(note, file=sys.stderr)
@@ -453,9 +463,17 @@ def _doctor_args(args: argparse.Namespace) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def _write_pdf(xlsx: Path, pdf: Path, lang: str, quiet: bool = False, kept: bool = True) -> None:
-    """``--pdf``: the workbook written, exported by LibreOffice."""
-    pdf_export.export_pdf(xlsx, pdf, kept=kept)
+def _write_pdf(
+    xlsx: Path,
+    pdf: Path,
+    lang: str,
+    quiet: bool = False,
+    kept: bool = True,
+    workbook: Path | None = None,
+) -> None:
+    """``--pdf``: the workbook written (or ``xlsx``, its copy for printing), exported by
+    LibreOffice."""
+    pdf_export.export_pdf(xlsx, pdf, kept=kept, workbook=workbook)
     note = pdf_export.font_note()
     if note and not quiet:
         print(f"nnsheet: note: {note}", file=sys.stderr)
@@ -509,10 +527,19 @@ def cmd_template(args: argparse.Namespace) -> int:
         row_pt = printing.answer_row_height(printing.STEPS_SCALE)  # rows to write in by hand
         lay = make_layout(spec, args.lang, layout=args.layout)
         pdf_export.check_pages(lay, pdf, "--epochs", row_pt)
-    _, answers = write_exercise(spec, out, options)
+    layout, answers = write_exercise(spec, out, options)
     print(message("wrote_exercise", args.lang, path=out, n=len(answers)), file=sys.stderr)
     if pdf is not None:
-        _write_pdf(out, pdf, args.lang)
+        from .output import handout, printing
+
+        if handout.stacks(layout, printing.answer_row_height(printing.STEPS_SCALE)):
+            # printed from a copy whose Steps bands are stacked down the page (output/handout.py)
+            with tempfile.TemporaryDirectory(prefix="nnsheet-handout-") as tmp:
+                copy = Path(tmp) / out.name
+                write_exercise(spec, copy, options, stacked=True)
+                _write_pdf(copy, pdf, args.lang, workbook=out)
+        else:
+            _write_pdf(out, pdf, args.lang)
     return 0
 
 

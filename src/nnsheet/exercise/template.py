@@ -34,6 +34,7 @@ from ..core.ops import BLOCKS, DEFAULT_BLOCKS
 from ..core.spec import Spec
 from ..core.specfile import spec_to_toml
 from ..output import printing
+from ..output.handout import StackedSteps
 from ..output.table import TableRow
 from ..output.workbook import WorkbookWriter, make_layout
 from ..sheet.formula import leaves, parse, range_cells
@@ -407,15 +408,22 @@ def meta_rows(spec: Spec, options: ExerciseOptions) -> list[tuple[str, str]]:
     return rows
 
 
+class StackedExerciseWriter(StackedSteps, ExerciseWriter):
+    """The exercise's copy for its printed handout: Steps in stacked stripes
+    (:mod:`nnsheet.output.handout`), every other sheet as in the exercise."""
+
+
 def write_exercise(
     spec: Spec,
     path: Path | str,
     options: ExerciseOptions | None = None,
     student: tuple[str, str] = ("", ""),
+    stacked: bool = False,
 ) -> tuple[Layout, pd.DataFrame]:
     """Write the exercise for ``spec`` at ``path`` (atomically); return its layout and the
     trace-table rows of its answer cells. ``student``: the learner's name and number, written
-    into the ``student`` and ``student_id`` cells (blank when empty)."""
+    into the ``student`` and ``student_id`` cells (blank when empty); ``stacked``: the copy a
+    PDF handout is printed from (:class:`StackedExerciseWriter`), not a file to hand out."""
     options = options or ExerciseOptions()
     check_init(spec, options)
     layout = make_layout(spec, options.lang, layout=options.layout)
@@ -425,7 +433,8 @@ def write_exercise(
         raise NnsheetError(
             f"--steps {options.steps}: the exercise has only {len(trace.steps)} steps"
         )
-    ExerciseWriter(path, layout, options, meta_rows(spec, options), student).write(
+    writer = StackedExerciseWriter if stacked else ExerciseWriter
+    writer(path, layout, options, meta_rows(spec, options), student).write(
         exercise_records(trace, options)
     )
     rows = answer_rows(trace.table(layout), trace, options)

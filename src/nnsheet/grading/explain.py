@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import re
 
+from ..core.cells import cell_pos
 from ..core.ops import ACTIVATIONS, LOSSES, RULES, correct_rule, hidden_error_rule, paren
 from ..sheet.formula import FormulaError
-from ..words.grading_text import mistake_words, say
-from ..words.grading_text import number as _n
+from ..words.grading_text import mistake_words, number, say
+from ..words.numbers import formula_text
 from .key import AnswerCell, AnswerKey, LearnerEnv
 
 # =========================================================================== explanations
 
 
-def _p(v: float) -> str:
+def _n(v: float, lang: str = "en") -> str:
+    """A number in an explanation, in ``lang`` (``0,589`` in Indonesian)."""
+    return number(v, lang)
+
+
+def _factor(v: float, lang: str = "en") -> str:
     """A number as a factor: negative numbers in parentheses."""
-    s = _n(v)
+    s = _n(v, lang)
     return f"({s})" if s.startswith("-") else s
 
 
@@ -30,13 +36,21 @@ def explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str:
     except (KeyError, IndexError, TypeError, ValueError):
         text = None
     if text is None:
-        text = _explain_single(key, row) if key.spec.single else _explain_formula(key, row)
+        text = (
+            _explain_single(key, row, lang) if key.spec.single else _explain_formula(key, row, lang)
+        )
     if key.spec.round is not None:
         text += say("rounded", lang, d=key.spec.round)
     return text
 
 
 def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
+    def _n(v: float) -> str:  # every number of this explanation in ``lang``
+        return number(v, lang)
+
+    def _p(v: float) -> str:
+        return _factor(v, lang)
+
     spec, nt, tr = key.spec, key.layout.notation, key.trace
     q = row.quantity
     L = spec.n_layers
@@ -95,11 +109,12 @@ def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
         ws = [nt.symbol("w", layer, j0, m) for m in range(len(a_in))]
         sy = " + ".join(f"{w}·{p}" for w, p in zip(ws, prev, strict=True))
         sy += f" + {nt.symbol('b', layer, j0)}"
-        return f"{sym} = {sy} = {_z_text(rec, k, j0)} = {_n(val)}"
+        return f"{sym} = {sy} = {_z_text(rec, k, j0, lang)} = {_n(val)}"
     if q == "a":
         act = ACTIVATIONS[spec.layers[k].activation]
         zs = nt.symbol("z", layer, j0)
-        return f"{sym} = {act.text_value(zs)} = {act.text_value(_z_text(rec, k, j0))} = {_n(val)}"
+        z_text = _z_text(rec, k, j0, lang)
+        return f"{sym} = {act.text_value(zs)} = {act.text_value(z_text)} = {_n(val)}"
     if q == "e":
         ts, ys = nt.symbol("t", L, j0), nt.symbol("a", L, j0)
         return f"{sym} = {ts} - {ys} = {_n(rec.t[j0])} - {_p(rec.a[L - 1][j0])} = {_n(val)}"
@@ -166,11 +181,11 @@ def _explain(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str | None:
     return None
 
 
-def _z_text(rec, k: int, j: int) -> str:
+def _z_text(rec, k: int, j: int, lang: str = "en") -> str:
     a_in = rec.x if k == 0 else rec.a[k - 1]
     w = rec.w[k][j]
-    terms = [f"{_p(w[m])}·{_p(a_in[m])}" for m in range(len(a_in))]
-    return " + ".join([*terms, _p(rec.b[k][j])])
+    terms = [f"{_factor(w[m], lang)}·{_factor(a_in[m], lang)}" for m in range(len(a_in))]
+    return " + ".join([*terms, _factor(rec.b[k][j], lang)])
 
 
 def explain_mistakes(key: AnswerKey, mistakes: list[tuple[str, float]], lang: str = "en") -> str:
@@ -179,11 +194,12 @@ def explain_mistakes(key: AnswerKey, mistakes: list[tuple[str, float]], lang: st
     spec = key.spec
     sent = "err" if spec.single else hidden_error_rule(spec.rule, spec.hidden_error).source
     slips = say("or", lang).join(f"{mistake_words(c, lang, sent)} ({c})" for c, _ in mistakes)
-    return say("mistake", lang, slips=slips, value=_n(mistakes[0][1]))
+    return say("mistake", lang, slips=slips, value=_n(mistakes[0][1], lang))
 
 
-def _explain_formula(key: AnswerKey, row: AnswerCell) -> str:
-    """Fallback: the cell's own formula with each reference replaced by the engine's value."""
+def _explain_formula(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str:
+    """Fallback: the cell's own formula with each reference replaced by the engine's value
+    (both written as a spreadsheet in ``lang`` shows a formula: :func:`formula_text`)."""
     k = row.key
     f = key.formulas.get(k, "")
 
@@ -192,21 +208,21 @@ def _explain_formula(key: AnswerKey, row: AnswerCell) -> str:
         sheet, _, cell = ref.rpartition("!")
         cell = cell.replace("$", "")
         v = key.values.get((sheet or k[0], cell))
-        return _p(v) if v is not None else ref
+        return _factor(v, lang) if v is not None else ref
 
-    body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
-    return f"{row.label} = {f} → {body} = {_n(row.value)}"
+    body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, formula_text(f, lang))
+    return f"{row.label} = {formula_text(f, lang)} → {body} = {_n(row.value, lang)}"
 
 
 _REF = re.compile(r"(?:[A-Za-z]+!)?\$?([A-Z]{1,3})\$?(\d+)")
 
 
-def _explain_single(key: AnswerKey, row: AnswerCell) -> str:
+def _explain_single(key: AnswerKey, row: AnswerCell, lang: str = "en") -> str:
     """A single-layer rule's cell: its formula in the notation's symbols, then with the engine's
-    numbers (``Δw1,1 = x1*t1 = 1*(-1) = -1``); references to other sheets (θ on Setup, the
-    trained weights) keep their labels or numbers."""
+    numbers (``Δw1,1 = x1*t1 = 1*(-1) = -1``; as a spreadsheet in ``lang`` shows a formula);
+    references to other sheets (θ on Setup) keep their labels or numbers."""
     k = row.key
-    f = key.formulas.get(k, "")
+    f = formula_text(key.formulas.get(k, ""), lang)
     lay = key.layout
     nt = lay.notation
     by_col = {
@@ -222,8 +238,8 @@ def _explain_single(key: AnswerKey, row: AnswerCell) -> str:
         sheet, _, cell = ref.rpartition("!")
         sheet = sheet or k[0]
         cell = cell.replace("$", "")
-        if sheet == lay.sheets.steps:
-            col = sum((ord(ch) - 64) * 26**n for n, ch in enumerate(reversed(m.group(1)))) - 1
+        if sheet == lay.sheets.steps:  # the quantity of the cell, wherever the layout puts it
+            _, col = lay.unplace(*cell_pos(cell))
             return by_col.get(col, ref)
         if sheet == setup:
             return key.given_labels.get(f"{setup}!{cell}", ref)
@@ -233,14 +249,16 @@ def _explain_single(key: AnswerKey, row: AnswerCell) -> str:
         ref = m.group(0)
         sheet, _, cell = ref.rpartition("!")
         v = key.values.get((sheet or k[0], cell.replace("$", "")))
-        return _p(v) if v is not None else ref
+        return _factor(v, lang) if v is not None else ref
 
     symbolic = _REF.sub(label, f).replace("learning_rate", nt.symbol("lr"))
-    numbers = _REF.sub(number, f).replace("learning_rate", _n(key.spec.learning_rate))
-    return f"{row.label} = {symbolic} = {numbers} = {_n(row.value)}"
+    numbers = _REF.sub(number, f).replace("learning_rate", _n(key.spec.learning_rate, lang))
+    return f"{row.label} = {symbolic} = {numbers} = {_n(row.value, lang)}"
 
 
-def explain_own(key: AnswerKey, row: AnswerCell, own: dict[tuple[str, str], float | None]) -> str:
+def explain_own(
+    key: AnswerKey, row: AnswerCell, own: dict[tuple[str, str], float | None], lang: str = "en"
+) -> str:
     """A hint, not the answer: the cell's formula, then the same formula with each reference
     replaced by the learner's own number (``own``: the learner's answers by cell; givens from
     Setup, other cells computed from the learner's numbers), with no result. A reference whose
@@ -253,9 +271,10 @@ def explain_own(key: AnswerKey, row: AnswerCell, own: dict[tuple[str, str], floa
         ref = m.group(0)
         sheet, _, cell = ref.rpartition("!")
         try:
-            return _p(env.cell(sheet or k[0], cell.replace("$", "")))
+            return _factor(env.cell(sheet or k[0], cell.replace("$", "")), lang)
         except (FormulaError, OverflowError, KeyError, ValueError, TypeError):
             return ref
 
+    f = formula_text(f, lang)
     body = re.sub(r"(?:[A-Za-z]+!)?\$?[A-Z]{1,3}\$?\d+", sub, f)
     return f"{row.label} = {f} → {body}"

@@ -23,6 +23,7 @@ from ..core.safety import (
 )
 from ..exercise.template import META_SHEET, STUDENT_NAMES
 from ..words.notation import SHEET_NAMES
+from ..words.numbers import formula_text, numeral_text
 from .reason import Reason
 
 #: the sheets holding answers, in every language (the exercise's language names them)
@@ -52,6 +53,9 @@ class Given:
     decimals: int | None = None
     problem: Reason | None = None  # why it is not a number
     note: Reason | None = None  # how it was stored, when that is worth saying (a date format)
+    #: stored as a number (``text`` is its numeral, after the formula that computed it, if
+    #: any), not typed as text: shown to people in their language (:func:`shown`)
+    number: bool = False
 
     @property
     def blank(self) -> bool:
@@ -123,12 +127,25 @@ def read_given(value: object, dtype: str | None, formula: object) -> Given:
         text = repr(value) if isinstance(value, float) else str(value)
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
             text = str(int(value))  # a typed 1 (python-calamine reads every number as a float)
-        return Given(f"{formula} → {text}" if typed_formula else text, v, _decimals(text))
+        return Given(
+            f"{formula} → {text}" if typed_formula else text, v, _decimals(text), number=True
+        )
     if isinstance(value, str):
         return parse_text(value)
     return Given(
         str(value), problem=Reason.of("not_number", what=f"{type(value).__name__} {value!s}")
     )
+
+
+def shown(given: Given, lang: str) -> str:
+    """What the learner put in a cell, for a sentence in ``lang``: a number stored as a number
+    with the language's decimal mark (``0,25`` in Indonesian, as their spreadsheet showed it)
+    and the formula that computed it as their spreadsheet shows a formula; typed text as typed."""
+    text = given.text.strip()
+    if not given.number:
+        return text
+    formula, arrow, numeral = text.rpartition(" → ")
+    return f"{formula_text(formula, lang)}{arrow}{numeral_text(numeral, lang)}"
 
 
 # =========================================================================== opening files

@@ -24,6 +24,7 @@ from .copy import COLOURS, write_graded_book
 from .explain import explain, explain_mistakes, explain_own
 from .key import AnswerCell
 from .mark import VERDICTS, Mark, Result, place
+from .read import shown
 from .reason import Diff
 
 REPORT_COLUMNS = [
@@ -119,11 +120,11 @@ def summary(res: Result, lang: str | None = None, feedback: str = "full") -> lis
         where = f"{place(res, first)} {r.label} ({_where(r, lang)})"
         assert first.reason is not None
         short = typed_short(first.reason, lang)
-        given = terminal_text(first.given.text.strip())
+        given = terminal_text(shown(first.given, lang))
         full = feedback == "full"
         lines.append(
             (
-                say("first_wrong", lang, where=where, expected=number(r.value), given=given)
+                say("first_wrong", lang, where=where, expected=number(r.value, lang), given=given)
                 if full
                 else say("first_wrong.brief", lang, where=where, given=given)
             )
@@ -133,7 +134,7 @@ def summary(res: Result, lang: str | None = None, feedback: str = "full") -> lis
         if full:
             lines.append(f"    {explain(res.key, r, lang)}")
         elif feedback == "hints":
-            lines.append(f"    {explain_own(res.key, r, own_numbers(res))}")
+            lines.append(f"    {explain_own(res.key, r, own_numbers(res), lang)}")
         if first.mistakes:
             lines.append(f"    {explain_mistakes(res.key, first.mistakes, lang)}")
     elif c.get("missing"):
@@ -157,15 +158,15 @@ def comment_text(res: Result, m: Mark, lang: str, feedback: str = "full") -> str
         return None
     full = feedback == "full"
     text = f"{verdict(m.verdict, lang).upper()}: {m.row.label} ({_where(m.row, lang)})\n"
-    expected = number(m.row.value)
+    expected = number(m.row.value, lang)
     why = reason(m.reason, lang, feedback) if m.reason is not None else ""
     if m.verdict == "wrong":
-        given = terminal_text(m.given.text.strip())
+        given = terminal_text(shown(m.given, lang))
         text += say("comment_wrong", lang, given=given, reason=why)
         if full:
             text += f"\n{explain(res.key, m.row, lang)}"
         elif feedback == "hints":
-            text += f"\n{explain_own(res.key, m.row, own_numbers(res))}"
+            text += f"\n{explain_own(res.key, m.row, own_numbers(res), lang)}"
         if m.mistakes:
             text += f"\n{explain_mistakes(res.key, m.mistakes, lang)}"
     elif m.verdict in ("carried", "carried_trivial"):
@@ -208,7 +209,7 @@ def grades_lines(res: Result, lang: str, feedback: str = "full") -> list[printin
             verdict=verdict(m.verdict, lang),
             label=m.row.label,
             where=_where(m.row, lang),
-            given=terminal_text(m.given.text.strip()) or say("nothing", lang),
+            given=terminal_text(shown(m.given, lang)) or say("nothing", lang),
             reason=reason(m.reason, lang, feedback) if m.reason is not None else "",
         ) + (f"; {explain_mistakes(res.key, m.mistakes, lang)}" if m.mistakes else "")
         place_of = place(res, m) or m.row.cell

@@ -106,18 +106,25 @@ def convert_command(
 
 
 def export_pdf(
-    xlsx: Path | str, pdf: Path | str, *, timeout: float = TIMEOUT, kept: bool = True
+    xlsx: Path | str,
+    pdf: Path | str,
+    *,
+    timeout: float = TIMEOUT,
+    kept: bool = True,
+    workbook: Path | str | None = None,
 ) -> Path:
     """Export the workbook ``xlsx`` to ``pdf`` (atomically) with headless LibreOffice.
 
     Raises :class:`NnsheetError` (one line; it says the workbook was written unless ``kept`` is
     False, a temporary workbook) when LibreOffice is missing, takes longer than ``timeout``
-    seconds or writes no PDF."""
+    seconds or writes no PDF. ``workbook``: the workbook to name as written when ``xlsx`` is a
+    copy made for printing (:mod:`nnsheet.output.handout`)."""
     xlsx, pdf = Path(xlsx), Path(pdf)
-    written = f" (the workbook {xlsx} was written)" if kept else ""
+    shown = xlsx if workbook is None else Path(workbook)
+    written = f" (the workbook {shown} was written)" if kept else ""
     soffice = soffice_path()
     if soffice is None:
-        raise NnsheetError(missing_message(pdf, xlsx if kept else None))
+        raise NnsheetError(missing_message(pdf, shown if kept else None))
     with tempfile.TemporaryDirectory(prefix="nnsheet-pdf-") as tmp:
         work = Path(tmp)
         src = work / "in" / "workbook.xlsx"

@@ -245,6 +245,9 @@ class WorkbookWriter:
 
     #: an exercise's writer sets this: the Guide then speaks of the exercise
     exercise = False
+    #: rows written strictly in order (XlsxWriter's ``constant_memory``); a handout's copy,
+    #: whose Steps cells go to stacked stripes, turns it off (:mod:`nnsheet.output.handout`)
+    streaming = True
 
     def __init__(
         self,
@@ -271,8 +274,9 @@ class WorkbookWriter:
         wb = xlsxwriter.Workbook(
             tmp,
             {
-                # row by row; the columns layout writes a step per column, so it cannot
-                "constant_memory": not self.layout.columns,
+                # row by row, unless the columns layout (a step per column) or a handout's
+                # stacked copy places the cells out of row order
+                "constant_memory": self.streaming and not self.layout.columns,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -299,7 +303,7 @@ class WorkbookWriter:
         names = self.layout.sheets
         self._guide(wb.add_worksheet(names.guide))
         self._setup(wb.add_worksheet(names.setup), wb)
-        steps = wb.add_worksheet(names.steps)
+        steps = self._steps_sheet(wb.add_worksheet(names.steps))
         epochs = wb.add_worksheet(names.epochs)
         self._steps_header(steps)
         self._epochs_header(epochs)
@@ -332,6 +336,18 @@ class WorkbookWriter:
                 )
         if self.extra is not None:
             self.extra(wb)
+
+    def _steps_sheet(self, ws):
+        """The Steps worksheet the writer writes to (a handout's writer places its cells
+        elsewhere on the page: :mod:`nnsheet.output.handout`)."""
+        return ws
+
+    def _steps_range(self, first: int, last: int, col: int, beside: int | None = None) -> list:
+        """``[sheet, first row, first col, last row, last col]`` of a Steps column's rows
+        ``first``..``last`` for a chart, where the layout places them (``beside``: a column whose
+        rows these are read with)."""
+        lay = self.layout
+        return [lay.sheets.steps, *lay.place(first, col), *lay.place(last, col)]
 
     def _guide(self, ws) -> None:
         f, lay = self.f, self.layout
@@ -557,12 +573,11 @@ class WorkbookWriter:
             last = self.last_sample_row
             first, label = HEADER_ROWS, (1 if lay.online else 2)
             loss = lay.col("loss")
-            steps = lay.sheets.steps
             chart.add_series(
                 {
                     "name": nt.symbol("loss"),
-                    "categories": [steps, *lay.place(first, label), *lay.place(last, label)],
-                    "values": [steps, *lay.place(first, loss), *lay.place(last, loss)],
+                    "categories": self._steps_range(first, last, label, beside=loss),
+                    "values": self._steps_range(first, last, loss),
                     "marker": {"type": "circle", "size": 4}
                     if last - first < 50
                     else {"type": "none"},

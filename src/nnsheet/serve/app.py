@@ -64,6 +64,7 @@ from ..grading.integrity import identical_answer_pairs
 from ..grading.reason import Flag
 from ..words.class_text import CLASS_TEXT
 from ..words.grading_text import BLOCK_WORDS, VERDICT_WORDS, flag_note
+from ..words.numbers import number_text
 from ..words.serve_text import TEXT, say
 from .classpage import blocks_of, extra_cells, page_tables, view_of
 from .grade import grade_upload
@@ -154,7 +155,7 @@ class BodyLimit:
         except _TooLarge:
             await _too_large(scope, receive, send, self.limit, self.lang)
         except _TooSlow:
-            text = say("too_slow", self.lang, s=f"{self.idle:g}")
+            text = say("too_slow", self.lang, s=number_text(self.idle, self.lang))
             await PlainTextResponse(text, 408, headers={"connection": "close"})(
                 scope, receive, send
             )
@@ -210,6 +211,8 @@ class Server:
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.finalize = _shown  # control characters in any value: \x1b
         self.templates.env.filters["local"] = local_time
+        # a score on a page: one decimal, the decimal comma in Indonesian (``87,5``)
+        self.templates.env.filters["one_decimal"] = lambda v: number_text(v, self.lang, 1)
         self._tasks: set[asyncio.Task] = set()
         self.roster = [st.id for st in self.store.students()]
 
@@ -263,7 +266,7 @@ class Server:
                     "status": "timeout",
                     "score": None,
                     "flags": [],
-                    "message": say("timeout", "en", s=f"{self.s.timeout:g}"),
+                    "message": say("timeout", "en", s=number_text(self.s.timeout, "en")),
                 }
             elif out.get("status") not in ("graded", "unreadable"):
                 out = {
@@ -297,7 +300,7 @@ class Server:
             return say("attempts_used", lang, cap=self.s.attempts)
         if reason == "ungradable":
             return say("ungradable_used", lang, n=self.s.ungradable_budget)
-        return say("bytes_used", lang, mb=f"{self.s.bytes_budget / 2**20:g}")
+        return say("bytes_used", lang, mb=number_text(self.s.bytes_budget / 2**20, lang))
 
     async def submit(self, student: StudentRow, upload: UploadFile) -> tuple[int, dict]:
         """Store and grade one upload; (HTTP status, answer). A database that stays locked
@@ -416,7 +419,7 @@ class Server:
             return self.page(request, "message.html", 404, message=say("not_found", self.lang))
         message = a.result.get("message", "")
         if a.status == "timeout":
-            message = say("timeout", self.lang, s=f"{self.s.timeout:g}")
+            message = say("timeout", self.lang, s=number_text(self.s.timeout, self.lang))
         return self.page(request, "result.html", student=st, a=a, r=a.result, message=message)
 
     async def graded(self, request: Request) -> Response:

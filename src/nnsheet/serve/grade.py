@@ -26,6 +26,7 @@ from ..grading.integrity import typed_answers
 from ..grading.key import AnswerKey, Record
 from ..grading.mark import VERDICTS, Result, place
 from ..grading.pipeline import copied_flag, grade_file, name_text
+from ..grading.read import shown
 from ..grading.report import own_numbers, summary, write_graded
 from ..words.grading_text import flag_note, reason, say
 from .classpage import marks_kept
@@ -151,14 +152,14 @@ def result_fields(res: Result, lang: str, feedback: str = "full") -> dict:
         first_wrong = {
             "cell": place(res, first),
             "label": r.label,
-            "given": terminal_text(first.given.text.strip()),
+            "given": terminal_text(shown(first.given, lang)),
             "reason": reason(first.reason, lang, feedback) if first.reason is not None else "",
         }
         if feedback == "full":
             first_wrong["expected"] = r.value
             first_wrong["formula"] = explain(res.key, r, lang)
         elif feedback == "hints":
-            first_wrong["formula"] = explain_own(res.key, r, own_numbers(res))
+            first_wrong["formula"] = explain_own(res.key, r, own_numbers(res), lang)
         if first.mistakes:  # the slips that give the learner's number: codes as --report's
             mistake = ";".join(code for code, _ in first.mistakes)
             first_wrong["mistake"] = explain_mistakes(res.key, first.mistakes, lang)

@@ -7,10 +7,12 @@ The ``--report`` CSV keeps English column names and the English verdict codes (`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..core.ops import BLOCKS
+from .numbers import DECIMAL_MARK, number_text
 
 
 class ReasonLike(Protocol):
@@ -167,8 +169,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_answer": "{path}: belum ada jawaban yang diketik di latihan ini; tidak ada yang "
         "dinilai dan tidak ada kesempatan yang terpakai",
         "lost_rows": "baris tidak ditemukan di tabel Anda (terhapus?), jawabannya kosong: {rows}",
-        "note.settings": "pengaturan tersembunyi latihan berbeda dari catatan guru (dinilai "
-        "dengan catatan guru): {what}",
+        "note.settings": "pengaturan tersembunyi latihan berbeda dari catatan dosen (dinilai "
+        "dengan catatan dosen): {what}",
         "diff.option": "{what} {got}, seharusnya {want}, di pengaturan tersembunyi",
         "diff.no_settings": "lembar tersembunyi latihan tidak ada",
         "diff.bad_settings": "pengaturan tersembunyi latihan rusak",
@@ -194,7 +196,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rounded": " (dibulatkan sampai {d} angka di belakang koma)",
         "flag": "  tanda {code}: {note}",
         "note.lost_rows": "baris tidak ditemukan: {rows}",
-        "note.tampered": "nilai yang diketahui berbeda dari catatan guru: {what}",
+        "note.tampered": "nilai yang diketahui berbeda dari catatan dosen: {what}",
         "note.givens_changed": "nilai yang diketahui di lembar {setup} berbeda dari spec "
         "latihan itu sendiri: {what}",
         "note.unknown_student": "nomor mahasiswa {sid} tidak ada di daftar kelas; dinilai "
@@ -399,12 +401,34 @@ REASON_TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def number(v: float) -> str:
+def number(v: float, lang: str = "en") -> str:
     """A number as the grader shows it: up to 6 significant digits, no exponent for usual
-    sizes."""
+    sizes; the decimal comma in Indonesian (:func:`~nnsheet.words.numbers.number_text`)."""
     if v == 0:
         return "0"
-    return f"{v:.6g}"
+    return number_text(float(v), lang)
+
+
+#: the fields of reasons, flags and texts that hold a number (stored as the grader shows it in
+#: English, ``0.58904``, so --report and JSON keep the decimal point): said in the reader's
+#: language where the words are put on
+NUMBER_FIELDS = frozenset({"expected", "own", "exact", "value", "got", "want", "given_value"})
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+def local_fields(fields: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """``fields`` with each number of :data:`NUMBER_FIELDS` (a float, or a number written with
+    the decimal point) written in ``lang``; everything else (cells, ids, typed text) as is."""
+    out = dict(fields)
+    if DECIMAL_MARK.get(lang, ".") == ".":
+        return out
+    for k in NUMBER_FIELDS & out.keys():
+        v = out[k]
+        if isinstance(v, float):
+            out[k] = number(v, lang)
+        elif isinstance(v, str) and "." in v and _DECIMAL.fullmatch(v):
+            out[k] = number_text(float(v), lang)
+    return out
 
 
 def runs(names: Sequence[str]) -> str:
@@ -413,7 +437,7 @@ def runs(names: Sequence[str]) -> str:
 
 
 def say(key: str, lang: str, **fields: object) -> str:
-    return TEXT[lang][key].format(**fields)
+    return TEXT[lang][key].format(**local_fields(fields, lang))
 
 
 def verdict(v: str, lang: str) -> str:
@@ -427,7 +451,7 @@ def typed_short(reason: ReasonLike, lang: str) -> str | None:
     if reason.code != "expected" or f.get("typed") is None:
         return None
     s = "s" if f["typed"] != 1 else ""
-    return REASON_TEXT[lang]["expected.typed"].format(s=s, **f)
+    return REASON_TEXT[lang]["expected.typed"].format(s=s, **local_fields(f, lang))
 
 
 #: how much a learner is shown (``serve --feedback``, ``check --feedback``): ``verdicts`` (each
@@ -446,7 +470,7 @@ def reason(r: ReasonLike, lang: str, feedback: str = "full") -> str:
 
 
 def _reason(r: ReasonLike, lang: str, feedback: str = "full") -> str:
-    words, f = REASON_TEXT[lang], r.fields
+    words, f = REASON_TEXT[lang], local_fields(r.fields, lang)
     if feedback != "full":
         if r.code == "expected":
             short = typed_short(r, lang)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from ..core.engine import EpochRecord
 from ..core.ops import LOSSES, RULES, hidden_error_rule
 from ..core.spec import Spec
+from .numbers import interval_text, number_text
 
 #: words in English and Indonesian; keys are the English words' ids
 WORDS: dict[str, dict[str, str]] = {
@@ -235,7 +236,12 @@ def setting_value(key: str, value: object, lang: str = "en") -> object:
         return value.replace("nguyen-widrow", "Nguyen–Widrow")
     if key == "init" and value.startswith("seed "):
         seed, _, rest = value.partition(", ")
-        return f"{seed}, acak seragam {rest.removeprefix('uniform')}"
+        bounds = rest.removeprefix("uniform(").removesuffix(")").split(", ")
+        try:  # the bounds as an Indonesian interval: (-0,5; 0,5)
+            rest = interval_text(float(bounds[0]), float(bounds[1]), lang)
+        except (ValueError, IndexError):
+            rest = rest.removeprefix("uniform")
+        return f"{seed}, acak seragam {rest}"
     return SETTING_VALUES.get(lang, {}).get(value, value)
 
 
@@ -469,8 +475,7 @@ class Notation:
 
     def number(self, x: float) -> str:
         """A number in a sentence: 6 significant digits, a decimal comma in Indonesian."""
-        s = f"{x:.6g}"
-        return s.replace(".", ",") if self.lang == "id" else s
+        return number_text(float(x), self.lang)
 
     def stop_note(
         self, ep: EpochRecord, spec: Spec, cycle: tuple[int, int] | None = None

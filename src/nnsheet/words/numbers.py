@@ -11,6 +11,7 @@ Indonesian, a comma in English).
 from __future__ import annotations
 
 import math
+import re
 
 #: the decimal mark of each language
 DECIMAL_MARK = {"en": ".", "id": ","}
@@ -43,6 +44,12 @@ def number_text(x: float | int, lang: str, decimals: int | None = None) -> str:
     return _mark(text, lang)
 
 
+def numeral_text(numeral: str, lang: str) -> str:
+    """A number already written with the decimal point (``0.5767``, ``1e-05``, as a file
+    stores it) with ``lang``'s decimal mark, digit for digit (nothing rounded)."""
+    return _mark(numeral, lang)
+
+
 def percent_text(share: float, lang: str, decimals: int = 1) -> str:
     """A share (0.5933) as a percentage: ``59.3%`` / ``59,3%``."""
     return number_text(100 * share, lang, decimals) + "%"
@@ -53,3 +60,25 @@ def interval_text(low: float, high: float, lang: str) -> str:
     comma is the decimal mark: ``(-0,5; 0,5)``."""
     sep = "; " if DECIMAL_MARK.get(lang, ".") == "," else ", "
     return f"({number_text(low, lang)}{sep}{number_text(high, lang)})"
+
+
+_FORMULA_PART = re.compile(r"(\"[^\"]*\"|'[^']*')|(,)|(?<![\w.$])(\d+)\.(\d+)")
+
+
+def formula_text(formula: str, lang: str) -> str:
+    """A spreadsheet formula as a spreadsheet in ``lang`` shows it to a person: in Indonesian,
+    ``;`` between a function's arguments and the decimal comma (``IF(A3>=0,5;1;0)``, as an
+    Indonesian-locale Excel or LibreOffice displays ``IF(A3>=0.5,1,0)``); quoted texts and
+    sheet names are left as they are. Only for text people read: the formulas written into
+    cells keep the decimal point and ``,``."""
+    if DECIMAL_MARK.get(lang, ".") == ".":
+        return formula
+
+    def sub(m: re.Match) -> str:
+        if m[1] is not None:
+            return m[1]
+        if m[2] is not None:
+            return ";"
+        return f"{m[3]}{DECIMAL_MARK[lang]}{m[4]}"
+
+    return _FORMULA_PART.sub(sub, formula)
