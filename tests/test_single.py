@@ -214,6 +214,37 @@ def test_adaline_matches_the_delta_rule_loop_and_settles_above_the_books_toleran
     assert math.isclose(tr.epochs[-1].loss, float(np.mean(e * e)), rel_tol=1e-12)
 
 
+def test_adaline_first_epoch_is_the_lecture_notes_published_table() -> None:
+    """J.J. Siang's Adaline AND (bipolar, α = 0.2, zero start; Tabel 6.5 as lecture notes copy it):
+    per pattern (net, t − y, Δw1, Δw2, Δb, w1, w2, b), printed to two decimals. Its text stops
+    after this epoch by reading the last pattern's rounded Δ (0,05 = tolerance); DESIGN §12's
+    rule (the epoch's largest |Δ| below the tolerance) does not, which is said in design.md."""
+    published = [
+        (0.0, 1.0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2),
+        (0.2, -1.2, -0.24, 0.24, -0.24, -0.04, 0.44, -0.04),
+        (0.44, -1.44, 0.29, -0.29, -0.29, 0.25, 0.15, -0.33),
+        (-0.73, -0.27, 0.05, 0.05, -0.05, 0.3, 0.21, -0.38),
+    ]
+    spec = make("adaline", AND_BIP, [[1], [-1], [-1], [-1]], "learning_rate = 0.2\nepochs = 1")
+    table = nnsheet.run(spec).table()
+    got = list(
+        zip(
+            values(table, "z"),
+            values(table, "e"),
+            values(table, "dw", i=1),
+            values(table, "dw", i=2),
+            values(table, "db"),
+            values(table, "w_new", i=1),
+            values(table, "w_new", i=2),
+            values(table, "b_new"),
+            strict=True,
+        )
+    )
+    assert len(got) == 4
+    for row, book in zip(got, published, strict=True):
+        np.testing.assert_allclose(row, book, rtol=0, atol=0.0051)  # the book's two decimals
+
+
 def test_adaline_stops_at_the_first_epoch_below_the_tolerance() -> None:
     T = [[1], [-1], [-1], [-1]]
     spec = make("adaline", AND_BIP, T, "learning_rate = 0.1\nepochs = 60\ntolerance = 0.07")
