@@ -573,3 +573,12 @@ def test_report_prints_on_a4_with_no_text_cut(capsys, tmp_path, lang):
     # the proof sentence is printed whole, in order
     at = [i for i, w in enumerate(printed) if w == words[0]]
     assert any(printed[i : i + len(words)] == words for i in at), proof
+
+
+@pytest.mark.parametrize("name", ["hebb-and", "perceptron-and", "adaline-and"])
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_single_layer_examples_that_learn_give_no_finding_and_no_nan(capsys, name, lang):
+    """The Hebb rule trains without a loss: the headline shows none rather than "nan"."""
+    status, out, err = doctor(capsys, name, "--lang", lang)
+    assert status == 0, out + err
+    assert "nan" not in out.lower() and err == ""

@@ -251,3 +251,39 @@ def test_serve_pages_in_indonesian_write_decimal_commas(tmp_path: Path) -> None:
             assert not _points(text), _points(text)
         assert f"{shown_score}%" in _page_text(pages[0]), _page_text(pages[0])
         assert f"{shown_score}%" in _page_text(pages[2])
+
+
+def test_every_indonesian_template_asks_only_for_fields_its_english_one_is_given() -> None:
+    """A translated template must not rename a placeholder (``{galat}`` for ``{loss}`` raised a
+    KeyError in ``doctor --lang id``): the Indonesian one's fields are among the English one's
+    (the English may have more: plural suffixes such as ``{epochs_s}``)."""
+    import importlib
+    import pkgutil
+    import string
+
+    import nnsheet.words as words_package
+
+    def fields(template: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+    # fields a call gives both languages though only one says them: "the {nth} decimal" is
+    # "desimal ke-{d}"
+    both_given = {("exercise_text", "INSTRUCTIONS", "decimals"): {"d"}}
+    checked, wrong = 0, []
+    for info in pkgutil.iter_modules(words_package.__path__):
+        module = importlib.import_module(f"nnsheet.words.{info.name}")
+        for name, table in vars(module).items():
+            if not (isinstance(table, dict) and {"en", "id"} <= table.keys()):
+                continue
+            en, id_ = table["en"], table["id"]
+            if not (isinstance(en, dict) and isinstance(id_, dict)):
+                continue
+            for key, text in id_.items():
+                if isinstance(text, str) and isinstance(en.get(key), str):
+                    checked += 1
+                    extra = fields(text) - fields(en[key])
+                    extra -= both_given.get((info.name, name, key), set())
+                    if extra:
+                        wrong.append(f"{info.name}.{name}[{key!r}]: {sorted(extra)}")
+    assert checked > 300
+    assert not wrong, wrong

@@ -73,6 +73,8 @@ class Words:
         self.notation = layout.notation
 
     def num(self, v: float) -> str:
+        if v != v:  # NaN: no loss to show (the Hebb rule trains without one)
+            return "—"
         return dt.num(v, self.lang)
 
     def cell_text(self, loc: Located) -> str:

@@ -308,7 +308,7 @@ TEXT: dict[str, dict[str, str]] = {
         "advice": "saran",
         "reruns": "pelatihan ulang ({epochs} epoch; target: galat ≤ {target})",
         "proven_reach": "dengan {change}, galat turun di bawah {target} pada epoch {epoch}{acc}",
-        "proven_better": "dengan {change}, galat berakhir di {galat}, bukan {orig}{acc}",
+        "proven_better": "dengan {change}, galat berakhir di {loss}, bukan {orig}{acc}",
         "proven_acc": " (akurasi {acc}, bukan {orig})",
         "proven_none": "tidak satu pun perubahan ini menurunkan galat di bawah {orig} dalam "
         "{epochs} epoch",
