@@ -522,8 +522,16 @@ def test_a_cycling_perceptron_is_said_on_the_epochs_sheet_and_in_the_wrote_line(
         assert "7 epoch" in err and all(w in err for w in words), err
         wb = openpyxl.load_workbook(out)
         ws = wb.worksheets[3]
-        notes = [c.value for c in ws["A"] if isinstance(c.value, str) and "2" in c.value]
-        assert any("epoch 2" in n and "epoch 1" in n for n in notes), notes
+        notes = [c for c in ws["A"] if isinstance(c.value, str) and "epoch 2" in c.value]
+        assert any("epoch 1" in n.value for n in notes), [n.value for n in notes]
+        # the sentence stays left of the chart (anchored at column E): wrapped across the
+        # table's columns, its row as tall as its lines
+        (note,) = [n for n in notes if "epoch 1" in n.value]
+        (merged,) = [m for m in ws.merged_cells.ranges if m.min_row == note.row]
+        assert merged.min_col == 1 and merged.max_col <= 4
+        assert ws._charts[0].anchor._from.col >= merged.max_col
+        assert note.alignment.wrap_text
+        assert ws.row_dimensions[note.row].height > 30
 
 
 def test_a_converging_perceptron_and_adaline_say_where_they_stopped(

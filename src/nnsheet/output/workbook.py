@@ -452,7 +452,19 @@ class WorkbookWriter:
         if cell.formula is not None:
             ws.write_formula(cell.row, cell.col, cell.formula, fmt, v)
         elif isinstance(v, str):
-            if cell.last_col is not None and cell.last_col > cell.col:
+            if cell.kind == TEXT and cell.last_col is not None and cell.last_col > cell.col:
+                # a sentence across a table's columns (where training stopped): wrapped there
+                widths = {
+                    c: w
+                    for c0, c1, w in self.layout.epochs_widths()
+                    for c in range(c0, c1 + 1)
+                    if cell.sheet == self.layout.sheets.epochs
+                }
+                cols = range(cell.col, cell.last_col + 1)
+                px = sum(printing.col_px(widths.get(c, 8.43)) for c in cols)
+                ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, v, self.f.wrap["text"])
+                ws.set_row(cell.row, printing.text_height(v, px, 11))
+            elif cell.last_col is not None and cell.last_col > cell.col:
                 ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, v, fmt)
             else:
                 ws.write_string(cell.row, cell.col, v, fmt)

@@ -1702,4 +1702,7 @@ class Layout:
             )
         note = self.notation.stop_note(ep, self.spec, cycle)
         if note is not None:  # where and why training stopped: the line below its last epoch
-            yield Cell(self.sheets.epochs, r + 1, 0, TEXT, note, epoch=ep.epoch)
+            # across the table's columns, wrapped there (the chart stands to the right)
+            last = max(self.epochs_columns.values(), default=0)
+            last = max(last, len(EPOCHS_WIDTHS) - 1)
+            yield Cell(self.sheets.epochs, r + 1, 0, TEXT, note, epoch=ep.epoch, last_col=last)
