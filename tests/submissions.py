@@ -14,6 +14,29 @@ from pathlib import Path
 
 import pytest
 
+#: the gradebook CSV's columns for a course exercise (DESIGN §7, §14, §15), spelled out here
+#: rather than read from the code under test
+GRADEBOOK_CSV = [
+    "file",
+    "student",
+    "student_id",
+    "status",
+    "score",
+    "correct",
+    "carried",
+    "carried_trivial",
+    "wrong",
+    "missing",
+    "answer_cells",
+    "first_wrong",
+    "flags",
+    "message",
+    "forward",
+    "errors",
+    "backward",
+    "updates",
+    "mistakes",
+]
 UNO_PYTHON = "/usr/bin/python3"
 UNO_EDIT = Path(__file__).resolve().parent / "uno_edit.py"
 

@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 from serving import answers, codes, fill, write_class
 from starlette.testclient import TestClient
+from submissions import GRADEBOOK_CSV
 
 from nnsheet.cli import main
 from nnsheet.core.engine import run
@@ -36,27 +37,7 @@ from nnsheet.serve.run import prepare
 
 ROSTER = "NIM,Nama\n2301,Ani\n2302,Budi\n2303,Citra\n2304,Dewi\n2305,Eko\n"
 COURSE = Path(example_path("course")).read_text(encoding="utf-8")
-CSV_COLUMNS = [
-    "file",
-    "student",
-    "student_id",
-    "status",
-    "score",
-    "correct",
-    "carried",
-    "carried_trivial",
-    "wrong",
-    "missing",
-    "answer_cells",
-    "first_wrong",
-    "flags",
-    "message",
-    "forward",
-    "errors",
-    "backward",
-    "updates",
-    "mistakes",
-]
+CSV_COLUMNS = GRADEBOOK_CSV
 
 
 def _cells(lang: str) -> dict[tuple, tuple[str, str]]:

@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 from serving import SPEC, answers, codes, fill, write_class
 from starlette.testclient import TestClient
+from submissions import GRADEBOOK_CSV
 
 import nnsheet.serve.store as store_mod
 from nnsheet.cli import build_parser
@@ -638,27 +639,7 @@ def test_teacher_page_gradebook_and_submissions(tmp_path: Path) -> None:
         api = client.get("/api/gradebook.csv", headers={"authorization": f"Bearer {token}"})
         assert book.text == api.text
         rows = list(csv.DictReader(io.StringIO(api.text)))
-        assert list(rows[0]) == [
-            "file",
-            "student",
-            "student_id",
-            "status",
-            "score",
-            "correct",
-            "carried",
-            "carried_trivial",
-            "wrong",
-            "missing",
-            "answer_cells",
-            "first_wrong",
-            "flags",
-            "message",
-            "forward",
-            "errors",
-            "backward",
-            "updates",
-            "mistakes",
-        ]
+        assert list(rows[0]) == GRADEBOOK_CSV
         by = {r["student_id"]: r for r in rows}
         assert by["2301"]["status"] == "graded" and by["2301"]["score"] == "100.0"
         assert by["2301"]["file"] == "2301/attempt-2.xlsx"

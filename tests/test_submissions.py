@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from submissions import GRADEBOOK_CSV
 
 from nnsheet.cli import main
 from nnsheet.core.engine import run
@@ -217,27 +218,7 @@ def test_gradebook_a_row_per_file_in_name_order(template: Path, tmp_path: Path, 
         in cap.err
     )
     with open(gb, newline="", encoding="utf-8") as fh:
-        assert next(csv.reader(fh)) == [
-            "file",
-            "student",
-            "student_id",
-            "status",
-            "score",
-            "correct",
-            "carried",
-            "carried_trivial",
-            "wrong",
-            "missing",
-            "answer_cells",
-            "first_wrong",
-            "flags",
-            "message",
-            "forward",
-            "errors",
-            "backward",
-            "updates",
-            "mistakes",
-        ]
+        assert next(csv.reader(fh)) == GRADEBOOK_CSV
     rows = _csv(gb)
     assert [Path(r["file"]).name for r in rows] == [
         "ana.xlsx",
