@@ -645,9 +645,9 @@ def learner(
     return out
 
 
-def _answer_cells(spec: nnsheet.Spec) -> dict[Key, tuple[str, str]]:
+def _answer_cells(spec: nnsheet.Spec, lang: str = "en") -> dict[Key, tuple[str, str]]:
     """Where each answer sits (the engine's table, only for the addresses)."""
-    table = nnsheet.run(spec).table(make_layout(spec))
+    table = nnsheet.run(spec).table(make_layout(spec, lang))
     out = {}
     for r in table.to_dict("records"):
         if r["quantity"] in ("x", "t", "w", "b", "lr", "theta") or not r["cell"]:
@@ -781,15 +781,7 @@ def test_an_indonesian_perceptron_exercise_names_its_slip(
     ex = tmp_path / "latihan.xlsx"
     assert main(["template", str(spec_path), "-o", str(ex), "--epochs", "2", "--lang", "id"]) == 0
     spec = loads_spec(_exercise_spec("perceptron"))
-    table = nnsheet.run(spec).table(make_layout(spec, "id"))
-    cells = {}
-    for r in table.to_dict("records"):
-        if r["quantity"] in ("x", "t", "w", "b", "lr", "theta") or not r["cell"]:
-            continue
-        k = tuple(
-            None if pd.isna(r[c]) else int(r[c]) for c in ("epoch", "step", "sample", "j", "i")
-        )
-        cells[(r["quantity"], *k)] = (r["sheet"], r["cell"])
+    cells = _answer_cells(spec, "id")
     assert {s for s, _ in cells.values()} == {"Langkah", "Epoch"}
     X, T, alpha, theta, epochs = EXERCISES["perceptron"]
     at = _where_it_shows("perceptron", "perceptron_used_y")
