@@ -5,9 +5,9 @@ single source of truth) on a learner's values, so nothing re-implements the netw
 is exactly what :mod:`nnsheet.sheet.layout` and :mod:`nnsheet.core.ops` produce: numbers; cell
 references (``H5``, ``$H$5``, ``Setup!$B$4``) and ranges (``H5:J5``, ``Steps!$X$3:$X$5``); the
 defined name ``learning_rate``; ``+ - * /``, unary minus and plus; comparisons ``= <> >= <= > <``;
-and the functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND`` (and, for Nguyen–Widrow's
-work on the Setup sheet, ``SQRT`` and ``POWER``). Anything else is refused
-with :class:`FormulaError`; nothing is ever passed to Python's ``eval``.
+and the functions ``EXP``, ``SUMPRODUCT``, ``MAX``, ``IF`` and ``ROUND`` (and ``MIN`` for Adaline's
+largest |Δ|, and, for Nguyen–Widrow's work on the Setup sheet, ``SQRT`` and ``POWER``). Anything
+else is refused with :class:`FormulaError`; nothing is ever passed to Python's ``eval``.
 
 ``parse(text)`` gives a tree of tuples; ``evaluate(tree, env, sheet)`` computes it, asking
 ``env.cell(sheet, ref)`` for each referenced cell and ``env.name(name)`` for a defined name.
