@@ -46,3 +46,25 @@ epochs = 400
 inputs = [[10.0]]
 targets = [[1.0]]
 """
+
+#: J.J. Siang's bipolar XOR on a 2-3-1 bipolar-sigmoid network (preset fausett) with
+#: Nguyen–Widrow starting weights drawn from seed 3; ``{training}`` takes the training lines
+NW_XOR = """\
+title = "nw"
+preset = "fausett"
+[[layer]]
+size = 3
+activation = "bipolar_sigmoid"
+[[layer]]
+size = 1
+activation = "bipolar_sigmoid"
+[training]
+learning_rate = 0.2
+{training}
+[init]
+seed = 3
+method = "nguyen-widrow"
+[data]
+inputs = [[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]]
+targets = [[-1.0], [1.0], [1.0], [-1.0]]
+"""

@@ -14,31 +14,14 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from specs import NW_XOR
 
 from nnsheet.cli import main
 from nnsheet.core.specfile import loads_spec
 from nnsheet.output.workbook import make_layout
 from nnsheet.words.notation import SHEET_NAMES
 
-NW = """\
-title = "nw"
-preset = "fausett"
-[[layer]]
-size = 3
-activation = "bipolar_sigmoid"
-[[layer]]
-size = 1
-activation = "bipolar_sigmoid"
-[training]
-learning_rate = 0.2
-epochs = 1
-[init]
-seed = 3
-method = "nguyen-widrow"
-[data]
-inputs = [[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]]
-targets = [[-1.0], [1.0], [1.0], [-1.0]]
-"""
+NW = NW_XOR.format(training="epochs = 1")
 P, N = 3, 2  # hidden units, inputs
 
 

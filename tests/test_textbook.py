@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from lo import recalc
+from specs import NW_XOR
 
 from nnsheet.cli import main
 from nnsheet.core.engine import run
@@ -528,26 +529,7 @@ def test_the_books_change_is_alpha_delta_input_in_one_formula(tmp_path: Path) ->
 
 
 # --------------------------------------------------------------------------- Nguyen–Widrow
-NW = """\
-title = "nw"
-preset = "fausett"
-[[layer]]
-size = 3
-activation = "bipolar_sigmoid"
-[[layer]]
-size = 1
-activation = "bipolar_sigmoid"
-[training]
-learning_rate = 0.2
-epochs = 2
-momentum = 0.5
-[init]
-seed = 3
-method = "nguyen-widrow"
-[data]
-inputs = [[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]]
-targets = [[-1.0], [1.0], [1.0], [-1.0]]
-"""
+NW = NW_XOR.format(training="epochs = 2\nmomentum = 0.5")
 
 
 def test_nguyen_widrow_draws_and_rescales_as_the_book_says() -> None:
