@@ -177,15 +177,21 @@ def test_kill_at_a_moment(setup, tmp_path, fraction, previous):
     assert {p: _sha(p) for p in hashes} == hashes  # inputs never modified
 
 
-@pytest.mark.parametrize("previous", [True, False], ids=["over-previous", "new"])
-def test_kill_while_training(setup, tmp_path, previous):
-    """Kill once the hidden temporary file exists (training and writing under way), frozen first
-    so the kill provably comes before the rename: the previous file stays, byte for byte."""
-    folder, spec, full, _, old = setup
+def _output(tmp_path: Path, old: Path, previous: bool) -> tuple[Path, bytes | None]:
+    """The output path, holding a copy of ``old`` (returned too) when there is a previous file."""
     out = tmp_path / "out.xlsx"
     prev = old.read_bytes() if previous else None
     if prev is not None:
         out.write_bytes(prev)
+    return out, prev
+
+
+@pytest.mark.parametrize("previous", [True, False], ids=["over-previous", "new"])
+def test_kill_while_training(setup, tmp_path, previous):
+    """Kill once the hidden temporary file exists (training and writing under way), frozen first
+    so the kill provably comes before the rename: the previous file stays, byte for byte."""
+    _, spec, _, _, old = setup
+    out, prev = _output(tmp_path, old, previous)
     proc = _start(spec, out)
     seen = _wait_for(proc, lambda: _temps(tmp_path, out))
     assert seen, "the run ended before its temporary file was seen"
@@ -206,11 +212,8 @@ def test_kill_while_training(setup, tmp_path, previous):
 @pytest.mark.parametrize("previous", [True, False], ids=["over-previous", "new"])
 def test_kill_while_the_zip_is_being_written(setup, tmp_path, previous):
     """Kill as soon as the hidden temporary workbook has bytes in it: mid-write for sure."""
-    folder, spec, full, _, old = setup
-    out = tmp_path / "out.xlsx"
-    prev = old.read_bytes() if previous else None
-    if prev is not None:
-        out.write_bytes(prev)
+    _, spec, _, _, old = setup
+    out, prev = _output(tmp_path, old, previous)
     proc = _start(spec, out)
 
     def nonempty() -> list[Path]:

@@ -13,11 +13,17 @@ from nnsheet.cli import main
 ROSTER = "id,name\n2301,Ni Luh Putu Ayu\n2302,Muhammad Rizky\n2303,Siti Nurhaliza\n2304,Budi\n"
 
 
-def test_absent_and_duplicate_students(tmp_path: Path, capsys) -> None:
+def _class_exercises(tmp_path: Path) -> tuple[Path, Path]:
+    """The roster file and the folder of the class's course exercises, one per student."""
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
     made = tmp_path / "made"
     assert main(["template", "course", "--roster", str(roster), "-o", str(made)]) == 0
+    return roster, made
+
+
+def test_absent_and_duplicate_students(tmp_path: Path, capsys) -> None:
+    roster, made = _class_exercises(tmp_path)
     sub = tmp_path / "submitted"
     sub.mkdir()
     shutil.copy(made / "2301.xlsx", sub / "2301.xlsx")
@@ -49,10 +55,7 @@ def test_absent_and_duplicate_students(tmp_path: Path, capsys) -> None:
 
 
 def test_absent_students_said_in_indonesian(tmp_path: Path, capsys) -> None:
-    roster = tmp_path / "roster.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    made = tmp_path / "made"
-    assert main(["template", "course", "--roster", str(roster), "-o", str(made)]) == 0
+    roster, made = _class_exercises(tmp_path)
     sub = tmp_path / "sub"
     sub.mkdir()
     shutil.copy(made / "2301.xlsx", sub / "2301.xlsx")
