@@ -5,6 +5,7 @@ interpreter that has Debian's python3-uno)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import subprocess
@@ -37,6 +38,30 @@ GRADEBOOK_CSV = [
     "updates",
     "mistakes",
 ]
+#: the course exercise's gradebook (.xlsx for people) in English: its first headers
+GRADEBOOK_PEOPLE_HEAD = (
+    "Student number",
+    "Name",
+    "Score",
+    "forward",
+    "errors",
+    "backward",
+    "updates",
+)
+
+
+def answer_places(table: Path) -> dict[tuple, tuple[str, str]]:
+    """Where each computed Steps/Epochs value sits, from a trace's ``--table`` CSV: (quantity,
+    step — None on Epochs —, layer, j, i) → (sheet, cell)."""
+    cells = {}
+    for r in csv.DictReader(table.open(encoding="utf-8")):
+        if r["sheet"] in ("Steps", "Epochs") and r["quantity"] not in ("x", "t", "w", "b", "lr"):
+            step = None if r["sheet"] == "Epochs" else int(r["step"])
+            rest = tuple(None if r[c] == "" else int(r[c]) for c in ("layer", "j", "i"))
+            cells[(r["quantity"], step, *rest)] = (r["sheet"], r["cell"])
+    return cells
+
+
 UNO_PYTHON = "/usr/bin/python3"
 UNO_EDIT = Path(__file__).resolve().parent / "uno_edit.py"
 

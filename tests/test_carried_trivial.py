@@ -15,7 +15,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from submissions import B1, B2, LR, W1, W2, T, X, require_uno, rnd, rounded_course, uno_edit
+from submissions import (
+    B1,
+    B2,
+    LR,
+    W1,
+    W2,
+    T,
+    X,
+    answer_places,
+    require_uno,
+    rnd,
+    rounded_course,
+    uno_edit,
+)
 
 from nnsheet.cli import main
 
@@ -137,12 +150,7 @@ def course(tmp_path_factory) -> tuple[Path, dict[tuple, tuple[str, str]]]:
     ex, table = where / "ex.xlsx", where / "t.csv"
     assert main(["template", "-o", str(ex)]) == 0
     assert main(["trace", "-o", str(where / "tr.xlsx"), "--table", str(table)]) == 0
-    cells = {}
-    for r in csv.DictReader(table.open(encoding="utf-8")):
-        if r["sheet"] in ("Steps", "Epochs") and r["quantity"] not in ("x", "t", "w", "b", "lr"):
-            step = None if r["sheet"] == "Epochs" else int(r["step"])
-            rest = tuple(None if r[c] == "" else int(r[c]) for c in ("layer", "j", "i"))
-            cells[(r["quantity"], step, *rest)] = (r["sheet"], r["cell"])
+    cells = answer_places(table)
     return ex, cells
 
 

@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 from serving import answers, codes, fill, write_class
 from starlette.testclient import TestClient
-from submissions import GRADEBOOK_CSV
+from submissions import GRADEBOOK_CSV, GRADEBOOK_PEOPLE_HEAD
 
 from nnsheet.cli import main
 from nnsheet.core.engine import run
@@ -211,15 +211,7 @@ def test_class_report_shares_mistakes_heat_map_and_the_gradebooks(tmp_path: Path
     # ---- the gradebook for people: id and name first, words, widths, frozen header
     ws = book["Gradebook"]
     head, *body = _rows(ws)
-    assert head[:7] == (
-        "Student number",
-        "Name",
-        "Score",
-        "forward",
-        "errors",
-        "backward",
-        "updates",
-    )
+    assert head[:7] == GRADEBOOK_PEOPLE_HEAD
     assert head[-5:] == ("Named mistakes", "Flags", "Status", "Notes", "File")
     people = {r[0]: r for r in body}
     assert list(people) == ["2301", "2302", "2303", "2304", "2305"]

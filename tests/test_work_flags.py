@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from conftest import require_libreoffice
 from lo import recalc
-from submissions import rounded_course
+from submissions import answer_places, rounded_course
 
 from nnsheet.cli import main
 
@@ -23,12 +23,7 @@ def made(tmp_path_factory) -> tuple[Path, Path, dict[tuple, tuple[str, str]]]:
     ex, tr, table = where / "ex.xlsx", where / "tr.xlsx", where / "t.csv"
     assert main(["template", "-o", str(ex)]) == 0
     assert main(["trace", "-o", str(tr), "--table", str(table)]) == 0
-    cells = {}
-    for r in csv.DictReader(table.open(encoding="utf-8")):
-        if r["sheet"] in ("Steps", "Epochs") and r["quantity"] not in ("x", "t", "w", "b", "lr"):
-            step = None if r["sheet"] == "Epochs" else int(r["step"])
-            rest = tuple(None if r[c] == "" else int(r[c]) for c in ("layer", "j", "i"))
-            cells[(r["quantity"], step, *rest)] = (r["sheet"], r["cell"])
+    cells = answer_places(table)
     return ex, tr, cells
 
 
